@@ -1,0 +1,22 @@
+/* libdarkmap-engine: every public header at once. */
+#ifndef DARKMAP_H
+#define DARKMAP_H
+
+#include "darkmap/binning.h"
+#include "darkmap/catalog.h"
+#include "darkmap/csv.h"
+#include "darkmap/error.h"
+#include "darkmap/fft.h"
+#include "darkmap/fits.h"
+#include "darkmap/gaussian-field.h"
+#include "darkmap/ks.h"
+#include "darkmap/map.h"
+#include "darkmap/progress.h"
+#include "darkmap/pspec.h"
+#include "darkmap/rng.h"
+#include "darkmap/smooth.h"
+#include "darkmap/theory.h"
+#include "darkmap/version.h"
+#include "darkmap/wcs.h"
+
+#endif

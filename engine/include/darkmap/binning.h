@@ -1,0 +1,80 @@
+/* Binning a shape catalogue onto a pixel grid.
+ *
+ * Each pixel holds the weighted mean ellipticity sum(w e) / sum(w) of the
+ * galaxies inside it (0 where there are none), the galaxy count N, the
+ * weight sum, the noise std of each shear component and the mask (N > 0).
+ *
+ * Pixel edges are uniform, lo + i (hi − lo) / n, and a galaxy exactly on an
+ * edge belongs to the upper pixel, the last edge being closed (NumPy's
+ * histogram rule): the index is computed, then checked against the edges. */
+#ifndef DARKMAP_BINNING_H
+#define DARKMAP_BINNING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "darkmap/catalog.h"
+#include "darkmap/error.h"
+#include "darkmap/map.h"
+#include "darkmap/progress.h"
+#include "darkmap/wcs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest grid side binning accepts (refused before allocating). */
+#define DM_GRID_MAX_SIDE 16384
+
+typedef enum {
+  DM_NOISE_COUNT,     /* sigma_e / sqrt(N): the shipped COSMOS noise maps */
+  DM_NOISE_WEIGHTED,  /* sigma_e sqrt(sum w²) / sum w */
+} DmNoiseModel;
+
+typedef struct {
+  int nx, ny;              /* pixels (columns, rows) */
+  double pixel_arcmin;     /* pixel side */
+  bool has_center;         /* false: centre on the catalogue median */
+  double center_ra, center_dec;  /* degrees */
+  DmProjection projection; /* TAN (default) or FLAT */
+  bool ra_left;            /* RA increases to the left; default true for TAN,
+                              FLAT grids keep the shipped convention (false) */
+  bool flip_e2;            /* store −e2 (needed when RA increases to the right) */
+  DmNoiseModel noise_model;
+} DmGridSpec;
+
+/* Defaults: 360 × 360, 0.29', catalogue-median centre, TAN, RA to the left,
+ * no e2 flip, DM_NOISE_COUNT. */
+void dm_grid_spec_init(DmGridSpec *spec);
+
+typedef struct {
+  DmMap *shear;    /* 2 planes: g1, g2 (weighted mean; 0 where empty) */
+  DmMap *counts;   /* galaxies per pixel */
+  DmMap *weight;   /* sum of weights per pixel */
+  DmMap *noise;    /* 2 planes: std of g1 and g2 per pixel; 0 where empty */
+  DmMap *mask;     /* 1 where counts > 0, else 0 */
+  double sigma_e[2];     /* per-component ellipticity std of the binned galaxies */
+  size_t n_binned;       /* galaxies inside the grid */
+  size_t n_outside;      /* galaxies outside it */
+} DmBinnedShear;
+
+/* Makes the grid's WCS from a spec (centre must be set). */
+DmWcs *dm_grid_spec_wcs(const DmGridSpec *spec, DmError **error);
+
+/* Bins a catalogue.  Fails with DM_ERROR_INVALID_ARGUMENT for a bad grid,
+ * DM_ERROR_NO_DATA when no galaxy falls inside it. */
+DmBinnedShear *dm_bin_catalog(const DmCatalog *catalog, const DmGridSpec *spec,
+                              const DmProgress *progress, DmError **error);
+
+void dm_binned_shear_free(DmBinnedShear *binned);
+
+/* The shear file every method reads: primary HDU a 2-plane cube (g1, g2)
+ * with WCS; image extensions COUNTS, WEIGHT, NOISE (2 planes) and MASK. */
+bool dm_binned_shear_write(const char *path, const DmBinnedShear *binned, DmError **error);
+DmBinnedShear *dm_binned_shear_read(const char *path, DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,98 @@
+/* Minimal assertions for Darkmap's C tests.
+ *
+ * Each check prints the failing expression with file:line and counts the
+ * failure; a test's main returns dm_test_result() (0 pass, 1 fail).  Tests
+ * that need something absent (a GPU) return DM_TEST_SKIP (77, meson's skip). */
+#ifndef DARKMAP_TEST_UTIL_H
+#define DARKMAP_TEST_UTIL_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "darkmap/error.h"
+
+#define DM_TEST_SKIP 77
+
+static int dm_test_failures = 0;
+
+#define CHECK(cond)                                                           \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      dm_test_failures++;                                                     \
+    }                                                                         \
+  } while (0)
+
+/* |a − b| <= tol, printing both values on failure. */
+#define CHECK_CLOSE(a, b, tol)                                                 \
+  do {                                                                         \
+    double check_a_ = (double)(a), check_b_ = (double)(b);                     \
+    if (!(fabs(check_a_ - check_b_) <= (tol))) {                               \
+      fprintf(stderr, "%s:%d: %s = %.9g, %s = %.9g, differ by more than %g\n", \
+              __FILE__, __LINE__, #a, check_a_, #b, check_b_, (double)(tol));   \
+      dm_test_failures++;                                                      \
+    }                                                                          \
+  } while (0)
+
+/* A call that must succeed: prints the DmError otherwise. */
+#define CHECK_OK(call, err)                                                    \
+  do {                                                                         \
+    if (!(call)) {                                                             \
+      fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, __LINE__, #call,     \
+              (err) ? (err)->message : "(no error set)");                      \
+      dm_test_failures++;                                                      \
+      dm_error_clear(&(err));                                                  \
+    }                                                                          \
+  } while (0)
+
+/* A call that must fail with the given code and a non-empty message. */
+#define CHECK_FAILS(call, err, expected_code)                                  \
+  do {                                                                         \
+    if (call) {                                                                \
+      fprintf(stderr, "%s:%d: %s succeeded, expected failure\n", __FILE__,     \
+              __LINE__, #call);                                                \
+      dm_test_failures++;                                                      \
+    } else if (!(err) || (err)->code != (expected_code) || !(err)->message ||  \
+               !(err)->message[0]) {                                           \
+      fprintf(stderr, "%s:%d: %s failed with code %d (%s), expected %d\n",     \
+              __FILE__, __LINE__, #call, (err) ? (int)(err)->code : -1,        \
+              (err) ? (err)->message : "no error", (int)(expected_code));      \
+      dm_test_failures++;                                                      \
+    } else {                                                                   \
+      printf("expected failure: %s\n", (err)->message);                        \
+    }                                                                          \
+    dm_error_clear(&(err));                                                    \
+  } while (0)
+
+static inline int dm_test_result(void) {
+  if (dm_test_failures) fprintf(stderr, "%d check(s) failed\n", dm_test_failures);
+  return dm_test_failures ? 1 : 0;
+}
+
+/* Path of a fixture under tests/data (DARKMAP_TEST_DATA, set by meson). */
+static inline const char *dm_test_data_path(const char *name) {
+  static char buffer[4096];
+  const char *dir = getenv("DARKMAP_TEST_DATA");
+  snprintf(buffer, sizeof buffer, "%s/%s", dir ? dir : "tests/data", name);
+  return buffer;
+}
+
+/* Path of a file under data/ (DARKMAP_DATA, set by meson). */
+static inline const char *dm_test_app_data_path(const char *name) {
+  static char buffer[4096];
+  const char *dir = getenv("DARKMAP_DATA");
+  snprintf(buffer, sizeof buffer, "%s/%s", dir ? dir : "data", name);
+  return buffer;
+}
+
+/* A scratch file path unique to this test process (under MESON_BUILD_ROOT or /tmp). */
+static inline const char *dm_test_tmp_path(const char *name) {
+  static char buffer[4096];
+  const char *dir = getenv("DARKMAP_TEST_TMP");
+  snprintf(buffer, sizeof buffer, "%s/darkmap-test-%d-%s", dir ? dir : "/tmp", (int)getpid(), name);
+  return buffer;
+}
+
+#endif
