@@ -1,8 +1,9 @@
 /* Counter-based random numbers: Philox4x32-10 (Salmon et al. 2011).
  *
- * A stream is a (seed, stream id) key; the n-th block of 4 numbers is a pure
- * function of key and n, so any element of a simulation can be regenerated
- * independently and in parallel with the same result on every backend. */
+ * The seed is the key and (stream id, block index) the counter: each block of
+ * 4 numbers is a pure function of them, so any element of a simulation can
+ * be regenerated independently and in parallel, with the same result on
+ * every backend. */
 #ifndef DARKMAP_RNG_H
 #define DARKMAP_RNG_H
 
@@ -18,6 +19,7 @@ void dm_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out
 typedef struct {
   uint32_t key[2];
   uint64_t counter;   /* index of the next block */
+  uint64_t stream;    /* stream id (counter words 2-3) */
   uint32_t block[4];  /* the current block */
   int used;           /* words of block already returned (4 = empty) */
   double spare_normal;

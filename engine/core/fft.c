@@ -1,0 +1,148 @@
+/* The FFTW plan cache (see darkmap/fft.h).
+ *
+ * Plans live in a singly linked list for the life of the process, keyed by
+ * (nx, ny, kind, threads, effort); FFTW's planner is serialised by one mutex.
+ * Executing a plan uses FFTW's new-array interface, which is thread safe. */
+#include "darkmap/fft.h"
+
+#include <fftw3.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct DmFftPlan {
+  int nx, ny, threads;
+  DmFftKind kind;
+  DmFftEffort effort;
+  fftwf_plan plan;
+  struct DmFftPlan *next;
+};
+
+static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct DmFftPlan *plans = NULL;  /* guarded by planner_lock */
+static DmFftEffort current_effort = DM_FFT_ESTIMATE;
+static int current_threads = 0;         /* 0: not chosen yet */
+static bool threads_ready = false;
+
+static int default_threads(void) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores < 1 ? 1 : cores > 8 ? 8 : (int)cores;
+}
+
+void dm_fft_set_effort(DmFftEffort effort) {
+  pthread_mutex_lock(&planner_lock);
+  current_effort = effort;
+  pthread_mutex_unlock(&planner_lock);
+}
+
+void dm_fft_set_threads(int threads) {
+  pthread_mutex_lock(&planner_lock);
+  current_threads = threads < 1 ? 1 : threads;
+  pthread_mutex_unlock(&planner_lock);
+}
+
+/* Makes an FFTW plan on scratch buffers of the right sizes (MEASURE
+ * overwrites them).  Called with planner_lock held. */
+static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
+  size_t n_complex = kind == DM_FFT_R2C || kind == DM_FFT_C2R ? (size_t)ny * (size_t)(nx / 2 + 1)
+                                                               : (size_t)ny * (size_t)nx;
+  size_t n_real = (size_t)ny * (size_t)nx;
+  fftwf_complex *complex_a = fftwf_alloc_complex(n_complex);
+  fftwf_complex *complex_b = fftwf_alloc_complex(n_complex);
+  float *real = fftwf_alloc_real(n_real);
+  fftwf_plan plan = NULL;
+  if (complex_a && complex_b && real) {
+    switch (kind) {
+      case DM_FFT_C2C_FORWARD:
+        plan = fftwf_plan_dft_2d(ny, nx, complex_a, complex_b, FFTW_FORWARD, flags);
+        break;
+      case DM_FFT_C2C_BACKWARD:
+        plan = fftwf_plan_dft_2d(ny, nx, complex_a, complex_b, FFTW_BACKWARD, flags);
+        break;
+      case DM_FFT_R2C:
+        plan = fftwf_plan_dft_r2c_2d(ny, nx, real, complex_a, flags);
+        break;
+      case DM_FFT_C2R:
+        plan = fftwf_plan_dft_c2r_2d(ny, nx, complex_a, real, flags | FFTW_DESTROY_INPUT);
+        break;
+    }
+  }
+  fftwf_free(complex_a);
+  fftwf_free(complex_b);
+  fftwf_free(real);
+  return plan;
+}
+
+const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
+  if (nx <= 0 || ny <= 0) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d.", nx, ny);
+    return NULL;
+  }
+  pthread_mutex_lock(&planner_lock);
+  if (!threads_ready) {
+    threads_ready = fftwf_init_threads() != 0;
+    if (current_threads == 0) current_threads = default_threads();
+  }
+  int threads = threads_ready ? current_threads : 1;
+  struct DmFftPlan *found = NULL;
+  for (struct DmFftPlan *p = plans; p && !found; p = p->next)
+    if (p->nx == nx && p->ny == ny && p->kind == kind && p->threads == threads &&
+        p->effort == current_effort)
+      found = p;
+  if (!found) {
+    if (threads_ready) fftwf_plan_with_nthreads(threads);
+    unsigned flags = current_effort == DM_FFT_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
+    fftwf_plan plan = make_plan(nx, ny, kind, flags);
+    found = plan ? malloc(sizeof *found) : NULL;
+    if (found) {
+      *found = (struct DmFftPlan){nx, ny, threads, kind, current_effort, plan, plans};
+      plans = found;
+    } else if (plan) {
+      fftwf_destroy_plan(plan);
+    }
+  }
+  pthread_mutex_unlock(&planner_lock);
+  if (!found)
+    dm_error_set(error, DM_ERROR_FFT, 0,
+                 "FFTW could not plan a %d × %d transform (out of memory?).", nx, ny);
+  return found;
+}
+
+void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
+  switch (plan->kind) {
+    case DM_FFT_C2C_FORWARD:
+    case DM_FFT_C2C_BACKWARD:
+      fftwf_execute_dft(plan->plan, in, out);
+      break;
+    case DM_FFT_R2C:
+      fftwf_execute_dft_r2c(plan->plan, in, out);
+      break;
+    case DM_FFT_C2R:
+      fftwf_execute_dft_c2r(plan->plan, in, out);
+      break;
+  }
+}
+
+void *dm_fft_alloc(size_t bytes) { return fftwf_malloc(bytes); }
+
+void dm_fft_free(void *buffer) { fftwf_free(buffer); }
+
+bool dm_fft_import_wisdom(const char *path) {
+  pthread_mutex_lock(&planner_lock);
+  bool ok = fftwf_import_wisdom_from_filename(path) != 0;
+  pthread_mutex_unlock(&planner_lock);
+  return ok;
+}
+
+bool dm_fft_export_wisdom(const char *path, DmError **error) {
+  pthread_mutex_lock(&planner_lock);
+  bool ok = fftwf_export_wisdom_to_filename(path) != 0;
+  pthread_mutex_unlock(&planner_lock);
+  if (!ok) return dm_error_set(error, DM_ERROR_IO, 0, "Cannot write FFT wisdom to %s.", path);
+  return true;
+}
+
+double dm_fft_freq(int i, int n) {
+  int k = i < (n + 1) / 2 ? i : i - n;
+  return (double)k / (double)n;
+}

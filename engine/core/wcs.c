@@ -1,0 +1,250 @@
+/* DmWcs: celestial grids on top of wcslib (see darkmap/wcs.h). */
+#include "darkmap/wcs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wcslib/wcs.h>
+#include <wcslib/wcserr.h>
+#include <wcslib/wcshdr.h>
+#include <wcslib/wcsutil.h>
+
+struct DmWcs {
+  struct wcsprm prm;     /* a 2-axis celestial wcsprm, wcsset() done */
+  DmProjection projection;
+};
+
+/* The wcslib error of prm (detailed when wcserr is enabled) as a DmError. */
+static bool wcs_fail(DmError **error, const struct wcsprm *prm, int status, const char *call) {
+  const char *detail = (prm && prm->err && prm->err->msg[0]) ? prm->err->msg
+                       : (status > 0 && status < 14)        ? wcs_errmsg[status]
+                                                            : "unknown error";
+  return dm_error_set(error, DM_ERROR_WCS, status, "World coordinate system error in %s: %s.",
+                      call, detail);
+}
+
+static DmWcs *wcs_alloc(DmError **error) {
+  DmWcs *wcs = calloc(1, sizeof *wcs);
+  if (!wcs) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a WCS.");
+  wcserr_enable(1);
+  return wcs;
+}
+
+/* Classifies a ready wcsprm from its projection code. */
+static DmProjection classify(const struct wcsprm *prm) {
+  if (strcmp(prm->cel.prj.code, "TAN") == 0) return DM_PROJECTION_TAN;
+  if (strcmp(prm->cel.prj.code, "CAR") == 0 && prm->crval[prm->lat] == 0.0)
+    return DM_PROJECTION_FLAT;
+  return DM_PROJECTION_OTHER;
+}
+
+DmWcs *dm_wcs_new_grid(DmProjection projection, double ra0, double dec0, double pixel_deg,
+                       int nx, int ny, bool ra_left, DmError **error) {
+  if (!(pixel_deg > 0.0) || !isfinite(pixel_deg) || nx <= 0 || ny <= 0 || !isfinite(ra0) ||
+      !(fabs(dec0) < 90.0)) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Invalid grid: %d × %d pixels of %g deg centred on RA %g, Dec %g.", nx, ny,
+                 pixel_deg, ra0, dec0);
+    return NULL;
+  }
+  if (projection != DM_PROJECTION_TAN && projection != DM_PROJECTION_FLAT) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Grids are made in TAN or FLAT projection.");
+    return NULL;
+  }
+  DmWcs *wcs = wcs_alloc(error);
+  if (!wcs) return NULL;
+  struct wcsprm *prm = &wcs->prm;
+  prm->flag = -1;
+  int status = wcsini(1, 2, prm);
+  if (status) {
+    wcs_fail(error, prm, status, "wcsini");
+    free(wcs);
+    return NULL;
+  }
+  double centre_x = 0.5 * (nx + 1), centre_y = 0.5 * (ny + 1);  /* one-based */
+  prm->cdelt[0] = ra_left ? -pixel_deg : pixel_deg;
+  prm->cdelt[1] = pixel_deg;
+  prm->crpix[0] = centre_x;
+  strcpy(prm->cunit[0], "deg");
+  strcpy(prm->cunit[1], "deg");
+  strcpy(prm->radesys, "ICRS");
+  if (projection == DM_PROJECTION_TAN) {
+    strcpy(prm->ctype[0], "RA---TAN");
+    strcpy(prm->ctype[1], "DEC--TAN");
+    prm->crval[0] = ra0;
+    prm->crval[1] = dec0;
+    prm->crpix[1] = centre_y;
+  } else {
+    /* Plate carree referenced on the equator is exactly linear in RA and Dec. */
+    strcpy(prm->ctype[0], "RA---CAR");
+    strcpy(prm->ctype[1], "DEC--CAR");
+    prm->crval[0] = ra0;
+    prm->crval[1] = 0.0;
+    prm->crpix[1] = centre_y - dec0 / pixel_deg;
+  }
+  if ((status = wcsset(prm))) {
+    wcs_fail(error, prm, status, "wcsset");
+    dm_wcs_free(wcs);
+    return NULL;
+  }
+  wcs->projection = projection;
+  return wcs;
+}
+
+DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
+  size_t length = (size_t)nkeys * 80;
+  char *copy = malloc(length + 1);
+  if (!copy) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a FITS header.");
+    return NULL;
+  }
+  memcpy(copy, header, length);
+  copy[length] = '\0';
+  int nreject = 0, nwcs = 0;
+  struct wcsprm *all = NULL;
+  int status = wcspih(copy, nkeys, WCSHDR_all, 0, &nreject, &nwcs, &all);
+  free(copy);
+  if (status) {
+    dm_error_set(error, DM_ERROR_WCS, status, "Cannot parse the FITS header's WCS: %s.",
+                 wcshdr_errmsg[status]);
+    return NULL;
+  }
+  DmWcs *result = NULL;
+  for (int i = 0; i < nwcs && !result; i++) {
+    if (wcsset(&all[i]) != 0 || all[i].lng < 0 || all[i].lat < 0) continue;
+    /* Keep the two celestial axes only (a cube's third axis is dropped). */
+    DmWcs *wcs = wcs_alloc(error);
+    if (!wcs) break;
+    int nsub = 2, axes[2] = {all[i].lng + 1, all[i].lat + 1};
+    wcs->prm.flag = -1;
+    if ((status = wcssub(1, &all[i], &nsub, axes, &wcs->prm)) ||
+        (status = wcsset(&wcs->prm))) {
+      wcs_fail(error, &wcs->prm, status, "wcssub");
+      dm_wcs_free(wcs);
+      break;
+    }
+    wcs->projection = classify(&wcs->prm);
+    result = wcs;
+  }
+  wcsvfree(&nwcs, &all);
+  if (!result && !(error && *error))
+    dm_error_set(error, DM_ERROR_WCS, 0, "The FITS header has no celestial WCS (RA/Dec axes).");
+  return result;
+}
+
+DmWcs *dm_wcs_copy(const DmWcs *wcs, DmError **error) {
+  DmWcs *copy = wcs_alloc(error);
+  if (!copy) return NULL;
+  copy->prm.flag = -1;
+  int status = wcssub(1, &wcs->prm, NULL, NULL, &copy->prm);
+  if (!status) status = wcsset(&copy->prm);
+  if (status) {
+    wcs_fail(error, &copy->prm, status, "wcssub");
+    dm_wcs_free(copy);
+    return NULL;
+  }
+  copy->projection = wcs->projection;
+  return copy;
+}
+
+void dm_wcs_free(DmWcs *wcs) {
+  if (!wcs) return;
+  wcsfree(&wcs->prm);
+  free(wcs);
+}
+
+DmProjection dm_wcs_projection(const DmWcs *wcs) { return wcs->projection; }
+
+double dm_wcs_pixel_scale_deg(const DmWcs *wcs) {
+  /* The 2×2 pixel → intermediate matrix: CD when given, else CDELT_i PC_ij. */
+  const struct wcsprm *prm = &wcs->prm;
+  double m[4];
+  for (int i = 0; i < 4; i++)
+    m[i] = (prm->altlin & 2) ? prm->cd[i] : prm->cdelt[i / 2] * prm->pc[i];
+  return sqrt(fabs(m[0] * m[3] - m[1] * m[2]));
+}
+
+/* wcslib converts arrays; points go through in chunks of this many. */
+enum { WCS_CHUNK = 4096 };
+
+/* Scratch arrays for one chunk of conversions (on the heap: ~300 KiB). */
+typedef struct {
+  double in[2 * WCS_CHUNK], img[2 * WCS_CHUNK], out[2 * WCS_CHUNK];
+  double phi[WCS_CHUNK], theta[WCS_CHUNK];
+  int stat[WCS_CHUNK];
+} WcsScratch;
+
+/* Converts n points either way.  Inputs are interleaved per point in the
+ * wcsprm's axis order; points wcslib rejects come out as NaN. */
+static bool convert(const DmWcs *wcs, bool to_world, size_t n, const double *a, const double *b,
+                    double *out_a, double *out_b, DmError **error) {
+  struct wcsprm *prm = (struct wcsprm *)&wcs->prm;
+  WcsScratch *s = malloc(sizeof *s);
+  if (!s) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for WCS conversion.");
+  int ia = to_world ? 0 : prm->lng, ib = to_world ? 1 : prm->lat;
+  int oa = to_world ? prm->lng : 0, ob = to_world ? prm->lat : 1;
+  double offset = to_world ? 1.0 : 0.0;  /* zero-based in, wcslib one-based */
+  for (size_t start = 0; start < n; start += WCS_CHUNK) {
+    int count = (int)(n - start < WCS_CHUNK ? n - start : WCS_CHUNK);
+    for (int i = 0; i < count; i++) {
+      s->in[2 * i + ia] = a[start + i] + offset;
+      s->in[2 * i + ib] = b[start + i] + offset;
+    }
+    int status = to_world
+        ? wcsp2s(prm, count, 2, s->in, s->img, s->phi, s->theta, s->out, s->stat)
+        : wcss2p(prm, count, 2, s->in, s->phi, s->theta, s->img, s->out, s->stat);
+    if (status && status != WCSERR_BAD_PIX && status != WCSERR_BAD_WORLD) {
+      free(s);
+      return wcs_fail(error, prm, status, to_world ? "wcsp2s" : "wcss2p");
+    }
+    for (int i = 0; i < count; i++) {
+      bool bad = status && s->stat[i];
+      out_a[start + i] = bad ? NAN : s->out[2 * i + oa] - (to_world ? 0.0 : 1.0);
+      out_b[start + i] = bad ? NAN : s->out[2 * i + ob] - (to_world ? 0.0 : 1.0);
+    }
+  }
+  free(s);
+  return true;
+}
+
+bool dm_wcs_pixel_to_world(const DmWcs *wcs, size_t n, const double *x, const double *y,
+                           double *ra, double *dec, DmError **error) {
+  return convert(wcs, true, n, x, y, ra, dec, error);
+}
+
+bool dm_wcs_world_to_pixel(const DmWcs *wcs, size_t n, const double *ra, const double *dec,
+                           double *x, double *y, DmError **error) {
+  return convert(wcs, false, n, ra, dec, x, y, error);
+}
+
+char *dm_wcs_to_header(const DmWcs *wcs, int *nkeys, DmError **error) {
+  char *cards = NULL;
+  int count = 0;
+  int status = wcshdo(WCSHDO_safe, (struct wcsprm *)&wcs->prm, &count, &cards);
+  if (status) {
+    wcs_fail(error, &wcs->prm, status, "wcshdo");
+    return NULL;
+  }
+  char *copy = malloc((size_t)count * 80 + 1);
+  if (copy) {
+    memcpy(copy, cards, (size_t)count * 80);
+    copy[(size_t)count * 80] = '\0';
+    *nkeys = count;
+  } else {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for WCS header cards.");
+  }
+  wcsdealloc(cards);
+  return copy;
+}
+
+bool dm_wcs_equal(const DmWcs *a, const DmWcs *b, int nx, int ny, double tol_pixels) {
+  double x[5] = {0, nx - 1.0, 0, nx - 1.0, 0.5 * (nx - 1)};
+  double y[5] = {0, 0, ny - 1.0, ny - 1.0, 0.5 * (ny - 1)};
+  double ra[5], dec[5], bx[5], by[5];
+  if (!dm_wcs_pixel_to_world(a, 5, x, y, ra, dec, NULL) ||
+      !dm_wcs_world_to_pixel(b, 5, ra, dec, bx, by, NULL))
+    return false;
+  for (int i = 0; i < 5; i++)
+    if (!(fabs(bx[i] - x[i]) <= tol_pixels && fabs(by[i] - y[i]) <= tol_pixels)) return false;
+  return true;
+}

@@ -1,0 +1,101 @@
+/* WCS: pixel <-> world round trips for TAN and FLAT grids, the FLAT grid's
+ * exact linearity (the shipped COSMOS convention), and a header round trip. */
+#include <stdlib.h>
+
+#include "darkmap/wcs.h"
+#include "test-util.h"
+
+static const double ra0 = 150.1161025, dec0 = 2.247490268, pixel = 0.29 / 60.0;
+
+static void check_round_trip(DmProjection projection, bool ra_left) {
+  DmError *error = NULL;
+  DmWcs *wcs = dm_wcs_new_grid(projection, ra0, dec0, pixel, 360, 360, ra_left, &error);
+  CHECK(wcs != NULL);
+  if (!wcs) return;
+  double x[4] = {0, 359, 179.5, 12.25}, y[4] = {0, 359, 179.5, 300.75}, ra[4], dec[4], bx[4],
+         by[4];
+  CHECK_OK(dm_wcs_pixel_to_world(wcs, 4, x, y, ra, dec, &error), error);
+  CHECK_OK(dm_wcs_world_to_pixel(wcs, 4, ra, dec, bx, by, &error), error);
+  for (int i = 0; i < 4; i++) {
+    CHECK_CLOSE(bx[i], x[i], 1e-9);
+    CHECK_CLOSE(by[i], y[i], 1e-9);
+  }
+  /* The grid centre is the reference point. */
+  CHECK_CLOSE(ra[2], ra0, 1e-12);
+  CHECK_CLOSE(dec[2], dec0, 1e-12);
+  /* Orientation: RA grows to the left when asked. */
+  CHECK(ra_left ? ra[1] < ra[0] : ra[1] > ra[0]);
+  CHECK_CLOSE(dm_wcs_pixel_scale_deg(wcs), pixel, 1e-15);
+  CHECK(dm_wcs_projection(wcs) == projection);
+
+  /* Header round trip gives the same grid. */
+  int nkeys = 0;
+  char *header = dm_wcs_to_header(wcs, &nkeys, &error);
+  CHECK(header != NULL && nkeys > 5);
+  DmWcs *back = header ? dm_wcs_new_from_header(header, nkeys, &error) : NULL;
+  CHECK(back != NULL);
+  if (back) {
+    CHECK(dm_wcs_equal(wcs, back, 360, 360, 1e-8));
+    CHECK(dm_wcs_projection(back) == projection);
+  }
+  DmWcs *copy = dm_wcs_copy(wcs, &error);
+  CHECK(copy && dm_wcs_equal(wcs, copy, 360, 360, 1e-10));
+  dm_wcs_free(copy);
+  dm_wcs_free(back);
+  free(header);
+  dm_wcs_free(wcs);
+}
+
+/* FLAT: RA and Dec exactly linear in the pixel indices, no cos(Dec). */
+static void check_flat_is_linear(void) {
+  DmError *error = NULL;
+  DmWcs *wcs = dm_wcs_new_grid(DM_PROJECTION_FLAT, ra0, dec0, pixel, 360, 360, false, &error);
+  CHECK(wcs != NULL);
+  if (!wcs) return;
+  double x[3] = {0, 359, 100}, y[3] = {0, 359, 250}, ra[3], dec[3];
+  CHECK_OK(dm_wcs_pixel_to_world(wcs, 3, x, y, ra, dec, &error), error);
+  for (int i = 0; i < 3; i++) {
+    CHECK_CLOSE(ra[i], ra0 + (x[i] - 179.5) * pixel, 1e-10);
+    CHECK_CLOSE(dec[i], dec0 + (y[i] - 179.5) * pixel, 1e-10);
+  }
+  dm_wcs_free(wcs);
+}
+
+/* TAN: a point at tangent-plane offset xi along the reference row has
+ * tan(RA − RA0) = xi / cos(Dec0) (gnomonic projection, radians). */
+static void check_tan_geometry(void) {
+  DmError *error = NULL;
+  DmWcs *wcs = dm_wcs_new_grid(DM_PROJECTION_TAN, ra0, dec0, pixel, 360, 360, true, &error);
+  if (!wcs) {
+    CHECK(wcs != NULL);
+    return;
+  }
+  double x = 0, y = 179.5, ra, dec;
+  CHECK_OK(dm_wcs_pixel_to_world(wcs, 1, &x, &y, &ra, &dec, &error), error);
+  double xi = 179.5 * pixel * M_PI / 180.0;
+  double expected = atan2(xi, cos(dec0 * M_PI / 180.0)) * 180.0 / M_PI;
+  CHECK_CLOSE(ra - ra0, expected, 1e-10);
+  dm_wcs_free(wcs);
+}
+
+static void check_errors(void) {
+  DmError *error = NULL;
+  CHECK_FAILS(dm_wcs_new_grid(DM_PROJECTION_TAN, ra0, 95.0, pixel, 10, 10, true, &error), error,
+              DM_ERROR_INVALID_ARGUMENT);
+  CHECK_FAILS(dm_wcs_new_grid(DM_PROJECTION_TAN, ra0, dec0, -1.0, 10, 10, true, &error), error,
+              DM_ERROR_INVALID_ARGUMENT);
+  const char *no_wcs =
+      "SIMPLE  =                    T                                                  "
+      "BITPIX  =                  -32                                                  ";
+  CHECK_FAILS(dm_wcs_new_from_header(no_wcs, 2, &error), error, DM_ERROR_WCS);
+}
+
+int main(void) {
+  check_round_trip(DM_PROJECTION_TAN, true);
+  check_round_trip(DM_PROJECTION_TAN, false);
+  check_round_trip(DM_PROJECTION_FLAT, false);
+  check_flat_is_linear();
+  check_tan_geometry();
+  check_errors();
+  return dm_test_result();
+}
