@@ -1,0 +1,56 @@
+/* darkmap-cli: everything the application does, headless, for batch runs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-commands.h"
+#include "darkmap/version.h"
+
+typedef struct {
+  const char *name;
+  int (*main)(int argc, char **argv);
+  const char *summary;
+} CliCommand;
+
+static const CliCommand commands[] = {
+    {"bin", cli_bin_main, "bin a shear catalogue onto a grid (shear file)"},
+    {"ks", cli_ks_main, "Kaiser-Squires convergence map (E and B modes)"},
+    {"pspec", cli_pspec_main, "angular power spectrum of a map"},
+    {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
+};
+
+int cli_fail(const char *command, DmError *error) {
+  int status = error && error->code == DM_ERROR_INVALID_ARGUMENT ? 2 : 1;
+  fprintf(stderr, "darkmap-cli %s: %s\n", command,
+          error ? error->message : "failed for an unknown reason.");
+  dm_error_free(error);
+  return status;
+}
+
+_Bool cli_wants_help(int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+  return 0;
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "Usage: darkmap-cli COMMAND [OPTIONS]   (darkmap-cli COMMAND --help)\n\n"
+               "Weak-lensing mass mapping, headless.\n\nCommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("darkmap-cli %s%s\n", dm_version(), dm_built_with_cuda() ? " (CUDA)" : "");
+    return 0;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].main(argc - 2, argv + 2);
+  fprintf(stderr, "darkmap-cli: unknown command '%s'.\n\n", argv[1]);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,275 @@
+/* Binning a catalogue onto a pixel grid (see darkmap/binning.h).
+ *
+ * One pass over the galaxies computes each one's pixel index and
+ * accumulates, per pixel, sum w, sum w e1, sum w e2, sum w² and N in double
+ * precision; a second pass over the pixels forms the means and the noise. */
+#include "darkmap/binning.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Galaxies are indexed in chunks of this many (progress and cancel between). */
+enum { BIN_CHUNK = 1 << 20 };
+
+void dm_grid_spec_init(DmGridSpec *spec) {
+  *spec = (DmGridSpec){
+      .nx = 360,
+      .ny = 360,
+      .pixel_arcmin = 0.29,
+      .has_center = false,
+      .projection = DM_PROJECTION_TAN,
+      .ra_left = true,
+      .flip_e2 = false,
+      .noise_model = DM_NOISE_COUNT,
+  };
+}
+
+static bool check_spec(const DmGridSpec *spec, DmError **error) {
+  if (spec->nx < 1 || spec->ny < 1 || spec->nx > DM_GRID_MAX_SIDE || spec->ny > DM_GRID_MAX_SIDE)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Grid size %d × %d is out of range: each side must be 1 to %d pixels.",
+                        spec->nx, spec->ny, DM_GRID_MAX_SIDE);
+  if (!(spec->pixel_arcmin > 0.0) || !isfinite(spec->pixel_arcmin) || spec->pixel_arcmin > 600.0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Pixel scale %g arcmin is out of range (0 to 600 arcmin).",
+                        spec->pixel_arcmin);
+  if (spec->projection != DM_PROJECTION_TAN && spec->projection != DM_PROJECTION_FLAT)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Grids are binned in TAN or FLAT projection.");
+  if (spec->has_center &&
+      (!isfinite(spec->center_ra) || !(fabs(spec->center_dec) < 90.0)))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Grid centre RA %g, Dec %g is not a valid sky position.", spec->center_ra,
+                        spec->center_dec);
+  double field_deg = fmax(spec->nx, spec->ny) * spec->pixel_arcmin / 60.0;
+  if (spec->projection == DM_PROJECTION_TAN && field_deg >= 120.0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "A %.1f° TAN grid is too wide for a tangent-plane projection.",
+                        field_deg);
+  return dm_map_check_size(spec->nx, spec->ny, 2, error);
+}
+
+DmWcs *dm_grid_spec_wcs(const DmGridSpec *spec, DmError **error) {
+  if (!check_spec(spec, error)) return NULL;
+  if (!spec->has_center) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "The grid has no centre set.");
+    return NULL;
+  }
+  return dm_wcs_new_grid(spec->projection, spec->center_ra, spec->center_dec,
+                         spec->pixel_arcmin / 60.0, spec->nx, spec->ny, spec->ra_left, error);
+}
+
+/* Uniform bin edges lo + i (hi − lo) / n, computed as NumPy's linspace does
+ * (i * step + lo, the last edge exactly hi). */
+typedef struct {
+  double lo, hi, step, inv_step;
+  int n;
+} Edges;
+
+static Edges make_edges(double lo, double hi, int n) {
+  return (Edges){lo, hi, (hi - lo) / n, n / (hi - lo), n};
+}
+
+static inline double edge_at(const Edges *e, int i) {
+  return i == e->n ? e->hi : i * e->step + e->lo;
+}
+
+/* The bin holding x under NumPy's histogram rule, or −1 outside [lo, hi]. */
+static inline int bin_of(const Edges *e, double x) {
+  if (!(x >= e->lo && x <= e->hi)) return -1;
+  if (x == e->hi) return e->n - 1;
+  int i = (int)floor((x - e->lo) * e->inv_step);
+  if (i > e->n - 1) i = e->n - 1;
+  if (i < 0) i = 0;
+  if (x < edge_at(e, i)) i--;
+  else if (x >= edge_at(e, i + 1)) i++;
+  return (i >= 0 && i < e->n) ? i : -1;
+}
+
+/* Per-pixel sums, interleaved for locality. */
+typedef struct {
+  double w, we1, we2, w2;
+  long n;
+} PixelSums;
+
+/* Pixel index (y * nx + x) of every galaxy in [start, end), −1 outside:
+ * FLAT grids bin RA/Dec directly on the edges; TAN grids project with the
+ * WCS and bin pixel coordinates on the half-integer pixel edges. */
+static bool index_chunk(const DmCatalog *cat, const DmGridSpec *spec, const DmWcs *wcs,
+                        size_t start, size_t end, long *index, double *scratch_x,
+                        double *scratch_y, DmError **error) {
+  size_t count = end - start;
+  Edges ex, ey;
+  if (spec->projection == DM_PROJECTION_FLAT) {
+    double half_x = spec->nx * spec->pixel_arcmin / 60.0 / 2.0;
+    double half_y = spec->ny * spec->pixel_arcmin / 60.0 / 2.0;
+    ex = make_edges(spec->center_ra - half_x, spec->center_ra + half_x, spec->nx);
+    ey = make_edges(spec->center_dec - half_y, spec->center_dec + half_y, spec->ny);
+    for (size_t i = 0; i < count; i++) {
+      int ix = bin_of(&ex, cat->ra[start + i]), iy = bin_of(&ey, cat->dec[start + i]);
+      if (ix >= 0 && spec->ra_left) ix = spec->nx - 1 - ix;
+      index[i] = (ix < 0 || iy < 0) ? -1 : (long)iy * spec->nx + ix;
+    }
+    return true;
+  }
+  if (!dm_wcs_world_to_pixel(wcs, count, cat->ra + start, cat->dec + start, scratch_x, scratch_y,
+                             error))
+    return false;
+  ex = make_edges(-0.5, spec->nx - 0.5, spec->nx);
+  ey = make_edges(-0.5, spec->ny - 0.5, spec->ny);
+  for (size_t i = 0; i < count; i++) {
+    int ix = bin_of(&ex, scratch_x[i]), iy = bin_of(&ey, scratch_y[i]);
+    index[i] = (ix < 0 || iy < 0) ? -1 : (long)iy * spec->nx + ix;
+  }
+  return true;
+}
+
+/* Totals over the galaxies inside the grid (unweighted), for sigma_e. */
+typedef struct {
+  size_t n;
+  double e1, e2, e1_sq, e2_sq;
+} Totals;
+
+/* Accumulates the galaxies of all chunks into the pixel sums and totals. */
+static bool accumulate(const DmCatalog *cat, const DmGridSpec *spec, const DmWcs *wcs,
+                       PixelSums *sums, Totals *totals, const DmProgress *progress,
+                       DmError **error) {
+  size_t chunk = cat->n < BIN_CHUNK ? cat->n : BIN_CHUNK;
+  long *index = malloc(chunk * sizeof *index);
+  double *sx = spec->projection == DM_PROJECTION_TAN ? malloc(chunk * sizeof *sx) : NULL;
+  double *sy = spec->projection == DM_PROJECTION_TAN ? malloc(chunk * sizeof *sy) : NULL;
+  bool ok = index && (spec->projection != DM_PROJECTION_TAN || (sx && sy));
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory while binning.");
+  double e2_sign = spec->flip_e2 ? -1.0 : 1.0;
+  *totals = (Totals){0};
+  for (size_t start = 0; ok && start < cat->n; start += chunk) {
+    size_t end = start + chunk < cat->n ? start + chunk : cat->n;
+    ok = dm_progress_check_cancel(progress, error) &&
+         index_chunk(cat, spec, wcs, start, end, index, sx, sy, error);
+    for (size_t i = start; ok && i < end; i++) {
+      long p = index[i - start];
+      if (p < 0) continue;
+      double w = cat->weight[i], e1 = cat->e1[i], e2 = e2_sign * cat->e2[i];
+      PixelSums *s = &sums[p];
+      s->w += w;
+      s->we1 += w * e1;
+      s->we2 += w * e2;
+      s->w2 += w * w;
+      s->n++;
+      totals->n++;
+      totals->e1 += e1;
+      totals->e2 += e2;
+      totals->e1_sq += e1 * e1;
+      totals->e2_sq += e2 * e2;
+    }
+    dm_progress_report(progress, (double)end / (double)cat->n, "Binning galaxies");
+  }
+  free(index);
+  free(sx);
+  free(sy);
+  return ok;
+}
+
+/* Population standard deviation of one component from its totals. */
+static double population_std(double sum, double sum_sq, size_t n) {
+  double mean = sum / (double)n, var = sum_sq / (double)n - mean * mean;
+  return var > 0.0 ? sqrt(var) : 0.0;
+}
+
+/* Forms the output maps from the pixel sums. */
+static void fill_maps(DmBinnedShear *b, const PixelSums *sums, DmNoiseModel noise_model) {
+  size_t npix = dm_map_plane_size(b->shear);
+  float *g1 = dm_map_plane(b->shear, 0), *g2 = dm_map_plane(b->shear, 1);
+  float *n1 = dm_map_plane(b->noise, 0), *n2 = dm_map_plane(b->noise, 1);
+  for (size_t p = 0; p < npix; p++) {
+    const PixelSums *s = &sums[p];
+    b->counts->data[p] = (float)s->n;
+    b->weight->data[p] = (float)s->w;
+    b->mask->data[p] = s->n > 0 ? 1.0f : 0.0f;
+    if (s->n == 0) continue;
+    g1[p] = (float)(s->we1 / s->w);
+    g2[p] = (float)(s->we2 / s->w);
+    double scale = noise_model == DM_NOISE_WEIGHTED ? sqrt(s->w2) / s->w : 1.0 / sqrt((double)s->n);
+    n1[p] = (float)(b->sigma_e[0] * scale);
+    n2[p] = (float)(b->sigma_e[1] * scale);
+  }
+}
+
+/* Provenance of the grid, on every output map. */
+static bool describe_grid(DmMap *map, const DmGridSpec *spec, DmError **error) {
+  static const char *const noise_names[] = {"count", "weighted"};
+  return dm_map_set_string(map, "PROJECT", spec->projection == DM_PROJECTION_TAN ? "TAN" : "FLAT",
+                           "grid projection", error) &&
+         dm_map_set_double(map, "PIXSCALE", spec->pixel_arcmin, "pixel side [arcmin]", error) &&
+         dm_map_set_double(map, "CENTRA", spec->center_ra, "grid centre RA [deg]", error) &&
+         dm_map_set_double(map, "CENTDEC", spec->center_dec, "grid centre Dec [deg]", error) &&
+         dm_map_set_bool(map, "FLIPE2", spec->flip_e2, "catalogue e2 negated", error) &&
+         dm_map_set_string(map, "NOISEMOD", noise_names[spec->noise_model],
+                           "noise: count = sigma_e/sqrt(N)", error);
+}
+
+void dm_binned_shear_free(DmBinnedShear *binned) {
+  if (!binned) return;
+  dm_map_free(binned->shear);
+  dm_map_free(binned->counts);
+  dm_map_free(binned->weight);
+  dm_map_free(binned->noise);
+  dm_map_free(binned->mask);
+  free(binned);
+}
+
+DmBinnedShear *dm_bin_catalog(const DmCatalog *catalog, const DmGridSpec *spec_in,
+                              const DmProgress *progress, DmError **error) {
+  DmGridSpec spec = *spec_in;
+  if (!check_spec(&spec, error)) return NULL;
+  if (catalog->n == 0) {
+    dm_error_set(error, DM_ERROR_NO_DATA, 0, "The catalogue has no galaxies to bin.");
+    return NULL;
+  }
+  if (!spec.has_center) {
+    if (!dm_catalog_median_center(catalog, &spec.center_ra, &spec.center_dec, error))
+      return NULL;
+    spec.has_center = true;
+  }
+  DmWcs *wcs = dm_grid_spec_wcs(&spec, error);
+  if (!wcs) return NULL;
+
+  size_t npix = (size_t)spec.nx * (size_t)spec.ny;
+  PixelSums *sums = calloc(npix, sizeof *sums);
+  DmBinnedShear *b = calloc(1, sizeof *b);
+  Totals totals;
+  bool ok = sums && b;
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d grid.",
+                        spec.nx, spec.ny);
+  ok = ok && accumulate(catalog, &spec, wcs, sums, &totals, progress, error);
+  if (ok && totals.n == 0) {
+    ok = dm_error_set(error, DM_ERROR_NO_DATA, 0,
+                      "None of the %zu galaxies falls inside the %d × %d grid of %g arcmin "
+                      "pixels centred on RA %.5f, Dec %.5f.",
+                      catalog->n, spec.nx, spec.ny, spec.pixel_arcmin, spec.center_ra,
+                      spec.center_dec);
+  }
+  ok = ok && (b->shear = dm_map_new(spec.nx, spec.ny, 2, wcs, error)) &&
+       (b->counts = dm_map_new(spec.nx, spec.ny, 1, wcs, error)) &&
+       (b->weight = dm_map_new(spec.nx, spec.ny, 1, wcs, error)) &&
+       (b->noise = dm_map_new(spec.nx, spec.ny, 2, wcs, error)) &&
+       (b->mask = dm_map_new(spec.nx, spec.ny, 1, wcs, error));
+  if (ok) {
+    b->n_binned = totals.n;
+    b->n_outside = catalog->n - totals.n;
+    b->sigma_e[0] = population_std(totals.e1, totals.e1_sq, totals.n);
+    b->sigma_e[1] = population_std(totals.e2, totals.e2_sq, totals.n);
+    fill_maps(b, sums, spec.noise_model);
+    DmMap *maps[] = {b->shear, b->counts, b->weight, b->noise, b->mask};
+    for (size_t i = 0; ok && i < sizeof maps / sizeof maps[0]; i++)
+      ok = describe_grid(maps[i], &spec, error);
+  }
+  free(sums);
+  dm_wcs_free(wcs);
+  if (!ok) {
+    dm_binned_shear_free(b);
+    return NULL;
+  }
+  return b;
+}

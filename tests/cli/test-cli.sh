@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# darkmap-cli end to end: the COSMOS path bin → ks → pspec → info, and bad
+# input, each a clear one-line error, a non-zero status and no output left.
+# Usage: test-cli.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
+set -u
+cli=$1 data=$2 tmp=$3/cli-test-$$
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+catalog=$data/cosmos/cosmos_shear_schrabback2010.fits
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_status STATUS OUTFILE PATTERN -- command...: the exit status, the
+# message on stderr and, for failures, that OUTFILE was not created.
+expect() {
+  local want=$1 out=$2 pattern=$3; shift 4
+  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+  local got=$?
+  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want: $(cat "$tmp/stderr")"
+  grep -q -- "$pattern" "$tmp/stderr" "$tmp/stdout" || fail "$*: no '$pattern' in: $(cat "$tmp/stderr")"
+  if [ "$want" -ne 0 ] && [ -n "$out" ] && [ -e "$out" ]; then fail "$*: left $out behind"; fi
+  if [ "$want" -ne 0 ] && ls "$tmp" | grep -q 'tmp-'; then fail "$*: left a temporary file"; fi
+}
+
+# The main path on the real catalogue.
+expect 0 "" "Wrote" -- "$cli" bin --catalog "$catalog" --size 360 --pixel-arcmin 0.29 \
+  --projection flat --flip-e2 --out "$tmp/shear.fits"
+expect 0 "" "COUNTS" -- "$cli" info "$tmp/shear.fits"
+for ext in COUNTS WEIGHT NOISE MASK; do grep -q "$ext" "$tmp/stdout" || fail "info lacks $ext"; done
+grep -q "CAR" "$tmp/stdout" || fail "info shows no WCS projection for the flat grid"
+expect 0 "" "Wrote" -- "$cli" ks --shear "$tmp/shear.fits" --smooth-pixels 2 --out "$tmp/kappa.fits"
+expect 0 "" "BMODE" -- "$cli" info "$tmp/kappa.fits"
+expect 0 "" "Wrote" -- "$cli" ks --catalog "$catalog" --size 128 --pixel-arcmin 0.8 --pad \
+  --out "$tmp/kappa_tan.fits"
+expect 0 "" "TAN" -- "$cli" info "$tmp/kappa_tan.fits"
+expect 0 "" "Wrote" -- "$cli" pspec --map "$tmp/kappa.fits" --bins 12 --log \
+  --theory "$data/theory/ktng_cl_theory.csv" --out "$tmp/spectrum.csv"
+[ "$(grep -vc '^#' "$tmp/spectrum.csv")" -eq 13 ] || fail "spectrum.csv should hold a header and 12 rows"
+head -1 "$tmp/spectrum.csv" | grep -q "cl_theory" || fail "spectrum.csv has no theory column"
+
+# Bad input: clear errors, nothing written.
+echo "not a FITS file" > "$tmp/text.fits"
+head -c 10000 "$catalog" > "$tmp/truncated.fits"
+expect 1 "$tmp/o1.fits" "missing.fits" -- "$cli" bin --catalog "$tmp/missing.fits" --out "$tmp/o1.fits"
+expect 1 "$tmp/o2.fits" "FITS" -- "$cli" bin --catalog "$tmp/text.fits" --out "$tmp/o2.fits"
+expect 1 "$tmp/o3.fits" "truncated.fits" -- "$cli" bin --catalog "$tmp/truncated.fits" --out "$tmp/o3.fits"
+expect 2 "$tmp/o4.fits" "size" -- "$cli" bin --catalog "$catalog" --size 1000000 --out "$tmp/o4.fits"
+expect 1 "$tmp/o5.fits" "inside" -- "$cli" bin --catalog "$catalog" --center 10,10 --out "$tmp/o5.fits"
+expect 1 "$tmp/o6.fits" "NOPE" -- "$cli" bin --catalog "$catalog" --e1 NOPE --out "$tmp/o6.fits"
+expect 2 "" "Unknown option" -- "$cli" bin --catalog "$catalog" --sizes 3 --out "$tmp/o7.fits"
+expect 2 "" "--out" -- "$cli" bin --catalog "$catalog"
+expect 2 "" "projection" -- "$cli" bin --catalog "$catalog" --projection sin --out "$tmp/o8.fits"
+expect 1 "" "no-such-dir" -- "$cli" ks --shear "$tmp/shear.fits" --out "$tmp/no-such-dir/k.fits"
+expect 1 "$tmp/o9.fits" "MASK\|extension\|HDU" -- "$cli" ks --shear "$tmp/kappa.fits" --out "$tmp/o9.fits"
+expect 2 "" "unknown command" -- "$cli" frobnicate
+
+# A failure never destroys an existing output.
+echo "precious" > "$tmp/keep.fits"
+expect 1 "" "inside" -- "$cli" bin --catalog "$catalog" --center 10,10 --out "$tmp/keep.fits"
+grep -q precious "$tmp/keep.fits" || fail "a failed run replaced an existing file"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
