@@ -60,9 +60,9 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
                                    DmError **error);
 void dm_power_spectrum_free(DmPowerSpectrum *spectrum);
 
-/* CSV: ell_lo,ell_hi,ell,cl,cl_error,n_modes[,cl_theory] after '#' comment
- * lines describing the columns; cl_theory is dm_theory_eval at the bin's mean
- * ell.  theory may be NULL.  Written to a temporary file next to path, then
+/* CSV: the line ell_lo,ell_hi,ell,cl,cl_error,n_modes[,cl_theory], '#' lines
+ * describing the columns, one row per bin; cl_theory is dm_theory_eval at the
+ * bin's mean ell.  theory may be NULL.  Written to a temporary file next to path, then
  * renamed over it. */
 struct DmTheorySpectrum;
 bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
