@@ -290,7 +290,7 @@ bool dm_wiener_stationary(int nx, int ny, double pixel_arcmin, const DmTheorySpe
 
   double pixel_rad = pixel_arcmin / 60.0 * M_PI / 180.0, var = sigma * sigma;
   /* kappa = F⁻¹ [p / (sigma² + p |D|²)] F A† gamma. */
-  float *filter = malloc(w->nmodes * sizeof(float));
+  float *filter = calloc(w->nmodes, sizeof(float));
   if (!filter) {
     dm_wiener_free(w);
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
