@@ -285,8 +285,12 @@ fail:
   return NULL;
 }
 
-/* Writes the table to an open stream; false when a write failed. */
+/* Writes the table to an open stream; false when a write failed.  The column
+ * names come first (so that NumPy's genfromtxt(names=True), pandas and
+ * dm_csv_read all find them), then '#' lines describing them, then one row
+ * per bin. */
 static bool write_table(FILE *f, const DmPowerSpectrum *s, const DmTheorySpectrum *theory) {
+  fprintf(f, "ell_lo,ell_hi,ell,cl,cl_error,n_modes%s\n", theory ? ",cl_theory" : "");
   fprintf(f, "# Angular power spectrum, flat sky: C_ell = <|FFT|^2> Omega_pix / N_pix / fsky\n");
   fprintf(f, "# pixel_arcmin = %.10g, fsky = %.10g\n", s->pixel_arcmin, s->fsky);
   fprintf(f, "# ell_lo, ell_hi: bin edges; ell: mean ell of the bin's Fourier modes; "
@@ -294,7 +298,6 @@ static bool write_table(FILE *f, const DmPowerSpectrum *s, const DmTheorySpectru
              "n_modes: Fourier modes of the full plane in the bin%s\n",
           theory ? "; cl_theory: the theory C_ell at the bin's mean ell" : "");
   if (theory) fprintf(f, "# theory column: %s\n", theory->column ? theory->column : "");
-  fprintf(f, "ell_lo,ell_hi,ell,cl,cl_error,n_modes%s\n", theory ? ",cl_theory" : "");
   for (int b = 0; b < s->n_bins; b++) {
     fprintf(f, "%.10g,%.10g,%.10g,%.10g,%.10g,%ld", s->ell_lo[b], s->ell_hi[b], s->ell[b],
             s->cl[b], s->cl_error[b], s->n_modes[b]);

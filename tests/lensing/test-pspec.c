@@ -296,6 +296,12 @@ static void test_csv(void) {
     char path[4096];
     snprintf(path, sizeof path, "%s", dm_test_tmp_path("pspec.csv"));
     CHECK_OK(dm_power_spectrum_write_csv(s, t, path, &error), error);
+    /* the column names come first, for readers that take the first line */
+    char first[256] = "";
+    FILE *f = fopen(path, "r");
+    CHECK(f && fgets(first, sizeof first, f));
+    if (f) fclose(f);
+    CHECK(strcmp(first, "ell_lo,ell_hi,ell,cl,cl_error,n_modes,cl_theory\n") == 0);
     DmCsvTable *table = dm_csv_read(path, &error);
     CHECK_OK(table != NULL, error);
     if (table) {
