@@ -194,15 +194,15 @@ typedef struct {
   bool with_gpu;
 } Options;
 
-static void usage(void) {
-  fprintf(stderr,
+static void usage(int status) {
+  fprintf(status ? stderr : stdout,
           "usage: bench-lensing [--catalog FITS] [--wisdom FILE] [--no-4096] [--no-gpu]\n"
           "  --catalog  the COSMOS shear catalogue (default: %s)\n"
           "  --wisdom   FFTW wisdom file, read before planning and written after\n"
           "  --no-4096  skip the 4096x4096 KS sizes\n"
           "  --no-gpu   skip the cuFFT rows even when a GPU is usable\n",
           BENCH_CATALOG);
-  exit(2);
+  exit(status);
 }
 
 static Options parse_options(int argc, char **argv) {
@@ -212,7 +212,8 @@ static Options parse_options(int argc, char **argv) {
     else if (!strcmp(argv[i], "--wisdom") && i + 1 < argc) options.wisdom_path = argv[++i];
     else if (!strcmp(argv[i], "--no-4096")) options.with_4096 = false;
     else if (!strcmp(argv[i], "--no-gpu")) options.with_gpu = false;
-    else usage();
+    else if (!strcmp(argv[i], "--help")) usage(0);
+    else usage(2);
   }
   return options;
 }
