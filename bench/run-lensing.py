@@ -98,6 +98,7 @@ def main():
         if not peers.is_file():
             sys.exit(f'{peers} not found: point --shared at the folder holding bench/ and data/')
         peer = run_logged(['/usr/bin/python3', peers] + extra, shared, peers_log)
+        print(f'# load before Darkmap\'s part: {load_average():.2f}', flush=True)
     dm = run_logged([bench_exe, '--wisdom', build / 'bench' / 'fftw-wisdom'] + extra, build, darkmap_log)
 
     print()
