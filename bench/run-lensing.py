@@ -7,8 +7,12 @@ holds bench/ and data/), then Darkmap's bench-lensing, one after the other
 fastest peer median / Darkmap median (> 1: Darkmap is faster) as a Markdown
 table.  Both full outputs are kept in the build folder.
 
+On a machine shared with other work, --rounds N runs the pair N times and keeps,
+for every figure of either side, the lowest of its N medians: a burst of
+outside load then spoils one round's figure, not the table.
+
   /usr/bin/python3 bench/run-lensing.py [--build build] [--shared ../shared]
-                                        [--no-4096] [--reuse-peers]
+                                        [--no-4096] [--rounds N] [--reuse-peers]
 """
 import argparse
 import json
@@ -72,6 +76,8 @@ def main():
     ap.add_argument('--shared', default=os.environ.get('DARKMAP_SHARED', str(ROOT.parent / 'shared')),
                     help='folder holding the peers\' bench/ and data/ (default: ../shared, or $DARKMAP_SHARED)')
     ap.add_argument('--no-4096', action='store_true', help='skip the 4096x4096 KS sizes')
+    ap.add_argument('--rounds', type=int, default=1,
+                    help='run peers and Darkmap N times; keep each figure\'s lowest median')
     ap.add_argument('--reuse-peers', action='store_true',
                     help='take the peers\' figures from the last run\'s log instead of running them')
     args = ap.parse_args()
@@ -82,8 +88,9 @@ def main():
     peers = shared / 'bench' / 'peers_lensing.py'
     if not bench_exe.is_file():
         sys.exit(f'{bench_exe} not found: build the project first (ninja -C {build})')
-    peers_log = build / 'bench' / 'lensing-peers.log'
-    darkmap_log = build / 'bench' / 'lensing-darkmap.log'
+    rounds = max(1, args.rounds)
+    logs = [(build / 'bench' / f'lensing-peers{i or ""}.log', build / 'bench' / f'lensing-darkmap{i or ""}.log')
+            for i in range(rounds)]
     load = load_average()
     print(f'# run-lensing {time.strftime("%Y-%m-%d %H:%M:%S %Z")} on {platform.node()}, '
           f'{os.cpu_count()} cores, load {load:.2f}', flush=True)
@@ -91,19 +98,28 @@ def main():
         print('# warning: the machine is busy (load > 1.5); figures will be slow and noisy', flush=True)
 
     extra = ['--no-4096'] if args.no_4096 else []
-    if args.reuse_peers:
-        peer = next(json.loads(line) for line in reversed(peers_log.read_text().splitlines())
-                    if line.startswith('{'))
-    else:
-        if not peers.is_file():
-            sys.exit(f'{peers} not found: point --shared at the folder holding bench/ and data/')
-        peer = run_logged(['/usr/bin/python3', peers] + extra, shared, peers_log)
-        print(f'# load before Darkmap\'s part: {load_average():.2f}', flush=True)
-    dm = run_logged([bench_exe, '--wisdom', build / 'bench' / 'fftw-wisdom'] + extra, build, darkmap_log)
+    if not args.reuse_peers and not peers.is_file():
+        sys.exit(f'{peers} not found: point --shared at the folder holding bench/ and data/')
+    peer, dm = {}, {}
+    for i, (peers_log, darkmap_log) in enumerate(logs):
+        if rounds > 1:
+            print(f'# round {i + 1} of {rounds}', flush=True)
+        if args.reuse_peers:
+            this_peer = next(json.loads(line) for line in reversed(peers_log.read_text().splitlines())
+                             if line.startswith('{'))
+        else:
+            this_peer = run_logged(['/usr/bin/python3', peers] + extra, shared, peers_log)
+            print(f'# load before Darkmap\'s part: {load_average():.2f}', flush=True)
+        this_dm = run_logged([bench_exe, '--wisdom', build / 'bench' / 'fftw-wisdom'] + extra, build,
+                             darkmap_log)
+        for into, new in ((peer, this_peer), (dm, this_dm)):
+            for key, value in new.items():
+                into[key] = min(value, into.get(key, value))
 
     print()
+    best_of = f', lowest median of {rounds} rounds' if rounds > 1 else ''
     print(f'Ratio = fastest peer median / Darkmap median (> 1: Darkmap is faster); '
-          f'{time.strftime("%Y-%m-%d")}, {os.cpu_count()} cores.')
+          f'{time.strftime("%Y-%m-%d")}, {os.cpu_count()} cores{best_of}.')
     print()
     print('| figure | size | Darkmap (s) | fastest peer | peer (s) | ratio |')
     print('|---|---|---|---|---|---|')
@@ -124,7 +140,7 @@ def main():
     print()
     print('Darkmap is slower than a peer at: ' + ', '.join(slower) if slower
           else 'Darkmap is faster than the fastest peer everywhere.')
-    print(f'(logs: {peers_log}, {darkmap_log})')
+    print('(logs: ' + ', '.join(str(p) for pair in logs for p in pair) + ')')
 
 
 if __name__ == '__main__':
