@@ -393,12 +393,11 @@ static bool read_metadata(fitsfile *fits, const char *path, DmMap *map, DmError 
 /* The HDU's celestial WCS; *wcs stays NULL when the header names none. */
 static bool read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error) {
   if (!dm_fits_has_celestial_ctype(fits)) return true;
-  char *header = NULL;
-  int status = 0, n_keys = 0;
-  if (fits_hdr2str(fits, 1, NULL, 0, &header, &n_keys, &status))
-    return dm_fits_set_error(error, status, "Cannot read the header of", path);
-  *wcs = dm_wcs_new_from_header(header, n_keys, error);
-  fits_free_memory(header, &status);
+  int n_cards = 0;
+  char *header = dm_fits_header_for_wcs(fits, path, &n_cards, error);
+  if (!header) return false;
+  *wcs = dm_wcs_new_from_header(header, n_cards, error);
+  free(header);
   if (!*wcs) {
     dm_error_prefix(error, "Cannot read the WCS of %s", path);
     return false;
