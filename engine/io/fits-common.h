@@ -48,8 +48,8 @@ bool dm_fits_key_is_reserved(const char *key);
 /* The current HDU's header for wcslib: its valued ("KEY     = ...") cards,
  * 80 characters each with no END, as dm_wcs_new_from_header takes them;
  * *n_cards receives their number.  Commentary cards and cards that do not
- * parse (an unterminated string, a byte that is not printable ASCII) are
- * left out: wcslib's header parser trusts its input (an unterminated string
+ * parse (an invalid keyword, an unterminated string, a byte that is not
+ * printable ASCII) are left out: wcslib's header parser trusts its input (an unterminated string
  * overflows a buffer in wcslib 7.12), a file's header is untrusted.
  * malloc'ed; free with free(). */
 char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmError **error);
