@@ -65,36 +65,43 @@ bool dm_fits_set_error(DmError **error, int status, const char *what, const char
 
 enum { BLOCK = 2880, CARD = 80 };
 
-/* The integer value of a card, or false when it has none. */
-static bool card_integer(const char *card, long long *value) {
-  char text[CARD - 9];
-  memcpy(text, card + 10, sizeof text - 1);
-  text[sizeof text - 1] = '\0';
-  char *end = NULL;
-  errno = 0;
-  *value = strtoll(text, &end, 10);
-  return end != text && errno == 0;
-}
-
 /* What the structural cards of one header say about its data size. */
 typedef struct {
   long long bitpix, naxis, naxes[1000], pcount, gcount;
   bool groups;
 } DataLayout;
 
+/* Notes BITPIX, NAXIS, NAXISn, PCOUNT, GCOUNT and GROUPS from one raw card
+ * (80 bytes, not NUL-terminated). */
 static void read_layout_card(const char *card, DataLayout *layout) {
-  long long value = 0;
-  if (!card_integer(card, &value)) {
-    if (strncmp(card, "GROUPS  = ", 10) == 0) layout->groups = strchr(card + 10, 'T') != NULL;
+  char key[9], value[CARD - 9];
+  if (card[8] != '=') return;
+  memcpy(key, card, 8);
+  key[8] = '\0';
+  for (int i = 7; i >= 0 && key[i] == ' '; i--) key[i] = '\0';
+  memcpy(value, card + 10, CARD - 10);
+  value[CARD - 10] = '\0';
+
+  const char *text = value + strspn(value, " ");
+  if (strcmp(key, "GROUPS") == 0) {
+    layout->groups = text[0] == 'T';
     return;
   }
-  if (strncmp(card, "BITPIX  ", 8) == 0) layout->bitpix = value;
-  else if (strncmp(card, "NAXIS   ", 8) == 0) layout->naxis = value;
-  else if (strncmp(card, "PCOUNT  ", 8) == 0) layout->pcount = value;
-  else if (strncmp(card, "GCOUNT  ", 8) == 0) layout->gcount = value;
-  else if (strncmp(card, "NAXIS", 5) == 0 && card[5] >= '1' && card[5] <= '9') {
-    long long axis = strtoll(card + 5, NULL, 10);
-    if (axis >= 1 && axis <= 999) layout->naxes[axis] = value;
+  char *end = NULL;
+  errno = 0;
+  long long number = strtoll(text, &end, 10);
+  if (end == text || errno != 0) return;
+  if (strcmp(key, "BITPIX") == 0) {
+    layout->bitpix = number;
+  } else if (strcmp(key, "NAXIS") == 0) {
+    layout->naxis = number;
+  } else if (strcmp(key, "PCOUNT") == 0) {
+    layout->pcount = number;
+  } else if (strcmp(key, "GCOUNT") == 0) {
+    layout->gcount = number;
+  } else if (strncmp(key, "NAXIS", 5) == 0 && key[5] >= '1' && key[5] <= '9') {
+    long axis = strtol(key + 5, &end, 10);
+    if (*end == '\0' && axis <= 999) layout->naxes[axis] = number;
   }
 }
 
