@@ -265,14 +265,10 @@ bool dm_wiener_sample(DmWiener *w, const float *g1, const float *g2, uint64_t se
   return ok;
 }
 
-/* |D(k)|² of the Kaiser-Squires kernel for mode (kx, ky): 1, except on the
- * Nyquist row or column of an even axis, where the 2 k1 k2 part is dropped
- * (the self-conjugate corner keeps it); 0 at k = 0. */
+/* |D(k)|² of the Kaiser-Squires kernel: 1, but less on the Nyquist lines. */
 static double kernel_norm2(int kx, int ky, int nx, int ny) {
-  double fx = dm_fft_freq(kx, nx), fy = dm_fft_freq(ky, ny), k2 = fx * fx + fy * fy;
-  if (k2 == 0.0) return 0.0;
-  bool nyquist_x = nx % 2 == 0 && kx == nx / 2, nyquist_y = ny % 2 == 0 && ky == ny / 2;
-  double a = (fx * fx - fy * fy) / k2, b = nyquist_x != nyquist_y ? 0.0 : 2.0 * fx * fy / k2;
+  double a, b;
+  dm_ks_kernel(kx, ky, nx, ny, &a, &b);
   return a * a + b * b;
 }
 
