@@ -12,11 +12,13 @@
 #include "darkmap/ks.h"
 #include "darkmap/map.h"
 #include "darkmap/progress.h"
+#include "darkmap/posterior.h"
 #include "darkmap/pspec.h"
 #include "darkmap/rng.h"
 #include "darkmap/smooth.h"
 #include "darkmap/theory.h"
 #include "darkmap/version.h"
 #include "darkmap/wcs.h"
+#include "darkmap/wiener.h"
 
 #endif

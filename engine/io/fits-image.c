@@ -1,0 +1,395 @@
+/* FITS images: atomic float32 writes with WCS and provenance, and reads of
+ * any image HDU as float32 (darkmap/fits.h). */
+#include "darkmap/fits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "darkmap/version.h"
+#include "io/fits-common.h"
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* Refuses what cannot be written: a missing map, an empty size, an EXTNAME
+ * too long for a card, or metadata keys that FITS structure or the WCS own. */
+static bool check_hdus(const DmFitsImageHdu *hdus, int n, DmError **error) {
+  if (!hdus || n < 1)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No image to write");
+  for (int i = 0; i < n; i++) {
+    const DmMap *map = hdus[i].map;
+    if (!map || !map->data || map->nx < 1 || map->ny < 1 || map->nplanes < 1)
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Image %d to write is empty or missing", i + 1);
+    if (hdus[i].extname && strlen(hdus[i].extname) > 68)
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Extension name '%s' is too long for FITS", hdus[i].extname);
+    for (int c = 0; c < map->n_cards; c++)
+      if (map->cards[c].type != DM_META_HISTORY && dm_fits_key_is_reserved(map->cards[c].key))
+        return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                            "Metadata keyword %s is reserved: Darkmap writes it from the "
+                            "image's size and WCS",
+                            map->cards[c].key);
+  }
+  return true;
+}
+
+/* The shortest of 15, 16 or 17 significant digits that reads back as value
+ * (cfitsio's negative 'decimals' means %G with that many digits). */
+static int round_trip_digits(double value) {
+  for (int digits = 15; digits < 17; digits++) {
+    char text[40];
+    snprintf(text, sizeof text, "%.*G", digits, value);
+    if (strtod(text, NULL) == value) return -digits;
+  }
+  return -17;
+}
+
+static void write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
+  const char *comment = card->comment;
+  switch (card->type) {
+  case DM_META_STRING:
+    fits_update_key_longstr(fits, card->key, card->text ? card->text : "", comment, status);
+    break;
+  case DM_META_DOUBLE:
+    if (isfinite(card->number))
+      fits_update_key_dbl(fits, card->key, card->number, round_trip_digits(card->number),
+                          comment, status);
+    else /* FITS has no NaN value: an undefined one */
+      fits_update_key_null(fits, card->key, comment, status);
+    break;
+  case DM_META_INT: {
+    long long value = (long long)card->number;
+    fits_update_key(fits, TLONGLONG, card->key, &value, comment, status);
+    break;
+  }
+  case DM_META_BOOL:
+    fits_update_key_log(fits, card->key, card->number != 0.0, comment, status);
+    break;
+  case DM_META_HISTORY:
+    fits_write_history(fits, card->text ? card->text : "", status);
+    break;
+  }
+}
+
+/* dm_wcs_to_header's cards, one 80-character record each. */
+static bool write_wcs(fitsfile *fits, const DmWcs *wcs, int *status, DmError **error) {
+  int nkeys = 0;
+  char *header = dm_wcs_to_header(wcs, &nkeys, error);
+  if (!header) return false;
+  for (int k = 0; k < nkeys && *status == 0; k++) {
+    char card[FLEN_CARD];
+    memcpy(card, header + (size_t)k * 80, 80);
+    card[80] = '\0';
+    fits_write_record(fits, card, status);
+  }
+  free(header);
+  return true;
+}
+
+/* One image HDU: structure, EXTNAME, WCS, metadata, provenance, then data. */
+static bool write_hdu(fitsfile *fits, const DmFitsImageHdu *hdu, const char *path,
+                      int *status, DmError **error) {
+  const DmMap *map = hdu->map;
+  long naxes[3] = {map->nx, map->ny, map->nplanes};
+  int naxis = map->nplanes > 1 ? 3 : 2;
+  char creator[FLEN_VALUE];
+  snprintf(creator, sizeof creator, "Darkmap %s", dm_version());
+
+  fits_create_img(fits, FLOAT_IMG, naxis, naxes, status);
+  if (hdu->extname && hdu->extname[0])
+    fits_write_key(fits, TSTRING, "EXTNAME", (void *)hdu->extname, NULL, status);
+  if (map->wcs && *status == 0 && !write_wcs(fits, map->wcs, status, error)) {
+    dm_error_prefix(error, "Cannot write the WCS of %s", path);
+    return false;
+  }
+  for (int c = 0; c < map->n_cards && *status == 0; c++) write_card(fits, &map->cards[c], status);
+  fits_update_key(fits, TSTRING, "ORIGIN", "Darkmap", "FITS file originator", status);
+  fits_update_key(fits, TSTRING, "CREATOR", creator, "software that wrote this file", status);
+  fits_write_date(fits, status);
+
+  LONGLONG n_pixels = (LONGLONG)dm_map_plane_size(map) * map->nplanes;
+  fits_write_img(fits, TFLOAT, 1, n_pixels, map->data, status);
+  if (*status) return dm_fits_set_error(error, *status, "Cannot write", path);
+  return true;
+}
+
+/* Flushes a closed file's bytes to the disk. */
+static bool sync_file(const char *name, DmError **error) {
+  int fd = open(name, O_RDWR);
+  if (fd < 0 || fsync(fd) != 0) {
+    int saved = errno;
+    if (fd >= 0) close(fd);
+    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot flush %s to disk: %s", name,
+                        strerror(saved));
+  }
+  close(fd);
+  return true;
+}
+
+/* Makes the rename durable; a directory that refuses fsync (some network
+ * file systems) does not fail the write, whose data are already safe. */
+static void sync_parent_directory(const char *path) {
+  char *dir = strdup(path);
+  if (!dir) return;
+  char *slash = strrchr(dir, '/');
+  if (slash == dir)
+    slash[1] = '\0';
+  else if (slash)
+    *slash = '\0';
+  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  free(dir);
+}
+
+bool dm_fits_write_images(const char *path, const DmFitsImageHdu *hdus, int n,
+                          DmError **error) {
+  if (!path || !path[0])
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No file name to write to");
+  if (!check_hdus(hdus, n, error)) return false;
+
+  /* A unique name beside the target; cfitsio will not create over an
+   * existing file, so the placeholder mkstemp made is removed first. */
+  size_t len = strlen(path);
+  char *temp = malloc(len + sizeof ".tmp-XXXXXX");
+  if (!temp) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+  memcpy(temp, path, len);
+  memcpy(temp + len, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
+  int fd = mkstemp(temp);
+  if (fd < 0) {
+    int saved = errno;
+    free(temp);
+    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s", path,
+                        strerror(saved));
+  }
+  close(fd);
+  unlink(temp);
+
+  fitsfile *fits = NULL;
+  int status = 0;
+  fits_clear_errmsg();
+  bool ok = true;
+  if (fits_create_diskfile(&fits, temp, &status))
+    ok = dm_fits_set_error(error, status, "Cannot create", temp);
+  for (int i = 0; ok && i < n; i++) ok = write_hdu(fits, &hdus[i], path, &status, error);
+  if (fits) {
+    int close_status = 0;
+    if (fits_close_file(fits, &close_status) && ok)
+      ok = dm_fits_set_error(error, close_status, "Cannot finish writing", path);
+  }
+  ok = ok && sync_file(temp, error);
+  if (ok && rename(temp, path) != 0)
+    ok = dm_error_set(error, DM_ERROR_IO, errno, "Cannot replace %s: %s", path,
+                      strerror(errno));
+  if (ok)
+    sync_parent_directory(path);
+  else
+    unlink(temp);
+  free(temp);
+  return ok;
+}
+
+bool dm_fits_write_map(const char *path, const DmMap *map, DmError **error) {
+  DmFitsImageHdu hdu = {.map = map, .extname = NULL};
+  return dm_fits_write_images(path, &hdu, 1, error);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* Moves to the image to read: the named extension, or the primary HDU, or
+ * when that one is empty (NAXIS = 0) the first image extension with data. */
+static bool move_to_image(fitsfile *fits, const char *path, const char *extname,
+                          DmError **error) {
+  int status = 0, naxis = 0, type = 0, n_hdus = 0;
+  if (extname) {
+    char name[FLEN_VALUE];
+    snprintf(name, sizeof name, "%s", extname);
+    fits_write_errmark();
+    if (fits_movnam_hdu(fits, IMAGE_HDU, name, 0, &status) == BAD_HDU_NUM) {
+      fits_clear_errmark();
+      return dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "%s has no image extension named '%s'",
+                          path, extname);
+    }
+    fits_clear_errmark();
+    return status ? dm_fits_set_error(error, status, "Cannot read", path) : true;
+  }
+
+  if (fits_get_img_dim(fits, &naxis, &status) || fits_get_num_hdus(fits, &n_hdus, &status))
+    return dm_fits_set_error(error, status, "Cannot read", path);
+  for (int hdu = 2; naxis == 0 && hdu <= n_hdus; hdu++) {
+    if (fits_movabs_hdu(fits, hdu, &type, &status) ||
+        (type == IMAGE_HDU && fits_get_img_dim(fits, &naxis, &status)))
+      return dm_fits_set_error(error, status, "Cannot read", path);
+  }
+  if (naxis == 0)
+    return dm_error_set(error, DM_ERROR_NOT_FOUND, 0,
+                        "%s holds no image: its primary HDU is empty and no extension is "
+                        "an image",
+                        path);
+  return true;
+}
+
+/* The size of the current image, refused unless 2-D or 3-D and acceptable
+ * to DmMap, and unless its data are all in the file. */
+static bool read_image_size(fitsfile *fits, const char *path, int size[3], DmError **error) {
+  int status = 0, bitpix = 0, naxis = 0, hdu = 0;
+  LONGLONG naxes[3] = {1, 1, 1};
+  fits_get_hdu_num(fits, &hdu);
+  if (fits_get_img_paramll(fits, 3, &bitpix, &naxis, naxes, &status))
+    return dm_fits_set_error(error, status, "Cannot read the image size of", path);
+  if (naxis != 2 && naxis != 3)
+    return dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "HDU %d of %s has %d axes: Darkmap reads 2-D images and 3-D cubes",
+                        hdu, path, naxis);
+  for (int i = 0; i < 3; i++) {
+    if (naxes[i] < 1 || naxes[i] > INT_MAX)
+      return dm_error_set(error, DM_ERROR_FORMAT, 0, "HDU %d of %s has an invalid NAXIS%d",
+                          hdu, path, i + 1);
+    size[i] = (int)naxes[i];
+  }
+  if (!dm_map_check_size(size[0], size[1], size[2], error)) {
+    dm_error_prefix(error, "Cannot read HDU %d of %s", hdu, path);
+    return false;
+  }
+  if (fits_is_compressed_image(fits, &status)) return true;
+  long long bytes = (long long)(bitpix < 0 ? -bitpix : bitpix) / 8 * naxes[0] * naxes[1] * naxes[2];
+  return dm_fits_check_data_present(fits, path, bytes, error);
+}
+
+/* "HISTORY text" → "text", without trailing blanks. */
+static void history_text(const char *card, char *text, size_t size) {
+  snprintf(text, size, "%s", strlen(card) > 8 ? card + 8 : "");
+  size_t len = strlen(text);
+  while (len > 0 && text[len - 1] == ' ') text[--len] = '\0';
+}
+
+/* Stores one valued card of the current HDU as metadata. */
+static bool keep_value(fitsfile *fits, const char *path, DmMap *map, const char *key,
+                       const char *value, const char *comment, DmError **error) {
+  const char *note = comment[0] ? comment : NULL;
+  char type = 0;
+  int status = 0;
+  if (value[0] == '\0') return dm_map_set_double(map, key, NAN, note, error);
+  if (fits_get_keytype(value, &type, &status)) return true; /* unparseable: not kept */
+
+  if (type == 'C') {
+    char *text = NULL;
+    if (fits_read_key_longstr(fits, key, &text, NULL, &status))
+      return dm_fits_set_error(error, status, "Cannot read a string keyword of", path);
+    bool ok = dm_map_set_string(map, key, text, note, error);
+    fits_free_memory(text, &status);
+    return ok;
+  }
+  if (type == 'L') return dm_map_set_bool(map, key, value[0] == 'T', note, error);
+  if (type == 'I') {
+    errno = 0;
+    long long number = strtoll(value, NULL, 10);
+    if (errno == 0 && number >= LONG_MIN && number <= LONG_MAX)
+      return dm_map_set_int(map, key, (long)number, note, error);
+  }
+  if (type == 'I' || type == 'F') {
+    char text[FLEN_VALUE];
+    snprintf(text, sizeof text, "%s", value);
+    for (char *c = text; *c; c++) /* FITS allows a Fortran 'D' exponent */
+      if (*c == 'D' || *c == 'd') *c = 'E';
+    return dm_map_set_double(map, key, strtod(text, NULL), note, error);
+  }
+  return dm_map_set_string(map, key, value, note, error); /* complex: kept as text */
+}
+
+/* Splits a header card into its keyword and, when it has one, its value and
+ * comment ("" when absent).  False for a card that does not parse. */
+static bool parse_card(char *card, char key[FLEN_KEYWORD], char value[FLEN_VALUE],
+                       char comment[FLEN_COMMENT]) {
+  int status = 0, key_len = 0;
+  value[0] = comment[0] = '\0';
+  fits_write_errmark(); /* a malformed card is dropped, not reported */
+  fits_get_keyname(card, key, &key_len, &status);
+  if (status == 0 && strncmp(card + 8, "= ", 2) == 0)
+    fits_parse_value(card, value, comment, &status);
+  fits_clear_errmark();
+  return status == 0 && key_len >= 1 && key_len <= 8;
+}
+
+/* The current HDU's non-structural, non-WCS keywords and HISTORY lines as
+ * the map's metadata.  Cards the map refuses (odd key names), COMMENT cards
+ * and other keywords without a value are dropped. */
+static bool read_metadata(fitsfile *fits, const char *path, DmMap *map, DmError **error) {
+  int status = 0, n_keys = 0;
+  if (fits_get_hdrspace(fits, &n_keys, NULL, &status))
+    return dm_fits_set_error(error, status, "Cannot read the header of", path);
+  for (int k = 1; k <= n_keys; k++) {
+    char card[FLEN_CARD], key[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
+    if (fits_read_record(fits, k, card, &status))
+      return dm_fits_set_error(error, status, "Cannot read the header of", path);
+    if (!parse_card(card, key, value, comment) || dm_fits_key_is_reserved(key)) continue;
+
+    DmError *card_error = NULL;
+    bool ok = true;
+    if (strcmp(key, "HISTORY") == 0) {
+      char text[FLEN_CARD];
+      history_text(card, text, sizeof text);
+      ok = dm_map_add_history(map, text, &card_error);
+    } else if (strncmp(card + 8, "= ", 2) == 0) {
+      ok = keep_value(fits, path, map, key, value, comment, &card_error);
+    }
+    if (!ok && card_error && card_error->code != DM_ERROR_INVALID_ARGUMENT) {
+      dm_error_propagate(error, card_error);
+      return false;
+    }
+    dm_error_clear(&card_error);
+  }
+  return true;
+}
+
+/* The HDU's celestial WCS; *wcs stays NULL when the header names none. */
+static bool read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error) {
+  if (!dm_fits_has_celestial_ctype(fits)) return true;
+  char *header = NULL;
+  int status = 0, n_keys = 0;
+  if (fits_hdr2str(fits, 1, NULL, 0, &header, &n_keys, &status))
+    return dm_fits_set_error(error, status, "Cannot read the header of", path);
+  *wcs = dm_wcs_new_from_header(header, n_keys, error);
+  fits_free_memory(header, &status);
+  if (!*wcs) {
+    dm_error_prefix(error, "Cannot read the WCS of %s", path);
+    return false;
+  }
+  return true;
+}
+
+DmMap *dm_fits_read_image(const char *path, const char *extname, DmError **error) {
+  fitsfile *fits = dm_fits_open_read(path, error);
+  if (!fits) return NULL;
+
+  int size[3] = {0, 0, 0};
+  DmMap *map = NULL;
+  DmWcs *wcs = NULL;
+  bool ok = move_to_image(fits, path, extname, error) &&
+            read_image_size(fits, path, size, error) && read_wcs(fits, path, &wcs, error) &&
+            (map = dm_map_new(size[0], size[1], size[2], wcs, error)) != NULL;
+  if (ok) {
+    int status = 0, any_null = 0;
+    float null_value = NAN;
+    LONGLONG n_pixels = (LONGLONG)size[0] * size[1] * size[2];
+    if (fits_read_img(fits, TFLOAT, 1, n_pixels, &null_value, map->data, &any_null, &status))
+      ok = dm_fits_set_error(error, status, "Cannot read the image in", path);
+  }
+  ok = ok && read_metadata(fits, path, map, error);
+  dm_fits_close_read(fits);
+  dm_wcs_free(wcs);
+  if (!ok) {
+    dm_map_free(map);
+    return NULL;
+  }
+  return map;
+}
