@@ -55,9 +55,9 @@ static double *cell_table(const DmMassFunction *mf, const DmHaloPopulationOption
   double dln = (log(o->m_max) - ln_m0) / NM, sum = 0.0;
   for (int iz = 0; iz < NZ; iz++) {
     double z = o->z_min + (iz + 0.5) * dz;
-    double volume = dm_comoving_volume_element(c, z) * dz * dln;
+    double volume = dm_comoving_volume_element(c, z) * dz * dln, growth = dm_growth_factor(c, z);
     for (int im = 0; im < NM; im++) {
-      sum += volume * dm_mass_function_dndlnm(mf, exp(ln_m0 + (im + 0.5) * dln), z);
+      sum += volume * dm_mass_function_dndlnm_growth(mf, exp(ln_m0 + (im + 0.5) * dln), growth);
       cumulative[(size_t)iz * NM + im] = sum;
     }
   }

@@ -113,12 +113,16 @@ double dm_mass_function_sigma(const DmMassFunction *mf, double m, double z) {
   return exp(ln_sigma) * dm_growth_factor(&mf->cosmology, z);
 }
 
-double dm_mass_function_dndlnm(const DmMassFunction *mf, double m, double z) {
+double dm_mass_function_dndlnm_growth(const DmMassFunction *mf, double m, double growth) {
   double ln_sigma, slope;
   if (!ln_sigma_at(mf, m, &ln_sigma, &slope)) return 0.0;
-  double nu = DELTA_C / (exp(ln_sigma) * dm_growth_factor(&mf->cosmology, z));
+  double nu = DELTA_C / (exp(ln_sigma) * growth);
   double anu2 = ST_SMALL_A * nu * nu;
   double f = ST_A * sqrt(2.0 * ST_SMALL_A / M_PI) * (1.0 + pow(anu2, -ST_P)) * nu *
              exp(-0.5 * anu2);
   return mf->rho_m / m * f * fabs(slope);
+}
+
+double dm_mass_function_dndlnm(const DmMassFunction *mf, double m, double z) {
+  return dm_mass_function_dndlnm_growth(mf, m, dm_growth_factor(&mf->cosmology, z));
 }

@@ -48,6 +48,11 @@ double dm_mass_function_sigma(const DmMassFunction *mass_function, double m, dou
 /* dn / dln M [comoving Mpc⁻³] at mass M and redshift z. */
 double dm_mass_function_dndlnm(const DmMassFunction *mass_function, double m, double z);
 
+/* The same with the growth factor D(z) given (dm_growth_factor), for
+ * tabulating many masses at one redshift. */
+double dm_mass_function_dndlnm_growth(const DmMassFunction *mass_function, double m,
+                                      double growth);
+
 #ifdef __cplusplus
 }
 #endif
