@@ -9,6 +9,7 @@
 #include "darkmap/fft.h"
 #include "darkmap/fits.h"
 #include "darkmap/gaussian-field.h"
+#include "darkmap/gpu.h"
 #include "darkmap/ks.h"
 #include "darkmap/map.h"
 #include "darkmap/progress.h"

@@ -63,7 +63,10 @@ fitsfile *dm_fits_open_read(const char *path, DmError **error) {
   int status = 0;
   fits_clear_errmsg();
   if (fits_open_diskfile(&fits, path, READONLY, &status)) {
-    dm_fits_set_error(error, status, "Cannot open FITS file", path);
+    bool unreadable = code_for_status(status, path) == DM_ERROR_FORMAT;
+    dm_fits_set_error(error, status,
+                      unreadable ? "Not a FITS file, or a truncated one:" : "Cannot open FITS file",
+                      path);
     return NULL;
   }
   return fits;

@@ -5,7 +5,7 @@
  *   HDU 1 (primary): image 360 x 360, BITPIX -32 (32-bit float)
  *     WCS: RA---TAN / DEC--TAN, CRVAL (150.116103, 2.247490) deg, pixel 0.2900 arcmin
  *   HDU 2 'SHEAR': binary table, 417117 rows, 5 columns
- *     RA  D  [deg]
+ *     RA               D      [deg]
  *     ...
  */
 #include "darkmap/fits.h"
@@ -129,9 +129,10 @@ static bool describe_table(fitsfile *fits, const char *path, bool ascii, Text *o
     char *name = dm_fits_read_indexed_string_key(fits, "TTYPE", i);
     char *form = dm_fits_read_indexed_string_key(fits, "TFORM", i);
     char *unit = dm_fits_read_indexed_string_key(fits, "TUNIT", i);
-    if (name && form && unit)
-      appendf(out, "    %-16s %-6s%s%s%s\n", name[0] ? name : "(unnamed)", form,
-              unit[0] ? " [" : "", unit, unit[0] ? "]" : "");
+    if (name && form && unit && unit[0])
+      appendf(out, "    %-16s %-6s [%s]\n", name[0] ? name : "(unnamed)", form, unit);
+    else if (name && form && unit)
+      appendf(out, "    %-16s %s\n", name[0] ? name : "(unnamed)", form);
     else
       out->failed = true;
     free(name);

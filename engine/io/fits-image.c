@@ -30,14 +30,41 @@ static bool check_hdus(const DmFitsImageHdu *hdus, int n, DmError **error) {
     if (hdus[i].extname && strlen(hdus[i].extname) > 68)
       return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                           "Extension name '%s' is too long for FITS", hdus[i].extname);
-    for (int c = 0; c < map->n_cards; c++)
-      if (map->cards[c].type != DM_META_HISTORY && dm_fits_key_is_reserved(map->cards[c].key))
+    for (int c = 0; c < map->n_cards; c++) {
+      const char *key = map->cards[c].key;
+      int status = 0;
+      if (map->cards[c].type == DM_META_HISTORY) continue;
+      fits_write_errmark();
+      bool valid = fits_test_keyword(key, &status) == 0;
+      fits_clear_errmark();
+      if (!valid)
+        return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                            "Metadata keyword '%s' is not a valid FITS keyword (A-Z, 0-9, "
+                            "'-' and '_' only)",
+                            key);
+      if (dm_fits_key_is_reserved(key))
         return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                             "Metadata keyword %s is reserved: Darkmap writes it from the "
                             "image's size and WCS",
-                            map->cards[c].key);
+                            key);
+    }
   }
   return true;
+}
+
+/* A copy of text with every byte a FITS header cannot hold (anything but
+ * printable ASCII) replaced by '?'; NULL stays NULL.  *failed is set when
+ * memory runs out. */
+static char *printable_copy(const char *text, bool *failed) {
+  if (!text) return NULL;
+  char *copy = strdup(text);
+  if (!copy) {
+    *failed = true;
+    return NULL;
+  }
+  for (char *c = copy; *c; c++)
+    if (*c < ' ' || *c > '~') *c = '?';
+  return copy;
 }
 
 /* The shortest of 15, 16 or 17 significant digits that reads back as value
@@ -51,11 +78,18 @@ static int round_trip_digits(double value) {
   return -17;
 }
 
-static void write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
-  const char *comment = card->comment;
+static bool write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
+  bool failed = false;
+  char *comment = printable_copy(card->comment, &failed);
+  char *text = printable_copy(card->text ? card->text : "", &failed);
+  if (failed) {
+    free(comment);
+    free(text);
+    return false;
+  }
   switch (card->type) {
   case DM_META_STRING:
-    fits_update_key_longstr(fits, card->key, card->text ? card->text : "", comment, status);
+    fits_update_key_longstr(fits, card->key, text, comment, status);
     break;
   case DM_META_DOUBLE:
     if (isfinite(card->number))
@@ -73,9 +107,12 @@ static void write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
     fits_update_key_log(fits, card->key, card->number != 0.0, comment, status);
     break;
   case DM_META_HISTORY:
-    fits_write_history(fits, card->text ? card->text : "", status);
+    fits_write_history(fits, text, status);
     break;
   }
+  free(comment);
+  free(text);
+  return true;
 }
 
 /* dm_wcs_to_header's cards, one 80-character record each. */
@@ -109,7 +146,9 @@ static bool write_hdu(fitsfile *fits, const DmFitsImageHdu *hdu, const char *pat
     dm_error_prefix(error, "Cannot write the WCS of %s", path);
     return false;
   }
-  for (int c = 0; c < map->n_cards && *status == 0; c++) write_card(fits, &map->cards[c], status);
+  for (int c = 0; c < map->n_cards && *status == 0; c++)
+    if (!write_card(fits, &map->cards[c], status))
+      return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing %s", path);
   fits_update_key(fits, TSTRING, "ORIGIN", "Darkmap", "FITS file originator", status);
   fits_update_key(fits, TSTRING, "CREATOR", creator, "software that wrote this file", status);
   fits_write_date(fits, status);
@@ -248,7 +287,7 @@ static bool read_image_size(fitsfile *fits, const char *path, int size[3], DmErr
     return dm_fits_set_error(error, status, "Cannot read the image size of", path);
   if (naxis != 2 && naxis != 3)
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "HDU %d of %s has %d axes: Darkmap reads 2-D images and 3-D cubes",
+                        "HDU %d of %s has NAXIS = %d: Darkmap reads 2-D images and 3-D cubes",
                         hdu, path, naxis);
   for (int i = 0; i < 3; i++) {
     if (naxes[i] < 1 || naxes[i] > INT_MAX)
@@ -367,6 +406,20 @@ static bool read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **er
   return true;
 }
 
+/* The pixels as float32.  Integer images have their BLANK pixels replaced
+ * by NaN; float images are read without a null check, which in cfitsio
+ * would also turn ±inf into NaN: their values pass through unchanged. */
+static bool read_pixels(fitsfile *fits, const char *path, DmMap *map, DmError **error) {
+  int status = 0, any_null = 0, bitpix = 0;
+  float null_value = NAN;
+  LONGLONG n_pixels = (LONGLONG)dm_map_plane_size(map) * map->nplanes;
+  fits_get_img_type(fits, &bitpix, &status);
+  if (fits_read_img(fits, TFLOAT, 1, n_pixels, bitpix < 0 ? NULL : &null_value, map->data,
+                    &any_null, &status))
+    return dm_fits_set_error(error, status, "Cannot read the image in", path);
+  return true;
+}
+
 DmMap *dm_fits_read_image(const char *path, const char *extname, DmError **error) {
   fitsfile *fits = dm_fits_open_read(path, error);
   if (!fits) return NULL;
@@ -377,13 +430,7 @@ DmMap *dm_fits_read_image(const char *path, const char *extname, DmError **error
   bool ok = move_to_image(fits, path, extname, error) &&
             read_image_size(fits, path, size, error) && read_wcs(fits, path, &wcs, error) &&
             (map = dm_map_new(size[0], size[1], size[2], wcs, error)) != NULL;
-  if (ok) {
-    int status = 0, any_null = 0;
-    float null_value = NAN;
-    LONGLONG n_pixels = (LONGLONG)size[0] * size[1] * size[2];
-    if (fits_read_img(fits, TFLOAT, 1, n_pixels, &null_value, map->data, &any_null, &status))
-      ok = dm_fits_set_error(error, status, "Cannot read the image in", path);
-  }
+  if (ok) ok = read_pixels(fits, path, map, error);
   ok = ok && read_metadata(fits, path, map, error);
   dm_fits_close_read(fits);
   dm_wcs_free(wcs);

@@ -22,7 +22,11 @@ typedef struct {
 } DmFitsImageHdu;
 
 /* Writes n HDUs (the first is the primary) as BITPIX = −32 images with the
- * maps' WCS, their metadata cards, and ORIGIN/CREATOR/DATE keywords. */
+ * maps' WCS, their metadata cards, and ORIGIN/CREATOR/DATE keywords.
+ * Metadata keys must be valid FITS keywords that neither the FITS structure
+ * (NAXIS...) nor the WCS (CRVAL1...) own, else DM_ERROR_INVALID_ARGUMENT
+ * before anything is written; characters a header cannot hold (outside
+ * printable ASCII) are written as '?'. */
 bool dm_fits_write_images(const char *path, const DmFitsImageHdu *hdus, int n,
                           DmError **error);
 
