@@ -31,6 +31,7 @@ static const CliOptionSpec simulate_options[] = {
     {"shear", true, "FILE     shear file from 'bin': its grid, mask and noise (Gaussian noise,\n"
                     "                    or rotated galaxies with --catalog)"},
     {"out", true, "FILE     output FITS: kappa, SHEAR (2 planes), NOISE and MASK"},
+    {"out-shear", true, "FILE     also write the mock as a shear file (input of 'ks', 'wiener')"},
     {NULL, false, NULL},
 };
 
@@ -247,12 +248,14 @@ int cli_simulate_main(int argc, char **argv) {
         {kappa, NULL}, {mock->shear, "SHEAR"}, {mock->noise, "NOISE"}, {mock->mask, "MASK"}};
     ok = dm_fits_write_images(out, hdus, real ? 4 : 2, &error);
   }
+  const char *out_shear = cli_args_value(&args, "out-shear");
+  if (ok && out_shear) ok = dm_binned_shear_write(out_shear, mock, &error);
   dm_binned_shear_free(mock);
   dm_map_free(kappa);
   dm_mock_survey_free(survey);
   dm_catalog_free(catalog);
   dm_theory_free(theory);
   if (!ok) return cli_fail("simulate", error);
-  fprintf(stderr, "Wrote %s.\n", out);
+  fprintf(stderr, "Wrote %s%s%s.\n", out, out_shear ? " and " : "", out_shear ? out_shear : "");
   return 0;
 }
