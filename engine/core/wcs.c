@@ -14,7 +14,8 @@ struct DmWcs {
   DmProjection projection;
 };
 
-/* The wcslib error of prm (detailed when wcserr is enabled) as a DmError. */
+/* The wcslib error of prm as a DmError.  wcslib's detailed error records
+ * (wcserr_enable) are left off: they leak when points fail to project. */
 static bool wcs_fail(DmError **error, const struct wcsprm *prm, int status, const char *call) {
   const char *detail = (prm && prm->err && prm->err->msg[0]) ? prm->err->msg
                        : (status > 0 && status < 14)        ? wcs_errmsg[status]
@@ -26,7 +27,6 @@ static bool wcs_fail(DmError **error, const struct wcsprm *prm, int status, cons
 static DmWcs *wcs_alloc(DmError **error) {
   DmWcs *wcs = calloc(1, sizeof *wcs);
   if (!wcs) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a WCS.");
-  wcserr_enable(1);
   return wcs;
 }
 

@@ -3,9 +3,13 @@
  *    the shipped binned maps and noise maps;
  *  - Kaiser-Squires of it, smoothed by 2 pixels and mirrored (RA to the
  *    left), reproduces jax-lensing's map;
+ *  - the same flat grid drawn with RA to the left and the catalogue's e2 as
+ *    it is bins exactly the mirror image (g1 mirrored, g2 mirrored and
+ *    negated): the e2 flip is the mirror;
  *  - the astronomer's default (TAN, RA to the left, catalogue e2) gives the
- *    same map up to the projection's small distortion, which checks the sign
- *    conventions end to end. */
+ *    same map up to the projection's small distortion (galaxies near pixel
+ *    edges change pixel), which checks the sign conventions end to end: with
+ *    a wrong e2 sign the correlation drops to about 0.01. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -111,6 +115,24 @@ int main(void) {
     CHECK(d < 1e-5);
   }
 
+  /* Flat grid, RA to the left, catalogue e2: the mirror image, exactly. */
+  spec.ra_left = true;
+  spec.flip_e2 = false;
+  DmBinnedShear *mirrored = dm_bin_catalog(catalog, &spec, NULL, &error);
+  CHECK_OK(mirrored != NULL, error);
+  if (mirrored) {
+    size_t mismatches = 0;
+    for (int y = 0; y < 360; y++)
+      for (int x = 0; x < 360; x++) {
+        size_t i = (size_t)y * 360 + x, m = (size_t)y * 360 + (359 - x);
+        mismatches += dm_map_plane(mirrored->shear, 0)[i] != dm_map_plane(flat->shear, 0)[m] ||
+                      dm_map_plane(mirrored->shear, 1)[i] != -dm_map_plane(flat->shear, 1)[m] ||
+                      mirrored->counts->data[i] != flat->counts->data[m];
+      }
+    printf("RA-left flat grid vs mirrored flip-e2 grid: %zu differing pixels\n", mismatches);
+    CHECK(mismatches == 0);
+  }
+
   /* TAN grid, RA to the left, catalogue e2 as it is. */
   dm_grid_spec_init(&spec);
   DmBinnedShear *tan = dm_bin_catalog(catalog, &spec, NULL, &error);
@@ -119,10 +141,11 @@ int main(void) {
   if (kappa_tan) {
     double r = correlation(kappa_tan->data, reference->data, npix);
     printf("KS (TAN grid) vs jax-lensing (flat grid): correlation %.4f\n", r);
-    CHECK(r > 0.97);
+    CHECK(r > 0.95);
   }
 
   dm_map_free(kappa_tan);
+  dm_binned_shear_free(mirrored);
   dm_map_free(kappa);
   dm_binned_shear_free(tan);
   dm_binned_shear_free(flat);

@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* The kernel D = a + i b for FFT mode (kx, ky) of an ny × nx grid (indices
+ * in FFT order), with the k = 0 and Nyquist rules above; no normalisation. */
+void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b);
+
 typedef struct DmKsPlan DmKsPlan;
 
 /* A reusable plan for ny × nx grids (FFT plans from the cache, the kernel and
@@ -38,11 +42,17 @@ typedef struct {
 } DmKsOptions;
 
 /* Map-level: shear is a 2-plane map (g1, g2); results are new 1-plane maps
- * with the shear's WCS and provenance.  kappa_b may be NULL. */
+ * with the shear's WCS and metadata plus the cards METHOD = 'KS93', KSPAD,
+ * KSSMOOTH (sigma in pixels) and BMODE (T on the B-mode map).  options may be
+ * NULL (no padding, no smoothing); kappa_b may be NULL.  With pad, the map
+ * sits in the corner of a zero grid of twice its size and the result is
+ * cropped back; smoothing follows darkmap/smooth.h. */
 bool dm_ks_shear_to_kappa(const DmMap *shear, const DmKsOptions *options,
                           DmMap **kappa_e, DmMap **kappa_b, DmError **error);
 
-/* kappa_b may be NULL (taken as zero); shear is a new 2-plane map. */
+/* Plane 0 of kappa_e (and of kappa_b, which may be NULL: taken as zero);
+ * shear is a new 2-plane map with kappa_e's WCS and metadata and
+ * METHOD = 'KS93-FORWARD'. */
 bool dm_ks_kappa_to_shear(const DmMap *kappa_e, const DmMap *kappa_b, DmMap **shear,
                           DmError **error);
 

@@ -6,11 +6,13 @@
  * once (the real-to-complex half plane is weighted accordingly); k = 0 is
  * excluded.
  *
- * Masks: the map is multiplied by the mask (optionally apodised by Gaussian
- * smoothing of the mask with apodise_sigma_pixels), and C_ell is divided by
- * the mean of the squared window, f_sky,2 = <w²> (the first-order pseudo-C_ell
- * correction).  This is exact for white noise and unbiased on scales much
- * smaller than the mask's features; it does not deconvolve mode coupling. */
+ * Masks: the map is multiplied by a window w, and C_ell is divided by the
+ * mean of the squared window, f_sky,2 = <w²> (the first-order pseudo-C_ell
+ * correction).  w is the mask (values >= 0, used as weights), or with
+ * apodise_sigma_pixels > 0 the mask times its Gaussian-smoothed copy, so that
+ * the weight tapers inside the observed region and stays zero outside it.
+ * This is exact for white noise and unbiased on scales much smaller than the
+ * mask's features; it does not deconvolve mode coupling. */
 #ifndef DARKMAP_PSPEC_H
 #define DARKMAP_PSPEC_H
 
@@ -36,6 +38,8 @@ typedef struct {
   double apodise_sigma_pixels; /* 0 = hard mask edges */
 } DmPspecOptions;
 
+/* Defaults: 20 log bins over the automatic range, pixel size from the WCS,
+ * no mask.  dm_power_spectrum takes NULL options to mean these. */
 void dm_pspec_options_init(DmPspecOptions *options);
 
 typedef struct {
@@ -49,12 +53,17 @@ typedef struct {
   double pixel_arcmin;
 } DmPowerSpectrum;
 
-/* Spectrum of one plane of a map. */
+/* Spectrum of one plane of a map.  Fails with DM_ERROR_INVALID_ARGUMENT when
+ * the pixel size is neither given nor in the map's WCS, and DM_ERROR_NO_DATA
+ * when the mask excludes every pixel. */
 DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOptions *options,
                                    DmError **error);
 void dm_power_spectrum_free(DmPowerSpectrum *spectrum);
 
-/* CSV: ell_lo,ell_hi,ell,cl,cl_error,n_modes[,cl_theory]. theory may be NULL. */
+/* CSV: the line ell_lo,ell_hi,ell,cl,cl_error,n_modes[,cl_theory], '#' lines
+ * describing the columns, one row per bin; cl_theory is dm_theory_eval at the
+ * bin's mean ell.  theory may be NULL.  Written to a temporary file next to path, then
+ * renamed over it. */
 struct DmTheorySpectrum;
 bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
                                  const struct DmTheorySpectrum *theory, const char *path,

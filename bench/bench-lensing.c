@@ -1,0 +1,358 @@
+/* Timings of the engine's classical lensing steps, the same figures as the
+ * peers' bench/peers_lensing.py (in the shared folder) on the same inputs:
+ *
+ *   a. binning the COSMOS catalogue (417,117 galaxies) on the shipped flat
+ *      RA/Dec grid at 360² (0.29') and 1024² (the same 1.74° field);
+ *   b. Kaiser-Squires shear -> kappa and the inverse at 360² (the binned
+ *      COSMOS shear), 1024², 2048², 4096² (noise maps), on FFTW with
+ *      measured plans on 2 threads, and with cuFFT when a GPU is usable;
+ *   c. the power spectrum of a 1024² kappa map in 40 linear ell bins.
+ *
+ * Each figure is the wall time of one call: 1 untimed warm-up call, then N
+ * timed calls (20 at 360², 10 at 1024², 5 at 2048², 3 at 4096², 10 for
+ * binning and the spectrum); rows give median, min and max.  Plans are made
+ * before timing; measured FFTW plans are kept in a wisdom file so that later
+ * runs do not measure again.  The last line is one JSON object
+ * {key: median seconds} with keys like the peers' (b.darkmap.ks.1024x1024). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "darkmap/binning.h"
+#include "darkmap/catalog.h"
+#include "darkmap/fft.h"
+#include "darkmap/gpu.h"
+#include "darkmap/ks.h"
+#include "darkmap/map.h"
+#include "darkmap/pspec.h"
+#include "darkmap/rng.h"
+#include "darkmap/version.h"
+
+#define MAX_RESULTS 64
+#define FIELD_ARCMIN (360 * 0.29)  /* the shipped COSMOS grid: 1.74° wide */
+
+typedef struct {
+  char key[96];
+  double median;
+} Result;
+
+static Result results[MAX_RESULTS];
+static int n_results = 0;
+
+/* What a timed call needs: a function and its arguments. */
+typedef struct Job Job;
+struct Job {
+  bool (*run)(Job *job, DmError **error);
+  /* reading, binning */
+  const char *path;
+  const DmCatalog *catalog;
+  const DmGridSpec *spec;
+  /* KS */
+  DmKsPlan *ks;
+  DmGpuKsPlan *gpu_ks;
+  const float *in_a, *in_b;
+  float *out_a, *out_b;
+  /* power spectrum */
+  const DmMap *map;
+  const DmPspecOptions *pspec;
+};
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void fail(const char *what, DmError *error) {
+  fprintf(stderr, "bench-lensing: %s: %s\n", what, error ? error->message : "failed");
+  dm_error_free(error);
+  exit(1);
+}
+
+/* Times job->run n times after one untimed call; prints a row and records
+ * its median under section.name.size. */
+static void bench(const char *section, const char *name, const char *size, int threads, int n,
+                  Job *job) {
+  DmError *error = NULL;
+  double times[64];
+  if (n > 64) n = 64;
+  if (!job->run(job, &error)) fail(name, error);
+  for (int i = 0; i < n; i++) {
+    double t0 = now();
+    if (!job->run(job, &error)) fail(name, error);
+    times[i] = now() - t0;
+  }
+  qsort(times, (size_t)n, sizeof times[0], compare_doubles);
+  double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  printf("%-28s %10s %3d %3d %11.5f %11.5f %11.5f\n", name, size, threads, n, median, times[0],
+         times[n - 1]);
+  fflush(stdout);
+  if (n_results < MAX_RESULTS) {
+    snprintf(results[n_results].key, sizeof results[n_results].key, "%s.%s.%s", section, name,
+             size);
+    results[n_results++].median = median;
+  }
+}
+
+static void header(const char *title) {
+  printf("\n## %s\n%-28s %10s %3s %3s %11s %11s %11s\n", title, "name", "size", "thr", "N",
+         "median_s", "min_s", "max_s");
+}
+
+/* ---- the timed calls ---- */
+
+static bool run_read(Job *job, DmError **error) {
+  DmCatalog *catalog = dm_catalog_read(job->path, 0, NULL, NULL, error);
+  dm_catalog_free(catalog);
+  return catalog != NULL;
+}
+
+static bool run_median(Job *job, DmError **error) {
+  double ra, dec;
+  return dm_catalog_median_center(job->catalog, &ra, &dec, error);
+}
+
+static bool run_binning(Job *job, DmError **error) {
+  DmBinnedShear *binned = dm_bin_catalog(job->catalog, job->spec, NULL, error);
+  dm_binned_shear_free(binned);
+  return binned != NULL;
+}
+
+static bool run_ks(Job *job, DmError **error) {
+  dm_ks_plan_shear_to_kappa(job->ks, job->in_a, job->in_b, job->out_a, job->out_b);
+  return true;
+}
+
+static bool run_ks_inverse(Job *job, DmError **error) {
+  dm_ks_plan_kappa_to_shear(job->ks, job->in_a, job->in_b, job->out_a, job->out_b);
+  return true;
+}
+
+static bool run_gpu_ks(Job *job, DmError **error) {
+  return dm_gpu_ks_shear_to_kappa(job->gpu_ks, job->in_a, job->in_b, job->out_a, job->out_b,
+                                  error);
+}
+
+static bool run_gpu_ks_inverse(Job *job, DmError **error) {
+  return dm_gpu_ks_kappa_to_shear(job->gpu_ks, job->in_a, job->in_b, job->out_a, job->out_b,
+                                  error);
+}
+
+static bool run_pspec(Job *job, DmError **error) {
+  DmPowerSpectrum *spectrum = dm_power_spectrum(job->map, 0, job->pspec, error);
+  dm_power_spectrum_free(spectrum);
+  return spectrum != NULL;
+}
+
+/* ---- inputs ---- */
+
+static float *alloc_plane(size_t n) {
+  float *plane = dm_fft_alloc(n * sizeof(float));
+  if (!plane) {
+    fprintf(stderr, "bench-lensing: out of memory\n");
+    exit(1);
+  }
+  return plane;
+}
+
+static void fill_noise(float *plane, size_t n, uint64_t seed) {
+  DmRng rng;
+  dm_rng_init(&rng, seed, 0);
+  for (size_t i = 0; i < n; i++) plane[i] = (float)(0.3 * dm_rng_normal(&rng));
+}
+
+/* The shipped convention: flat RA/Dec, RA to the right, −e2, centred on the
+ * catalogue median (computed once, as the peers do). */
+static void flat_grid(DmGridSpec *spec, int npix, double ra, double dec) {
+  dm_grid_spec_init(spec);
+  spec->nx = spec->ny = npix;
+  spec->pixel_arcmin = FIELD_ARCMIN / npix;
+  spec->has_center = true;
+  spec->center_ra = ra;
+  spec->center_dec = dec;
+  spec->projection = DM_PROJECTION_FLAT;
+  spec->ra_left = false;
+  spec->flip_e2 = true;
+}
+
+static int repeats(int size) {
+  return size <= 360 ? 20 : size <= 1024 ? 10 : size <= 2048 ? 5 : 3;
+}
+
+typedef struct {
+  const char *catalog_path;
+  const char *wisdom_path;
+  bool with_4096;
+  bool with_gpu;
+} Options;
+
+static void usage(int status) {
+  fprintf(status ? stderr : stdout,
+          "usage: bench-lensing [--catalog FITS] [--wisdom FILE] [--no-4096] [--no-gpu]\n"
+          "  --catalog  the COSMOS shear catalogue (default: %s)\n"
+          "  --wisdom   FFTW wisdom file, read before planning and written after\n"
+          "  --no-4096  skip the 4096x4096 KS sizes\n"
+          "  --no-gpu   skip the cuFFT rows even when a GPU is usable\n",
+          BENCH_CATALOG);
+  exit(status);
+}
+
+static Options parse_options(int argc, char **argv) {
+  Options options = {BENCH_CATALOG, NULL, true, true};
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--catalog") && i + 1 < argc) options.catalog_path = argv[++i];
+    else if (!strcmp(argv[i], "--wisdom") && i + 1 < argc) options.wisdom_path = argv[++i];
+    else if (!strcmp(argv[i], "--no-4096")) options.with_4096 = false;
+    else if (!strcmp(argv[i], "--no-gpu")) options.with_gpu = false;
+    else if (!strcmp(argv[i], "--help")) usage(0);
+    else usage(2);
+  }
+  return options;
+}
+
+int main(int argc, char **argv) {
+  Options options = parse_options(argc, argv);
+  DmError *error = NULL;
+  bool gpu = options.with_gpu && dm_gpu_available();
+  time_t t = time(NULL);
+  char date[64];
+  strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
+  printf("# bench-lensing %s (Darkmap %s, CUDA %s, GPU %s)\n", date, dm_version(),
+         dm_built_with_cuda() ? "compiled in" : "not compiled in", gpu ? "used" : "not used");
+  printf("# thr = threads; FFTW: measured plans, 2 threads; wisdom file: %s\n",
+         options.wisdom_path ? options.wisdom_path : "(none)");
+
+  /* ---- a. binning ---- */
+  header("a. binning the COSMOS catalogue (weighted mean e1, -e2 per pixel)");
+  DmCatalog *catalog = dm_catalog_read(options.catalog_path, 0, NULL, NULL, &error);
+  if (!catalog) fail(options.catalog_path, error);
+  char ngal[32];
+  snprintf(ngal, sizeof ngal, "%zu", catalog->n);
+  Job job = {.run = run_read, .path = options.catalog_path};
+  bench("a", "darkmap.read_fits", ngal, 1, 5, &job);
+  job = (Job){.run = run_median, .catalog = catalog};
+  bench("a", "darkmap.median_center", ngal, 1, 10, &job);
+  double ra0, dec0;
+  if (!dm_catalog_median_center(catalog, &ra0, &dec0, &error)) fail("median centre", error);
+
+  float *shear_360[2] = {NULL, NULL};
+  const int grids[] = {360, 1024};
+  for (size_t g = 0; g < sizeof grids / sizeof grids[0]; g++) {
+    int npix = grids[g];
+    DmGridSpec spec;
+    flat_grid(&spec, npix, ra0, dec0);
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", npix, npix);
+    job = (Job){.run = run_binning, .catalog = catalog, .spec = &spec};
+    bench("a", "darkmap.bin", size, 1, 10, &job);
+    DmBinnedShear *binned = dm_bin_catalog(catalog, &spec, NULL, &error);
+    if (!binned) fail("binning", error);
+    printf("   info: %s: %zu of %zu galaxies in the field, pixel %.4f arcmin\n", size,
+           binned->n_binned, catalog->n, spec.pixel_arcmin);
+    if (npix == 360) {
+      for (int c = 0; c < 2; c++) {
+        shear_360[c] = alloc_plane(360 * 360);
+        memcpy(shear_360[c], dm_map_plane(binned->shear, c), 360 * 360 * sizeof(float));
+      }
+    }
+    dm_binned_shear_free(binned);
+  }
+  dm_catalog_free(catalog);
+
+  /* ---- b. Kaiser-Squires ---- */
+  dm_fft_set_effort(DM_FFT_MEASURE);
+  dm_fft_set_threads(2);
+  if (options.wisdom_path && dm_fft_import_wisdom(options.wisdom_path))
+    printf("   info: FFTW wisdom read from %s\n", options.wisdom_path);
+  header("b. Kaiser-Squires shear -> (kE, kB) and back; 360 = COSMOS shear, larger = noise");
+  const int sizes[] = {360, 1024, 2048, 4096};
+  float *kappa_1024 = NULL;
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    int npix = sizes[s];
+    if (npix == 4096 && !options.with_4096) continue;
+    size_t n = (size_t)npix * (size_t)npix;
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", npix, npix);
+    float *g1 = alloc_plane(n), *g2 = alloc_plane(n);
+    float *kappa_e = alloc_plane(n), *kappa_b = alloc_plane(n);
+    float *back_1 = alloc_plane(n), *back_2 = alloc_plane(n);
+    if (npix == 360) {
+      memcpy(g1, shear_360[0], n * sizeof(float));
+      memcpy(g2, shear_360[1], n * sizeof(float));
+    } else {
+      fill_noise(g1, n, 42 + 2 * s);
+      fill_noise(g2, n, 43 + 2 * s);
+    }
+
+    double t0 = now();
+    DmKsPlan *ks = dm_ks_plan_new(npix, npix, &error);
+    if (!ks) fail("KS plan", error);
+    printf("   info: KS plan for %s: %.2f s (not timed)\n", size, now() - t0);
+    if (options.wisdom_path && !dm_fft_export_wisdom(options.wisdom_path, &error))
+      fail("writing FFTW wisdom", error);
+
+    job = (Job){.run = run_ks, .ks = ks, .in_a = g1, .in_b = g2, .out_a = kappa_e,
+                .out_b = kappa_b};
+    bench("b", "darkmap.ks", size, 2, repeats(npix), &job);
+    job = (Job){.run = run_ks_inverse, .ks = ks, .in_a = kappa_e, .in_b = kappa_b,
+                .out_a = back_1, .out_b = back_2};
+    bench("b", "darkmap.ks_inv", size, 2, repeats(npix), &job);
+    dm_ks_plan_free(ks);
+
+    if (gpu) {
+      DmGpuKsPlan *gpu_ks = dm_gpu_ks_plan_new(npix, npix, &error);
+      if (!gpu_ks) fail("GPU KS plan", error);
+      job = (Job){.run = run_gpu_ks, .gpu_ks = gpu_ks, .in_a = g1, .in_b = g2, .out_a = back_1,
+                  .out_b = back_2};
+      bench("b", "darkmap_gpu.ks", size, 1, repeats(npix), &job);
+      job = (Job){.run = run_gpu_ks_inverse, .gpu_ks = gpu_ks, .in_a = kappa_e,
+                  .in_b = kappa_b, .out_a = back_1, .out_b = back_2};
+      bench("b", "darkmap_gpu.ks_inv", size, 1, repeats(npix), &job);
+      dm_gpu_ks_plan_free(gpu_ks);
+    }
+
+    if (npix == 1024) {
+      kappa_1024 = kappa_e;
+      kappa_e = NULL;
+    }
+    dm_fft_free(g1);
+    dm_fft_free(g2);
+    dm_fft_free(kappa_e);
+    dm_fft_free(kappa_b);
+    dm_fft_free(back_1);
+    dm_fft_free(back_2);
+  }
+  dm_fft_free(shear_360[0]);
+  dm_fft_free(shear_360[1]);
+
+  /* ---- c. power spectrum ---- */
+  header("c. power spectrum of a 1024x1024 kappa map, 40 linear ell bins");
+  DmMap *map = dm_map_new(1024, 1024, 1, NULL, &error);
+  if (!map) fail("map", error);
+  memcpy(map->data, kappa_1024, 1024 * 1024 * sizeof(float));
+  dm_fft_free(kappa_1024);
+  DmPspecOptions pspec;
+  dm_pspec_options_init(&pspec);
+  pspec.n_bins = 40;
+  pspec.scale = DM_BINS_LINEAR;
+  pspec.pixel_arcmin = FIELD_ARCMIN / 1024;
+  job = (Job){.run = run_pspec, .map = map, .pspec = &pspec};
+  bench("c", "darkmap.ps", "1024x1024", 2, 10, &job);
+  dm_map_free(map);
+  if (options.wisdom_path && !dm_fft_export_wisdom(options.wisdom_path, &error))
+    fail("writing FFTW wisdom", error);
+
+  printf("\n{");
+  for (int i = 0; i < n_results; i++)
+    printf("%s\"%s\": %.7f", i ? ", " : "", results[i].key, results[i].median);
+  printf("}\n");
+  return 0;
+}

@@ -1,0 +1,14 @@
+/* Whether a CUDA device can be used (see darkmap/gpu.h). */
+#include "darkmap/gpu.h"
+
+#include <cuda_runtime.h>
+
+bool dm_gpu_available(void) {
+  int count = 0;
+  cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();  /* no driver or no device: clear the runtime's last error */
+    return false;
+  }
+  return count > 0;
+}

@@ -1,0 +1,37 @@
+/* The posterior file every mass-mapping method writes: the posterior mean as
+ * the primary HDU, and extensions STD (per-pixel std), SAMPLES (cube of the
+ * samples, when there are any) and SIGNIF (mean / std, 0 where std is 0).
+ * All float32 with the shear's WCS and the method's provenance. */
+#ifndef DARKMAP_POSTERIOR_H
+#define DARKMAP_POSTERIOR_H
+
+#include <stdbool.h>
+
+#include "darkmap/error.h"
+#include "darkmap/map.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  DmMap *mean;     /* 1 plane */
+  DmMap *std;      /* 1 plane; NULL when fewer than 2 samples */
+  DmMap *samples;  /* K planes; NULL when K = 0 */
+  DmMap *signif;   /* 1 plane; NULL with std */
+} DmPosterior;
+
+/* Takes ownership of mean and samples (either may be NULL, not both); makes
+ * std and signif from the samples when there are at least 2; mean is the
+ * sample mean when NULL.  On failure the maps given are freed. */
+DmPosterior *dm_posterior_new(DmMap *mean, DmMap *samples, DmError **error);
+void dm_posterior_free(DmPosterior *posterior);
+
+bool dm_posterior_write(const char *path, const DmPosterior *posterior, DmError **error);
+DmPosterior *dm_posterior_read(const char *path, DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

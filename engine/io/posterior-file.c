@@ -1,0 +1,121 @@
+/* The shared posterior file: mean, STD, SAMPLES, SIGNIF (see darkmap/posterior.h). */
+#include "darkmap/posterior.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "darkmap/fits.h"
+
+void dm_posterior_free(DmPosterior *posterior) {
+  if (!posterior) return;
+  dm_map_free(posterior->mean);
+  dm_map_free(posterior->std);
+  dm_map_free(posterior->samples);
+  dm_map_free(posterior->signif);
+  free(posterior);
+}
+
+/* A 1-plane map on the grid of like, with its WCS and metadata. */
+static DmMap *plane_like(const DmMap *like, DmError **error) {
+  DmMap *map = dm_map_new(like->nx, like->ny, 1, like->wcs, error);
+  if (map && !dm_map_copy_meta(map, like, error)) {
+    dm_map_free(map);
+    return NULL;
+  }
+  return map;
+}
+
+/* Sample mean (when the posterior has none), std (K >= 2, unbiased) and
+ * significance mean / std, per pixel in double precision. */
+static bool summarise(DmPosterior *p, bool need_mean, DmError **error) {
+  const DmMap *s = p->samples;
+  size_t npix = dm_map_plane_size(s);
+  int k = s->nplanes;
+  if (!p->mean && !(p->mean = plane_like(s, error))) return false;
+  if (k < 2) return true;
+  if (!(p->std = plane_like(s, error)) || !(p->signif = plane_like(s, error))) return false;
+  for (size_t i = 0; i < npix; i++) {
+    double sum = 0.0, sum_sq = 0.0;
+    for (int j = 0; j < k; j++) sum += dm_map_plane(s, j)[i];
+    double mean = sum / k;
+    for (int j = 0; j < k; j++) {
+      double d = dm_map_plane(s, j)[i] - mean;
+      sum_sq += d * d;
+    }
+    double std = sqrt(sum_sq / (k - 1));
+    if (need_mean) p->mean->data[i] = (float)mean;
+    p->std->data[i] = (float)std;
+    p->signif->data[i] = std > 0.0 ? (float)(p->mean->data[i] / std) : 0.0f;
+  }
+  return dm_map_set_string(p->std, "BUNIT", "", "posterior std of kappa", error) &&
+         dm_map_set_int(p->std, "NSAMPLES", k, "samples behind the std", error) &&
+         dm_map_set_string(p->signif, "BUNIT", "", "posterior mean / std", error);
+}
+
+DmPosterior *dm_posterior_new(DmMap *mean, DmMap *samples, DmError **error) {
+  DmPosterior *p = calloc(1, sizeof *p);
+  if (!p) {
+    dm_map_free(mean);
+    dm_map_free(samples);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a posterior.");
+    return NULL;
+  }
+  p->mean = mean;
+  p->samples = samples;
+  bool ok = mean || samples;
+  if (!ok)
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "A posterior needs a mean or samples.");
+  if (ok && mean && samples && (mean->nx != samples->nx || mean->ny != samples->ny))
+    ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "The posterior mean (%d × %d) and samples (%d × %d) differ in size.",
+                      mean->nx, mean->ny, samples->nx, samples->ny);
+  if (ok && samples) ok = summarise(p, mean == NULL, error);
+  if (ok && !mean)
+    ok = dm_map_add_history(p->mean, "Posterior mean: the mean of the samples.", error);
+  if (!ok) {
+    dm_posterior_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+bool dm_posterior_write(const char *path, const DmPosterior *p, DmError **error) {
+  DmFitsImageHdu hdus[4] = {{p->mean, NULL}};
+  int n = 1;
+  if (p->std) hdus[n++] = (DmFitsImageHdu){p->std, "STD"};
+  if (p->samples) hdus[n++] = (DmFitsImageHdu){p->samples, "SAMPLES"};
+  if (p->signif) hdus[n++] = (DmFitsImageHdu){p->signif, "SIGNIF"};
+  return dm_fits_write_images(path, hdus, n, error);
+}
+
+DmPosterior *dm_posterior_read(const char *path, DmError **error) {
+  DmPosterior *p = calloc(1, sizeof *p);
+  if (!p) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a posterior.");
+    return NULL;
+  }
+  DmError *missing = NULL;
+  bool ok = (p->mean = dm_fits_read_image(path, NULL, error)) != NULL;
+  /* The extensions are optional: a missing one is not an error. */
+  struct { DmMap **map; const char *name; } extensions[] = {
+      {&p->std, "STD"}, {&p->samples, "SAMPLES"}, {&p->signif, "SIGNIF"}};
+  for (size_t i = 0; ok && i < 3; i++) {
+    *extensions[i].map = dm_fits_read_image(path, extensions[i].name, &missing);
+    if (missing && missing->code != DM_ERROR_NOT_FOUND) {
+      dm_error_propagate(error, missing);
+      ok = false;
+    }
+    dm_error_clear(&missing);
+    const DmMap *m = *extensions[i].map;
+    if (ok && m && (m->nx != p->mean->nx || m->ny != p->mean->ny))
+      ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "%s: extension %s is %d × %d but the mean is %d × %d.", path,
+                        extensions[i].name, m->nx, m->ny, p->mean->nx, p->mean->ny);
+  }
+  if (!ok) {
+    dm_posterior_free(p);
+    return NULL;
+  }
+  return p;
+}

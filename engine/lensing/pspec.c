@@ -1,0 +1,372 @@
+/* Binned angular power spectra of flat-sky maps (darkmap/pspec.h).
+ *
+ * The map (times its window) goes through one real-to-complex FFT; the half
+ * plane it returns stands for the full plane: columns 0 and, for even nx, nx/2
+ * are their own partners and count once, the others count twice (for k and
+ * −k).  A mode at (k1, k2) cycles per pixel has ell = 2 pi |k| / pixel (rad)
+ * and power |F|² Omega_pix / N_pix, divided by f_sky,2 = <w²> with a window. */
+#include "darkmap/pspec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "darkmap/fft.h"
+#include "darkmap/smooth.h"
+#include "darkmap/theory.h"
+
+#define DM_PI 3.14159265358979323846
+
+void dm_pspec_options_init(DmPspecOptions *options) {
+  *options = (DmPspecOptions){
+      .n_bins = 20,
+      .scale = DM_BINS_LOG,
+      .ell_min = 0.0,
+      .ell_max = 0.0,
+      .pixel_arcmin = 0.0,
+      .mask = NULL,
+      .apodise_sigma_pixels = 0.0,
+  };
+}
+
+/* ell of the mode (k1, k2) in cycles per pixel; also used for the automatic
+ * bin limits, so that the fundamental and Nyquist modes fall on them exactly. */
+static double mode_ell(double k1, double k2, double pixel_rad) {
+  return 2.0 * DM_PI * sqrt(k1 * k1 + k2 * k2) / pixel_rad;
+}
+
+static DmPowerSpectrum *spectrum_new(int n_bins) {
+  DmPowerSpectrum *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->n_bins = n_bins;
+  size_t n = (size_t)n_bins;
+  s->ell_lo = calloc(n, sizeof *s->ell_lo);
+  s->ell_hi = calloc(n, sizeof *s->ell_hi);
+  s->ell = calloc(n, sizeof *s->ell);
+  s->cl = calloc(n, sizeof *s->cl);
+  s->cl_error = calloc(n, sizeof *s->cl_error);
+  s->n_modes = calloc(n, sizeof *s->n_modes);
+  if (!s->ell_lo || !s->ell_hi || !s->ell || !s->cl || !s->cl_error || !s->n_modes) {
+    dm_power_spectrum_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void dm_power_spectrum_free(DmPowerSpectrum *spectrum) {
+  if (!spectrum) return;
+  free(spectrum->ell_lo);
+  free(spectrum->ell_hi);
+  free(spectrum->ell);
+  free(spectrum->cl);
+  free(spectrum->cl_error);
+  free(spectrum->n_modes);
+  free(spectrum);
+}
+
+/* edges: n_bins + 1 values from lo to hi, uniform or geometric; the last one
+ * is hi exactly. */
+static void make_edges(double *edges, int n_bins, DmBinScale scale, double lo, double hi) {
+  for (int i = 0; i < n_bins; i++)
+    edges[i] = scale == DM_BINS_LOG ? lo * pow(hi / lo, (double)i / n_bins)
+                                    : lo + (double)i * (hi - lo) / n_bins;
+  edges[0] = lo;
+  edges[n_bins] = hi;
+}
+
+/* Bin of ell under edges[0..n_bins] (a value on an edge belongs to the upper
+ * bin, the last bin is closed), or −1 outside. */
+static int find_bin(double ell, const double *edges, int n_bins, DmBinScale scale) {
+  double lo = edges[0], hi = edges[n_bins];
+  if (!(ell >= lo && ell <= hi)) return -1;
+  double t = scale == DM_BINS_LOG ? log(ell / lo) / log(hi / lo) : (ell - lo) / (hi - lo);
+  int i = (int)floor(t * n_bins);
+  if (i < 0) i = 0;
+  if (i > n_bins - 1) i = n_bins - 1;
+  /* the estimate can be one off near an edge: check against the edges */
+  while (i > 0 && ell < edges[i]) i--;
+  while (i < n_bins - 1 && ell >= edges[i + 1]) i++;
+  return i;
+}
+
+/* The window: the mask (plane 0), or for an apodised mask the mask times its
+ * Gaussian-smoothed copy, so that the weight falls off smoothly inside the
+ * observed region and stays zero outside it.  Returns a malloc'ed nx × ny
+ * array, or NULL with error set. */
+static float *make_window(const DmMap *mask, double sigma, DmError **error) {
+  size_t n = dm_map_plane_size(mask);
+  const float *m = dm_map_plane(mask, 0);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(m[i]) || m[i] < 0.0f) {
+      dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                   "The mask holds %g at pixel (%zu, %zu); mask values must be finite and >= 0.",
+                   (double)m[i], i % (size_t)mask->nx, i / (size_t)mask->nx);
+      return NULL;
+    }
+  float *w = malloc(n * sizeof *w);
+  if (!w) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d mask window.",
+                 mask->nx, mask->ny);
+    return NULL;
+  }
+  memcpy(w, m, n * sizeof *w);
+  if (sigma > 0.0) {
+    if (!dm_smooth_gaussian(w, mask->nx, mask->ny, sigma, error)) {
+      free(w);
+      return NULL;
+    }
+    for (size_t i = 0; i < n; i++) w[i] *= m[i];
+  }
+  return w;
+}
+
+/* Checks the options against the map and works out the pixel size. */
+static bool check_options(const DmMap *map, int plane, const DmPspecOptions *o,
+                          double *pixel_arcmin, DmError **error) {
+  if (!map || plane < 0 || plane >= map->nplanes)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: plane %d does not exist (the map has %d).", plane,
+                        map ? map->nplanes : 0);
+  if (o->n_bins <= 0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: the number of ell bins must be positive, got %d.",
+                        o->n_bins);
+  if (o->scale != DM_BINS_LINEAR && o->scale != DM_BINS_LOG)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: unknown bin scale %d.", (int)o->scale);
+  if (!(o->ell_min >= 0.0) || !(o->ell_max >= 0.0) || !isfinite(o->ell_min) ||
+      !isfinite(o->ell_max))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: ell limits must be finite and >= 0 (0 = automatic), "
+                        "got %g to %g.",
+                        o->ell_min, o->ell_max);
+  if (!(o->apodise_sigma_pixels >= 0.0))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: the apodisation sigma must be >= 0 pixels, got %g.",
+                        o->apodise_sigma_pixels);
+  if (o->mask && (o->mask->nx != map->nx || o->mask->ny != map->ny))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: the mask is %d × %d but the map is %d × %d.",
+                        o->mask->nx, o->mask->ny, map->nx, map->ny);
+  if (o->pixel_arcmin > 0.0 && isfinite(o->pixel_arcmin)) {
+    *pixel_arcmin = o->pixel_arcmin;
+    return true;
+  }
+  if (o->pixel_arcmin != 0.0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: the pixel size must be positive, got %g arcmin.",
+                        o->pixel_arcmin);
+  if (!map->wcs)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Power spectrum: the map has no WCS, so its pixel size is unknown; "
+                        "give the pixel size in arcmin.");
+  *pixel_arcmin = dm_wcs_pixel_scale_deg(map->wcs) * 60.0;
+  if (!(*pixel_arcmin > 0.0) || !isfinite(*pixel_arcmin))
+    return dm_error_set(error, DM_ERROR_WCS, 0,
+                        "Power spectrum: the map's WCS gives no usable pixel size (%g arcmin); "
+                        "give the pixel size in arcmin.",
+                        *pixel_arcmin);
+  return true;
+}
+
+DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOptions *options,
+                                   DmError **error) {
+  DmPspecOptions defaults;
+  if (!options) {
+    dm_pspec_options_init(&defaults);
+    options = &defaults;
+  }
+  double pixel_arcmin = 0.0;
+  if (!check_options(map, plane, options, &pixel_arcmin, error)) return NULL;
+
+  int nx = map->nx, ny = map->ny, n_bins = options->n_bins;
+  int hx = nx / 2 + 1; /* columns of the half plane */
+  size_t n_pix = (size_t)nx * (size_t)ny;
+  double pixel_rad = pixel_arcmin / 60.0 * DM_PI / 180.0;
+  double omega_pix = pixel_rad * pixel_rad;
+
+  double lo = options->ell_min, hi = options->ell_max;
+  if (lo == 0.0 && options->scale == DM_BINS_LOG)
+    lo = mode_ell(1.0 / (nx > ny ? nx : ny), 0.0, pixel_rad);
+  if (hi == 0.0) hi = mode_ell(0.5, 0.0, pixel_rad);
+  if (!(hi > lo)) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Power spectrum: the ell range %g to %g is empty.", lo, hi);
+    return NULL;
+  }
+
+  DmPowerSpectrum *s = spectrum_new(n_bins);
+  double *edges = malloc((size_t)(n_bins + 1) * sizeof *edges);
+  double *sum_ell = calloc((size_t)n_bins, sizeof *sum_ell);
+  float *window = NULL;
+  float *real = dm_fft_alloc(n_pix * sizeof *real);                        /* ny × nx */
+  dm_complex *spectrum = dm_fft_alloc((size_t)ny * (size_t)hx * sizeof *spectrum); /* ny × hx */
+  if (!s || !edges || !sum_ell || !real || !spectrum) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
+                 "Out of memory for the power spectrum of a %d × %d map.", nx, ny);
+    goto fail;
+  }
+  const DmFftPlan *fft = dm_fft_plan(nx, ny, DM_FFT_R2C, error);
+  if (!fft) goto fail;
+
+  const float *data = dm_map_plane(map, plane);
+  double fsky = 1.0;
+  if (options->mask) {
+    window = make_window(options->mask, options->apodise_sigma_pixels, error);
+    if (!window) goto fail;
+    double sum_w2 = 0.0;
+    for (size_t i = 0; i < n_pix; i++) {
+      sum_w2 += (double)window[i] * window[i];
+      real[i] = data[i] * window[i];
+    }
+    fsky = sum_w2 / (double)n_pix;
+    if (!(fsky > 0.0)) {
+      dm_error_set(error, DM_ERROR_NO_DATA, 0, "Power spectrum: the mask excludes every pixel.");
+      goto fail;
+    }
+  } else {
+    memcpy(real, data, n_pix * sizeof *real);
+  }
+  dm_fft_execute(fft, real, spectrum);
+
+  make_edges(edges, n_bins, options->scale, lo, hi);
+  double *sum_power = s->cl; /* accumulated in place, normalised below */
+  for (int y = 0; y < ny; y++) {
+    double k2 = dm_fft_freq(y, ny);
+    for (int x = 0; x < hx; x++) {
+      if (x == 0 && y == 0) continue;
+      double ell = mode_ell((double)x / nx, k2, pixel_rad);
+      int bin = find_bin(ell, edges, n_bins, options->scale);
+      if (bin < 0) continue;
+      long multiplicity = (x == 0 || (nx % 2 == 0 && x == nx / 2)) ? 1 : 2;
+      dm_complex f = spectrum[(size_t)y * (size_t)hx + (size_t)x];
+      double power = (double)crealf(f) * crealf(f) + (double)cimagf(f) * cimagf(f);
+      sum_power[bin] += (double)multiplicity * power;
+      sum_ell[bin] += (double)multiplicity * ell;
+      s->n_modes[bin] += multiplicity;
+    }
+  }
+
+  double norm = omega_pix / (double)n_pix / fsky;
+  for (int b = 0; b < n_bins; b++) {
+    s->ell_lo[b] = edges[b];
+    s->ell_hi[b] = edges[b + 1];
+    long count = s->n_modes[b];
+    if (count > 0) {
+      s->ell[b] = sum_ell[b] / (double)count;
+      s->cl[b] = sum_power[b] / (double)count * norm;
+      s->cl_error[b] = s->cl[b] * sqrt(2.0 / (double)count);
+    } else {
+      s->ell[b] = s->cl[b] = s->cl_error[b] = NAN;
+    }
+  }
+  s->fsky = fsky;
+  s->pixel_arcmin = pixel_arcmin;
+
+  free(edges);
+  free(sum_ell);
+  free(window);
+  dm_fft_free(real);
+  dm_fft_free(spectrum);
+  return s;
+
+fail:
+  dm_power_spectrum_free(s);
+  free(edges);
+  free(sum_ell);
+  free(window);
+  dm_fft_free(real);
+  dm_fft_free(spectrum);
+  return NULL;
+}
+
+/* Writes the table to an open stream; false when a write failed.  The column
+ * names come first (so that NumPy's genfromtxt(names=True), pandas and
+ * dm_csv_read all find them), then '#' lines describing them, then one row
+ * per bin. */
+static bool write_table(FILE *f, const DmPowerSpectrum *s, const DmTheorySpectrum *theory) {
+  fprintf(f, "ell_lo,ell_hi,ell,cl,cl_error,n_modes%s\n", theory ? ",cl_theory" : "");
+  fprintf(f, "# Angular power spectrum, flat sky: C_ell = <|FFT|^2> Omega_pix / N_pix / fsky\n");
+  fprintf(f, "# pixel_arcmin = %.10g, fsky = %.10g\n", s->pixel_arcmin, s->fsky);
+  fprintf(f, "# ell_lo, ell_hi: bin edges; ell: mean ell of the bin's Fourier modes; "
+             "cl: C_ell (per sr); cl_error: Gaussian sample variance, cl sqrt(2 / n_modes); "
+             "n_modes: Fourier modes of the full plane in the bin%s\n",
+          theory ? "; cl_theory: the theory C_ell at the bin's mean ell" : "");
+  if (theory) fprintf(f, "# theory column: %s\n", theory->column ? theory->column : "");
+  for (int b = 0; b < s->n_bins; b++) {
+    fprintf(f, "%.10g,%.10g,%.10g,%.10g,%.10g,%ld", s->ell_lo[b], s->ell_hi[b], s->ell[b],
+            s->cl[b], s->cl_error[b], s->n_modes[b]);
+    if (theory)
+      fprintf(f, ",%.10g", isfinite(s->ell[b]) ? dm_theory_eval(theory, s->ell[b]) : NAN);
+    fputc('\n', f);
+  }
+  return !ferror(f);
+}
+
+/* Creates a new file next to path for writing (mode 0666 less the umask);
+ * *temp receives its malloc'ed name.  Returns the descriptor or −1 (errno). */
+static int create_temp(const char *path, char **temp) {
+  static atomic_uint counter;
+  size_t size = strlen(path) + 64;
+  *temp = malloc(size);
+  if (!*temp) {
+    errno = ENOMEM;
+    return -1;
+  }
+  for (int attempt = 0; attempt < 100; attempt++) {
+    snprintf(*temp, size, "%s.tmp-%ld-%u", path, (long)getpid(),
+             atomic_fetch_add(&counter, 1u));
+    int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  return -1;
+}
+
+bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
+                                 const struct DmTheorySpectrum *theory, const char *path,
+                                 DmError **error) {
+  if (!spectrum || !path)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Writing a power spectrum needs a spectrum and a path.");
+  char *temp = NULL;
+  int fd = create_temp(path, &temp);
+  if (fd < 0) {
+    int err = errno;
+    dm_error_set(error, DM_ERROR_IO, err, "Cannot create a temporary file next to %s: %s.", path,
+                 strerror(err));
+    free(temp);
+    return false;
+  }
+  FILE *f = fdopen(fd, "w");
+  if (!f) {
+    int err = errno;
+    close(fd);
+    unlink(temp);
+    dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", temp, strerror(err));
+    free(temp);
+    return false;
+  }
+  errno = 0;
+  bool ok = write_table(f, spectrum, theory) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+  int err = errno;
+  if (fclose(f) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && rename(temp, path) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    unlink(temp);
+    dm_error_set(error, DM_ERROR_IO, err, "Cannot write the power spectrum to %s: %s.", path,
+                 strerror(err ? err : EIO));
+  }
+  free(temp);
+  return ok;
+}
