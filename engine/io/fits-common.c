@@ -1,5 +1,6 @@
 /* cfitsio plumbing shared by the FITS readers and writers: error
- * conversion, opening, truncation checks and keyword classes. */
+ * conversion, opening (behind a pre-scan of the raw headers), truncation
+ * checks, the header handed to wcslib and keyword classes. */
 #include "io/fits-common.h"
 
 #include <errno.h>

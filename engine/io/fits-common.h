@@ -19,7 +19,9 @@
  * lib_code is the status.  Always returns false. */
 bool dm_fits_set_error(DmError **error, int status, const char *what, const char *path);
 
-/* Opens path read-only.  Any stale cfitsio messages are discarded first, so
+/* Opens path read-only.  A file whose headers hold control characters is
+ * refused with DM_ERROR_FORMAT before cfitsio parses it (cfitsio 4.2 can
+ * overflow on those).  Any stale cfitsio messages are discarded first, so
  * that a later error carries only its own. */
 fitsfile *dm_fits_open_read(const char *path, DmError **error);
 
