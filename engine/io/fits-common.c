@@ -232,21 +232,6 @@ char *dm_fits_read_indexed_string_key(fitsfile *fits, const char *root, int inde
   return dm_fits_read_string_key(fits, key);
 }
 
-/* False for a card whose string value has no closing quote, which cfitsio
- * tolerates but wcslib's parser can overflow on. */
-static bool string_value_is_closed(const char *card) {
-  if (strncmp(card + 8, "= ", 2) != 0) return true;
-  const char *p = card + 10;
-  while (*p == ' ') p++;
-  if (*p != '\'') return true;
-  for (p++; *p; p++) {
-    if (*p != '\'') continue;
-    if (p[1] != '\'') return true;
-    p++; /* a doubled quote stands for one quote */
-  }
-  return false;
-}
-
 char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmError **error) {
   int status = 0, n_keys = 0;
   if (fits_get_hdrspace(fits, &n_keys, NULL, &status)) {
@@ -260,23 +245,12 @@ char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmE
   }
   int kept = 0;
   for (int k = 1; k <= n_keys; k++) {
-    char card[FLEN_CARD], value[FLEN_VALUE], comment[FLEN_COMMENT];
+    char card[FLEN_CARD];
     if (fits_read_record(fits, k, card, &status)) {
       free(header);
       dm_fits_set_error(error, status, "Cannot read the header of", path);
       return NULL;
     }
-    char key[FLEN_KEYWORD] = "";
-    int card_status = 0, key_length = 0;
-    fits_write_errmark();
-    bool valid = strlen(card) > 8 && strncmp(card + 8, "= ", 2) == 0 &&
-                 fits_get_keyname(card, key, &key_length, &card_status) == 0 &&
-                 fits_test_keyword(key, &card_status) == 0 &&
-                 fits_test_record(card, &card_status) == 0 &&
-                 string_value_is_closed(card) &&
-                 fits_parse_value(card, value, comment, &card_status) == 0;
-    fits_clear_errmark();
-    if (!valid) continue;
     snprintf(header + (size_t)kept * 80, 81, "%-80.80s", card);
     kept++;
   }

@@ -47,13 +47,10 @@ char *dm_fits_read_indexed_string_key(fitsfile *fits, const char *root, int inde
  * those itself and does not keep them as metadata. */
 bool dm_fits_key_is_reserved(const char *key);
 
-/* The current HDU's header for wcslib: its valued ("KEY     = ...") cards,
- * 80 characters each with no END, as dm_wcs_new_from_header takes them;
- * *n_cards receives their number.  Commentary cards and cards that do not
- * parse (an invalid keyword, an unterminated string, a byte that is not
- * printable ASCII) are left out: wcslib's header parser trusts its input (an unterminated string
- * overflows a buffer in wcslib 7.12), a file's header is untrusted.
- * malloc'ed; free with free(). */
+/* The current HDU's header cards, 80 characters each with no END, as
+ * dm_wcs_new_from_header takes them (it keeps only the cards wcslib can
+ * parse safely); *n_cards receives their number.  malloc'ed; free with
+ * free(). */
 char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmError **error);
 
 /* True when the current HDU's CTYPE1 or CTYPE2 names a celestial axis
