@@ -10,6 +10,7 @@
 #include "darkmap/error.h"
 #include "darkmap/fft.h"
 #include "darkmap/field-from-power.h"
+#include "darkmap/fits-cube-writer.h"
 #include "darkmap/fits.h"
 #include "darkmap/gaussian-field.h"
 #include "darkmap/gpu.h"

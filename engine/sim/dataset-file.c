@@ -1,9 +1,11 @@
-/* Dataset files: tuples as FITS cubes (layout in darkmap/dataset.h). */
+/* Dataset files: tuples streamed to FITS cubes one at a time, and read
+ * back (layout in darkmap/dataset.h). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "darkmap/fits-cube-writer.h"
 #include "darkmap/fits.h"
 #include "dataset-private.h"
 
@@ -30,36 +32,51 @@ static bool describe(DmMap *cube, const DmDataset *d, uint64_t first, int count,
          dm_map_set_double(cube, "PIXSCALE", d->pixel_arcmin, "pixel side [arcmin]", error);
 }
 
+/* Tuple first + j into plane j of the kappa cube and planes 2j, 2j + 1 of
+ * the shear cube. */
+static bool write_tuple(DmFitsCubeWriter *writer, const DmDataset *d, uint64_t first, int j,
+                        DmError **error) {
+  DmDatasetTuple *t = dm_dataset_tuple(d, first + (uint64_t)j, error);
+  bool ok = t && dm_fits_cube_writer_write_plane(writer, 0, j, t->kappa->data, error) &&
+            dm_fits_cube_writer_write_plane(writer, 1, 2 * j, dm_map_plane(t->shear, 0), error) &&
+            dm_fits_cube_writer_write_plane(writer, 1, 2 * j + 1, dm_map_plane(t->shear, 1),
+                                            error);
+  dm_dataset_tuple_free(t);
+  return ok;
+}
+
 bool dm_dataset_write(const DmDataset *d, uint64_t first, int count, const char *path,
                       const DmProgress *progress, DmError **error) {
   if (count < 1)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "A dataset file holds at least one tuple, not %d.", count);
+  /* The reader holds a whole file in memory. */
   if (!dm_map_check_size(d->nx, d->ny, 3 * count, error)) return false;
-  size_t npix = (size_t)d->nx * d->ny;
   const DmBinnedShear *survey = dm_mock_survey_template(d->survey);
-  DmMap *kappa = dm_map_new(d->nx, d->ny, count, d->wcs, error);
-  DmMap *shear = kappa ? dm_map_new(d->nx, d->ny, 2 * count, d->wcs, error) : NULL;
-  bool ok = shear && describe(kappa, d, first, count, error);
+  DmMap *provenance = dm_map_new(1, 1, 1, NULL, error);
+  DmFitsCubeWriter *writer = NULL;
+  if (provenance && describe(provenance, d, first, count, error)) {
+    DmFitsCubeHdu hdus[] = {
+        {NULL, d->nx, d->ny, count, d->wcs, provenance->cards, provenance->n_cards},
+        {"SHEAR", d->nx, d->ny, 2 * count, d->wcs, NULL, 0},
+        dm_fits_cube_hdu_for_map(survey->noise, "NOISE"),
+        dm_fits_cube_hdu_for_map(survey->mask, "MASK")};
+    writer = dm_fits_cube_writer_new(path, hdus, 4, error);
+  }
+  dm_map_free(provenance);
+  if (!writer) return false;
+
+  bool ok = dm_fits_cube_writer_write_map(writer, 2, survey->noise, error) &&
+            dm_fits_cube_writer_write_map(writer, 3, survey->mask, error);
   for (int j = 0; ok && j < count; j++) {
-    ok = dm_progress_check_cancel(progress, error);
-    DmDatasetTuple *t = ok ? dm_dataset_tuple(d, first + (uint64_t)j, error) : NULL;
-    ok = t != NULL;
-    if (ok) {
-      memcpy(dm_map_plane(kappa, j), t->kappa->data, npix * sizeof(float));
-      memcpy(dm_map_plane(shear, 2 * j), t->shear->data, 2 * npix * sizeof(float));
-    }
-    dm_dataset_tuple_free(t);
+    ok = dm_progress_check_cancel(progress, error) && write_tuple(writer, d, first, j, error);
     dm_progress_report(progress, (j + 1.0) / count, "Simulating tuples");
   }
-  if (ok) {
-    DmFitsImageHdu hdus[] = {
-        {kappa, NULL}, {shear, "SHEAR"}, {survey->noise, "NOISE"}, {survey->mask, "MASK"}};
-    ok = dm_fits_write_images(path, hdus, 4, error);
+  if (!ok) {
+    dm_fits_cube_writer_abort(writer);
+    return false;
   }
-  dm_map_free(kappa);
-  dm_map_free(shear);
-  return ok;
+  return dm_fits_cube_writer_finish(writer, error);
 }
 
 struct DmDatasetFile {

@@ -18,10 +18,13 @@
  *            the same for every tuple)
  *   MASK     1 plane, 1 where observed
  * all with the survey's WCS, and keywords DSFIRST, DSCOUNT, DSSEED, FIELD,
- * SHIFT, BOXFACT, HALOES, ZSOURCE, NOISEMOD in the primary header.  The
- * cubes are assembled in memory (3 planes per tuple: 1.5 MB at 360²) and
- * written atomically at the end: large sets are written as several files of
- * consecutive index ranges. */
+ * SHIFT, BOXFACT, HALOES, ZSOURCE, NOISEMOD, PIXSCALE in the primary
+ * header.  The writer streams (fits-cube-writer.h): each tuple is made,
+ * written plane by plane and freed before the next, so that its memory is
+ * one tuple's whatever `count` is, and the file appears atomically once
+ * complete.  The reader holds a whole file in memory (3 planes per tuple:
+ * 1.5 MB at 360²): large sets are written as several files of consecutive
+ * index ranges. */
 #ifndef DARKMAP_DATASET_H
 #define DARKMAP_DATASET_H
 
