@@ -3,14 +3,13 @@
  * built on it. */
 #include "darkmap/fits-cube-writer.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/atomic-file.h"
 #include "darkmap/version.h"
 #include "io/fits-common.h"
 
@@ -191,58 +190,6 @@ static bool write_header(fitsfile *fits, const DmFitsCubeHdu *hdu, const char *p
 
 /* ---- the temporary file ------------------------------------------------ */
 
-/* A unique name beside the target in writer->temp; cfitsio will not create
- * over an existing file, so the placeholder mkstemp made is removed. */
-static bool make_temp_name(DmFitsCubeWriter *writer, DmError **error) {
-  size_t len = strlen(writer->path);
-  writer->temp = malloc(len + sizeof ".tmp-XXXXXX");
-  if (!writer->temp) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
-  memcpy(writer->temp, writer->path, len);
-  memcpy(writer->temp + len, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-  int fd = mkstemp(writer->temp);
-  if (fd < 0) {
-    int saved = errno;
-    free(writer->temp);
-    writer->temp = NULL;
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s", writer->path,
-                        strerror(saved));
-  }
-  close(fd);
-  unlink(writer->temp);
-  return true;
-}
-
-/* Flushes a closed file's bytes to the disk. */
-static bool sync_file(const char *name, DmError **error) {
-  int fd = open(name, O_RDWR);
-  if (fd < 0 || fsync(fd) != 0) {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot flush %s to disk: %s", name,
-                        strerror(saved));
-  }
-  close(fd);
-  return true;
-}
-
-/* Makes the rename durable; a directory that refuses fsync (some network
- * file systems) does not fail the write, whose data are already safe. */
-static void sync_parent_directory(const char *path) {
-  char *dir = strdup(path);
-  if (!dir) return;
-  char *slash = strrchr(dir, '/');
-  if (slash == dir)
-    slash[1] = '\0';
-  else if (slash)
-    *slash = '\0';
-  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  free(dir);
-}
-
 static void free_writer(DmFitsCubeWriter *writer) {
   free(writer->path);
   free(writer->temp);
@@ -277,7 +224,7 @@ DmFitsCubeWriter *dm_fits_cube_writer_new(const char *path, const DmFitsCubeHdu 
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
     return NULL;
   }
-  if (!make_temp_name(writer, error)) {
+  if (!(writer->temp = dm_atomic_temp_name(path, error))) {
     free_writer(writer);
     return NULL;
   }
@@ -368,12 +315,8 @@ bool dm_fits_cube_writer_finish(DmFitsCubeWriter *writer, DmError **error) {
   int status = 0;
   if (fits_close_file(writer->fits, &status) && ok)
     ok = dm_fits_set_error(error, status, "Cannot finish writing", writer->path);
-  ok = ok && sync_file(writer->temp, error);
-  if (ok && rename(writer->temp, writer->path) != 0)
-    ok = dm_error_set(error, DM_ERROR_IO, errno, "Cannot replace %s: %s", writer->path,
-                      strerror(errno));
   if (ok)
-    sync_parent_directory(writer->path);
+    ok = dm_atomic_commit(writer->temp, writer->path, error);
   else
     unlink(writer->temp);
   free_writer(writer);
