@@ -35,22 +35,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 enum { NX = 24, NY = 16, N_HDUS = 3 };
 static const int n_planes[N_HDUS] = {3, 4, 1};
 
-/* Number of temporary files ("<name>.tmp-XXXXXX") left beside path. */
-static int count_temporaries(const char *path) {
-  char dir_path[4096], prefix[4096];
-  snprintf(dir_path, sizeof dir_path, "%s", path);
-  char *slash = strrchr(dir_path, '/');
-  if (!slash) return -1;
-  *slash = '\0';
-  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
-  DIR *dir = opendir(dir_path);
-  int count = 0;
-  for (struct dirent *entry; dir && (entry = readdir(dir));)
-    if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0) count++;
-  if (dir) closedir(dir);
-  return count;
-}
-
 static bool file_exists(const char *path) {
   struct stat st;
   return stat(path, &st) == 0;
@@ -163,9 +147,9 @@ static void test_out_of_order(const char *path, const Images *images) {
   CHECK_OK(write_plane(writer, images, 0, 0, &error), error);
   CHECK_OK(write_plane(writer, images, 1, 1, &error), error);
 
-  CHECK(!file_exists(path) && count_temporaries(path) == 1); /* only the temporary so far */
+  CHECK(!file_exists(path) && dm_test_count_temporaries(path) == 1); /* only the temporary so far */
   CHECK_OK(dm_fits_cube_writer_finish(writer, &error), error);
-  CHECK(file_exists(path) && count_temporaries(path) == 0);
+  CHECK(file_exists(path) && dm_test_count_temporaries(path) == 0);
 
   const char *names[N_HDUS] = {NULL, "SECOND", "THIRD"};
   for (int h = 0; h < N_HDUS; h++) {
@@ -226,7 +210,7 @@ static void test_abort(const char *path, const Images *images) {
     CHECK_OK(write_plane(writer, images, 0, 0, &error), error);
     dm_fits_cube_writer_abort(writer);
   }
-  CHECK(!file_exists(path) && count_temporaries(path) == 0);
+  CHECK(!file_exists(path) && dm_test_count_temporaries(path) == 0);
 
   /* Every plane written and then aborted: the target keeps its text. */
   write_text(path, "precious");
@@ -237,7 +221,7 @@ static void test_abort(const char *path, const Images *images) {
       CHECK_OK(dm_fits_cube_writer_write_map(writer, h, images->maps[h], &error), error);
     dm_fits_cube_writer_abort(writer);
   }
-  CHECK(has_text(path, "precious") && count_temporaries(path) == 0);
+  CHECK(has_text(path, "precious") && dm_test_count_temporaries(path) == 0);
 
   /* One plane never written: the finish fails and changes nothing. */
   writer = open_writer(path, images, &error);
@@ -249,7 +233,7 @@ static void test_abort(const char *path, const Images *images) {
       if (p != 2) CHECK_OK(write_plane(writer, images, 1, p, &error), error);
     CHECK_FAILS(dm_fits_cube_writer_finish(writer, &error), error, DM_ERROR_INVALID_ARGUMENT);
   }
-  CHECK(has_text(path, "precious") && count_temporaries(path) == 0);
+  CHECK(has_text(path, "precious") && dm_test_count_temporaries(path) == 0);
 
   /* Refused before anything is created. */
   CHECK_FAILS(open_writer(dm_test_tmp_path("no-such-dir/cube.fits"), images, &error), error,
@@ -257,7 +241,7 @@ static void test_abort(const char *path, const Images *images) {
   DmFitsCubeHdu bad = dm_fits_cube_hdu_for_map(images->maps[1], NULL);
   bad.nplanes = 0;
   CHECK_FAILS(dm_fits_cube_writer_new(path, &bad, 1, &error), error, DM_ERROR_INVALID_ARGUMENT);
-  CHECK(has_text(path, "precious") && count_temporaries(path) == 0);
+  CHECK(has_text(path, "precious") && dm_test_count_temporaries(path) == 0);
   remove(path);
   printf("abort and failed finishes leave no file and keep an existing target\n");
 }

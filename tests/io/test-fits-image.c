@@ -58,22 +58,6 @@ static bool same_pixels(const DmMap *a, const DmMap *b) {
   return true;
 }
 
-/* Number of temporary files ("<name>.tmp-XXXXXX") left beside path. */
-static int count_temporaries(const char *path) {
-  char dir_path[4096], prefix[4096];
-  snprintf(dir_path, sizeof dir_path, "%s", path);
-  char *slash = strrchr(dir_path, '/');
-  if (!slash) return -1;
-  *slash = '\0';
-  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
-  DIR *dir = opendir(dir_path);
-  int count = 0;
-  for (struct dirent *entry; dir && (entry = readdir(dir));)
-    if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0) count++;
-  if (dir) closedir(dir);
-  return count;
-}
-
 static void test_round_trip(const char *path) {
   DmError *error = NULL;
   DmMap *cube = make_cube(&error);
@@ -188,7 +172,7 @@ static void test_atomic_writes(const char *path) {
   fclose(file);
   CHECK_OK(dm_map_set_double(map, "BAD KEY", 1.0, NULL, &error), error);
   CHECK_FAILS(dm_fits_write_map(path, map, &error), error, DM_ERROR_INVALID_ARGUMENT);
-  CHECK(count_temporaries(path) == 0);
+  CHECK(dm_test_count_temporaries(path) == 0);
   char text[16] = "";
   file = fopen(path, "r");
   if (file) {
@@ -206,7 +190,7 @@ static void test_atomic_writes(const char *path) {
   DmMap *back = dm_fits_read_image(path, NULL, &error);
   CHECK_OK(back, error);
   if (back) CHECK(same_pixels(map, back));
-  CHECK(count_temporaries(path) == 0);
+  CHECK(dm_test_count_temporaries(path) == 0);
   dm_map_free(back);
   dm_map_free(map);
 }
