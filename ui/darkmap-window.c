@@ -1,6 +1,8 @@
 /* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
 #include "darkmap-window.h"
 
+#include "darkmap-map-view.h"
+
 #include <math.h>
 
 #include <glib/gi18n.h>
@@ -13,12 +15,11 @@ struct _DarkmapWindow
 
   GtkWidget *progress_box;
   GtkProgressBar *progress_bar;
-  GtkDrawingArea *map_area;
+  DarkmapMapView *map_view;
   GtkLabel *status_label;
 
   GSettings *settings;          /* NULL when the schema is not installed */
   DarkmapResult *result;        /* shown; NULL until a job succeeds */
-  cairo_surface_t *map_surface; /* kappa E in grey, one pixel per map pixel */
   DarkmapJob *job;              /* running, or NULL */
   GCancellable *cancellable;    /* the running job's */
 };
@@ -28,68 +29,57 @@ G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
 enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-/* Grey scale with symmetric limits at ±3 standard deviations of the map. */
-static cairo_surface_t *
-render_map_surface (const DmMap *map)
+/* Symmetric display limits at ±3 standard deviations of the map. */
+static double
+display_limit (const DmMap *map)
 {
   const float *data = dm_map_plane (map, 0);
-  size_t n = dm_map_plane_size (map);
-  double sum = 0.0, sum2 = 0.0, limit;
-  cairo_surface_t *surface;
-  unsigned char *pixels;
-  int stride;
+  size_t n = dm_map_plane_size (map), n_finite = 0;
+  double sum = 0.0, sum2 = 0.0, mean, limit;
 
   for (size_t i = 0; i < n; i++)
-    {
-      sum += data[i];
-      sum2 += (double) data[i] * data[i];
-    }
-  limit = 3.0 * sqrt (MAX (sum2 / (double) n - (sum / (double) n) * (sum / (double) n), 0.0));
-  if (!(limit > 0.0))
-    limit = 1.0;
-
-  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, map->nx, map->ny);
-  cairo_surface_flush (surface);
-  pixels = cairo_image_surface_get_data (surface);
-  stride = cairo_image_surface_get_stride (surface);
-  for (int y = 0; y < map->ny; y++)
-    {
-      /* FITS row 0 is the bottom of the image. */
-      guint32 *row = (guint32 *) (pixels + (size_t) (map->ny - 1 - y) * (size_t) stride);
-      const float *in = data + (size_t) y * (size_t) map->nx;
-
-      for (int x = 0; x < map->nx; x++)
-        {
-          double t = isfinite (in[x]) ? (in[x] + limit) / (2.0 * limit) : 0.5;
-          guint32 grey = (guint32) lround (255.0 * CLAMP (t, 0.0, 1.0));
-
-          row[x] = 0xff000000u | (grey << 16) | (grey << 8) | grey;
-        }
-    }
-  cairo_surface_mark_dirty (surface);
-  return surface;
+    if (isfinite (data[i]))
+      {
+        sum += data[i];
+        sum2 += (double) data[i] * data[i];
+        n_finite++;
+      }
+  if (n_finite == 0)
+    return 1.0;
+  mean = sum / (double) n_finite;
+  limit = 3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0));
+  return limit > 0.0 ? limit : 1.0;
 }
 
 static void
-draw_map (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+apply_colormap (DarkmapWindow *self)
 {
-  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
-  double scale;
-  int nx, ny;
+  g_autofree char *name = NULL;
+  DarkmapColormap cmap = DARKMAP_COLORMAP_GREY;
 
-  cairo_set_source_rgb (cr, 0.12, 0.12, 0.12);
-  cairo_paint (cr);
-  if (self->map_surface == NULL)
-    return;
+  if (self->settings != NULL)
+    {
+      name = g_settings_get_string (self->settings, "colormap");
+      darkmap_colormap_from_name (name, &cmap);
+    }
+  darkmap_map_view_set_colormap (self->map_view, cmap);
+}
 
-  nx = cairo_image_surface_get_width (self->map_surface);
-  ny = cairo_image_surface_get_height (self->map_surface);
-  scale = MIN ((double) width / nx, (double) height / ny);
-  cairo_translate (cr, (width - scale * nx) / 2.0, (height - scale * ny) / 2.0);
-  cairo_scale (cr, scale, scale);
-  cairo_set_source_surface (cr, self->map_surface, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-  cairo_paint (cr);
+/* Shows a new result in the map view; FALSE when the view cannot copy it. */
+static gboolean
+show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+{
+  DmError *dm_error = NULL;
+  double limit = display_limit (result->kappa_e);
+
+  if (!darkmap_map_view_set_map (self->map_view, result->kappa_e, &dm_error) ||
+      !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  darkmap_map_view_set_limits (self->map_view, -limit, limit);
+  return TRUE;
 }
 
 static void
@@ -159,13 +149,13 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_clear_object (&self->job);
   g_clear_object (&self->cancellable);
 
+  if (result != NULL && !show_result (self, result, &error))
+    g_clear_pointer (&result, darkmap_result_free);
+
   if (result != NULL)
     {
       darkmap_result_free (self->result);
       self->result = result;
-      g_clear_pointer (&self->map_surface, cairo_surface_destroy);
-      self->map_surface = render_map_surface (result->kappa_e);
-      gtk_widget_queue_draw (GTK_WIDGET (self->map_area));
       update_status (self);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -250,7 +240,7 @@ GtkWidget *
 darkmap_window_get_map_widget (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
-  return GTK_WIDGET (self->map_area);
+  return GTK_WIDGET (self->map_view);
 }
 
 GdkTexture *
@@ -325,7 +315,7 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr (GdkTexture) texture = darkmap_widget_render (GTK_WIDGET (self->map_area));
+      g_autoptr (GdkTexture) texture = darkmap_widget_render (GTK_WIDGET (self->map_view));
 
       if (path == NULL)
         show_error (self, _("Could not export the map"), _("Only local files can be written."));
@@ -381,7 +371,6 @@ darkmap_window_finalize (GObject *object)
   DarkmapWindow *self = DARKMAP_WINDOW (object);
 
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->map_surface, cairo_surface_destroy);
   darkmap_result_free (self->result);
   G_OBJECT_CLASS (darkmap_window_parent_class)->finalize (object);
 }
@@ -400,11 +389,12 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
     g_signal_new ("job-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
+  g_type_ensure (DARKMAP_TYPE_MAP_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_bar);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_area);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -428,7 +418,7 @@ darkmap_window_init (DarkmapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = load_settings ();
-  gtk_drawing_area_set_draw_func (self->map_area, draw_map, self, NULL);
+  apply_colormap (self);
   set_busy (self, FALSE);
 }
 
