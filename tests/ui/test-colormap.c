@@ -4,17 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "test-util.h"
+
 #include "darkmap-colormap.h"
 
-static int failures;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
 
 static guint32
 rgb_hex (const guint8 c[3])
@@ -187,7 +180,5 @@ main (void)
   test_limits ();
   test_render ();
   test_bar ();
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+  return dm_test_result ();
 }

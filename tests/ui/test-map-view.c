@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "test-util.h"
+
 #include "darkmap-map-view.h"
 
 #define NX 64
@@ -13,15 +15,6 @@
 #define HEIGHT 300
 #define BACKDROP 0xd9d9d9u /* 0.85 grey behind the map */
 
-static int failures;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
 
 typedef struct
 {
@@ -247,7 +240,5 @@ main (int argc, char **argv)
   dm_map_free (mask);
   dm_map_free (map);
   dm_wcs_free (wcs);
-  if (failures)
-    fprintf (stderr, "%d check(s) failed\n", failures);
-  return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+  return dm_test_result ();
 }
