@@ -24,7 +24,7 @@ const CliOptionSpec cli_catalog_options[] = {
     {NULL, false, NULL},
 };
 
-static bool parse_grid(const CliArgs *args, DmGridSpec *spec, DmError **error) {
+bool cli_grid_from_options(const CliArgs *args, DmGridSpec *spec, DmError **error) {
   dm_grid_spec_init(spec);
   int size = spec->nx;
   if (!cli_args_int(args, "size", 1, DM_GRID_MAX_SIDE, &size, error) ||
@@ -57,13 +57,10 @@ static bool parse_grid(const CliArgs *args, DmGridSpec *spec, DmError **error) {
   return true;
 }
 
-DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error) {
-  DmGridSpec spec;
+DmCatalog *cli_catalog_from_options(const CliArgs *args, DmError **error) {
   int hdu = 0;
   const char *path = cli_args_require(args, "catalog", error);
-  if (!path || !parse_grid(args, &spec, error) ||
-      !cli_args_int(args, "hdu", 1, 100000, &hdu, error))
-    return NULL;
+  if (!path || !cli_args_int(args, "hdu", 1, 100000, &hdu, error)) return NULL;
   DmCatalogColumns columns = {cli_args_value(args, "ra"), cli_args_value(args, "dec"),
                               cli_args_value(args, "e1"), cli_args_value(args, "e2"),
                               cli_args_value(args, "weight")};
@@ -79,6 +76,16 @@ DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error) {
     fprintf(stderr, "; skipped %zu rows with NaN/inf and %zu with weight <= 0",
             catalog->n_skipped_nonfinite, catalog->n_skipped_weight);
   fprintf(stderr, ".\n");
+  return catalog;
+}
+
+DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error) {
+  DmGridSpec spec;
+  if (!cli_args_require(args, "catalog", error) || !cli_grid_from_options(args, &spec, error))
+    return NULL;
+  DmCatalog *catalog = cli_catalog_from_options(args, error);
+  if (!catalog) return NULL;
+  DmProgress progress = cli_progress_init();
   DmBinnedShear *binned = dm_bin_catalog(catalog, &spec, &progress, error);
   cli_progress_done();
   dm_catalog_free(catalog);

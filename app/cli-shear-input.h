@@ -11,6 +11,12 @@
  * --center, --projection, --flip-e2, --noise. */
 extern const CliOptionSpec cli_catalog_options[];
 
+/* The grid the options describe (centre unset unless --center is given). */
+bool cli_grid_from_options(const CliArgs *args, DmGridSpec *spec, DmError **error);
+
+/* Reads the catalogue the options name (progress and a summary on stderr). */
+DmCatalog *cli_catalog_from_options(const CliArgs *args, DmError **error);
+
 /* Reads and bins the catalogue the options name (progress on stderr). */
 DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error);
 

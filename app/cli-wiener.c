@@ -67,21 +67,24 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
   DmWienerStats stats;
   DmMap *mean = dm_map_new(nx, ny, 1, shear->wcs, error);
   DmMap *samples = mean && n_samples > 0 ? dm_map_new(nx, ny, n_samples, shear->wcs, error) : NULL;
-  bool ok = mean && (n_samples == 0 || samples) &&
+  bool ok = mean && (n_samples == 0 || samples) && dm_map_copy_meta(mean, shear, error) &&
             dm_wiener_filter(wiener, g1, g2, mean->data, &stats, &progress, error);
   cli_progress_done();
   if (ok)
     fprintf(stderr, "Wiener filter: %d iterations, relative residual %.2e.\n", stats.iterations,
             stats.residual);
+  long total_iterations = 0;
   for (int k = 0; ok && k < n_samples; k++) {
     DmWienerStats sample_stats;
     ok = dm_wiener_sample(wiener, g1, g2, (uint64_t)seed, (uint64_t)k, dm_map_plane(samples, k),
                           &sample_stats, NULL, error);
-    if (ok)
-      fprintf(stderr, "\rSample %d/%d (%d iterations)", k + 1, n_samples,
-              sample_stats.iterations);
+    total_iterations += ok ? sample_stats.iterations : 0;
+    dm_progress_report(&progress, (k + 1.0) / n_samples, "Posterior samples");
   }
-  if (n_samples > 0) fputc('\n', stderr);
+  cli_progress_done();
+  if (ok && n_samples > 0)
+    fprintf(stderr, "Drew %d constrained realisations (%.1f iterations each on average).\n",
+            n_samples, (double)total_iterations / n_samples);
   dm_wiener_free(wiener);
   ok = ok && describe(mean, theory_path, options, &stats, n_samples, seed, error);
   if (!ok) {

@@ -16,6 +16,7 @@ static const CliCommand commands[] = {
     {"ks", cli_ks_main, "Kaiser-Squires convergence map (E and B modes)"},
     {"pspec", cli_pspec_main, "angular power spectrum of a map"},
     {"wiener", cli_wiener_main, "Wiener filter and exact Gaussian posterior samples"},
+    {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
 };
 

@@ -6,9 +6,11 @@
 #ifndef DARKMAP_TEST_UTIL_H
 #define DARKMAP_TEST_UTIL_H
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "darkmap/error.h"
@@ -93,6 +95,23 @@ static inline const char *dm_test_tmp_path(const char *name) {
   const char *dir = getenv("DARKMAP_TEST_TMP");
   snprintf(buffer, sizeof buffer, "%s/darkmap-test-%d-%s", dir ? dir : "/tmp", (int)getpid(), name);
   return buffer;
+}
+
+/* Number of temporary files ("<name>.tmp-XXXXXX") an atomic write left
+ * beside path; −1 when path has no directory part. */
+static inline int dm_test_count_temporaries(const char *path) {
+  char dir_path[4096], prefix[4096];
+  snprintf(dir_path, sizeof dir_path, "%s", path);
+  char *slash = strrchr(dir_path, '/');
+  if (!slash) return -1;
+  *slash = '\0';
+  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
+  DIR *dir = opendir(dir_path);
+  int count = 0;
+  for (struct dirent *entry; dir && (entry = readdir(dir));)
+    if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0) count++;
+  if (dir) closedir(dir);
+  return count;
 }
 
 #endif

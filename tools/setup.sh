@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-}
 case "$mode" in demo|test) ;; *) echo "usage: tools/setup.sh demo|test" >&2; exit 2 ;; esac
 
-packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev)
+packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev
+          libgtk-4-dev xvfb xauth desktop-file-utils appstream)
 
 install_missing() {
   local missing=()
@@ -48,6 +49,14 @@ if [ "$mode" = demo ]; then
     --theory data/theory/ktng_cl_theory.csv --out demo/cosmos_kappa_spectrum.csv
   "$cli" info demo/cosmos_kappa_ks.fits
   echo "The COSMOS convergence map is in demo/cosmos_kappa_ks.fits (open it in DS9)."
+  if [ -x build/app/darkmap ]; then
+    if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+      GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap
+    else
+      echo "No display: start the application on the same field with"
+      echo "  GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap"
+    fi
+  fi
   exit 0
 fi
 

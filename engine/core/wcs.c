@@ -91,6 +91,36 @@ DmWcs *dm_wcs_new_grid(DmProjection projection, double ra0, double dec0, double 
   return wcs;
 }
 
+/* True for an 80-character card wcslib's header parser can take safely: a
+ * valued card ("KEYWORD = value") of printable ASCII, whose keyword uses the
+ * FITS characters (A-Z 0-9 _ -) and whose string value, if any, is closed.
+ * wcslib trusts its input: an unterminated string or a non-ASCII keyword
+ * overflows its buffers, and a FITS header is untrusted input. */
+static bool card_is_safe(const char *card) {
+  for (int i = 0; i < 80; i++)
+    if (card[i] < 0x20 || card[i] > 0x7e) return false;
+  if (card[8] != '=' || card[9] != ' ') return false;
+  bool blank_seen = false;
+  for (int i = 0; i < 8; i++) {
+    char c = card[i];
+    if (c == ' ') {
+      blank_seen = true;
+    } else if (blank_seen || !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                               c == '-')) {
+      return false;
+    }
+  }
+  int i = 10;
+  while (i < 80 && card[i] == ' ') i++;
+  if (i == 80 || card[i] != '\'') return true;
+  for (i++; i < 80; i++) {
+    if (card[i] != '\'') continue;
+    if (i + 1 == 80 || card[i + 1] != '\'') return true;
+    i++;  /* a doubled quote stands for one quote */
+  }
+  return false;
+}
+
 DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
   size_t length = (size_t)nkeys * 80;
   char *copy = malloc(length + 1);
@@ -98,8 +128,15 @@ DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a FITS header.");
     return NULL;
   }
-  memcpy(copy, header, length);
-  copy[length] = '\0';
+  int kept = 0;
+  for (int k = 0; k < nkeys; k++) {
+    const char *card = header + (size_t)k * 80;
+    if (!card_is_safe(card)) continue;
+    memcpy(copy + (size_t)kept * 80, card, 80);
+    kept++;
+  }
+  copy[(size_t)kept * 80] = '\0';
+  nkeys = kept;
   int nreject = 0, nwcs = 0;
   struct wcsprm *all = NULL;
   int status = wcspih(copy, nkeys, WCSHDR_all, 0, &nreject, &nwcs, &all);

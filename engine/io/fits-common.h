@@ -19,7 +19,9 @@
  * lib_code is the status.  Always returns false. */
 bool dm_fits_set_error(DmError **error, int status, const char *what, const char *path);
 
-/* Opens path read-only.  Any stale cfitsio messages are discarded first, so
+/* Opens path read-only.  A file whose headers hold control characters is
+ * refused with DM_ERROR_FORMAT before cfitsio parses it (cfitsio 4.2 can
+ * overflow on those).  Any stale cfitsio messages are discarded first, so
  * that a later error carries only its own. */
 fitsfile *dm_fits_open_read(const char *path, DmError **error);
 
@@ -44,6 +46,12 @@ char *dm_fits_read_indexed_string_key(fitsfile *fits, const char *root, int inde
  * world coordinates (CTYPEn, CRVALn, PCi_j, RADESYS...): Darkmap writes
  * those itself and does not keep them as metadata. */
 bool dm_fits_key_is_reserved(const char *key);
+
+/* The current HDU's header cards, 80 characters each with no END, as
+ * dm_wcs_new_from_header takes them (it keeps only the cards wcslib can
+ * parse safely); *n_cards receives their number.  malloc'ed; free with
+ * free(). */
+char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmError **error);
 
 /* True when the current HDU's CTYPE1 or CTYPE2 names a celestial axis
  * (RA--, DEC-, xLON, xLAT, xyLN, xyLT, as wcslib recognises them). */

@@ -83,13 +83,12 @@ static bool describe_wcs(fitsfile *fits, const char *path, Text *out, DmError **
   free(ctype1);
   free(ctype2);
 
-  char *header = NULL;
-  int n_keys = 0;
-  if (fits_hdr2str(fits, 1, NULL, 0, &header, &n_keys, &status))
-    return dm_fits_set_error(error, status, "Cannot read the header of", path);
+  int n_cards = 0;
+  char *header = dm_fits_header_for_wcs(fits, path, &n_cards, error);
+  if (!header) return false;
   DmError *wcs_error = NULL;
-  DmWcs *wcs = dm_wcs_new_from_header(header, n_keys, &wcs_error);
-  fits_free_memory(header, &status);
+  DmWcs *wcs = dm_wcs_new_from_header(header, n_cards, &wcs_error);
+  free(header);
   if (wcs)
     appendf(out, ", pixel %.4f arcmin\n", dm_wcs_pixel_scale_deg(wcs) * 60.0);
   else

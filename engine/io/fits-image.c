@@ -1,240 +1,44 @@
-/* FITS images: atomic float32 writes with WCS and provenance, and reads of
- * any image HDU as float32 (darkmap/fits.h). */
+/* FITS images: atomic float32 writes of whole maps (through the streaming
+ * writer of darkmap/fits-cube-writer.h), and reads of any image HDU as
+ * float32 (darkmap/fits.h). */
 #include "darkmap/fits.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
-#include "darkmap/version.h"
+#include "darkmap/fits-cube-writer.h"
 #include "io/fits-common.h"
 
 /* ---- writing ----------------------------------------------------------- */
 
-/* Refuses what cannot be written: a missing map, an empty size, an EXTNAME
- * too long for a card, or metadata keys that FITS structure or the WCS own. */
-static bool check_hdus(const DmFitsImageHdu *hdus, int n, DmError **error) {
-  if (!hdus || n < 1)
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No image to write");
-  for (int i = 0; i < n; i++) {
-    const DmMap *map = hdus[i].map;
-    if (!map || !map->data || map->nx < 1 || map->ny < 1 || map->nplanes < 1)
-      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                          "Image %d to write is empty or missing", i + 1);
-    if (hdus[i].extname && strlen(hdus[i].extname) > 68)
-      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                          "Extension name '%s' is too long for FITS", hdus[i].extname);
-    for (int c = 0; c < map->n_cards; c++) {
-      const char *key = map->cards[c].key;
-      int status = 0;
-      if (map->cards[c].type == DM_META_HISTORY) continue;
-      fits_write_errmark();
-      bool valid = fits_test_keyword(key, &status) == 0;
-      fits_clear_errmark();
-      if (!valid)
-        return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                            "Metadata keyword '%s' is not a valid FITS keyword (A-Z, 0-9, "
-                            "'-' and '_' only)",
-                            key);
-      if (dm_fits_key_is_reserved(key))
-        return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                            "Metadata keyword %s is reserved: Darkmap writes it from the "
-                            "image's size and WCS",
-                            key);
-    }
-  }
-  return true;
-}
-
-/* A copy of text with every byte a FITS header cannot hold (anything but
- * printable ASCII) replaced by '?'; NULL stays NULL.  *failed is set when
- * memory runs out. */
-static char *printable_copy(const char *text, bool *failed) {
-  if (!text) return NULL;
-  char *copy = strdup(text);
-  if (!copy) {
-    *failed = true;
-    return NULL;
-  }
-  for (char *c = copy; *c; c++)
-    if (*c < ' ' || *c > '~') *c = '?';
-  return copy;
-}
-
-/* The shortest of 15, 16 or 17 significant digits that reads back as value
- * (cfitsio's negative 'decimals' means %G with that many digits). */
-static int round_trip_digits(double value) {
-  for (int digits = 15; digits < 17; digits++) {
-    char text[40];
-    snprintf(text, sizeof text, "%.*G", digits, value);
-    if (strtod(text, NULL) == value) return -digits;
-  }
-  return -17;
-}
-
-static bool write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
-  bool failed = false;
-  char *comment = printable_copy(card->comment, &failed);
-  char *text = printable_copy(card->text ? card->text : "", &failed);
-  if (failed) {
-    free(comment);
-    free(text);
-    return false;
-  }
-  switch (card->type) {
-  case DM_META_STRING:
-    fits_update_key_longstr(fits, card->key, text, comment, status);
-    break;
-  case DM_META_DOUBLE:
-    if (isfinite(card->number))
-      fits_update_key_dbl(fits, card->key, card->number, round_trip_digits(card->number),
-                          comment, status);
-    else /* FITS has no NaN value: an undefined one */
-      fits_update_key_null(fits, card->key, comment, status);
-    break;
-  case DM_META_INT: {
-    long long value = (long long)card->number;
-    fits_update_key(fits, TLONGLONG, card->key, &value, comment, status);
-    break;
-  }
-  case DM_META_BOOL:
-    fits_update_key_log(fits, card->key, card->number != 0.0, comment, status);
-    break;
-  case DM_META_HISTORY:
-    fits_write_history(fits, text, status);
-    break;
-  }
-  free(comment);
-  free(text);
-  return true;
-}
-
-/* dm_wcs_to_header's cards, one 80-character record each. */
-static bool write_wcs(fitsfile *fits, const DmWcs *wcs, int *status, DmError **error) {
-  int nkeys = 0;
-  char *header = dm_wcs_to_header(wcs, &nkeys, error);
-  if (!header) return false;
-  for (int k = 0; k < nkeys && *status == 0; k++) {
-    char card[FLEN_CARD];
-    memcpy(card, header + (size_t)k * 80, 80);
-    card[80] = '\0';
-    fits_write_record(fits, card, status);
-  }
-  free(header);
-  return true;
-}
-
-/* One image HDU: structure, EXTNAME, WCS, metadata, provenance, then data. */
-static bool write_hdu(fitsfile *fits, const DmFitsImageHdu *hdu, const char *path,
-                      int *status, DmError **error) {
-  const DmMap *map = hdu->map;
-  long naxes[3] = {map->nx, map->ny, map->nplanes};
-  int naxis = map->nplanes > 1 ? 3 : 2;
-  char creator[FLEN_VALUE];
-  snprintf(creator, sizeof creator, "Darkmap %s", dm_version());
-
-  fits_create_img(fits, FLOAT_IMG, naxis, naxes, status);
-  if (hdu->extname && hdu->extname[0])
-    fits_write_key(fits, TSTRING, "EXTNAME", (void *)hdu->extname, NULL, status);
-  if (map->wcs && *status == 0 && !write_wcs(fits, map->wcs, status, error)) {
-    dm_error_prefix(error, "Cannot write the WCS of %s", path);
-    return false;
-  }
-  for (int c = 0; c < map->n_cards && *status == 0; c++)
-    if (!write_card(fits, &map->cards[c], status))
-      return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing %s", path);
-  fits_update_key(fits, TSTRING, "ORIGIN", "Darkmap", "FITS file originator", status);
-  fits_update_key(fits, TSTRING, "CREATOR", creator, "software that wrote this file", status);
-  fits_write_date(fits, status);
-
-  LONGLONG n_pixels = (LONGLONG)dm_map_plane_size(map) * map->nplanes;
-  fits_write_img(fits, TFLOAT, 1, n_pixels, map->data, status);
-  if (*status) return dm_fits_set_error(error, *status, "Cannot write", path);
-  return true;
-}
-
-/* Flushes a closed file's bytes to the disk. */
-static bool sync_file(const char *name, DmError **error) {
-  int fd = open(name, O_RDWR);
-  if (fd < 0 || fsync(fd) != 0) {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot flush %s to disk: %s", name,
-                        strerror(saved));
-  }
-  close(fd);
-  return true;
-}
-
-/* Makes the rename durable; a directory that refuses fsync (some network
- * file systems) does not fail the write, whose data are already safe. */
-static void sync_parent_directory(const char *path) {
-  char *dir = strdup(path);
-  if (!dir) return;
-  char *slash = strrchr(dir, '/');
-  if (slash == dir)
-    slash[1] = '\0';
-  else if (slash)
-    *slash = '\0';
-  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  free(dir);
-}
-
 bool dm_fits_write_images(const char *path, const DmFitsImageHdu *hdus, int n,
                           DmError **error) {
-  if (!path || !path[0])
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No file name to write to");
-  if (!check_hdus(hdus, n, error)) return false;
-
-  /* A unique name beside the target; cfitsio will not create over an
-   * existing file, so the placeholder mkstemp made is removed first. */
-  size_t len = strlen(path);
-  char *temp = malloc(len + sizeof ".tmp-XXXXXX");
-  if (!temp) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
-  memcpy(temp, path, len);
-  memcpy(temp + len, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-  int fd = mkstemp(temp);
-  if (fd < 0) {
-    int saved = errno;
-    free(temp);
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s", path,
-                        strerror(saved));
+  if (!hdus || n < 1)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No image to write");
+  DmFitsCubeHdu *cubes = calloc((size_t)n, sizeof *cubes);
+  if (!cubes) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+  for (int i = 0; i < n; i++) {
+    const DmMap *map = hdus[i].map;
+    if (!map || !map->data) {
+      free(cubes);
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Image %d to write is empty or missing", i + 1);
+    }
+    cubes[i] = dm_fits_cube_hdu_for_map(map, hdus[i].extname);
   }
-  close(fd);
-  unlink(temp);
-
-  fitsfile *fits = NULL;
-  int status = 0;
-  fits_clear_errmsg();
-  bool ok = true;
-  if (fits_create_diskfile(&fits, temp, &status))
-    ok = dm_fits_set_error(error, status, "Cannot create", temp);
-  for (int i = 0; ok && i < n; i++) ok = write_hdu(fits, &hdus[i], path, &status, error);
-  if (fits) {
-    int close_status = 0;
-    if (fits_close_file(fits, &close_status) && ok)
-      ok = dm_fits_set_error(error, close_status, "Cannot finish writing", path);
-  }
-  ok = ok && sync_file(temp, error);
-  if (ok && rename(temp, path) != 0)
-    ok = dm_error_set(error, DM_ERROR_IO, errno, "Cannot replace %s: %s", path,
-                      strerror(errno));
-  if (ok)
-    sync_parent_directory(path);
-  else
-    unlink(temp);
-  free(temp);
-  return ok;
+  DmFitsCubeWriter *writer = dm_fits_cube_writer_new(path, cubes, n, error);
+  free(cubes);
+  if (!writer) return false;
+  for (int i = 0; i < n; i++)
+    if (!dm_fits_cube_writer_write_map(writer, i, hdus[i].map, error)) {
+      dm_fits_cube_writer_abort(writer);
+      return false;
+    }
+  return dm_fits_cube_writer_finish(writer, error);
 }
 
 bool dm_fits_write_map(const char *path, const DmMap *map, DmError **error) {
@@ -393,12 +197,11 @@ static bool read_metadata(fitsfile *fits, const char *path, DmMap *map, DmError 
 /* The HDU's celestial WCS; *wcs stays NULL when the header names none. */
 static bool read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error) {
   if (!dm_fits_has_celestial_ctype(fits)) return true;
-  char *header = NULL;
-  int status = 0, n_keys = 0;
-  if (fits_hdr2str(fits, 1, NULL, 0, &header, &n_keys, &status))
-    return dm_fits_set_error(error, status, "Cannot read the header of", path);
-  *wcs = dm_wcs_new_from_header(header, n_keys, error);
-  fits_free_memory(header, &status);
+  int n_cards = 0;
+  char *header = dm_fits_header_for_wcs(fits, path, &n_cards, error);
+  if (!header) return false;
+  *wcs = dm_wcs_new_from_header(header, n_cards, error);
+  free(header);
   if (!*wcs) {
     dm_error_prefix(error, "Cannot read the WCS of %s", path);
     return false;

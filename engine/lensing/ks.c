@@ -29,29 +29,29 @@ struct DmKsPlan {
   float *b;                   /* ny × nx, imaginary part of D times 1 / (nx ny) */
 };
 
-/* Fills plan->a and plan->b. */
+void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b) {
+  double k1 = dm_fft_freq(kx, nx), k2 = dm_fft_freq(ky, ny), k_sq = k1 * k1 + k2 * k2;
+  if (k_sq == 0.0) {
+    *a = *b = 0.0;
+    return;
+  }
+  bool x_nyquist = nx % 2 == 0 && kx == nx / 2, y_nyquist = ny % 2 == 0 && ky == ny / 2;
+  *a = (k1 * k1 - k2 * k2) / k_sq;
+  *b = x_nyquist != y_nyquist ? 0.0 : 2.0 * k1 * k2 / k_sq;
+}
+
+/* Fills plan->a and plan->b, with 1 / (nx ny) folded in. */
 static void make_kernel(DmKsPlan *plan) {
   int nx = plan->nx, ny = plan->ny;
   double norm = 1.0 / ((double)nx * (double)ny);
-  bool x_even = nx % 2 == 0, y_even = ny % 2 == 0;
-  for (int y = 0; y < ny; y++) {
-    double k2 = dm_fft_freq(y, ny);
-    bool y_nyquist = y_even && y == ny / 2;
+  for (int y = 0; y < ny; y++)
     for (int x = 0; x < nx; x++) {
-      double k1 = dm_fft_freq(x, nx);
-      bool x_nyquist = x_even && x == nx / 2;
-      double k_sq = k1 * k1 + k2 * k2;
+      double a, b;
+      dm_ks_kernel(x, y, nx, ny, &a, &b);
       size_t i = (size_t)y * (size_t)nx + (size_t)x;
-      if (k_sq == 0.0) {
-        plan->a[i] = 0.0f;
-        plan->b[i] = 0.0f;
-        continue;
-      }
-      plan->a[i] = (float)((k1 * k1 - k2 * k2) / k_sq * norm);
-      bool zero_b = (x_nyquist || y_nyquist) && !(x_nyquist && y_nyquist);
-      plan->b[i] = zero_b ? 0.0f : (float)(2.0 * k1 * k2 / k_sq * norm);
+      plan->a[i] = (float)(a * norm);
+      plan->b[i] = (float)(b * norm);
     }
-  }
 }
 
 DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {

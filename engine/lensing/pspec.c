@@ -8,14 +8,13 @@
 #include "darkmap/pspec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/atomic-file.h"
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 #include "darkmap/theory.h"
@@ -308,57 +307,24 @@ static bool write_table(FILE *f, const DmPowerSpectrum *s, const DmTheorySpectru
   return !ferror(f);
 }
 
-/* Creates a new file next to path for writing (mode 0666 less the umask);
- * *temp receives its malloc'ed name.  Returns the descriptor or −1 (errno). */
-static int create_temp(const char *path, char **temp) {
-  static atomic_uint counter;
-  size_t size = strlen(path) + 64;
-  *temp = malloc(size);
-  if (!*temp) {
-    errno = ENOMEM;
-    return -1;
-  }
-  for (int attempt = 0; attempt < 100; attempt++) {
-    snprintf(*temp, size, "%s.tmp-%ld-%u", path, (long)getpid(),
-             atomic_fetch_add(&counter, 1u));
-    int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) return fd;
-  }
-  return -1;
-}
-
 bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
                                  const struct DmTheorySpectrum *theory, const char *path,
                                  DmError **error) {
   if (!spectrum || !path)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Writing a power spectrum needs a spectrum and a path.");
-  char *temp = NULL;
-  int fd = create_temp(path, &temp);
-  if (fd < 0) {
-    int err = errno;
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot create a temporary file next to %s: %s.", path,
-                 strerror(err));
-    free(temp);
-    return false;
-  }
-  FILE *f = fdopen(fd, "w");
+  char *temp = dm_atomic_temp_name(path, error);
+  if (!temp) return false;
+  FILE *f = fopen(temp, "wx");
   if (!f) {
     int err = errno;
-    close(fd);
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", temp, strerror(err));
     free(temp);
-    return false;
+    return dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
   }
   errno = 0;
-  bool ok = write_table(f, spectrum, theory) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+  bool ok = write_table(f, spectrum, theory) && fflush(f) == 0;
   int err = errno;
   if (fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && rename(temp, path) != 0) {
     ok = false;
     err = errno;
   }
@@ -366,6 +332,8 @@ bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
     unlink(temp);
     dm_error_set(error, DM_ERROR_IO, err, "Cannot write the power spectrum to %s: %s.", path,
                  strerror(err ? err : EIO));
+  } else {
+    ok = dm_atomic_commit(temp, path, error);
   }
   free(temp);
   return ok;

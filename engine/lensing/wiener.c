@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "darkmap/fft.h"
+#include "darkmap/field-from-power.h"
 #include "darkmap/ks.h"
 #include "darkmap/rng.h"
 
@@ -28,16 +29,6 @@ struct DmWiener {
 void dm_wiener_options_init(DmWienerOptions *options) {
   options->tolerance = 1e-5;
   options->max_iterations = 2000;
-}
-
-/* Prior variance per mode p(k) = C(ell) / Omega_pix for half-plane mode
- * (kx, ky), ell = 2 pi |k| / pixel (radians); 0 at k = 0. */
-static double mode_power(const DmTheorySpectrum *theory, int kx, int ky, int nx, int ny,
-                         double pixel_rad) {
-  double fx = dm_fft_freq(kx, nx), fy = dm_fft_freq(ky, ny);
-  double k = sqrt(fx * fx + fy * fy);
-  if (k == 0.0) return 0.0;
-  return dm_theory_eval(theory, 2.0 * M_PI * k / pixel_rad) / (pixel_rad * pixel_rad);
 }
 
 void dm_wiener_free(DmWiener *w) {
@@ -121,14 +112,17 @@ DmWiener *dm_wiener_new(int nx, int ny, double pixel_arcmin, const DmTheorySpect
   }
   mean_inv_var /= (double)w->npix;
 
-  double pixel_rad = pixel_arcmin / 60.0 * M_PI / 180.0;
-  for (int ky = 0; ky < ny; ky++)
-    for (int kx = 0; kx < w->nkx; kx++) {
-      double p = mode_power(theory, kx, ky, nx, ny, pixel_rad);
-      size_t m = (size_t)ky * w->nkx + kx;
-      w->sqrt_p[m] = (float)(sqrt(p) / (double)w->npix);
-      w->inv_precond[m] = (float)(1.0 / (1.0 + p * mean_inv_var) / (double)w->npix);
-    }
+  /* Prior variance per half-plane mode p(k) = C(ell_k) / Omega_pix. */
+  double *power = dm_grid_power_from_theory(theory, nx, ny, pixel_arcmin, error);
+  if (!power) {
+    dm_wiener_free(w);
+    return NULL;
+  }
+  for (size_t m = 0; m < w->nmodes; m++) {
+    w->sqrt_p[m] = (float)(sqrt(power[m]) / (double)w->npix);
+    w->inv_precond[m] = (float)(1.0 / (1.0 + power[m] * mean_inv_var) / (double)w->npix);
+  }
+  free(power);
 
   if (!(w->ks = dm_ks_plan_new(nx, ny, error)) ||
       !(w->r2c = dm_fft_plan(nx, ny, DM_FFT_R2C, error)) ||
@@ -265,14 +259,10 @@ bool dm_wiener_sample(DmWiener *w, const float *g1, const float *g2, uint64_t se
   return ok;
 }
 
-/* |D(k)|² of the Kaiser-Squires kernel for mode (kx, ky): 1, except on the
- * Nyquist row or column of an even axis, where the 2 k1 k2 part is dropped
- * (the self-conjugate corner keeps it); 0 at k = 0. */
+/* |D(k)|² of the Kaiser-Squires kernel: 1, but less on the Nyquist lines. */
 static double kernel_norm2(int kx, int ky, int nx, int ny) {
-  double fx = dm_fft_freq(kx, nx), fy = dm_fft_freq(ky, ny), k2 = fx * fx + fy * fy;
-  if (k2 == 0.0) return 0.0;
-  bool nyquist_x = nx % 2 == 0 && kx == nx / 2, nyquist_y = ny % 2 == 0 && ky == ny / 2;
-  double a = (fx * fx - fy * fy) / k2, b = nyquist_x != nyquist_y ? 0.0 : 2.0 * fx * fy / k2;
+  double a, b;
+  dm_ks_kernel(kx, ky, nx, ny, &a, &b);
   return a * a + b * b;
 }
 
@@ -288,33 +278,32 @@ bool dm_wiener_stationary(int nx, int ny, double pixel_arcmin, const DmTheorySpe
   free(ones);
   if (!w) return false;
 
-  double pixel_rad = pixel_arcmin / 60.0 * M_PI / 180.0, var = sigma * sigma;
-  /* kappa = F⁻¹ [p / (sigma² + p |D|²)] F A† gamma. */
+  double var = sigma * sigma;
+  double *power = dm_grid_power_from_theory(theory, nx, ny, pixel_arcmin, error);
   float *filter = calloc(w->nmodes, sizeof(float));
-  if (!filter) {
+  if (!power || !filter) {
+    free(power);
+    free(filter);
     dm_wiener_free(w);
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   }
+  /* kappa = F⁻¹ [p / (sigma² + p |D|²)] F A† gamma; per-pixel posterior
+   * variance: the mean over all modes of p sigma² / (sigma² + p |D|²), the
+   * half-plane columns 1 … (nx − 1)/2 standing for two modes each. */
+  double variance_sum = 0.0;
   for (int ky = 0; ky < ny; ky++)
     for (int kx = 0; kx < w->nkx; kx++) {
-      double p = mode_power(theory, kx, ky, nx, ny, pixel_rad);
-      filter[(size_t)ky * w->nkx + kx] =
-          (float)(p / (var + p * kernel_norm2(kx, ky, nx, ny)) / (double)w->npix);
+      size_t m = (size_t)ky * w->nkx + kx;
+      double p = power[m], d2 = kernel_norm2(kx, ky, nx, ny);
+      filter[m] = (float)(p / (var + p * d2) / (double)w->npix);
+      int multiplicity = (kx == 0 || 2 * kx == nx) ? 1 : 2;
+      variance_sum += multiplicity * p * var / (var + p * d2);
     }
   dm_ks_plan_shear_to_kappa(w->ks, g1, g2, w->x, NULL);
   apply_fourier_filter(w, filter, w->x, kappa);
   free(filter);
-
-  if (posterior_std) {
-    /* Per-pixel variance: the mean over all modes of p sigma² / (sigma² + p |D|²). */
-    double sum = 0.0;
-    for (int ky = 0; ky < ny; ky++)
-      for (int kx = 0; kx < nx; kx++) {
-        double p = mode_power(theory, kx, ky, nx, ny, pixel_rad);
-        sum += p * var / (var + p * kernel_norm2(kx, ky, nx, ny));
-      }
-    *posterior_std = sqrt(sum / (double)w->npix);
-  }
+  free(power);
+  if (posterior_std) *posterior_std = sqrt(variance_sum / (double)w->npix);
   dm_wiener_free(w);
   return true;
 }

@@ -39,6 +39,21 @@ expect 0 "" "Wrote" -- "$cli" pspec --map "$tmp/kappa.fits" --bins 12 --log \
 [ "$(grep -vc '^#' "$tmp/spectrum.csv")" -eq 13 ] || fail "spectrum.csv should hold a header and 12 rows"
 head -1 "$tmp/spectrum.csv" | grep -q "cl_theory" || fail "spectrum.csv has no theory column"
 
+# A mock survey (lognormal field, haloes, rotated real noise) through the Wiener filter.
+theory=$data/theory/ktng_cl_theory.csv
+expect 0 "" "Wrote" -- "$cli" simulate --theory "$theory" --shear "$tmp/shear.fits" \
+  --catalog "$catalog" --haloes 5 --seed 3 --out "$tmp/sim.fits" --out-shear "$tmp/sim_shear.fits"
+expect 0 "" "SHEAR" -- "$cli" info "$tmp/sim.fits"
+expect 0 "" "Wrote" -- "$cli" wiener --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --samples 3 --seed 2 --out "$tmp/wf.fits"
+expect 0 "" "SIGNIF" -- "$cli" info "$tmp/wf.fits"
+for ext in STD SAMPLES; do grep -q "$ext" "$tmp/stdout" || fail "wiener output lacks $ext"; done
+expect 2 "" "theory" -- "$cli" wiener --shear "$tmp/sim_shear.fits" --out "$tmp/wf2.fits"
+expect 1 "$tmp/wf3.fits" "COUNTS\|extension\|HDU" -- "$cli" wiener --shear "$tmp/kappa.fits" \
+  --theory "$theory" --out "$tmp/wf3.fits"
+expect 1 "$tmp/wf4.fits" "converge" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
+  --theory "$theory" --max-iterations 2 --out "$tmp/wf4.fits"
+
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
 head -c 10000 "$catalog" > "$tmp/truncated.fits"

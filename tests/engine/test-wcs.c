@@ -1,6 +1,7 @@
 /* WCS: pixel <-> world round trips for TAN and FLAT grids, the FLAT grid's
  * exact linearity (the shipped COSMOS convention), and a header round trip. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "darkmap/wcs.h"
 #include "test-util.h"
@@ -88,6 +89,25 @@ static void check_errors(void) {
       "SIMPLE  =                    T                                                  "
       "BITPIX  =                  -32                                                  ";
   CHECK_FAILS(dm_wcs_new_from_header(no_wcs, 2, &error), error, DM_ERROR_WCS);
+
+  /* Hostile cards (an unterminated string, a keyword with a non-ASCII byte)
+   * are dropped before wcslib parses them; the valid cards still make a WCS. */
+  DmWcs *grid = dm_wcs_new_grid(DM_PROJECTION_TAN, ra0, dec0, pixel, 10, 10, true, &error);
+  int nkeys = 0;
+  char *cards = grid ? dm_wcs_to_header(grid, &nkeys, &error) : NULL;
+  CHECK(cards != NULL);
+  if (cards) {
+    char *hostile = malloc((size_t)(nkeys + 2) * 80 + 1);
+    snprintf(hostile, 161, "%-80s%-80s", "CTYPE3  = 'RA---TAN", "CRV\xe9L3  = 1.0");
+    memcpy(hostile + 160, cards, (size_t)nkeys * 80 + 1);
+    DmWcs *parsed = dm_wcs_new_from_header(hostile, nkeys + 2, &error);
+    CHECK_OK(parsed != NULL, error);
+    CHECK(parsed && dm_wcs_equal(grid, parsed, 10, 10, 1e-9));
+    dm_wcs_free(parsed);
+    free(hostile);
+  }
+  free(cards);
+  dm_wcs_free(grid);
 }
 
 int main(void) {

@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* The kernel D = a + i b for FFT mode (kx, ky) of an ny × nx grid (indices
+ * in FFT order), with the k = 0 and Nyquist rules above; no normalisation. */
+void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b);
+
 typedef struct DmKsPlan DmKsPlan;
 
 /* A reusable plan for ny × nx grids (FFT plans from the cache, the kernel and

@@ -1,0 +1,197 @@
+/* DarkmapApplication: command line, windows, the screenshot mode. */
+#include "darkmap-application.h"
+
+#include <glib/gi18n.h>
+
+#include "darkmap-window.h"
+
+#define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
+
+struct _DarkmapApplication
+{
+  GtkApplication parent_instance;
+
+  char *screenshot_path;  /* --screenshot, or NULL */
+  DarkmapWindow *screenshot_window;
+  gulong job_finished_handler, after_paint_handler;
+  int exit_status;
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapApplication, darkmap_application, GTK_TYPE_APPLICATION)
+
+char *
+darkmap_find_data_file (const char *relative)
+{
+  const char *env = g_getenv ("DARKMAP_DATA_DIR");
+  g_autofree char *installed = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_build_filename (env, relative, NULL);
+  installed = g_build_filename (DARKMAP_DATA_INSTALLED, relative, NULL);
+  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&installed);
+  return g_build_filename (DARKMAP_DATA_SOURCE, relative, NULL);
+}
+
+int
+darkmap_application_get_exit_status (DarkmapApplication *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_APPLICATION (self), 1);
+  return self->exit_status;
+}
+
+/* --screenshot: once the first frame after the job is painted, save it. */
+static void
+save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
+{
+  DarkmapWindow *window = self->screenshot_window;
+  g_autoptr (GdkTexture) texture = NULL;
+
+  g_clear_signal_handler (&self->after_paint_handler, clock);
+  texture = darkmap_widget_render (GTK_WIDGET (window));
+  if (texture == NULL || !gdk_texture_save_to_png (texture, self->screenshot_path))
+    {
+      g_printerr (_("Could not write the screenshot %s\n"), self->screenshot_path);
+      self->exit_status = 1;
+    }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+on_first_job_finished (DarkmapWindow *window, const GError *error, DarkmapApplication *self)
+{
+  GdkFrameClock *clock;
+
+  g_clear_signal_handler (&self->job_finished_handler, window);
+  if (error != NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      self->exit_status = 1;
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  self->after_paint_handler =
+    g_signal_connect (clock, "after-paint", G_CALLBACK (save_screenshot), self);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+}
+
+static void
+open_window (DarkmapApplication *self, GFile *file)
+{
+  DarkmapWindow *window = darkmap_window_new (GTK_APPLICATION (self));
+
+  if (self->screenshot_path != NULL && self->screenshot_window == NULL)
+    {
+      self->screenshot_window = window;
+      self->job_finished_handler =
+        g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  darkmap_window_open_file (window, file);
+}
+
+static void
+darkmap_application_activate (GApplication *application)
+{
+  g_autofree char *demo = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
+  g_autoptr (GFile) file = g_file_new_for_path (demo);
+
+  open_window (DARKMAP_APPLICATION (application), file);
+}
+
+static void
+darkmap_application_open (GApplication *application, GFile **files, int n_files,
+                          const char *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    open_window (DARKMAP_APPLICATION (application), files[i]);
+}
+
+static int
+darkmap_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  DarkmapApplication *self = DARKMAP_APPLICATION (application);
+
+  if (g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path))
+    {
+      /* A one-shot run of its own, never handed to a running instance. */
+      g_application_set_flags (application,
+                               g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
+    }
+  return -1;
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+darkmap_application_startup (GApplication *application)
+{
+  static const GActionEntry entries[] = {
+    { .name = "quit", .activate = quit_action },
+  };
+  static const struct { const char *action; const char *accels[2]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.export-png", { "<Control>e", NULL } },
+    { "win.cancel", { "Escape", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+  };
+
+  G_APPLICATION_CLASS (darkmap_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), entries,
+                                   G_N_ELEMENTS (entries), application);
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (application), accels[i].action,
+                                           accels[i].accels);
+}
+
+static void
+darkmap_application_finalize (GObject *object)
+{
+  DarkmapApplication *self = DARKMAP_APPLICATION (object);
+
+  g_free (self->screenshot_path);
+  G_OBJECT_CLASS (darkmap_application_parent_class)->finalize (object);
+}
+
+static void
+darkmap_application_class_init (DarkmapApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = darkmap_application_finalize;
+  app_class->activate = darkmap_application_activate;
+  app_class->open = darkmap_application_open;
+  app_class->startup = darkmap_application_startup;
+  app_class->handle_local_options = darkmap_application_handle_local_options;
+}
+
+static void
+darkmap_application_init (DarkmapApplication *self)
+{
+  static const GOptionEntry options[] = {
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Save the window as a PNG once the map is shown, then quit"), N_("FILE") },
+    { NULL },
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), N_("[FILE]"));
+}
+
+DarkmapApplication *
+darkmap_application_new (void)
+{
+  return g_object_new (DARKMAP_TYPE_APPLICATION,
+                       "application-id", "org.darkmap.Darkmap",
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/darkmap/Darkmap",
+                       NULL);
+}

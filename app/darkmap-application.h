@@ -1,0 +1,27 @@
+/* DarkmapApplication: org.darkmap.Darkmap.
+ *
+ *   darkmap [FILE]                   opens FILE, or the bundled COSMOS demo
+ *   darkmap --screenshot PNG [FILE]  renders the window once its first job
+ *                                    has finished, saves it as PNG and quits */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define DARKMAP_TYPE_APPLICATION (darkmap_application_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapApplication, darkmap_application, DARKMAP, APPLICATION,
+                      GtkApplication)
+
+DarkmapApplication *darkmap_application_new (void);
+
+/* Non-zero when a --screenshot run failed; what main() returns after
+ * g_application_run(). */
+int darkmap_application_get_exit_status (DarkmapApplication *self);
+
+/* A file of Darkmap's data (relative to the data folder): under
+ * $DARKMAP_DATA_DIR when set, else the installed data folder when the file
+ * is there, else the source tree's data/ (uninstalled runs). */
+char *darkmap_find_data_file (const char *relative);
+
+G_END_DECLS

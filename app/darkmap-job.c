@@ -1,0 +1,336 @@
+/* DarkmapJob: engine work on a worker thread, progress coalesced onto the
+ * main context. */
+#include "darkmap-job.h"
+
+#include <stdatomic.h>
+
+#include "darkmap/catalog.h"
+#include "darkmap/ks.h"
+#include "darkmap/progress.h"
+
+G_DEFINE_QUARK (darkmap-engine-error-quark, darkmap_engine_error)
+
+void
+darkmap_propagate_engine_error (GError **error, DmError *dm_error)
+{
+  if (dm_error == NULL)
+    {
+      g_set_error_literal (error, DARKMAP_ENGINE_ERROR, DM_ERROR_FAILED, "Unknown engine failure");
+      return;
+    }
+  if (dm_error->code == DM_ERROR_CANCELLED)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, dm_error->message);
+  else
+    g_set_error_literal (error, DARKMAP_ENGINE_ERROR, (int) dm_error->code, dm_error->message);
+  dm_error_free (dm_error);
+}
+
+void
+darkmap_job_settings_init (DarkmapJobSettings *settings)
+{
+  settings->grid_size = 360;
+  settings->pixel_arcmin = 0.29;
+  settings->smooth_sigma = 2.0;
+}
+
+void
+darkmap_result_free (DarkmapResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->path);
+  dm_binned_shear_free (result->binned);
+  dm_map_free (result->kappa_e);
+  dm_map_free (result->kappa_b);
+  g_free (result);
+}
+
+struct _DarkmapJob
+{
+  GObject parent_instance;
+
+  char *path;
+  DarkmapJobSettings settings;
+  gboolean started;
+
+  /* Main-context side. */
+  double fraction;
+  char *stage;
+
+  /* Written by the worker, read by the idle callback, under lock. */
+  GMutex lock;
+  double pending_fraction;
+  char pending_stage[64];
+  gboolean idle_pending;
+  GMainContext *context;
+
+  /* Worker only: the part of the whole job the current engine call covers. */
+  double segment_start, segment_span;
+
+  atomic_int cancel_flag;
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapJob, darkmap_job, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_FRACTION, PROP_STAGE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+darkmap_job_finalize (GObject *object)
+{
+  DarkmapJob *self = DARKMAP_JOB (object);
+
+  g_free (self->path);
+  g_free (self->stage);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (darkmap_job_parent_class)->finalize (object);
+}
+
+static void
+darkmap_job_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DarkmapJob *self = DARKMAP_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRACTION:
+      g_value_set_double (value, self->fraction);
+      break;
+    case PROP_STAGE:
+      g_value_set_string (value, self->stage);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_job_class_init (DarkmapJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = darkmap_job_finalize;
+  object_class->get_property = darkmap_job_get_property;
+
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STAGE] =
+    g_param_spec_string ("stage", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+darkmap_job_init (DarkmapJob *self)
+{
+  g_mutex_init (&self->lock);
+  atomic_init (&self->cancel_flag, 0);
+}
+
+DarkmapJob *
+darkmap_job_new (const char *path, const DarkmapJobSettings *settings)
+{
+  DarkmapJob *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (DARKMAP_TYPE_JOB, NULL);
+  self->path = g_strdup (path);
+  if (settings != NULL)
+    self->settings = *settings;
+  else
+    darkmap_job_settings_init (&self->settings);
+  return self;
+}
+
+const char *
+darkmap_job_get_path (DarkmapJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_JOB (self), NULL);
+  return self->path;
+}
+
+double
+darkmap_job_get_fraction (DarkmapJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_JOB (self), 0.0);
+  return self->fraction;
+}
+
+const char *
+darkmap_job_get_stage (DarkmapJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_JOB (self), NULL);
+  return self->stage;
+}
+
+/* Main context: publishes the latest value the worker left. */
+static gboolean
+publish_progress (gpointer user_data)
+{
+  DarkmapJob *self = user_data;
+  double fraction;
+  char stage[sizeof self->pending_stage];
+
+  g_mutex_lock (&self->lock);
+  fraction = self->pending_fraction;
+  memcpy (stage, self->pending_stage, sizeof stage);
+  self->idle_pending = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  if (fraction != self->fraction)
+    {
+      self->fraction = fraction;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+    }
+  if (g_strcmp0 (stage, self->stage) != 0)
+    {
+      g_free (self->stage);
+      self->stage = g_strdup (stage);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker: the engine's DmProgress callback. */
+static void
+report_progress (void *user_data, double fraction, const char *stage)
+{
+  DarkmapJob *self = user_data;
+  gboolean schedule;
+
+  fraction = self->segment_start + self->segment_span * CLAMP (fraction, 0.0, 1.0);
+
+  g_mutex_lock (&self->lock);
+  self->pending_fraction = fraction;
+  g_strlcpy (self->pending_stage, stage != NULL ? stage : "", sizeof self->pending_stage);
+  schedule = !self->idle_pending;
+  self->idle_pending = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, publish_progress, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[darkmap] job progress");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  DarkmapJob *self = user_data;
+
+  atomic_store (&self->cancel_flag, 1);
+}
+
+static void
+set_segment (DarkmapJob *self, double start, double span)
+{
+  self->segment_start = start;
+  self->segment_span = span;
+}
+
+static DarkmapResult *
+run_engine (DarkmapJob *self, DmError **dm_error)
+{
+  DmProgress progress = { report_progress, self, &self->cancel_flag };
+  g_autoptr (DarkmapResult) result = g_new0 (DarkmapResult, 1);
+  DmGridSpec spec;
+  DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = self->settings.smooth_sigma };
+  DmCatalog *catalog;
+
+  result->path = g_strdup (self->path);
+  result->pixel_arcmin = self->settings.pixel_arcmin;
+
+  set_segment (self, 0.0, 0.6);
+  catalog = dm_catalog_read (self->path, 0, NULL, &progress, dm_error);
+  if (catalog == NULL)
+    return NULL;
+  result->n_galaxies = catalog->n;
+
+  dm_grid_spec_init (&spec);
+  spec.nx = spec.ny = self->settings.grid_size;
+  spec.pixel_arcmin = self->settings.pixel_arcmin;
+  set_segment (self, 0.6, 0.3);
+  result->binned = dm_bin_catalog (catalog, &spec, &progress, dm_error);
+  dm_catalog_free (catalog);
+  if (result->binned == NULL)
+    return NULL;
+
+  if (!dm_progress_check_cancel (&progress, dm_error))
+    return NULL;
+  set_segment (self, 0.0, 1.0);
+  report_progress (self, 0.9, "kaiser-squires");
+  if (!dm_ks_shear_to_kappa (result->binned->shear, &ks, &result->kappa_e,
+                             &result->kappa_b, dm_error))
+    return NULL;
+  report_progress (self, 1.0, "done");
+  return g_steal_pointer (&result);
+}
+
+static void
+job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  DarkmapJob *self = source_object;
+  DmError *dm_error = NULL;
+  DarkmapResult *result;
+  gulong handler = 0;
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+
+  result = run_engine (self, &dm_error);
+
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (result == NULL)
+    {
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Cancelled after the last engine check: the result is not wanted. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      darkmap_result_free (result);
+      return;
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) darkmap_result_free);
+}
+
+void
+darkmap_job_run_async (DarkmapJob *self, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (DARKMAP_IS_JOB (self));
+  g_return_if_fail (!self->started);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  self->started = TRUE;
+  self->context = g_main_context_ref_thread_default ();
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_name (task, "[darkmap] reconstruction");
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, job_thread);
+}
+
+DarkmapResult *
+darkmap_job_run_finish (DarkmapJob *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (DARKMAP_IS_JOB (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

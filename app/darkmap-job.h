@@ -1,0 +1,65 @@
+/* DarkmapJob: one Kaiser-Squires reconstruction of a shear catalogue, run on
+ * a worker thread (read → bin → KS).
+ *
+ * Progress reported by the engine on the worker is coalesced: the latest
+ * value waits in a locked slot and at most one idle callback is pending on
+ * the main context that started the job, where the "fraction" and "stage"
+ * properties change.  Cancelling the GCancellable raises the engine's cancel
+ * flag; a cancelled job returns G_IO_ERROR_CANCELLED and no result. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "darkmap/binning.h"
+#include "darkmap/error.h"
+#include "darkmap/map.h"
+
+G_BEGIN_DECLS
+
+/* Engine failures: the code is the engine's DmErrorCode, the message the
+ * engine's own. */
+#define DARKMAP_ENGINE_ERROR (darkmap_engine_error_quark ())
+GQuark darkmap_engine_error_quark (void);
+
+/* Moves an engine error into a GError (DM_ERROR_CANCELLED becomes
+ * G_IO_ERROR_CANCELLED); frees dm_error. */
+void darkmap_propagate_engine_error (GError **error, DmError *dm_error);
+
+typedef struct {
+  int grid_size;          /* pixels per side */
+  double pixel_arcmin;
+  double smooth_sigma;    /* Gaussian smoothing of kappa, in pixels */
+} DarkmapJobSettings;
+
+/* 360², 0.29', sigma 2 pixels. */
+void darkmap_job_settings_init (DarkmapJobSettings *settings);
+
+typedef struct {
+  char *path;             /* the catalogue read */
+  size_t n_galaxies;      /* galaxies kept from the catalogue */
+  DmBinnedShear *binned;
+  DmMap *kappa_e;
+  DmMap *kappa_b;
+  double pixel_arcmin;
+} DarkmapResult;
+
+void darkmap_result_free (DarkmapResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DarkmapResult, darkmap_result_free)
+
+#define DARKMAP_TYPE_JOB (darkmap_job_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapJob, darkmap_job, DARKMAP, JOB, GObject)
+
+DarkmapJob *darkmap_job_new (const char *path, const DarkmapJobSettings *settings);
+const char *darkmap_job_get_path (DarkmapJob *self);
+/* Latest progress seen on the main context: fraction in [0, 1], stage name. */
+double darkmap_job_get_fraction (DarkmapJob *self);
+const char *darkmap_job_get_stage (DarkmapJob *self);
+
+/* A job runs once. */
+void darkmap_job_run_async (DarkmapJob *self, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data);
+/* The result (owned by the caller), or NULL with error set. */
+DarkmapResult *darkmap_job_run_finish (DarkmapJob *self, GAsyncResult *result,
+                                       GError **error);
+
+G_END_DECLS

@@ -1,0 +1,834 @@
+#include "darkmap-map-view.h"
+
+#include <math.h>
+
+/* Layout of a drawing (pixels): margins for the grid labels, and the colour
+ * bar with its tick labels at the right. */
+#define MARGIN_LEFT 64.0
+#define MARGIN_TOP 12.0
+#define MARGIN_BOTTOM 30.0
+#define BAR_GAP 14.0
+#define BAR_WIDTH 16.0
+#define BAR_LABELS 58.0
+#define MIN_AREA 16.0
+
+#define ZOOM_MIN 0.25
+#define ZOOM_MAX 64.0
+#define ZOOM_KEY_STEP 1.25
+#define ZOOM_SCROLL_STEP 1.1
+#define PAN_KEY_FRACTION 0.1
+#define GRID_SAMPLES 64
+
+struct _DarkmapMapView
+{
+  GtkWidget parent_instance;
+
+  DmMap *map; /* owned copy, or NULL */
+  int plane;
+  DmMap *mask; /* owned copy, or NULL */
+
+  DarkmapColormap cmap;
+  DarkmapStretch stretch;
+  gboolean auto_limits;
+  gboolean symmetric;
+  double lo, hi;            /* in use (fixed, or computed from the plane) */
+  gboolean have_limits;
+
+  cairo_surface_t *image;   /* the plane through the colour map; NULL: to redo */
+  cairo_surface_t *shade;   /* the mask overlay; NULL: none or to redo */
+
+  gboolean show_grid;
+  double zoom;
+  double cx, cy;            /* map pixel at the centre of the view */
+  double drag_cx, drag_cy;  /* centre when the drag began */
+  double pointer_x, pointer_y;
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_CURSOR_MOVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  double ax, ay, aw, ah; /* the map area */
+  double scale;          /* view pixels per map pixel */
+} Layout;
+
+static gboolean
+get_layout (DarkmapMapView *self, int width, int height, Layout *l)
+{
+  if (self->map == NULL)
+    return FALSE;
+  l->ax = MARGIN_LEFT;
+  l->ay = MARGIN_TOP;
+  l->aw = width - MARGIN_LEFT - BAR_GAP - BAR_WIDTH - BAR_LABELS;
+  l->ah = height - MARGIN_TOP - MARGIN_BOTTOM;
+  if (l->aw < MIN_AREA || l->ah < MIN_AREA)
+    return FALSE;
+  l->scale = fmin (l->aw / self->map->nx, l->ah / self->map->ny) * self->zoom;
+  return TRUE;
+}
+
+static void
+to_view (DarkmapMapView *self, const Layout *l, double x, double y, double *vx, double *vy)
+{
+  *vx = l->ax + l->aw / 2.0 + (x - self->cx) * l->scale;
+  *vy = l->ay + l->ah / 2.0 - (y - self->cy) * l->scale;
+}
+
+static void
+from_view (DarkmapMapView *self, const Layout *l, double vx, double vy, double *x, double *y)
+{
+  *x = self->cx + (vx - l->ax - l->aw / 2.0) / l->scale;
+  *y = self->cy - (vy - l->ay - l->ah / 2.0) / l->scale;
+}
+
+gboolean
+darkmap_map_view_pixel_to_view (DarkmapMapView *self, int width, int height, double x,
+                                double y, double *vx, double *vy)
+{
+  Layout l;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (!get_layout (self, width, height, &l))
+    return FALSE;
+  to_view (self, &l, x, y, vx, vy);
+  return TRUE;
+}
+
+gboolean
+darkmap_map_view_view_to_pixel (DarkmapMapView *self, int width, int height, double vx,
+                                double vy, double *x, double *y)
+{
+  Layout l;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (!get_layout (self, width, height, &l))
+    return FALSE;
+  from_view (self, &l, vx, vy, x, y);
+  return TRUE;
+}
+
+/* Display state */
+
+static void
+invalidate_image (DarkmapMapView *self)
+{
+  g_clear_pointer (&self->image, cairo_surface_destroy);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+update_limits (DarkmapMapView *self)
+{
+  if (!self->auto_limits)
+    return;
+  self->have_limits = self->map != NULL
+    && darkmap_colormap_limits (dm_map_plane (self->map, self->plane),
+                                dm_map_plane_size (self->map), self->symmetric,
+                                &self->lo, &self->hi);
+}
+
+static gboolean
+ensure_image (DarkmapMapView *self)
+{
+  int nx, ny;
+
+  if (self->map == NULL)
+    return FALSE;
+  if (self->image != NULL)
+    return TRUE;
+  nx = self->map->nx;
+  ny = self->map->ny;
+  self->image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, nx, ny);
+  if (cairo_surface_status (self->image) != CAIRO_STATUS_SUCCESS)
+    {
+      g_clear_pointer (&self->image, cairo_surface_destroy);
+      return FALSE;
+    }
+  cairo_surface_flush (self->image);
+  if (self->have_limits)
+    darkmap_colormap_render (self->cmap, &self->stretch, self->lo, self->hi,
+                             dm_map_plane (self->map, self->plane), nx, ny,
+                             cairo_image_surface_get_data (self->image),
+                             cairo_image_surface_get_stride (self->image));
+  cairo_surface_mark_dirty (self->image);
+  return TRUE;
+}
+
+static gboolean
+ensure_shade (DarkmapMapView *self)
+{
+  unsigned char *data;
+  int stride;
+
+  if (self->mask == NULL)
+    return FALSE;
+  if (self->shade != NULL)
+    return TRUE;
+  self->shade = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, self->mask->nx,
+                                            self->mask->ny);
+  if (cairo_surface_status (self->shade) != CAIRO_STATUS_SUCCESS)
+    {
+      g_clear_pointer (&self->shade, cairo_surface_destroy);
+      return FALSE;
+    }
+  cairo_surface_flush (self->shade);
+  data = cairo_image_surface_get_data (self->shade);
+  stride = cairo_image_surface_get_stride (self->shade);
+  for (int y = 0; y < self->mask->ny; y++)
+    {
+      guint32 *row = (guint32 *) (void *) (data + (size_t) y * (size_t) stride);
+      const float *m = self->mask->data + (size_t) y * (size_t) self->mask->nx;
+
+      /* Unobserved pixels: 55 % grey at 50 % opacity (premultiplied). */
+      for (int x = 0; x < self->mask->nx; x++)
+        row[x] = m[x] > 0.0f ? 0u : 0x80464646u;
+    }
+  cairo_surface_mark_dirty (self->shade);
+  return TRUE;
+}
+
+/* Drawing */
+
+static void
+set_text_colour (cairo_t *cr)
+{
+  cairo_set_source_rgb (cr, 0.13, 0.13, 0.13);
+}
+
+static void
+paint_map_surface (DarkmapMapView *self, const Layout *l, cairo_t *cr,
+                   cairo_surface_t *surface)
+{
+  cairo_save (cr);
+  cairo_translate (cr, l->ax + l->aw / 2.0, l->ay + l->ah / 2.0);
+  cairo_scale (cr, l->scale, -l->scale);
+  /* Surface pixel (i, j) covers [i, i + 1] × [j, j + 1]: its centre is map
+   * pixel (i, j). */
+  cairo_translate (cr, -(self->cx + 0.5), -(self->cy + 0.5));
+  cairo_set_source_surface (cr, surface, 0.0, 0.0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0.0, 0.0, self->map->nx, self->map->ny);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+/* Grid spacing in arcminutes, the first at least span / 4. */
+static double
+grid_step_deg (double span_deg)
+{
+  static const double steps_arcmin[] = {
+    0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600,
+  };
+  double want = span_deg * 60.0 / 4.0;
+
+  for (size_t i = 0; i < G_N_ELEMENTS (steps_arcmin); i++)
+    if (steps_arcmin[i] >= want)
+      return steps_arcmin[i] / 60.0;
+  return 60.0;
+}
+
+static int
+label_decimals (double step_deg)
+{
+  return step_deg >= 1.0 ? 0 : MIN (4, (int) ceil (-log10 (step_deg) - 1e-9));
+}
+
+typedef struct
+{
+  double left, right, top, bottom; /* the visible map, in view coordinates */
+} Clip;
+
+/* One grid line of constant `fixed` (Dec if is_dec, else RA), from `from`
+ * to `to` in the other coordinate; its label goes where it meets the left
+ * edge (Dec) or the bottom edge (RA). */
+static void
+draw_grid_line (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t *cr,
+                gboolean is_dec, double fixed, double from, double to, int decimals)
+{
+  double ra[GRID_SAMPLES], dec[GRID_SAMPLES], px[GRID_SAMPLES], py[GRID_SAMPLES];
+  double vx[GRID_SAMPLES], vy[GRID_SAMPLES];
+  gboolean pen_down = FALSE, labelled = FALSE;
+  char label[32];
+
+  for (int i = 0; i < GRID_SAMPLES; i++)
+    {
+      double other = from + (to - from) * i / (GRID_SAMPLES - 1.0);
+      ra[i] = is_dec ? other : fixed;
+      dec[i] = is_dec ? fixed : other;
+    }
+  if (!dm_wcs_world_to_pixel (self->map->wcs, GRID_SAMPLES, ra, dec, px, py, NULL))
+    return;
+
+  cairo_save (cr);
+  cairo_rectangle (cr, clip->left, clip->top, clip->right - clip->left,
+                   clip->bottom - clip->top);
+  cairo_clip (cr);
+  cairo_new_path (cr);
+  for (int i = 0; i < GRID_SAMPLES; i++)
+    {
+      if (!isfinite (px[i]) || !isfinite (py[i]))
+        {
+          pen_down = FALSE;
+          vx[i] = vy[i] = NAN;
+          continue;
+        }
+      to_view (self, l, px[i], py[i], &vx[i], &vy[i]);
+      if (pen_down)
+        cairo_line_to (cr, vx[i], vy[i]);
+      else
+        cairo_move_to (cr, vx[i], vy[i]);
+      pen_down = TRUE;
+    }
+  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.7);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+
+  g_snprintf (label, sizeof label, "%.*f\u00b0", decimals,
+              is_dec ? fixed : fmod (fmod (fixed, 360.0) + 360.0, 360.0));
+  for (int i = 1; i < GRID_SAMPLES && !labelled; i++)
+    {
+      double edge = is_dec ? clip->left : clip->bottom;
+      double a = is_dec ? vx[i - 1] : vy[i - 1], b = is_dec ? vx[i] : vy[i];
+      double f, pos;
+      cairo_text_extents_t ext;
+
+      if (!isfinite (a) || !isfinite (b) || (a - edge) * (b - edge) > 0.0 || a == b)
+        continue;
+      f = (edge - a) / (b - a);
+      pos = is_dec ? vy[i - 1] + f * (vy[i] - vy[i - 1]) : vx[i - 1] + f * (vx[i] - vx[i - 1]);
+      if (is_dec ? (pos < clip->top || pos > clip->bottom)
+                 : (pos < clip->left || pos > clip->right))
+        continue;
+      cairo_text_extents (cr, label, &ext);
+      if (is_dec)
+        cairo_move_to (cr, clip->left - 5.0 - ext.x_advance,
+                       pos - ext.y_bearing - ext.height / 2.0);
+      else
+        cairo_move_to (cr, pos - ext.x_advance / 2.0, clip->bottom + 5.0 - ext.y_bearing);
+      set_text_colour (cr);
+      cairo_show_text (cr, label);
+      labelled = TRUE;
+    }
+}
+
+static void
+draw_grid (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t *cr)
+{
+  enum { N = 9 };
+  double px[N * N], py[N * N], ra[N * N], dec[N * N];
+  double x0, y0, x1, y1, ra_c, dec_c;
+  double ra_min = INFINITY, ra_max = -INFINITY, dec_min = INFINITY, dec_max = -INFINITY;
+  double ra_step, dec_step;
+  size_t n = 0;
+
+  if (self->map->wcs == NULL)
+    return;
+  from_view (self, l, clip->left, clip->bottom, &x0, &y0);
+  from_view (self, l, clip->right, clip->top, &x1, &y1);
+
+  /* The sky range of the visible part, sampled on an N × N lattice; RA is
+   * unwrapped about the centre so that fields across RA = 0 work. */
+  for (int j = 0; j < N; j++)
+    for (int i = 0; i < N; i++, n++)
+      {
+        px[n] = x0 + (x1 - x0) * i / (N - 1.0);
+        py[n] = y0 + (y1 - y0) * j / (N - 1.0);
+      }
+  if (!dm_wcs_pixel_to_world (self->map->wcs, n, px, py, ra, dec, NULL))
+    return;
+  ra_c = ra[n / 2];
+  dec_c = dec[n / 2];
+  if (!isfinite (ra_c) || !isfinite (dec_c))
+    return;
+  for (size_t k = 0; k < n; k++)
+    {
+      double r;
+
+      if (!isfinite (ra[k]) || !isfinite (dec[k]))
+        continue;
+      r = ra_c + remainder (ra[k] - ra_c, 360.0);
+      ra_min = fmin (ra_min, r);
+      ra_max = fmax (ra_max, r);
+      dec_min = fmin (dec_min, dec[k]);
+      dec_max = fmax (dec_max, dec[k]);
+    }
+  dec_step = grid_step_deg (dec_max - dec_min);
+  ra_step = grid_step_deg (ra_max - ra_min);
+
+  cairo_save (cr);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 10.0);
+  for (double d = ceil (dec_min / dec_step) * dec_step; d <= dec_max; d += dec_step)
+    draw_grid_line (self, l, clip, cr, TRUE, d, ra_min - ra_step, ra_max + ra_step,
+                    label_decimals (dec_step));
+  for (double r = ceil (ra_min / ra_step) * ra_step; r <= ra_max; r += ra_step)
+    draw_grid_line (self, l, clip, cr, FALSE, r, fmax (dec_min - dec_step, -90.0),
+                    fmin (dec_max + dec_step, 90.0), label_decimals (ra_step));
+  cairo_restore (cr);
+}
+
+void
+darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int height)
+{
+  Layout l;
+  Clip clip;
+
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (cr != NULL);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_fill (cr);
+  if (!get_layout (self, width, height, &l) || !ensure_image (self))
+    {
+      cairo_restore (cr);
+      return;
+    }
+
+  /* Backdrop of the area (shows through NaN pixels and around the map). */
+  cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
+  cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
+  cairo_fill (cr);
+
+  to_view (self, &l, -0.5, self->map->ny - 0.5, &clip.left, &clip.top);
+  to_view (self, &l, self->map->nx - 0.5, -0.5, &clip.right, &clip.bottom);
+  clip.left = fmax (clip.left, l.ax);
+  clip.top = fmax (clip.top, l.ay);
+  clip.right = fmin (clip.right, l.ax + l.aw);
+  clip.bottom = fmin (clip.bottom, l.ay + l.ah);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
+  cairo_clip (cr);
+  paint_map_surface (self, &l, cr, self->image);
+  if (ensure_shade (self))
+    paint_map_surface (self, &l, cr, self->shade);
+  cairo_restore (cr);
+
+  if (self->show_grid && clip.right > clip.left && clip.bottom > clip.top)
+    draw_grid (self, &l, &clip, cr);
+
+  set_text_colour (cr);
+  cairo_set_line_width (cr, 1.0);
+  cairo_rectangle (cr, l.ax - 0.5, l.ay - 0.5, l.aw + 1.0, l.ah + 1.0);
+  cairo_stroke (cr);
+  if (self->have_limits)
+    darkmap_colormap_draw_bar (cr, self->cmap, &self->stretch, self->lo, self->hi,
+                               l.ax + l.aw + BAR_GAP, l.ay, BAR_WIDTH, l.ah);
+  cairo_restore (cr);
+}
+
+/* Public setters */
+
+gboolean
+darkmap_map_view_set_map (DarkmapMapView *self, const DmMap *map, DmError **error)
+{
+  DmMap *copy = NULL;
+  gboolean same_size;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (map != NULL && (copy = dm_map_copy (map, error)) == NULL)
+    return FALSE;
+  same_size = copy != NULL && self->map != NULL && copy->nx == self->map->nx
+              && copy->ny == self->map->ny;
+  g_clear_pointer (&self->map, dm_map_free);
+  self->map = copy;
+  self->plane = 0;
+  if (!same_size)
+    {
+      g_clear_pointer (&self->mask, dm_map_free);
+      g_clear_pointer (&self->shade, cairo_surface_destroy);
+      darkmap_map_view_reset_view (self);
+    }
+  update_limits (self);
+  invalidate_image (self);
+  return TRUE;
+}
+
+void
+darkmap_map_view_set_plane (DarkmapMapView *self, int plane)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (self->map != NULL && plane >= 0 && plane < self->map->nplanes);
+  if (plane == self->plane)
+    return;
+  self->plane = plane;
+  update_limits (self);
+  invalidate_image (self);
+}
+
+int
+darkmap_map_view_get_plane (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), 0);
+  return self->plane;
+}
+
+gboolean
+darkmap_map_view_set_mask (DarkmapMapView *self, const DmMap *mask, DmError **error)
+{
+  DmMap *copy = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (mask != NULL)
+    {
+      if (self->map == NULL || mask->nx != self->map->nx || mask->ny != self->map->ny)
+        {
+          dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The mask (%d × %d) does not match the map shown", mask->nx,
+                        mask->ny);
+          return FALSE;
+        }
+      if ((copy = dm_map_copy_plane (mask, 0, error)) == NULL)
+        return FALSE;
+    }
+  g_clear_pointer (&self->mask, dm_map_free);
+  g_clear_pointer (&self->shade, cairo_surface_destroy);
+  self->mask = copy;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+void
+darkmap_map_view_set_colormap (DarkmapMapView *self, DarkmapColormap cmap)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail ((unsigned) cmap < DARKMAP_COLORMAP_COUNT);
+  self->cmap = cmap;
+  invalidate_image (self);
+}
+
+DarkmapColormap
+darkmap_map_view_get_colormap (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), DARKMAP_COLORMAP_VIRIDIS);
+  return self->cmap;
+}
+
+void
+darkmap_map_view_set_stretch (DarkmapMapView *self, const DarkmapStretch *stretch)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (stretch != NULL);
+  self->stretch = *stretch;
+  invalidate_image (self);
+}
+
+void
+darkmap_map_view_get_stretch (DarkmapMapView *self, DarkmapStretch *stretch)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (stretch != NULL);
+  *stretch = self->stretch;
+}
+
+void
+darkmap_map_view_set_limits (DarkmapMapView *self, double lo, double hi)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (lo < hi);
+  self->auto_limits = FALSE;
+  self->lo = lo;
+  self->hi = hi;
+  self->have_limits = TRUE;
+  invalidate_image (self);
+}
+
+void
+darkmap_map_view_set_auto_limits (DarkmapMapView *self, gboolean symmetric)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->auto_limits = TRUE;
+  self->symmetric = symmetric;
+  update_limits (self);
+  invalidate_image (self);
+}
+
+gboolean
+darkmap_map_view_get_limits (DarkmapMapView *self, double *lo, double *hi)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (self->map == NULL || !self->have_limits)
+    return FALSE;
+  *lo = self->lo;
+  *hi = self->hi;
+  return TRUE;
+}
+
+void
+darkmap_map_view_set_show_grid (DarkmapMapView *self, gboolean show)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->show_grid = show;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+darkmap_map_view_get_zoom (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), 1.0);
+  return self->zoom;
+}
+
+void
+darkmap_map_view_set_center (DarkmapMapView *self, double x, double y)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->cx = x;
+  self->cy = y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+darkmap_map_view_reset_view (DarkmapMapView *self)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->zoom = 1.0;
+  self->cx = self->map != NULL ? (self->map->nx - 1) / 2.0 : 0.0;
+  self->cy = self->map != NULL ? (self->map->ny - 1) / 2.0 : 0.0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* Input */
+
+static void
+report_cursor (DarkmapMapView *self)
+{
+  double x, y, ra = NAN, dec = NAN, value = NAN;
+  int ix, iy;
+
+  if (!darkmap_map_view_view_to_pixel (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                                       gtk_widget_get_height (GTK_WIDGET (self)),
+                                       self->pointer_x, self->pointer_y, &x, &y)
+      || (ix = (int) floor (x + 0.5)) < 0 || ix >= self->map->nx
+      || (iy = (int) floor (y + 0.5)) < 0 || iy >= self->map->ny)
+    {
+      g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, NAN, NAN, NAN, NAN, NAN);
+      return;
+    }
+  value = dm_map_plane (self->map, self->plane)[(size_t) iy * (size_t) self->map->nx + (size_t) ix];
+  if (self->map->wcs != NULL)
+    dm_wcs_pixel_to_world (self->map->wcs, 1, &x, &y, &ra, &dec, NULL);
+  g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, ra, dec, x, y, value);
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller, double x, double y, DarkmapMapView *self)
+{
+  self->pointer_x = x;
+  self->pointer_y = y;
+  report_cursor (self);
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller, DarkmapMapView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, NAN, NAN, NAN, NAN, NAN);
+}
+
+/* Zooms by factor keeping the map pixel under view position (vx, vy) put. */
+static void
+zoom_about (DarkmapMapView *self, double factor, double vx, double vy)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  double x0, y0, x1, y1;
+
+  if (!darkmap_map_view_view_to_pixel (self, width, height, vx, vy, &x0, &y0))
+    return;
+  darkmap_map_view_set_zoom (self, self->zoom * factor);
+  darkmap_map_view_view_to_pixel (self, width, height, vx, vy, &x1, &y1);
+  darkmap_map_view_set_center (self, self->cx + x0 - x1, self->cy + y0 - y1);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy, DarkmapMapView *self)
+{
+  zoom_about (self, pow (ZOOM_SCROLL_STEP, -dy), self->pointer_x, self->pointer_y);
+  report_cursor (self);
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, DarkmapMapView *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  self->drag_cx = self->cx;
+  self->drag_cy = self->cy;
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy, DarkmapMapView *self)
+{
+  Layout l;
+
+  if (!get_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                   gtk_widget_get_height (GTK_WIDGET (self)), &l))
+    return;
+  darkmap_map_view_set_center (self, self->drag_cx - dx / l.scale,
+                               self->drag_cy + dy / l.scale);
+}
+
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, DarkmapMapView *self)
+{
+  Layout l;
+  double step_x, step_y;
+
+  if (!get_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                   gtk_widget_get_height (GTK_WIDGET (self)), &l))
+    return FALSE;
+  step_x = PAN_KEY_FRACTION * l.aw / l.scale;
+  step_y = PAN_KEY_FRACTION * l.ah / l.scale;
+  switch (keyval)
+    {
+    case GDK_KEY_plus:
+    case GDK_KEY_equal:
+    case GDK_KEY_KP_Add:
+      darkmap_map_view_set_zoom (self, self->zoom * ZOOM_KEY_STEP);
+      return TRUE;
+    case GDK_KEY_minus:
+    case GDK_KEY_KP_Subtract:
+      darkmap_map_view_set_zoom (self, self->zoom / ZOOM_KEY_STEP);
+      return TRUE;
+    case GDK_KEY_0:
+    case GDK_KEY_KP_0:
+      darkmap_map_view_reset_view (self);
+      return TRUE;
+    case GDK_KEY_Left:
+      darkmap_map_view_set_center (self, self->cx - step_x, self->cy);
+      return TRUE;
+    case GDK_KEY_Right:
+      darkmap_map_view_set_center (self, self->cx + step_x, self->cy);
+      return TRUE;
+    case GDK_KEY_Up:
+      darkmap_map_view_set_center (self, self->cx, self->cy + step_y);
+      return TRUE;
+    case GDK_KEY_Down:
+      darkmap_map_view_set_center (self, self->cx, self->cy - step_y);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* GtkWidget */
+
+static void
+darkmap_map_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot,
+                                           &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  darkmap_map_view_render (DARKMAP_MAP_VIEW (widget), cr, width, height);
+  cairo_destroy (cr);
+}
+
+static void
+darkmap_map_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
+                          int *minimum, int *natural, int *minimum_baseline,
+                          int *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 240;
+      *natural = 640;
+    }
+  else
+    {
+      *minimum = 160;
+      *natural = 520;
+    }
+}
+
+static void
+darkmap_map_view_finalize (GObject *object)
+{
+  DarkmapMapView *self = DARKMAP_MAP_VIEW (object);
+
+  g_clear_pointer (&self->map, dm_map_free);
+  g_clear_pointer (&self->mask, dm_map_free);
+  g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->shade, cairo_surface_destroy);
+  G_OBJECT_CLASS (darkmap_map_view_parent_class)->finalize (object);
+}
+
+static void
+darkmap_map_view_class_init (DarkmapMapViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->finalize = darkmap_map_view_finalize;
+  widget_class->snapshot = darkmap_map_view_snapshot;
+  widget_class->measure = darkmap_map_view_measure;
+
+  signals[SIGNAL_CURSOR_MOVED] =
+    g_signal_new ("cursor-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 5, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE,
+                  G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+
+  gtk_widget_class_set_css_name (widget_class, "darkmap-map-view");
+}
+
+static void
+darkmap_map_view_init (DarkmapMapView *self)
+{
+  GtkEventController *controller;
+  GtkGesture *drag;
+
+  self->cmap = DARKMAP_COLORMAP_VIRIDIS;
+  self->stretch.kind = DARKMAP_STRETCH_LINEAR;
+  self->stretch.softening = 1.0;
+  self->auto_limits = TRUE;
+  self->show_grid = TRUE;
+  self->zoom = 1.0;
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+GtkWidget *
+darkmap_map_view_new (void)
+{
+  return g_object_new (DARKMAP_TYPE_MAP_VIEW, NULL);
+}

@@ -1,0 +1,77 @@
+/* DarkmapMapView: one plane of a DmMap on screen, with a colour bar, RA/Dec
+ * grid, zoom and pan, an optional mask overlay and a cursor readout.
+ *
+ * Orientation follows FITS: pixel (0, 0) at the bottom-left, columns to the
+ * right, rows going up, so RA runs the way the WCS says (to the left for
+ * Darkmap's TAN grids).  The view keeps its own copies of the map and mask.
+ *
+ * Controls: scroll or +/- zoom (about the pointer for scroll), 0 resets,
+ * dragging or the arrow keys pan.
+ *
+ * Signal "cursor-moved" (double ra, double dec, double x, double y,
+ * double value): the pointer's sky position (degrees; NaN without a WCS),
+ * zero-based pixel position and the value of the pixel under it; all five
+ * are NaN when the pointer leaves the map. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include <darkmap/map.h>
+
+#include "darkmap-colormap.h"
+
+G_BEGIN_DECLS
+
+#define DARKMAP_TYPE_MAP_VIEW (darkmap_map_view_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, DARKMAP, MAP_VIEW, GtkWidget)
+
+GtkWidget *darkmap_map_view_new (void);
+
+/* Copies map (all planes; NULL clears the view) and shows plane 0.  FALSE
+ * with error set when the copy cannot be made. */
+gboolean darkmap_map_view_set_map (DarkmapMapView *self, const DmMap *map, DmError **error);
+/* Shows plane k of the map (0 <= k < nplanes). */
+void darkmap_map_view_set_plane (DarkmapMapView *self, int plane);
+int darkmap_map_view_get_plane (DarkmapMapView *self);
+
+/* A mask of the map's size (plane 0; 0 = unobserved, shaded), copied; NULL
+ * removes it.  FALSE with error set when the sizes differ. */
+gboolean darkmap_map_view_set_mask (DarkmapMapView *self, const DmMap *mask, DmError **error);
+
+void darkmap_map_view_set_colormap (DarkmapMapView *self, DarkmapColormap cmap);
+DarkmapColormap darkmap_map_view_get_colormap (DarkmapMapView *self);
+void darkmap_map_view_set_stretch (DarkmapMapView *self, const DarkmapStretch *stretch);
+void darkmap_map_view_get_stretch (DarkmapMapView *self, DarkmapStretch *stretch);
+
+/* Fixed display limits (lo < hi), or automatic ones from the shown plane:
+ * [min, max], or symmetric about zero for signed maps such as kappa. */
+void darkmap_map_view_set_limits (DarkmapMapView *self, double lo, double hi);
+void darkmap_map_view_set_auto_limits (DarkmapMapView *self, gboolean symmetric);
+/* The limits in use; FALSE when there is nothing to show. */
+gboolean darkmap_map_view_get_limits (DarkmapMapView *self, double *lo, double *hi);
+
+void darkmap_map_view_set_show_grid (DarkmapMapView *self, gboolean show);
+
+/* Zoom relative to the whole map fitting the view (1), clamped to
+ * [0.25, 64]; the centre stays put. */
+void darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom);
+double darkmap_map_view_get_zoom (DarkmapMapView *self);
+/* The map pixel (zero-based, may be fractional) at the centre of the view. */
+void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
+/* Zoom 1, map centred. */
+void darkmap_map_view_reset_view (DarkmapMapView *self);
+
+/* Between map pixel coordinates and positions in a drawing of
+ * width × height (as darkmap_map_view_render makes; the widget's own size
+ * on screen).  FALSE when no map is shown or the size is too small. */
+gboolean darkmap_map_view_pixel_to_view (DarkmapMapView *self, int width, int height,
+                                         double x, double y, double *vx, double *vy);
+gboolean darkmap_map_view_view_to_pixel (DarkmapMapView *self, int width, int height,
+                                         double vx, double vy, double *x, double *y);
+
+/* Draws the whole view (background, map, mask, grid and labels, colour bar)
+ * into cr over (0, 0, width, height): the widget's snapshot, figure export
+ * and tests all go through it. */
+void darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int height);
+
+G_END_DECLS

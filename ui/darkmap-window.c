@@ -1,0 +1,429 @@
+/* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
+#include "darkmap-window.h"
+
+#include "darkmap-map-view.h"
+
+#include <math.h>
+
+#include <glib/gi18n.h>
+
+#define DARKMAP_APP_ID "org.darkmap.Darkmap"
+
+struct _DarkmapWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  GtkWidget *progress_box;
+  GtkProgressBar *progress_bar;
+  DarkmapMapView *map_view;
+  GtkLabel *status_label;
+
+  GSettings *settings;          /* NULL when the schema is not installed */
+  DarkmapResult *result;        /* shown; NULL until a job succeeds */
+  DarkmapJob *job;              /* running, or NULL */
+  GCancellable *cancellable;    /* the running job's */
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* Symmetric display limits at ±3 standard deviations of the map. */
+static double
+display_limit (const DmMap *map)
+{
+  const float *data = dm_map_plane (map, 0);
+  size_t n = dm_map_plane_size (map), n_finite = 0;
+  double sum = 0.0, sum2 = 0.0, mean, limit;
+
+  for (size_t i = 0; i < n; i++)
+    if (isfinite (data[i]))
+      {
+        sum += data[i];
+        sum2 += (double) data[i] * data[i];
+        n_finite++;
+      }
+  if (n_finite == 0)
+    return 1.0;
+  mean = sum / (double) n_finite;
+  limit = 3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0));
+  return limit > 0.0 ? limit : 1.0;
+}
+
+static void
+apply_colormap (DarkmapWindow *self)
+{
+  g_autofree char *name = NULL;
+  DarkmapColormap cmap = DARKMAP_COLORMAP_GREY;
+
+  if (self->settings != NULL)
+    {
+      name = g_settings_get_string (self->settings, "colormap");
+      darkmap_colormap_from_name (name, &cmap);
+    }
+  darkmap_map_view_set_colormap (self->map_view, cmap);
+}
+
+/* Shows a new result in the map view; FALSE when the view cannot copy it. */
+static gboolean
+show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+{
+  DmError *dm_error = NULL;
+  double limit = display_limit (result->kappa_e);
+
+  if (!darkmap_map_view_set_map (self->map_view, result->kappa_e, &dm_error) ||
+      !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  darkmap_map_view_set_limits (self->map_view, -limit, limit);
+  return TRUE;
+}
+
+static void
+update_status (DarkmapWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+  const DarkmapResult *r = self->result;
+
+  if (r == NULL)
+    {
+      gtk_label_set_text (self->status_label, "");
+      return;
+    }
+  name = g_path_get_basename (r->path);
+  text = g_strdup_printf ("%s — %zu of %zu galaxies binned on a %d × %d grid at %.3g′",
+                          name, r->binned->n_binned, r->n_galaxies,
+                          r->kappa_e->nx, r->kappa_e->ny, r->pixel_arcmin);
+  gtk_label_set_text (self->status_label, text);
+}
+
+static void
+set_busy (DarkmapWindow *self, gboolean busy)
+{
+  gtk_widget_set_visible (self->progress_box, busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-png",
+                                 !busy && self->result != NULL);
+}
+
+static void
+show_error (DarkmapWindow *self, const char *headline, const char *detail)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE,
+                                              "%s", headline);
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", detail);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_job_progress (DarkmapJob *job, GParamSpec *pspec, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, darkmap_job_get_fraction (job));
+  gtk_progress_bar_set_text (self->progress_bar, darkmap_job_get_stage (job));
+}
+
+static void
+on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (DarkmapWindow) self = user_data;
+  DarkmapJob *job = DARKMAP_JOB (source);
+  g_autoptr (GError) error = NULL;
+  DarkmapResult *result = darkmap_job_run_finish (job, res, &error);
+
+  if (job != self->job)
+    {
+      /* Superseded by a later job, which reports instead. */
+      darkmap_result_free (result);
+      return;
+    }
+  g_clear_object (&self->job);
+  g_clear_object (&self->cancellable);
+
+  if (result != NULL && !show_result (self, result, &error))
+    g_clear_pointer (&result, darkmap_result_free);
+
+  if (result != NULL)
+    {
+      darkmap_result_free (self->result);
+      self->result = result;
+      update_status (self);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *name = g_path_get_basename (darkmap_job_get_path (job));
+      g_autofree char *headline = g_strdup_printf (_("Could not open “%s”"), name);
+
+      show_error (self, headline, error->message);
+    }
+  set_busy (self, FALSE);
+  g_signal_emit (self, signals[SIGNAL_JOB_FINISHED], 0, error);
+}
+
+static DarkmapJobSettings
+job_settings (DarkmapWindow *self)
+{
+  DarkmapJobSettings settings;
+
+  darkmap_job_settings_init (&settings);
+  if (self->settings != NULL)
+    {
+      settings.grid_size = g_settings_get_int (self->settings, "grid-size");
+      settings.pixel_arcmin = g_settings_get_double (self->settings, "pixel-scale");
+      settings.smooth_sigma = g_settings_get_double (self->settings, "smoothing-sigma");
+    }
+  return settings;
+}
+
+void
+darkmap_window_open_file (DarkmapWindow *self, GFile *file)
+{
+  g_autofree char *path = NULL;
+  DarkmapJobSettings settings;
+
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                              _("Only local files can be read."));
+      g_autofree char *uri = g_file_get_uri (file);
+      g_autofree char *headline = g_strdup_printf (_("Could not open “%s”"), uri);
+
+      show_error (self, headline, error->message);
+      g_signal_emit (self, signals[SIGNAL_JOB_FINISHED], 0, error);
+      return;
+    }
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->job);
+
+  settings = job_settings (self);
+  self->job = darkmap_job_new (path, &settings);
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (on_job_progress), self, 0);
+  g_signal_connect_object (self->job, "notify::stage", G_CALLBACK (on_job_progress), self, 0);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  set_busy (self, TRUE);
+  darkmap_job_run_async (self->job, self->cancellable, on_job_done, g_object_ref (self));
+}
+
+gboolean
+darkmap_window_is_busy (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  return self->job != NULL;
+}
+
+const DarkmapResult *
+darkmap_window_get_result (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return self->result;
+}
+
+GtkWidget *
+darkmap_window_get_map_widget (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->map_view);
+}
+
+GdkTexture *
+darkmap_widget_render (GtkWidget *widget)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
+  GtkNative *native;
+
+  native = gtk_widget_get_native (widget);
+  if (width <= 0 || height <= 0 || native == NULL || gtk_native_get_renderer (native) == NULL)
+    return NULL;
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  return gsk_renderer_render_texture (gtk_native_get_renderer (native), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        darkmap_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) fits = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open a Shear Catalogue"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (fits, _("FITS tables"));
+  gtk_file_filter_add_pattern (fits, "*.fits");
+  gtk_file_filter_add_pattern (fits, "*.fit");
+  gtk_file_filter_add_pattern (fits, "*.FITS");
+  gtk_file_filter_add_pattern (fits, "*.FIT");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), fits);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GdkTexture) texture = darkmap_widget_render (GTK_WIDGET (self->map_view));
+
+      if (path == NULL)
+        show_error (self, _("Could not export the map"), _("Only local files can be written."));
+      else if (texture == NULL || !gdk_texture_save_to_png (texture, path))
+        show_error (self, _("Could not export the map"), path);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+export_png_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Export the Map as PNG"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_filter_set_name (png, _("PNG images"));
+  gtk_file_filter_add_mime_type (png, "image/png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), png);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "darkmap-kappa.png");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+static void
+darkmap_window_dispose (GObject *object)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->job);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
+  G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
+}
+
+static void
+darkmap_window_finalize (GObject *object)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  darkmap_result_free (self->result);
+  G_OBJECT_CLASS (darkmap_window_parent_class)->finalize (object);
+}
+
+static void
+darkmap_window_class_init (DarkmapWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = darkmap_window_dispose;
+  object_class->finalize = darkmap_window_finalize;
+
+  /* job-finished (GError *error): NULL on success. */
+  signals[SIGNAL_JOB_FINISHED] =
+    g_signal_new ("job-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+
+  g_type_ensure (DARKMAP_TYPE_MAP_VIEW);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/darkmap/Darkmap/darkmap-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+}
+
+static GSettings *
+load_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, DARKMAP_APP_ID, TRUE);
+  return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
+}
+
+static void
+darkmap_window_init (DarkmapWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = load_settings ();
+  apply_colormap (self);
+  set_busy (self, FALSE);
+}
+
+DarkmapWindow *
+darkmap_window_new (GtkApplication *application)
+{
+  return g_object_new (DARKMAP_TYPE_WINDOW, "application", application, NULL);
+}
