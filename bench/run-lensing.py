@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Darkmap's classical lensing steps against their peers, in one session.
+"""Darkmap's classical lensing steps against their peers, in one run.
 
 Runs the peers' benchmark (bench/peers_lensing.py of the shared folder, which
 holds bench/ and data/), then Darkmap's bench-lensing, one after the other
