@@ -152,7 +152,6 @@ static bool queue(DmGpuKsPlan *plan, const float *in_re, const float *in_im, flo
          DM_CUDA_CHECK(cudaStreamSynchronize(plan->stream), error);
 }
 
-/* a, b, c: the three arrays that may not be NULL. */
 /* Runs queue(); after a failure, waits for what was already queued so that
  * nothing writes to the caller's arrays once this returns. */
 static bool run(DmGpuKsPlan *plan, const float *in_re, const float *in_im, float *out_re,
@@ -162,6 +161,7 @@ static bool run(DmGpuKsPlan *plan, const float *in_re, const float *in_im, float
   return false;
 }
 
+/* a, b, c: the three arrays that may not be NULL. */
 static bool check_arguments(const DmGpuKsPlan *plan, const void *a, const void *b, const void *c,
                             DmError **error) {
   if (plan && a && b && c) return true;
