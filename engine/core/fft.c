@@ -22,7 +22,18 @@ static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct DmFftPlan *plans = NULL;  /* guarded by planner_lock */
 static DmFftEffort current_effort = DM_FFT_ESTIMATE;
 static int current_threads = 0;         /* 0: not chosen yet */
-static bool threads_ready = false;
+static bool threads_initialised = false;
+static bool threads_ready = false;       /* FFTW's threads could be initialised */
+
+/* Initialises FFTW's threads once, before any other use of its planner:
+ * wisdom records the planner's configuration, so wisdom exported or
+ * imported before this would never match the plans made after it.
+ * Called with planner_lock held. */
+static void init_threads_locked(void) {
+  if (threads_initialised) return;
+  threads_initialised = true;
+  threads_ready = fftwf_init_threads() != 0;
+}
 
 static int default_threads(void) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -79,10 +90,8 @@ const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
     return NULL;
   }
   pthread_mutex_lock(&planner_lock);
-  if (!threads_ready) {
-    threads_ready = fftwf_init_threads() != 0;
-    if (current_threads == 0) current_threads = default_threads();
-  }
+  init_threads_locked();
+  if (current_threads == 0) current_threads = default_threads();
   int threads = threads_ready ? current_threads : 1;
   struct DmFftPlan *found = NULL;
   for (struct DmFftPlan *p = plans; p && !found; p = p->next)
@@ -129,6 +138,7 @@ void dm_fft_free(void *buffer) { fftwf_free(buffer); }
 
 bool dm_fft_import_wisdom(const char *path) {
   pthread_mutex_lock(&planner_lock);
+  init_threads_locked();
   bool ok = fftwf_import_wisdom_from_filename(path) != 0;
   pthread_mutex_unlock(&planner_lock);
   return ok;
@@ -136,6 +146,7 @@ bool dm_fft_import_wisdom(const char *path) {
 
 bool dm_fft_export_wisdom(const char *path, DmError **error) {
   pthread_mutex_lock(&planner_lock);
+  init_threads_locked();
   bool ok = fftwf_export_wisdom_to_filename(path) != 0;
   pthread_mutex_unlock(&planner_lock);
   if (!ok) return dm_error_set(error, DM_ERROR_IO, 0, "Cannot write FFT wisdom to %s.", path);
