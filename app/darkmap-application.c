@@ -137,7 +137,8 @@ darkmap_application_startup (GApplication *application)
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
-    { "win.export-png", { "<Control>e", NULL } },
+    { "win.export-view", { "<Control>e", NULL } },
+    { "win.export-fits", { "<Control><Shift>e", NULL } },
     { "win.cancel", { "Escape", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };

@@ -1,10 +1,12 @@
 /* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
 #include "darkmap-window.h"
 
+#include "darkmap-export.h"
 #include "darkmap-map-view.h"
 
 #include <math.h>
 
+#include <darkmap/fits.h>
 #include <glib/gi18n.h>
 
 #define DARKMAP_APP_ID "org.darkmap.Darkmap"
@@ -106,7 +108,9 @@ set_busy (DarkmapWindow *self, gboolean busy)
 {
   gtk_widget_set_visible (self->progress_box, busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-png",
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-view",
+                                 !busy && self->result != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-fits",
                                  !busy && self->result != NULL);
 }
 
@@ -306,6 +310,48 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+gboolean
+darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **error)
+{
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->result == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no map to export."));
+      return FALSE;
+    }
+  if (!dm_fits_write_map (path, self->result->kappa_e, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes the chosen file with the export for the dialog's "export-kind". */
+static gboolean
+export_to (DarkmapWindow *self, const char *kind, const char *path, GError **error)
+{
+  GtkWidget *view = GTK_WIDGET (self->map_view);
+  int width = gtk_widget_get_width (view);
+  int height = gtk_widget_get_height (view);
+  DarkmapExportFormat format;
+
+  if (g_strcmp0 (kind, "fits") == 0)
+    return darkmap_window_export_fits (self, path, error);
+  if (!darkmap_export_format_from_path (path, &format, error))
+    return FALSE;
+  if (width <= 0 || height <= 0)
+    {
+      width = 1200;
+      height = 900;
+    }
+  return darkmap_export_view (self->map_view, path, format, width, height, 150.0, error);
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -315,32 +361,69 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr (GdkTexture) texture = darkmap_widget_render (GTK_WIDGET (self->map_view));
+      g_autoptr (GError) error = NULL;
 
       if (path == NULL)
         show_error (self, _("Could not export the map"), _("Only local files can be written."));
-      else if (texture == NULL || !gdk_texture_save_to_png (texture, path))
-        show_error (self, _("Could not export the map"), path);
+      else if (!export_to (self, g_object_get_data (G_OBJECT (dialog), "export-kind"), path,
+                           &error))
+        show_error (self, _("Could not export the map"), error->message);
     }
   g_object_unref (dialog);
 }
 
-static void
-export_png_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+static GtkFileFilter *
+file_filter (const char *name, const char *pattern)
 {
-  DarkmapWindow *self = DARKMAP_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-  g_autoptr (GtkFileFilter) png = gtk_file_filter_new ();
+  GtkFileFilter *filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (_("Export the Map as PNG"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_filter_set_name (png, _("PNG images"));
-  gtk_file_filter_add_mime_type (png, "image/png");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), png);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "darkmap-kappa.png");
+  gtk_file_filter_set_name (filter, name);
+  gtk_file_filter_add_suffix (filter, pattern);
+  return filter;
+}
+
+/* A save dialog with one filter per format, answered by on_export_response;
+ * kind ("view" or "fits") says what to write. */
+static void
+show_export_dialog (DarkmapWindow *self, const char *title, const char *kind,
+                    const char *current_name, GtkFileFilter **filters, int n_filters)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  for (int i = 0; i < n_filters; i++)
+    {
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filters[i]);
+      g_object_unref (filters[i]);
+    }
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), current_name);
+  g_object_set_data (G_OBJECT (chooser), "export-kind", (gpointer) kind);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+export_view_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileFilter *filters[] = {
+    file_filter (_("PNG images"), "png"),
+    file_filter (_("SVG drawings"), "svg"),
+    file_filter (_("PDF documents"), "pdf"),
+  };
+
+  show_export_dialog (DARKMAP_WINDOW (widget), _("Export the Map View"), "view",
+                      "cosmos_kappa.png", filters, G_N_ELEMENTS (filters));
+}
+
+static void
+export_fits_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileFilter *filters[] = { file_filter (_("FITS images"), "fits") };
+
+  show_export_dialog (DARKMAP_WINDOW (widget), _("Export the Kappa Map as FITS"), "fits",
+                      "cosmos_kappa.fits", filters, G_N_ELEMENTS (filters));
 }
 
 static void
@@ -398,7 +481,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
-  gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
+  gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
+  gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
 }
 

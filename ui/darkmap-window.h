@@ -2,7 +2,9 @@
  * DarkmapJob on it and shows the convergence (kappa E) map; a failed or
  * cancelled job leaves the map shown before it.
  *
- * Actions: win.open, win.export-png, win.cancel (enabled while a job runs). */
+ * Actions: win.open, win.export-view (PNG, SVG or PDF by the name's
+ * extension), win.export-fits (the kappa E map), win.cancel (enabled while a
+ * job runs). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -25,6 +27,11 @@ void darkmap_window_open_file (DarkmapWindow *self, GFile *file);
 gboolean darkmap_window_is_busy (DarkmapWindow *self);
 /* The result shown, or NULL before the first successful job. */
 const DarkmapResult *darkmap_window_get_result (DarkmapWindow *self);
+/* Writes the kappa E map shown, with its WCS and metadata, as a FITS image
+ * (what win.export-fits does once a file is chosen); FALSE before the first
+ * successful job or when the engine cannot write it. */
+gboolean darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **error);
+
 /* The widget drawing the map. */
 GtkWidget *darkmap_window_get_map_widget (DarkmapWindow *self);
 
