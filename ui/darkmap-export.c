@@ -1,16 +1,15 @@
 /* Exporting the map view as PNG, SVG or PDF (see darkmap-export.h). */
 #include "darkmap-export.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <string.h>
-#include <unistd.h>
-
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "darkmap/atomic-file.h"
+#include "darkmap-job.h"
 
 gboolean
 darkmap_export_format_from_path (const char *path, DarkmapExportFormat *format, GError **error)
@@ -106,63 +105,36 @@ write_file (DarkmapMapView *view, const char *temp, const char *path, DarkmapExp
   return ok;
 }
 
-/* Flushes temp to disk and renames it over path. */
-static gboolean
-commit (const char *temp, const char *path, GError **error)
-{
-  int fd = g_open (temp, O_RDWR, 0);
-
-  if (fd < 0 || fsync (fd) != 0)
-    {
-      int saved = errno;
-
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot flush %s to disk: %s."), path, g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  if (g_rename (temp, path) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot replace %s: %s."), path, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
 gboolean
 darkmap_export_view (DarkmapMapView *view, const char *path, DarkmapExportFormat format,
                      int width, int height, double dpi, GError **error)
 {
-  g_autofree char *temp = NULL;
-  int fd;
+  DmError *dm_error = NULL;
+  char *temp;
+  gboolean ok;
 
   g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (view), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (width > 0 && height > 0 && dpi > 0.0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* Reserves a name beside path; cairo creates the file anew under it. */
-  temp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  fd = g_mkstemp (temp);
-  if (fd < 0)
+  /* A name beside path; cairo creates the file anew under it. */
+  temp = dm_atomic_temp_name (path, &dm_error);
+  if (!temp)
     {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot write %s: %s."), path, g_strerror (saved));
+      darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  close (fd);
-  g_unlink (temp);
-
-  if (write_file (view, temp, path, format, width, height, dpi, error) &&
-      commit (temp, path, error))
-    return TRUE;
-  g_unlink (temp);
-  return FALSE;
+  ok = write_file (view, temp, path, format, width, height, dpi, error);
+  if (ok && !dm_atomic_commit (temp, path, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      ok = FALSE;
+    }
+  else if (!ok)
+    {
+      g_unlink (temp);
+    }
+  free (temp);
+  return ok;
 }

@@ -1,5 +1,5 @@
-/* Atomic replacement of output files (see core/atomic-file.h). */
-#include "core/atomic-file.h"
+/* Atomic replacement of output files (see darkmap/atomic-file.h). */
+#include "darkmap/atomic-file.h"
 
 #include <errno.h>
 #include <fcntl.h>

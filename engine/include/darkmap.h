@@ -2,6 +2,7 @@
 #ifndef DARKMAP_H
 #define DARKMAP_H
 
+#include "darkmap/atomic-file.h"
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/cosmology.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/atomic-file.h"
+#include "darkmap/atomic-file.h"
 #include "darkmap/version.h"
 #include "io/fits-common.h"
 

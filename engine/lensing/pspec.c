@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/atomic-file.h"
+#include "darkmap/atomic-file.h"
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 #include "darkmap/theory.h"

@@ -1,4 +1,4 @@
-/* Atomic replacement of output files (engine-private).
+/* Atomic replacement of output files.
  *
  * A writer creates its output under a temporary name beside the target,
  * then dm_atomic_commit flushes it to disk, renames it over the target and
