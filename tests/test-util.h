@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "darkmap/error.h"
+#include "darkmap/theory.h"
 
 #define DM_TEST_SKIP 77
 
@@ -87,6 +88,16 @@ static inline const char *dm_test_app_data_path(const char *name) {
   const char *dir = getenv("DARKMAP_DATA");
   snprintf(buffer, sizeof buffer, "%s/%s", dir ? dir : "data", name);
   return buffer;
+}
+
+/* The shipped kappaTNG theory spectrum (data/theory/ktng_cl_theory.csv);
+ * NULL, with the failure counted, when it cannot be read. */
+static inline DmTheorySpectrum *dm_test_load_ktng_theory(void) {
+  DmError *error = NULL;
+  DmTheorySpectrum *theory =
+      dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
+  CHECK_OK(theory != NULL, error);
+  return theory;
 }
 
 /* A scratch file path unique to this test process (under MESON_BUILD_ROOT or /tmp). */

@@ -276,9 +276,7 @@ static void watch_memory(void *user_data, double fraction, const char *stage) {
 static void test_dataset_memory(const char *path) {
   enum { N = 64, SIDE = 128 };
   DmError *error = NULL;
-  DmTheorySpectrum *theory =
-      dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
-  CHECK_OK(theory, error);
+  DmTheorySpectrum *theory = dm_test_load_ktng_theory();
   if (!theory) return;
   DmDatasetConfig config;
   dm_dataset_config_init(&config);

@@ -15,9 +15,7 @@ static bool same_map(const DmMap *a, const DmMap *b) {
 
 int main(void) {
   DmError *error = NULL;
-  DmTheorySpectrum *theory =
-      dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
-  CHECK_OK(theory != NULL, error);
+  DmTheorySpectrum *theory = dm_test_load_ktng_theory();
   if (!theory) return dm_test_result();
 
   /* A 64² survey with a WCS, a mask and Gaussian noise, haloes on. */

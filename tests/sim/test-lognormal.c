@@ -40,9 +40,7 @@ static void theory_in_bins(const DmTheorySpectrum *theory, const DmPowerSpectrum
 
 int main(void) {
   DmError *error = NULL;
-  DmTheorySpectrum *theory =
-      dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
-  CHECK_OK(theory != NULL, error);
+  DmTheorySpectrum *theory = dm_test_load_ktng_theory();
   if (!theory) return dm_test_result();
 
   /* The grid-power generator reproduces dm_gaussian_field bit for bit. */

@@ -36,9 +36,7 @@ static bool same_shear(const DmBinnedShear *a, const DmBinnedShear *b) {
 
 static void test_noiseless(void) {
   DmError *error = NULL;
-  DmTheorySpectrum *theory =
-      dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
-  CHECK_OK(theory != NULL, error);
+  DmTheorySpectrum *theory = dm_test_load_ktng_theory();
   double *power = theory ? dm_grid_power_from_theory(theory, N, N, 0.5, &error) : NULL;
   CHECK_OK(power != NULL, error);
   if (!power) return;

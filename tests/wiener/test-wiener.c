@@ -206,9 +206,7 @@ static void check_errors(void) {
 }
 
 int main(void) {
-  DmError *error = NULL;
-  theory = dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
-  CHECK_OK(theory != NULL, error);
+  theory = dm_test_load_ktng_theory();
   if (!theory) return dm_test_result();
   check_stationary();
   check_cosmos();
