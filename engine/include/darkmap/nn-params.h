@@ -1,0 +1,65 @@
+/* Named parameter sets: the tensors of a network under PyTorch-style names
+ * ("enc.0.conv1.weight"), with their safetensors input/output.
+ *
+ * A DmNnParams owns its tensors (persistent; freed with the set).  Order is
+ * insertion order, which is also the order an optimiser walks. */
+#ifndef DARKMAP_NN_PARAMS_H
+#define DARKMAP_NN_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "darkmap/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct DmNnParams DmNnParams;
+
+DmNnParams *dm_nn_params_new(DmNn *nn);
+void dm_nn_params_free(DmNnParams *params);  /* frees every tensor */
+
+/* Makes a persistent tensor named `name` (copied) of that shape; trainable
+ * ones require a gradient, buffers (running statistics, spectral-norm
+ * vectors) do not.  NULL (sticky error) on duplicate names. */
+DmTensor *dm_nn_params_add(DmNnParams *params, const char *name, bool trainable,
+                           int64_t n, int64_t c, int64_t h, int64_t w);
+
+int dm_nn_params_count(const DmNnParams *params);
+const char *dm_nn_params_name(const DmNnParams *params, int i);
+DmTensor *dm_nn_params_tensor(const DmNnParams *params, int i);
+bool dm_nn_params_trainable(const DmNnParams *params, int i);
+DmTensor *dm_nn_params_find(const DmNnParams *params, const char *name);
+/* Total elements of the trainable tensors. */
+int64_t dm_nn_params_numel(const DmNnParams *params);
+
+/* PyTorch's default initialisation (kaiming_uniform with a = sqrt(5)):
+ * weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C*kh*kw of
+ * a conv weight [O,C,kh,kw] (Cout*kh*kw for a transposed conv, whose name the
+ * caller marks with transposed), norms' weight 1 and bias 0.  Deterministic
+ * in seed: stream i for the i-th tensor. */
+bool dm_nn_params_init_uniform(DmTensor *t, int64_t fan_in, uint64_t seed, uint64_t stream);
+
+/* Key/value strings stored in the safetensors __metadata__. */
+typedef struct {
+  const char *key;
+  const char *value;
+} DmNnMetadata;
+
+/* Writes every tensor (float32, or float16 when half) atomically, with the
+ * metadata.  Buffers are written too. */
+bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
+                       int n_metadata, bool half, DmError **error);
+
+/* Loads a safetensors file into the set: every tensor of the set must be in
+ * the file with the same shape (F32, F16 or BF16 are converted); tensors in
+ * the file that the set does not have are an error when strict.  Nothing in
+ * the set changes unless every tensor validates. */
+bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

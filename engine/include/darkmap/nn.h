@@ -1,0 +1,127 @@
+/* The neural-network engine: a context bound to one device, and its tensors.
+ *
+ * A DmNn owns one backend (CPU with oneDNN, or CUDA with cuDNN/cuBLAS), a
+ * caching allocator over that backend's memory, the autograd tape
+ * (darkmap/nn-autograd.h) and a sticky error.  It is used from one thread at
+ * a time (the worker thread that owns the GPU).
+ *
+ * Sticky error (as cairo's status): every op and tensor function records the
+ * first failure in the context and returns NULL/false; later calls on a
+ * failed context do nothing and return NULL/false.  Network code can then
+ * chain ops and check once with dm_nn_take_error().
+ *
+ * Tensors are float32, logically NCHW with explicit element strides.  A
+ * matrix is (rows, cols, 1, 1), a vector (n, 1, 1, 1), a scalar (1, 1, 1, 1).
+ * Two lifetimes:
+ *   - persistent tensors (dm_tensor_new): parameters, optimiser state, data;
+ *     freed by dm_tensor_free();
+ *   - temporaries: every op's result and every view; owned by the context and
+ *     freed together by dm_nn_clear() (which also empties the tape).
+ * Ops need contiguous inputs, except dm_tensor_copy() and the channel ops,
+ * which accept strided views (dm_tensor_channel_view). */
+#ifndef DARKMAP_NN_H
+#define DARKMAP_NN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkmap/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  DM_NN_DEVICE_AUTO,  /* the GPU if one is usable, else the CPU */
+  DM_NN_DEVICE_CPU,
+  DM_NN_DEVICE_CUDA,  /* fails with DM_ERROR_UNSUPPORTED without CUDA */
+} DmNnDevice;
+
+typedef struct DmNn DmNn;
+typedef struct DmTensor DmTensor;
+
+struct DmTensor {
+  /* Read-only for users. */
+  int64_t shape[4];   /* N, C, H, W */
+  int64_t stride[4];  /* in elements; contiguous: (C*H*W, H*W, W, 1) */
+  float *data;        /* in the backend's memory (device pointer on CUDA) */
+  DmTensor *grad;     /* accumulated gradient of a persistent tensor, or NULL */
+  bool requires_grad;
+  bool persistent;
+
+  /* Private to the engine. */
+  DmNn *nn;
+  void *block;        /* the allocation this tensor owns; NULL for views */
+  void *grad_fn;      /* tape entry that produced it (autograd); NULL for leaves */
+  DmTensor *next_temporary; /* the context's list of temporaries */
+};
+
+/* threads: CPU worker threads (0 = all cores); ignored on CUDA except for
+ * host-side work. */
+DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error);
+void dm_nn_free(DmNn *nn);
+
+bool dm_nn_is_gpu(const DmNn *nn);
+/* "cpu: oneDNN 2.6.3, 2 threads" or "cuda: NVIDIA H100 80GB HBM3 (cuDNN 9.x)". */
+const char *dm_nn_device_name(const DmNn *nn);
+
+/* Sticky error. */
+bool dm_nn_ok(const DmNn *nn);
+/* Returns true when no error is pending; else moves it into *error (or frees
+ * it when error is NULL), clears the context's error and returns false. */
+bool dm_nn_take_error(DmNn *nn, DmError **error);
+/* Records an error in the context (the first one is kept); returns false. */
+bool dm_nn_fail(DmNn *nn, DmErrorCode code, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Frees every temporary tensor and empties the tape.  Persistent tensors and
+ * their ->grad stay. */
+void dm_nn_clear(DmNn *nn);
+
+/* Waits for the device to finish queued work. */
+bool dm_nn_synchronize(DmNn *nn);
+
+/* Bytes held by the caching allocator (in use, and cached for reuse). */
+void dm_nn_memory_stats(const DmNn *nn, size_t *in_use, size_t *cached);
+
+/* Tensors.  Shapes with fewer than 4 dims pass 1 for the rest. */
+DmTensor *dm_tensor_new(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
+/* A temporary of that shape (contents undefined). */
+DmTensor *dm_tensor_temp(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
+void dm_tensor_free(DmTensor *t);  /* persistent tensors only; frees ->grad too */
+
+int64_t dm_tensor_numel(const DmTensor *t);
+bool dm_tensor_is_contiguous(const DmTensor *t);
+bool dm_tensor_same_shape(const DmTensor *a, const DmTensor *b);
+
+/* Host <-> tensor (count must equal numel; the tensor must be contiguous). */
+bool dm_tensor_upload(DmTensor *t, const float *host, size_t count);
+bool dm_tensor_download(const DmTensor *t, float *host, size_t count);
+/* One element, synchronously (for losses and scalars). */
+float dm_tensor_item(const DmTensor *t);
+
+bool dm_tensor_fill(DmTensor *t, float value);
+/* Deterministic normal / uniform numbers: element i is a pure function of
+ * (seed, stream, i) through Philox4x32-10 (see nn-backend.h), the same on
+ * every backend up to float rounding.  dst = mean + std * N(0,1) or
+ * U(lo, hi). */
+bool dm_tensor_fill_normal(DmTensor *t, uint64_t seed, uint64_t stream, float mean, float std);
+bool dm_tensor_fill_uniform(DmTensor *t, uint64_t seed, uint64_t stream, float lo, float hi);
+
+/* dst = src, any strides on both sides, same shape. */
+bool dm_tensor_copy(DmTensor *dst, const DmTensor *src);
+/* A persistent, contiguous copy of src (for snapshots; no autograd). */
+DmTensor *dm_tensor_clone(const DmTensor *src);
+
+/* A temporary strided view of channels [c0, c0 + nc) of t (shares memory;
+ * never owns it; not tracked by autograd). */
+DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc);
+
+void dm_tensor_set_requires_grad(DmTensor *t, bool requires_grad);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,96 @@
+/* safetensors files: read with strict validation, write atomically.
+ *
+ * The format (https://huggingface.co/docs/safetensors): 8 bytes little-endian
+ * header length L, L bytes of UTF-8 JSON {"name": {"dtype": "F32", "shape":
+ * [..], "data_offsets": [begin, end]}, ..., "__metadata__": {"k": "v"}},
+ * then the byte buffer; offsets are relative to the buffer's start.
+ *
+ * A weights file is untrusted input: the reader rejects, with
+ * DM_ERROR_FORMAT and a message naming the problem, a header length past the
+ * end of the file or over 100 MB, JSON that is not well formed (or nested
+ * deeper than needed, or with duplicate names), unknown dtypes, shapes whose
+ * element count overflows or does not match the byte range, offsets past the
+ * buffer, overlapping tensors, and a buffer with bytes that no tensor covers.
+ * Nothing is read outside the file. */
+#ifndef DARKMAP_SAFETENSORS_H
+#define DARKMAP_SAFETENSORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkmap/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  DM_ST_F32,
+  DM_ST_F16,
+  DM_ST_BF16,
+  DM_ST_F64,
+  DM_ST_I64,
+  DM_ST_I32,
+  DM_ST_U8,
+} DmStDtype;
+
+#define DM_ST_MAX_DIMS 8
+
+typedef struct {
+  const char *name;          /* owned by the file object */
+  DmStDtype dtype;
+  int ndim;
+  int64_t shape[DM_ST_MAX_DIMS];
+  size_t offset;             /* byte offset of the data in the buffer */
+  size_t nbytes;
+} DmStTensorInfo;
+
+typedef struct DmSafetensors DmSafetensors;
+
+/* Reads and validates a whole file. */
+DmSafetensors *dm_safetensors_read(const char *path, DmError **error);
+/* The same from memory (copied); what the fuzz target drives. */
+DmSafetensors *dm_safetensors_parse(const void *bytes, size_t size, DmError **error);
+void dm_safetensors_free(DmSafetensors *st);
+
+int dm_safetensors_count(const DmSafetensors *st);
+const DmStTensorInfo *dm_safetensors_info(const DmSafetensors *st, int i);
+const DmStTensorInfo *dm_safetensors_find(const DmSafetensors *st, const char *name);
+/* The tensor's bytes (little-endian, as stored). */
+const void *dm_safetensors_data(const DmSafetensors *st, const DmStTensorInfo *info);
+/* Converts a F32/F16/BF16/F64 tensor to count floats (count must equal its
+ * element count). */
+bool dm_safetensors_to_f32(const DmSafetensors *st, const DmStTensorInfo *info, float *out,
+                           size_t count, DmError **error);
+
+/* __metadata__ values (NULL when absent). */
+const char *dm_safetensors_metadata(const DmSafetensors *st, const char *key);
+int dm_safetensors_metadata_count(const DmSafetensors *st);
+const char *dm_safetensors_metadata_key(const DmSafetensors *st, int i);
+
+/* Writing: collect tensors and metadata, then write atomically (temporary
+ * file, fsync, rename).  Data pointers are borrowed until write returns.
+ * Tensors are written back to back in the order added (no holes, as the
+ * format requires); the header is padded with spaces to a multiple of 8. */
+typedef struct DmSafetensorsWriter DmSafetensorsWriter;
+DmSafetensorsWriter *dm_safetensors_writer_new(void);
+void dm_safetensors_writer_free(DmSafetensorsWriter *w);
+bool dm_safetensors_writer_add_metadata(DmSafetensorsWriter *w, const char *key,
+                                        const char *value, DmError **error);
+bool dm_safetensors_writer_add(DmSafetensorsWriter *w, const char *name, DmStDtype dtype,
+                               int ndim, const int64_t *shape, const void *data,
+                               DmError **error);
+bool dm_safetensors_writer_write(DmSafetensorsWriter *w, const char *path, DmError **error);
+
+/* IEEE half / bfloat16 conversions (round to nearest even). */
+uint16_t dm_f32_to_f16(float x);
+float dm_f16_to_f32(uint16_t h);
+uint16_t dm_f32_to_bf16(float x);
+float dm_bf16_to_f32(uint16_t h);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
