@@ -188,10 +188,12 @@ typedef struct {
  * OpenMP loops elsewhere).  threads = 0: all cores. */
 bool dm_nn_cpu_backend_new(int threads, DmNnBackend *out, DmError **error);
 
-/* The CUDA backend on device 0 (cuDNN, cuBLAS with TF32 on, own kernels).
- * Without CUDA compiled in it fails with DM_ERROR_UNSUPPORTED; without a
- * usable device with DM_ERROR_GPU. */
-bool dm_nn_cuda_backend_new(DmNnBackend *out, DmError **error);
+/* The CUDA backend on device 0 (cuDNN, cuBLAS, own kernels).  allow_tf32:
+ * TF32 tensor cores for convolutions and GEMM (the default for training and
+ * sampling; off for exact comparisons with the CPU).  Without CUDA compiled
+ * in it fails with DM_ERROR_UNSUPPORTED; without a usable device with
+ * DM_ERROR_GPU. */
+bool dm_nn_cuda_backend_new(bool allow_tf32, DmNnBackend *out, DmError **error);
 
 /* Runs one node on the context's backend, recording a failure in the
  * context's sticky error (nn-context.c). */
