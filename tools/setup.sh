@@ -10,7 +10,7 @@ mode=${1:-}
 case "$mode" in demo|test) ;; *) echo "usage: tools/setup.sh demo|test" >&2; exit 2 ;; esac
 
 packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev
-          libdnnl-dev libopenblas-dev
+          libdnnl-dev libopenblas-dev gettext
           libgtk-4-dev xvfb xauth desktop-file-utils appstream)
 
 install_missing() {
