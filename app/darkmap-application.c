@@ -6,6 +6,7 @@
 #include "darkmap-window.h"
 
 #define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
+#define DARKMAP_APP_ICON "org.darkmap.Darkmap"
 
 struct _DarkmapApplication
 {
@@ -128,6 +129,18 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* An uninstalled darkmap finds its icon in the source tree's data/icons
+ * (installed, it is in the system's hicolor theme). */
+static void
+add_source_tree_icons (void)
+{
+  g_autofree char *icons = g_build_filename (DARKMAP_DATA_SOURCE, "icons", NULL);
+  GdkDisplay *display = gdk_display_get_default ();
+
+  if (display != NULL && g_file_test (icons, G_FILE_TEST_IS_DIR))
+    gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (display), icons);
+}
+
 static void
 darkmap_application_startup (GApplication *application)
 {
@@ -150,6 +163,8 @@ darkmap_application_startup (GApplication *application)
   for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (application), accels[i].action,
                                            accels[i].accels);
+  add_source_tree_icons ();
+  gtk_window_set_default_icon_name (DARKMAP_APP_ICON);
 }
 
 static void
