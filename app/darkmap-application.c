@@ -153,6 +153,7 @@ darkmap_application_startup (GApplication *application)
     { "win.export-view", { "<Control>e", NULL } },
     { "win.export-fits", { "<Control><Shift>e", NULL } },
     { "win.cancel", { "Escape", NULL } },
+    { "win.preferences", { "<Control>comma", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
 

@@ -3,6 +3,7 @@
 
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
+#include "darkmap-preferences.h"
 
 #include <math.h>
 
@@ -436,6 +437,15 @@ cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 }
 
 static void
+preferences_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+
+  if (self->settings != NULL)
+    gtk_window_present (GTK_WINDOW (darkmap_preferences_new (GTK_WINDOW (self), self->settings)));
+}
+
+static void
 darkmap_window_dispose (GObject *object)
 {
   DarkmapWindow *self = DARKMAP_WINDOW (object);
@@ -484,6 +494,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
   gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
 }
 
 static GSettings *
@@ -502,6 +513,11 @@ darkmap_window_init (DarkmapWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = load_settings ();
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::colormap", G_CALLBACK (apply_colormap),
+                             self, G_CONNECT_SWAPPED);
+  else
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", FALSE);
   apply_colormap (self);
   set_busy (self, FALSE);
 }

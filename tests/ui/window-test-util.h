@@ -104,7 +104,7 @@ demo_window (DarkmapApplication *app)
 static inline GList *
 message_dialogs (GtkWindow *window)
 {
-  g_autoptr (GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
   GList *dialogs = NULL;
 
   for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
