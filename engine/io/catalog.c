@@ -77,11 +77,25 @@ static void format_column_names(const ColumnList *list, char *out, size_t size) 
   if (list->n == 0) snprintf(out, size, "(none)");
 }
 
+/* 0-based index of the column named name among n (case-insensitive), or -1. */
+static int find_name(char *const *names, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcasecmp(names[i], name) == 0) return i;
+  return -1;
+}
+
+/* 0-based index of the first column with a detected name for role, or -1. */
+static int detect_column(char *const *names, int n, int role) {
+  for (int i = 0; detect_names[role][i]; i++) {
+    int index = find_name(names, n, detect_names[role][i]);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+
 /* 1-based index of the column named name (case-insensitive), or 0. */
 static int find_column(const ColumnList *list, const char *name) {
-  for (int i = 0; i < list->n; i++)
-    if (strcasecmp(list->names[i], name) == 0) return i + 1;
-  return 0;
+  return find_name(list->names, list->n, name) + 1;
 }
 
 /* Column number for a role: the explicit name when given, else the first
@@ -101,11 +115,8 @@ static bool resolve_column(const ColumnList *list, int role, const char *explici
                         "the table has: %s",
                         explicit_name, role_names[role], hdu, path, available);
   }
-  for (int i = 0; detect_names[role][i]; i++) {
-    *colnum = find_column(list, detect_names[role][i]);
-    if (*colnum) return true;
-  }
-  if (role == COL_WEIGHT) return true;
+  *colnum = detect_column(list->names, list->n, role) + 1;
+  if (*colnum || role == COL_WEIGHT) return true;
 
   char tried[256] = "";
   for (int i = 0; detect_names[role][i]; i++) {
@@ -488,4 +499,13 @@ DmTableInfo *dm_catalog_list_tables(const char *path, int *n_tables, DmError **e
   }
   *n_tables = count;
   return tables;
+}
+
+void dm_catalog_guess_columns(const DmTableInfo *table, DmCatalogColumns *guess) {
+  const char **roles[N_ROLES] = {&guess->ra, &guess->dec, &guess->e1, &guess->e2,
+                                 &guess->weight};
+  for (int role = 0; role < N_ROLES; role++) {
+    int index = detect_column(table->column_names, table->n_columns, role);
+    *roles[role] = index >= 0 ? table->column_names[index] : NULL;
+  }
 }

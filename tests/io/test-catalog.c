@@ -96,8 +96,34 @@ static void test_cosmos(void) {
     CHECK(tables[0].n_columns == 5);
     CHECK(strcmp(tables[0].column_names[4], "WEIGHT") == 0);
     CHECK(strcmp(tables[0].column_types[0], "D") == 0);
+
+    /* The columns a dialog proposes are the ones the reader used. */
+    DmCatalogColumns guess;
+    dm_catalog_guess_columns(&tables[0], &guess);
+    CHECK(guess.ra && strcmp(guess.ra, "RA") == 0);
+    CHECK(guess.dec && strcmp(guess.dec, "DEC") == 0);
+    CHECK(guess.e1 && strcmp(guess.e1, "E1") == 0);
+    CHECK(guess.e2 && strcmp(guess.e2, "E2") == 0);
+    CHECK(guess.weight && strcmp(guess.weight, "WEIGHT") == 0);
   }
   dm_table_info_free(tables, n_tables);
+}
+
+/* Guessing follows the reader's order of preference, case-insensitively, and
+ * leaves roles without a candidate empty. */
+static void test_guess_columns(void) {
+  char *names[] = {"alpha_j2000", "G2", "DEC_DEG", "RA", "shear1", "flux"};
+  DmTableInfo table = {.hdu = 2, .n_columns = 6, .column_names = names};
+  DmCatalogColumns guess;
+  dm_catalog_guess_columns(&table, &guess);
+  CHECK(guess.ra == names[3]);      /* RA is preferred over ALPHA_J2000 */
+  CHECK(guess.dec == names[2]);
+  CHECK(guess.e1 == names[4]);
+  CHECK(guess.e2 == names[1]);
+  CHECK(guess.weight == NULL);
+  table.n_columns = 1;
+  dm_catalog_guess_columns(&table, &guess);
+  CHECK(guess.ra == names[0] && guess.dec == NULL && guess.e1 == NULL && guess.e2 == NULL);
 }
 
 /* Progress is reported per chunk up to 1; a raised cancel flag stops the read. */
@@ -375,6 +401,7 @@ int main(void) {
 
   test_cosmos();
   test_median();
+  test_guess_columns();
   test_bad_files();
   test_missing_columns(path);
   test_no_data(path);

@@ -69,6 +69,11 @@ typedef struct {
 DmTableInfo *dm_catalog_list_tables(const char *path, int *n_tables, DmError **error);
 void dm_table_info_free(DmTableInfo *tables, int n_tables);
 
+/* The columns dm_catalog_read would detect in this table (the same names,
+ * in the same order of preference): pointers into table->column_names, NULL
+ * for a role without a detected column (for the weight: unit weights). */
+void dm_catalog_guess_columns(const DmTableInfo *table, DmCatalogColumns *guess);
+
 #ifdef __cplusplus
 }
 #endif
