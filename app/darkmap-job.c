@@ -3,6 +3,7 @@
 #include "darkmap-job.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "darkmap/catalog.h"
 #include "darkmap/ks.h"
@@ -28,9 +29,11 @@ darkmap_propagate_engine_error (GError **error, DmError *dm_error)
 void
 darkmap_job_settings_init (DarkmapJobSettings *settings)
 {
+  memset (settings, 0, sizeof *settings);
   settings->grid_size = 360;
   settings->pixel_arcmin = 0.29;
   settings->smooth_sigma = 2.0;
+  settings->projection = DM_PROJECTION_TAN;
 }
 
 void
@@ -243,20 +246,36 @@ run_engine (DarkmapJob *self, DmError **dm_error)
   g_autoptr (DarkmapResult) result = g_new0 (DarkmapResult, 1);
   DmGridSpec spec;
   DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = self->settings.smooth_sigma };
+  const DarkmapJobSettings *settings = &self->settings;
+  const char *names[DARKMAP_N_COLUMNS];
+  DmCatalogColumns columns;
   DmCatalog *catalog;
 
   result->path = g_strdup (self->path);
-  result->pixel_arcmin = self->settings.pixel_arcmin;
+  result->pixel_arcmin = settings->pixel_arcmin;
 
+  for (int role = 0; role < DARKMAP_N_COLUMNS; role++)
+    names[role] = settings->columns[role][0] != '\0' ? settings->columns[role] : NULL;
+  columns = (DmCatalogColumns) {
+    .ra = names[DARKMAP_COLUMN_RA], .dec = names[DARKMAP_COLUMN_DEC],
+    .e1 = names[DARKMAP_COLUMN_E1], .e2 = names[DARKMAP_COLUMN_E2],
+    .weight = settings->unit_weights ? "" : names[DARKMAP_COLUMN_WEIGHT],
+  };
   set_segment (self, 0.0, 0.6);
-  catalog = dm_catalog_read (self->path, 0, NULL, &progress, dm_error);
+  catalog = dm_catalog_read (self->path, settings->hdu, &columns, &progress, dm_error);
   if (catalog == NULL)
     return NULL;
   result->n_galaxies = catalog->n;
 
   dm_grid_spec_init (&spec);
-  spec.nx = spec.ny = self->settings.grid_size;
-  spec.pixel_arcmin = self->settings.pixel_arcmin;
+  spec.nx = spec.ny = settings->grid_size;
+  spec.pixel_arcmin = settings->pixel_arcmin;
+  spec.has_center = settings->has_center;
+  spec.center_ra = settings->center_ra;
+  spec.center_dec = settings->center_dec;
+  spec.projection = settings->projection;
+  spec.ra_left = settings->projection == DM_PROJECTION_TAN;
+  spec.flip_e2 = settings->flip_e2;
   set_segment (self, 0.6, 0.3);
   result->binned = dm_bin_catalog (catalog, &spec, &progress, dm_error);
   dm_catalog_free (catalog);

@@ -25,13 +25,35 @@ GQuark darkmap_engine_error_quark (void);
  * G_IO_ERROR_CANCELLED); frees dm_error. */
 void darkmap_propagate_engine_error (GError **error, DmError *dm_error);
 
+/* Catalogue column roles, in the order of DarkmapJobSettings.columns. */
+typedef enum {
+  DARKMAP_COLUMN_RA,
+  DARKMAP_COLUMN_DEC,
+  DARKMAP_COLUMN_E1,
+  DARKMAP_COLUMN_E2,
+  DARKMAP_COLUMN_WEIGHT,
+  DARKMAP_N_COLUMNS
+} DarkmapColumn;
+
+/* Longest FITS column name (TTYPE values are at most 68 characters). */
+#define DARKMAP_COLUMN_NAME_SIZE 72
+
 typedef struct {
   int grid_size;          /* pixels per side */
   double pixel_arcmin;
   double smooth_sigma;    /* Gaussian smoothing of kappa, in pixels */
+  int hdu;                /* 1-based table HDU; 0: the first table */
+  /* Column names by DarkmapColumn; "" lets the engine detect the column. */
+  char columns[DARKMAP_N_COLUMNS][DARKMAP_COLUMN_NAME_SIZE];
+  gboolean unit_weights;  /* ignore any weight column */
+  gboolean has_center;    /* FALSE: centre on the catalogue's median */
+  double center_ra, center_dec;  /* degrees */
+  DmProjection projection;/* DM_PROJECTION_TAN (RA to the left) or _FLAT */
+  gboolean flip_e2;       /* negate e2 (catalogues with the other sign convention) */
 } DarkmapJobSettings;
 
-/* 360², 0.29', sigma 2 pixels. */
+/* 360², 0.29', sigma 2 pixels, the first table, detected columns, centred
+ * on the median, TAN projection, e2 as stored. */
 void darkmap_job_settings_init (DarkmapJobSettings *settings);
 
 typedef struct {

@@ -1,9 +1,11 @@
 /* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
 #include "darkmap-window.h"
 
+#include "darkmap-catalog-dialog.h"
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
+#include "darkmap-recent.h"
 
 #include <math.h>
 
@@ -20,6 +22,7 @@ struct _DarkmapWindow
   GtkProgressBar *progress_bar;
   DarkmapMapView *map_view;
   GtkLabel *status_label;
+  GMenu *primary_menu;
 
   GSettings *settings;          /* NULL when the schema is not installed */
   DarkmapResult *result;        /* shown; NULL until a job succeeds */
@@ -159,9 +162,12 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (result != NULL)
     {
+      g_autoptr (GFile) file = g_file_new_for_path (result->path);
+
       darkmap_result_free (self->result);
       self->result = result;
       update_status (self);
+      darkmap_recent_add (file);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -192,11 +198,22 @@ job_settings (DarkmapWindow *self)
 void
 darkmap_window_open_file (DarkmapWindow *self, GFile *file)
 {
-  g_autofree char *path = NULL;
   DarkmapJobSettings settings;
 
   g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  settings = job_settings (self);
+  darkmap_window_open_catalogue (self, file, &settings);
+}
+
+void
+darkmap_window_open_catalogue (DarkmapWindow *self, GFile *file,
+                               const DarkmapJobSettings *settings)
+{
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (settings != NULL);
 
   path = g_file_get_path (file);
   if (path == NULL)
@@ -216,8 +233,7 @@ darkmap_window_open_file (DarkmapWindow *self, GFile *file)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
 
-  settings = job_settings (self);
-  self->job = darkmap_job_new (path, &settings);
+  self->job = darkmap_job_new (path, settings);
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (on_job_progress), self, 0);
   g_signal_connect_object (self->job, "notify::stage", G_CALLBACK (on_job_progress), self, 0);
@@ -225,6 +241,40 @@ darkmap_window_open_file (DarkmapWindow *self, GFile *file)
   gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
   set_busy (self, TRUE);
   darkmap_job_run_async (self->job, self->cancellable, on_job_done, g_object_ref (self));
+}
+
+static void
+on_catalog_dialog_accepted (DarkmapCatalogDialog *dialog, DarkmapWindow *self)
+{
+  DarkmapJobSettings settings;
+
+  darkmap_catalog_dialog_get_settings (dialog, &settings);
+  darkmap_window_open_catalogue (self, darkmap_catalog_dialog_get_file (dialog), &settings);
+}
+
+DarkmapCatalogDialog *
+darkmap_window_choose_columns (DarkmapWindow *self, GFile *file)
+{
+  DarkmapJobSettings defaults;
+  DarkmapCatalogDialog *dialog;
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  defaults = job_settings (self);
+  dialog = darkmap_catalog_dialog_new (GTK_WINDOW (self), file, &defaults, &error);
+  if (dialog == NULL)
+    {
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *headline = g_strdup_printf (_("Could not open “%s”"), name);
+
+      show_error (self, headline, error->message);
+      return NULL;
+    }
+  g_signal_connect_object (dialog, "accepted", G_CALLBACK (on_catalog_dialog_accepted), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
 }
 
 gboolean
@@ -282,7 +332,7 @@ on_open_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
 
       if (file != NULL)
-        darkmap_window_open_file (self, file);
+        darkmap_window_choose_columns (self, file);
     }
   g_object_unref (dialog);
 }
@@ -437,6 +487,23 @@ cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 }
 
 static void
+open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  darkmap_window_choose_columns (DARKMAP_WINDOW (widget), file);
+}
+
+/* A file dropped on the window opens as a catalogue. */
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, DarkmapWindow *self)
+{
+  GFile *file = g_value_get_object (value);
+
+  return file != NULL && darkmap_window_choose_columns (self, file) != NULL;
+}
+
+static void
 preferences_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   DarkmapWindow *self = DARKMAP_WINDOW (widget);
@@ -489,12 +556,14 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
   gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
 }
 
 static GSettings *
@@ -511,7 +580,13 @@ load_settings (void)
 static void
 darkmap_window_init (DarkmapWindow *self)
 {
+  g_autoptr (GMenuModel) recent = darkmap_recent_menu_new ();
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_menu_insert_submenu (self->primary_menu, 0, _("Open _Recent"), recent);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   self->settings = load_settings ();
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::colormap", G_CALLBACK (apply_colormap),

@@ -2,13 +2,15 @@
  * DarkmapJob on it and shows the convergence (kappa E) map; a failed or
  * cancelled job leaves the map shown before it.
  *
- * Actions: win.open, win.export-view (PNG, SVG or PDF by the name's
+ * Actions: win.open (through the catalogue dialog), win.open-recent (a
+ * URI), win.export-view (PNG, SVG or PDF by the name's
  * extension), win.export-fits (the kappa E map), win.cancel (enabled while a
  * job runs). */
 #pragma once
 
 #include <gtk/gtk.h>
 
+#include "darkmap-catalog-dialog.h"
 #include "darkmap-job.h"
 
 G_BEGIN_DECLS
@@ -18,11 +20,22 @@ G_DECLARE_FINAL_TYPE (DarkmapWindow, darkmap_window, DARKMAP, WINDOW, GtkApplica
 
 DarkmapWindow *darkmap_window_new (GtkApplication *application);
 
-/* Starts a job on file (what win.open does once a file is chosen).  A job
- * already running is cancelled.  When the job ends, "job-finished" is
- * emitted with NULL or the GError; an error other than a cancellation is
- * also shown in a dialog. */
+/* Starts a job on file with settings (columns, grid).  A job already
+ * running is cancelled.  When the job ends, "job-finished" is emitted with
+ * NULL or the GError; an error other than a cancellation is also shown in a
+ * dialog, and the map shown before stays. */
+void darkmap_window_open_catalogue (DarkmapWindow *self, GFile *file,
+                                    const DarkmapJobSettings *settings);
+
+/* The same with the preferences' grid and the engine's column detection
+ * (the demo field, files given on the command line). */
 void darkmap_window_open_file (DarkmapWindow *self, GFile *file);
+
+/* What win.open, win.open-recent and a file dropped on the window do: shows
+ * the catalogue dialog for file (its tables, columns and grid); accepting it
+ * opens the catalogue.  A file that is not a readable FITS file with a table
+ * gets an error dialog instead (NULL returned) and the open field stays. */
+DarkmapCatalogDialog *darkmap_window_choose_columns (DarkmapWindow *self, GFile *file);
 
 gboolean darkmap_window_is_busy (DarkmapWindow *self);
 /* The result shown, or NULL before the first successful job. */
