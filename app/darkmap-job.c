@@ -247,6 +247,7 @@ run_engine (DarkmapJob *self, DmError **dm_error)
 
   result->path = g_strdup (self->path);
   result->pixel_arcmin = self->settings.pixel_arcmin;
+  result->smooth_sigma = self->settings.smooth_sigma;
 
   set_segment (self, 0.0, 0.6);
   catalog = dm_catalog_read (self->path, 0, NULL, &progress, dm_error);

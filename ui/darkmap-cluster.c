@@ -99,7 +99,7 @@ darkmap_cluster_finalize (GObject *object)
 static GParamSpec *
 double_property (const char *name)
 {
-  return g_param_spec_double (name, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, NAN,
+  return g_param_spec_double (name, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 }
 
