@@ -5,7 +5,6 @@
 
 #include "darkmap-window.h"
 
-#define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
 #define DARKMAP_APP_ICON "org.darkmap.Darkmap"
 
 struct _DarkmapApplication
@@ -77,6 +76,7 @@ on_first_job_finished (DarkmapWindow *window, const GError *error, DarkmapApplic
   gtk_widget_queue_draw (GTK_WIDGET (window));
 }
 
+/* A window on file, or on the demo field for NULL. */
 static void
 open_window (DarkmapApplication *self, GFile *file)
 {
@@ -89,16 +89,16 @@ open_window (DarkmapApplication *self, GFile *file)
         g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
     }
   gtk_window_present (GTK_WINDOW (window));
-  darkmap_window_open_file (window, file);
+  if (file != NULL)
+    darkmap_window_open_file (window, file);
+  else
+    darkmap_window_open_demo (window);
 }
 
 static void
 darkmap_application_activate (GApplication *application)
 {
-  g_autofree char *demo = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
-  g_autoptr (GFile) file = g_file_new_for_path (demo);
-
-  open_window (DARKMAP_APPLICATION (application), file);
+  open_window (DARKMAP_APPLICATION (application), NULL);
 }
 
 static void
@@ -150,6 +150,10 @@ darkmap_application_startup (GApplication *application)
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
+    { "win.open-clusters", { "<Control><Shift>o", NULL } },
+    { "win.show-clusters", { "<Control>l", NULL } },
+    { "win.page::map", { "<Control>1", NULL } },
+    { "win.page::spectrum", { "<Control>2", NULL } },
     { "win.export-view", { "<Control>e", NULL } },
     { "win.export-fits", { "<Control><Shift>e", NULL } },
     { "win.cancel", { "Escape", NULL } },

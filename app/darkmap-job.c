@@ -253,6 +253,7 @@ run_engine (DarkmapJob *self, DmError **dm_error)
 
   result->path = g_strdup (self->path);
   result->pixel_arcmin = settings->pixel_arcmin;
+  result->smooth_sigma = settings->smooth_sigma;
 
   for (int role = 0; role < DARKMAP_N_COLUMNS; role++)
     names[role] = settings->columns[role][0] != '\0' ? settings->columns[role] : NULL;

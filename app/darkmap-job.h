@@ -63,6 +63,7 @@ typedef struct {
   DmMap *kappa_e;
   DmMap *kappa_b;
   double pixel_arcmin;
+  double smooth_sigma;    /* the Gaussian smoothing of kappa, in pixels */
 } DarkmapResult;
 
 void darkmap_result_free (DarkmapResult *result);

@@ -2,6 +2,9 @@
 
 #include <math.h>
 
+#include "darkmap-cluster-overlay.h"
+#include "darkmap-cluster-popover.h"
+
 /* Layout of a drawing (pixels): margins for the grid labels, and the colour
  * bar with its tick labels at the right. */
 #define MARGIN_LEFT 64.0
@@ -42,6 +45,11 @@ struct _DarkmapMapView
   double cx, cy;            /* map pixel at the centre of the view */
   double drag_cx, drag_cy;  /* centre when the drag began */
   double pointer_x, pointer_y;
+
+  GListModel *clusters;       /* of DarkmapCluster, owned, or NULL */
+  DarkmapCluster *selected;   /* owned, one of clusters, or NULL */
+  gboolean show_clusters;
+  GtkWidget *popover;         /* DarkmapClusterPopover, a child */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
@@ -53,6 +61,9 @@ enum
 };
 
 static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_SELECTED_CLUSTER, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
@@ -80,6 +91,15 @@ to_view (DarkmapMapView *self, const Layout *l, double x, double y, double *vx, 
 {
   *vx = l->ax + l->aw / 2.0 + (x - self->cx) * l->scale;
   *vy = l->ay + l->ah / 2.0 - (y - self->cy) * l->scale;
+}
+
+/* The same as to_view, as a matrix. */
+static void
+to_view_matrix (DarkmapMapView *self, const Layout *l, cairo_matrix_t *m)
+{
+  cairo_matrix_init (m, l->scale, 0.0, 0.0, -l->scale,
+                     l->ax + l->aw / 2.0 - self->cx * l->scale,
+                     l->ay + l->ah / 2.0 + self->cy * l->scale);
 }
 
 static void
@@ -418,6 +438,18 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
   if (self->show_grid && clip.right > clip.left && clip.bottom > clip.top)
     draw_grid (self, &l, &clip, cr);
 
+  if (self->show_clusters && self->clusters != NULL)
+    {
+      cairo_matrix_t m;
+
+      to_view_matrix (self, &l, &m);
+      cairo_save (cr);
+      cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
+      cairo_clip (cr);
+      darkmap_cluster_overlay_draw (cr, &m, self->clusters, self->selected);
+      cairo_restore (cr);
+    }
+
   set_text_colour (cr);
   cairo_set_line_width (cr, 1.0);
   cairo_rectangle (cr, l.ax - 0.5, l.ay - 0.5, l.aw + 1.0, l.ah + 1.0);
@@ -607,6 +639,168 @@ darkmap_map_view_reset_view (DarkmapMapView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Clusters */
+
+void
+darkmap_map_view_set_clusters (DarkmapMapView *self, GListModel *clusters)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (clusters == NULL || G_IS_LIST_MODEL (clusters));
+
+  darkmap_map_view_set_selected_cluster (self, NULL);
+  g_set_object (&self->clusters, clusters);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+GListModel *
+darkmap_map_view_get_clusters (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  return self->clusters;
+}
+
+void
+darkmap_map_view_set_show_clusters (DarkmapMapView *self, gboolean show)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  show = !!show;
+  if (show == self->show_clusters)
+    return;
+  self->show_clusters = show;
+  if (!show)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_CLUSTERS]);
+}
+
+gboolean
+darkmap_map_view_get_show_clusters (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  return self->show_clusters;
+}
+
+void
+darkmap_map_view_set_selected_cluster (DarkmapMapView *self, DarkmapCluster *cluster)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (cluster == NULL || DARKMAP_IS_CLUSTER (cluster));
+
+  if (!g_set_object (&self->selected, cluster))
+    return;
+  if (darkmap_cluster_popover_get_cluster (DARKMAP_CLUSTER_POPOVER (self->popover)) != cluster)
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_CLUSTER]);
+}
+
+DarkmapCluster *
+darkmap_map_view_get_selected_cluster (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  return self->selected;
+}
+
+DarkmapCluster *
+darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height, double vx, double vy)
+{
+  Layout l;
+  cairo_matrix_t m;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  if (!self->show_clusters || self->clusters == NULL || !get_layout (self, width, height, &l)
+      || vx < l.ax || vx > l.ax + l.aw || vy < l.ay || vy > l.ay + l.ah)
+    return NULL;
+  to_view_matrix (self, &l, &m);
+  return darkmap_cluster_overlay_hit (&m, self->clusters, vx, vy);
+}
+
+void
+darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  double x, y, vx, vy, radius;
+
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (DARKMAP_IS_CLUSTER (cluster));
+
+  darkmap_map_view_set_selected_cluster (self, cluster);
+  if (!darkmap_cluster_get_pixel (cluster, &x, &y)
+      || !darkmap_map_view_pixel_to_view (self, width, height, x, y, &vx, &vy))
+    return;
+  radius = self->clusters != NULL ? darkmap_cluster_overlay_radius (self->clusters, cluster)
+                                  : DARKMAP_MARKER_RADIUS_PLAIN;
+  darkmap_cluster_popover_set_cluster (DARKMAP_CLUSTER_POPOVER (self->popover), cluster);
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle) { (int) floor (vx - radius),
+                                                 (int) floor (vy - radius),
+                                                 (int) ceil (2.0 * radius),
+                                                 (int) ceil (2.0 * radius) });
+  gtk_popover_popup (GTK_POPOVER (self->popover));
+}
+
+GtkWidget *
+darkmap_map_view_get_cluster_popover (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  return self->popover;
+}
+
+void
+darkmap_map_view_render_cutout (DarkmapMapView *self, cairo_t *cr, int width, int height,
+                                double x, double y, int half_pixels)
+{
+  double scale;
+
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (half_pixels >= 0);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
+  cairo_fill (cr);
+  if (!ensure_image (self))
+    {
+      cairo_restore (cr);
+      return;
+    }
+  /* Map pixels [x − h − ½, x + h + ½] fill the smaller side, rows going up;
+   * pixel centres are at integer coordinates, as in paint_map_surface. */
+  scale = MIN (width, height) / (2.0 * half_pixels + 1.0);
+  cairo_save (cr);
+  cairo_translate (cr, width / 2.0, height / 2.0);
+  cairo_scale (cr, scale, -scale);
+  cairo_translate (cr, -(floor (x + 0.5) + 0.5), -(floor (y + 0.5) + 0.5));
+  cairo_set_source_surface (cr, self->image, 0.0, 0.0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0.0, 0.0, self->map->nx, self->map->ny);
+  cairo_fill (cr);
+  if (ensure_shade (self))
+    {
+      cairo_set_source_surface (cr, self->shade, 0.0, 0.0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_rectangle (cr, 0.0, 0.0, self->map->nx, self->map->ny);
+      cairo_fill (cr);
+    }
+  cairo_restore (cr);
+
+  /* A cross hair at the cluster, open in the middle. */
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  for (int k = 0; k < 4; k++)
+    {
+      double dx = k == 0 ? 1.0 : k == 1 ? -1.0 : 0.0, dy = k == 2 ? 1.0 : k == 3 ? -1.0 : 0.0;
+      double cx = width / 2.0 + (x - floor (x + 0.5)) * scale;
+      double cy = height / 2.0 - (y - floor (y + 0.5)) * scale;
+
+      cairo_move_to (cr, cx + 6.0 * dx, cy + 6.0 * dy);
+      cairo_line_to (cr, cx + 16.0 * dx, cy + 16.0 * dy);
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 /* Input */
 
 static void
@@ -687,6 +881,22 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy, DarkmapMapView *s
                                self->drag_cy + dy / l.scale);
 }
 
+static void
+on_click_released (GtkGestureClick *gesture, int n_press, double x, double y,
+                   DarkmapMapView *self)
+{
+  DarkmapCluster *hit;
+
+  if (n_press != 1 || !self->show_clusters)
+    return;
+  hit = darkmap_map_view_cluster_at (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                                     gtk_widget_get_height (GTK_WIDGET (self)), x, y);
+  if (hit != NULL)
+    darkmap_map_view_popup_cluster (self, hit);
+  else
+    darkmap_map_view_set_selected_cluster (self, NULL);
+}
+
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, DarkmapMapView *self)
@@ -763,6 +973,61 @@ darkmap_map_view_measure (GtkWidget *widget, GtkOrientation orientation, int for
 }
 
 static void
+darkmap_map_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  gtk_popover_present (GTK_POPOVER (DARKMAP_MAP_VIEW (widget)->popover));
+}
+
+static void
+darkmap_map_view_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
+{
+  DarkmapMapView *self = DARKMAP_MAP_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_CLUSTERS:
+      g_value_set_boolean (value, self->show_clusters);
+      break;
+    case PROP_SELECTED_CLUSTER:
+      g_value_set_object (value, self->selected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_map_view_set_property (GObject *object, guint prop_id, const GValue *value,
+                               GParamSpec *pspec)
+{
+  DarkmapMapView *self = DARKMAP_MAP_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_CLUSTERS:
+      darkmap_map_view_set_show_clusters (self, g_value_get_boolean (value));
+      break;
+    case PROP_SELECTED_CLUSTER:
+      darkmap_map_view_set_selected_cluster (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_map_view_dispose (GObject *object)
+{
+  DarkmapMapView *self = DARKMAP_MAP_VIEW (object);
+
+  g_clear_pointer (&self->popover, gtk_widget_unparent);
+  g_clear_object (&self->selected);
+  g_clear_object (&self->clusters);
+  G_OBJECT_CLASS (darkmap_map_view_parent_class)->dispose (object);
+}
+
+static void
 darkmap_map_view_finalize (GObject *object)
 {
   DarkmapMapView *self = DARKMAP_MAP_VIEW (object);
@@ -780,9 +1045,21 @@ darkmap_map_view_class_init (DarkmapMapViewClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->get_property = darkmap_map_view_get_property;
+  object_class->set_property = darkmap_map_view_set_property;
+  object_class->dispose = darkmap_map_view_dispose;
   object_class->finalize = darkmap_map_view_finalize;
   widget_class->snapshot = darkmap_map_view_snapshot;
   widget_class->measure = darkmap_map_view_measure;
+  widget_class->size_allocate = darkmap_map_view_size_allocate;
+
+  properties[PROP_SHOW_CLUSTERS] =
+    g_param_spec_boolean ("show-clusters", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SELECTED_CLUSTER] =
+    g_param_spec_object ("selected-cluster", NULL, NULL, DARKMAP_TYPE_CLUSTER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_CURSOR_MOVED] =
     g_signal_new ("cursor-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
@@ -796,7 +1073,7 @@ static void
 darkmap_map_view_init (DarkmapMapView *self)
 {
   GtkEventController *controller;
-  GtkGesture *drag;
+  GtkGesture *drag, *click;
 
   self->cmap = DARKMAP_COLORMAP_VIRIDIS;
   self->stretch.kind = DARKMAP_STRETCH_LINEAR;
@@ -804,6 +1081,10 @@ darkmap_map_view_init (DarkmapMapView *self)
   self->auto_limits = TRUE;
   self->show_grid = TRUE;
   self->zoom = 1.0;
+  self->show_clusters = TRUE;
+
+  self->popover = darkmap_cluster_popover_new ();
+  gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
@@ -821,6 +1102,10 @@ darkmap_map_view_init (DarkmapMapView *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   controller = gtk_event_controller_key_new ();
   g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed), self);

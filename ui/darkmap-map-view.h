@@ -6,7 +6,13 @@
  * Darkmap's TAN grids).  The view keeps its own copies of the map and mask.
  *
  * Controls: scroll or +/- zoom (about the pointer for scroll), 0 resets,
- * dragging or the arrow keys pan.
+ * dragging or the arrow keys pan, clicking a cluster marker selects it and
+ * opens a popover with its properties and a cutout of the map around it.
+ *
+ * Clusters: a GListModel of DarkmapCluster drawn over the map (rings sized
+ * by log mass, labels; see darkmap-cluster-overlay.h) while the
+ * "show-clusters" property is TRUE (the default).  Property
+ * "selected-cluster" (DarkmapCluster or NULL) is highlighted.
  *
  * Signal "cursor-moved" (double ra, double dec, double x, double y,
  * double value): the pointer's sky position (degrees; NaN without a WCS),
@@ -18,6 +24,7 @@
 
 #include <darkmap/map.h>
 
+#include "darkmap-cluster.h"
 #include "darkmap-colormap.h"
 
 G_BEGIN_DECLS
@@ -69,7 +76,34 @@ gboolean darkmap_map_view_pixel_to_view (DarkmapMapView *self, int width, int he
 gboolean darkmap_map_view_view_to_pixel (DarkmapMapView *self, int width, int height,
                                          double vx, double vy, double *x, double *y);
 
-/* Draws the whole view (background, map, mask, grid and labels, colour bar)
+/* The clusters to draw (a reference is kept; NULL removes them); the
+ * selection is cleared. */
+void darkmap_map_view_set_clusters (DarkmapMapView *self, GListModel *clusters);
+GListModel *darkmap_map_view_get_clusters (DarkmapMapView *self);
+void darkmap_map_view_set_show_clusters (DarkmapMapView *self, gboolean show);
+gboolean darkmap_map_view_get_show_clusters (DarkmapMapView *self);
+/* cluster: one of the view's clusters, or NULL.  A popover showing another
+ * cluster is closed. */
+void darkmap_map_view_set_selected_cluster (DarkmapMapView *self, DarkmapCluster *cluster);
+DarkmapCluster *darkmap_map_view_get_selected_cluster (DarkmapMapView *self);
+/* The cluster whose marker holds position (vx, vy) of a drawing of width ×
+ * height, or NULL (also while the clusters are hidden).  Not a new
+ * reference. */
+DarkmapCluster *darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height,
+                                             double vx, double vy);
+/* Selects cluster and opens the popover at its marker (what a click does). */
+void darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster);
+/* The DarkmapClusterPopover. */
+GtkWidget *darkmap_map_view_get_cluster_popover (DarkmapMapView *self);
+
+/* Draws map pixels x ± half_pixels, y ± half_pixels (zero-based, centred on
+ * the pixel holding (x, y)) over the smaller side of width × height, in the
+ * view's colours and mask shading, with a cross hair at (x, y). */
+void darkmap_map_view_render_cutout (DarkmapMapView *self, cairo_t *cr, int width, int height,
+                                     double x, double y, int half_pixels);
+
+/* Draws the whole view (background, map, mask, grid and labels, clusters,
+ * colour bar)
  * into cr over (0, 0, width, height): the widget's snapshot, figure export
  * and tests all go through it. */
 void darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int height);

@@ -1,18 +1,26 @@
 /* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
 #include "darkmap-window.h"
 
+#include "darkmap-application.h"
 #include "darkmap-catalog-dialog.h"
+#include "darkmap-cluster-panel.h"
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
 #include "darkmap-recent.h"
+#include "darkmap-spectrum-view.h"
 
 #include <math.h>
 
+#include <darkmap/cluster-table.h>
 #include <darkmap/fits.h>
+#include <darkmap/theory.h>
 #include <glib/gi18n.h>
 
 #define DARKMAP_APP_ID "org.darkmap.Darkmap"
+#define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
+#define DARKMAP_DEMO_CLUSTERS "cosmos/xray_finoguenov2007.csv"
+#define DARKMAP_THEORY "theory/ktng_cl_theory.csv"
 
 struct _DarkmapWindow
 {
@@ -20,7 +28,10 @@ struct _DarkmapWindow
 
   GtkWidget *progress_box;
   GtkProgressBar *progress_bar;
+  GtkStack *stack;
   DarkmapMapView *map_view;
+  DarkmapSpectrumView *spectrum_view;
+  DarkmapClusterPanel *cluster_panel;
   GtkLabel *status_label;
   GMenu *primary_menu;
 
@@ -28,12 +39,20 @@ struct _DarkmapWindow
   DarkmapResult *result;        /* shown; NULL until a job succeeds */
   DarkmapJob *job;              /* running, or NULL */
   GCancellable *cancellable;    /* the running job's */
+
+  DmClusterTable *cluster_table; /* shown; NULL until a table is read */
+  char *cluster_path;            /* the table's file */
+  GListStore *clusters;          /* of DarkmapCluster: the table placed on the map */
+  gboolean syncing_selection;    /* copying a selection between panel and map */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
 
 enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_PAGE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 /* Symmetric display limits at ±3 standard deviations of the map. */
 static double
@@ -78,7 +97,10 @@ show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   DmError *dm_error = NULL;
   double limit = display_limit (result->kappa_e);
 
-  if (!darkmap_map_view_set_map (self->map_view, result->kappa_e, &dm_error) ||
+  /* The spectrum first: it leaves its view as it was when it fails. */
+  if (!darkmap_spectrum_view_set_map (self->spectrum_view, result->kappa_e, result->binned->mask,
+                                      result->binned->noise, result->smooth_sigma, &dm_error) ||
+      !darkmap_map_view_set_map (self->map_view, result->kappa_e, &dm_error) ||
       !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
@@ -86,6 +108,41 @@ show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
     }
   darkmap_map_view_set_limits (self->map_view, -limit, limit);
   return TRUE;
+}
+
+/* Places the cluster table on the map shown, for the overlay and the panel. */
+static void
+update_clusters (DarkmapWindow *self)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *summary = NULL;
+  guint n, on_map = 0;
+
+  g_clear_object (&self->clusters);
+  if (self->cluster_table != NULL)
+    self->clusters = darkmap_cluster_list_new (self->cluster_table,
+                                               self->result != NULL ? self->result->kappa_e
+                                                                    : NULL);
+  darkmap_map_view_set_clusters (self->map_view, G_LIST_MODEL (self->clusters));
+  if (self->clusters == NULL)
+    {
+      darkmap_cluster_panel_set_clusters (self->cluster_panel, NULL, _("No cluster table"));
+      return;
+    }
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->clusters));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (G_LIST_MODEL (self->clusters), i);
+      double x, y;
+
+      on_map += darkmap_cluster_get_pixel (cluster, &x, &y);
+    }
+  name = g_path_get_basename (self->cluster_path);
+  /* TRANSLATORS: "72 clusters in xray.csv, 47 on the map" */
+  summary = g_strdup_printf (g_dngettext (NULL, "%u cluster in %s, %u on the map",
+                                          "%u clusters in %s, %u on the map", n),
+                             n, name, on_map);
+  darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
 
 static void
@@ -168,6 +225,7 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
       self->result = result;
       update_status (self);
       darkmap_recent_add (file);
+      update_clusters (self);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -278,6 +336,75 @@ darkmap_window_choose_columns (DarkmapWindow *self, GFile *file)
 }
 
 gboolean
+darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GError) local_error = NULL;
+  DmError *dm_error = NULL;
+  DmClusterTable *table = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         _("Only local files can be read."));
+  else if ((table = dm_cluster_table_read (path, &dm_error)) == NULL)
+    darkmap_propagate_engine_error (&local_error, dm_error);
+  if (table == NULL)
+    {
+      g_autofree char *name = g_file_get_basename (file);
+      g_autofree char *headline = g_strdup_printf (_("Could not open the cluster table “%s”"),
+                                                   name);
+
+      show_error (self, headline, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_clear_pointer (&self->cluster_table, dm_cluster_table_free);
+  g_free (self->cluster_path);
+  self->cluster_table = table;
+  self->cluster_path = g_steal_pointer (&path);
+  update_clusters (self);
+  return TRUE;
+}
+
+void
+darkmap_window_open_demo (DarkmapWindow *self)
+{
+  g_autofree char *catalogue = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
+  g_autofree char *clusters = darkmap_find_data_file (DARKMAP_DEMO_CLUSTERS);
+  g_autoptr (GFile) catalogue_file = g_file_new_for_path (catalogue);
+  g_autoptr (GFile) clusters_file = g_file_new_for_path (clusters);
+
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  darkmap_window_open_clusters (self, clusters_file, NULL);
+  darkmap_window_open_file (self, catalogue_file);
+}
+
+GListModel *
+darkmap_window_get_clusters (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->clusters);
+}
+
+GtkWidget *
+darkmap_window_get_cluster_panel (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->cluster_panel);
+}
+
+GtkWidget *
+darkmap_window_get_spectrum_widget (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->spectrum_view);
+}
+
+gboolean
 darkmap_window_is_busy (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
@@ -358,6 +485,44 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_open_clusters_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        darkmap_window_open_clusters (self, file, NULL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_clusters_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) tables = gtk_file_filter_new ();
+  g_autoptr (GtkFileFilter) all = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open a Cluster Table"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (tables, _("CSV and FITS tables"));
+  gtk_file_filter_add_suffix (tables, "csv");
+  gtk_file_filter_add_suffix (tables, "fits");
+  gtk_file_filter_add_suffix (tables, "fit");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), tables);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_clusters_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -486,6 +651,85 @@ cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
     g_cancellable_cancel (self->cancellable);
 }
 
+/* Selecting a row selects the cluster on the map and centres it there;
+ * selecting on the map selects its row. */
+static void
+on_panel_selection (DarkmapClusterPanel *panel, GParamSpec *pspec, DarkmapWindow *self)
+{
+  DarkmapCluster *cluster = darkmap_cluster_panel_get_selected_cluster (panel);
+  double x, y;
+
+  if (self->syncing_selection)
+    return;
+  self->syncing_selection = TRUE;
+  darkmap_map_view_set_selected_cluster (self->map_view, cluster);
+  if (cluster != NULL && darkmap_cluster_get_pixel (cluster, &x, &y))
+    darkmap_map_view_set_center (self->map_view, x, y);
+  self->syncing_selection = FALSE;
+}
+
+static void
+on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
+{
+  if (self->syncing_selection)
+    return;
+  self->syncing_selection = TRUE;
+  darkmap_cluster_panel_set_selected_cluster (self->cluster_panel,
+                                              darkmap_map_view_get_selected_cluster (view));
+  self->syncing_selection = FALSE;
+}
+
+static void
+forward_notify (GObject *source, GParamSpec *pspec, DarkmapWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self),
+                            properties[source == G_OBJECT (self->stack) ? PROP_PAGE
+                                                                        : PROP_SHOW_CLUSTERS]);
+}
+
+static void
+darkmap_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    /* The action states are read during disposal too, without children. */
+    case PROP_SHOW_CLUSTERS:
+      g_value_set_boolean (value, self->map_view == NULL
+                                    || darkmap_map_view_get_show_clusters (self->map_view));
+      break;
+    case PROP_PAGE:
+      g_value_set_string (value, self->stack != NULL
+                                   && gtk_stack_get_visible_child_name (self->stack) != NULL
+                                   ? gtk_stack_get_visible_child_name (self->stack)
+                                   : "map");
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_window_set_property (GObject *object, guint prop_id, const GValue *value,
+                             GParamSpec *pspec)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_CLUSTERS:
+      darkmap_map_view_set_show_clusters (self->map_view, g_value_get_boolean (value));
+      break;
+    case PROP_PAGE:
+      if (gtk_stack_get_child_by_name (self->stack, g_value_get_string (value)) != NULL)
+        gtk_stack_set_visible_child_name (self->stack, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -521,6 +765,7 @@ darkmap_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
+  g_clear_object (&self->clusters);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
 }
@@ -532,6 +777,8 @@ darkmap_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   darkmap_result_free (self->result);
+  dm_cluster_table_free (self->cluster_table);
+  g_free (self->cluster_path);
   G_OBJECT_CLASS (darkmap_window_parent_class)->finalize (object);
 }
 
@@ -541,8 +788,19 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->get_property = darkmap_window_get_property;
+  object_class->set_property = darkmap_window_set_property;
   object_class->dispose = darkmap_window_dispose;
   object_class->finalize = darkmap_window_finalize;
+
+  /* What win.show-clusters and win.page change. */
+  properties[PROP_SHOW_CLUSTERS] =
+    g_param_spec_boolean ("show-clusters", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAGE] =
+    g_param_spec_string ("page", NULL, NULL, "map",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* job-finished (GError *error): NULL on success. */
   signals[SIGNAL_JOB_FINISHED] =
@@ -550,15 +808,24 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
   g_type_ensure (DARKMAP_TYPE_MAP_VIEW);
+  g_type_ensure (DARKMAP_TYPE_SPECTRUM_VIEW);
+  g_type_ensure (DARKMAP_TYPE_CLUSTER_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, spectrum_view);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-clusters", NULL,
+                                   open_clusters_action);
+  gtk_widget_class_install_property_action (widget_class, "win.show-clusters", "show-clusters");
+  gtk_widget_class_install_property_action (widget_class, "win.page", "page");
   gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
   gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
@@ -582,6 +849,8 @@ darkmap_window_init (DarkmapWindow *self)
 {
   g_autoptr (GMenuModel) recent = darkmap_recent_menu_new ();
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
+  g_autofree char *theory_path = darkmap_find_data_file (DARKMAP_THEORY);
+  DmTheorySpectrum *theory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   g_menu_insert_submenu (self->primary_menu, 0, _("Open _Recent"), recent);
@@ -595,6 +864,21 @@ darkmap_window_init (DarkmapWindow *self)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", FALSE);
   apply_colormap (self);
   set_busy (self, FALSE);
+  update_clusters (self);
+
+  /* Without the shipped theory table the spectrum is drawn without it. */
+  theory = dm_theory_read_csv (theory_path, NULL, NULL);
+  darkmap_spectrum_view_set_theory (self->spectrum_view, theory, _("κTNG theory"));
+  dm_theory_free (theory);
+
+  g_signal_connect_object (self->cluster_panel, "notify::selected-cluster",
+                           G_CALLBACK (on_panel_selection), self, 0);
+  g_signal_connect_object (self->map_view, "notify::selected-cluster",
+                           G_CALLBACK (on_map_selection), self, 0);
+  g_signal_connect_object (self->map_view, "notify::show-clusters",
+                           G_CALLBACK (forward_notify), self, 0);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (forward_notify), self, 0);
 }
 
 DarkmapWindow *

@@ -1,11 +1,14 @@
 /* DarkmapWindow: the main window.  Opens a shear catalogue, runs a
- * DarkmapJob on it and shows the convergence (kappa E) map; a failed or
- * cancelled job leaves the map shown before it.
+ * DarkmapJob on it and shows the convergence (kappa E) map and its power
+ * spectrum (two pages of a stack); a failed or cancelled job leaves the map
+ * shown before it.  A cluster table (CSV or FITS) is drawn over the map and
+ * listed in a side panel; a table that cannot be read leaves the one shown.
  *
  * Actions: win.open (through the catalogue dialog), win.open-recent (a
- * URI), win.export-view (PNG, SVG or PDF by the name's
+ * URI), win.open-clusters, win.show-clusters (toggles the overlay), win.page
+ * ("map" or "spectrum"), win.export-view (PNG, SVG or PDF by the name's
  * extension), win.export-fits (the kappa E map), win.cancel (enabled while a
- * job runs). */
+ * job runs), win.preferences. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -36,6 +39,18 @@ void darkmap_window_open_file (DarkmapWindow *self, GFile *file);
  * opens the catalogue.  A file that is not a readable FITS file with a table
  * gets an error dialog instead (NULL returned) and the open field stays. */
 DarkmapCatalogDialog *darkmap_window_choose_columns (DarkmapWindow *self, GFile *file);
+/* Reads a cluster table (what win.open-clusters does once a file is chosen)
+ * and shows it over the map and in the panel.  On failure the error is
+ * shown in a dialog and returned; the table shown before stays. */
+gboolean darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error);
+
+/* Opens the bundled COSMOS field and its X-ray cluster table (what the
+ * application does when started without a file). */
+void darkmap_window_open_demo (DarkmapWindow *self);
+
+/* The clusters shown (a GListModel of DarkmapCluster, in the table's
+ * order), or NULL without a table. */
+GListModel *darkmap_window_get_clusters (DarkmapWindow *self);
 
 gboolean darkmap_window_is_busy (DarkmapWindow *self);
 /* The result shown, or NULL before the first successful job. */
@@ -45,8 +60,11 @@ const DarkmapResult *darkmap_window_get_result (DarkmapWindow *self);
  * successful job or when the engine cannot write it. */
 gboolean darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **error);
 
-/* The widget drawing the map. */
+/* The widget drawing the map (a DarkmapMapView), the spectrum (a
+ * DarkmapSpectrumView) and the cluster list (a DarkmapClusterPanel). */
 GtkWidget *darkmap_window_get_map_widget (DarkmapWindow *self);
+GtkWidget *darkmap_window_get_spectrum_widget (DarkmapWindow *self);
+GtkWidget *darkmap_window_get_cluster_panel (DarkmapWindow *self);
 
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */

@@ -11,6 +11,13 @@ for tool in xgettext msgmerge msgfmt; do
 done
 cd "$root"
 sed '/^#/d;/^$/d' po/POTFILES.in > "$tmp/files"
+# Every source with a translatable string must be listed.
+unlisted=$(grep -l -E '[^a-z_]N?_\("|translatable="yes"' app/*.c ui/*.c resources/*.ui \
+             resources/gtk/*.ui | grep -v -x -F -f "$tmp/files" || true)
+if [ -n "$unlisted" ]; then
+  echo "translatable strings in files missing from po/POTFILES.in:" $unlisted
+  exit 1
+fi
 xgettext --files-from="$tmp/files" --from-code=UTF-8 --keyword=_ --keyword=N_ \
   --keyword=C_:1c,2 --keyword=NC_:1c,2 --add-comments -o "$tmp/darkmap.pot"
 msgmerge --quiet --no-fuzzy-matching -o "$tmp/fr.po" po/fr.po "$tmp/darkmap.pot"

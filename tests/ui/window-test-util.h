@@ -81,17 +81,16 @@ test_application (void)
   return app;
 }
 
-/* A shown window whose demo job has succeeded. */
+/* A shown window on the demo field (catalogue and cluster table) whose job
+ * has succeeded. */
 static inline DarkmapWindow *
 demo_window (DarkmapApplication *app)
 {
   DarkmapWindow *window = darkmap_window_new (GTK_APPLICATION (app));
-  g_autofree char *demo = darkmap_find_data_file ("cosmos/cosmos_shear_schrabback2010.fits");
-  g_autoptr (GFile) file = g_file_new_for_path (demo);
   g_autoptr (GError) error = NULL;
 
   gtk_window_present (GTK_WINDOW (window));
-  darkmap_window_open_file (window, file);
+  darkmap_window_open_demo (window);
   error = wait_for_job (window);
   if (error != NULL)
     fprintf (stderr, "demo job: %s\n", error->message);

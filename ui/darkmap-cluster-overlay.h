@@ -1,0 +1,34 @@
+/* Drawing catalogued clusters over a map: a ring per cluster whose radius
+ * grows with log mass, a dot at its position, and a label (name or id and
+ * z); the selected cluster is highlighted.  Used by DarkmapMapView's
+ * render, so screen, export and tests draw the same markers.
+ *
+ * to_view maps zero-based map pixel coordinates to drawing coordinates. */
+#pragma once
+
+#include <cairo.h>
+#include <gio/gio.h>
+
+#include "darkmap-cluster.h"
+
+G_BEGIN_DECLS
+
+/* Ring radii in drawing pixels: the smallest and largest known masses of
+ * the list get these; clusters of unknown mass get DARKMAP_MARKER_RADIUS_PLAIN. */
+#define DARKMAP_MARKER_RADIUS_MIN 5.0
+#define DARKMAP_MARKER_RADIUS_MAX 16.0
+#define DARKMAP_MARKER_RADIUS_PLAIN 8.0
+
+/* The ring radius of cluster among clusters (log-mass scale). */
+double darkmap_cluster_overlay_radius (GListModel *clusters, DarkmapCluster *cluster);
+
+/* Draws every cluster of clusters that is on the map; selected may be NULL. */
+void darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view,
+                                   GListModel *clusters, DarkmapCluster *selected);
+
+/* The cluster whose marker holds drawing point (vx, vy) (the nearest when
+ * several do), or NULL.  Not a new reference. */
+DarkmapCluster *darkmap_cluster_overlay_hit (const cairo_matrix_t *to_view,
+                                             GListModel *clusters, double vx, double vy);
+
+G_END_DECLS

@@ -1,0 +1,266 @@
+/* DarkmapClusterPanel: the sortable list of clusters. */
+#include "darkmap-cluster-panel.h"
+
+#include <math.h>
+
+struct _DarkmapClusterPanel
+{
+  GtkBox parent_instance;
+
+  GtkLabel *summary_label;
+  GtkColumnView *column_view;
+  GtkColumnViewColumn *label_column;
+  GtkSingleSelection *selection;
+  GtkSortListModel *sort_model;
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, GTK_TYPE_BOX)
+
+enum { PROP_0, PROP_SELECTED_CLUSTER, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+void
+darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clusters,
+                                    const char *summary)
+{
+  g_return_if_fail (DARKMAP_IS_CLUSTER_PANEL (self));
+  g_return_if_fail (clusters == NULL || G_IS_LIST_MODEL (clusters));
+
+  gtk_sort_list_model_set_model (self->sort_model, clusters);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
+}
+
+void
+darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self, DarkmapCluster *cluster)
+{
+  GListModel *rows;
+  guint position = GTK_INVALID_LIST_POSITION;
+
+  g_return_if_fail (DARKMAP_IS_CLUSTER_PANEL (self));
+  g_return_if_fail (cluster == NULL || DARKMAP_IS_CLUSTER (cluster));
+
+  rows = G_LIST_MODEL (self->sort_model);
+  for (guint i = 0; cluster != NULL && i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr (DarkmapCluster) row = g_list_model_get_item (rows, i);
+
+      if (row == cluster)
+        {
+          position = i;
+          break;
+        }
+    }
+  gtk_single_selection_set_selected (self->selection, position);
+}
+
+DarkmapCluster *
+darkmap_cluster_panel_get_selected_cluster (DarkmapClusterPanel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), NULL);
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+GtkColumnView *
+darkmap_cluster_panel_get_column_view (DarkmapClusterPanel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), NULL);
+  return self->column_view;
+}
+
+GtkSingleSelection *
+darkmap_cluster_panel_get_selection (DarkmapClusterPanel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), NULL);
+  return self->selection;
+}
+
+const char *
+darkmap_cluster_panel_get_summary (DarkmapClusterPanel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), NULL);
+  return gtk_label_get_text (self->summary_label);
+}
+
+/* Cells: a label each, numbers right-aligned in tabular figures. */
+
+static void
+setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0f);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+setup_name_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+set_cell_number (GtkListItem *item, const char *format, double value)
+{
+  g_autofree char *text = isfinite (value) ? g_strdup_printf (format, value) : g_strdup ("—");
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
+}
+
+static DarkmapCluster *
+item_cluster (GtkListItem *item)
+{
+  return DARKMAP_CLUSTER (gtk_list_item_get_item (item));
+}
+
+static void
+bind_name (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      darkmap_cluster_get_label (item_cluster (item)));
+}
+
+static void
+bind_ra (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.4f", darkmap_cluster_get_ra (item_cluster (item)));
+}
+
+static void
+bind_dec (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%+.4f", darkmap_cluster_get_dec (item_cluster (item)));
+}
+
+static void
+bind_z (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.3f", darkmap_cluster_get_z (item_cluster (item)));
+}
+
+static void
+bind_mass (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.3g", darkmap_cluster_get_mass (item_cluster (item)));
+}
+
+static void
+bind_kappa (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%+.4f", darkmap_cluster_get_kappa (item_cluster (item)));
+}
+
+/* Natural order of names: digits compare as numbers. */
+static int
+compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  g_autofree char *key_a =
+    g_utf8_collate_key_for_filename (darkmap_cluster_get_label ((DarkmapCluster *) a), -1);
+  g_autofree char *key_b =
+    g_utf8_collate_key_for_filename (darkmap_cluster_get_label ((DarkmapCluster *) b), -1);
+  int order = strcmp (key_a, key_b);
+
+  return order < 0 ? GTK_ORDERING_SMALLER : order > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static void
+on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec,
+                      DarkmapClusterPanel *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_CLUSTER]);
+}
+
+static void
+darkmap_cluster_panel_get_property (GObject *object, guint prop_id, GValue *value,
+                                    GParamSpec *pspec)
+{
+  DarkmapClusterPanel *self = DARKMAP_CLUSTER_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED_CLUSTER:
+      g_value_set_object (value, darkmap_cluster_panel_get_selected_cluster (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_cluster_panel_set_property (GObject *object, guint prop_id, const GValue *value,
+                                    GParamSpec *pspec)
+{
+  DarkmapClusterPanel *self = DARKMAP_CLUSTER_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED_CLUSTER:
+      darkmap_cluster_panel_set_selected_cluster (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_cluster_panel_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), DARKMAP_TYPE_CLUSTER_PANEL);
+  G_OBJECT_CLASS (darkmap_cluster_panel_parent_class)->dispose (object);
+}
+
+static void
+darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = darkmap_cluster_panel_get_property;
+  object_class->set_property = darkmap_cluster_panel_set_property;
+  object_class->dispose = darkmap_cluster_panel_dispose;
+
+  properties[PROP_SELECTED_CLUSTER] =
+    g_param_spec_object ("selected-cluster", NULL, NULL, DARKMAP_TYPE_CLUSTER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (DARKMAP_TYPE_CLUSTER);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/darkmap/Darkmap/darkmap-cluster-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, column_view);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, label_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, selection);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, sort_model);
+  gtk_widget_class_bind_template_callback (widget_class, setup_cell);
+  gtk_widget_class_bind_template_callback (widget_class, setup_name_cell);
+  gtk_widget_class_bind_template_callback (widget_class, bind_name);
+  gtk_widget_class_bind_template_callback (widget_class, bind_ra);
+  gtk_widget_class_bind_template_callback (widget_class, bind_dec);
+  gtk_widget_class_bind_template_callback (widget_class, bind_z);
+  gtk_widget_class_bind_template_callback (widget_class, bind_mass);
+  gtk_widget_class_bind_template_callback (widget_class, bind_kappa);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+}
+
+static void
+darkmap_cluster_panel_init (DarkmapClusterPanel *self)
+{
+  g_autoptr (GtkCustomSorter) names = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  names = gtk_custom_sorter_new (compare_names, NULL, NULL);
+  gtk_column_view_column_set_sorter (self->label_column, GTK_SORTER (names));
+  gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
+}
+
+GtkWidget *
+darkmap_cluster_panel_new (void)
+{
+  return g_object_new (DARKMAP_TYPE_CLUSTER_PANEL, NULL);
+}

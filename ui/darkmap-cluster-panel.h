@@ -1,0 +1,37 @@
+/* DarkmapClusterPanel: the cluster table as a list, one row per cluster
+ * (name, RA, Dec, z, mass, kappa at the position), sortable by every
+ * column (names in natural order: "9" before "11"), with a one-line
+ * summary above it.
+ *
+ * Property "selected-cluster" (DarkmapCluster or NULL): the selected row's
+ * cluster; setting it selects its row. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "darkmap-cluster.h"
+
+G_BEGIN_DECLS
+
+#define DARKMAP_TYPE_CLUSTER_PANEL (darkmap_cluster_panel_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, DARKMAP, CLUSTER_PANEL,
+                      GtkBox)
+
+GtkWidget *darkmap_cluster_panel_new (void);
+
+/* Lists clusters (a GListModel of DarkmapCluster, referenced; NULL empties
+ * the list) under the summary line; the selection is cleared. */
+void darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clusters,
+                                         const char *summary);
+
+void darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self,
+                                                 DarkmapCluster *cluster);
+DarkmapCluster *darkmap_cluster_panel_get_selected_cluster (DarkmapClusterPanel *self);
+
+/* The list and its selection, as shown (sorted): for tests and keyboard
+ * navigation. */
+GtkColumnView *darkmap_cluster_panel_get_column_view (DarkmapClusterPanel *self);
+GtkSingleSelection *darkmap_cluster_panel_get_selection (DarkmapClusterPanel *self);
+const char *darkmap_cluster_panel_get_summary (DarkmapClusterPanel *self);
+
+G_END_DECLS

@@ -1,0 +1,219 @@
+/* DarkmapCluster: one catalogued cluster placed on a map. */
+#include "darkmap-cluster.h"
+
+#include <math.h>
+
+
+struct _DarkmapCluster
+{
+  GObject parent_instance;
+
+  char *label;
+  double ra, dec, z, mass; /* degrees; NaN when unknown */
+  double x, y;             /* zero-based map pixel; NaN off the map */
+  double kappa;            /* map value at the nearest pixel; NaN off the map */
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapCluster, darkmap_cluster, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_LABEL, PROP_RA, PROP_DEC, PROP_Z, PROP_MASS, PROP_X, PROP_Y, PROP_KAPPA, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+const char *
+darkmap_cluster_get_label (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NULL);
+  return self->label;
+}
+
+double
+darkmap_cluster_get_ra (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->ra;
+}
+
+double
+darkmap_cluster_get_dec (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->dec;
+}
+
+double
+darkmap_cluster_get_z (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->z;
+}
+
+double
+darkmap_cluster_get_mass (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->mass;
+}
+
+double
+darkmap_cluster_get_kappa (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->kappa;
+}
+
+gboolean
+darkmap_cluster_get_pixel (DarkmapCluster *self, double *x, double *y)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), FALSE);
+  *x = self->x;
+  *y = self->y;
+  return isfinite (self->x) && isfinite (self->y);
+}
+
+static void
+darkmap_cluster_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  DarkmapCluster *self = DARKMAP_CLUSTER (object);
+
+  switch (prop_id)
+    {
+    case PROP_LABEL: g_value_set_string (value, self->label); break;
+    case PROP_RA: g_value_set_double (value, self->ra); break;
+    case PROP_DEC: g_value_set_double (value, self->dec); break;
+    case PROP_Z: g_value_set_double (value, self->z); break;
+    case PROP_MASS: g_value_set_double (value, self->mass); break;
+    case PROP_X: g_value_set_double (value, self->x); break;
+    case PROP_Y: g_value_set_double (value, self->y); break;
+    case PROP_KAPPA: g_value_set_double (value, self->kappa); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_cluster_finalize (GObject *object)
+{
+  g_free (DARKMAP_CLUSTER (object)->label);
+  G_OBJECT_CLASS (darkmap_cluster_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+double_property (const char *name)
+{
+  return g_param_spec_double (name, NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
+                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+darkmap_cluster_class_init (DarkmapClusterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = darkmap_cluster_get_property;
+  object_class->finalize = darkmap_cluster_finalize;
+
+  properties[PROP_LABEL] = g_param_spec_string ("label", NULL, NULL, NULL,
+                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RA] = double_property ("ra");
+  properties[PROP_DEC] = double_property ("dec");
+  properties[PROP_Z] = double_property ("z");
+  properties[PROP_MASS] = double_property ("mass");
+  properties[PROP_X] = double_property ("x");
+  properties[PROP_Y] = double_property ("y");
+  properties[PROP_KAPPA] = double_property ("kappa");
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+darkmap_cluster_init (DarkmapCluster *self)
+{
+  self->ra = self->dec = self->z = self->mass = NAN;
+  self->x = self->y = self->kappa = NAN;
+}
+
+/* Pixel positions of the table's rows on map (n each, NaN off the map). */
+static void
+place (const DmClusterTable *table, const DmMap *map, double *x, double *y)
+{
+  for (size_t i = 0; i < table->n; i++)
+    x[i] = y[i] = NAN;
+  if (map == NULL || map->wcs == NULL
+      || !dm_wcs_world_to_pixel (map->wcs, table->n, table->ra, table->dec, x, y, NULL))
+    return;
+  for (size_t i = 0; i < table->n; i++)
+    if (!(x[i] >= -0.5 && x[i] < map->nx - 0.5 && y[i] >= -0.5 && y[i] < map->ny - 0.5))
+      x[i] = y[i] = NAN;
+}
+
+GListStore *
+darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map)
+{
+  GListStore *store;
+  g_autofree double *x = NULL;
+  g_autofree double *y = NULL;
+
+  g_return_val_if_fail (table != NULL, NULL);
+
+  store = g_list_store_new (DARKMAP_TYPE_CLUSTER);
+  x = g_new (double, table->n);
+  y = g_new (double, table->n);
+  place (table, map, x, y);
+  for (size_t i = 0; i < table->n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_object_new (DARKMAP_TYPE_CLUSTER, NULL);
+
+      cluster->label = g_strdup (table->label[i]);
+      cluster->ra = table->ra[i];
+      cluster->dec = table->dec[i];
+      cluster->z = table->z[i];
+      cluster->mass = table->mass[i];
+      cluster->x = x[i];
+      cluster->y = y[i];
+      if (isfinite (x[i]))
+        {
+          size_t ix = (size_t) floor (x[i] + 0.5), iy = (size_t) floor (y[i] + 0.5);
+
+          cluster->kappa = dm_map_plane (map, 0)[iy * (size_t) map->nx + ix];
+        }
+      g_list_store_append (store, cluster);
+    }
+  return store;
+}
+
+gboolean
+darkmap_cluster_list_mass_range (GListModel *clusters, double *lo, double *hi)
+{
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (guint i = 0; i < g_list_model_get_n_items (clusters); i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+
+      if (isfinite (cluster->mass))
+        {
+          *lo = MIN (*lo, cluster->mass);
+          *hi = MAX (*hi, cluster->mass);
+        }
+    }
+  return *lo <= *hi;
+}
+
+char *
+darkmap_format_ra_hms (double ra_deg)
+{
+  /* Tenths of a second of time, rounded once so that 59.96 s carries. */
+  long long tenths = llround (fmod (fmod (ra_deg, 360.0) + 360.0, 360.0) / 15.0 * 36000.0)
+                     % (24LL * 36000);
+
+  return g_strdup_printf ("%02lldh%02lldm%02lld.%llds", tenths / 36000, tenths / 600 % 60,
+                          tenths / 10 % 60, tenths % 10);
+}
+
+char *
+darkmap_format_dec_dms (double dec_deg)
+{
+  long long arcsec = llround (fabs (dec_deg) * 3600.0);
+
+  return g_strdup_printf ("%c%02lld°%02lld′%02lld″", dec_deg < 0.0 && arcsec > 0 ? '-' : '+',
+                          arcsec / 3600,
+                          arcsec / 60 % 60, arcsec % 60);
+}

@@ -1,0 +1,44 @@
+/* DarkmapCluster: one catalogued galaxy cluster, placed on a map, as the
+ * item of the cluster list (GListModel of DarkmapCluster) that the map
+ * view's overlay, its popover and the cluster panel show.
+ *
+ * Immutable: a new map or a new table makes a new list.  Read-only
+ * properties: "label" (name or id), "ra", "dec" (degrees), "z" and "mass"
+ * (NaN when unknown; mass in the table's unit), "x", "y" (zero-based map
+ * pixel; NaN off the map or without a map) and "kappa" (the map's plane 0
+ * at the nearest pixel; NaN off the map). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include <darkmap/cluster-table.h>
+#include <darkmap/map.h>
+
+G_BEGIN_DECLS
+
+#define DARKMAP_TYPE_CLUSTER (darkmap_cluster_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapCluster, darkmap_cluster, DARKMAP, CLUSTER, GObject)
+
+const char *darkmap_cluster_get_label (DarkmapCluster *self);
+double darkmap_cluster_get_ra (DarkmapCluster *self);
+double darkmap_cluster_get_dec (DarkmapCluster *self);
+double darkmap_cluster_get_z (DarkmapCluster *self);
+double darkmap_cluster_get_mass (DarkmapCluster *self);
+double darkmap_cluster_get_kappa (DarkmapCluster *self);
+/* The map pixel; FALSE (x, y NaN) when the cluster is off the map. */
+gboolean darkmap_cluster_get_pixel (DarkmapCluster *self, double *x, double *y);
+
+/* Every row of table, in order, placed on map through its WCS (map may be
+ * NULL, or have no WCS: then no cluster is on the map).  A new GListStore
+ * of table->n DarkmapCluster, owned by the caller. */
+GListStore *darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map);
+
+/* The smallest and largest known mass of a list; FALSE when none is known. */
+gboolean darkmap_cluster_list_mass_range (GListModel *clusters, double *lo, double *hi);
+
+/* Sexagesimal text: RA as "10h02m12.6s" (hours), Dec as "+02°12′34″".
+ * Newly allocated. */
+char *darkmap_format_ra_hms (double ra_deg);
+char *darkmap_format_dec_dms (double dec_deg);
+
+G_END_DECLS
