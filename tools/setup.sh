@@ -13,7 +13,7 @@ packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev lib
           libdnnl-dev libopenblas-dev gettext
           libgtk-4-dev xvfb xauth desktop-file-utils appstream)
 # The tests also check that PyTorch reads the network weights Darkmap writes.
-[ "$mode" = test ] && packages+=(python3-torch)
+if [ "$mode" = test ]; then packages+=(python3-torch); fi
 
 install_missing() {
   local missing=()
