@@ -28,6 +28,10 @@
 #include "darkmap/error.h"
 #include "darkmap/nn.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
   /* dst0 = alpha.                                                        */
   DM_NN_OP_FILL,
@@ -201,5 +205,9 @@ bool dm_nn_compute(DmNn *nn, const DmNnNode *node);
 
 /* The context's backend (nn-context.c). */
 const DmNnBackend *dm_nn_backend(const DmNn *nn);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
