@@ -233,7 +233,7 @@ static bool backend_supports(void *ctx, const DmNnNode *node) {
     case DM_NN_OP_GROUP_NORM:
       return s[0] && d[0] && node->groups >= 1 && s[0]->shape[1] % node->groups == 0 &&
              norm_shapes(node, false) &&
-             contiguous(d[1]) && dm_nn_cuda_numel(d[1]) == 2 * s[0]->shape[0] * node->groups;
+             optional_vector(d[1], 2 * s[0]->shape[0] * node->groups);
     case DM_NN_OP_GROUP_NORM_BWD:
       return s[0] && s[1] && d[0] && node->groups >= 1 &&
              s[1]->shape[1] % node->groups == 0 && norm_shapes(node, true) &&

@@ -260,26 +260,35 @@ static cudnnStatus_t run_candidate(DmNnCuda *cuda, const DmNnCudaConvPlan *plan,
   return CUDNN_STATUS_BAD_PARAM;
 }
 
-/* Runs the plan's current candidate, moving on past those cuDNN refuses. */
+/* Runs the plan's current candidate, moving on past those cuDNN refuses;
+ * when it refuses them all, the last refusal is the error. */
 static bool run_plan(DmNnCuda *cuda, DmNnCudaConvPlan *plan, float *x, float *w, float *y,
                      DmError **error) {
+  cudnnStatus_t last_refusal = CUDNN_STATUS_NOT_SUPPORTED;
   for (; plan->current < plan->candidates; plan->current++) {
     int i = plan->current;
     size_t bytes = 0;
     if (!DM_CUDNN_CHECK(cudnnSetConvolutionMathType(plan->conv_desc, plan->math[i]), error))
       return false;
     cudnnStatus_t status = workspace_size(cuda, plan, i, &bytes);
-    if (refused(status)) continue;
+    if (refused(status)) {
+      last_refusal = status;
+      continue;
+    }
     if (!DM_CUDNN_CHECK(status, error)) return false;
     void *workspace = NULL;
     if (bytes > 0 && !(workspace = dm_nn_cuda_workspace(cuda, bytes, error))) return false;
     status = run_candidate(cuda, plan, i, x, w, y, workspace, bytes);
-    if (refused(status)) continue;
+    if (refused(status)) {
+      last_refusal = status;
+      continue;
+    }
     return DM_CUDNN_CHECK(status, error);
   }
-  return dm_error_set(error, DM_ERROR_GPU, 0,
-                      "cuDNN supports none of %d convolution algorithms for this shape.",
-                      plan->candidates);
+  DM_CUDNN_CHECK(last_refusal, error);
+  dm_error_prefix(error, "cuDNN refused all %d convolution algorithms tried for this shape",
+                  plan->candidates);
+  return false;
 }
 
 /* --- The three ops ------------------------------------------------------------ */

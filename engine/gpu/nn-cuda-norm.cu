@@ -20,10 +20,13 @@
 static __device__ float gamma_at(const float *gamma, int64_t c) { return gamma ? gamma[c] : 1.0f; }
 static __device__ float beta_at(const float *beta, int64_t c) { return beta ? beta[c] : 0.0f; }
 
+static const float *data_or_null(const DmTensor *t) { return t ? t->data : NULL; }
+static float *out_or_null(DmTensor *t) { return t ? t->data : NULL; }
+
 /* --- Group norm ------------------------------------------------------------- */
 
 /* Block b = n G + g normalises the contiguous run x[b L .. b L + L), L =
- * (C/G) HW. */
+ * (C/G) HW; stats may be NULL. */
 __global__ static void group_norm_kernel(float *y, float *stats, const float *x,
                                          const float *gamma, const float *beta, int64_t groups,
                                          int64_t channels_per_group, int64_t hw, float eps) {
@@ -41,7 +44,7 @@ __global__ static void group_norm_kernel(float *y, float *stats, const float *x,
   double mean = s / (double)length;
   double var = fmax(ss / (double)length - mean * mean, 0.0);
   float mean_f = (float)mean, rstd_f = (float)(1.0 / sqrt(var + (double)eps));
-  if (threadIdx.x == 0) {
+  if (threadIdx.x == 0 && stats) {
     stats[2 * block] = mean_f;
     stats[2 * block + 1] = rstd_f;
   }
@@ -102,9 +105,6 @@ __global__ static void group_norm_bwd_affine_kernel(float *dgamma, float *dbeta,
   }
 }
 
-static const float *data_or_null(const DmTensor *t) { return t ? t->data : NULL; }
-static float *out_or_null(DmTensor *t) { return t ? t->data : NULL; }
-
 bool dm_nn_cuda_group_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
   const DmTensor *x = node->src[0];
   int64_t sets = x->shape[0] * node->groups;
@@ -112,7 +112,7 @@ bool dm_nn_cuda_group_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error
   if (sets > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many groups for the GPU grid.");
   group_norm_kernel<<<(unsigned)sets, DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
-      node->dst[0]->data, node->dst[1]->data, x->data, data_or_null(node->src[1]),
+      node->dst[0]->data, out_or_null(node->dst[1]), x->data, data_or_null(node->src[1]),
       data_or_null(node->src[2]), node->groups, x->shape[1] / node->groups,
       x->shape[2] * x->shape[3], node->eps);
   return DM_NN_CUDA_LAUNCHED(error);
@@ -176,13 +176,21 @@ __global__ static void batch_norm_train_kernel(float *y, float *stats, float *ru
   }
 }
 
-/* Evaluation with the running statistics: element-wise. */
-__global__ static void batch_norm_eval_kernel(float *y, const float *x, const float *running,
-                                              const float *gamma, const float *beta, int64_t n,
-                                              int64_t channels, int64_t hw, float eps) {
+/* Evaluation with the running statistics: element-wise; stats (may be
+ * NULL) get the running mean and its rstd. */
+__global__ static void batch_norm_eval_kernel(float *y, float *stats, const float *x,
+                                              const float *running, const float *gamma,
+                                              const float *beta, int64_t n, int64_t channels,
+                                              int64_t hw, float eps) {
+  if (stats) {
+    DM_NN_CUDA_GRID_LOOP(c, channels) {
+      stats[c] = running[c];
+      stats[channels + c] = (float)(1.0 / sqrt((double)running[channels + c] + (double)eps));
+    }
+  }
   DM_NN_CUDA_GRID_LOOP(i, n) {
     int64_t c = (i / hw) % channels;
-    float rstd = 1.0f / sqrtf(running[channels + c] + eps);
+    float rstd = (float)(1.0 / sqrt((double)running[channels + c] + (double)eps));
     y[i] = (x[i] - running[c]) * rstd * gamma_at(gamma, c) + beta_at(beta, c);
   }
 }
@@ -229,7 +237,8 @@ bool dm_nn_cuda_batch_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error
         data_or_null(node->src[2]), x->shape[0], channels, hw, node->eps, node->momentum);
   else
     batch_norm_eval_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
-        node->dst[0]->data, x->data, node->src[3]->data, data_or_null(node->src[1]),
+        node->dst[0]->data, out_or_null(node->dst[1]), x->data, node->src[3]->data,
+        data_or_null(node->src[1]),
         data_or_null(node->src[2]), n, channels, hw, node->eps);
   return DM_NN_CUDA_LAUNCHED(error);
 }
