@@ -80,8 +80,11 @@ static void add_heuristic_candidates(DmNnCuda *cuda, DmNnCudaConvPlan *plan, con
       if (deterministic_first &&
           (perf[i].determinism == CUDNN_DETERMINISTIC) != (pass == 0))
         continue;
-      add_candidate(plan, (int)perf[i].algo,
-                    cuda->allow_tf32 ? perf[i].mathType : CUDNN_FMA_MATH);
+      /* With TF32: tensor cores on fp32 data, never a conversion to fp16. */
+      cudnnMathType_t math = !cuda->allow_tf32                 ? CUDNN_FMA_MATH
+                             : uses_tensor_cores(perf[i].mathType) ? CUDNN_TENSOR_OP_MATH
+                                                                 : perf[i].mathType;
+      add_candidate(plan, (int)perf[i].algo, math);
     }
 }
 
