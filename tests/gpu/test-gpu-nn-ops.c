@@ -11,14 +11,16 @@
  * and GEMM run again with TF32 on, to 1e-2 (TF32 keeps 10 mantissa bits).
  * One table line per case: op, case, output shape, max abs error, relative
  * error, result.  The reductions and the cuDNN backward passes must give
- * identical bits when run twice, and an unsupported node must fail with
- * DM_ERROR_UNSUPPORTED. */
+ * identical bits when run twice, an unsupported node must fail with
+ * DM_ERROR_UNSUPPORTED, and a CUDA context (darkmap/nn.h: caching allocator,
+ * fills, channel views, clone, item) must give the CPU context's values. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "darkmap/gpu.h"
+#include "darkmap/nn.h"
 #include "darkmap/rng.h"
 #include "darkmap/version.h"
 #include "nn/nn-backend.h"
@@ -707,6 +709,57 @@ static void check_unsupported(const DmNnBackend *gpu) {
   inputs_free(&in);
 }
 
+/* --- The context on the device ------------------------------------------------- */
+
+enum { CONTEXT_VALUES = 2 * 5 * 9 * 7 + 2 * 3 * 9 * 7 };
+
+/* The same sequence of context calls on a device: Philox fills, a copy
+ * into a channel view, a clone of that view; values[] receives the filled
+ * tensor and the clone.  False when the context could not be made. */
+static bool context_values(DmNnDevice device, float values[CONTEXT_VALUES]) {
+  DmError *error = NULL;
+  DmNn *nn = dm_nn_new(device, 0, &error);
+  CHECK_OK(nn, error);
+  if (!nn) return false;
+  if (device == DM_NN_DEVICE_CUDA) {
+    CHECK(dm_nn_is_gpu(nn));
+    CHECK(strncmp(dm_nn_device_name(nn), "cuda: ", 6) == 0);
+  }
+  DmTensor *t = dm_tensor_new(nn, 2, 5, 9, 7); /* [2,5,9,7] */
+  DmTensor *u = dm_tensor_new(nn, 2, 3, 9, 7); /* [2,3,9,7] */
+  DmTensor *scalar = dm_tensor_new(nn, 1, 1, 1, 1);
+  dm_tensor_fill_normal(t, 5, 2, 0.5f, 2.0f);
+  dm_tensor_fill_uniform(u, 6, 0, -1.0f, 1.0f);
+  dm_tensor_copy(dm_tensor_channel_view(t, 1, 3), u);
+  DmTensor *clone = dm_tensor_clone(dm_tensor_channel_view(t, 2, 3)); /* [2,3,9,7] */
+  dm_tensor_fill(scalar, 3.5f);
+  CHECK(dm_tensor_item(scalar) == 3.5f);
+  dm_tensor_download(t, values, 2 * 5 * 9 * 7);
+  dm_tensor_download(clone, values + 2 * 5 * 9 * 7, 2 * 3 * 9 * 7);
+  bool ok = dm_nn_take_error(nn, &error);
+  CHECK_OK(ok, error);
+  dm_nn_clear(nn);
+  dm_tensor_free(clone);
+  dm_tensor_free(scalar);
+  dm_tensor_free(u);
+  dm_tensor_free(t);
+  dm_nn_free(nn);
+  return ok;
+}
+
+/* The context on the device gives the CPU's values. */
+static void check_context(void) {
+  static float cpu[CONTEXT_VALUES], gpu[CONTEXT_VALUES];
+  if (!context_values(DM_NN_DEVICE_CPU, cpu) || !context_values(DM_NN_DEVICE_CUDA, gpu)) return;
+  double max_abs, scale;
+  difference(gpu, cpu, CONTEXT_VALUES, &max_abs, &scale);
+  double rel = max_abs / scale;
+  printf("%-18s %-26s %-5s %-24s max|d| %9.3g  rel %9.3g  tol %.0e  %s\n", "context",
+         "fills, view copy, clone", "fp32", "[2,5,9,7] + [2,3,9,7]", max_abs, rel, STRICT,
+         rel <= STRICT ? "pass" : "FAIL");
+  CHECK(rel <= STRICT);
+}
+
 int main(void) {
   DmError *error = NULL;
   DmNnBackend gpu, gpu_tf32, cpu;
@@ -751,6 +804,7 @@ int main(void) {
 
   for (int i = 0; i < CASE_COUNT; i++) check_case(i, &cpu, &gpu, &gpu_tf32);
   check_unsupported(&gpu);
+  check_context();
 
   gpu_tf32.funcs->destroy(gpu_tf32.ctx);
   gpu.funcs->destroy(gpu.ctx);
