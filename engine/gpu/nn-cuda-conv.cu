@@ -7,8 +7,10 @@
  * an ordered list of candidate algorithms, chosen once by cuDNN's
  * heuristics (cudnnGet*Algorithm_v7, which do not depend on timings, so the
  * choice and the results are reproducible): for the backward directions the
- * deterministic algorithms come first; without TF32 the tensor-core ones are
- * left out and every algorithm runs with CUDNN_FMA_MATH.  Well-known
+ * deterministic algorithms come first.  Without TF32 (exact fp32, for
+ * comparisons with the CPU) the tensor-core algorithms and the transform
+ * ones (FFT, Winograd), whose rounding differs from a direct sum, are left
+ * out, and every algorithm runs with CUDNN_FMA_MATH.  Well-known
  * algorithms that every fp32 convolution supports close the list.  A
  * candidate that cuDNN then refuses for this shape (NOT_SUPPORTED) is
  * dropped for the next one, and the plan remembers the one that ran. */
@@ -58,6 +60,24 @@ static bool uses_tensor_cores(cudnnMathType_t math) {
   return math == CUDNN_TENSOR_OP_MATH || math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
 }
 
+/* Whether an algorithm sums the products directly (implicit / explicit
+ * GEMM, direct), rather than through an FFT or a Winograd transform. */
+static bool direct_sum(ConvDirection direction, int algo) {
+  switch (direction) {
+    case CONV_FORWARD:
+      return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
+             algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+             algo == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || algo == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+    case CONV_BACKWARD_DATA:
+      return algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_0 || algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_1;
+    case CONV_BACKWARD_FILTER:
+      return algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0 ||
+             algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_1 ||
+             algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_3;
+  }
+  return false;
+}
+
 /* Appends algo unless already listed or the list is full. */
 static void add_candidate(DmNnCudaConvPlan *plan, int algo, cudnnMathType_t math) {
   for (int i = 0; i < plan->candidates; i++)
@@ -76,7 +96,9 @@ static void add_heuristic_candidates(DmNnCuda *cuda, DmNnCudaConvPlan *plan, con
   for (int pass = 0; pass < (deterministic_first ? 2 : 1); pass++)
     for (int i = 0; i < returned; i++) {
       if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > WORKSPACE_LIMIT) continue;
-      if (!cuda->allow_tf32 && uses_tensor_cores(perf[i].mathType)) continue;
+      if (!cuda->allow_tf32 && (uses_tensor_cores(perf[i].mathType) ||
+                                !direct_sum(plan->direction, (int)perf[i].algo)))
+        continue;
       if (deterministic_first &&
           (perf[i].determinism == CUDNN_DETERMINISTIC) != (pass == 0))
         continue;
