@@ -21,6 +21,7 @@
 #include "darkmap/nn-optim.h"
 #include "darkmap/safetensors.h"
 #include "nn/nn-backend.h"
+#include "nn/nn-failure-private.h"
 
 typedef struct {
   DmTensor *param;  /* borrowed from the set */
@@ -41,17 +42,6 @@ struct DmAdam {
 DmAdamConfig dm_adam_config_default(void) {
   return (DmAdamConfig){.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
                         .weight_decay = 0.0f, .decoupled = false, .clip_norm = 0.0f};
-}
-
-/* Moves the context's error into *error; returns false. */
-static bool take_failure(DmNn *nn, DmError **error, const char *what) {
-  DmError *local = NULL;
-  if (dm_nn_take_error(nn, &local)) {
-    return dm_error_set(error, DM_ERROR_FAILED, 0, "%s failed", what);
-  }
-  dm_error_prefix(&local, "%s", what);
-  dm_error_propagate(error, local);
-  return false;
 }
 
 void dm_adam_free(DmAdam *adam) {
@@ -106,7 +96,7 @@ DmAdam *dm_adam_new(DmNnParams *params, const DmAdamConfig *config, DmError **er
   if (nn) adam->scratch = dm_tensor_new(nn, 1, 1, 1, 1);
   if (nn && !dm_nn_ok(nn)) {
     dm_adam_free(adam);
-    take_failure(nn, error, "Adam: creating the moments");
+    dm_nn_take_failure(nn, error, "Adam: creating the moments");
     return NULL;
   }
   return adam;
@@ -137,11 +127,11 @@ bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
     return true;
   }
   DmNn *nn = adam->nn;
-  if (!dm_nn_ok(nn)) return take_failure(nn, error, "Adam step");
+  if (!dm_nn_ok(nn)) return dm_nn_take_failure(nn, error, "Adam step");
   const DmAdamConfig *c = &adam->config;
   double norm = 0, scale = 1;
   if (grad_norm || c->clip_norm > 0) {
-    if (!global_norm(adam, &norm)) return take_failure(nn, error, "Adam: gradient norm");
+    if (!global_norm(adam, &norm)) return dm_nn_take_failure(nn, error, "Adam: gradient norm");
     if (grad_norm) *grad_norm = (float)norm;
     if (c->clip_norm > 0) {
       double coef = c->clip_norm / (norm + 1e-6);
@@ -154,7 +144,7 @@ bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
   for (int i = 0; i < adam->n_slots; i++) {
     AdamSlot *slot = &adam->slots[i];
     if (!slot->param->grad && !(slot->param->grad = zeros_like(nn, slot->param)))
-      return take_failure(nn, error, "Adam: a missing gradient");
+      return dm_nn_take_failure(nn, error, "Adam: a missing gradient");
     DmNnNode node = {.op = DM_NN_OP_ADAM, .lr = lr, .beta1 = c->beta1, .beta2 = c->beta2,
                      .eps = c->eps, .weight_decay = c->weight_decay, .grad_scale = (float)scale,
                      .bias1 = (float)bias1, .bias2 = (float)bias2, .decoupled = c->decoupled};
@@ -162,7 +152,7 @@ bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
     node.dst[0] = slot->param;
     node.dst[1] = slot->m;
     node.dst[2] = slot->v;
-    if (!dm_nn_compute(nn, &node)) return take_failure(nn, error, "Adam step");
+    if (!dm_nn_compute(nn, &node)) return dm_nn_take_failure(nn, error, "Adam step");
   }
   adam->steps = t;
   return true;
@@ -211,7 +201,7 @@ bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error) {
     if (!names[i] || !host[i]) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
     } else if (!dm_tensor_download(t, host[i], count)) {
-      ok = take_failure(adam->nn, error, "Adam state: reading the moments");
+      ok = dm_nn_take_failure(adam->nn, error, "Adam state: reading the moments");
     } else {
       ok = dm_safetensors_writer_add(w, names[i], DM_ST_F32, 4, t->shape, host[i], error);
     }
@@ -289,7 +279,7 @@ bool dm_adam_load(DmAdam *adam, const char *path, DmError **error) {
     const AdamSlot *slot = &adam->slots[i / 2];
     DmTensor *t = i % 2 ? slot->v : slot->m;
     if (!dm_tensor_upload(t, host[i], (size_t)dm_tensor_numel(t)))
-      ok = take_failure(adam->nn, error, "Adam state: writing the moments");
+      ok = dm_nn_take_failure(adam->nn, error, "Adam state: writing the moments");
   }
   if (ok) {
     adam->config = c;

@@ -4,6 +4,7 @@
 
 #include "darkmap/nn-optim.h"
 #include "nn/nn-backend.h"
+#include "nn/nn-failure-private.h"
 
 struct DmNnEma {
   DmNnParams *params;  /* borrowed */
@@ -17,15 +18,6 @@ void dm_nn_ema_free(DmNnEma *ema) {
   for (int i = 0; i < ema->count; i++) dm_tensor_free(ema->average[i]);
   free(ema->average);
   free(ema);
-}
-
-/* Moves the context's error into *error; returns false. */
-static bool take_failure(DmNn *nn, DmError **error, const char *what) {
-  DmError *local = NULL;
-  if (dm_nn_take_error(nn, &local)) return dm_error_set(error, DM_ERROR_FAILED, 0, "%s failed", what);
-  dm_error_prefix(&local, "%s", what);
-  dm_error_propagate(error, local);
-  return false;
 }
 
 DmNnEma *dm_nn_ema_new(DmNnParams *params, float decay, DmError **error) {
@@ -48,7 +40,7 @@ DmNnEma *dm_nn_ema_new(DmNnParams *params, float decay, DmError **error) {
     DmTensor *w = dm_nn_params_tensor(params, i);
     ema->average[i] = dm_tensor_clone(w);
     if (!ema->average[i]) {
-      take_failure(w->nn, error, "EMA: copying the weights");
+      dm_nn_take_failure(w->nn, error, "EMA: copying the weights");
       dm_nn_ema_free(ema);
       return NULL;
     }
@@ -64,7 +56,7 @@ bool dm_nn_ema_update(DmNnEma *ema, DmError **error) {
     node.src[0] = ema->average[i];
     node.src[1] = w;
     node.dst[0] = ema->average[i];
-    if (!dm_nn_compute(w->nn, &node)) return take_failure(w->nn, error, "EMA update");
+    if (!dm_nn_compute(w->nn, &node)) return dm_nn_take_failure(w->nn, error, "EMA update");
   }
   return true;
 }
@@ -86,7 +78,7 @@ bool dm_nn_ema_copy_to(const DmNnEma *ema, DmNnParams *dest, DmError **error) {
   for (int i = 0; i < ema->count; i++) {
     const DmTensor *src = ema->average[i] ? ema->average[i] : dm_nn_params_tensor(ema->params, i);
     DmTensor *dst = dm_nn_params_tensor(dest, i);
-    if (dst != src && !dm_tensor_copy(dst, src)) return take_failure(dst->nn, error, "EMA copy");
+    if (dst != src && !dm_tensor_copy(dst, src)) return dm_nn_take_failure(dst->nn, error, "EMA copy");
   }
   return true;
 }
