@@ -22,6 +22,7 @@
 #include "darkmap/safetensors.h"
 #include "nn/nn-backend.h"
 #include "nn/nn-failure-private.h"
+#include "nn/nn-params-private.h"
 
 typedef struct {
   DmTensor *param;  /* borrowed from the set */
@@ -83,9 +84,9 @@ DmAdam *dm_adam_new(DmNnParams *params, const DmAdamConfig *config, DmError **er
   }
   adam->params = params;
   adam->config = *config;
-  DmNn *nn = count ? dm_nn_params_tensor(params, 0)->nn : NULL;
+  DmNn *nn = dm_nn_params_context(params);
   adam->nn = nn;
-  for (int i = 0; nn && i < count; i++) {
+  for (int i = 0; i < count; i++) {
     if (!dm_nn_params_trainable(params, i)) continue;
     AdamSlot *slot = &adam->slots[adam->n_slots++];
     slot->param = dm_nn_params_tensor(params, i);
@@ -93,8 +94,8 @@ DmAdam *dm_adam_new(DmNnParams *params, const DmAdamConfig *config, DmError **er
     slot->m = zeros_like(nn, slot->param);
     slot->v = zeros_like(nn, slot->param);
   }
-  if (nn) adam->scratch = dm_tensor_new(nn, 1, 1, 1, 1);
-  if (nn && !dm_nn_ok(nn)) {
+  adam->scratch = dm_tensor_new(nn, 1, 1, 1, 1);
+  if (!dm_nn_ok(nn)) {
     dm_adam_free(adam);
     dm_nn_take_failure(nn, error, "Adam: creating the moments");
     return NULL;
@@ -121,11 +122,6 @@ static bool global_norm(DmAdam *adam, double *norm) {
 }
 
 bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
-  if (!adam->nn) {
-    adam->steps++;
-    if (grad_norm) *grad_norm = 0.0f;
-    return true;
-  }
   DmNn *nn = adam->nn;
   if (!dm_nn_ok(nn)) return dm_nn_take_failure(nn, error, "Adam step");
   const DmAdamConfig *c = &adam->config;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "darkmap/nn-params.h"
+#include "nn/nn-params-private.h"
 
 typedef struct {
   char *name;        /* owned */
@@ -71,6 +72,8 @@ DmTensor *dm_nn_params_add(DmNnParams *params, const char *name, bool trainable,
   params->items[params->count++] = (DmNnParam){copy, t, trainable};
   return t;
 }
+
+DmNn *dm_nn_params_context(const DmNnParams *params) { return params->nn; }
 
 int dm_nn_params_count(const DmNnParams *params) { return params->count; }
 
