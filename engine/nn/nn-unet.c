@@ -18,6 +18,7 @@
 #include "darkmap/nn-modules.h"
 #include "darkmap/nn-ops.h"
 #include "nn/nn-failure-private.h"
+#include "nn/nn-module-builder.h"
 #include "nn/nn-params-private.h"
 
 typedef struct {
@@ -29,20 +30,16 @@ typedef struct {
   DmTensor *skip;          /* [o, c, 1, 1]; NULL when c == o */
 } ResBlock;
 
-typedef struct {
-  DmTensor *weight, *bias;
-} Layer;
-
 struct DmUNet {
   DmUNetConfig config;
   DmNnParams *params;  /* borrowed */
   DmNn *nn;
-  Layer stem, head;
+  DmNnLayer stem, head;
   ResBlock *enc, *dec; /* depth each */
-  Layer *down, *up;    /* depth each */
+  DmNnLayer *down, *up;    /* depth each */
   ResBlock mid;
   DmTensor *freqs;     /* [F] buffer; NULL without conditioning */
-  Layer embed;         /* 2F -> 4 w0 */
+  DmNnLayer embed;        /* 2F -> 4 w0 */
 };
 
 DmUNetConfig dm_unet_config_unet4_32(int in_channels) {
@@ -52,91 +49,31 @@ DmUNetConfig dm_unet_config_unet4_32(int in_channels) {
 
 const DmUNetConfig *dm_unet_config(const DmUNet *unet) { return &unet->config; }
 
-/* Builds tensors in order, counting them for the initialisation streams. */
-typedef struct {
-  DmNnParams *params;
-  uint64_t seed;
-  uint64_t stream;
-} Builder;
-
-static DmTensor *add_uniform(Builder *b, const char *name, int64_t fan_in, int64_t n, int64_t c,
-                             int64_t h, int64_t w) {
-  DmTensor *t = dm_nn_params_add(b->params, name, true, n, c, h, w);
-  if (t) dm_nn_params_init_uniform(t, fan_in, b->seed, b->stream);
-  b->stream++;
-  return t;
-}
-
-static DmTensor *add_constant(Builder *b, const char *name, int64_t n, float value) {
-  DmTensor *t = dm_nn_params_add(b->params, name, true, n, 1, 1, 1);
-  if (t) dm_tensor_fill(t, value);
-  b->stream++;
-  return t;
-}
-
-/* conv [o, c, k, k] named prefix.weight (+ prefix.bias). */
-static Layer add_conv(Builder *b, const char *prefix, int64_t c, int64_t o, int k, bool bias) {
-  char name[128];
-  Layer layer = {NULL, NULL};
-  snprintf(name, sizeof name, "%s.weight", prefix);
-  layer.weight = add_uniform(b, name, c * k * k, o, c, k, k);
-  if (bias) {
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    layer.bias = add_uniform(b, name, c * k * k, o, 1, 1, 1);
-  }
-  return layer;
-}
-
-/* transposed conv [c, o, k, k]: fan-in o k k. */
-static Layer add_conv_transpose(Builder *b, const char *prefix, int64_t c, int64_t o, int k) {
-  char name[128];
-  Layer layer;
-  snprintf(name, sizeof name, "%s.weight", prefix);
-  layer.weight = add_uniform(b, name, o * k * k, c, o, k, k);
-  snprintf(name, sizeof name, "%s.bias", prefix);
-  layer.bias = add_uniform(b, name, o * k * k, o, 1, 1, 1);
-  return layer;
-}
-
-static Layer add_linear(Builder *b, const char *prefix, int64_t f, int64_t o) {
-  char name[128];
-  Layer layer;
-  snprintf(name, sizeof name, "%s.weight", prefix);
-  layer.weight = add_uniform(b, name, f, o, f, 1, 1);
-  snprintf(name, sizeof name, "%s.bias", prefix);
-  layer.bias = add_uniform(b, name, f, o, 1, 1, 1);
-  return layer;
-}
-
-static void add_norm(Builder *b, const char *prefix, int64_t o, DmTensor **weight, DmTensor **bias) {
-  char name[128];
-  snprintf(name, sizeof name, "%s.weight", prefix);
-  *weight = add_constant(b, name, o, 1.0f);
-  snprintf(name, sizeof name, "%s.bias", prefix);
-  *bias = add_constant(b, name, o, 0.0f);
-}
-
-static void add_block(Builder *b, ResBlock *block, const char *prefix, int64_t c, int64_t o,
+static void add_block(DmNnBuilder *b, ResBlock *block, const char *prefix, int64_t c, int64_t o,
                       int64_t embed_width) {
   char name[128];
   memset(block, 0, sizeof *block);
   snprintf(name, sizeof name, "%s.conv1", prefix);
-  block->conv1 = add_conv(b, name, c, o, 3, false).weight;
+  block->conv1 = dm_nn_build_conv(b, name, c, o, 3, false).weight;
   snprintf(name, sizeof name, "%s.norm1", prefix);
-  add_norm(b, name, o, &block->norm1_w, &block->norm1_b);
+  DmNnLayer norm = dm_nn_build_norm(b, name, o);
+  block->norm1_w = norm.weight;
+  block->norm1_b = norm.bias;
   if (embed_width > 0) {
     snprintf(name, sizeof name, "%s.noise", prefix);
-    Layer noise = add_linear(b, name, embed_width, o);
+    DmNnLayer noise = dm_nn_build_linear(b, name, embed_width, o);
     block->noise_w = noise.weight;
     block->noise_b = noise.bias;
   }
   snprintf(name, sizeof name, "%s.conv2", prefix);
-  block->conv2 = add_conv(b, name, o, o, 3, false).weight;
+  block->conv2 = dm_nn_build_conv(b, name, o, o, 3, false).weight;
   snprintf(name, sizeof name, "%s.norm2", prefix);
-  add_norm(b, name, o, &block->norm2_w, &block->norm2_b);
+  norm = dm_nn_build_norm(b, name, o);
+  block->norm2_w = norm.weight;
+  block->norm2_b = norm.bias;
   if (c != o) {
     snprintf(name, sizeof name, "%s.skip", prefix);
-    block->skip = add_conv(b, name, c, o, 1, false).weight;
+    block->skip = dm_nn_build_conv(b, name, c, o, 1, false).weight;
   }
 }
 
@@ -183,11 +120,11 @@ DmUNet *dm_unet_new(DmNnParams *params, const DmUNetConfig *config, uint64_t see
   unet->params = params;
   unet->nn = dm_nn_params_context(params);
 
-  Builder b = {params, seed, 0};
+  DmNnBuilder b = {params, seed, 0};
   int64_t w0 = config->base_width;
   int64_t embed_width = config->noise_features > 0 ? 4 * w0 : 0;
   char name[64];
-  unet->stem = add_conv(&b, "stem", config->in_channels, w0, 3, true);
+  unet->stem = dm_nn_build_conv(&b, "stem", config->in_channels, w0, 3, true);
   for (int l = 0; l < depth; l++) {
     int64_t c = w0 << l;
     snprintf(name, sizeof name, "enc.%d", l);
@@ -196,27 +133,27 @@ DmUNet *dm_unet_new(DmNnParams *params, const DmUNetConfig *config, uint64_t see
   for (int l = 0; l < depth; l++) {
     int64_t c = w0 << l;
     snprintf(name, sizeof name, "down.%d", l);
-    unet->down[l] = add_conv(&b, name, c, 2 * c, 3, true);
+    unet->down[l] = dm_nn_build_conv(&b, name, c, 2 * c, 3, true);
   }
   int64_t deepest = w0 << (depth - 1);
   add_block(&b, &unet->mid, "mid", 2 * deepest, 2 * deepest, embed_width);
   for (int j = 0; j < depth; j++) {
     int64_t c = w0 << (depth - 1 - j);
     snprintf(name, sizeof name, "up.%d", j);
-    unet->up[j] = add_conv_transpose(&b, name, 2 * c, c, 2);
+    unet->up[j] = dm_nn_build_conv_transpose(&b, name, 2 * c, c, 2);
   }
   for (int j = 0; j < depth; j++) {
     int64_t c = w0 << (depth - 1 - j);
     snprintf(name, sizeof name, "dec.%d", j);
     add_block(&b, &unet->dec[j], name, 2 * c, c, embed_width);
   }
-  unet->head = add_conv(&b, "head", w0, config->out_channels, 1, true);
+  unet->head = dm_nn_build_conv(&b, "head", w0, config->out_channels, 1, true);
   if (config->noise_features > 0) {
     int64_t f = config->noise_features;
-    unet->freqs = dm_nn_params_add(params, "embed.freqs", false, f, 1, 1, 1);
-    if (unet->freqs) dm_tensor_fill_normal(unet->freqs, seed, b.stream, 0.0f, 1.0f);
-    b.stream++;
-    unet->embed = add_linear(&b, "embed.linear", 2 * f, embed_width);
+    uint64_t stream = b.stream;
+    unet->freqs = dm_nn_build_buffer(&b, "embed", "freqs", f, 0.0f);
+    if (unet->freqs) dm_tensor_fill_normal(unet->freqs, seed, stream, 0.0f, 1.0f);
+    unet->embed = dm_nn_build_linear(&b, "embed.linear", 2 * f, embed_width);
   }
   if (!dm_nn_ok(unet->nn)) {
     dm_nn_take_failure(unet->nn, error, "U-Net: creating the parameters");
