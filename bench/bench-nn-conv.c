@@ -1,11 +1,13 @@
-/* Convolution kernels of the network engine's CPU backend at the shapes of
+/* Convolution kernels of the network engine's CPU (or CUDA) backend at the shapes of
  * the reference U-Net (UNet4-32, ../shared/bench/README.md section d),
  * batch 8: forward, backward data and backward filter, one line per shape
  * and direction with the median and the fastest time, and GFLOP/s of the
  * median (2 N O C kh kw Ho Wo floating-point operations per call).  On a
  * shared machine the fastest run is the better estimate of the kernel.
  *
- *   bench-nn-conv [--threads T] [--runs R] [--batch N]
+ *   bench-nn-conv [--device cpu|cuda] [--threads T] [--runs R] [--batch N]
+ *
+ * --device cuda times the CUDA backend (cuDNN, TF32 on as in training).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,18 +77,24 @@ static double time_node(DmNn *nn, const DmNnNode *node, int runs, double *fastes
 
 int main(int argc, char **argv) {
   int threads = 2, runs = 3, batch = 8;
+  DmNnDevice device = DM_NN_DEVICE_CPU;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+    if (!strcmp(argv[i], "--device") && i + 1 < argc && !strcmp(argv[i + 1], "cpu")) i++;
+    else if (!strcmp(argv[i], "--device") && i + 1 < argc && !strcmp(argv[i + 1], "cuda")) {
+      device = DM_NN_DEVICE_CUDA;
+      i++;
+    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: %s [--threads T] [--runs R] [--batch N]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--device cpu|cuda] [--threads T] [--runs R] [--batch N]\n",
+              argv[0]);
       return 2;
     }
   }
   if (runs < 1 || runs > 64) runs = 3;
   DmError *error = NULL;
-  DmNn *nn = dm_nn_new(DM_NN_DEVICE_CPU, threads, &error);
+  DmNn *nn = dm_nn_new(device, threads, &error);
   if (!nn) {
     fprintf(stderr, "bench-nn-conv: %s\n", error->message);
     return 1;
