@@ -17,6 +17,10 @@
 
 #include "nn-cuda.h"
 
+/* Threads per statistics block: few, large sets (N G or C of them), so
+ * wide blocks keep enough loads in flight. */
+enum { NORM_THREADS = 1024 };
+
 static __device__ float gamma_at(const float *gamma, int64_t c) { return gamma ? gamma[c] : 1.0f; }
 static __device__ float beta_at(const float *beta, int64_t c) { return beta ? beta[c] : 0.0f; }
 
@@ -27,20 +31,20 @@ static float *out_or_null(DmTensor *t) { return t ? t->data : NULL; }
 
 /* Block b = n G + g normalises the contiguous run x[b L .. b L + L), L =
  * (C/G) HW; stats may be NULL. */
-__global__ static void group_norm_kernel(float *y, float *stats, const float *x,
+__global__ static void __launch_bounds__(NORM_THREADS) group_norm_kernel(float *y, float *stats, const float *x,
                                          const float *gamma, const float *beta, int64_t groups,
                                          int64_t channels_per_group, int64_t hw, float eps) {
-  __shared__ double shared[DM_NN_CUDA_THREADS];
+  __shared__ double shared[NORM_THREADS];
   int64_t block = blockIdx.x, length = channels_per_group * hw;
   int64_t g = block % groups, base = block * length;
   double s = 0.0, ss = 0.0;
-  for (int64_t i = threadIdx.x; i < length; i += DM_NN_CUDA_THREADS) {
+  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
     double v = x[base + i];
     s += v;
     ss += v * v;
   }
-  s = dm_nn_cuda_block_sum(s, shared);
-  ss = dm_nn_cuda_block_sum(ss, shared);
+  s = dm_nn_cuda_block_sum<NORM_THREADS>(s, shared);
+  ss = dm_nn_cuda_block_sum<NORM_THREADS>(ss, shared);
   double mean = s / (double)length;
   double var = fmax(ss / (double)length - mean * mean, 0.0);
   float mean_f = (float)mean, rstd_f = (float)(1.0 / sqrt(var + (double)eps));
@@ -48,32 +52,32 @@ __global__ static void group_norm_kernel(float *y, float *stats, const float *x,
     stats[2 * block] = mean_f;
     stats[2 * block + 1] = rstd_f;
   }
-  for (int64_t i = threadIdx.x; i < length; i += DM_NN_CUDA_THREADS) {
+  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
     int64_t c = g * channels_per_group + i / hw;
     y[base + i] = (x[base + i] - mean_f) * rstd_f * gamma_at(gamma, c) + beta_at(beta, c);
   }
 }
 
 /* The input gradient, one block per (n, g) as above. */
-__global__ static void group_norm_bwd_data_kernel(float *gx, const float *gy, const float *x,
+__global__ static void __launch_bounds__(NORM_THREADS) group_norm_bwd_data_kernel(float *gx, const float *gy, const float *x,
                                                   const float *gamma, const float *stats,
                                                   int64_t groups, int64_t channels_per_group,
                                                   int64_t hw) {
-  __shared__ double shared[DM_NN_CUDA_THREADS];
+  __shared__ double shared[NORM_THREADS];
   int64_t block = blockIdx.x, length = channels_per_group * hw;
   int64_t g = block % groups, base = block * length;
   float mean = stats[2 * block], rstd = stats[2 * block + 1];
   double s1 = 0.0, s2 = 0.0;
-  for (int64_t i = threadIdx.x; i < length; i += DM_NN_CUDA_THREADS) {
+  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
     int64_t c = g * channels_per_group + i / hw;
     double dxhat = (double)gy[base + i] * gamma_at(gamma, c);
     s1 += dxhat;
     s2 += dxhat * ((x[base + i] - mean) * rstd);
   }
-  s1 = dm_nn_cuda_block_sum(s1, shared);
-  s2 = dm_nn_cuda_block_sum(s2, shared);
+  s1 = dm_nn_cuda_block_sum<NORM_THREADS>(s1, shared);
+  s2 = dm_nn_cuda_block_sum<NORM_THREADS>(s2, shared);
   float mean_dxhat = (float)(s1 / (double)length), mean_dxhat_xhat = (float)(s2 / (double)length);
-  for (int64_t i = threadIdx.x; i < length; i += DM_NN_CUDA_THREADS) {
+  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
     int64_t c = g * channels_per_group + i / hw;
     float xhat = (x[base + i] - mean) * rstd;
     float dxhat = gy[base + i] * gamma_at(gamma, c);
@@ -83,22 +87,22 @@ __global__ static void group_norm_bwd_data_kernel(float *gx, const float *gy, co
 
 /* dgamma[c] = sum_{n,hw} gy xhat, dbeta[c] = sum_{n,hw} gy: one block per
  * channel c; either output may be NULL. */
-__global__ static void group_norm_bwd_affine_kernel(float *dgamma, float *dbeta, const float *gy,
+__global__ static void __launch_bounds__(NORM_THREADS) group_norm_bwd_affine_kernel(float *dgamma, float *dbeta, const float *gy,
                                                     const float *x, const float *stats,
                                                     int64_t samples, int64_t channels,
                                                     int64_t groups, int64_t hw) {
-  __shared__ double shared[DM_NN_CUDA_THREADS];
+  __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, g = c / (channels / groups);
   double sg = 0.0, sgx = 0.0;
-  for (int64_t j = threadIdx.x; j < samples * hw; j += DM_NN_CUDA_THREADS) {
+  for (int64_t j = threadIdx.x; j < samples * hw; j += NORM_THREADS) {
     int64_t n = j / hw, i = (n * channels + c) * hw + j % hw;
     int64_t set = n * groups + g;
     float xhat = (x[i] - stats[2 * set]) * stats[2 * set + 1];
     sg += gy[i];
     sgx += (double)gy[i] * xhat;
   }
-  sg = dm_nn_cuda_block_sum(sg, shared);
-  sgx = dm_nn_cuda_block_sum(sgx, shared);
+  sg = dm_nn_cuda_block_sum<NORM_THREADS>(sg, shared);
+  sgx = dm_nn_cuda_block_sum<NORM_THREADS>(sgx, shared);
   if (threadIdx.x == 0) {
     if (dgamma) dgamma[c] = (float)sgx;
     if (dbeta) dbeta[c] = (float)sg;
@@ -111,7 +115,7 @@ bool dm_nn_cuda_group_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error
   if (sets == 0 || dm_nn_cuda_numel(x) == 0) return true;
   if (sets > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many groups for the GPU grid.");
-  group_norm_kernel<<<(unsigned)sets, DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+  group_norm_kernel<<<(unsigned)sets, NORM_THREADS, 0, cuda->stream>>>(
       node->dst[0]->data, out_or_null(node->dst[1]), x->data, data_or_null(node->src[1]),
       data_or_null(node->src[2]), node->groups, x->shape[1] / node->groups,
       x->shape[2] * x->shape[3], node->eps);
@@ -124,12 +128,12 @@ bool dm_nn_cuda_group_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
   if (dm_nn_cuda_numel(x) == 0) return true;
   if (sets > INT32_MAX || x->shape[1] > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many groups for the GPU grid.");
-  group_norm_bwd_data_kernel<<<(unsigned)sets, DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+  group_norm_bwd_data_kernel<<<(unsigned)sets, NORM_THREADS, 0, cuda->stream>>>(
       node->dst[0]->data, gy->data, x->data, data_or_null(node->src[2]), node->src[3]->data,
       node->groups, x->shape[1] / node->groups, hw);
   if (!DM_NN_CUDA_LAUNCHED(error)) return false;
   if (!node->dst[1] && !node->dst[2]) return true;
-  group_norm_bwd_affine_kernel<<<(unsigned)x->shape[1], DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+  group_norm_bwd_affine_kernel<<<(unsigned)x->shape[1], NORM_THREADS, 0, cuda->stream>>>(
       out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data, x->data,
       node->src[3]->data, x->shape[0], x->shape[1], node->groups, hw);
   return DM_NN_CUDA_LAUNCHED(error);
@@ -139,21 +143,21 @@ bool dm_nn_cuda_group_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
 
 /* Training: one block per channel c over its N HW values (planes n C + c).
  * stats and running may be NULL. */
-__global__ static void batch_norm_train_kernel(float *y, float *stats, float *running,
+__global__ static void __launch_bounds__(NORM_THREADS) batch_norm_train_kernel(float *y, float *stats, float *running,
                                                const float *x, const float *gamma,
                                                const float *beta, int64_t samples,
                                                int64_t channels, int64_t hw, float eps,
                                                float momentum) {
-  __shared__ double shared[DM_NN_CUDA_THREADS];
+  __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, count = samples * hw;
   double s = 0.0, ss = 0.0;
-  for (int64_t j = threadIdx.x; j < count; j += DM_NN_CUDA_THREADS) {
+  for (int64_t j = threadIdx.x; j < count; j += NORM_THREADS) {
     double v = x[((j / hw) * channels + c) * hw + j % hw];
     s += v;
     ss += v * v;
   }
-  s = dm_nn_cuda_block_sum(s, shared);
-  ss = dm_nn_cuda_block_sum(ss, shared);
+  s = dm_nn_cuda_block_sum<NORM_THREADS>(s, shared);
+  ss = dm_nn_cuda_block_sum<NORM_THREADS>(ss, shared);
   double mean = s / (double)count;
   double var = fmax(ss / (double)count - mean * mean, 0.0);  /* biased: normalises */
   float mean_f = (float)mean, rstd_f = (float)(1.0 / sqrt(var + (double)eps));
@@ -170,7 +174,7 @@ __global__ static void batch_norm_train_kernel(float *y, float *stats, float *ru
     }
   }
   float scale = rstd_f * gamma_at(gamma, c), shift = beta_at(beta, c);
-  for (int64_t j = threadIdx.x; j < count; j += DM_NN_CUDA_THREADS) {
+  for (int64_t j = threadIdx.x; j < count; j += NORM_THREADS) {
     int64_t i = ((j / hw) * channels + c) * hw + j % hw;
     y[i] = (x[i] - mean_f) * scale + shift;
   }
@@ -196,28 +200,28 @@ __global__ static void batch_norm_eval_kernel(float *y, float *stats, const floa
 }
 
 /* Training-mode backward, one block per channel; dgamma / dbeta may be NULL. */
-__global__ static void batch_norm_bwd_kernel(float *gx, float *dgamma, float *dbeta,
+__global__ static void __launch_bounds__(NORM_THREADS) batch_norm_bwd_kernel(float *gx, float *dgamma, float *dbeta,
                                              const float *gy, const float *x,
                                              const float *gamma, const float *stats,
                                              int64_t samples, int64_t channels, int64_t hw) {
-  __shared__ double shared[DM_NN_CUDA_THREADS];
+  __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, count = samples * hw;
   float mean = stats[c], rstd = stats[channels + c];
   double s1 = 0.0, s2 = 0.0;
-  for (int64_t j = threadIdx.x; j < count; j += DM_NN_CUDA_THREADS) {
+  for (int64_t j = threadIdx.x; j < count; j += NORM_THREADS) {
     int64_t i = ((j / hw) * channels + c) * hw + j % hw;
     s1 += gy[i];
     s2 += (double)gy[i] * ((x[i] - mean) * rstd);
   }
-  s1 = dm_nn_cuda_block_sum(s1, shared);
-  s2 = dm_nn_cuda_block_sum(s2, shared);
+  s1 = dm_nn_cuda_block_sum<NORM_THREADS>(s1, shared);
+  s2 = dm_nn_cuda_block_sum<NORM_THREADS>(s2, shared);
   if (threadIdx.x == 0) {
     if (dgamma) dgamma[c] = (float)s2;
     if (dbeta) dbeta[c] = (float)s1;
   }
   float g = gamma_at(gamma, c);
   float mean_gy = (float)(s1 / (double)count), mean_gy_xhat = (float)(s2 / (double)count);
-  for (int64_t j = threadIdx.x; j < count; j += DM_NN_CUDA_THREADS) {
+  for (int64_t j = threadIdx.x; j < count; j += NORM_THREADS) {
     int64_t i = ((j / hw) * channels + c) * hw + j % hw;
     float xhat = (x[i] - mean) * rstd;
     gx[i] = g * rstd * (gy[i] - mean_gy - xhat * mean_gy_xhat);
@@ -231,7 +235,7 @@ bool dm_nn_cuda_batch_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error
   if (channels > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many channels for the GPU grid.");
   if (node->training)
-    batch_norm_train_kernel<<<(unsigned)channels, DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+    batch_norm_train_kernel<<<(unsigned)channels, NORM_THREADS, 0, cuda->stream>>>(
         node->dst[0]->data, out_or_null(node->dst[1]),
         node->src[3] ? node->src[3]->data : NULL, x->data, data_or_null(node->src[1]),
         data_or_null(node->src[2]), x->shape[0], channels, hw, node->eps, node->momentum);
@@ -249,7 +253,7 @@ bool dm_nn_cuda_batch_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
   if (dm_nn_cuda_numel(x) == 0) return true;
   if (channels > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many channels for the GPU grid.");
-  batch_norm_bwd_kernel<<<(unsigned)channels, DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+  batch_norm_bwd_kernel<<<(unsigned)channels, NORM_THREADS, 0, cuda->stream>>>(
       node->dst[0]->data, out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data,
       x->data, data_or_null(node->src[2]), node->src[3]->data, x->shape[0], channels,
       x->shape[2] * x->shape[3]);

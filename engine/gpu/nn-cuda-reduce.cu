@@ -47,7 +47,7 @@ __global__ static void partial_kernel(double *partial, const float *a, const flo
   for (int64_t i = p * DM_NN_CUDA_THREADS + threadIdx.x; i < length;
        i += parts * DM_NN_CUDA_THREADS)
     sum += term_value<term>(a, b, base + i);
-  sum = dm_nn_cuda_block_sum(sum, shared);
+  sum = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(sum, shared);
   if (threadIdx.x == 0) partial[block] = sum;
 }
 
@@ -61,7 +61,7 @@ __global__ static void finish_kernel(float *out, const double *partial, int64_t 
     int64_t k = j / parts, p = j % parts;
     sum += partial[(k * outputs + o) * parts + p];
   }
-  sum = dm_nn_cuda_block_sum(sum, shared);
+  sum = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(sum, shared);
   if (threadIdx.x == 0) out[o] = (float)(alpha * sum);
 }
 

@@ -121,15 +121,16 @@ static inline unsigned dm_nn_cuda_blocks(int64_t n) {
 #define DM_NN_CUDA_LAUNCHED(error) DM_CUDA_CHECK(cudaGetLastError(), (error))
 
 #ifdef __CUDACC__
-/* Sum of v over the block's DM_NN_CUDA_THREADS threads, in a fixed order
- * (a tree over thread indices), so that the result is bit-reproducible.
- * Every thread of the block must call it; all of them get the sum.
- * shared: DM_NN_CUDA_THREADS doubles. */
+/* Sum of v over the block's `threads` threads (a power of two, the block's
+ * size), in a fixed order (a tree over thread indices), so that the result
+ * is bit-reproducible.  Every thread of the block must call it; all of them
+ * get the sum.  shared: `threads` doubles. */
+template <unsigned threads>
 static __device__ inline double dm_nn_cuda_block_sum(double v, double *shared) {
   unsigned t = threadIdx.x;
   shared[t] = v;
   __syncthreads();
-  for (unsigned half = DM_NN_CUDA_THREADS / 2; half > 0; half /= 2) {
+  for (unsigned half = threads / 2; half > 0; half /= 2) {
     if (t < half) shared[t] += shared[t + half];
     __syncthreads();
   }
