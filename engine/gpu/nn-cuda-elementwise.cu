@@ -138,9 +138,29 @@ bool dm_nn_cuda_fill_uniform(DmNnCuda *cuda, const DmNnNode *node, DmError **err
   return DM_NN_CUDA_LAUNCHED(error);
 }
 
+/* Whether each sample of t is one contiguous run of C H W values (channel
+ * views of contiguous tensors are). */
+static bool samples_contiguous(const DmTensor *t) {
+  return t->stride[3] == 1 && t->stride[2] == t->shape[3] &&
+         t->stride[1] == t->shape[2] * t->shape[3];
+}
+
 bool dm_nn_cuda_copy(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
-  int64_t n = dm_nn_cuda_numel(node->dst[0]);
+  const DmTensor *dst = node->dst[0], *src = node->src[0];
+  int64_t n = dm_nn_cuda_numel(dst);
   if (n == 0) return true;
+  if (samples_contiguous(dst) && samples_contiguous(src) && dst->stride[0] <= INT32_MAX / 4 &&
+      src->stride[0] <= INT32_MAX / 4 && n / dst->shape[0] <= INT32_MAX / 4) {
+    /* Concatenation and slicing: one row of C H W floats per sample (pitches
+     * within the copy engine's limit). */
+    size_t row = (size_t)(n / dst->shape[0]) * sizeof(float);
+    size_t dst_pitch = dst->shape[0] > 1 ? (size_t)dst->stride[0] * sizeof(float) : row;
+    size_t src_pitch = src->shape[0] > 1 ? (size_t)src->stride[0] * sizeof(float) : row;
+    return DM_CUDA_CHECK(cudaMemcpy2DAsync(dst->data, dst_pitch, src->data, src_pitch, row,
+                                           (size_t)dst->shape[0], cudaMemcpyDeviceToDevice,
+                                           cuda->stream),
+                         error);
+  }
   copy_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
       view_of(node->dst[0]), view_of(node->src[0]), n);
   return DM_NN_CUDA_LAUNCHED(error);

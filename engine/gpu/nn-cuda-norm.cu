@@ -31,9 +31,9 @@ static float *out_or_null(DmTensor *t) { return t ? t->data : NULL; }
 
 /* Block b = n G + g normalises the contiguous run x[b L .. b L + L), L =
  * (C/G) HW; stats may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS) group_norm_kernel(float *y, float *stats, const float *x,
-                                         const float *gamma, const float *beta, int64_t groups,
-                                         int64_t channels_per_group, int64_t hw, float eps) {
+__global__ static void __launch_bounds__(NORM_THREADS)
+    group_norm_kernel(float *y, float *stats, const float *x, const float *gamma, const float *beta,
+                      int64_t groups, int64_t channels_per_group, int64_t hw, float eps) {
   __shared__ double shared[NORM_THREADS];
   int64_t block = blockIdx.x, length = channels_per_group * hw;
   int64_t g = block % groups, base = block * length;
@@ -59,10 +59,10 @@ __global__ static void __launch_bounds__(NORM_THREADS) group_norm_kernel(float *
 }
 
 /* The input gradient, one block per (n, g) as above. */
-__global__ static void __launch_bounds__(NORM_THREADS) group_norm_bwd_data_kernel(float *gx, const float *gy, const float *x,
-                                                  const float *gamma, const float *stats,
-                                                  int64_t groups, int64_t channels_per_group,
-                                                  int64_t hw) {
+__global__ static void __launch_bounds__(NORM_THREADS)
+    group_norm_bwd_data_kernel(float *gx, const float *gy, const float *x, const float *gamma,
+                               const float *stats, int64_t groups, int64_t channels_per_group,
+                               int64_t hw) {
   __shared__ double shared[NORM_THREADS];
   int64_t block = blockIdx.x, length = channels_per_group * hw;
   int64_t g = block % groups, base = block * length;
@@ -87,10 +87,10 @@ __global__ static void __launch_bounds__(NORM_THREADS) group_norm_bwd_data_kerne
 
 /* dgamma[c] = sum_{n,hw} gy xhat, dbeta[c] = sum_{n,hw} gy: one block per
  * channel c; either output may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS) group_norm_bwd_affine_kernel(float *dgamma, float *dbeta, const float *gy,
-                                                    const float *x, const float *stats,
-                                                    int64_t samples, int64_t channels,
-                                                    int64_t groups, int64_t hw) {
+__global__ static void __launch_bounds__(NORM_THREADS)
+    group_norm_bwd_affine_kernel(float *dgamma, float *dbeta, const float *gy, const float *x,
+                                 const float *stats, int64_t samples, int64_t channels,
+                                 int64_t groups, int64_t hw) {
   __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, g = c / (channels / groups);
   double sg = 0.0, sgx = 0.0;
@@ -134,8 +134,8 @@ bool dm_nn_cuda_group_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
   if (!DM_NN_CUDA_LAUNCHED(error)) return false;
   if (!node->dst[1] && !node->dst[2]) return true;
   group_norm_bwd_affine_kernel<<<(unsigned)x->shape[1], NORM_THREADS, 0, cuda->stream>>>(
-      out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data, x->data,
-      node->src[3]->data, x->shape[0], x->shape[1], node->groups, hw);
+      out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data, x->data, node->src[3]->data,
+      x->shape[0], x->shape[1], node->groups, hw);
   return DM_NN_CUDA_LAUNCHED(error);
 }
 
@@ -143,11 +143,10 @@ bool dm_nn_cuda_group_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
 
 /* Training: one block per channel c over its N HW values (planes n C + c).
  * stats and running may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS) batch_norm_train_kernel(float *y, float *stats, float *running,
-                                               const float *x, const float *gamma,
-                                               const float *beta, int64_t samples,
-                                               int64_t channels, int64_t hw, float eps,
-                                               float momentum) {
+__global__ static void __launch_bounds__(NORM_THREADS)
+    batch_norm_train_kernel(float *y, float *stats, float *running, const float *x,
+                            const float *gamma, const float *beta, int64_t samples,
+                            int64_t channels, int64_t hw, float eps, float momentum) {
   __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, count = samples * hw;
   double s = 0.0, ss = 0.0;
@@ -159,7 +158,7 @@ __global__ static void __launch_bounds__(NORM_THREADS) batch_norm_train_kernel(f
   s = dm_nn_cuda_block_sum<NORM_THREADS>(s, shared);
   ss = dm_nn_cuda_block_sum<NORM_THREADS>(ss, shared);
   double mean = s / (double)count;
-  double var = fmax(ss / (double)count - mean * mean, 0.0);  /* biased: normalises */
+  double var = fmax(ss / (double)count - mean * mean, 0.0); /* biased: normalises */
   float mean_f = (float)mean, rstd_f = (float)(1.0 / sqrt(var + (double)eps));
   if (threadIdx.x == 0) {
     if (stats) {
@@ -169,8 +168,8 @@ __global__ static void __launch_bounds__(NORM_THREADS) batch_norm_train_kernel(f
     if (running) {
       double unbiased = count > 1 ? var * (double)count / (double)(count - 1) : var;
       running[c] = (1.0f - momentum) * running[c] + momentum * mean_f;
-      running[channels + c] = (1.0f - momentum) * running[channels + c] +
-                              momentum * (float)unbiased;
+      running[channels + c] =
+          (1.0f - momentum) * running[channels + c] + momentum * (float)unbiased;
     }
   }
   float scale = rstd_f * gamma_at(gamma, c), shift = beta_at(beta, c);
@@ -200,10 +199,10 @@ __global__ static void batch_norm_eval_kernel(float *y, float *stats, const floa
 }
 
 /* Training-mode backward, one block per channel; dgamma / dbeta may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS) batch_norm_bwd_kernel(float *gx, float *dgamma, float *dbeta,
-                                             const float *gy, const float *x,
-                                             const float *gamma, const float *stats,
-                                             int64_t samples, int64_t channels, int64_t hw) {
+__global__ static void __launch_bounds__(NORM_THREADS)
+    batch_norm_bwd_kernel(float *gx, float *dgamma, float *dbeta, const float *gy, const float *x,
+                          const float *gamma, const float *stats, int64_t samples, int64_t channels,
+                          int64_t hw) {
   __shared__ double shared[NORM_THREADS];
   int64_t c = blockIdx.x, count = samples * hw;
   float mean = stats[c], rstd = stats[channels + c];
@@ -236,14 +235,13 @@ bool dm_nn_cuda_batch_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many channels for the GPU grid.");
   if (node->training)
     batch_norm_train_kernel<<<(unsigned)channels, NORM_THREADS, 0, cuda->stream>>>(
-        node->dst[0]->data, out_or_null(node->dst[1]),
-        node->src[3] ? node->src[3]->data : NULL, x->data, data_or_null(node->src[1]),
-        data_or_null(node->src[2]), x->shape[0], channels, hw, node->eps, node->momentum);
+        node->dst[0]->data, out_or_null(node->dst[1]), node->src[3] ? node->src[3]->data : NULL,
+        x->data, data_or_null(node->src[1]), data_or_null(node->src[2]), x->shape[0], channels, hw,
+        node->eps, node->momentum);
   else
     batch_norm_eval_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
         node->dst[0]->data, out_or_null(node->dst[1]), x->data, node->src[3]->data,
-        data_or_null(node->src[1]),
-        data_or_null(node->src[2]), n, channels, hw, node->eps);
+        data_or_null(node->src[1]), data_or_null(node->src[2]), n, channels, hw, node->eps);
   return DM_NN_CUDA_LAUNCHED(error);
 }
 
@@ -254,8 +252,8 @@ bool dm_nn_cuda_batch_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **e
   if (channels > INT32_MAX)
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many channels for the GPU grid.");
   batch_norm_bwd_kernel<<<(unsigned)channels, NORM_THREADS, 0, cuda->stream>>>(
-      node->dst[0]->data, out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data,
-      x->data, data_or_null(node->src[2]), node->src[3]->data, x->shape[0], channels,
+      node->dst[0]->data, out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data, x->data,
+      data_or_null(node->src[2]), node->src[3]->data, x->shape[0], channels,
       x->shape[2] * x->shape[3]);
   return DM_NN_CUDA_LAUNCHED(error);
 }

@@ -3,9 +3,10 @@
  *
  * Without a usable device the test checks the failure it must give (not
  * compiled in, or no device) and is skipped.  With one, every DmNnOp runs on
- * random inputs of several shapes (odd sizes, stride 2, batch > 1, strided
- * views for COPY) on both backends, the CUDA one with TF32 off; every output
- * (and the running statistics batch norm updates) must agree to
+ * random inputs of several shapes (odd sizes, stride 2, batch > 1, channel
+ * views and transposed views for COPY) on both backends, the CUDA one with
+ * TF32 off; every output (and the running statistics batch norm updates)
+ * must agree to
  * max |CUDA - CPU| / max |CPU| below the case's tolerance (1e-5 unless the
  * op's float rounding differs by more, as said at the case).  Convolutions
  * and GEMM run again with TF32 on, to 1e-2 (TF32 keeps 10 mantissa bits).
@@ -69,10 +70,12 @@ typedef enum {
 
 /* One tensor of a case.  shape[0] = 0: absent (NULL).  parent_c > 0: a
  * channel view [c0, c0 + shape[1]) of an [N, parent_c, H, W] allocation
- * (the whole allocation is compared, so untouched elements count too). */
+ * (the whole allocation is compared, so untouched elements count too).
+ * transposed: H and W swapped in memory (strides C H W, H W, 1, H). */
 typedef struct {
   int64_t shape[4];
   int64_t parent_c, c0;
+  bool transposed;
   Gen gen;
 } Spec;
 
@@ -91,6 +94,8 @@ typedef struct {
   { .shape = {n, c, h, w}, .gen = GEN_POSITIVE }
 #define VIEW(n, c, h, w, parent, first) \
   { .shape = {n, c, h, w}, .parent_c = parent, .c0 = first, .gen = GEN_NORMAL }
+#define TRANSPOSED(n, c, h, w) \
+  { .shape = {n, c, h, w}, .transposed = true, .gen = GEN_NORMAL }
 #define NODE(...) \
   { __VA_ARGS__ }
 
@@ -131,6 +136,14 @@ static const Case cases[] = {
      .node = NODE(.op = DM_NN_OP_COPY),
      .src = {VIEW(2, 1, 9, 9, 4, 3)},
      .dst = {T(2, 1, 9, 9)}},
+    {.label = "transposing H and W",
+     .node = NODE(.op = DM_NN_OP_COPY),
+     .src = {TRANSPOSED(3, 2, 7, 5)},
+     .dst = {T(3, 2, 7, 5)}},
+    {.label = "into a transposed view",
+     .node = NODE(.op = DM_NN_OP_COPY),
+     .src = {T(2, 3, 4, 9)},
+     .dst = {TRANSPOSED(2, 3, 4, 9)}},
     /* Arithmetic with each broadcast. */
     {.label = "same shape",
      .node = NODE(.op = DM_NN_OP_ADD, .alpha = 0.7f, .beta = -1.3f),
@@ -514,8 +527,8 @@ static DmTensor *tensor_new(const DmNnBackend *backend, const Spec *s, const flo
   memcpy(t->shape, s->shape, sizeof t->shape);
   t->stride[0] = c * hw;
   t->stride[1] = hw;
-  t->stride[2] = s->shape[3];
-  t->stride[3] = 1;
+  t->stride[2] = s->transposed ? 1 : s->shape[3];
+  t->stride[3] = s->transposed ? s->shape[2] : 1;
   t->block = block;
   t->data = (float *)block + s->c0 * hw;
   t->persistent = true;
