@@ -11,7 +11,10 @@
  * The last line printed is one JSON object {key: median seconds} with the
  * peers' keys (unet.infer_b8, unet.infer_b1, unet.train_step_b8).
  *
- *   bench-nn [--threads T] [--batch N] [--runs R] [--quick]
+ *   bench-nn [--device cpu|cuda] [--threads T] [--batch N] [--runs R] [--quick]
+ *
+ * --device cuda runs it on the CUDA backend (cuDNN, cuBLAS, TF32 on as in
+ * training).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,13 +106,20 @@ static double bench(Bench *b, const char *label, const char *size, void (*fn)(Be
 
 int main(int argc, char **argv) {
   int threads = 2, batch = 8, runs = 5;
+  DmNnDevice device = DM_NN_DEVICE_CPU;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+    if (!strcmp(argv[i], "--device") && i + 1 < argc && !strcmp(argv[i + 1], "cpu")) i++;
+    else if (!strcmp(argv[i], "--device") && i + 1 < argc && !strcmp(argv[i + 1], "cuda")) {
+      device = DM_NN_DEVICE_CUDA;
+      i++;
+    } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--quick")) runs = 2;
     else {
-      fprintf(stderr, "usage: %s [--threads T] [--batch N] [--runs R] [--quick]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--device cpu|cuda] [--threads T] [--batch N] [--runs R] [--quick]\n",
+              argv[0]);
       return 2;
     }
   }
@@ -120,7 +130,7 @@ int main(int argc, char **argv) {
   }
   DmError *error = NULL;
   Bench b = {0};
-  b.nn = dm_nn_new(DM_NN_DEVICE_CPU, threads, &error);
+  b.nn = dm_nn_new(device, threads, &error);
   if (!b.nn) fail("network context", error);
   b.params = dm_nn_params_new(b.nn);
   const DmUNetConfig config = dm_unet_config_unet4_32(IN_CHANNELS);
