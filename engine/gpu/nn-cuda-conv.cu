@@ -241,6 +241,13 @@ static bool refused(cudnnStatus_t status) {
          (int)status < (int)CUDNN_STATUS_NOT_SUPPORTED + 1000;
 }
 
+/* Clears the detailed message cuDNN keeps for a refusal that was handled,
+ * so that it is not reported with a later, unrelated failure. */
+static void forget_refusal(void) {
+  char message[256];
+  cudnnGetLastErrorString(message, sizeof message);
+}
+
 /* Workspace size of candidate i, or a cuDNN status. */
 static cudnnStatus_t workspace_size(DmNnCuda *cuda, const DmNnCudaConvPlan *plan, int i,
                                     size_t *bytes) {
@@ -286,34 +293,39 @@ static cudnnStatus_t run_candidate(DmNnCuda *cuda, const DmNnCudaConvPlan *plan,
 }
 
 /* Runs the plan's current candidate, moving on past those cuDNN refuses;
- * when it refuses them all, the last refusal is the error. */
+ * when it refuses them all, the last refusal is the error, with cuDNN's
+ * message. */
 static bool run_plan(DmNnCuda *cuda, DmNnCudaConvPlan *plan, float *x, float *w, float *y,
                      DmError **error) {
-  cudnnStatus_t last_refusal = CUDNN_STATUS_NOT_SUPPORTED;
   for (; plan->current < plan->candidates; plan->current++) {
     int i = plan->current;
     size_t bytes = 0;
     if (!DM_CUDNN_CHECK(cudnnSetConvolutionMathType(plan->conv_desc, plan->math[i]), error))
       return false;
     cudnnStatus_t status = workspace_size(cuda, plan, i, &bytes);
-    if (refused(status)) {
-      last_refusal = status;
+    if (refused(status) && plan->current + 1 < plan->candidates) {
+      forget_refusal();
       continue;
     }
     if (!DM_CUDNN_CHECK(status, error)) return false;
     void *workspace = NULL;
     if (bytes > 0 && !(workspace = dm_nn_cuda_workspace(cuda, bytes, error))) return false;
     status = run_candidate(cuda, plan, i, x, w, y, workspace, bytes);
-    if (refused(status)) {
-      last_refusal = status;
+    if (refused(status) && plan->current + 1 < plan->candidates) {
+      forget_refusal();
       continue;
     }
-    return DM_CUDNN_CHECK(status, error);
+    if (!DM_CUDNN_CHECK(status, error)) {
+      if (refused(status))
+        dm_error_prefix(error, "cuDNN refused all %d convolution algorithms tried for this shape",
+                        plan->candidates);
+      return false;
+    }
+    return true;
   }
-  DM_CUDNN_CHECK(last_refusal, error);
-  dm_error_prefix(error, "cuDNN refused all %d convolution algorithms tried for this shape",
-                  plan->candidates);
-  return false;
+  return dm_error_set(error, DM_ERROR_GPU, 0,
+                      "cuDNN refused all %d convolution algorithms tried for this shape.",
+                      plan->candidates);
 }
 
 /* --- The three ops ------------------------------------------------------------ */
