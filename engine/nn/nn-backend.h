@@ -28,6 +28,10 @@
 #include "darkmap/error.h"
 #include "darkmap/nn.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
   /* dst0 = alpha.                                                        */
   DM_NN_OP_FILL,
@@ -94,7 +98,7 @@ typedef enum {
   /* Batch normalisation per channel.  src0 = x, src1 = gamma, src2 = beta,
    * src3 = running [2*C]: (mean[C], var[C]).  training: batch statistics
    * (biased variance to normalise), running <- (1-momentum) running +
-   * momentum * batch (unbiased variance), dst1 = stats [2*C] (mean, rstd);
+   * momentum * batch (unbiased variance), dst1 = stats [2*C] (mean[C], rstd[C]);
    * eval: running statistics, dst1 may be NULL.  dst0 = y.                */
   DM_NN_OP_BATCH_NORM,
   /* Training-mode backward: src0 = gy, src1 = x, src2 = gamma, src3 = stats;
@@ -201,5 +205,9 @@ bool dm_nn_compute(DmNn *nn, const DmNnNode *node);
 
 /* The context's backend (nn-context.c). */
 const DmNnBackend *dm_nn_backend(const DmNn *nn);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
