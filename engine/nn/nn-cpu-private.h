@@ -1,0 +1,57 @@
+/* The CPU backend's private interface: its context and the kernels of
+ * nn-cpu-*.c, one function per kernel op (nn-backend.h documents each op).
+ * Kernels assume the node passed the backend's supports() check. */
+#ifndef DARKMAP_NN_CPU_PRIVATE_H
+#define DARKMAP_NN_CPU_PRIVATE_H
+
+#include <stdbool.h>
+
+#include "nn/nn-backend.h"
+
+typedef struct {
+  int threads;              /* OpenMP, oneDNN and OpenBLAS threads */
+  char description[128];    /* describe() */
+} DmNnCpu;
+
+/* nn-cpu-elementwise.c */
+void dm_nn_cpu_fill(const DmNnNode *node);
+void dm_nn_cpu_fill_normal(const DmNnNode *node);
+void dm_nn_cpu_fill_uniform(const DmNnNode *node);
+void dm_nn_cpu_copy(const DmNnNode *node);
+void dm_nn_cpu_add(const DmNnNode *node);
+void dm_nn_cpu_mul(const DmNnNode *node);
+void dm_nn_cpu_affine(const DmNnNode *node);
+void dm_nn_cpu_add_channel(const DmNnNode *node);
+void dm_nn_cpu_expand(const DmNnNode *node);
+void dm_nn_cpu_act(const DmNnNode *node);
+void dm_nn_cpu_act_bwd(const DmNnNode *node);
+void dm_nn_cpu_fourier_embed(const DmNnNode *node);
+void dm_nn_cpu_adam(const DmNnNode *node);
+
+/* nn-cpu-reduce.c */
+void dm_nn_cpu_reduce_channel(const DmNnNode *node);
+void dm_nn_cpu_sum(const DmNnNode *node, bool squares);
+void dm_nn_cpu_loss(const DmNnNode *node);
+void dm_nn_cpu_loss_bwd(const DmNnNode *node);
+
+/* nn-cpu-conv.c */
+void dm_nn_cpu_conv2d(const DmNnNode *node);
+void dm_nn_cpu_conv2d_bwd_data(const DmNnNode *node);
+void dm_nn_cpu_conv2d_bwd_filter(const DmNnNode *node);
+
+/* nn-cpu-matmul.c */
+void dm_nn_cpu_matmul(const DmNnNode *node);
+
+/* nn-cpu-norm.c */
+void dm_nn_cpu_group_norm(const DmNnNode *node);
+void dm_nn_cpu_group_norm_bwd(const DmNnNode *node);
+void dm_nn_cpu_batch_norm(const DmNnNode *node);
+void dm_nn_cpu_batch_norm_bwd(const DmNnNode *node);
+
+/* nn-cpu-resample.c */
+void dm_nn_cpu_upsample(const DmNnNode *node);
+void dm_nn_cpu_upsample_bwd(const DmNnNode *node);
+void dm_nn_cpu_avg_pool(const DmNnNode *node);
+void dm_nn_cpu_avg_pool_bwd(const DmNnNode *node);
+
+#endif

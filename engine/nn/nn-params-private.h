@@ -1,0 +1,11 @@
+/* What the modules and optimisers need of a parameter set beyond
+ * darkmap/nn-params.h. */
+#ifndef DARKMAP_NN_PARAMS_PRIVATE_H
+#define DARKMAP_NN_PARAMS_PRIVATE_H
+
+#include "darkmap/nn-params.h"
+
+/* The context the set's tensors live in. */
+DmNn *dm_nn_params_context(const DmNnParams *params);
+
+#endif
