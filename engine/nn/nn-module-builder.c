@@ -39,6 +39,7 @@ DmNnLayer dm_nn_build_conv_transpose(DmNnBuilder *b, const char *prefix, int64_t
 DmNnLayer dm_nn_build_linear(DmNnBuilder *b, const char *prefix, int64_t f, int64_t o) {
   DmNnLayer layer;
   layer.weight = add_uniform(b, prefix, "weight", f, o, f, 1, 1);
+  if (layer.weight) dm_nn_params_set_file_dims(b->params, layer.weight, 2);  /* PyTorch: (O, F) */
   layer.bias = add_uniform(b, prefix, "bias", f, o, 1, 1, 1);
   return layer;
 }

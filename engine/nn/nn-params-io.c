@@ -2,8 +2,9 @@
  * through the public parameter and tensor functions only.
  *
  * Shapes follow PyTorch's state_dict: a tensor whose C, H and W are all 1
- * (a bias, a norm's scale or shift, a vector buffer) is written 1-D [N];
- * every other one 4-D [N, C, H, W], as convolution weights are.  Loading
+ * (a bias, a norm's scale or shift, a vector buffer) is written 1-D [N], a
+ * linear layer's weight 2-D [O, F] (dm_nn_params_set_file_dims), every
+ * other one 4-D [N, C, H, W], as convolution weights are.  Loading
  * accepts any shape that equals the tensor's once both are padded with
  * trailing 1s, so that PyTorch's 2-D linear weights [O, I] load into
  * (O, I, 1, 1) tensors.  F32, F16, BF16 and F64 tensors are converted to
@@ -26,15 +27,12 @@ static bool take_tensor_error(const DmTensor *t, const char *what, const char *n
 
 /* ---- saving ------------------------------------------------------------- */
 
-/* The tensor's shape as PyTorch stores it (see the top of this file);
+/* The i-th tensor's shape as PyTorch stores it (dm_nn_params_file_dims);
  * returns the number of dimensions. */
-static int file_shape(const DmTensor *t, int64_t shape[4]) {
-  if (t->shape[1] == 1 && t->shape[2] == 1 && t->shape[3] == 1) {
-    shape[0] = t->shape[0];
-    return 1;
-  }
-  memcpy(shape, t->shape, 4 * sizeof shape[0]);
-  return 4;
+static int file_shape(const DmNnParams *params, int i, int64_t shape[4]) {
+  int ndim = dm_nn_params_file_dims(params, i);
+  memcpy(shape, dm_nn_params_tensor(params, i)->shape, 4 * sizeof shape[0]);
+  return ndim;
 }
 
 bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
@@ -73,7 +71,7 @@ bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMet
       host[i] = bits;
     }
     int64_t shape[4];
-    int ndim = file_shape(t, shape);
+    int ndim = file_shape(params, i, shape);
     ok = dm_safetensors_writer_add(writer, name, half ? DM_ST_F16 : DM_ST_F32, ndim, shape,
                                    host[i], error);
   }

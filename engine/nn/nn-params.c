@@ -11,6 +11,7 @@ typedef struct {
   char *name;        /* owned */
   DmTensor *tensor;  /* owned, persistent */
   bool trainable;
+  int file_dims;     /* PyTorch's dimensions (1, 2 or 4); 0: by shape */
 } DmNnParam;
 
 struct DmNnParams {
@@ -69,7 +70,7 @@ DmTensor *dm_nn_params_add(DmNnParams *params, const char *name, bool trainable,
     return NULL;
   }
   dm_tensor_set_requires_grad(t, trainable);
-  params->items[params->count++] = (DmNnParam){copy, t, trainable};
+  params->items[params->count++] = (DmNnParam){copy, t, trainable, 0};
   return t;
 }
 
@@ -83,6 +84,36 @@ const char *dm_nn_params_name(const DmNnParams *params, int i) {
 
 DmTensor *dm_nn_params_tensor(const DmNnParams *params, int i) {
   return i >= 0 && i < params->count ? params->items[i].tensor : NULL;
+}
+
+bool dm_nn_params_set_file_dims(DmNnParams *params, const DmTensor *tensor, int ndim) {
+  if (ndim != 1 && ndim != 2 && ndim != 4)
+    return dm_nn_fail(params->nn, DM_ERROR_INVALID_ARGUMENT,
+                      "A parameter is written with 1, 2 or 4 dimensions, not %d.", ndim);
+  for (int i = 0; i < params->count; i++) {
+    DmNnParam *p = &params->items[i];
+    if (p->tensor != tensor) continue;
+    const int64_t *s = tensor->shape;
+    bool fits = ndim == 4 || (ndim == 2 && s[2] == 1 && s[3] == 1) ||
+                (ndim == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1);
+    if (!fits)
+      return dm_nn_fail(params->nn, DM_ERROR_INVALID_ARGUMENT,
+                        "Parameter %s of shape [%lld, %lld, %lld, %lld] cannot be written "
+                        "with %d dimensions.", p->name, (long long)s[0], (long long)s[1],
+                        (long long)s[2], (long long)s[3], ndim);
+    p->file_dims = ndim;
+    return true;
+  }
+  return dm_nn_fail(params->nn, DM_ERROR_INVALID_ARGUMENT,
+                    "The tensor is not in this parameter set.");
+}
+
+int dm_nn_params_file_dims(const DmNnParams *params, int i) {
+  if (i < 0 || i >= params->count) return 0;
+  const DmNnParam *p = &params->items[i];
+  if (p->file_dims) return p->file_dims;
+  const int64_t *s = p->tensor->shape;
+  return s[1] == 1 && s[2] == 1 && s[3] == 1 ? 1 : 4;
 }
 
 bool dm_nn_params_trainable(const DmNnParams *params, int i) {

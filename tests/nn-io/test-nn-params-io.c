@@ -227,6 +227,48 @@ static void check_pytorch_shapes_and_bfloat16(DmNn *nn) {
   remove(path);
 }
 
+/* A linear weight held as (O, F, 1, 1) is written [O, F], as PyTorch's
+ * state_dict has it, beside a 1-D bias and a 4-D convolution weight; it
+ * loads back; a shape that cannot take 2 dimensions is refused. */
+static void check_file_dims(DmNn *nn) {
+  DmError *error = NULL;
+  const char *path = dm_test_tmp_path("params-dims.safetensors");
+  DmNnParams *params = dm_nn_params_new(nn);
+  DmTensor *fc = dm_nn_params_add(params, "fc.weight", true, 3, 5, 1, 1);
+  DmTensor *bias = dm_nn_params_add(params, "fc.bias", true, 3, 1, 1, 1);
+  DmTensor *conv = dm_nn_params_add(params, "conv.weight", true, 2, 3, 3, 3);
+  CHECK(fc && bias && conv);
+  if (!fc || !bias || !conv) return;
+  dm_tensor_fill(fc, 0.5f);
+  dm_tensor_fill(bias, 0.25f);
+  dm_tensor_fill(conv, -1.0f);
+  CHECK(dm_nn_params_set_file_dims(params, fc, 2));
+  CHECK(dm_nn_params_file_dims(params, 0) == 2 && dm_nn_params_file_dims(params, 1) == 1 &&
+        dm_nn_params_file_dims(params, 2) == 4);
+  CHECK(!dm_nn_params_set_file_dims(params, conv, 2));
+  CHECK_FAILS(dm_nn_take_error(nn, &error), error, DM_ERROR_INVALID_ARGUMENT);
+  CHECK_OK(dm_nn_params_save(params, path, NULL, 0, false, &error), error);
+
+  DmSafetensors *st = dm_safetensors_read(path, &error);
+  CHECK_OK(st, error);
+  if (st) {
+    const DmStTensorInfo *w = dm_safetensors_find(st, "fc.weight");
+    const DmStTensorInfo *b = dm_safetensors_find(st, "fc.bias");
+    const DmStTensorInfo *c = dm_safetensors_find(st, "conv.weight");
+    CHECK(w && w->ndim == 2 && w->shape[0] == 3 && w->shape[1] == 5);
+    CHECK(b && b->ndim == 1 && b->shape[0] == 3);
+    CHECK(c && c->ndim == 4 && c->shape[3] == 3);
+    dm_safetensors_free(st);
+  }
+  dm_tensor_fill(fc, 0.0f);
+  CHECK_OK(dm_nn_params_load(params, path, true, &error), error);
+  float values[15];
+  CHECK(dm_tensor_download(fc, values, 15));
+  CHECK(values[0] == 0.5f && values[14] == 0.5f);
+  dm_nn_params_free(params);
+  remove(path);
+}
+
 /* Refused files: the bad tensor comes last in the set's order, so that a
  * loader that changed tensors before checking all of them would show. */
 static void check_refusals(DmNn *nn) {
@@ -288,6 +330,7 @@ int main(void) {
   check_float32_round_trip(nn);
   check_half_round_trip(nn);
   check_pytorch_shapes_and_bfloat16(nn);
+  check_file_dims(nn);
   check_refusals(nn);
   CHECK(dm_nn_ok(nn));
   dm_nn_free(nn);

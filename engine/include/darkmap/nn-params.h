@@ -31,6 +31,14 @@ const char *dm_nn_params_name(const DmNnParams *params, int i);
 DmTensor *dm_nn_params_tensor(const DmNnParams *params, int i);
 bool dm_nn_params_trainable(const DmNnParams *params, int i);
 DmTensor *dm_nn_params_find(const DmNnParams *params, const char *name);
+/* How many dimensions the tensor has in PyTorch, which its file shape
+ * follows: 2 for a linear layer's weight (O, F) held as (O, F, 1, 1).
+ * Without it a tensor whose C, H and W are 1 is written 1-D (N), any
+ * other 4-D.  ndim must be 1, 2 or 4. */
+bool dm_nn_params_set_file_dims(DmNnParams *params, const DmTensor *tensor, int ndim);
+/* The dimensions the i-th tensor is written with (1, 2 or 4). */
+int dm_nn_params_file_dims(const DmNnParams *params, int i);
+
 /* Total elements of the trainable tensors. */
 int64_t dm_nn_params_numel(const DmNnParams *params);
 
