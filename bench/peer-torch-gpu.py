@@ -6,10 +6,13 @@ the reference "UNet4-32"), so both sides run exactly the same network.
 Inference (eval, inference_mode) and one training step (L1 loss, backward,
 Adam lr 1e-4, zero_grad(set_to_none=True)) at 256², batch 8 by default,
 float32 with TF32 tensor cores allowed (PyTorch's cuDNN default; matmuls set
-to allow it too, as Darkmap's CUDA backend does).  Times are CUDA-event
-medians after warm-up.  The last line is one JSON object {key: median s}.
+to allow it too, as Darkmap's CUDA backend does).  cuDNN algorithms are
+PyTorch's default heuristic choice unless --cudnn-benchmark asks for its
+timing-based search.  Times are CUDA-event medians after warm-up.  The last
+line is one JSON object {key: median s}.
 
 usage: peer-torch-gpu.py --peers PATH/peers_torch.py [--batch 8] [--repeat 20]
+                         [--cudnn-benchmark]
 """
 import argparse
 import importlib.util
@@ -49,11 +52,13 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--in-ch', type=int, default=2)
     ap.add_argument('--repeat', type=int, default=20)
+    ap.add_argument('--cudnn-benchmark', action='store_true',
+                    help='let cuDNN time its algorithms (torch.backends.cudnn.benchmark)')
     args = ap.parse_args()
 
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
-    torch.backends.cudnn.benchmark = True
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     torch.manual_seed(0)
     UNet, res = load_unet(args.peers)
     dev = torch.device('cuda')
@@ -79,11 +84,13 @@ def main():
     t_train = time_cuda(train_step, args.repeat)
 
     b = args.batch
-    print(f'# torch {torch.__version__}, {torch.cuda.get_device_name()}, cuDNN {torch.backends.cudnn.version()}')
+    print(f'# torch {torch.__version__}, {torch.cuda.get_device_name()}, '
+          f'cuDNN {torch.backends.cudnn.version()}, benchmark {args.cudnn_benchmark}')
     print(f'unet.infer_b{b}      {t_inf:.5f} s  ({b / t_inf:.1f} samples/s)')
     print(f'unet.train_step_b{b} {t_train:.5f} s  ({b / t_train:.1f} samples/s)')
-    print(json.dumps({f'torch_gpu.unet.infer_b{b}': round(t_inf, 6),
-                      f'torch_gpu.unet.train_step_b{b}': round(t_train, 6)}))
+    sfx = '+cudnn_benchmark' if args.cudnn_benchmark else ''
+    print(json.dumps({f'torch_gpu.unet.infer_b{b}{sfx}': round(t_inf, 6),
+                      f'torch_gpu.unet.train_step_b{b}{sfx}': round(t_train, 6)}))
 
 
 if __name__ == '__main__':

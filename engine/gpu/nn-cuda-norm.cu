@@ -1,10 +1,11 @@
 /* Group and batch normalisation of the CUDA backend (see nn-cuda.h and
  * nn/nn-backend.h), forward and backward, with own kernels.
  *
- * One block per statistic set: a (sample, group) for group norm, a channel
- * for batch norm.  The block sums its values in double in a fixed order
- * (dm_nn_cuda_block_sum), so results are bit-reproducible, then normalises
- * or differentiates the same values.  With xhat = (x - mean) rstd and
+ * Group norm: the statistics of each (sample, group) set are summed in
+ * double over chunks of the set in parallel, then combined in a fixed order
+ * (see below).  Batch norm: one block per channel sums its values in double
+ * in a fixed order (dm_nn_cuda_block_sum), then normalises or
+ * differentiates them.  Both are bit-reproducible.  With xhat = (x - mean) rstd and
  * dxhat = gy gamma, the input gradient over a set of M values is
  *   gx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)).
  * gamma / beta may be NULL (1 / 0); so may the gradients dgamma / dbeta.
@@ -17,8 +18,8 @@
 
 #include "nn-cuda.h"
 
-/* Threads per statistics block: few, large sets (N G or C of them), so
- * wide blocks keep enough loads in flight. */
+/* Threads per batch-norm statistics block: few, large sets (C of them),
+ * so wide blocks keep enough loads in flight. */
 enum { NORM_THREADS = 1024 };
 
 static __device__ float gamma_at(const float *gamma, int64_t c) { return gamma ? gamma[c] : 1.0f; }
@@ -29,113 +30,239 @@ static float *out_or_null(DmTensor *t) { return t ? t->data : NULL; }
 
 /* --- Group norm ------------------------------------------------------------- */
 
-/* Block b = n G + g normalises the contiguous run x[b L .. b L + L), L =
- * (C/G) HW; stats may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS)
-    group_norm_kernel(float *y, float *stats, const float *x, const float *gamma, const float *beta,
-                      int64_t groups, int64_t channels_per_group, int64_t hw, float eps) {
-  __shared__ double shared[NORM_THREADS];
-  int64_t block = blockIdx.x, length = channels_per_group * hw;
-  int64_t g = block % groups, base = block * length;
+/* Group norm runs in three passes so that every set, however few there are
+ * (N G of them: 8 at batch 1), spreads over the whole GPU:
+ *   1. block (set, chunk) sums NORM_CHUNK values of its set in double
+ *      (fixed chunk boundaries and a fixed tree: bit-reproducible);
+ *   2. one thread per set adds its chunks' partial sums in order;
+ *   3. an element-wise kernel over every value applies the result.
+ * Set b = n G + g holds the contiguous run x[b L .. b L + L), L = (C/G) HW. */
+enum { NORM_CHUNK = 4096 };
+
+static int64_t chunks_for(int64_t length) { return (length + NORM_CHUNK - 1) / NORM_CHUNK; }
+
+/* Pass 1, forward: partial[2 (set chunks + chunk) + {0, 1}] = sums of x, x^2. */
+__global__ static void __launch_bounds__(DM_NN_CUDA_THREADS)
+    group_norm_partial_kernel(double *partial, const float *x, int64_t length, int64_t chunks) {
+  __shared__ double shared[DM_NN_CUDA_THREADS];
+  int64_t set = blockIdx.x / chunks, chunk = blockIdx.x % chunks;
+  int64_t begin = chunk * NORM_CHUNK, end = min(begin + (int64_t)NORM_CHUNK, length);
+  const float *xs = x + set * length;
   double s = 0.0, ss = 0.0;
-  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
-    double v = x[base + i];
+  for (int64_t i = begin + threadIdx.x; i < end; i += DM_NN_CUDA_THREADS) {
+    double v = xs[i];
     s += v;
     ss += v * v;
   }
-  s = dm_nn_cuda_block_sum<NORM_THREADS>(s, shared);
-  ss = dm_nn_cuda_block_sum<NORM_THREADS>(ss, shared);
-  double mean = s / (double)length;
-  double var = fmax(ss / (double)length - mean * mean, 0.0);
-  float mean_f = (float)mean, rstd_f = (float)(1.0 / sqrt(var + (double)eps));
-  if (threadIdx.x == 0 && stats) {
-    stats[2 * block] = mean_f;
-    stats[2 * block + 1] = rstd_f;
-  }
-  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
-    int64_t c = g * channels_per_group + i / hw;
-    y[base + i] = (x[base + i] - mean_f) * rstd_f * gamma_at(gamma, c) + beta_at(beta, c);
+  s = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(s, shared);
+  ss = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(ss, shared);
+  if (threadIdx.x == 0) {
+    partial[2 * blockIdx.x] = s;
+    partial[2 * blockIdx.x + 1] = ss;
   }
 }
 
-/* The input gradient, one block per (n, g) as above. */
-__global__ static void __launch_bounds__(NORM_THREADS)
-    group_norm_bwd_data_kernel(float *gx, const float *gy, const float *x, const float *gamma,
-                               const float *stats, int64_t groups, int64_t channels_per_group,
-                               int64_t hw) {
-  __shared__ double shared[NORM_THREADS];
-  int64_t block = blockIdx.x, length = channels_per_group * hw;
-  int64_t g = block % groups, base = block * length;
-  float mean = stats[2 * block], rstd = stats[2 * block + 1];
+/* Pass 2, forward: stats[2 set] = mean, stats[2 set + 1] = rstd. */
+__global__ static void group_norm_stats_kernel(float *stats, const double *partial, int64_t sets,
+                                               int64_t chunks, int64_t length, float eps) {
+  DM_NN_CUDA_GRID_LOOP(set, sets) {
+    double s = 0.0, ss = 0.0;
+    for (int64_t k = 0; k < chunks; k++) {
+      s += partial[2 * (set * chunks + k)];
+      ss += partial[2 * (set * chunks + k) + 1];
+    }
+    double mean = s / (double)length;
+    double var = fmax(ss / (double)length - mean * mean, 0.0);
+    stats[2 * set] = (float)mean;
+    stats[2 * set + 1] = (float)(1.0 / sqrt(var + (double)eps));
+  }
+}
+
+/* Pass 3, forward: y = (x - mean) rstd gamma + beta over all n values. */
+__global__ static void group_norm_apply_kernel(float *y, const float *x, const float *stats,
+                                               const float *gamma, const float *beta, int64_t n,
+                                               int64_t groups, int64_t channels_per_group,
+                                               int64_t hw) {
+  int64_t length = channels_per_group * hw;
+  DM_NN_CUDA_GRID_LOOP(i, n) {
+    int64_t set = i / length;
+    int64_t c = (set % groups) * channels_per_group + (i % length) / hw;
+    y[i] = (x[i] - stats[2 * set]) * stats[2 * set + 1] * gamma_at(gamma, c) + beta_at(beta, c);
+  }
+}
+
+/* Pass 1, backward: sums of dxhat = gy gamma and dxhat xhat per chunk. */
+__global__ static void __launch_bounds__(DM_NN_CUDA_THREADS)
+    group_norm_bwd_partial_kernel(double *partial, const float *gy, const float *x,
+                                  const float *gamma, const float *stats, int64_t groups,
+                                  int64_t channels_per_group, int64_t hw, int64_t chunks) {
+  __shared__ double shared[DM_NN_CUDA_THREADS];
+  int64_t length = channels_per_group * hw;
+  int64_t set = blockIdx.x / chunks, chunk = blockIdx.x % chunks, g = set % groups;
+  int64_t begin = chunk * NORM_CHUNK, end = min(begin + (int64_t)NORM_CHUNK, length);
+  int64_t base = set * length;
+  float mean = stats[2 * set], rstd = stats[2 * set + 1];
   double s1 = 0.0, s2 = 0.0;
-  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
+  for (int64_t i = begin + threadIdx.x; i < end; i += DM_NN_CUDA_THREADS) {
     int64_t c = g * channels_per_group + i / hw;
     double dxhat = (double)gy[base + i] * gamma_at(gamma, c);
     s1 += dxhat;
     s2 += dxhat * ((x[base + i] - mean) * rstd);
   }
-  s1 = dm_nn_cuda_block_sum<NORM_THREADS>(s1, shared);
-  s2 = dm_nn_cuda_block_sum<NORM_THREADS>(s2, shared);
-  float mean_dxhat = (float)(s1 / (double)length), mean_dxhat_xhat = (float)(s2 / (double)length);
-  for (int64_t i = threadIdx.x; i < length; i += NORM_THREADS) {
-    int64_t c = g * channels_per_group + i / hw;
-    float xhat = (x[base + i] - mean) * rstd;
-    float dxhat = gy[base + i] * gamma_at(gamma, c);
-    gx[base + i] = rstd * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat);
+  s1 = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(s1, shared);
+  s2 = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(s2, shared);
+  if (threadIdx.x == 0) {
+    partial[2 * blockIdx.x] = s1;
+    partial[2 * blockIdx.x + 1] = s2;
   }
 }
 
-/* dgamma[c] = sum_{n,hw} gy xhat, dbeta[c] = sum_{n,hw} gy: one block per
- * channel c; either output may be NULL. */
-__global__ static void __launch_bounds__(NORM_THREADS)
-    group_norm_bwd_affine_kernel(float *dgamma, float *dbeta, const float *gy, const float *x,
-                                 const float *stats, int64_t samples, int64_t channels,
-                                 int64_t groups, int64_t hw) {
-  __shared__ double shared[NORM_THREADS];
-  int64_t c = blockIdx.x, g = c / (channels / groups);
+/* Pass 2, backward: means[2 set] = mean(dxhat), means[2 set + 1] =
+ * mean(dxhat xhat), from the partial sums in order. */
+__global__ static void group_norm_bwd_means_kernel(float *means, const double *partial,
+                                                   int64_t sets, int64_t chunks, int64_t length) {
+  DM_NN_CUDA_GRID_LOOP(set, sets) {
+    double s1 = 0.0, s2 = 0.0;
+    for (int64_t k = 0; k < chunks; k++) {
+      s1 += partial[2 * (set * chunks + k)];
+      s2 += partial[2 * (set * chunks + k) + 1];
+    }
+    means[2 * set] = (float)(s1 / (double)length);
+    means[2 * set + 1] = (float)(s2 / (double)length);
+  }
+}
+
+/* Pass 3, backward: gx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */
+__global__ static void group_norm_bwd_apply_kernel(float *gx, const float *gy, const float *x,
+                                                   const float *gamma, const float *stats,
+                                                   const float *means, int64_t n, int64_t groups,
+                                                   int64_t channels_per_group, int64_t hw) {
+  int64_t length = channels_per_group * hw;
+  DM_NN_CUDA_GRID_LOOP(i, n) {
+    int64_t set = i / length;
+    int64_t c = (set % groups) * channels_per_group + (i % length) / hw;
+    float mean = stats[2 * set], rstd = stats[2 * set + 1];
+    float xhat = (x[i] - mean) * rstd;
+    float dxhat = gy[i] * gamma_at(gamma, c);
+    gx[i] = rstd * (dxhat - means[2 * set] - xhat * means[2 * set + 1]);
+  }
+}
+
+/* dgamma[c] = sum_{n,hw} gy xhat, dbeta[c] = sum_{n,hw} gy, in two passes:
+ * block (c, chunk) sums a chunk of channel c's N HW values (the chunk
+ * index runs over n HW), then one thread per channel adds its chunks. */
+__global__ static void __launch_bounds__(DM_NN_CUDA_THREADS)
+    group_norm_affine_partial_kernel(double *partial, const float *gy, const float *x,
+                                     const float *stats, int64_t samples, int64_t channels,
+                                     int64_t groups, int64_t hw, int64_t chunks) {
+  __shared__ double shared[DM_NN_CUDA_THREADS];
+  int64_t c = blockIdx.x / chunks, chunk = blockIdx.x % chunks, g = c / (channels / groups);
+  int64_t begin = chunk * NORM_CHUNK, end = min(begin + (int64_t)NORM_CHUNK, samples * hw);
   double sg = 0.0, sgx = 0.0;
-  for (int64_t j = threadIdx.x; j < samples * hw; j += NORM_THREADS) {
+  for (int64_t j = begin + threadIdx.x; j < end; j += DM_NN_CUDA_THREADS) {
     int64_t n = j / hw, i = (n * channels + c) * hw + j % hw;
     int64_t set = n * groups + g;
     float xhat = (x[i] - stats[2 * set]) * stats[2 * set + 1];
     sg += gy[i];
     sgx += (double)gy[i] * xhat;
   }
-  sg = dm_nn_cuda_block_sum<NORM_THREADS>(sg, shared);
-  sgx = dm_nn_cuda_block_sum<NORM_THREADS>(sgx, shared);
+  sg = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(sg, shared);
+  sgx = dm_nn_cuda_block_sum<DM_NN_CUDA_THREADS>(sgx, shared);
   if (threadIdx.x == 0) {
+    partial[2 * blockIdx.x] = sgx;
+    partial[2 * blockIdx.x + 1] = sg;
+  }
+}
+
+__global__ static void group_norm_affine_sum_kernel(float *dgamma, float *dbeta,
+                                                    const double *partial, int64_t channels,
+                                                    int64_t chunks) {
+  DM_NN_CUDA_GRID_LOOP(c, channels) {
+    double sgx = 0.0, sg = 0.0;
+    for (int64_t k = 0; k < chunks; k++) {
+      sgx += partial[2 * (c * chunks + k)];
+      sg += partial[2 * (c * chunks + k) + 1];
+    }
     if (dgamma) dgamma[c] = (float)sgx;
     if (dbeta) dbeta[c] = (float)sg;
   }
 }
 
+/* Statistics blocks for sets of length values, refused past the grid. */
+static bool partial_grid(int64_t sets, int64_t length, int64_t *chunks, DmError **error) {
+  *chunks = chunks_for(length);
+  if (sets * *chunks > INT32_MAX)
+    return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0,
+                        "Too many normalisation sets for the GPU grid.");
+  return true;
+}
+
 bool dm_nn_cuda_group_norm(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
   const DmTensor *x = node->src[0];
-  int64_t sets = x->shape[0] * node->groups;
-  if (sets == 0 || dm_nn_cuda_numel(x) == 0) return true;
-  if (sets > INT32_MAX)
-    return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many groups for the GPU grid.");
-  group_norm_kernel<<<(unsigned)sets, NORM_THREADS, 0, cuda->stream>>>(
-      node->dst[0]->data, out_or_null(node->dst[1]), x->data, data_or_null(node->src[1]),
-      data_or_null(node->src[2]), node->groups, x->shape[1] / node->groups,
-      x->shape[2] * x->shape[3], node->eps);
+  int64_t n = dm_nn_cuda_numel(x), sets = x->shape[0] * node->groups;
+  int64_t channels_per_group = x->shape[1] / node->groups, hw = x->shape[2] * x->shape[3];
+  int64_t length = channels_per_group * hw, chunks;
+  if (sets == 0 || n == 0) return true;
+  if (!partial_grid(sets, length, &chunks, error)) return false;
+  /* Workspace: the partial sums, then the statistics when the caller keeps none. */
+  size_t partial_bytes = (size_t)(sets * chunks) * 2 * sizeof(double);
+  char *work = (char *)dm_nn_cuda_workspace(cuda, partial_bytes + (size_t)sets * 2 * sizeof(float),
+                                            error);
+  if (!work) return false;
+  double *partial = (double *)work;
+  float *stats = node->dst[1] ? node->dst[1]->data : (float *)(work + partial_bytes);
+  group_norm_partial_kernel<<<(unsigned)(sets * chunks), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      partial, x->data, length, chunks);
+  if (!DM_NN_CUDA_LAUNCHED(error)) return false;
+  group_norm_stats_kernel<<<dm_nn_cuda_blocks(sets), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      stats, partial, sets, chunks, length, node->eps);
+  if (!DM_NN_CUDA_LAUNCHED(error)) return false;
+  group_norm_apply_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      node->dst[0]->data, x->data, stats, data_or_null(node->src[1]),
+      data_or_null(node->src[2]), n, node->groups, channels_per_group, hw);
   return DM_NN_CUDA_LAUNCHED(error);
 }
 
 bool dm_nn_cuda_group_norm_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
   const DmTensor *gy = node->src[0], *x = node->src[1];
-  int64_t sets = x->shape[0] * node->groups, hw = x->shape[2] * x->shape[3];
-  if (dm_nn_cuda_numel(x) == 0) return true;
-  if (sets > INT32_MAX || x->shape[1] > INT32_MAX)
-    return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "Too many groups for the GPU grid.");
-  group_norm_bwd_data_kernel<<<(unsigned)sets, NORM_THREADS, 0, cuda->stream>>>(
-      node->dst[0]->data, gy->data, x->data, data_or_null(node->src[2]), node->src[3]->data,
-      node->groups, x->shape[1] / node->groups, hw);
+  const float *gamma = data_or_null(node->src[2]), *stats = node->src[3]->data;
+  int64_t n = dm_nn_cuda_numel(x), sets = x->shape[0] * node->groups;
+  int64_t channels_per_group = x->shape[1] / node->groups, hw = x->shape[2] * x->shape[3];
+  int64_t length = channels_per_group * hw, chunks, affine_chunks;
+  if (n == 0) return true;
+  if (!partial_grid(sets, length, &chunks, error) ||
+      !partial_grid(x->shape[1], x->shape[0] * hw, &affine_chunks, error))
+    return false;
+  /* Workspace: partial sums (data, then affine), then the per-set means. */
+  size_t data_bytes = (size_t)(sets * chunks) * 2 * sizeof(double);
+  size_t affine_bytes = (size_t)(x->shape[1] * affine_chunks) * 2 * sizeof(double);
+  char *work = (char *)dm_nn_cuda_workspace(
+      cuda, data_bytes + affine_bytes + (size_t)sets * 2 * sizeof(float), error);
+  if (!work) return false;
+  double *partial = (double *)work, *affine_partial = (double *)(work + data_bytes);
+  float *means = (float *)(work + data_bytes + affine_bytes);
+
+  group_norm_bwd_partial_kernel<<<(unsigned)(sets * chunks), DM_NN_CUDA_THREADS, 0,
+                                  cuda->stream>>>(partial, gy->data, x->data, gamma, stats,
+                                                  node->groups, channels_per_group, hw, chunks);
+  if (!DM_NN_CUDA_LAUNCHED(error)) return false;
+  group_norm_bwd_means_kernel<<<dm_nn_cuda_blocks(sets), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      means, partial, sets, chunks, length);
+  if (!DM_NN_CUDA_LAUNCHED(error)) return false;
+  group_norm_bwd_apply_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      node->dst[0]->data, gy->data, x->data, gamma, stats, means, n, node->groups,
+      channels_per_group, hw);
   if (!DM_NN_CUDA_LAUNCHED(error)) return false;
   if (!node->dst[1] && !node->dst[2]) return true;
-  group_norm_bwd_affine_kernel<<<(unsigned)x->shape[1], NORM_THREADS, 0, cuda->stream>>>(
-      out_or_null(node->dst[1]), out_or_null(node->dst[2]), gy->data, x->data, node->src[3]->data,
-      x->shape[0], x->shape[1], node->groups, hw);
+  group_norm_affine_partial_kernel<<<(unsigned)(x->shape[1] * affine_chunks), DM_NN_CUDA_THREADS,
+                                     0, cuda->stream>>>(affine_partial, gy->data, x->data, stats,
+                                                        x->shape[0], x->shape[1], node->groups,
+                                                        hw, affine_chunks);
+  if (!DM_NN_CUDA_LAUNCHED(error)) return false;
+  group_norm_affine_sum_kernel<<<dm_nn_cuda_blocks(x->shape[1]), DM_NN_CUDA_THREADS, 0,
+                                 cuda->stream>>>(out_or_null(node->dst[1]),
+                                                 out_or_null(node->dst[2]), affine_partial,
+                                                 x->shape[1], affine_chunks);
   return DM_NN_CUDA_LAUNCHED(error);
 }
 
