@@ -630,6 +630,14 @@ darkmap_map_view_set_center (DarkmapMapView *self, double x, double y)
 }
 
 void
+darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  *x = self->cx;
+  *y = self->cy;
+}
+
+void
 darkmap_map_view_reset_view (DarkmapMapView *self)
 {
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));

@@ -65,6 +65,7 @@ void darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom);
 double darkmap_map_view_get_zoom (DarkmapMapView *self);
 /* The map pixel (zero-based, may be fractional) at the centre of the view. */
 void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
+void darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y);
 /* Zoom 1, map centred. */
 void darkmap_map_view_reset_view (DarkmapMapView *self);
 
