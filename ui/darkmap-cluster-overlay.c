@@ -59,11 +59,37 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
   return TRUE;
 }
 
+/* The rings of the clusters in list on the map, as one path (markers are
+ * drawn in a few batched operations: one per colour, not one per cluster). */
 static void
-draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected)
+add_rings (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+           const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip, double grow)
+{
+  guint n = g_list_model_get_n_items (clusters);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+      double vx, vy, radius;
+
+      if ((only != NULL && cluster != only) || cluster == skip
+          || !view_position (to_view, cluster, &vx, &vy))
+        continue;
+      radius = grow >= 0.0 ? radius_for (scale, darkmap_cluster_get_mass (cluster)) : DOT_RADIUS;
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
+    }
+}
+
+/* Rings (white, or orange for the selection) with a dark edge, and a dot
+ * at each position. */
+static void
+draw_markers (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+              const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip,
+              gboolean selected)
 {
   cairo_new_path (cr);
-  cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
+  add_rings (cr, to_view, clusters, scale, only, skip, 0.0);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, selected ? 5.0 : 3.5);
   cairo_stroke_preserve (cr);
@@ -74,33 +100,69 @@ draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected
   cairo_set_line_width (cr, selected ? 3.0 : 1.5);
   cairo_stroke (cr);
 
-  cairo_arc (cr, vx, vy, DOT_RADIUS, 0.0, 2.0 * G_PI);
+  add_rings (cr, to_view, clusters, scale, only, skip, -1.0);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
 }
 
-/* "label" or "label  z 0.25", dark text with a light halo. */
-static void
-draw_label (cairo_t *cr, DarkmapCluster *cluster, double vx, double vy, double radius)
+/* "label" or "label  z 0.25" (newly allocated). */
+static char *
+label_text (DarkmapCluster *cluster)
 {
-  g_autofree char *text = NULL;
   double z = darkmap_cluster_get_z (cluster);
 
   if (isfinite (z))
-    text = g_strdup_printf ("%s  z %.2f", darkmap_cluster_get_label (cluster), z);
-  else
-    text = g_strdup (darkmap_cluster_get_label (cluster));
-  cairo_new_path (cr);
-  cairo_move_to (cr, vx + radius * M_SQRT1_2 + 2.0, vy - radius * M_SQRT1_2 - 2.0);
-  cairo_text_path (cr, text);
-  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.85);
-  cairo_set_line_width (cr, 3.0);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_stroke_preserve (cr);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  cairo_fill (cr);
+    return g_strdup_printf ("%s  z %.2f", darkmap_cluster_get_label (cluster), z);
+  return g_strdup (darkmap_cluster_get_label (cluster));
+}
+
+/* Dark labels on light boxes, beside the rings: the boxes as one path,
+ * then the texts from cairo's glyph cache (stroked text paths cost ten
+ * times more per frame). */
+static void
+draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+             const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip)
+{
+  guint n = g_list_model_get_n_items (clusters);
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      cairo_new_path (cr);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+          g_autofree char *text = NULL;
+          cairo_text_extents_t ext;
+          double vx, vy, radius;
+
+          if ((only != NULL && cluster != only) || cluster == skip
+              || !view_position (to_view, cluster, &vx, &vy))
+            continue;
+          radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
+          vx += radius * M_SQRT1_2 + 2.0;
+          vy -= radius * M_SQRT1_2 + 2.0;
+          text = label_text (cluster);
+          if (pass == 0)
+            {
+              cairo_text_extents (cr, text, &ext);
+              cairo_rectangle (cr, vx + ext.x_bearing - 1.0, vy + ext.y_bearing - 1.0,
+                               ext.width + 2.0, ext.height + 2.0);
+            }
+          else
+            {
+              cairo_move_to (cr, vx, vy);
+              cairo_show_text (cr, text);
+            }
+        }
+      if (pass == 0)
+        {
+          cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
+          cairo_fill (cr);
+          cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+        }
+    }
 }
 
 void
@@ -108,35 +170,18 @@ darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view, GListM
                               DarkmapCluster *selected)
 {
   MassScale scale = mass_scale (clusters);
-  guint n = g_list_model_get_n_items (clusters);
 
   cairo_save (cr);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, LABEL_FONT_SIZE);
-  /* Markers first, then labels over every marker; the selection last. */
-  for (int pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-        double vx, vy, radius = radius_for (&scale, darkmap_cluster_get_mass (cluster));
-
-        if (cluster == selected || !view_position (to_view, cluster, &vx, &vy))
-          continue;
-        if (pass == 0)
-          draw_marker (cr, vx, vy, radius, FALSE);
-        else
-          draw_label (cr, cluster, vx, vy, radius);
-      }
+  /* Markers, then labels over every marker; the selection last. */
+  draw_markers (cr, to_view, clusters, &scale, NULL, selected, FALSE);
+  draw_labels (cr, to_view, clusters, &scale, NULL, selected);
   if (selected != NULL)
     {
-      double vx, vy, radius = radius_for (&scale, darkmap_cluster_get_mass (selected));
-
-      if (view_position (to_view, selected, &vx, &vy))
-        {
-          draw_marker (cr, vx, vy, radius, TRUE);
-          cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
-          draw_label (cr, selected, vx, vy, radius);
-        }
+      draw_markers (cr, to_view, clusters, &scale, selected, NULL, TRUE);
+      cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
+      draw_labels (cr, to_view, clusters, &scale, selected, NULL);
     }
   cairo_restore (cr);
 }
