@@ -118,51 +118,97 @@ label_text (DarkmapCluster *cluster)
   return g_strdup (darkmap_cluster_get_label (cluster));
 }
 
-/* Dark labels on light boxes, beside the rings: the boxes as one path,
- * then the texts from cairo's glyph cache (stroked text paths cost ten
- * times more per frame). */
+typedef struct
+{
+  DarkmapCluster *cluster; /* borrowed from the list */
+  double mass;
+  double x, y;             /* where the text starts */
+  cairo_text_extents_t ext;
+  char *text;              /* owned */
+} Label;
+
+static void
+label_clear (gpointer data)
+{
+  g_free (((Label *) data)->text);
+}
+
+/* Heaviest first; unknown masses last. */
+static int
+compare_labels (gconstpointer a, gconstpointer b)
+{
+  double ma = ((const Label *) a)->mass, mb = ((const Label *) b)->mass;
+
+  ma = isfinite (ma) ? ma : -INFINITY;
+  mb = isfinite (mb) ? mb : -INFINITY;
+  return ma > mb ? -1 : ma < mb ? 1 : 0;
+}
+
+static gboolean
+boxes_overlap (const Label *a, const Label *b)
+{
+  return a->x + a->ext.x_bearing < b->x + b->ext.x_bearing + b->ext.width
+         && b->x + b->ext.x_bearing < a->x + a->ext.x_bearing + a->ext.width
+         && a->y + a->ext.y_bearing < b->y + b->ext.y_bearing + b->ext.height
+         && b->y + b->ext.y_bearing < a->y + a->ext.y_bearing + a->ext.height;
+}
+
+/* Dark labels on light boxes, beside the rings.  Labels that would cover
+ * a heavier cluster's label are left out (zooming in shows them).  The
+ * boxes are one path, the texts come from cairo's glyph cache (stroked text
+ * paths cost ten times more per frame). */
 static void
 draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
              const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip)
 {
   guint n = g_list_model_get_n_items (clusters);
+  g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (Label));
+  g_autofree gboolean *shown = NULL;
 
-  for (int pass = 0; pass < 2; pass++)
+  g_array_set_clear_func (labels, label_clear);
+  for (guint i = 0; i < n; i++)
     {
-      cairo_new_path (cr);
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-          g_autofree char *text = NULL;
-          cairo_text_extents_t ext;
-          double vx, vy, radius;
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+      Label label = { .cluster = cluster, .mass = darkmap_cluster_get_mass (cluster) };
+      double radius;
 
-          if ((only != NULL && cluster != only) || cluster == skip
-              || !view_position (to_view, cluster, &vx, &vy))
-            continue;
-          radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
-          vx += radius * M_SQRT1_2 + 2.0;
-          vy -= radius * M_SQRT1_2 + 2.0;
-          text = label_text (cluster);
-          if (pass == 0)
-            {
-              cairo_text_extents (cr, text, &ext);
-              cairo_rectangle (cr, vx + ext.x_bearing - 1.0, vy + ext.y_bearing - 1.0,
-                               ext.width + 2.0, ext.height + 2.0);
-            }
-          else
-            {
-              cairo_move_to (cr, vx, vy);
-              cairo_show_text (cr, text);
-            }
-        }
-      if (pass == 0)
-        {
-          cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
-          cairo_fill (cr);
-          cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-        }
+      if ((only != NULL && cluster != only) || cluster == skip
+          || !view_position (to_view, cluster, &label.x, &label.y))
+        continue;
+      radius = radius_for (scale, label.mass);
+      label.x += radius * M_SQRT1_2 + 2.0;
+      label.y -= radius * M_SQRT1_2 + 2.0;
+      label.text = label_text (cluster);
+      cairo_text_extents (cr, label.text, &label.ext);
+      g_array_append_val (labels, label);
     }
+  g_array_sort (labels, compare_labels);
+
+  shown = g_new0 (gboolean, labels->len);
+  cairo_new_path (cr);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const Label *label = &g_array_index (labels, Label, i);
+
+      shown[i] = TRUE;
+      for (guint j = 0; j < i && shown[i]; j++)
+        shown[i] = !(shown[j] && boxes_overlap (label, &g_array_index (labels, Label, j)));
+      if (shown[i])
+        cairo_rectangle (cr, label->x + label->ext.x_bearing - 1.0,
+                         label->y + label->ext.y_bearing - 1.0, label->ext.width + 2.0,
+                         label->ext.height + 2.0);
+    }
+  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
+  cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  for (guint i = 0; i < labels->len; i++)
+    if (shown[i])
+      {
+        const Label *label = &g_array_index (labels, Label, i);
+
+        cairo_move_to (cr, label->x, label->y);
+        cairo_show_text (cr, label->text);
+      }
 }
 
 void

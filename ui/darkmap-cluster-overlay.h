@@ -1,6 +1,7 @@
 /* Drawing catalogued clusters over a map: a ring per cluster whose radius
  * grows with log mass, a dot at its position, and a label (name or id and
- * z); the selected cluster is highlighted.  Used by DarkmapMapView's
+ * z) unless it would cover a heavier cluster's label; the selected cluster
+ * is highlighted and always labelled.  Used by DarkmapMapView's
  * render, so screen, export and tests draw the same markers.
  *
  * to_view maps zero-based map pixel coordinates to drawing coordinates. */
