@@ -617,6 +617,21 @@ on_panel_selection (DarkmapClusterPanel *panel, GParamSpec *pspec, DarkmapWindow
   self->syncing_selection = FALSE;
 }
 
+/* Activating a row (double click, Enter) shows the map and the cluster's
+ * popover there. */
+static void
+on_row_activated (GtkColumnView *column_view, guint position, DarkmapWindow *self)
+{
+  GListModel *rows = G_LIST_MODEL (darkmap_cluster_panel_get_selection (self->cluster_panel));
+  g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (rows, position);
+
+  if (cluster == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->stack, "map");
+  darkmap_cluster_panel_set_selected_cluster (self->cluster_panel, cluster);
+  darkmap_map_view_popup_cluster (self->map_view, cluster);
+}
+
 static void
 on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
 {
@@ -785,6 +800,8 @@ darkmap_window_init (DarkmapWindow *self)
                            G_CALLBACK (on_panel_selection), self, 0);
   g_signal_connect_object (self->map_view, "notify::selected-cluster",
                            G_CALLBACK (on_map_selection), self, 0);
+  g_signal_connect_object (darkmap_cluster_panel_get_column_view (self->cluster_panel), "activate",
+                           G_CALLBACK (on_row_activated), self, 0);
   g_signal_connect_object (self->map_view, "notify::show-clusters",
                            G_CALLBACK (forward_notify), self, 0);
   g_signal_connect_object (self->stack, "notify::visible-child-name",

@@ -2,9 +2,10 @@
  * listed and placed on the map; the overlay draws a marker at a cluster's
  * position (and nothing there once win.show-clusters turns it off); a
  * marker's popover shows its properties; selecting a row selects and
- * centres the cluster; sorting by z orders the rows; a table without
- * usable columns is refused with a dialog and leaves the clusters shown.
- * Prints the overlay's cost per rendered frame. */
+ * centres the cluster, activating it opens the popover; sorting by z orders
+ * the rows; a table without usable columns is refused with a dialog and
+ * leaves the clusters shown.  Prints the overlay's cost per rendered
+ * frame. */
 #include <math.h>
 #include <string.h>
 
@@ -241,6 +242,13 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
   CHECK_CLOSE (cy, y, 1e-9);
   fprintf (stderr, "row 5 by z: cluster %s, z %.2f, centred at pixel (%.2f, %.2f)\n",
            darkmap_cluster_get_label (row), darkmap_cluster_get_z (row), cx, cy);
+
+  /* Activating the row opens its popover on the map. */
+  g_signal_emit_by_name (darkmap_cluster_panel_get_column_view (panel), "activate", 5);
+  CHECK (gtk_widget_get_visible (darkmap_map_view_get_cluster_popover (view)));
+  CHECK (darkmap_cluster_popover_get_cluster (
+           DARKMAP_CLUSTER_POPOVER (darkmap_map_view_get_cluster_popover (view))) == row);
+  gtk_popover_popdown (GTK_POPOVER (darkmap_map_view_get_cluster_popover (view)));
 
   /* Clearing the map's selection clears the row's. */
   darkmap_map_view_set_selected_cluster (view, NULL);
