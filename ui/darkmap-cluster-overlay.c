@@ -59,11 +59,13 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
   return TRUE;
 }
 
-/* The rings of the clusters in list on the map, as one path (markers are
- * drawn in a few batched operations: one per colour, not one per cluster). */
+/* A circle per cluster on the map (only that one when only is set, all but
+ * skip otherwise), as one path: the rings sized by mass, or the dots.
+ * Markers are drawn in a few batched operations, one per colour, not one
+ * per cluster. */
 static void
-add_rings (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
-           const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip, double grow)
+add_circles (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+             const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip, gboolean dots)
 {
   guint n = g_list_model_get_n_items (clusters);
 
@@ -75,7 +77,7 @@ add_rings (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
       if ((only != NULL && cluster != only) || cluster == skip
           || !view_position (to_view, cluster, &vx, &vy))
         continue;
-      radius = grow >= 0.0 ? radius_for (scale, darkmap_cluster_get_mass (cluster)) : DOT_RADIUS;
+      radius = dots ? DOT_RADIUS : radius_for (scale, darkmap_cluster_get_mass (cluster));
       cairo_new_sub_path (cr);
       cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
     }
@@ -89,7 +91,7 @@ draw_markers (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
               gboolean selected)
 {
   cairo_new_path (cr);
-  add_rings (cr, to_view, clusters, scale, only, skip, 0.0);
+  add_circles (cr, to_view, clusters, scale, only, skip, FALSE);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, selected ? 5.0 : 3.5);
   cairo_stroke_preserve (cr);
@@ -100,7 +102,7 @@ draw_markers (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
   cairo_set_line_width (cr, selected ? 3.0 : 1.5);
   cairo_stroke (cr);
 
-  add_rings (cr, to_view, clusters, scale, only, skip, -1.0);
+  add_circles (cr, to_view, clusters, scale, only, skip, TRUE);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, 1.0);
@@ -120,7 +122,6 @@ label_text (DarkmapCluster *cluster)
 
 typedef struct
 {
-  DarkmapCluster *cluster; /* borrowed from the list */
   double mass;
   double x, y;             /* where the text starts */
   cairo_text_extents_t ext;
@@ -169,7 +170,7 @@ draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-      Label label = { .cluster = cluster, .mass = darkmap_cluster_get_mass (cluster) };
+      Label label = { .mass = darkmap_cluster_get_mass (cluster) };
       double radius;
 
       if ((only != NULL && cluster != only) || cluster == skip

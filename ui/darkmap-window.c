@@ -135,8 +135,8 @@ update_clusters (DarkmapWindow *self)
     }
   name = g_path_get_basename (self->cluster_path);
   /* TRANSLATORS: "72 clusters in xray.csv, 47 on the map" */
-  summary = g_strdup_printf (g_dngettext (NULL, "%u cluster in %s, %u on the map",
-                                          "%u clusters in %s, %u on the map", n),
+  summary = g_strdup_printf (ngettext ("%u cluster in %s, %u on the map",
+                                       "%u clusters in %s, %u on the map", n),
                              n, name, on_map);
   darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
