@@ -152,6 +152,28 @@ static bool finish_rows(DmClusterTable *table, const char *path, DmError **error
 
 /* ---- CSV ------------------------------------------------------------- */
 
+/* A sexagesimal angle, "10:03:12.6", "10 03 12.6", "10h03m12.6s" (hours
+ * when is_ra) or "-01:59:23", "-01d59m23s" (degrees), in degrees; NaN when
+ * text is not one (two or three fields, minutes and seconds below 60). */
+static double parse_sexagesimal(const char *text, bool is_ra) {
+  double fields[3] = {0.0, 0.0, 0.0}, sign = 1.0;
+  int n = 0;
+  const char *at = text;
+  while (*at == ' ') at++;
+  if (*at == '-' || *at == '+') sign = *at++ == '-' ? -1.0 : 1.0;
+  while (*at && n < 3) {
+    char *end = NULL;
+    if (*at < '0' || *at > '9') break;
+    fields[n++] = strtod(at, &end);
+    at = end;
+    while (*at == ':' || *at == ' ' || *at == 'h' || *at == 'm' || *at == 's' || *at == 'd')
+      at++;
+  }
+  if (*at != '\0' || n < 2 || fields[1] >= 60.0 || fields[2] >= 60.0) return NAN;
+  double value = fields[0] + fields[1] / 60.0 + fields[2] / 3600.0;
+  return sign * value * (is_ra ? 15.0 : 1.0);
+}
+
 static DmClusterTable *read_csv(const char *path, DmError **error) {
   DmCsvTable *csv = dm_csv_read(path, error);
   if (!csv) return NULL;
@@ -165,6 +187,9 @@ static DmClusterTable *read_csv(const char *path, DmError **error) {
   for (int r = 0; ok && r < csv->n_rows; r++) {
     for (int role = ROLE_RA; role < N_ROLES; role++)
       if (columns[role] >= 0) numbers[role][r] = csv->values[columns[role]][r];
+    for (int role = ROLE_RA; role <= ROLE_DEC; role++)
+      if (isnan(numbers[role][r]))
+        numbers[role][r] = parse_sexagesimal(csv->text[columns[role]][r], role == ROLE_RA);
     if (columns[ROLE_LABEL] >= 0 &&
         !(table->label[r] = strdup(csv->text[columns[ROLE_LABEL]][r])))
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for cluster labels");

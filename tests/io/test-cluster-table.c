@@ -86,6 +86,26 @@ static void test_csv_variants(void) {
   }
   remove(path);
 
+  /* Sexagesimal positions: cluster 3 of the shipped table, rounded. */
+  path = write_text("sexagesimal.csv",
+                    "name,ra,dec\n"
+                    "a,10:03:12.6,+01:59:23\n"
+                    "b,10h03m12.6s,-01d59m23s\n"
+                    "c,10 03 12.6,-00:30\n");
+  table = dm_cluster_table_read(path, &error);
+  CHECK_OK(table, error);
+  if (table) {
+    CHECK(table->n == 3);
+    CHECK_CLOSE(table->ra[0], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[0], 1.0 + 59.0 / 60.0 + 23.0 / 3600.0, 1e-12);
+    CHECK_CLOSE(table->ra[1], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[1], -(1.0 + 59.0 / 60.0 + 23.0 / 3600.0), 1e-12);
+    CHECK_CLOSE(table->ra[2], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[2], -0.5, 1e-12);
+    dm_cluster_table_free(table);
+  }
+  remove(path);
+
   /* Only positions, with prefixed names: labels are row numbers. */
   path = write_text("positions.csv", "ra_icrs,dec_icrs,flux\n10,20,1\n11,21,2\n12,22,3\n");
   table = dm_cluster_table_read(path, &error);
@@ -168,6 +188,8 @@ static void test_bad_input(void) {
   expect_failure("nan.csv", "ra,dec\n1,2\nnan,3\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("text.csv", "ra,dec\n1,2\n3,north\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("pole.csv", "ra,dec\n1,95\n", DM_ERROR_FORMAT, "Row 1");
+  expect_failure("minutes.csv", "ra,dec\n10:61:00,1\n", DM_ERROR_FORMAT, "Row 1");
+  expect_failure("one-field.csv", "ra,dec\n1,2\n3h,4\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("empty.csv", "ra,dec\n", DM_ERROR_NO_DATA, "");
 
   /* A FITS image has no table; a string RA column is not a position. */

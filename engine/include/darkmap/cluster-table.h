@@ -14,7 +14,9 @@
  *          table's own unit)
  *   label: NAME, CLUSTER, OBJECT, ID, OBJID, SOURCE  (optional; text or
  *          numbers)
- * RA and Dec are required; every row must hold a finite position with
+ * RA and Dec are required, in degrees; in CSV files they may also be
+ * sexagesimal ("10:03:12.6" or "10h03m12.6s" hours for RA, "-01:59:23" or
+ * "-01d59m23s" for Dec).  Every row must hold a finite position with
  * |Dec| <= 90. */
 #ifndef DARKMAP_CLUSTER_TABLE_H
 #define DARKMAP_CLUSTER_TABLE_H
