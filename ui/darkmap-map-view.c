@@ -835,9 +835,18 @@ report_cursor (DarkmapMapView *self)
 static void
 on_motion (GtkEventControllerMotion *controller, double x, double y, DarkmapMapView *self)
 {
+  GtkWidget *widget = GTK_WIDGET (self);
+
   self->pointer_x = x;
   self->pointer_y = y;
   report_cursor (self);
+  /* A hand over a cluster marker: it can be clicked. */
+  gtk_widget_set_cursor_from_name (widget,
+                                   darkmap_map_view_cluster_at (self, gtk_widget_get_width (widget),
+                                                                gtk_widget_get_height (widget), x,
+                                                                y) != NULL
+                                     ? "pointer"
+                                     : NULL);
 }
 
 static void

@@ -111,6 +111,7 @@ static void
 update_clusters (DarkmapWindow *self)
 {
   g_autofree char *name = NULL;
+  g_autofree char *counts = NULL;
   g_autofree char *summary = NULL;
   guint n, on_map = 0;
 
@@ -135,9 +136,15 @@ update_clusters (DarkmapWindow *self)
     }
   name = g_path_get_basename (self->cluster_path);
   /* TRANSLATORS: "72 clusters in xray.csv, 47 on the map" */
-  summary = g_strdup_printf (ngettext ("%u cluster in %s, %u on the map",
-                                       "%u clusters in %s, %u on the map", n),
-                             n, name, on_map);
+  counts = g_strdup_printf (ngettext ("%u cluster in %s, %u on the map",
+                                      "%u clusters in %s, %u on the map", n),
+                            n, name, on_map);
+  if (self->cluster_table->mass_column[0] != '\0')
+    /* TRANSLATORS: %s is the name of the table's mass column */
+    summary = g_strdup_printf (_("%s; rings sized by %s (log scale)"), counts,
+                               self->cluster_table->mass_column);
+  else
+    summary = g_steal_pointer (&counts);
   darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
 
