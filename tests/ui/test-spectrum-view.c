@@ -3,7 +3,8 @@
  * the noise level is <(s1² + s2²) / 2> Omega_pix of the noise map; the axes
  * are whole decades holding the spectrum; a known (ell, C_ell) lands at the
  * expected widget position and back; a drawn bin has the data colour; the
- * readout names the nearest bin; win.page shows the page.  Prints the time
+ * readout names the nearest bin; without a noise map there is no noise
+ * level; win.page shows the page.  Prints the time
  * dm_power_spectrum takes on the 360² map. */
 #include <math.h>
 #include <string.h>
@@ -157,6 +158,32 @@ check_drawing (DarkmapSpectrumView *view)
   CHECK (darkmap_spectrum_view_readout (view, WIDTH, HEIGHT, 5.0, 5.0) == NULL);
 }
 
+/* Without a noise map (and without a mask) there is no noise level, and
+ * the spectrum is the whole map's. */
+static void
+check_without_noise (const DarkmapResult *result)
+{
+  GtkWidget *widget = g_object_ref_sink (darkmap_spectrum_view_new ());
+  DarkmapSpectrumView *view = DARKMAP_SPECTRUM_VIEW (widget);
+  DmError *dm_error = NULL;
+  const DmPowerSpectrum *s;
+
+  CHECK (darkmap_spectrum_view_get_spectrum (view) == NULL);
+  CHECK (!darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, 1000.0, 1e-10,
+                                              &(double) { 0 }, &(double) { 0 }));
+  CHECK_OK (darkmap_spectrum_view_set_map (view, result->kappa_e, NULL, NULL, 0.0, &dm_error),
+            dm_error);
+  s = darkmap_spectrum_view_get_spectrum (view);
+  CHECK (s != NULL && s->fsky == 1.0);
+  CHECK (isnan (darkmap_spectrum_view_get_noise_level (view)));
+  /* A noise map of another size is refused and leaves the view as it was. */
+  CHECK_FAILS (darkmap_spectrum_view_set_map (view, result->kappa_e, NULL, result->binned->counts,
+                                              0.0, &dm_error),
+               dm_error, DM_ERROR_INVALID_ARGUMENT);
+  CHECK (darkmap_spectrum_view_get_spectrum (view) == s);
+  g_object_unref (widget);
+}
+
 int
 main (void)
 {
@@ -176,6 +203,7 @@ main (void)
       check_spectrum (view, result);
       check_axes (view);
       check_drawing (view);
+      check_without_noise (result);
     }
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.page", "s", "spectrum");
