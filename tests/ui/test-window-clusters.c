@@ -2,10 +2,10 @@
  * listed and placed on the map; the overlay draws a marker at a cluster's
  * position (and nothing there once win.show-clusters turns it off); a
  * marker's popover shows its properties; selecting a row selects and
- * centres the cluster, activating it opens the popover; sorting by z orders
- * the rows; a table without usable columns is refused with a dialog and
- * leaves the clusters shown.  Prints the overlay's cost per rendered
- * frame. */
+ * centres the cluster, activating it opens the popover; sorting orders
+ * names naturally and puts unknown numbers after known ones; a table
+ * without usable columns is refused with a dialog and leaves the clusters
+ * shown.  Prints the overlay's cost per rendered frame. */
 #include <math.h>
 #include <string.h>
 
@@ -232,6 +232,25 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
       previous = darkmap_cluster_get_z (cluster);
     }
 
+  /* Names in natural order: ids 3, 9, 11 (not "100", "101"...). */
+  {
+    g_autoptr (GtkColumnViewColumn) name_column = g_list_model_get_item (columns, 0);
+    const char *expected[] = { "3", "9", "11" };
+
+    gtk_column_view_sort_by_column (column_view, name_column, GTK_SORT_ASCENDING);
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      {
+        g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (rows, i);
+
+        CHECK (g_strcmp0 (darkmap_cluster_get_label (cluster), expected[i]) == 0);
+      }
+  }
+  {
+    g_autoptr (GtkColumnViewColumn) z_column = g_list_model_get_item (columns, 3);
+
+    gtk_column_view_sort_by_column (column_view, z_column, GTK_SORT_ASCENDING);
+  }
+
   gtk_single_selection_set_selected (selection, 5);
   row = g_list_model_get_item (rows, 5);
   CHECK (darkmap_cluster_panel_get_selected_cluster (panel) == row);
@@ -253,6 +272,46 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
   /* Clearing the map's selection clears the row's. */
   darkmap_map_view_set_selected_cluster (view, NULL);
   CHECK (darkmap_cluster_panel_get_selected_cluster (panel) == NULL);
+}
+
+/* A panel of its own: clusters without z sort after those with one. */
+static void
+check_unknown_last (void)
+{
+  g_autofree char *path = g_build_filename (g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP")
+                                                                          : g_get_tmp_dir (),
+                                            "ui-some-z.csv", NULL);
+  GtkWidget *widget = g_object_ref_sink (darkmap_cluster_panel_new ());
+  DarkmapClusterPanel *panel = DARKMAP_CLUSTER_PANEL (widget);
+  GtkColumnView *column_view = darkmap_cluster_panel_get_column_view (panel);
+  GListModel *rows = G_LIST_MODEL (darkmap_cluster_panel_get_selection (panel));
+  g_autoptr (GtkColumnViewColumn) z_column =
+    g_list_model_get_item (gtk_column_view_get_columns (column_view), 3);
+  g_autoptr (GListStore) clusters = NULL;
+  const double expected[] = { 0.2, 0.5, NAN, NAN };
+  DmError *dm_error = NULL;
+  DmClusterTable *table;
+
+  CHECK (g_file_set_contents (path, "ra,dec,z\n1,1,\n2,2,0.5\n3,3,\n4,4,0.2\n", -1, NULL));
+  table = dm_cluster_table_read (path, &dm_error);
+  CHECK_OK (table != NULL, dm_error);
+  if (table != NULL)
+    {
+      clusters = darkmap_cluster_list_new (table, NULL);
+      darkmap_cluster_panel_set_clusters (panel, G_LIST_MODEL (clusters), "");
+      gtk_column_view_sort_by_column (column_view, z_column, GTK_SORT_ASCENDING);
+      CHECK (g_list_model_get_n_items (rows) == 4);
+      for (guint i = 0; i < 4 && i < g_list_model_get_n_items (rows); i++)
+        {
+          g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (rows, i);
+          double z = darkmap_cluster_get_z (cluster);
+
+          CHECK (isnan (expected[i]) ? isnan (z) : z == expected[i]);
+        }
+      dm_cluster_table_free (table);
+    }
+  g_unlink (path);
+  g_object_unref (widget);
 }
 
 static void
@@ -319,6 +378,7 @@ main (void)
       check_rows (view, panel);
       check_bad_table (window);
     }
+  check_unknown_last ();
   gtk_window_destroy (GTK_WINDOW (window));
   return dm_test_result ();
 }
