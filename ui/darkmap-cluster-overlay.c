@@ -59,39 +59,46 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
   return TRUE;
 }
 
-/* A circle per cluster on the map (only that one when only is set, all but
- * skip otherwise), as one path: the rings sized by mass, or the dots.
- * Markers are drawn in a few batched operations, one per colour, not one
- * per cluster. */
-static void
-add_circles (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
-             const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip, gboolean dots)
+/* Marker images are drawn at this many device pixels per view pixel, so
+ * that they stay sharp on screens of scale 2 and in PNG exports up to
+ * 192 dpi; their ring radii are rounded to 1 / SPRITE_STEPS pixel. */
+#define SPRITE_SCALE 2.0
+#define SPRITE_STEPS 4.0
+
+struct _DarkmapClusterOverlay
 {
-  guint n = g_list_model_get_n_items (clusters);
+  /* GINT_TO_POINTER (rounded radius × SPRITE_STEPS × 2 + selected) → the
+   * marker's image (cairo_surface_t, owned), SPRITE_SCALE × side pixels a
+   * side, its centre in the middle. */
+  GHashTable *sprites;
+};
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-      double vx, vy, radius;
+DarkmapClusterOverlay *
+darkmap_cluster_overlay_new (void)
+{
+  DarkmapClusterOverlay *self = g_new0 (DarkmapClusterOverlay, 1);
 
-      if ((only != NULL && cluster != only) || cluster == skip
-          || !view_position (to_view, cluster, &vx, &vy))
-        continue;
-      radius = dots ? DOT_RADIUS : radius_for (scale, darkmap_cluster_get_mass (cluster));
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
-    }
+  self->sprites = g_hash_table_new_full (NULL, NULL, NULL,
+                                         (GDestroyNotify) cairo_surface_destroy);
+  return self;
 }
 
-/* Rings (white, or orange for the selection) with a dark edge, and a dot
- * at each position. */
+void
+darkmap_cluster_overlay_free (DarkmapClusterOverlay *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_destroy (self->sprites);
+  g_free (self);
+}
+
+/* One marker as paths: a ring (white, or orange when selected) with a dark
+ * edge, and a white dot with a dark edge at (vx, vy). */
 static void
-draw_markers (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
-              const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip,
-              gboolean selected)
+draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected)
 {
   cairo_new_path (cr);
-  add_circles (cr, to_view, clusters, scale, only, skip, FALSE);
+  cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, selected ? 5.0 : 3.5);
   cairo_stroke_preserve (cr);
@@ -102,11 +109,99 @@ draw_markers (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
   cairo_set_line_width (cr, selected ? 3.0 : 1.5);
   cairo_stroke (cr);
 
-  add_circles (cr, to_view, clusters, scale, only, skip, TRUE);
+  cairo_arc (cr, vx, vy, DOT_RADIUS, 0.0, 2.0 * G_PI);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
   cairo_set_line_width (cr, 1.0);
   cairo_stroke (cr);
+}
+
+/* The side (view pixels, odd) of the square holding a marker of radius. */
+static int
+sprite_side (double radius)
+{
+  return 2 * (int) ceil (radius + 4.0) + 1;
+}
+
+/* The image of a marker, made on first use; NULL when cairo cannot make it. */
+static cairo_surface_t *
+sprite_for (DarkmapClusterOverlay *self, double radius, gboolean selected)
+{
+  int steps = (int) lround (radius * SPRITE_STEPS);
+  gpointer key = GINT_TO_POINTER (steps * 2 + (selected ? 1 : 0));
+  cairo_surface_t *sprite = g_hash_table_lookup (self->sprites, key);
+  int side = sprite_side (radius);
+  cairo_t *cr;
+
+  if (sprite != NULL)
+    return sprite;
+  sprite = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) (side * SPRITE_SCALE),
+                                       (int) (side * SPRITE_SCALE));
+  if (cairo_surface_status (sprite) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (sprite);
+      return NULL;
+    }
+  cr = cairo_create (sprite);
+  cairo_scale (cr, SPRITE_SCALE, SPRITE_SCALE);
+  draw_marker (cr, side / 2.0, side / 2.0, steps / SPRITE_STEPS, selected);
+  cairo_destroy (cr);
+  g_hash_table_insert (self->sprites, key, sprite);
+  return sprite;
+}
+
+/* PDF, PostScript and SVG get paths; pixels (the screen, PNG) get images,
+ * forty times faster than stroking every ring. */
+static gboolean
+is_vector_target (cairo_t *cr)
+{
+  switch (cairo_surface_get_type (cairo_get_target (cr)))
+    {
+    case CAIRO_SURFACE_TYPE_PDF:
+    case CAIRO_SURFACE_TYPE_PS:
+    case CAIRO_SURFACE_TYPE_SVG:
+    case CAIRO_SURFACE_TYPE_SCRIPT:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The markers of the clusters on the map: only that one when only is set,
+ * all but skip otherwise. */
+static void
+draw_markers (DarkmapClusterOverlay *self, cairo_t *cr, const cairo_matrix_t *to_view,
+              GListModel *clusters, const MassScale *scale, DarkmapCluster *only,
+              DarkmapCluster *skip, gboolean selected)
+{
+  gboolean vector = is_vector_target (cr);
+  guint n = g_list_model_get_n_items (clusters);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+      double vx, vy, radius, half;
+      cairo_surface_t *sprite;
+
+      if ((only != NULL && cluster != only) || cluster == skip
+          || !view_position (to_view, cluster, &vx, &vy))
+        continue;
+      radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
+      sprite = vector ? NULL : sprite_for (self, radius, selected);
+      if (sprite == NULL)
+        {
+          draw_marker (cr, vx, vy, radius, selected);
+          continue;
+        }
+      half = sprite_side (radius) / 2.0;
+      cairo_save (cr);
+      cairo_translate (cr, vx - half, vy - half);
+      cairo_scale (cr, 1.0 / SPRITE_SCALE, 1.0 / SPRITE_SCALE);
+      cairo_set_source_surface (cr, sprite, 0.0, 0.0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
 }
 
 /* "label" or "label  z 0.25" (newly allocated). */
@@ -213,7 +308,8 @@ draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
 }
 
 void
-darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+darkmap_cluster_overlay_draw (DarkmapClusterOverlay *self, cairo_t *cr,
+                              const cairo_matrix_t *to_view, GListModel *clusters,
                               DarkmapCluster *selected)
 {
   MassScale scale = mass_scale (clusters);
@@ -222,11 +318,11 @@ darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view, GListM
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, LABEL_FONT_SIZE);
   /* Markers, then labels over every marker; the selection last. */
-  draw_markers (cr, to_view, clusters, &scale, NULL, selected, FALSE);
+  draw_markers (self, cr, to_view, clusters, &scale, NULL, selected, FALSE);
   draw_labels (cr, to_view, clusters, &scale, NULL, selected);
   if (selected != NULL)
     {
-      draw_markers (cr, to_view, clusters, &scale, selected, NULL, TRUE);
+      draw_markers (self, cr, to_view, clusters, &scale, selected, NULL, TRUE);
       cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
       draw_labels (cr, to_view, clusters, &scale, selected, NULL);
     }

@@ -50,6 +50,7 @@ struct _DarkmapMapView
   DarkmapCluster *selected;   /* owned, one of clusters, or NULL */
   gboolean show_clusters;
   GtkWidget *popover;         /* DarkmapClusterPopover, a child */
+  DarkmapClusterOverlay *overlay; /* owned: the marker images */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
@@ -446,7 +447,7 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
       cairo_save (cr);
       cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
       cairo_clip (cr);
-      darkmap_cluster_overlay_draw (cr, &m, self->clusters, self->selected);
+      darkmap_cluster_overlay_draw (self->overlay, cr, &m, self->clusters, self->selected);
       cairo_restore (cr);
     }
 
@@ -1053,6 +1054,7 @@ darkmap_map_view_finalize (GObject *object)
   g_clear_pointer (&self->mask, dm_map_free);
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->shade, cairo_surface_destroy);
+  darkmap_cluster_overlay_free (self->overlay);
   G_OBJECT_CLASS (darkmap_map_view_parent_class)->finalize (object);
 }
 
@@ -1099,6 +1101,7 @@ darkmap_map_view_init (DarkmapMapView *self)
   self->show_grid = TRUE;
   self->zoom = 1.0;
   self->show_clusters = TRUE;
+  self->overlay = darkmap_cluster_overlay_new ();
 
   self->popover = darkmap_cluster_popover_new ();
   gtk_widget_set_parent (self->popover, GTK_WIDGET (self));

@@ -1,6 +1,7 @@
 /* The demo window's X-ray clusters: every row of the shipped table is
  * listed and placed on the map; the overlay draws a marker at a cluster's
- * position (and nothing there once win.show-clusters turns it off); a
+ * position (and nothing there once win.show-clusters turns it off), and
+ * as paths in SVG exports; a
  * marker's popover shows its properties; selecting a row selects and
  * centres the cluster, activating it opens the popover; sorting orders
  * names naturally and puts unknown numbers after known ones; a table
@@ -16,6 +17,7 @@
 #include "darkmap-cluster-overlay.h"
 #include "darkmap-cluster-panel.h"
 #include "darkmap-cluster-popover.h"
+#include "darkmap-export.h"
 #include "darkmap-map-view.h"
 #include "window-test-util.h"
 
@@ -169,6 +171,42 @@ check_overlay_pixels (DarkmapWindow *window, DarkmapMapView *view)
   CHECK (darkmap_map_view_cluster_at (view, width, height, vx, vy) == cluster);
   cairo_surface_destroy (on);
   cairo_surface_destroy (off);
+}
+
+static guint
+count_substrings (const char *text, const char *needle)
+{
+  guint n = 0;
+
+  for (const char *at = strstr (text, needle); at != NULL; at = strstr (at + 1, needle))
+    n++;
+  return n;
+}
+
+/* Figures to PDF and SVG get the markers as paths, not images: each of the
+ * 72 adds to the file, and the images are those without them. */
+static void
+check_vector_export (DarkmapMapView *view)
+{
+  const char *dir = g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP") : g_get_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "ui-clusters.svg", NULL);
+  gsize size[2] = { 0, 0 };
+  guint images[2] = { 0, 0 };
+
+  for (int on = 0; on < 2; on++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *text = NULL;
+
+      darkmap_map_view_set_show_clusters (view, on);
+      CHECK (darkmap_export_view (view, path, DARKMAP_EXPORT_SVG, 800, 600, 96.0, &error));
+      CHECK (g_file_get_contents (path, &text, &size[on], NULL));
+      images[on] = text != NULL ? count_substrings (text, "<image") : 0;
+    }
+  fprintf (stderr, "SVG export: %zu bytes without the clusters, %zu with\n", size[0], size[1]);
+  CHECK (size[1] > size[0] + 72 * 200);
+  CHECK (images[0] > 0 && images[1] == images[0]);
+  g_unlink (path);
 }
 
 static void
@@ -374,6 +412,7 @@ main (void)
     {
       check_table (window, panel);
       check_overlay_pixels (window, view);
+      check_vector_export (view);
       check_popover (window, view, panel);
       check_rows (view, panel);
       check_bad_table (window);
