@@ -606,11 +606,50 @@ darkmap_map_view_set_show_grid (DarkmapMapView *self, gboolean show)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Points the popover at cluster's marker; FALSE when the marker is not in
+ * the map area (or the view has no size yet). */
+static gboolean
+point_popover (DarkmapMapView *self, DarkmapCluster *cluster)
+{
+  Layout l;
+  double x, y, vx, vy, radius;
+
+  if (!darkmap_cluster_get_pixel (cluster, &x, &y)
+      || !get_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                      gtk_widget_get_height (GTK_WIDGET (self)), &l))
+    return FALSE;
+  to_view (self, &l, x, y, &vx, &vy);
+  if (vx < l.ax || vx > l.ax + l.aw || vy < l.ay || vy > l.ay + l.ah)
+    return FALSE;
+  radius = self->clusters != NULL ? darkmap_cluster_overlay_radius (self->clusters, cluster)
+                                  : DARKMAP_MARKER_RADIUS_PLAIN;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle) { (int) floor (vx - radius),
+                                                 (int) floor (vy - radius),
+                                                 (int) ceil (2.0 * radius),
+                                                 (int) ceil (2.0 * radius) });
+  return TRUE;
+}
+
+/* After a zoom or pan the open popover follows its marker, and closes when
+ * the marker leaves the view. */
+static void
+follow_popover (DarkmapMapView *self)
+{
+  DarkmapCluster *cluster =
+    darkmap_cluster_popover_get_cluster (DARKMAP_CLUSTER_POPOVER (self->popover));
+
+  if (gtk_widget_get_visible (self->popover) && cluster != NULL
+      && !point_popover (self, cluster))
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
 void
 darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom)
 {
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   self->zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -627,6 +666,7 @@ darkmap_map_view_set_center (DarkmapMapView *self, double x, double y)
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   self->cx = x;
   self->cy = y;
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -645,6 +685,7 @@ darkmap_map_view_reset_view (DarkmapMapView *self)
   self->zoom = 1.0;
   self->cx = self->map != NULL ? (self->map->nx - 1) / 2.0 : 0.0;
   self->cy = self->map != NULL ? (self->map->ny - 1) / 2.0 : 0.0;
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -727,25 +768,13 @@ darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height, double
 void
 darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
-  double x, y, vx, vy, radius;
-
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   g_return_if_fail (DARKMAP_IS_CLUSTER (cluster));
 
   darkmap_map_view_set_selected_cluster (self, cluster);
-  if (!darkmap_cluster_get_pixel (cluster, &x, &y)
-      || !darkmap_map_view_pixel_to_view (self, width, height, x, y, &vx, &vy))
+  if (!point_popover (self, cluster))
     return;
-  radius = self->clusters != NULL ? darkmap_cluster_overlay_radius (self->clusters, cluster)
-                                  : DARKMAP_MARKER_RADIUS_PLAIN;
   darkmap_cluster_popover_set_cluster (DARKMAP_CLUSTER_POPOVER (self->popover), cluster);
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
-                               &(GdkRectangle) { (int) floor (vx - radius),
-                                                 (int) floor (vy - radius),
-                                                 (int) ceil (2.0 * radius),
-                                                 (int) ceil (2.0 * radius) });
   gtk_popover_popup (GTK_POPOVER (self->popover));
 }
 

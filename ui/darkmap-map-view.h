@@ -92,7 +92,9 @@ DarkmapCluster *darkmap_map_view_get_selected_cluster (DarkmapMapView *self);
  * reference. */
 DarkmapCluster *darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height,
                                              double vx, double vy);
-/* Selects cluster and opens the popover at its marker (what a click does). */
+/* Selects cluster and opens the popover at its marker (what a click does)
+ * when the marker is in view.  The popover follows the marker as the view
+ * zooms and pans, and closes when it leaves the view. */
 void darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster);
 /* The DarkmapClusterPopover. */
 GtkWidget *darkmap_map_view_get_cluster_popover (DarkmapMapView *self);

@@ -1,12 +1,12 @@
 /* The demo window's X-ray clusters: every row of the shipped table is
  * listed and placed on the map; the overlay draws a marker at a cluster's
  * position (and nothing there once win.show-clusters turns it off), and
- * as paths in SVG exports; a
- * marker's popover shows its properties; selecting a row selects and
- * centres the cluster, activating it opens the popover; sorting orders
- * names naturally and puts unknown numbers after known ones; a table
- * without usable columns is refused with a dialog and leaves the clusters
- * shown.  Prints the overlay's cost per rendered frame. */
+ * paths in SVG exports; a marker's popover shows its properties and follows
+ * the marker until it leaves the view; selecting a row selects and centres
+ * the cluster, activating it opens the popover; sorting orders names
+ * naturally and puts unknown numbers after known ones; a table without
+ * usable columns is refused with a dialog and leaves the clusters shown.
+ * Prints the overlay's cost per rendered frame. */
 #include <math.h>
 #include <string.h>
 
@@ -236,6 +236,19 @@ check_popover (DarkmapWindow *window, DarkmapMapView *view, DarkmapClusterPanel 
            darkmap_cluster_popover_get_text (popover, "mass"),
            darkmap_cluster_popover_get_text (popover, "kappa"));
   CHECK (wait_for_frame (GTK_WIDGET (window)));
+
+  /* Zooming about the cluster keeps it open; panning it out of view closes it. */
+  {
+    double x, y;
+
+    darkmap_cluster_get_pixel (first, &x, &y);
+    darkmap_map_view_set_center (view, x, y);
+    darkmap_map_view_set_zoom (view, 4.0);
+    CHECK (gtk_widget_get_visible (GTK_WIDGET (popover)));
+    darkmap_map_view_set_center (view, x + 200.0, y);
+    CHECK (!gtk_widget_get_visible (GTK_WIDGET (popover)));
+    darkmap_map_view_reset_view (view);
+  }
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
 
