@@ -49,6 +49,32 @@ darkmap_cluster_overlay_radius (GListModel *clusters, DarkmapCluster *cluster)
   return radius_for (&scale, darkmap_cluster_get_mass (cluster));
 }
 
+/* The clip's bounding box, grown by margin: clusters outside it are not
+ * drawn at all. */
+typedef struct
+{
+  double x1, y1, x2, y2;
+} Extents;
+
+static Extents
+clip_extents (cairo_t *cr, double margin)
+{
+  Extents e;
+
+  cairo_clip_extents (cr, &e.x1, &e.y1, &e.x2, &e.y2);
+  e.x1 -= margin;
+  e.y1 -= margin;
+  e.x2 += margin;
+  e.y2 += margin;
+  return e;
+}
+
+static gboolean
+in_extents (const Extents *e, double vx, double vy)
+{
+  return vx >= e->x1 && vx <= e->x2 && vy >= e->y1 && vy <= e->y2;
+}
+
 /* The drawing position of a cluster on the map; FALSE when it is not. */
 static gboolean
 view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *vx, double *vy)
@@ -176,6 +202,7 @@ draw_markers (DarkmapClusterOverlay *self, cairo_t *cr, const cairo_matrix_t *to
 {
   gboolean vector = is_vector_target (cr);
   guint n = g_list_model_get_n_items (clusters);
+  Extents extents = clip_extents (cr, DARKMAP_MARKER_RADIUS_MAX + 4.0);
 
   for (guint i = 0; i < n; i++)
     {
@@ -184,7 +211,7 @@ draw_markers (DarkmapClusterOverlay *self, cairo_t *cr, const cairo_matrix_t *to
       cairo_surface_t *sprite;
 
       if ((only != NULL && cluster != only) || cluster == skip
-          || !view_position (to_view, cluster, &vx, &vy))
+          || !view_position (to_view, cluster, &vx, &vy) || !in_extents (&extents, vx, vy))
         continue;
       radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
       sprite = vector ? NULL : sprite_for (self, radius, selected);
@@ -215,9 +242,18 @@ label_text (DarkmapCluster *cluster)
   return g_strdup (darkmap_cluster_get_label (cluster));
 }
 
+/* At most this many labels are drawn, the heaviest clusters' first. */
+#define MAX_LABELS 200
+
 typedef struct
 {
   double mass;
+  double x, y;             /* where the text starts */
+  DarkmapCluster *cluster; /* borrowed from the list */
+} Candidate;
+
+typedef struct
+{
   double x, y;             /* where the text starts */
   cairo_text_extents_t ext;
   char *text;              /* owned */
@@ -231,9 +267,9 @@ label_clear (gpointer data)
 
 /* Heaviest first; unknown masses last. */
 static int
-compare_labels (gconstpointer a, gconstpointer b)
+compare_candidates (gconstpointer a, gconstpointer b)
 {
-  double ma = ((const Label *) a)->mass, mb = ((const Label *) b)->mass;
+  double ma = ((const Candidate *) a)->mass, mb = ((const Candidate *) b)->mass;
 
   ma = isfinite (ma) ? ma : -INFINITY;
   mb = isfinite (mb) ? mb : -INFINITY;
@@ -249,62 +285,75 @@ boxes_overlap (const Label *a, const Label *b)
          && b->y + b->ext.y_bearing < a->y + a->ext.y_bearing + a->ext.height;
 }
 
-/* Dark labels on light boxes, beside the rings.  Labels that would cover
- * a heavier cluster's label are left out (zooming in shows them).  The
- * boxes are one path, the texts come from cairo's glyph cache (stroked text
- * paths cost ten times more per frame). */
+/* Dark labels on light boxes, beside the rings of the clusters in the
+ * clip.  A label that would cover a heavier cluster's label is left out
+ * (zooming in shows it), and at most MAX_LABELS are drawn.  The boxes are
+ * one path, the texts come from cairo's glyph cache (stroked text paths
+ * cost ten times more per frame). */
 static void
 draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
              const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip)
 {
   guint n = g_list_model_get_n_items (clusters);
+  g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
   g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (Label));
-  g_autofree gboolean *shown = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  Extents extents = clip_extents (cr, 0.0);
 
   g_array_set_clear_func (labels, label_clear);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-      Label label = { .mass = darkmap_cluster_get_mass (cluster) };
+      DarkmapCluster *cluster = g_list_model_get_item (clusters, i);
+      Candidate candidate = { .mass = darkmap_cluster_get_mass (cluster), .cluster = cluster };
       double radius;
 
+      g_ptr_array_add (items, cluster);
       if ((only != NULL && cluster != only) || cluster == skip
-          || !view_position (to_view, cluster, &label.x, &label.y))
+          || !view_position (to_view, cluster, &candidate.x, &candidate.y)
+          || !in_extents (&extents, candidate.x, candidate.y))
         continue;
-      radius = radius_for (scale, label.mass);
-      label.x += radius * M_SQRT1_2 + 2.0;
-      label.y -= radius * M_SQRT1_2 + 2.0;
-      label.text = label_text (cluster);
-      cairo_text_extents (cr, label.text, &label.ext);
-      g_array_append_val (labels, label);
+      radius = radius_for (scale, candidate.mass);
+      candidate.x += radius * M_SQRT1_2 + 2.0;
+      candidate.y -= radius * M_SQRT1_2 + 2.0;
+      g_array_append_val (candidates, candidate);
     }
-  g_array_sort (labels, compare_labels);
+  g_array_sort (candidates, compare_candidates);
 
-  shown = g_new0 (gboolean, labels->len);
+  for (guint i = 0; i < candidates->len && labels->len < MAX_LABELS; i++)
+    {
+      const Candidate *candidate = &g_array_index (candidates, Candidate, i);
+      Label label = { .x = candidate->x, .y = candidate->y };
+      gboolean free_place = TRUE;
+
+      label.text = label_text (candidate->cluster);
+      cairo_text_extents (cr, label.text, &label.ext);
+      for (guint j = 0; j < labels->len && free_place; j++)
+        free_place = !boxes_overlap (&label, &g_array_index (labels, Label, j));
+      if (free_place)
+        g_array_append_val (labels, label);
+      else
+        g_free (label.text);
+    }
+
   cairo_new_path (cr);
   for (guint i = 0; i < labels->len; i++)
     {
       const Label *label = &g_array_index (labels, Label, i);
 
-      shown[i] = TRUE;
-      for (guint j = 0; j < i && shown[i]; j++)
-        shown[i] = !(shown[j] && boxes_overlap (label, &g_array_index (labels, Label, j)));
-      if (shown[i])
-        cairo_rectangle (cr, label->x + label->ext.x_bearing - 1.0,
-                         label->y + label->ext.y_bearing - 1.0, label->ext.width + 2.0,
-                         label->ext.height + 2.0);
+      cairo_rectangle (cr, label->x + label->ext.x_bearing - 1.0,
+                       label->y + label->ext.y_bearing - 1.0, label->ext.width + 2.0,
+                       label->ext.height + 2.0);
     }
   cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
   cairo_fill (cr);
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   for (guint i = 0; i < labels->len; i++)
-    if (shown[i])
-      {
-        const Label *label = &g_array_index (labels, Label, i);
+    {
+      const Label *label = &g_array_index (labels, Label, i);
 
-        cairo_move_to (cr, label->x, label->y);
-        cairo_show_text (cr, label->text);
-      }
+      cairo_move_to (cr, label->x, label->y);
+      cairo_show_text (cr, label->text);
+    }
 }
 
 void
