@@ -150,7 +150,7 @@ static bool finish_rows(DmClusterTable *table, const char *path, DmError **error
   return true;
 }
 
-/* ---- CSV ------------------------------------------------------------- */
+/* ---- positions written as text ----------------------------------------- */
 
 /* A sexagesimal angle, "10:03:12.6", "10 03 12.6", "10h03m12.6s" (hours
  * when is_ra) or "-01:59:23", "-01d59m23s" (degrees), in degrees; NaN when
@@ -173,6 +173,17 @@ static double parse_sexagesimal(const char *text, bool is_ra) {
   double value = fields[0] + fields[1] / 60.0 + fields[2] / 3600.0;
   return sign * value * (is_ra ? 15.0 : 1.0);
 }
+
+/* A number of degrees, or a sexagesimal angle; NaN when text is neither. */
+static double parse_angle(const char *text, bool is_ra) {
+  char *end = NULL;
+  double value = strtod(text, &end);
+  while (end && *end == ' ') end++;
+  if (end != text && end && *end == '\0') return value;
+  return parse_sexagesimal(text, is_ra);
+}
+
+/* ---- CSV ------------------------------------------------------------- */
 
 static DmClusterTable *read_csv(const char *path, DmError **error) {
   DmCsvTable *csv = dm_csv_read(path, error);
@@ -243,8 +254,8 @@ static void free_names(char **names, int n) {
   free(names);
 }
 
-/* cfitsio's type code of a column that holds one number per row, or a
- * string (TSTRING); 0 with the error set otherwise. */
+/* TDOUBLE for a column that holds one number per row, TSTRING for a text
+ * column used as label, RA or Dec; 0 with the error set otherwise. */
 static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
                        const char *path, DmError **error) {
   int status = 0, typecode = 0;
@@ -253,7 +264,7 @@ static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
     dm_fits_set_error(error, status, "Cannot read the column types of", path);
     return 0;
   }
-  if (typecode == TSTRING && role == ROLE_LABEL) return TSTRING;
+  if (typecode == TSTRING && role <= ROLE_DEC) return TSTRING;
   bool numeric = typecode == TBYTE || typecode == TSBYTE || typecode == TSHORT ||
                  typecode == TUSHORT || typecode == TINT || typecode == TUINT ||
                  typecode == TLONG || typecode == TULONG || typecode == TLONGLONG ||
@@ -262,7 +273,10 @@ static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
   dm_error_set(error, DM_ERROR_FORMAT, 0,
                "Column '%s' (used as %s) of the cluster table %s does not hold one %s per "
                "row",
-               name, role_names[role], path, role == ROLE_LABEL ? "name or number" : "number");
+               name, role_names[role], path,
+               role == ROLE_LABEL ? "name or number"
+               : role <= ROLE_DEC ? "number or sexagesimal text"
+                                  : "number");
   return 0;
 }
 
@@ -303,6 +317,28 @@ static bool read_label_column(fitsfile *fits, const char *path, int colnum, int 
   return true;
 }
 
+/* Reads a text column of positions (degrees or sexagesimal) into values
+ * (n_rows); text that is neither becomes NaN. */
+static bool read_position_strings(fitsfile *fits, const char *path, int colnum, bool is_ra,
+                                  long long n_rows, double *values, DmError **error) {
+  int status = 0, any_null = 0, width = 0;
+  if (fits_get_col_display_width(fits, colnum, &width, &status))
+    return dm_fits_set_error(error, status, "Cannot size the positions of", path);
+  char *cell = malloc((size_t)width + 1);
+  if (!cell) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for positions");
+  for (long long i = 0; i < n_rows; i++) {
+    char *cells[1] = {cell};
+    cell[0] = '\0';
+    if (fits_read_col_str(fits, colnum, i + 1, 1, 1, "", cells, &any_null, &status)) {
+      free(cell);
+      return dm_fits_set_error(error, status, "Cannot read the positions of", path);
+    }
+    values[i] = parse_angle(cell, is_ra);
+  }
+  free(cell);
+  return true;
+}
+
 /* Reads the matched columns of the current table into a new table. */
 static DmClusterTable *read_fits_rows(fitsfile *fits, const char *path, char **names,
                                       const int columns[N_ROLES], DmError **error) {
@@ -337,6 +373,14 @@ static DmClusterTable *read_fits_rows(fitsfile *fits, const char *path, char **n
     int any_null = 0;
     double null_value = NAN;
     if (columns[role] < 0) continue;
+    if (kinds[role] == TSTRING) {
+      if (!read_position_strings(fits, path, columns[role] + 1, role == ROLE_RA, n_rows,
+                                 numbers[role], error)) {
+        dm_cluster_table_free(table);
+        return NULL;
+      }
+      continue;
+    }
     if (fits_read_col(fits, TDOUBLE, columns[role] + 1, 1, 1, n_rows, &null_value,
                       numbers[role], &any_null, &status)) {
       dm_fits_set_error(error, status, "Cannot read the cluster table", path);
