@@ -6,8 +6,14 @@
  *   ninja -C build-fuzz tests/fuzz/fuzz-cluster-table
  *   mkdir -p build-fuzz/corpus-clusters
  *   cp data/cosmos/xray_finoguenov2007.csv build-fuzz/corpus-clusters/
+ *   ASAN_OPTIONS=allocator_may_return_null=1 \
  *   build-fuzz/tests/fuzz/fuzz-cluster-table -dict=tests/fuzz/fits.dict \
- *       -max_total_time=120 build-fuzz/corpus-clusters
+ *       -max_len=20000 -max_total_time=120 build-fuzz/corpus-clusters
+ *
+ * allocator_may_return_null: as for fuzz-fits-catalog, a corrupt FITS
+ * header can make cfitsio ask for terabytes; the reader then reports
+ * DM_ERROR_NO_MEMORY, which is the behaviour under test.  Seed the corpus
+ * with the shipped CSV and a small FITS table as well.
  *
  * A crash, leak or sanitizer report stops the run and leaves the input as
  * crash-<hash>; replay it with `build-fuzz/tests/fuzz/fuzz-cluster-table
