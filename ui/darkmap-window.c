@@ -3,6 +3,7 @@
 
 #include "darkmap-application.h"
 #include "darkmap-cluster-panel.h"
+#include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
 #include "darkmap-spectrum-view.h"
@@ -121,6 +122,9 @@ update_clusters (DarkmapWindow *self)
                                                self->result != NULL ? self->result->kappa_e
                                                                     : NULL);
   darkmap_map_view_set_clusters (self->map_view, G_LIST_MODEL (self->clusters));
+  darkmap_cluster_popover_set_mass_name (
+    DARKMAP_CLUSTER_POPOVER (darkmap_map_view_get_cluster_popover (self->map_view)),
+    self->cluster_table != NULL ? self->cluster_table->mass_column : NULL);
   if (self->clusters == NULL)
     {
       darkmap_cluster_panel_set_clusters (self->cluster_panel, NULL, _("No cluster table"));

@@ -229,6 +229,8 @@ check_popover (DarkmapWindow *window, DarkmapMapView *view, DarkmapClusterPanel 
   CHECK (g_strcmp0 (darkmap_cluster_popover_get_text (popover, "dec"), "+01°59′23″") == 0);
   CHECK (g_strcmp0 (darkmap_cluster_popover_get_text (popover, "z"), "0.250") == 0);
   CHECK (g_strcmp0 (darkmap_cluster_popover_get_text (popover, "mass"), "0.69") == 0);
+  CHECK (g_strcmp0 (darkmap_cluster_popover_get_text (popover, "mass-title"), "m500_1e13msun")
+         == 0);
   CHECK (g_strcmp0 (darkmap_cluster_popover_get_text (popover, "kappa"), kappa) == 0);
   fprintf (stderr, "popover: %s %s z %s mass %s kappa %s\n",
            darkmap_cluster_popover_get_text (popover, "ra"),
