@@ -265,8 +265,8 @@ darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height,
   if (nearest < 0)
     return g_strdup_printf ("ℓ = %.0f   C_ℓ = %.3g", ell, cl);
   /* TRANSLATORS: the pointer's position, then the nearest measured bin */
-  return g_strdup_printf (_("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"), ell,
-                          cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
+  return g_strdup_printf (_("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"),
+                          ell, cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
 }
 
 /* Drawing */

@@ -138,7 +138,8 @@ check_drawing (DarkmapSpectrumView *view)
       cairo_surface_destroy (surface);
       return;
     }
-  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, s->ell[bin], s->cl[bin], &vx, &vy));
+  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, s->ell[bin], s->cl[bin], &vx,
+                                             &vy));
   data = cairo_image_surface_get_data (surface);
   stride = cairo_image_surface_get_stride (surface);
   pixel = ((const guint32 *) (const void *) (data + (size_t) floor (vy) * (size_t) stride))

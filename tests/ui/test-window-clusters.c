@@ -24,6 +24,15 @@
 
 #define FRAMES 40
 
+/* A file under the tests' scratch directory (newly allocated). */
+static char *
+scratch_path (const char *name)
+{
+  const char *dir = g_getenv ("DARKMAP_TEST_TMP");
+
+  return g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), name, NULL);
+}
+
 static guint32
 pixel_at (cairo_surface_t *surface, int x, int y)
 {
@@ -189,8 +198,7 @@ count_substrings (const char *text, const char *needle)
 static void
 check_vector_export (DarkmapMapView *view)
 {
-  const char *dir = g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP") : g_get_tmp_dir ();
-  g_autofree char *path = g_build_filename (dir, "ui-clusters.svg", NULL);
+  g_autofree char *path = scratch_path ("ui-clusters.svg");
   gsize size[2] = { 0, 0 };
   guint images[2] = { 0, 0 };
 
@@ -333,9 +341,7 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
 static void
 check_many_clusters (DarkmapWindow *window, DarkmapMapView *view)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP")
-                                                                          : g_get_tmp_dir (),
-                                            "ui-many-clusters.csv", NULL);
+  g_autofree char *path = scratch_path ("ui-many-clusters.csv");
   g_autoptr (GString) text = g_string_new ("name,ra,dec,z,mass\n");
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) error = NULL;
@@ -360,9 +366,7 @@ check_many_clusters (DarkmapWindow *window, DarkmapMapView *view)
 static void
 check_unknown_last (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP")
-                                                                          : g_get_tmp_dir (),
-                                            "ui-some-z.csv", NULL);
+  g_autofree char *path = scratch_path ("ui-some-z.csv");
   GtkWidget *widget = g_object_ref_sink (darkmap_cluster_panel_new ());
   DarkmapClusterPanel *panel = DARKMAP_CLUSTER_PANEL (widget);
   GtkColumnView *column_view = darkmap_cluster_panel_get_column_view (panel);
@@ -401,9 +405,7 @@ check_bad_table (DarkmapWindow *window)
 {
   GListModel *before = darkmap_window_get_clusters (window);
   const DarkmapResult *result = darkmap_window_get_result (window);
-  g_autofree char *path = g_build_filename (g_getenv ("DARKMAP_TEST_TMP") ? g_getenv ("DARKMAP_TEST_TMP")
-                                                                          : g_get_tmp_dir (),
-                                            "ui-no-positions.csv", NULL);
+  g_autofree char *path = scratch_path ("ui-no-positions.csv");
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) error = NULL;
   GList *dialogs;
