@@ -36,6 +36,18 @@ darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clust
   gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
 }
 
+/* Scrolls the list to show row position.  GTK 4.8 has no
+ * gtk_column_view_scroll_to (4.12): the column view's rows are a list view
+ * among its children, whose "list.scroll-to-item" action does it. */
+static void
+scroll_to (DarkmapClusterPanel *self, guint position)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
+}
+
 void
 darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self, DarkmapCluster *cluster)
 {
@@ -57,6 +69,8 @@ darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self, DarkmapCl
         }
     }
   gtk_single_selection_set_selected (self->selection, position);
+  if (position != GTK_INVALID_LIST_POSITION)
+    scroll_to (self, position);
 }
 
 DarkmapCluster *

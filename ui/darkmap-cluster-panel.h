@@ -4,7 +4,7 @@
  * above every known one), with a one-line summary above it.
  *
  * Property "selected-cluster" (DarkmapCluster or NULL): the selected row's
- * cluster; setting it selects its row. */
+ * cluster; setting it selects its row and scrolls the list to it. */
 #pragma once
 
 #include <gtk/gtk.h>

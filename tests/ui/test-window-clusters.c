@@ -3,7 +3,8 @@
  * position (and nothing there once win.show-clusters turns it off), and
  * paths in SVG exports; a marker's popover shows its properties and follows
  * the marker until it leaves the view; selecting a row selects and centres
- * the cluster, activating it opens the popover; sorting orders names
+ * the cluster, activating it opens the popover, selecting on the map
+ * scrolls the list to the row; sorting orders names
  * naturally and puts unknown numbers after known ones; a table without
  * usable columns is refused with a dialog and leaves the clusters shown.
  * Prints the overlay's cost per rendered frame, with the 72 clusters and
@@ -330,6 +331,23 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
   CHECK (darkmap_cluster_popover_get_cluster (
            DARKMAP_CLUSTER_POPOVER (darkmap_map_view_get_cluster_popover (view))) == row);
   gtk_popover_popdown (GTK_POPOVER (darkmap_map_view_get_cluster_popover (view)));
+
+  /* Selecting the last row's cluster on the map scrolls the list to it. */
+  {
+    guint last = g_list_model_get_n_items (rows) - 1;
+    g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (rows, last);
+    GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (column_view));
+    double before = gtk_adjustment_get_value (vadjustment);
+
+    darkmap_map_view_set_selected_cluster (view, cluster);
+    CHECK (gtk_single_selection_get_selected (selection) == last);
+    CHECK (wait_for_frame (gtk_widget_get_ancestor (GTK_WIDGET (panel), GTK_TYPE_WINDOW)));
+    fprintf (stderr, "list scrolled from %.0f to %.0f of %.0f\n", before,
+             gtk_adjustment_get_value (vadjustment), gtk_adjustment_get_upper (vadjustment));
+    CHECK (gtk_adjustment_get_value (vadjustment) > before);
+    CHECK (gtk_adjustment_get_value (vadjustment) + gtk_adjustment_get_page_size (vadjustment)
+           >= gtk_adjustment_get_upper (vadjustment) - 1.0);
+  }
 
   /* Clearing the map's selection clears the row's. */
   darkmap_map_view_set_selected_cluster (view, NULL);
