@@ -4,11 +4,10 @@
  * paths in SVG exports; a marker's popover shows its properties and follows
  * the marker until it leaves the view; selecting a row selects and centres
  * the cluster, activating it opens the popover, selecting on the map
- * scrolls the list to the row; sorting orders names
- * naturally and puts unknown numbers after known ones; a table without
- * usable columns is refused with a dialog and leaves the clusters shown.
- * Prints the overlay's cost per rendered frame, with the 72 clusters and
- * with 5000. */
+ * scrolls the list to the row; sorting orders names naturally and puts
+ * unknown numbers after known ones; a table without usable columns is
+ * refused with a dialog and leaves the clusters shown.  Prints the
+ * overlay's cost per rendered frame, with the 72 clusters and with 5000. */
 #include <math.h>
 #include <string.h>
 
