@@ -49,6 +49,32 @@ darkmap_cluster_overlay_radius (GListModel *clusters, DarkmapCluster *cluster)
   return radius_for (&scale, darkmap_cluster_get_mass (cluster));
 }
 
+/* The clip's bounding box, grown by margin: clusters outside it are not
+ * drawn at all. */
+typedef struct
+{
+  double x1, y1, x2, y2;
+} Extents;
+
+static Extents
+clip_extents (cairo_t *cr, double margin)
+{
+  Extents e;
+
+  cairo_clip_extents (cr, &e.x1, &e.y1, &e.x2, &e.y2);
+  e.x1 -= margin;
+  e.y1 -= margin;
+  e.x2 += margin;
+  e.y2 += margin;
+  return e;
+}
+
+static gboolean
+in_extents (const Extents *e, double vx, double vy)
+{
+  return vx >= e->x1 && vx <= e->x2 && vy >= e->y1 && vy <= e->y2;
+}
+
 /* The drawing position of a cluster on the map; FALSE when it is not. */
 static gboolean
 view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *vx, double *vy)
@@ -59,6 +85,41 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
   return TRUE;
 }
 
+/* Marker images are drawn at this many device pixels per view pixel, so
+ * that they stay sharp on screens of scale 2 and in PNG exports up to
+ * 192 dpi; their ring radii are rounded to 1 / SPRITE_STEPS pixel. */
+#define SPRITE_SCALE 2.0
+#define SPRITE_STEPS 4.0
+
+struct _DarkmapClusterOverlay
+{
+  /* GINT_TO_POINTER (rounded radius × SPRITE_STEPS × 2 + selected) → the
+   * marker's image (cairo_surface_t, owned), SPRITE_SCALE × side pixels a
+   * side, its centre in the middle. */
+  GHashTable *sprites;
+};
+
+DarkmapClusterOverlay *
+darkmap_cluster_overlay_new (void)
+{
+  DarkmapClusterOverlay *self = g_new0 (DarkmapClusterOverlay, 1);
+
+  self->sprites = g_hash_table_new_full (NULL, NULL, NULL,
+                                         (GDestroyNotify) cairo_surface_destroy);
+  return self;
+}
+
+void
+darkmap_cluster_overlay_free (DarkmapClusterOverlay *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_destroy (self->sprites);
+  g_free (self);
+}
+
+/* One marker as paths: a ring (white, or orange when selected) with a dark
+ * edge, and a white dot with a dark edge at (vx, vy). */
 static void
 draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected)
 {
@@ -81,62 +142,238 @@ draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected
   cairo_stroke (cr);
 }
 
-/* "label" or "label  z 0.25", dark text with a light halo. */
-static void
-draw_label (cairo_t *cr, DarkmapCluster *cluster, double vx, double vy, double radius)
+/* The side (view pixels, odd) of the square holding a marker of radius. */
+static int
+sprite_side (double radius)
 {
-  g_autofree char *text = NULL;
+  return 2 * (int) ceil (radius + 4.0) + 1;
+}
+
+/* The image of a marker, made on first use; NULL when cairo cannot make it. */
+static cairo_surface_t *
+sprite_for (DarkmapClusterOverlay *self, double radius, gboolean selected)
+{
+  int steps = (int) lround (radius * SPRITE_STEPS);
+  gpointer key = GINT_TO_POINTER (steps * 2 + (selected ? 1 : 0));
+  cairo_surface_t *sprite = g_hash_table_lookup (self->sprites, key);
+  int side = sprite_side (radius);
+  cairo_t *cr;
+
+  if (sprite != NULL)
+    return sprite;
+  sprite = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) (side * SPRITE_SCALE),
+                                       (int) (side * SPRITE_SCALE));
+  if (cairo_surface_status (sprite) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (sprite);
+      return NULL;
+    }
+  cr = cairo_create (sprite);
+  cairo_scale (cr, SPRITE_SCALE, SPRITE_SCALE);
+  draw_marker (cr, side / 2.0, side / 2.0, steps / SPRITE_STEPS, selected);
+  cairo_destroy (cr);
+  g_hash_table_insert (self->sprites, key, sprite);
+  return sprite;
+}
+
+/* PDF, PostScript and SVG get paths; pixels (the screen, PNG) get images,
+ * forty times faster than stroking every ring. */
+static gboolean
+is_vector_target (cairo_t *cr)
+{
+  switch (cairo_surface_get_type (cairo_get_target (cr)))
+    {
+    case CAIRO_SURFACE_TYPE_PDF:
+    case CAIRO_SURFACE_TYPE_PS:
+    case CAIRO_SURFACE_TYPE_SVG:
+    case CAIRO_SURFACE_TYPE_SCRIPT:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The markers of the clusters on the map: only that one when only is set,
+ * all but skip otherwise. */
+static void
+draw_markers (DarkmapClusterOverlay *self, cairo_t *cr, const cairo_matrix_t *to_view,
+              GListModel *clusters, const MassScale *scale, DarkmapCluster *only,
+              DarkmapCluster *skip, gboolean selected)
+{
+  gboolean vector = is_vector_target (cr);
+  guint n = g_list_model_get_n_items (clusters);
+  Extents extents = clip_extents (cr, DARKMAP_MARKER_RADIUS_MAX + 4.0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
+      double vx, vy, radius, half;
+      cairo_surface_t *sprite;
+
+      if ((only != NULL && cluster != only) || cluster == skip
+          || !view_position (to_view, cluster, &vx, &vy) || !in_extents (&extents, vx, vy))
+        continue;
+      radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
+      sprite = vector ? NULL : sprite_for (self, radius, selected);
+      if (sprite == NULL)
+        {
+          draw_marker (cr, vx, vy, radius, selected);
+          continue;
+        }
+      half = sprite_side (radius) / 2.0;
+      cairo_save (cr);
+      cairo_translate (cr, vx - half, vy - half);
+      cairo_scale (cr, 1.0 / SPRITE_SCALE, 1.0 / SPRITE_SCALE);
+      cairo_set_source_surface (cr, sprite, 0.0, 0.0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+}
+
+/* "label" or "label  z 0.25" (newly allocated). */
+static char *
+label_text (DarkmapCluster *cluster)
+{
   double z = darkmap_cluster_get_z (cluster);
 
   if (isfinite (z))
-    text = g_strdup_printf ("%s  z %.2f", darkmap_cluster_get_label (cluster), z);
-  else
-    text = g_strdup (darkmap_cluster_get_label (cluster));
+    return g_strdup_printf ("%s  z %.2f", darkmap_cluster_get_label (cluster), z);
+  return g_strdup (darkmap_cluster_get_label (cluster));
+}
+
+/* At most this many labels are drawn, the heaviest clusters' first. */
+#define MAX_LABELS 200
+
+typedef struct
+{
+  double mass;
+  double x, y;             /* where the text starts */
+  DarkmapCluster *cluster; /* borrowed from the list */
+} Candidate;
+
+typedef struct
+{
+  double x, y;             /* where the text starts */
+  cairo_text_extents_t ext;
+  char *text;              /* owned */
+} Label;
+
+static void
+label_clear (gpointer data)
+{
+  g_free (((Label *) data)->text);
+}
+
+/* Heaviest first; unknown masses last. */
+static int
+compare_candidates (gconstpointer a, gconstpointer b)
+{
+  double ma = ((const Candidate *) a)->mass, mb = ((const Candidate *) b)->mass;
+
+  ma = isfinite (ma) ? ma : -INFINITY;
+  mb = isfinite (mb) ? mb : -INFINITY;
+  return ma > mb ? -1 : ma < mb ? 1 : 0;
+}
+
+static gboolean
+boxes_overlap (const Label *a, const Label *b)
+{
+  return a->x + a->ext.x_bearing < b->x + b->ext.x_bearing + b->ext.width
+         && b->x + b->ext.x_bearing < a->x + a->ext.x_bearing + a->ext.width
+         && a->y + a->ext.y_bearing < b->y + b->ext.y_bearing + b->ext.height
+         && b->y + b->ext.y_bearing < a->y + a->ext.y_bearing + a->ext.height;
+}
+
+/* Dark labels on light boxes, beside the rings of the clusters in the
+ * clip.  A label that would cover a heavier cluster's label is left out
+ * (zooming in shows it), and at most MAX_LABELS are drawn.  The boxes are
+ * one path, the texts come from cairo's glyph cache (stroked text paths
+ * cost ten times more per frame). */
+static void
+draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+             const MassScale *scale, DarkmapCluster *only, DarkmapCluster *skip)
+{
+  guint n = g_list_model_get_n_items (clusters);
+  g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  g_autoptr (GArray) labels = g_array_new (FALSE, FALSE, sizeof (Label));
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  Extents extents = clip_extents (cr, 0.0);
+
+  g_array_set_clear_func (labels, label_clear);
+  for (guint i = 0; i < n; i++)
+    {
+      DarkmapCluster *cluster = g_list_model_get_item (clusters, i);
+      Candidate candidate = { .mass = darkmap_cluster_get_mass (cluster), .cluster = cluster };
+      double radius;
+
+      g_ptr_array_add (items, cluster);
+      if ((only != NULL && cluster != only) || cluster == skip
+          || !view_position (to_view, cluster, &candidate.x, &candidate.y)
+          || !in_extents (&extents, candidate.x, candidate.y))
+        continue;
+      radius = radius_for (scale, candidate.mass);
+      candidate.x += radius * M_SQRT1_2 + 2.0;
+      candidate.y -= radius * M_SQRT1_2 + 2.0;
+      g_array_append_val (candidates, candidate);
+    }
+  g_array_sort (candidates, compare_candidates);
+
+  for (guint i = 0; i < candidates->len && labels->len < MAX_LABELS; i++)
+    {
+      const Candidate *candidate = &g_array_index (candidates, Candidate, i);
+      Label label = { .x = candidate->x, .y = candidate->y };
+      gboolean free_place = TRUE;
+
+      label.text = label_text (candidate->cluster);
+      cairo_text_extents (cr, label.text, &label.ext);
+      for (guint j = 0; j < labels->len && free_place; j++)
+        free_place = !boxes_overlap (&label, &g_array_index (labels, Label, j));
+      if (free_place)
+        g_array_append_val (labels, label);
+      else
+        g_free (label.text);
+    }
+
   cairo_new_path (cr);
-  cairo_move_to (cr, vx + radius * M_SQRT1_2 + 2.0, vy - radius * M_SQRT1_2 - 2.0);
-  cairo_text_path (cr, text);
-  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.85);
-  cairo_set_line_width (cr, 3.0);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_stroke_preserve (cr);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const Label *label = &g_array_index (labels, Label, i);
+
+      cairo_rectangle (cr, label->x + label->ext.x_bearing - 1.0,
+                       label->y + label->ext.y_bearing - 1.0, label->ext.width + 2.0,
+                       label->ext.height + 2.0);
+    }
+  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
   cairo_fill (cr);
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const Label *label = &g_array_index (labels, Label, i);
+
+      cairo_move_to (cr, label->x, label->y);
+      cairo_show_text (cr, label->text);
+    }
 }
 
 void
-darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
+darkmap_cluster_overlay_draw (DarkmapClusterOverlay *self, cairo_t *cr,
+                              const cairo_matrix_t *to_view, GListModel *clusters,
                               DarkmapCluster *selected)
 {
   MassScale scale = mass_scale (clusters);
-  guint n = g_list_model_get_n_items (clusters);
 
   cairo_save (cr);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, LABEL_FONT_SIZE);
-  /* Markers first, then labels over every marker; the selection last. */
-  for (int pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
-        double vx, vy, radius = radius_for (&scale, darkmap_cluster_get_mass (cluster));
-
-        if (cluster == selected || !view_position (to_view, cluster, &vx, &vy))
-          continue;
-        if (pass == 0)
-          draw_marker (cr, vx, vy, radius, FALSE);
-        else
-          draw_label (cr, cluster, vx, vy, radius);
-      }
+  /* Markers, then labels over every marker; the selection last. */
+  draw_markers (self, cr, to_view, clusters, &scale, NULL, selected, FALSE);
+  draw_labels (cr, to_view, clusters, &scale, NULL, selected);
   if (selected != NULL)
     {
-      double vx, vy, radius = radius_for (&scale, darkmap_cluster_get_mass (selected));
-
-      if (view_position (to_view, selected, &vx, &vy))
-        {
-          draw_marker (cr, vx, vy, radius, TRUE);
-          cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
-          draw_label (cr, selected, vx, vy, radius);
-        }
+      draw_markers (self, cr, to_view, clusters, &scale, selected, NULL, TRUE);
+      cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
+      draw_labels (cr, to_view, clusters, &scale, selected, NULL);
     }
   cairo_restore (cr);
 }

@@ -1,6 +1,7 @@
 /* Drawing catalogued clusters over a map: a ring per cluster whose radius
  * grows with log mass, a dot at its position, and a label (name or id and
- * z); the selected cluster is highlighted.  Used by DarkmapMapView's
+ * z) unless it would cover a heavier cluster's label; the selected cluster
+ * is highlighted and always labelled.  Used by DarkmapMapView's
  * render, so screen, export and tests draw the same markers.
  *
  * to_view maps zero-based map pixel coordinates to drawing coordinates. */
@@ -19,12 +20,20 @@ G_BEGIN_DECLS
 #define DARKMAP_MARKER_RADIUS_MAX 16.0
 #define DARKMAP_MARKER_RADIUS_PLAIN 8.0
 
+/* The marker images made so far (an overlay draws markers as images on
+ * pixel targets, as paths on PDF, PostScript and SVG ones). */
+typedef struct _DarkmapClusterOverlay DarkmapClusterOverlay;
+
+DarkmapClusterOverlay *darkmap_cluster_overlay_new (void);
+void darkmap_cluster_overlay_free (DarkmapClusterOverlay *self);
+
 /* The ring radius of cluster among clusters (log-mass scale). */
 double darkmap_cluster_overlay_radius (GListModel *clusters, DarkmapCluster *cluster);
 
 /* Draws every cluster of clusters that is on the map; selected may be NULL. */
-void darkmap_cluster_overlay_draw (cairo_t *cr, const cairo_matrix_t *to_view,
-                                   GListModel *clusters, DarkmapCluster *selected);
+void darkmap_cluster_overlay_draw (DarkmapClusterOverlay *self, cairo_t *cr,
+                                   const cairo_matrix_t *to_view, GListModel *clusters,
+                                   DarkmapCluster *selected);
 
 /* The cluster whose marker holds drawing point (vx, vy) (the nearest when
  * several do), or NULL.  Not a new reference. */

@@ -10,6 +10,11 @@ struct _DarkmapClusterPanel
   GtkLabel *summary_label;
   GtkColumnView *column_view;
   GtkColumnViewColumn *label_column;
+  GtkColumnViewColumn *ra_column;
+  GtkColumnViewColumn *dec_column;
+  GtkColumnViewColumn *z_column;
+  GtkColumnViewColumn *mass_column;
+  GtkColumnViewColumn *kappa_column;
   GtkSingleSelection *selection;
   GtkSortListModel *sort_model;
 };
@@ -29,6 +34,18 @@ darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clust
   gtk_sort_list_model_set_model (self->sort_model, clusters);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
+}
+
+/* Scrolls the list to show row position.  GTK 4.8 has no
+ * gtk_column_view_scroll_to (4.12): the column view's rows are a list view
+ * among its children, whose "list.scroll-to-item" action does it. */
+static void
+scroll_to (DarkmapClusterPanel *self, guint position)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", position);
 }
 
 void
@@ -52,6 +69,8 @@ darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self, DarkmapCl
         }
     }
   gtk_single_selection_set_selected (self->selection, position);
+  if (position != GTK_INVALID_LIST_POSITION)
+    scroll_to (self, position);
 }
 
 DarkmapCluster *
@@ -168,6 +187,26 @@ compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
   return order < 0 ? GTK_ORDERING_SMALLER : order > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
 }
 
+/* The numeric columns, in the order of the panel's fields. */
+typedef double (*ClusterNumber) (DarkmapCluster *cluster);
+static const ClusterNumber numbers[] = {
+  darkmap_cluster_get_ra, darkmap_cluster_get_dec, darkmap_cluster_get_z,
+  darkmap_cluster_get_mass, darkmap_cluster_get_kappa,
+};
+
+/* Numbers in increasing order, unknown (NaN) ones above them all. */
+static int
+compare_numbers (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  ClusterNumber number = numbers[GPOINTER_TO_INT (user_data)];
+  double x = number ((DarkmapCluster *) a), y = number ((DarkmapCluster *) b);
+
+  if (isnan (x) || isnan (y))
+    return isnan (x) == isnan (y) ? GTK_ORDERING_EQUAL
+                                  : isnan (x) ? GTK_ORDERING_LARGER : GTK_ORDERING_SMALLER;
+  return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
 static void
 on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec,
                       DarkmapClusterPanel *self)
@@ -235,6 +274,11 @@ darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, summary_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, column_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, label_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, ra_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, dec_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, z_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, mass_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, kappa_column);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, selection);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, sort_model);
   gtk_widget_class_bind_template_callback (widget_class, setup_cell);
@@ -251,11 +295,23 @@ darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
 static void
 darkmap_cluster_panel_init (DarkmapClusterPanel *self)
 {
-  g_autoptr (GtkCustomSorter) names = NULL;
+  g_autoptr (GtkCustomSorter) names = gtk_custom_sorter_new (compare_names, NULL, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  names = gtk_custom_sorter_new (compare_names, NULL, NULL);
   gtk_column_view_column_set_sorter (self->label_column, GTK_SORTER (names));
+  {
+    GtkColumnViewColumn *numeric[] = { self->ra_column, self->dec_column, self->z_column,
+                                       self->mass_column, self->kappa_column };
+
+    G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == G_N_ELEMENTS (numbers));
+    for (gsize i = 0; i < G_N_ELEMENTS (numeric); i++)
+      {
+        g_autoptr (GtkCustomSorter) sorter =
+          gtk_custom_sorter_new (compare_numbers, GINT_TO_POINTER ((int) i), NULL);
+
+        gtk_column_view_column_set_sorter (numeric[i], GTK_SORTER (sorter));
+      }
+  }
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
 }
 

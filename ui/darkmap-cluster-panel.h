@@ -1,10 +1,10 @@
 /* DarkmapClusterPanel: the cluster table as a list, one row per cluster
  * (name, RA, Dec, z, mass, kappa at the position), sortable by every
- * column (names in natural order: "9" before "11"), with a one-line
- * summary above it.
+ * column (names in natural order: "9" before "11"; unknown numbers sort
+ * above every known one), with a one-line summary above it.
  *
  * Property "selected-cluster" (DarkmapCluster or NULL): the selected row's
- * cluster; setting it selects its row. */
+ * cluster; setting it selects its row and scrolls the list to it. */
 #pragma once
 
 #include <gtk/gtk.h>

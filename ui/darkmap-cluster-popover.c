@@ -15,6 +15,7 @@ struct _DarkmapClusterPopover
   GtkLabel *ra_label;
   GtkLabel *dec_label;
   GtkLabel *z_label;
+  GtkLabel *mass_title;
   GtkLabel *mass_label;
   GtkLabel *kappa_label;
   GtkDrawingArea *cutout;
@@ -71,12 +72,19 @@ darkmap_cluster_popover_get_cluster (DarkmapClusterPopover *self)
   return self->cluster;
 }
 
+void
+darkmap_cluster_popover_set_mass_name (DarkmapClusterPopover *self, const char *name)
+{
+  g_return_if_fail (DARKMAP_IS_CLUSTER_POPOVER (self));
+  gtk_label_set_text (self->mass_title, name != NULL && name[0] != '\0' ? name : _("Mass"));
+}
+
 const char *
 darkmap_cluster_popover_get_text (DarkmapClusterPopover *self, const char *row)
 {
-  static const char *const rows[] = { "ra", "dec", "z", "mass", "kappa" };
+  static const char *const rows[] = { "ra", "dec", "z", "mass", "kappa", "mass-title" };
   GtkLabel *labels[] = { self->ra_label, self->dec_label, self->z_label, self->mass_label,
-                         self->kappa_label };
+                         self->kappa_label, self->mass_title };
 
   g_return_val_if_fail (DARKMAP_IS_CLUSTER_POPOVER (self), NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
@@ -123,6 +131,7 @@ darkmap_cluster_popover_class_init (DarkmapClusterPopoverClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, ra_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, dec_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, z_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, mass_title);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, mass_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, kappa_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPopover, cutout);

@@ -25,7 +25,11 @@ GtkWidget *darkmap_cluster_popover_new (void);
 void darkmap_cluster_popover_set_cluster (DarkmapClusterPopover *self, DarkmapCluster *cluster);
 DarkmapCluster *darkmap_cluster_popover_get_cluster (DarkmapClusterPopover *self);
 
-/* The texts shown, by row: "ra", "dec", "z", "mass", "kappa" (for tests). */
+/* The mass row's title: the table's mass column (NULL or "": "Mass"). */
+void darkmap_cluster_popover_set_mass_name (DarkmapClusterPopover *self, const char *name);
+
+/* The texts shown, by row: "ra", "dec", "z", "mass", "kappa", and the mass
+ * row's title "mass-title" (for tests). */
 const char *darkmap_cluster_popover_get_text (DarkmapClusterPopover *self, const char *row);
 
 G_END_DECLS

@@ -16,7 +16,19 @@ struct _DarkmapCluster
 
 G_DEFINE_FINAL_TYPE (DarkmapCluster, darkmap_cluster, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_LABEL, PROP_RA, PROP_DEC, PROP_Z, PROP_MASS, PROP_X, PROP_Y, PROP_KAPPA, N_PROPS };
+enum
+{
+  PROP_0,
+  PROP_LABEL,
+  PROP_RA,
+  PROP_DEC,
+  PROP_Z,
+  PROP_MASS,
+  PROP_X,
+  PROP_Y,
+  PROP_KAPPA,
+  N_PROPS
+};
 static GParamSpec *properties[N_PROPS];
 
 const char *

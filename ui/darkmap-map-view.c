@@ -50,6 +50,7 @@ struct _DarkmapMapView
   DarkmapCluster *selected;   /* owned, one of clusters, or NULL */
   gboolean show_clusters;
   GtkWidget *popover;         /* DarkmapClusterPopover, a child */
+  DarkmapClusterOverlay *overlay; /* owned: the marker images */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
@@ -446,7 +447,7 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
       cairo_save (cr);
       cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
       cairo_clip (cr);
-      darkmap_cluster_overlay_draw (cr, &m, self->clusters, self->selected);
+      darkmap_cluster_overlay_draw (self->overlay, cr, &m, self->clusters, self->selected);
       cairo_restore (cr);
     }
 
@@ -605,11 +606,50 @@ darkmap_map_view_set_show_grid (DarkmapMapView *self, gboolean show)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Points the popover at cluster's marker; FALSE when the marker is not in
+ * the map area (or the view has no size yet). */
+static gboolean
+point_popover (DarkmapMapView *self, DarkmapCluster *cluster)
+{
+  Layout l;
+  double x, y, vx, vy, radius;
+
+  if (!darkmap_cluster_get_pixel (cluster, &x, &y)
+      || !get_layout (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                      gtk_widget_get_height (GTK_WIDGET (self)), &l))
+    return FALSE;
+  to_view (self, &l, x, y, &vx, &vy);
+  if (vx < l.ax || vx > l.ax + l.aw || vy < l.ay || vy > l.ay + l.ah)
+    return FALSE;
+  radius = self->clusters != NULL ? darkmap_cluster_overlay_radius (self->clusters, cluster)
+                                  : DARKMAP_MARKER_RADIUS_PLAIN;
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle) { (int) floor (vx - radius),
+                                                 (int) floor (vy - radius),
+                                                 (int) ceil (2.0 * radius),
+                                                 (int) ceil (2.0 * radius) });
+  return TRUE;
+}
+
+/* After a zoom or pan the open popover follows its marker, and closes when
+ * the marker leaves the view. */
+static void
+follow_popover (DarkmapMapView *self)
+{
+  DarkmapCluster *cluster =
+    darkmap_cluster_popover_get_cluster (DARKMAP_CLUSTER_POPOVER (self->popover));
+
+  if (gtk_widget_get_visible (self->popover) && cluster != NULL
+      && !point_popover (self, cluster))
+    gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
 void
 darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom)
 {
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   self->zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -626,7 +666,16 @@ darkmap_map_view_set_center (DarkmapMapView *self, double x, double y)
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   self->cx = x;
   self->cy = y;
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  *x = self->cx;
+  *y = self->cy;
 }
 
 void
@@ -636,6 +685,7 @@ darkmap_map_view_reset_view (DarkmapMapView *self)
   self->zoom = 1.0;
   self->cx = self->map != NULL ? (self->map->nx - 1) / 2.0 : 0.0;
   self->cy = self->map != NULL ? (self->map->ny - 1) / 2.0 : 0.0;
+  follow_popover (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -718,25 +768,13 @@ darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height, double
 void
 darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
-  double x, y, vx, vy, radius;
-
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
   g_return_if_fail (DARKMAP_IS_CLUSTER (cluster));
 
   darkmap_map_view_set_selected_cluster (self, cluster);
-  if (!darkmap_cluster_get_pixel (cluster, &x, &y)
-      || !darkmap_map_view_pixel_to_view (self, width, height, x, y, &vx, &vy))
+  if (!point_popover (self, cluster))
     return;
-  radius = self->clusters != NULL ? darkmap_cluster_overlay_radius (self->clusters, cluster)
-                                  : DARKMAP_MARKER_RADIUS_PLAIN;
   darkmap_cluster_popover_set_cluster (DARKMAP_CLUSTER_POPOVER (self->popover), cluster);
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
-                               &(GdkRectangle) { (int) floor (vx - radius),
-                                                 (int) floor (vy - radius),
-                                                 (int) ceil (2.0 * radius),
-                                                 (int) ceil (2.0 * radius) });
   gtk_popover_popup (GTK_POPOVER (self->popover));
 }
 
@@ -827,9 +865,18 @@ report_cursor (DarkmapMapView *self)
 static void
 on_motion (GtkEventControllerMotion *controller, double x, double y, DarkmapMapView *self)
 {
+  GtkWidget *widget = GTK_WIDGET (self);
+
   self->pointer_x = x;
   self->pointer_y = y;
   report_cursor (self);
+  /* A hand over a cluster marker: it can be clicked. */
+  gtk_widget_set_cursor_from_name (widget,
+                                   darkmap_map_view_cluster_at (self, gtk_widget_get_width (widget),
+                                                                gtk_widget_get_height (widget), x,
+                                                                y) != NULL
+                                     ? "pointer"
+                                     : NULL);
 }
 
 static void
@@ -1036,6 +1083,7 @@ darkmap_map_view_finalize (GObject *object)
   g_clear_pointer (&self->mask, dm_map_free);
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->shade, cairo_surface_destroy);
+  darkmap_cluster_overlay_free (self->overlay);
   G_OBJECT_CLASS (darkmap_map_view_parent_class)->finalize (object);
 }
 
@@ -1082,6 +1130,7 @@ darkmap_map_view_init (DarkmapMapView *self)
   self->show_grid = TRUE;
   self->zoom = 1.0;
   self->show_clusters = TRUE;
+  self->overlay = darkmap_cluster_overlay_new ();
 
   self->popover = darkmap_cluster_popover_new ();
   gtk_widget_set_parent (self->popover, GTK_WIDGET (self));

@@ -65,6 +65,7 @@ void darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom);
 double darkmap_map_view_get_zoom (DarkmapMapView *self);
 /* The map pixel (zero-based, may be fractional) at the centre of the view. */
 void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
+void darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y);
 /* Zoom 1, map centred. */
 void darkmap_map_view_reset_view (DarkmapMapView *self);
 
@@ -91,7 +92,9 @@ DarkmapCluster *darkmap_map_view_get_selected_cluster (DarkmapMapView *self);
  * reference. */
 DarkmapCluster *darkmap_map_view_cluster_at (DarkmapMapView *self, int width, int height,
                                              double vx, double vy);
-/* Selects cluster and opens the popover at its marker (what a click does). */
+/* Selects cluster and opens the popover at its marker (what a click does)
+ * when the marker is in view.  The popover follows the marker as the view
+ * zooms and pans, and closes when it leaves the view. */
 void darkmap_map_view_popup_cluster (DarkmapMapView *self, DarkmapCluster *cluster);
 /* The DarkmapClusterPopover. */
 GtkWidget *darkmap_map_view_get_cluster_popover (DarkmapMapView *self);

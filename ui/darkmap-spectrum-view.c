@@ -265,8 +265,8 @@ darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height,
   if (nearest < 0)
     return g_strdup_printf ("ℓ = %.0f   C_ℓ = %.3g", ell, cl);
   /* TRANSLATORS: the pointer's position, then the nearest measured bin */
-  return g_strdup_printf (_("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"), ell,
-                          cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
+  return g_strdup_printf (_("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"),
+                          ell, cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
 }
 
 /* Drawing */
@@ -447,7 +447,8 @@ draw_spectrum (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
 static void
 draw_legend (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
 {
-  const char *names[3];
+  const char *names[4];
+  gboolean has_note;
   double colours[3][3] = { { 0.12, 0.47, 0.71 }, { 0.85, 0.37, 0.0 }, { 0.45, 0.45, 0.45 } };
   int n = 0;
   double x = p->x1 - 8.0, y = p->y0 + 16.0;
@@ -457,6 +458,9 @@ draw_legend (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
     names[n++] = self->theory_name != NULL ? self->theory_name : _("theory");
   if (isfinite (self->noise_level))
     names[n++] = _("noise level");
+  has_note = self->smooth_sigma_rad > 0.0 && n > 1;
+  if (has_note)
+    names[n++] = _("(curves smoothed as the map)");
   cairo_set_font_size (cr, 11.0);
   for (int i = 0, k = 0; i < n; i++, k++)
     {
@@ -465,11 +469,21 @@ draw_legend (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
       if (k == 1 && self->theory.n == 0)
         k = 2;
       cairo_text_extents (cr, names[i], &ext);
+      if (has_note && i == n - 1)
+        {
+          set_text_colour (cr);
+          cairo_move_to (cr, x - ext.x_advance, y);
+          cairo_show_text (cr, names[i]);
+          break;
+        }
       cairo_set_source_rgb (cr, colours[k][0], colours[k][1], colours[k][2]);
       cairo_set_line_width (cr, 2.0);
+      if (k == 2)
+        cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
       cairo_move_to (cr, x - ext.x_advance - 30.0, y - 4.0);
       cairo_line_to (cr, x - ext.x_advance - 8.0, y - 4.0);
       cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0.0);
       set_text_colour (cr);
       cairo_move_to (cr, x - ext.x_advance, y);
       cairo_show_text (cr, names[i]);

@@ -4,6 +4,7 @@
 #include "darkmap-application.h"
 #include "darkmap-catalog-dialog.h"
 #include "darkmap-cluster-panel.h"
+#include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
@@ -115,6 +116,7 @@ static void
 update_clusters (DarkmapWindow *self)
 {
   g_autofree char *name = NULL;
+  g_autofree char *counts = NULL;
   g_autofree char *summary = NULL;
   guint n, on_map = 0;
 
@@ -124,6 +126,9 @@ update_clusters (DarkmapWindow *self)
                                                self->result != NULL ? self->result->kappa_e
                                                                     : NULL);
   darkmap_map_view_set_clusters (self->map_view, G_LIST_MODEL (self->clusters));
+  darkmap_cluster_popover_set_mass_name (
+    DARKMAP_CLUSTER_POPOVER (darkmap_map_view_get_cluster_popover (self->map_view)),
+    self->cluster_table != NULL ? self->cluster_table->mass_column : NULL);
   if (self->clusters == NULL)
     {
       darkmap_cluster_panel_set_clusters (self->cluster_panel, NULL, _("No cluster table"));
@@ -139,9 +144,15 @@ update_clusters (DarkmapWindow *self)
     }
   name = g_path_get_basename (self->cluster_path);
   /* TRANSLATORS: "72 clusters in xray.csv, 47 on the map" */
-  summary = g_strdup_printf (g_dngettext (NULL, "%u cluster in %s, %u on the map",
-                                          "%u clusters in %s, %u on the map", n),
-                             n, name, on_map);
+  counts = g_strdup_printf (ngettext ("%u cluster in %s, %u on the map",
+                                      "%u clusters in %s, %u on the map", n),
+                            n, name, on_map);
+  if (self->cluster_table->mass_column[0] != '\0')
+    /* TRANSLATORS: %s is the name of the table's mass column */
+    summary = g_strdup_printf (_("%s; rings sized by %s (log scale)"), counts,
+                               self->cluster_table->mass_column);
+  else
+    summary = g_steal_pointer (&counts);
   darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
 
@@ -668,6 +679,21 @@ on_panel_selection (DarkmapClusterPanel *panel, GParamSpec *pspec, DarkmapWindow
   self->syncing_selection = FALSE;
 }
 
+/* Activating a row (double click, Enter) shows the map and the cluster's
+ * popover there. */
+static void
+on_row_activated (GtkColumnView *column_view, guint position, DarkmapWindow *self)
+{
+  GListModel *rows = G_LIST_MODEL (darkmap_cluster_panel_get_selection (self->cluster_panel));
+  g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (rows, position);
+
+  if (cluster == NULL)
+    return;
+  gtk_stack_set_visible_child_name (self->stack, "map");
+  darkmap_cluster_panel_set_selected_cluster (self->cluster_panel, cluster);
+  darkmap_map_view_popup_cluster (self->map_view, cluster);
+}
+
 static void
 on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
 {
@@ -875,6 +901,8 @@ darkmap_window_init (DarkmapWindow *self)
                            G_CALLBACK (on_panel_selection), self, 0);
   g_signal_connect_object (self->map_view, "notify::selected-cluster",
                            G_CALLBACK (on_map_selection), self, 0);
+  g_signal_connect_object (darkmap_cluster_panel_get_column_view (self->cluster_panel), "activate",
+                           G_CALLBACK (on_row_activated), self, 0);
   g_signal_connect_object (self->map_view, "notify::show-clusters",
                            G_CALLBACK (forward_notify), self, 0);
   g_signal_connect_object (self->stack, "notify::visible-child-name",

@@ -150,6 +150,39 @@ static bool finish_rows(DmClusterTable *table, const char *path, DmError **error
   return true;
 }
 
+/* ---- positions written as text ----------------------------------------- */
+
+/* A sexagesimal angle, "10:03:12.6", "10 03 12.6", "10h03m12.6s" (hours
+ * when is_ra) or "-01:59:23", "-01d59m23s" (degrees), in degrees; NaN when
+ * text is not one (two or three fields, minutes and seconds below 60). */
+static double parse_sexagesimal(const char *text, bool is_ra) {
+  double fields[3] = {0.0, 0.0, 0.0}, sign = 1.0;
+  int n = 0;
+  const char *at = text;
+  while (*at == ' ') at++;
+  if (*at == '-' || *at == '+') sign = *at++ == '-' ? -1.0 : 1.0;
+  while (*at && n < 3) {
+    char *end = NULL;
+    if (*at < '0' || *at > '9') break;
+    fields[n++] = strtod(at, &end);
+    at = end;
+    while (*at == ':' || *at == ' ' || *at == 'h' || *at == 'm' || *at == 's' || *at == 'd')
+      at++;
+  }
+  if (*at != '\0' || n < 2 || fields[1] >= 60.0 || fields[2] >= 60.0) return NAN;
+  double value = fields[0] + fields[1] / 60.0 + fields[2] / 3600.0;
+  return sign * value * (is_ra ? 15.0 : 1.0);
+}
+
+/* A number of degrees, or a sexagesimal angle; NaN when text is neither. */
+static double parse_angle(const char *text, bool is_ra) {
+  char *end = NULL;
+  double value = strtod(text, &end);
+  while (end && *end == ' ') end++;
+  if (end != text && end && *end == '\0') return value;
+  return parse_sexagesimal(text, is_ra);
+}
+
 /* ---- CSV ------------------------------------------------------------- */
 
 static DmClusterTable *read_csv(const char *path, DmError **error) {
@@ -165,6 +198,9 @@ static DmClusterTable *read_csv(const char *path, DmError **error) {
   for (int r = 0; ok && r < csv->n_rows; r++) {
     for (int role = ROLE_RA; role < N_ROLES; role++)
       if (columns[role] >= 0) numbers[role][r] = csv->values[columns[role]][r];
+    for (int role = ROLE_RA; role <= ROLE_DEC; role++)
+      if (isnan(numbers[role][r]))
+        numbers[role][r] = parse_sexagesimal(csv->text[columns[role]][r], role == ROLE_RA);
     if (columns[ROLE_LABEL] >= 0 &&
         !(table->label[r] = strdup(csv->text[columns[ROLE_LABEL]][r])))
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for cluster labels");
@@ -218,8 +254,8 @@ static void free_names(char **names, int n) {
   free(names);
 }
 
-/* cfitsio's type code of a column that holds one number per row, or a
- * string (TSTRING); 0 with the error set otherwise. */
+/* TDOUBLE for a column that holds one number per row, TSTRING for a text
+ * column used as label, RA or Dec; 0 with the error set otherwise. */
 static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
                        const char *path, DmError **error) {
   int status = 0, typecode = 0;
@@ -228,7 +264,7 @@ static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
     dm_fits_set_error(error, status, "Cannot read the column types of", path);
     return 0;
   }
-  if (typecode == TSTRING && role == ROLE_LABEL) return TSTRING;
+  if (typecode == TSTRING && role <= ROLE_DEC) return TSTRING;
   bool numeric = typecode == TBYTE || typecode == TSBYTE || typecode == TSHORT ||
                  typecode == TUSHORT || typecode == TINT || typecode == TUINT ||
                  typecode == TLONG || typecode == TULONG || typecode == TLONGLONG ||
@@ -237,7 +273,10 @@ static int column_kind(fitsfile *fits, int colnum, const char *name, int role,
   dm_error_set(error, DM_ERROR_FORMAT, 0,
                "Column '%s' (used as %s) of the cluster table %s does not hold one %s per "
                "row",
-               name, role_names[role], path, role == ROLE_LABEL ? "name or number" : "number");
+               name, role_names[role], path,
+               role == ROLE_LABEL ? "name or number"
+               : role <= ROLE_DEC ? "number or sexagesimal text"
+                                  : "number");
   return 0;
 }
 
@@ -278,6 +317,28 @@ static bool read_label_column(fitsfile *fits, const char *path, int colnum, int 
   return true;
 }
 
+/* Reads a text column of positions (degrees or sexagesimal) into values
+ * (n_rows); text that is neither becomes NaN. */
+static bool read_position_strings(fitsfile *fits, const char *path, int colnum, bool is_ra,
+                                  long long n_rows, double *values, DmError **error) {
+  int status = 0, any_null = 0, width = 0;
+  if (fits_get_col_display_width(fits, colnum, &width, &status))
+    return dm_fits_set_error(error, status, "Cannot size the positions of", path);
+  char *cell = malloc((size_t)width + 1);
+  if (!cell) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for positions");
+  for (long long i = 0; i < n_rows; i++) {
+    char *cells[1] = {cell};
+    cell[0] = '\0';
+    if (fits_read_col_str(fits, colnum, i + 1, 1, 1, "", cells, &any_null, &status)) {
+      free(cell);
+      return dm_fits_set_error(error, status, "Cannot read the positions of", path);
+    }
+    values[i] = parse_angle(cell, is_ra);
+  }
+  free(cell);
+  return true;
+}
+
 /* Reads the matched columns of the current table into a new table. */
 static DmClusterTable *read_fits_rows(fitsfile *fits, const char *path, char **names,
                                       const int columns[N_ROLES], DmError **error) {
@@ -312,6 +373,14 @@ static DmClusterTable *read_fits_rows(fitsfile *fits, const char *path, char **n
     int any_null = 0;
     double null_value = NAN;
     if (columns[role] < 0) continue;
+    if (kinds[role] == TSTRING) {
+      if (!read_position_strings(fits, path, columns[role] + 1, role == ROLE_RA, n_rows,
+                                 numbers[role], error)) {
+        dm_cluster_table_free(table);
+        return NULL;
+      }
+      continue;
+    }
     if (fits_read_col(fits, TDOUBLE, columns[role] + 1, 1, 1, n_rows, &null_value,
                       numbers[role], &any_null, &status)) {
       dm_fits_set_error(error, status, "Cannot read the cluster table", path);

@@ -1,7 +1,8 @@
 /* Cluster tables: the shipped COSMOS X-ray groups (count and first rows), a
  * CSV and a FITS table written here with other column names, and bad input
  * (no RA or Dec column, a NaN position, Dec beyond the pole, no rows, a FITS
- * image, a string RA column, a missing file). */
+ * image, FITS text positions that are not angles, a vector column, a
+ * missing file); sexagesimal positions in CSV and FITS. */
 #include <fitsio.h>
 #include <math.h>
 #include <stdio.h>
@@ -82,6 +83,26 @@ static void test_csv_variants(void) {
     CHECK_CLOSE(table->ra[1], 359.5, 1e-12); /* wrapped into [0, 360) */
     CHECK(isnan(table->z[1]));
     CHECK(isnan(table->mass[1])); /* not positive */
+    dm_cluster_table_free(table);
+  }
+  remove(path);
+
+  /* Sexagesimal positions: cluster 3 of the shipped table, rounded. */
+  path = write_text("sexagesimal.csv",
+                    "name,ra,dec\n"
+                    "a,10:03:12.6,+01:59:23\n"
+                    "b,10h03m12.6s,-01d59m23s\n"
+                    "c,10 03 12.6,-00:30\n");
+  table = dm_cluster_table_read(path, &error);
+  CHECK_OK(table, error);
+  if (table) {
+    CHECK(table->n == 3);
+    CHECK_CLOSE(table->ra[0], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[0], 1.0 + 59.0 / 60.0 + 23.0 / 3600.0, 1e-12);
+    CHECK_CLOSE(table->ra[1], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[1], -(1.0 + 59.0 / 60.0 + 23.0 / 3600.0), 1e-12);
+    CHECK_CLOSE(table->ra[2], 150.8025, 1e-9);
+    CHECK_CLOSE(table->dec[2], -0.5, 1e-12);
     dm_cluster_table_free(table);
   }
   remove(path);
@@ -168,6 +189,8 @@ static void test_bad_input(void) {
   expect_failure("nan.csv", "ra,dec\n1,2\nnan,3\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("text.csv", "ra,dec\n1,2\n3,north\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("pole.csv", "ra,dec\n1,95\n", DM_ERROR_FORMAT, "Row 1");
+  expect_failure("minutes.csv", "ra,dec\n10:61:00,1\n", DM_ERROR_FORMAT, "Row 1");
+  expect_failure("one-field.csv", "ra,dec\n1,2\n3h,4\n", DM_ERROR_FORMAT, "Row 2");
   expect_failure("empty.csv", "ra,dec\n", DM_ERROR_NO_DATA, "");
 
   /* A FITS image has no table; a string RA column is not a position. */
@@ -182,17 +205,53 @@ static void test_bad_input(void) {
   DmClusterTable *table = dm_cluster_table_read(path, &error);
   CHECK_FAILS(table, error, DM_ERROR_FORMAT);
 
-  char *names[] = {"RA", "DEC"}, *forms[] = {"8A", "1D"}, *ra[] = {"10:00:00"};
-  double dec[] = {2.0};
+  /* Text positions in FITS: sexagesimal parses, anything else is refused;
+   * a vector column is no position. */
+  char *names[] = {"RA", "DEC"}, *text_forms[] = {"12A", "12A"}, *vector_forms[] = {"1D", "2D"};
+  char *ra_text[] = {"10:00:00", "150.5"}, *dec_text[] = {"-01:30:00", "north"};
+  double ra_deg[] = {150.0, 151.0}, dec_pairs[] = {1.0, 2.0, 3.0, 4.0};
   status = 0;
   remove(path);
   fits_create_diskfile(&fits, path, &status);
   fits_create_img(fits, BYTE_IMG, 0, NULL, &status);
-  fits_create_tbl(fits, BINARY_TBL, 0, 2, names, forms, NULL, "CLUSTERS", &status);
-  fits_write_col(fits, TSTRING, 1, 1, 1, 1, ra, &status);
-  fits_write_col(fits, TDOUBLE, 2, 1, 1, 1, dec, &status);
+  fits_create_tbl(fits, BINARY_TBL, 0, 2, names, text_forms, NULL, "CLUSTERS", &status);
+  fits_write_col(fits, TSTRING, 1, 1, 1, 2, ra_text, &status);
+  fits_write_col(fits, TSTRING, 2, 1, 1, 2, dec_text, &status);
   fits_close_file(fits, &status);
   table = dm_cluster_table_read(path, &error);
+  CHECK(table == NULL && error && strstr(error->message, "Row 2") != NULL);
+  CHECK_FAILS(table, error, DM_ERROR_FORMAT);
+
+  dec_text[1] = "+02 00 00";
+  status = 0;
+  remove(path);
+  fits_create_diskfile(&fits, path, &status);
+  fits_create_img(fits, BYTE_IMG, 0, NULL, &status);
+  fits_create_tbl(fits, BINARY_TBL, 0, 2, names, text_forms, NULL, "CLUSTERS", &status);
+  fits_write_col(fits, TSTRING, 1, 1, 1, 2, ra_text, &status);
+  fits_write_col(fits, TSTRING, 2, 1, 1, 2, dec_text, &status);
+  fits_close_file(fits, &status);
+  table = dm_cluster_table_read(path, &error);
+  CHECK_OK(table, error);
+  if (table) {
+    CHECK(table->n == 2);
+    CHECK_CLOSE(table->ra[0], 150.0, 1e-12);
+    CHECK_CLOSE(table->dec[0], -1.5, 1e-12);
+    CHECK_CLOSE(table->ra[1], 150.5, 1e-12);
+    CHECK_CLOSE(table->dec[1], 2.0, 1e-12);
+    dm_cluster_table_free(table);
+  }
+
+  status = 0;
+  remove(path);
+  fits_create_diskfile(&fits, path, &status);
+  fits_create_img(fits, BYTE_IMG, 0, NULL, &status);
+  fits_create_tbl(fits, BINARY_TBL, 0, 2, names, vector_forms, NULL, "CLUSTERS", &status);
+  fits_write_col(fits, TDOUBLE, 1, 1, 1, 2, ra_deg, &status);
+  fits_write_col(fits, TDOUBLE, 2, 1, 1, 4, dec_pairs, &status);
+  fits_close_file(fits, &status);
+  table = dm_cluster_table_read(path, &error);
+  CHECK(table == NULL && error && strstr(error->message, "does not hold one") != NULL);
   CHECK_FAILS(table, error, DM_ERROR_FORMAT);
   remove(path);
 

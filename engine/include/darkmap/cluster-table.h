@@ -14,7 +14,9 @@
  *          table's own unit)
  *   label: NAME, CLUSTER, OBJECT, ID, OBJID, SOURCE  (optional; text or
  *          numbers)
- * RA and Dec are required; every row must hold a finite position with
+ * RA and Dec are required, in degrees, or as text in sexagesimal
+ * ("10:03:12.6" or "10h03m12.6s" hours for RA, "-01:59:23" or "-01d59m23s"
+ * for Dec; CSV cells and FITS string columns).  Every row must hold a finite position with
  * |Dec| <= 90. */
 #ifndef DARKMAP_CLUSTER_TABLE_H
 #define DARKMAP_CLUSTER_TABLE_H
@@ -42,8 +44,9 @@ typedef struct {
 /* Reads a cluster table.  Fails with DM_ERROR_NOT_FOUND (missing file, no
  * RA or Dec column: the message lists the table's columns),
  * DM_ERROR_FORMAT (a row without a finite position or with |Dec| > 90,
- * named by its row number; a FITS column that does not hold one number per
- * row; a FITS file without a table), DM_ERROR_NO_DATA (no rows). */
+ * named by its row number; a FITS column that does not hold one number
+ * (or, for RA and Dec, one text) per row; a FITS file without a table),
+ * DM_ERROR_NO_DATA (no rows). */
 DmClusterTable *dm_cluster_table_read(const char *path, DmError **error);
 void dm_cluster_table_free(DmClusterTable *table);
 
