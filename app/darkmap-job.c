@@ -4,10 +4,15 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "darkmap/catalog.h"
 #include "darkmap/ks.h"
 #include "darkmap/progress.h"
+
+/* Niceness of the threads running engine jobs (0 is the main loop's). */
+#define DARKMAP_JOB_NICE 10
 
 G_DEFINE_QUARK (darkmap-engine-error-quark, darkmap_engine_error)
 
@@ -302,6 +307,10 @@ job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellabl
   DarkmapResult *result;
   gulong handler = 0;
 
+  /* The engine's work (and the FFT threads it starts) yields the processor
+   * to the main loop: on a machine with few cores the window stays
+   * responsive while a job runs.  Linux sets this per thread. */
+  setpriority (PRIO_PROCESS, (id_t) gettid (), DARKMAP_JOB_NICE);
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
 
