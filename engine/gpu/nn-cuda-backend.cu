@@ -284,9 +284,9 @@ static bool backend_compute(void *ctx, const DmNnNode *node, DmError **error) {
   DmNnCuda *cuda = (DmNnCuda *)ctx;
   if (!backend_supports(ctx, node))
     return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0,
-                        "The CUDA backend cannot run kernel op %d with these shapes or "
+                        "The CUDA backend cannot run kernel op %s with these shapes or "
                         "parameters.",
-                        (int)node->op);
+                        dm_nn_op_name(node->op));
   if (!DM_CUDA_CHECK(cudaSetDevice(cuda->device), error)) return false;
   switch (node->op) {
     case DM_NN_OP_FILL: return dm_nn_cuda_fill(cuda, node, error);

@@ -199,6 +199,9 @@ bool dm_nn_cpu_backend_new(int threads, DmNnBackend *out, DmError **error);
  * DM_ERROR_GPU. */
 bool dm_nn_cuda_backend_new(bool allow_tf32, DmNnBackend *out, DmError **error);
 
+/* A kernel op's name ("conv2d_bwd_data"), for messages and tables. */
+const char *dm_nn_op_name(DmNnOp op);
+
 /* Runs one node on the context's backend, recording a failure in the
  * context's sticky error (nn-context.c). */
 bool dm_nn_compute(DmNn *nn, const DmNnNode *node);

@@ -39,7 +39,7 @@ static const char *const op_names[DM_NN_OP_COUNT] = {
     [DM_NN_OP_ADAM] = "adam",
 };
 
-static const char *op_name(DmNnOp op) {
+const char *dm_nn_op_name(DmNnOp op) {
   return op >= 0 && op < DM_NN_OP_COUNT && op_names[op] ? op_names[op] : "unknown";
 }
 
@@ -152,11 +152,11 @@ bool dm_nn_compute(DmNn *nn, const DmNnNode *node) {
     return dm_nn_fail(nn, DM_ERROR_UNSUPPORTED,
                       "The %s backend cannot run the kernel op %s with these shapes or "
                       "parameters.",
-                      funcs->name, op_name(node->op));
+                      funcs->name, dm_nn_op_name(node->op));
   DmError *error = NULL;
   if (funcs->compute(nn->backend.ctx, node, &error)) return true;
-  if (!error) return dm_nn_fail(nn, DM_ERROR_FAILED, "Kernel op %s failed.", op_name(node->op));
-  dm_error_prefix(&error, "kernel op %s", op_name(node->op));
+  if (!error) return dm_nn_fail(nn, DM_ERROR_FAILED, "Kernel op %s failed.", dm_nn_op_name(node->op));
+  dm_error_prefix(&error, "kernel op %s", dm_nn_op_name(node->op));
   dm_error_propagate(&nn->error, error);
   return false;
 }

@@ -29,39 +29,6 @@
 #define STRICT 1e-5
 #define TF32_TOLERANCE 1e-2
 
-static const char *const op_names[DM_NN_OP_COUNT] = {
-    [DM_NN_OP_FILL] = "fill",
-    [DM_NN_OP_FILL_NORMAL] = "fill_normal",
-    [DM_NN_OP_FILL_UNIFORM] = "fill_uniform",
-    [DM_NN_OP_COPY] = "copy",
-    [DM_NN_OP_ADD] = "add",
-    [DM_NN_OP_MUL] = "mul",
-    [DM_NN_OP_AFFINE] = "affine",
-    [DM_NN_OP_ADD_CHANNEL] = "add_channel",
-    [DM_NN_OP_REDUCE_CHANNEL] = "reduce_channel",
-    [DM_NN_OP_SUM] = "sum",
-    [DM_NN_OP_SUMSQ] = "sumsq",
-    [DM_NN_OP_EXPAND] = "expand",
-    [DM_NN_OP_ACT] = "act",
-    [DM_NN_OP_ACT_BWD] = "act_bwd",
-    [DM_NN_OP_CONV2D] = "conv2d",
-    [DM_NN_OP_CONV2D_BWD_DATA] = "conv2d_bwd_data",
-    [DM_NN_OP_CONV2D_BWD_FILTER] = "conv2d_bwd_filter",
-    [DM_NN_OP_MATMUL] = "matmul",
-    [DM_NN_OP_GROUP_NORM] = "group_norm",
-    [DM_NN_OP_GROUP_NORM_BWD] = "group_norm_bwd",
-    [DM_NN_OP_BATCH_NORM] = "batch_norm",
-    [DM_NN_OP_BATCH_NORM_BWD] = "batch_norm_bwd",
-    [DM_NN_OP_UPSAMPLE] = "upsample",
-    [DM_NN_OP_UPSAMPLE_BWD] = "upsample_bwd",
-    [DM_NN_OP_AVG_POOL] = "avg_pool",
-    [DM_NN_OP_AVG_POOL_BWD] = "avg_pool_bwd",
-    [DM_NN_OP_LOSS] = "loss",
-    [DM_NN_OP_LOSS_BWD] = "loss_bwd",
-    [DM_NN_OP_FOURIER_EMBED] = "fourier_embed",
-    [DM_NN_OP_ADAM] = "adam",
-};
-
 /* How a tensor's host values are drawn. */
 typedef enum {
   GEN_NORMAL,   /* N(0, 1) */
@@ -705,7 +672,7 @@ static void compare(const Case *c, const char *mode, float *gpu[7], float *cpu[7
     snprintf(shape, sizeof shape, "%s [%lld,%lld,%lld,%lld]", slot_name(slot),
              (long long)s->shape[0], (long long)s->shape[1], (long long)s->shape[2],
              (long long)s->shape[3]);
-    printf("%-18s %-26s %-5s %-24s max|d| %9.3g  rel %9.3g  tol %.0e  %s\n", op_names[c->node.op],
+    printf("%-18s %-26s %-5s %-24s max|d| %9.3g  rel %9.3g  tol %.0e  %s\n", dm_nn_op_name(c->node.op),
            c->label, mode, shape, max_abs, rel, tolerance, pass ? "pass" : "FAIL");
     CHECK(pass);
   }
@@ -720,7 +687,7 @@ static void check_deterministic(const DmNnBackend *gpu, const Case *c, const Inp
       if (compared(c, slot) && first[slot] && second[slot])
         same = same && memcmp(first[slot], second[slot],
                               (size_t)allocation_numel(slot_spec(c, slot)) * sizeof(float)) == 0;
-    printf("%-18s %-26s twice: %s\n", op_names[c->node.op], c->label,
+    printf("%-18s %-26s twice: %s\n", dm_nn_op_name(c->node.op), c->label,
            same ? "identical bits" : "DIFFERENT BITS");
     CHECK(same);
   }
