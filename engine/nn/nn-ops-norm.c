@@ -20,24 +20,33 @@ static bool first_order(DmNn *nn, const char *op, DmTensor **grads, int n_grads,
   return dm_nn_ok(nn);
 }
 
+/* The backward of a normalisation with its affine (gamma, beta): the kernel
+ * node (op and its parameters set by the caller) gets gy, x, gamma and the
+ * saved statistics, and makes gx, dgamma, dbeta; grads[i] for the inputs
+ * (x, gamma, beta) that need them. */
+static bool affine_norm_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy, const bool *needs,
+                                 DmTensor **grads, DmNnNode *node, const char *name) {
+  DmTensor *x = e->inputs[0], *gamma = e->inputs[1], *beta = e->inputs[2];
+  node->src[0] = gy;
+  node->src[1] = x;
+  node->src[2] = gamma;
+  node->src[3] = e->saved[0];
+  node->dst[0] = dm_nn_temp_like(nn, x);
+  node->dst[1] = dm_nn_temp_like(nn, gamma);
+  node->dst[2] = dm_nn_temp_like(nn, beta);
+  if (!dm_nn_run(nn, node)) return false;
+  for (int i = 0; i < 3; i++) grads[i] = needs[i] ? node->dst[i] : NULL;
+  DmTensor *inputs[3] = {gy, x, gamma};
+  return first_order(nn, name, grads, 3, inputs, 3);
+}
+
 /* ---- group norm --------------------------------------------------------- */
 
 /* entry->saved[0]: stats [N*groups*2]; i[0]: groups. */
 static bool group_norm_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy,
                                 const bool *needs, DmTensor **grads) {
-  DmTensor *x = e->inputs[0], *gamma = e->inputs[1], *beta = e->inputs[2];
   DmNnNode node = {.op = DM_NN_OP_GROUP_NORM_BWD, .groups = e->i[0]};
-  node.src[0] = gy;
-  node.src[1] = x;
-  node.src[2] = gamma;
-  node.src[3] = e->saved[0];
-  node.dst[0] = dm_nn_temp_like(nn, x);
-  node.dst[1] = dm_nn_temp_like(nn, gamma);
-  node.dst[2] = dm_nn_temp_like(nn, beta);
-  if (!dm_nn_run(nn, &node)) return false;
-  for (int i = 0; i < 3; i++) grads[i] = needs[i] ? node.dst[i] : NULL;
-  DmTensor *inputs[3] = {gy, x, gamma};
-  return first_order(nn, "group_norm", grads, 3, inputs, 3);
+  return affine_norm_backward(nn, e, gy, needs, grads, &node, "group_norm");
 }
 
 DmTensor *dm_nn_group_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *beta, int groups,
@@ -69,19 +78,8 @@ DmTensor *dm_nn_group_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *bet
 /* Training mode.  entry->saved[0]: stats [2*C] (mean, rstd). */
 static bool batch_norm_train_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy,
                                       const bool *needs, DmTensor **grads) {
-  DmTensor *x = e->inputs[0], *gamma = e->inputs[1], *beta = e->inputs[2];
   DmNnNode node = {.op = DM_NN_OP_BATCH_NORM_BWD};
-  node.src[0] = gy;
-  node.src[1] = x;
-  node.src[2] = gamma;
-  node.src[3] = e->saved[0];
-  node.dst[0] = dm_nn_temp_like(nn, x);
-  node.dst[1] = dm_nn_temp_like(nn, gamma);
-  node.dst[2] = dm_nn_temp_like(nn, beta);
-  if (!dm_nn_run(nn, &node)) return false;
-  for (int i = 0; i < 3; i++) grads[i] = needs[i] ? node.dst[i] : NULL;
-  DmTensor *inputs[3] = {gy, x, gamma};
-  return first_order(nn, "batch_norm", grads, 3, inputs, 3);
+  return affine_norm_backward(nn, e, gy, needs, grads, &node, "batch_norm");
 }
 
 /* y = BN_eval(src) with the given affine and running statistics. */
