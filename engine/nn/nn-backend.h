@@ -94,7 +94,7 @@ typedef enum {
   /* Batch normalisation per channel.  src0 = x, src1 = gamma, src2 = beta,
    * src3 = running [2*C]: (mean[C], var[C]).  training: batch statistics
    * (biased variance to normalise), running <- (1-momentum) running +
-   * momentum * batch (unbiased variance), dst1 = stats [2*C] (mean, rstd);
+   * momentum * batch (unbiased variance), dst1 = stats [2*C] (mean[C], rstd[C]);
    * eval: running statistics, dst1 may be NULL.  dst0 = y.                */
   DM_NN_OP_BATCH_NORM,
   /* Training-mode backward: src0 = gy, src1 = x, src2 = gamma, src3 = stats;

@@ -16,7 +16,10 @@ static int64_t numel(const DmTensor *t) {
   return t->shape[0] * t->shape[1] * t->shape[2] * t->shape[3];
 }
 
-static void cpu_destroy(void *ctx) { free(ctx); }
+static void cpu_destroy(void *ctx) {
+  dm_nn_cpu_conv_destroy(ctx);
+  free(ctx);
+}
 
 static void *cpu_alloc(void *ctx, size_t bytes, DmError **error) {
   (void)ctx;
@@ -188,9 +191,9 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_EXPAND: dm_nn_cpu_expand(node); return true;
   case DM_NN_OP_ACT: dm_nn_cpu_act(node); return true;
   case DM_NN_OP_ACT_BWD: dm_nn_cpu_act_bwd(node); return true;
-  case DM_NN_OP_CONV2D: dm_nn_cpu_conv2d(node); return true;
-  case DM_NN_OP_CONV2D_BWD_DATA: dm_nn_cpu_conv2d_bwd_data(node); return true;
-  case DM_NN_OP_CONV2D_BWD_FILTER: dm_nn_cpu_conv2d_bwd_filter(node); return true;
+  case DM_NN_OP_CONV2D: return dm_nn_cpu_conv2d(cpu, node, error);
+  case DM_NN_OP_CONV2D_BWD_DATA: return dm_nn_cpu_conv2d_bwd_data(cpu, node, error);
+  case DM_NN_OP_CONV2D_BWD_FILTER: return dm_nn_cpu_conv2d_bwd_filter(cpu, node, error);
   case DM_NN_OP_MATMUL: dm_nn_cpu_matmul(node); return true;
   case DM_NN_OP_GROUP_NORM: dm_nn_cpu_group_norm(node); return true;
   case DM_NN_OP_GROUP_NORM_BWD: dm_nn_cpu_group_norm_bwd(node); return true;
@@ -231,6 +234,10 @@ bool dm_nn_cpu_backend_new(int threads, DmNnBackend *out, DmError **error) {
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the CPU backend.");
   cpu->threads = threads > 0 ? threads : omp_get_num_procs();
   openblas_set_num_threads(cpu->threads);
+  if (!dm_nn_cpu_conv_init(cpu, error)) {
+    free(cpu);
+    return false;
+  }
   const dnnl_version_t *version = dnnl_version();
   snprintf(cpu->description, sizeof cpu->description, "cpu: oneDNN %d.%d.%d, %d thread%s",
            version->major, version->minor, version->patch, cpu->threads,

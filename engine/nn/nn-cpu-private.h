@@ -8,8 +8,11 @@
 
 #include "nn/nn-backend.h"
 
+typedef struct DmNnCpuConv DmNnCpuConv;
+
 typedef struct {
   int threads;              /* OpenMP, oneDNN and OpenBLAS threads */
+  DmNnCpuConv *conv;        /* oneDNN engine, stream and primitives (nn-cpu-conv.c) */
   char description[128];    /* describe() */
 } DmNnCpu;
 
@@ -34,10 +37,12 @@ void dm_nn_cpu_sum(const DmNnNode *node, bool squares);
 void dm_nn_cpu_loss(const DmNnNode *node);
 void dm_nn_cpu_loss_bwd(const DmNnNode *node);
 
-/* nn-cpu-conv.c */
-void dm_nn_cpu_conv2d(const DmNnNode *node);
-void dm_nn_cpu_conv2d_bwd_data(const DmNnNode *node);
-void dm_nn_cpu_conv2d_bwd_filter(const DmNnNode *node);
+/* nn-cpu-conv.c: oneDNN state in cpu->conv, created by conv_init. */
+bool dm_nn_cpu_conv_init(DmNnCpu *cpu, DmError **error);
+void dm_nn_cpu_conv_destroy(DmNnCpu *cpu);
+bool dm_nn_cpu_conv2d(DmNnCpu *cpu, const DmNnNode *node, DmError **error);
+bool dm_nn_cpu_conv2d_bwd_data(DmNnCpu *cpu, const DmNnNode *node, DmError **error);
+bool dm_nn_cpu_conv2d_bwd_filter(DmNnCpu *cpu, const DmNnNode *node, DmError **error);
 
 /* nn-cpu-matmul.c */
 void dm_nn_cpu_matmul(const DmNnNode *node);
