@@ -1,5 +1,8 @@
 /* The strict JSON reader of io/json-reader.h: recursive descent with a
- * depth limit, decoding strings as it goes. */
+ * depth limit, decoding strings as it goes into one store.  Memory stays a
+ * small multiple of the text: strings take no more room than their source,
+ * values are 40 bytes, and containers are trimmed to their size when they
+ * close. */
 #include "io/json-reader.h"
 
 #include <stdio.h>
@@ -11,6 +14,8 @@ typedef struct {
   size_t length;
   size_t pos;
   int max_depth;
+  char *strings;        /* the document's string store: length + 1 bytes */
+  size_t strings_used;
   DmError **error;
 } Parser;
 
@@ -157,31 +162,27 @@ static bool parse_escape(Parser *p, unsigned char *out, size_t *n) {
   return true;
 }
 
-/* A string at pos (on its opening quote): *out (malloc'ed, NUL-terminated)
- * and *out_length. */
-static bool parse_string(Parser *p, char **out, size_t *out_length) {
+/* A string at pos (on its opening quote), decoded into the string store:
+ * *out (NUL-terminated) and *out_length.  The decoded bytes and their NUL
+ * never outnumber the source's bytes with its quotes, so the store, as long
+ * as the text, holds every string. */
+static bool parse_string(Parser *p, const char **out, size_t *out_length) {
   size_t start = p->pos++;
-  /* The decoded string is never longer than its source: find the end. */
   size_t end = p->pos;
   while (end < p->length && p->text[end] != '"') end += p->text[end] == '\\' ? 2 : 1;
   if (end >= p->length) return fail(p, start, "unterminated string");
-  unsigned char *buffer = malloc(end - p->pos + 1);
-  if (!buffer) return fail_memory(p);
+  unsigned char *buffer = (unsigned char *)p->strings + p->strings_used;
   size_t n = 0;
   while (p->text[p->pos] != '"') {
     unsigned char c = p->text[p->pos];
     if (c == '\\') {
       p->pos++;
-      if (!parse_escape(p, buffer, &n)) goto failed;
+      if (!parse_escape(p, buffer, &n)) return false;
     } else if (c < 0x20) {
-      fail(p, p->pos, "control character in string");
-      goto failed;
+      return fail(p, p->pos, "control character in string");
     } else {
       size_t k = utf8_sequence_length(p->text + p->pos, end - p->pos);
-      if (k == 0) {
-        fail(p, p->pos, "invalid UTF-8 in string");
-        goto failed;
-      }
+      if (k == 0) return fail(p, p->pos, "invalid UTF-8 in string");
       memcpy(buffer + n, p->text + p->pos, k);
       n += k;
       p->pos += k;
@@ -189,12 +190,10 @@ static bool parse_string(Parser *p, char **out, size_t *out_length) {
   }
   p->pos++; /* the closing quote */
   buffer[n] = '\0';
-  *out = (char *)buffer;
+  p->strings_used += n + 1;
+  *out = (const char *)buffer;
   *out_length = n;
   return true;
-failed:
-  free(buffer);
-  return false;
 }
 
 /* ---- numbers ------------------------------------------------------------ */
@@ -219,27 +218,33 @@ static bool parse_integer(Parser *p, uint64_t *out) {
 /* ---- containers --------------------------------------------------------- */
 
 static void free_value_contents(DmJsonValue *value) {
-  free(value->string);
-  for (size_t i = 0; value->items && i < value->count; i++) free_value_contents(&value->items[i]);
-  for (size_t i = 0; value->members && i < value->count; i++) {
-    free(value->members[i].key);
-    free_value_contents(&value->members[i].value);
+  if (value->type == DM_JSON_ARRAY) {
+    for (size_t i = 0; i < value->count; i++) free_value_contents(&value->items[i]);
+    free(value->items);
+  } else if (value->type == DM_JSON_OBJECT) {
+    for (size_t i = 0; i < value->count; i++) free_value_contents(&value->members[i].value);
+    free(value->members);
+    free(value->by_key);
   }
-  free(value->items);
-  free(value->members);
-  free(value->by_key);
 }
 
 /* Grows *array (of element_size bytes each) to hold count + 1 elements. */
 static bool reserve(Parser *p, void **array, size_t *capacity, size_t count, size_t element_size) {
   if (count < *capacity) return true;
-  size_t grown = *capacity ? 2 * *capacity : 8;
+  size_t grown = *capacity ? 2 * *capacity : 2;
   if (grown > SIZE_MAX / element_size) return fail_memory(p);
   void *bigger = realloc(*array, grown * element_size);
   if (!bigger) return fail_memory(p);
   *array = bigger;
   *capacity = grown;
   return true;
+}
+
+/* Gives back an array's unused capacity (keeping it when realloc fails). */
+static void trim(void **array, size_t count, size_t capacity, size_t element_size) {
+  if (count == capacity) return;
+  void *smaller = realloc(*array, count * element_size);
+  if (smaller) *array = smaller;
 }
 
 static bool parse_array(Parser *p, DmJsonValue *value, int depth) {
@@ -253,8 +258,10 @@ static bool parse_array(Parser *p, DmJsonValue *value, int depth) {
   for (;;) {
     if (!reserve(p, (void **)&value->items, &capacity, value->count, sizeof *value->items))
       return false;
+    /* Counted at once and zeroed (an empty object), so that a failure
+     * frees what it holds and nothing else. */
     DmJsonValue *item = &value->items[value->count++];
-    memset(item, 0, sizeof *item); /* counted already, so that a failure frees it */
+    memset(item, 0, sizeof *item);
     if (!parse_value(p, item, depth)) return false;
     skip_whitespace(p);
     if (p->pos < p->length && p->text[p->pos] == ',') {
@@ -263,6 +270,7 @@ static bool parse_array(Parser *p, DmJsonValue *value, int depth) {
     }
     if (p->pos < p->length && p->text[p->pos] == ']') {
       p->pos++;
+      trim((void **)&value->items, value->count, capacity, sizeof *value->items);
       return true;
     }
     return fail_unexpected(p, "',' or ']' in array");
@@ -308,10 +316,11 @@ static bool parse_object(Parser *p, DmJsonValue *value, int depth) {
     if (p->pos >= p->length || p->text[p->pos] != '"') return fail_unexpected(p, "a string key");
     if (!reserve(p, (void **)&value->members, &capacity, value->count, sizeof *value->members))
       return false;
-    DmJsonMember *member = &value->members[value->count];
+    /* Counted at once and zeroed (an empty object), so that a failure
+     * frees what its value holds and nothing else. */
+    DmJsonMember *member = &value->members[value->count++];
     memset(member, 0, sizeof *member);
     if (!parse_string(p, &member->key, &member->key_length)) return false;
-    value->count++; /* owns the key from here on, for freeing */
     skip_whitespace(p);
     if (p->pos >= p->length || p->text[p->pos] != ':') return fail_unexpected(p, "':' after a key");
     p->pos++;
@@ -323,14 +332,15 @@ static bool parse_object(Parser *p, DmJsonValue *value, int depth) {
     }
     if (p->pos < p->length && p->text[p->pos] == '}') {
       p->pos++;
+      trim((void **)&value->members, value->count, capacity, sizeof *value->members);
       return index_members(p, value);
     }
     return fail_unexpected(p, "',' or '}' in object");
   }
 }
 
-/* A value at pos into *value (zeroed by the caller); on failure what was
- * built stays in *value for the caller to free. */
+/* A value at pos into *value, which the caller zeroed (an empty object);
+ * on failure what was built stays in *value for the caller to free. */
 static bool parse_value(Parser *p, DmJsonValue *value, int depth) {
   skip_whitespace(p);
   value->offset = p->pos;
@@ -359,29 +369,34 @@ static bool parse_value(Parser *p, DmJsonValue *value, int depth) {
   return fail_unexpected(p, "a value");
 }
 
-DmJsonValue *dm_json_parse(const char *text, size_t length, int max_depth, DmError **error) {
-  Parser p = {(const unsigned char *)text, length, 0, max_depth, error};
-  DmJsonValue *root = calloc(1, sizeof *root);
-  if (!root) {
+DmJsonDocument *dm_json_parse(const char *text, size_t length, int max_depth, DmError **error) {
+  Parser p = {.text = (const unsigned char *)text, .length = length, .max_depth = max_depth,
+              .error = error};
+  DmJsonDocument *document = calloc(1, sizeof *document);
+  if (document) document->strings = p.strings = malloc(length + 1);
+  if (!document || !document->strings) {
+    free(document);
     fail_memory(&p);
     return NULL;
   }
-  bool ok = parse_value(&p, root, 0);
+  /* The root starts zeroed, an empty object, as every value does. */
+  bool ok = parse_value(&p, &document->root, 0);
   if (ok) {
     skip_whitespace(&p);
     if (p.pos < p.length) ok = fail_unexpected(&p, "only whitespace after the value");
   }
   if (!ok) {
-    dm_json_free(root);
+    dm_json_free(document);
     return NULL;
   }
-  return root;
+  return document;
 }
 
-void dm_json_free(DmJsonValue *value) {
-  if (!value) return;
-  free_value_contents(value);
-  free(value);
+void dm_json_free(DmJsonDocument *document) {
+  if (!document) return;
+  free_value_contents(&document->root);
+  free(document->strings);
+  free(document);
 }
 
 bool dm_json_is_utf8(const char *bytes, size_t length) {
@@ -411,7 +426,7 @@ char *dm_json_excerpt(const char *string, size_t length, char out[DM_JSON_EXCERP
 
 const DmJsonValue *dm_json_object_get(const DmJsonValue *object, const char *key) {
   if (!object || object->type != DM_JSON_OBJECT || object->count == 0) return NULL;
-  DmJsonMember probe = {.key = (char *)key, .key_length = strlen(key)};
+  DmJsonMember probe = {.key = key, .key_length = strlen(key)};
   const DmJsonMember *probe_pointer = &probe;
   DmJsonMember **hit = bsearch(&probe_pointer, object->by_key, object->count,
                                sizeof *object->by_key, compare_members);

@@ -19,7 +19,7 @@
 #include "darkmap/error.h"
 
 typedef enum {
-  DM_JSON_OBJECT,
+  DM_JSON_OBJECT = 0, /* a zeroed value is an empty object */
   DM_JSON_ARRAY,
   DM_JSON_STRING,
   DM_JSON_INTEGER,
@@ -28,34 +28,51 @@ typedef enum {
 typedef struct DmJsonValue DmJsonValue;
 typedef struct DmJsonMember DmJsonMember;
 
+/* One value; read only the fields of its type. */
 struct DmJsonValue {
   DmJsonType type;
-  size_t offset;         /* where the value starts in the text, for messages */
-  /* DM_JSON_STRING: the decoded UTF-8 bytes, NUL-terminated; length counts
-   * them without the terminator (a \u0000 escape makes it exceed strlen). */
-  char *string;
-  size_t length;
-  uint64_t integer;      /* DM_JSON_INTEGER */
-  /* DM_JSON_ARRAY: count items; DM_JSON_OBJECT: count members in document
-   * order (keys are strings as above), and by_key, the same members sorted
-   * by key for lookups. */
-  size_t count;
-  DmJsonValue *items;
-  DmJsonMember *members;
-  DmJsonMember **by_key;
+  size_t offset;           /* where the value starts in the text, for messages */
+  union {
+    /* DM_JSON_STRING: the decoded UTF-8 bytes, NUL-terminated; length
+     * counts them without the terminator (a \u0000 escape makes it exceed
+     * strlen).  The bytes live in the document's string store. */
+    struct {
+      const char *string;
+      size_t length;
+    };
+    uint64_t integer;      /* DM_JSON_INTEGER */
+    /* DM_JSON_ARRAY: count items; DM_JSON_OBJECT: count members in
+     * document order, and by_key, the same members sorted by key for
+     * lookups. */
+    struct {
+      size_t count;
+      union {
+        DmJsonValue *items;
+        DmJsonMember *members;
+      };
+      DmJsonMember **by_key;
+    };
+  };
 };
 
 struct DmJsonMember {
-  char *key;             /* decoded, NUL-terminated */
+  const char *key;         /* decoded, NUL-terminated, in the string store */
   size_t key_length;
   DmJsonValue value;
 };
 
+/* A parsed text: the root value, and one store holding every decoded
+ * string (never larger than the text). */
+typedef struct {
+  DmJsonValue root;
+  char *strings;
+} DmJsonDocument;
+
 /* Parses text[0, length) (which need not be NUL-terminated).  max_depth is
  * the number of nested containers allowed (1: a flat object or array).
- * Returns the root value (free with dm_json_free), or NULL with *error set. */
-DmJsonValue *dm_json_parse(const char *text, size_t length, int max_depth, DmError **error);
-void dm_json_free(DmJsonValue *value);
+ * Returns the document (free with dm_json_free), or NULL with *error set. */
+DmJsonDocument *dm_json_parse(const char *text, size_t length, int max_depth, DmError **error);
+void dm_json_free(DmJsonDocument *document);
 
 /* Whether bytes[0, length) are valid UTF-8 by the rules strings follow. */
 bool dm_json_is_utf8(const char *bytes, size_t length);

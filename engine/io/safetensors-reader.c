@@ -41,7 +41,7 @@ void dm_safetensors_free(DmSafetensors *st) {
     free(st->metadata_values[i]);
   }
   free(st->tensors);
-  free((void *)st->by_name);
+  free(st->by_name);
   free(st->metadata_keys);
   free(st->metadata_values);
   free(st->buffer);
@@ -50,9 +50,8 @@ void dm_safetensors_free(DmSafetensors *st) {
 
 /* ---- metadata ----------------------------------------------------------- */
 
-/* Takes the __metadata__ strings out of the JSON object (which keeps
- * nothing it would free twice). */
-static bool take_metadata(DmSafetensors *st, DmJsonValue *object, DmError **error) {
+/* Copies the __metadata__ strings out of the JSON object. */
+static bool read_metadata(DmSafetensors *st, const DmJsonValue *object, DmError **error) {
   if (object->type != DM_JSON_OBJECT)
     return dm_error_set(error, DM_ERROR_FORMAT, 0, "__metadata__ is not an object");
   if (object->count == 0) return true;
@@ -63,7 +62,7 @@ static bool take_metadata(DmSafetensors *st, DmJsonValue *object, DmError **erro
   if (!st->metadata_keys || !st->metadata_values)
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading __metadata__");
   for (size_t i = 0; i < object->count; i++) {
-    DmJsonMember *m = &object->members[i];
+    const DmJsonMember *m = &object->members[i];
     char key[DM_JSON_EXCERPT_BYTES + 4];
     dm_json_excerpt(m->key, m->key_length, key);
     if (m->value.type != DM_JSON_STRING)
@@ -72,11 +71,15 @@ static bool take_metadata(DmSafetensors *st, DmJsonValue *object, DmError **erro
     if (strlen(m->key) != m->key_length || strlen(m->value.string) != m->value.length)
       return dm_error_set(error, DM_ERROR_FORMAT, 0,
                           "__metadata__ entry \"%s\" contains a NUL character", key);
-    st->metadata_keys[st->n_metadata] = m->key;
-    st->metadata_values[st->n_metadata] = m->value.string;
+    char *key_copy = strdup(m->key), *value_copy = strdup(m->value.string);
+    if (!key_copy || !value_copy) {
+      free(key_copy);
+      free(value_copy);
+      return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading __metadata__");
+    }
+    st->metadata_keys[st->n_metadata] = key_copy;
+    st->metadata_values[st->n_metadata] = value_copy;
     st->n_metadata++;
-    m->key = NULL;
-    m->value.string = NULL;
   }
   return true;
 }
@@ -226,7 +229,7 @@ static bool check_tiling(const DmSafetensors *st, const DmStTensorInfo **order,
 }
 
 /* Fills st's tensors and metadata from the header's JSON object. */
-static bool read_header(DmSafetensors *st, DmJsonValue *root, DmError **error) {
+static bool read_header(DmSafetensors *st, const DmJsonValue *root, DmError **error) {
   if (root->type != DM_JSON_OBJECT)
     return dm_error_set(error, DM_ERROR_FORMAT, 0, "The header is not a JSON object");
   if (root->count > INT32_MAX)
@@ -236,9 +239,9 @@ static bool read_header(DmSafetensors *st, DmJsonValue *root, DmError **error) {
   if (!st->tensors || !st->by_name)
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading the header");
   for (size_t i = 0; i < root->count; i++) {
-    DmJsonMember *m = &root->members[i];
+    const DmJsonMember *m = &root->members[i];
     if (strcmp(m->key, "__metadata__") == 0 && m->key_length == strlen("__metadata__")) {
-      if (!take_metadata(st, &m->value, error)) return false;
+      if (!read_metadata(st, &m->value, error)) return false;
       continue;
     }
     char name[DM_JSON_EXCERPT_BYTES + 4];
@@ -250,8 +253,8 @@ static bool read_header(DmSafetensors *st, DmJsonValue *root, DmError **error) {
                           "Tensor name \"%s\" contains a NUL character", name);
     DmStTensorInfo *info = &st->tensors[st->n_tensors];
     if (!read_tensor_info(&m->value, name, st->buffer_size, info, error)) return false;
-    info->name = m->key;
-    m->key = NULL;
+    if (!(info->name = strdup(m->key)))
+      return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading the header");
     st->by_name[st->n_tensors] = info;
     st->n_tensors++;
   }
@@ -291,9 +294,9 @@ static DmSafetensors *from_parts(const char *header, size_t header_size, unsigne
   }
   st->buffer = buffer;
   st->buffer_size = buffer_size;
-  DmJsonValue *root = dm_json_parse(header, header_size, ST_JSON_DEPTH, error);
-  bool ok = root && read_header(st, root, error);
-  dm_json_free(root);
+  DmJsonDocument *json = dm_json_parse(header, header_size, ST_JSON_DEPTH, error);
+  bool ok = json && read_header(st, &json->root, error);
+  dm_json_free(json);
   if (!ok) {
     dm_safetensors_free(st);
     return NULL;
