@@ -1,4 +1,5 @@
-/* The DCGAN generator and discriminator and the WGAN critic: output shapes
+/* The DCGAN generator and discriminator, the noise-conditioned U-Net and
+ * the WGAN critic: output shapes
  * and ranges, parameter counts from the layer formulas, every trainable
  * tensor reached by backward, spectral normalisation bringing each weight's
  * largest singular value to 1, and the gradient penalty through the
@@ -133,22 +134,54 @@ static double penalty_value(DmNn *nn, PenaltyData *p) {
   return value;
 }
 
-/* (penalty(w_j + step) - penalty(w_j - step)) / 2 step. */
-static double central_difference(DmNn *nn, PenaltyData *p, DmTensor *w, int64_t j, double step) {
+/* (f(w_j + step) - f(w_j - step)) / 2 step. */
+static double central_difference(DmNn *nn, double (*f)(DmNn *, void *), void *data, DmTensor *w,
+                                 int64_t j, double step) {
   float *host = nn_test_download(w);
   size_t n = (size_t)dm_tensor_numel(w);
   float original = host[j];
   host[j] = (float)(original + step);
   CHECK(dm_tensor_upload(w, host, n));
-  double plus = penalty_value(nn, p);
+  double plus = f(nn, data);
   host[j] = (float)(original - step);
   CHECK(dm_tensor_upload(w, host, n));
-  double minus = penalty_value(nn, p);
+  double minus = f(nn, data);
   host[j] = original;
   CHECK(dm_tensor_upload(w, host, n));
   free(host);
   return (plus - minus) / (2 * step);
 }
+
+/* w->grad against central differences of f (steps `step` and step / 2) on
+ * 12 elements spread over w, skipping elements where a LeakyReLU input
+ * crosses 0 within the step (the differences at the two steps then
+ * disagree); at least 8 must be smooth.  Returns |analytic - numeric|_2 /
+ * |numeric|_2. */
+static double check_against_differences(DmNn *nn, double (*f)(DmNn *, void *), void *data,
+                                        DmTensor *w, double step, const char *label) {
+  CHECK(w->grad != NULL);
+  if (!w->grad) return INFINITY;
+  float *analytic = nn_test_download(w->grad);
+  int64_t n = dm_tensor_numel(w);
+  double diff2 = 0, norm2 = 0;
+  int used = 0;
+  for (int m = 0; m < 12; m++) {
+    int64_t j = m * n / 12;
+    double fine = central_difference(nn, f, data, w, j, step / 2);
+    double coarse = central_difference(nn, f, data, w, j, step);
+    if (fabs(fine - coarse) > 0.05 * fabs(coarse)) continue;
+    used++;
+    diff2 += (analytic[j] - fine) * (analytic[j] - fine);
+    norm2 += fine * fine;
+  }
+  free(analytic);
+  double rel = sqrt(diff2) / fmax(sqrt(norm2), 1e-12);
+  printf("%-46s relative error %.2e (%d of 12 elements smooth)\n", label, rel, used);
+  CHECK(used >= 8);
+  return rel;
+}
+
+static double penalty_callback(DmNn *nn, void *data) { return penalty_value(nn, data); }
 
 static void check_critic(DmNn *nn) {
   DmCriticConfig config = {.in_channels = 2, .base = 4, .spectral_norm = true};
@@ -196,39 +229,95 @@ static void check_critic(DmNn *nn) {
   dm_nn_clear(nn);
   const char *names[] = {"conv.0.weight", "conv.3.weight", "fc.weight"};
   for (int k = 0; k < 3; k++) {
-    DmTensor *w = dm_nn_params_find(params, names[k]);
-    CHECK(w->grad != NULL);
-    if (!w->grad) continue;
-    float *analytic = nn_test_download(w->grad);
-    int64_t n = dm_tensor_numel(w);
-    double diff2 = 0, norm2 = 0;
-    int used = 0;
-    for (int m = 0; m < 12; m++) {
-      int64_t j = m * n / 12;
-      double fine = central_difference(nn, &data, w, j, 5e-4);
-      double coarse = central_difference(nn, &data, w, j, 1e-3);
-      /* A LeakyReLU input crossing 0 within the step makes g jump: such
-       * elements show different differences at the two steps. */
-      if (fabs(fine - coarse) > 0.05 * fabs(coarse)) continue;
-      used++;
-      diff2 += (analytic[j] - fine) * (analytic[j] - fine);
-      norm2 += fine * fine;
-    }
-    double rel = sqrt(diff2) / fmax(sqrt(norm2), 1e-12);
-    printf("critic gradient penalty / %-14s relative error %.2e (%d of 12 elements smooth)\n",
-           names[k], rel, used);
-    CHECK(used >= 8);
+    char label[64];
+    snprintf(label, sizeof label, "critic gradient penalty / %s", names[k]);
+    double rel = check_against_differences(nn, penalty_callback, &data,
+                                           dm_nn_params_find(params, names[k]), 1e-3, label);
     CHECK(rel < 2e-3);
-    free(analytic);
   }
   dm_tensor_free(x);
   dm_critic_free(critic);
   dm_nn_params_free(params);
 }
 
+typedef struct {
+  DmUNet *unet;
+  DmTensor *x, *sigma, *r;
+} UNetData;
+
+/* sum(unet(x, sigma) * r). */
+static DmTensor *unet_loss(DmNn *nn, UNetData *d) {
+  return dm_nn_sum(nn, dm_nn_mul(nn, dm_unet_forward(d->unet, d->x, d->sigma), d->r));
+}
+
+/* The same sum, in double on the host. */
+static double unet_loss_value(DmNn *nn, void *data) {
+  UNetData *d = data;
+  bool was = dm_nn_set_recording(nn, false);
+  DmTensor *out = dm_unet_forward(d->unet, d->x, d->sigma);
+  double value = NAN;
+  if (out) {
+    float *y = nn_test_download(out), *r = nn_test_download(d->r);
+    value = 0;
+    for (int64_t i = 0; i < dm_tensor_numel(out); i++) value += (double)y[i] * r[i];
+    free(y);
+    free(r);
+  }
+  dm_nn_clear(nn);
+  dm_nn_set_recording(nn, was);
+  return value;
+}
+
+/* The U-Net with noise conditioning: its extra tensors, the output's
+ * dependence on sigma, and the gradients of the conditioning path.  Slope 1
+ * makes LeakyReLU the identity, so that the network is smooth and central
+ * differences are exact to float rounding. */
+static void check_unet_noise(DmNn *nn) {
+  DmUNetConfig config = {.in_channels = 1, .out_channels = 1, .depth = 2, .base_width = 8,
+                         .groups = 4, .slope = 1.0f, .noise_features = 4};
+  DmError *error = NULL;
+  DmNnParams *params = dm_nn_params_new(nn);
+  DmUNet *unet = dm_unet_new(params, &config, 21, &error);
+  CHECK_OK(unet != NULL, error);
+  if (!unet) return;
+  /* 44 tensors unconditioned, + noise.{weight,bias} in 5 blocks, +
+   * embed.freqs and embed.linear.{weight,bias}. */
+  CHECK(dm_nn_params_count(params) == 44 + 10 + 3);
+  DmTensor *embed = dm_nn_params_find(params, "embed.linear.weight");
+  DmTensor *noise = dm_nn_params_find(params, "dec.1.noise.weight");
+  CHECK(embed && embed->shape[0] == 32 && embed->shape[1] == 8);
+  CHECK(noise && noise->shape[0] == 8 && noise->shape[1] == 32);
+  CHECK(dm_nn_params_find(params, "mid.noise.bias") && dm_nn_params_find(params, "embed.freqs"));
+  if (!embed || !noise) return;
+
+  UNetData d = {unet, dm_tensor_new(nn, 2, 1, 16, 16), dm_tensor_new(nn, 2, 1, 1, 1),
+                dm_tensor_new(nn, 2, 1, 16, 16)};
+  nn_test_fill_normal(d.x, 4, 0, 1.0);
+  nn_test_fill_normal(d.r, 4, 1, 1.0);
+  const float sigmas[2] = {0.1f, 2.0f}, other[2] = {0.3f, 2.0f};
+  CHECK(dm_tensor_upload(d.sigma, sigmas, 2));
+  double value = unet_loss_value(nn, &d);
+  CHECK(dm_tensor_upload(d.sigma, other, 2));
+  CHECK(fabs(unet_loss_value(nn, &d) - value) > 1e-4 * fabs(value));
+  CHECK(dm_tensor_upload(d.sigma, sigmas, 2));
+
+  CHECK(dm_nn_backward(nn, unet_loss(nn, &d)));
+  CHECK_OK(dm_nn_take_error(nn, &error), error);
+  dm_nn_clear(nn);
+  check_all_have_gradients(params, "conditioned U-Net");
+  CHECK(check_against_differences(nn, unet_loss_value, &d, embed, 4e-2, "U-Net embed.linear.weight") < 2e-3);
+  CHECK(check_against_differences(nn, unet_loss_value, &d, noise, 4e-2, "U-Net dec.1.noise.weight") < 2e-3);
+  dm_tensor_free(d.x);
+  dm_tensor_free(d.sigma);
+  dm_tensor_free(d.r);
+  dm_unet_free(unet);
+  dm_nn_params_free(params);
+}
+
 int main(void) {
   DmNn *nn = nn_test_cpu();
   check_dcgan(nn);
+  check_unet_noise(nn);
   check_critic(nn);
   dm_nn_free(nn);
   return dm_test_result();
