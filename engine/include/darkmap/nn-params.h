@@ -48,14 +48,17 @@ typedef struct {
 } DmNnMetadata;
 
 /* Writes every tensor (float32, or float16 when half) atomically, with the
- * metadata.  Buffers are written too. */
+ * metadata.  Buffers are written too.  Shapes are PyTorch's: 1-D [N] for a
+ * tensor whose C, H and W are 1 (biases, norms, vector buffers), else 4-D
+ * [N, C, H, W] (a linear layer's weight thus goes out as [O, I, 1, 1]). */
 bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
                        int n_metadata, bool half, DmError **error);
 
 /* Loads a safetensors file into the set: every tensor of the set must be in
- * the file with the same shape (F32, F16 or BF16 are converted); tensors in
- * the file that the set does not have are an error when strict.  Nothing in
- * the set changes unless every tensor validates. */
+ * the file with the same shape up to trailing 1s (so that PyTorch's [O, I]
+ * linear weights fit (O, I, 1, 1)); F32, F16, BF16 and F64 are converted;
+ * tensors in the file that the set does not have are an error when strict.
+ * Nothing in the set changes unless every tensor validates. */
 bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmError **error);
 
 #ifdef __cplusplus
