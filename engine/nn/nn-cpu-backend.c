@@ -196,7 +196,7 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_CONV2D_BWD_FILTER: return dm_nn_cpu_conv2d_bwd_filter(cpu, node, error);
   case DM_NN_OP_MATMUL: dm_nn_cpu_matmul(node); return true;
   case DM_NN_OP_GROUP_NORM: dm_nn_cpu_group_norm(node); return true;
-  case DM_NN_OP_GROUP_NORM_BWD: dm_nn_cpu_group_norm_bwd(node); return true;
+  case DM_NN_OP_GROUP_NORM_BWD: return dm_nn_cpu_group_norm_bwd(node, error);
   case DM_NN_OP_BATCH_NORM: dm_nn_cpu_batch_norm(node); return true;
   case DM_NN_OP_BATCH_NORM_BWD: dm_nn_cpu_batch_norm_bwd(node); return true;
   case DM_NN_OP_UPSAMPLE: dm_nn_cpu_upsample(node); return true;

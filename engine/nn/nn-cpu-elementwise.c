@@ -4,6 +4,7 @@
  * Adam step.  OpenMP splits the elements between the backend's threads. */
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "darkmap/rng.h"
 #include "nn/nn-cpu-private.h"
@@ -65,41 +66,89 @@ void dm_nn_cpu_copy(const DmNnNode *node) {
   DmTensor *dst = node->dst[0];
   const int64_t planes = dst->shape[0] * dst->shape[1];
   const int64_t channels = dst->shape[1], h = dst->shape[2], w = dst->shape[3];
+  /* Planes whose rows follow each other on both sides (channel views of
+   * NCHW tensors) copy in one piece. */
+  const bool dense_planes = src->stride[3] == 1 && dst->stride[3] == 1 &&
+                            (h == 1 || (src->stride[2] == w && dst->stride[2] == w));
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; p++) {
     const int64_t n = p / channels, c = p % channels;
     const float *s = src->data + n * src->stride[0] + c * src->stride[1];
     float *d = dst->data + n * dst->stride[0] + c * dst->stride[1];
+    if (dense_planes) {
+      memcpy(d, s, (size_t)(h * w) * sizeof *d);
+      continue;
+    }
     for (int64_t y = 0; y < h; y++)
       for (int64_t x = 0; x < w; x++)
         d[y * dst->stride[2] + x * dst->stride[3]] = s[y * src->stride[2] + x * src->stride[3]];
   }
 }
 
-/* How src1 of ADD/MUL broadcasts over src0: the index of src1 paired with
- * element i is i (same shape), 0 (one element) or i / per (per sample). */
-static int64_t broadcast_period(const DmTensor *src0, const DmTensor *src1) {
-  const int64_t n0 = numel(src0), n1 = numel(src1);
-  if (n1 == n0) return 1;
-  if (n1 == 1) return n0;
-  return n0 / src0->shape[0];
+/* How src1 of ADD/MUL/EXPAND pairs with the elements of a tensor of n
+ * elements and shape[0] samples: element i takes src1[i] (same size),
+ * src1[0] (one element) or src1[i / per_sample] (one per sample). */
+typedef enum { BROADCAST_NONE, BROADCAST_SCALAR, BROADCAST_PER_SAMPLE } Broadcast;
+
+static Broadcast broadcast_kind(const DmTensor *full, const DmTensor *src1) {
+  const int64_t n1 = numel(src1);
+  if (n1 == numel(full)) return BROADCAST_NONE;
+  return n1 == 1 ? BROADCAST_SCALAR : BROADCAST_PER_SAMPLE;
 }
 
 void dm_nn_cpu_add(const DmNnNode *node) {
   const float *a = node->src[0]->data, *b = node->src[1]->data;
   float *dst = node->dst[0]->data;
   const float alpha = node->alpha, beta = node->beta;
-  const int64_t n = numel(node->src[0]), per = broadcast_period(node->src[0], node->src[1]);
+  const int64_t n = numel(node->src[0]), samples = node->src[0]->shape[0];
+  switch (broadcast_kind(node->src[0], node->src[1])) {
+  case BROADCAST_NONE:
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) dst[i] = alpha * a[i] + beta * b[i / per];
+    for (int64_t i = 0; i < n; i++) dst[i] = alpha * a[i] + beta * b[i];
+    break;
+  case BROADCAST_SCALAR: {
+    const float shift = beta * b[0];
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) dst[i] = alpha * a[i] + shift;
+    break;
+  }
+  case BROADCAST_PER_SAMPLE: {
+    const int64_t per = n / samples;
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < samples; s++) {
+      const float shift = beta * b[s];
+      for (int64_t i = s * per; i < (s + 1) * per; i++) dst[i] = alpha * a[i] + shift;
+    }
+    break;
+  }
+  }
 }
 
 void dm_nn_cpu_mul(const DmNnNode *node) {
   const float *a = node->src[0]->data, *b = node->src[1]->data;
   float *dst = node->dst[0]->data;
-  const int64_t n = numel(node->src[0]), per = broadcast_period(node->src[0], node->src[1]);
+  const int64_t n = numel(node->src[0]), samples = node->src[0]->shape[0];
+  switch (broadcast_kind(node->src[0], node->src[1])) {
+  case BROADCAST_NONE:
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) dst[i] = a[i] * b[i / per];
+    for (int64_t i = 0; i < n; i++) dst[i] = a[i] * b[i];
+    break;
+  case BROADCAST_SCALAR: {
+    const float factor = b[0];
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) dst[i] = a[i] * factor;
+    break;
+  }
+  case BROADCAST_PER_SAMPLE: {
+    const int64_t per = n / samples;
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < samples; s++) {
+      const float factor = b[s];
+      for (int64_t i = s * per; i < (s + 1) * per; i++) dst[i] = a[i] * factor;
+    }
+    break;
+  }
+  }
 }
 
 void dm_nn_cpu_affine(const DmNnNode *node) {
@@ -130,62 +179,90 @@ void dm_nn_cpu_expand(const DmNnNode *node) {
   DmTensor *dst = node->dst[0];
   const float alpha = node->alpha;
   const int64_t n = numel(dst);
-  const int64_t per = numel(node->src[0]) == 1 ? n : n / dst->shape[0];
+  const int64_t samples = numel(node->src[0]) == 1 ? 1 : dst->shape[0], per = n / samples;
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) dst->data[i] = alpha * src[i / per];
+  for (int64_t s = 0; s < samples; s++) {
+    const float value = alpha * src[s];
+    for (int64_t i = s * per; i < (s + 1) * per; i++) dst->data[i] = value;
+  }
 }
 
-static float activation(DmNnAct act, float slope, float x) {
-  switch (act) {
-  case DM_NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
-  case DM_NN_ACT_LEAKY_RELU: return x > 0.0f ? x : slope * x;
-  case DM_NN_ACT_SILU: return x / (1.0f + expf(-x));
-  case DM_NN_ACT_TANH: return tanhf(x);
-  case DM_NN_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-  case DM_NN_ACT_SQRT: return sqrtf(x);
-  }
-  return x;
-}
+static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
-static float activation_derivative(DmNnAct act, float slope, float x) {
-  switch (act) {
-  case DM_NN_ACT_RELU: return x > 0.0f ? 1.0f : 0.0f;
-  case DM_NN_ACT_LEAKY_RELU: return x > 0.0f ? 1.0f : slope;
-  case DM_NN_ACT_SILU: {
-    const float s = 1.0f / (1.0f + expf(-x));
-    return s * (1.0f + x * (1.0f - s));
-  }
-  case DM_NN_ACT_TANH: {
-    const float t = tanhf(x);
-    return 1.0f - t * t;
-  }
-  case DM_NN_ACT_SIGMOID: {
-    const float s = 1.0f / (1.0f + expf(-x));
-    return s * (1.0f - s);
-  }
-  case DM_NN_ACT_SQRT: return 0.5f / sqrtf(x);
-  }
-  return 1.0f;
-}
-
+/* One loop per activation, so that each vectorises. */
 void dm_nn_cpu_act(const DmNnNode *node) {
-  const float *src = node->src[0]->data;
-  float *dst = node->dst[0]->data;
+  const float *x = node->src[0]->data;
+  float *y = node->dst[0]->data;
   const int64_t n = numel(node->src[0]);
-  const DmNnAct act = node->act;
   const float slope = node->slope;
+  switch (node->act) {
+  case DM_NN_ACT_RELU:
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) dst[i] = activation(act, slope, src[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    break;
+  case DM_NN_ACT_LEAKY_RELU:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+    break;
+  case DM_NN_ACT_SILU:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * sigmoid(x[i]);
+    break;
+  case DM_NN_ACT_TANH:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+    break;
+  case DM_NN_ACT_SIGMOID:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = sigmoid(x[i]);
+    break;
+  case DM_NN_ACT_SQRT:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) y[i] = sqrtf(x[i]);
+    break;
+  }
 }
 
 void dm_nn_cpu_act_bwd(const DmNnNode *node) {
   const float *gy = node->src[0]->data, *x = node->src[1]->data;
-  float *dst = node->dst[0]->data;
+  float *gx = node->dst[0]->data;
   const int64_t n = numel(node->src[0]);
-  const DmNnAct act = node->act;
   const float slope = node->slope;
+  switch (node->act) {
+  case DM_NN_ACT_RELU:
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; i++) dst[i] = gy[i] * activation_derivative(act, slope, x[i]);
+    for (int64_t i = 0; i < n; i++) gx[i] = x[i] > 0.0f ? gy[i] : 0.0f;
+    break;
+  case DM_NN_ACT_LEAKY_RELU:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) gx[i] = x[i] > 0.0f ? gy[i] : slope * gy[i];
+    break;
+  case DM_NN_ACT_SILU:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const float s = sigmoid(x[i]);
+      gx[i] = gy[i] * s * (1.0f + x[i] * (1.0f - s));
+    }
+    break;
+  case DM_NN_ACT_TANH:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const float t = tanhf(x[i]);
+      gx[i] = gy[i] * (1.0f - t * t);
+    }
+    break;
+  case DM_NN_ACT_SIGMOID:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const float s = sigmoid(x[i]);
+      gx[i] = gy[i] * s * (1.0f - s);
+    }
+    break;
+  case DM_NN_ACT_SQRT:
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) gx[i] = gy[i] * 0.5f / sqrtf(x[i]);
+    break;
+  }
 }
 
 void dm_nn_cpu_fourier_embed(const DmNnNode *node) {

@@ -49,7 +49,7 @@ void dm_nn_cpu_matmul(const DmNnNode *node);
 
 /* nn-cpu-norm.c */
 void dm_nn_cpu_group_norm(const DmNnNode *node);
-void dm_nn_cpu_group_norm_bwd(const DmNnNode *node);
+bool dm_nn_cpu_group_norm_bwd(const DmNnNode *node, DmError **error);
 void dm_nn_cpu_batch_norm(const DmNnNode *node);
 void dm_nn_cpu_batch_norm_bwd(const DmNnNode *node);
 

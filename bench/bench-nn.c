@@ -1,0 +1,176 @@
+/* The network engine on the reference U-Net (UNet4-32, ../shared/bench/README.md
+ * section d): inference and one Adam training step at 256 x 256, timed as
+ * bench/peers_torch.py times PyTorch.
+ *
+ *   inference:  forward with recording off (torch.inference_mode), batch 8
+ *               and batch 1;
+ *   train step: zero the gradients, forward, L1 loss against a target,
+ *               backward, Adam (lr 1e-4, betas 0.9 / 0.999, eps 1e-8),
+ *               batch 8.
+ * Each figure: one untimed warm-up, then N timed runs (median, min, max).
+ * The last line printed is one JSON object {key: median seconds} with the
+ * peers' keys (unet.infer_b8, unet.infer_b1, unet.train_step_b8).
+ *
+ *   bench-nn [--threads T] [--batch N] [--runs R] [--quick]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "darkmap/nn-autograd.h"
+#include "darkmap/nn-modules.h"
+#include "darkmap/nn-ops.h"
+#include "darkmap/nn-optim.h"
+
+enum { RESOLUTION = 256, IN_CHANNELS = 2, MAX_RUNS = 32 };
+
+typedef struct {
+  DmNn *nn;
+  DmNnParams *params;
+  DmUNet *unet;
+  DmAdam *adam;
+  DmTensor *x, *x1, *target; /* input [B,2,256,256], input [1,2,256,256], target [B,1,256,256] */
+  DmTensor **tensors;        /* the parameters, for zeroing their gradients */
+  int tensor_count;
+} Bench;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void fail(const char *what, DmError *error) {
+  fprintf(stderr, "bench-nn: %s: %s\n", what, error ? error->message : "unknown error");
+  exit(1);
+}
+
+static void check_context(Bench *b, const char *what) {
+  DmError *error = NULL;
+  if (!dm_nn_take_error(b->nn, &error)) fail(what, error);
+}
+
+static void infer(Bench *b, DmTensor *x) {
+  const bool was = dm_nn_set_recording(b->nn, false);
+  dm_unet_forward(b->unet, x, NULL);
+  dm_nn_synchronize(b->nn);
+  dm_nn_clear(b->nn);
+  dm_nn_set_recording(b->nn, was);
+  check_context(b, "inference");
+}
+
+static void infer_batch(Bench *b) { infer(b, b->x); }
+static void infer_single(Bench *b) { infer(b, b->x1); }
+
+static void train_step(Bench *b) {
+  dm_nn_zero_grad(b->tensors, b->tensor_count);
+  DmTensor *y = dm_unet_forward(b->unet, b->x, NULL);
+  DmTensor *loss = dm_nn_l1_loss(b->nn, y, b->target);
+  dm_nn_backward(b->nn, loss);
+  dm_nn_clear(b->nn);
+  check_context(b, "training step");
+  DmError *error = NULL;
+  if (!dm_adam_step(b->adam, 1e-4f, NULL, &error)) fail("Adam step", error);
+  dm_nn_synchronize(b->nn);
+  check_context(b, "training step");
+}
+
+/* Runs fn once untimed and `runs` times timed; prints a row and returns the
+ * median. */
+static double bench(Bench *b, const char *label, const char *size, void (*fn)(Bench *),
+                    int runs, int threads) {
+  double times[MAX_RUNS];
+  fn(b);
+  for (int r = 0; r < runs; r++) {
+    const double start = now();
+    fn(b);
+    times[r] = now() - start;
+  }
+  qsort(times, (size_t)runs, sizeof times[0], compare_doubles);
+  const double median =
+      runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
+  printf("%-34s %16s %3d %3d %10.4f %10.4f %10.4f\n", label, size, threads, runs, median,
+         times[0], times[runs - 1]);
+  fflush(stdout);
+  return median;
+}
+
+int main(int argc, char **argv) {
+  int threads = 2, batch = 8, runs = 5;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--quick")) runs = 2;
+    else {
+      fprintf(stderr, "usage: %s [--threads T] [--batch N] [--runs R] [--quick]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (runs < 1 || runs > MAX_RUNS || batch < 1 || threads < 0) {
+    fprintf(stderr, "bench-nn: runs must be 1..%d, batch at least 1, threads at least 0\n",
+            MAX_RUNS);
+    return 2;
+  }
+  DmError *error = NULL;
+  Bench b = {0};
+  b.nn = dm_nn_new(DM_NN_DEVICE_CPU, threads, &error);
+  if (!b.nn) fail("network context", error);
+  b.params = dm_nn_params_new(b.nn);
+  const DmUNetConfig config = dm_unet_config_unet4_32(IN_CHANNELS);
+  b.unet = dm_unet_new(b.params, &config, 0, &error);
+  if (!b.unet) fail("U-Net", error);
+  DmAdamConfig adam_config = dm_adam_config_default();
+  adam_config.lr = 1e-4f;
+  b.adam = dm_adam_new(b.params, &adam_config, &error);
+  if (!b.adam) fail("Adam", error);
+  b.tensor_count = dm_nn_params_count(b.params);
+  b.tensors = calloc((size_t)b.tensor_count, sizeof *b.tensors);
+  for (int i = 0; i < b.tensor_count; i++) b.tensors[i] = dm_nn_params_tensor(b.params, i);
+
+  b.x = dm_tensor_new(b.nn, batch, IN_CHANNELS, RESOLUTION, RESOLUTION);
+  b.x1 = dm_tensor_new(b.nn, 1, IN_CHANNELS, RESOLUTION, RESOLUTION);
+  b.target = dm_tensor_new(b.nn, batch, 1, RESOLUTION, RESOLUTION);
+  dm_tensor_fill_normal(b.x, 1, 0, 0.0f, 1.0f);
+  dm_tensor_fill_normal(b.x1, 1, 1, 0.0f, 1.0f);
+  dm_tensor_fill_normal(b.target, 1, 2, 0.0f, 1.0f);
+  check_context(&b, "inputs");
+
+  printf("# bench-nn: %s; UNet4-32, %lld parameters\n", dm_nn_device_name(b.nn),
+         (long long)dm_nn_params_numel(b.params));
+  printf("%-34s %16s %3s %3s %10s %10s %10s\n", "name", "size", "thr", "N", "median_s", "min_s",
+         "max_s");
+  char size[64], size1[64], key_infer[64], key_train[64];
+  snprintf(size, sizeof size, "%dx%dx%dx%d", batch, IN_CHANNELS, RESOLUTION, RESOLUTION);
+  snprintf(size1, sizeof size1, "1x%dx%dx%d", IN_CHANNELS, RESOLUTION, RESOLUTION);
+  snprintf(key_infer, sizeof key_infer, "unet.infer_b%d", batch);
+  snprintf(key_train, sizeof key_train, "unet.train_step_b%d", batch);
+  char label[64];
+  snprintf(label, sizeof label, "forward (inference) b%d", batch);
+  const double t_infer = bench(&b, label, size, infer_batch, runs, threads);
+  const double t_infer1 = bench(&b, "forward (inference) b1", size1, infer_single, runs, threads);
+  snprintf(label, sizeof label, "train step fwd+bwd+Adam b%d", batch);
+  const double t_train = bench(&b, label, size, train_step, runs, threads);
+
+  size_t in_use = 0, cached = 0;
+  dm_nn_memory_stats(b.nn, &in_use, &cached);
+  printf("# memory: %.1f MiB in use, %.1f MiB cached\n", in_use / 1048576.0, cached / 1048576.0);
+  printf("{\"%s\": %.5f, \"unet.infer_b1\": %.5f, \"%s\": %.5f}\n", key_infer, t_infer, t_infer1,
+         key_train, t_train);
+
+  free(b.tensors);
+  dm_adam_free(b.adam);
+  dm_unet_free(b.unet);
+  dm_nn_params_free(b.params);
+  dm_tensor_free(b.x);
+  dm_tensor_free(b.x1);
+  dm_tensor_free(b.target);
+  dm_nn_free(b.nn);
+  return 0;
+}
