@@ -43,9 +43,9 @@ DmTensor *dm_nn_temp_filled(DmNn *nn, const int64_t shape[4], float value) {
 }
 
 DmTensor *dm_nn_view_as(DmNn *nn, DmTensor *x, const int64_t shape[4]) {
+  if (!dm_tensor_is_contiguous(x)) return dm_nn_invalid(nn, "reshape", "input is not contiguous");
   DmTensor *view = dm_tensor_channel_view(x, 0, x->shape[1]);
   if (!view) return NULL;
-  if (!dm_tensor_is_contiguous(x)) return dm_nn_invalid(nn, "reshape", "input is not contiguous");
   for (int d = 0; d < 4; d++) view->shape[d] = shape[d];
   view->stride[3] = 1;
   view->stride[2] = shape[3];

@@ -1,6 +1,4 @@
 /* Group and batch normalisation (first-order backward only). */
-#include <stdlib.h>
-
 #include "nn/nn-ops-private.h"
 
 static bool check_affine(DmNn *nn, const char *op, const DmTensor *x, const DmTensor *gamma,
@@ -115,14 +113,13 @@ static bool batch_norm_eval_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor 
   DmTensor *zeros = dm_nn_temp_filled(nn, vec, 0.0f);
   if (!zeros) return false;
   if (needs[0]) {
-    float *host = malloc((size_t)(2 * c) * sizeof *host);
-    if (!host) return dm_nn_fail(nn, DM_ERROR_NO_MEMORY, "batch_norm backward: out of memory");
-    DmTensor *centred = dm_tensor_temp(nn, 2 * c, 1, 1, 1);
-    bool ok = centred && dm_tensor_download(running, host, (size_t)(2 * c));
-    for (int64_t i = 0; ok && i < c; i++) host[i] = 0.0f;
-    ok = ok && dm_tensor_upload(centred, host, (size_t)(2 * c));
-    free(host);
-    if (!ok) return false;
+    /* The running statistics with the means set to 0. */
+    DmTensor *centred = dm_nn_temp_like(nn, running);
+    int64_t row[4] = {1, 2 * c, 1, 1};
+    DmTensor *means = centred && dm_tensor_copy(centred, running)
+                          ? dm_tensor_channel_view(dm_nn_view_as(nn, centred, row), 0, c)
+                          : NULL;
+    if (!means || !dm_tensor_fill(means, 0.0f)) return false;
     grads[0] = batch_norm_eval(nn, gy, gamma, zeros, centred, eps);
   }
   if (needs[1]) {

@@ -36,7 +36,7 @@ struct DmAdam {
   DmAdamConfig config;
   AdamSlot *slots;     /* one per trainable tensor, in the set's order */
   int n_slots;
-  DmTensor *scratch;   /* (1,1,1,1), persistent: one tensor's sum of squares */
+  DmTensor *scratch;   /* (1, n_slots, 1, 1), persistent: each tensor's sum of squares */
   int64_t steps;
 };
 
@@ -94,7 +94,7 @@ DmAdam *dm_adam_new(DmNnParams *params, const DmAdamConfig *config, DmError **er
     slot->m = zeros_like(nn, slot->param);
     slot->v = zeros_like(nn, slot->param);
   }
-  adam->scratch = dm_tensor_new(nn, 1, 1, 1, 1);
+  adam->scratch = dm_tensor_new(nn, 1, adam->n_slots > 0 ? adam->n_slots : 1, 1, 1);
   if (!dm_nn_ok(nn)) {
     dm_adam_free(adam);
     dm_nn_take_failure(nn, error, "Adam: creating the moments");
@@ -105,20 +105,30 @@ DmAdam *dm_adam_new(DmNnParams *params, const DmAdamConfig *config, DmError **er
 
 int64_t dm_adam_steps(const DmAdam *adam) { return adam->steps; }
 
-/* sqrt(sum of squares of every gradient), in double; missing grads count 0. */
+/* sqrt(sum of squares of every gradient), in double; missing grads count 0.
+ * Each tensor's sum goes to its own element of the scratch vector, read
+ * back once. */
 static bool global_norm(DmAdam *adam, double *norm) {
-  double total = 0;
+  DmNn *nn = adam->nn;
+  *norm = 0;
+  if (adam->n_slots == 0) return true;
+  if (!dm_tensor_fill(adam->scratch, 0.0f)) return false;
   for (int i = 0; i < adam->n_slots; i++) {
     const DmTensor *g = adam->slots[i].param->grad;
     if (!g) continue;
     DmNnNode node = {.op = DM_NN_OP_SUMSQ, .alpha = 1.0f};
     node.src[0] = g;
-    node.dst[0] = adam->scratch;
-    if (!dm_nn_compute(adam->nn, &node)) return false;
-    total += dm_tensor_item(adam->scratch);
+    node.dst[0] = dm_tensor_channel_view(adam->scratch, i, 1);
+    if (!node.dst[0] || !dm_nn_compute(nn, &node)) return false;
   }
+  float *sums = malloc((size_t)adam->n_slots * sizeof *sums);
+  if (!sums) return dm_nn_fail(nn, DM_ERROR_NO_MEMORY, "out of memory");
+  bool ok = dm_tensor_download(adam->scratch, sums, (size_t)adam->n_slots);
+  double total = 0;
+  for (int i = 0; ok && i < adam->n_slots; i++) total += sums[i];
+  free(sums);
   *norm = sqrt(total);
-  return dm_nn_ok(adam->nn);
+  return ok && dm_nn_ok(nn);
 }
 
 bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {

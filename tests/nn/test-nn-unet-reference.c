@@ -89,10 +89,9 @@ int main(void) {
       continue;
     }
     for (int d = 0; d < 4; d++) CHECK(t->shape[d] == (d < info->ndim ? info->shape[d] : 1));
-    float *host = read_tensor(st, name, dm_tensor_numel(t));
-    if (host) CHECK(dm_tensor_upload(t, host, (size_t)dm_tensor_numel(t)));
-    free(host);
   }
+  /* Not strict: the file also holds the input, target, output and gradients. */
+  CHECK_OK(dm_nn_params_load(params, path, false, &error), error);
 
   DmNnMetadata *metadata = NULL;
   int n_metadata = dm_unet_config_to_metadata(&config, &metadata);
