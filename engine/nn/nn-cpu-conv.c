@@ -12,11 +12,13 @@
  * Weights are reordered on every call: they change after every optimiser
  * step, and the reorder costs little next to the convolution.
  *
- * 3x3 stride-1 convolutions use oneDNN's Winograd F(4x4, 3x3) algorithm
- * where it has one (AVX-512 processors; others fall back to the direct
- * algorithm): on the U-Net's layers it takes about 60 % of the direct
- * algorithm's time in every direction, for a relative error of about 1e-5
- * of the output's RMS instead of 2e-6 (bench/README.md). */
+ * 3x3 stride-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and
+ * output channels use oneDNN's Winograd F(4x4, 3x3) algorithm where it has
+ * one (AVX-512 processors; others fall back to the direct algorithm): on
+ * the U-Net's layers it takes about 60 % of the direct algorithm's time in
+ * every direction, for a relative error of about 1e-5 of the output's RMS
+ * instead of 2e-6 (bench/README.md).  With few channels (the U-Net's stem,
+ * 2 -> 32) its transforms dominate and the direct algorithm is 3x faster. */
 #include <dnnl.h>
 #include <dnnl_debug.h>
 #include <stdint.h>
@@ -24,6 +26,8 @@
 #include <string.h>
 
 #include "nn/nn-cpu-private.h"
+
+enum { WINOGRAD_MIN_CHANNELS = 16 };
 
 typedef enum { CONV_FORWARD, CONV_BACKWARD_DATA, CONV_BACKWARD_FILTER } ConvDirection;
 
@@ -282,7 +286,8 @@ static ConvEntry *conv_entry_lookup(DmNnCpuConv *conv, const ConvKey *key, DmErr
     if (keys_equal(&entry->key, key)) return entry;
   /* Winograd where oneDNN implements it for this shape, else direct. */
   ConvEntry *entry = NULL;
-  if (key->kh == 3 && key->kw == 3 && key->stride == 1) {
+  if (key->kh == 3 && key->kw == 3 && key->stride == 1 && key->c >= WINOGRAD_MIN_CHANNELS &&
+      key->o >= WINOGRAD_MIN_CHANNELS) {
     DmError *winograd_error = NULL;
     entry = conv_entry_create(conv, key, dnnl_convolution_winograd, &winograd_error);
     if (!entry && winograd_error->lib_code != (int)dnnl_unimplemented) {
