@@ -113,7 +113,7 @@ const char *dm_nn_device_name(const DmNn *nn) { return nn ? nn->device_name : ""
 bool dm_nn_ok(const DmNn *nn) { return nn && !nn->error; }
 
 bool dm_nn_take_error(DmNn *nn, DmError **error) {
-  if (!nn->error) return true;
+  if (!nn || !nn->error) return true;
   dm_error_propagate(error, nn->error);
   nn->error = NULL;
   return false;

@@ -194,7 +194,11 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_CONV2D: return dm_nn_cpu_conv2d(cpu, node, error);
   case DM_NN_OP_CONV2D_BWD_DATA: return dm_nn_cpu_conv2d_bwd_data(cpu, node, error);
   case DM_NN_OP_CONV2D_BWD_FILTER: return dm_nn_cpu_conv2d_bwd_filter(cpu, node, error);
-  case DM_NN_OP_MATMUL: dm_nn_cpu_matmul(node); return true;
+  case DM_NN_OP_MATMUL:
+    /* OpenBLAS's count is process-wide: another context may have changed it. */
+    openblas_set_num_threads(cpu->threads);
+    dm_nn_cpu_matmul(node);
+    return true;
   case DM_NN_OP_GROUP_NORM: dm_nn_cpu_group_norm(node); return true;
   case DM_NN_OP_GROUP_NORM_BWD: return dm_nn_cpu_group_norm_bwd(node, error);
   case DM_NN_OP_BATCH_NORM: dm_nn_cpu_batch_norm(node); return true;

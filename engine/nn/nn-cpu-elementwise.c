@@ -9,6 +9,13 @@
 #include "darkmap/rng.h"
 #include "nn/nn-cpu-private.h"
 
+/* Selections such as x > 0 ? x : slope x vectorise only when GCC may
+ * evaluate both sides, which it refuses while floating-point exceptions
+ * count as observable (they do not here: nothing reads the FP flags). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 static int64_t numel(const DmTensor *t) {
   return t->shape[0] * t->shape[1] * t->shape[2] * t->shape[3];
 }
@@ -17,7 +24,7 @@ void dm_nn_cpu_fill(const DmNnNode *node) {
   float *dst = node->dst[0]->data;
   const float value = node->alpha;
   const int64_t n = numel(node->dst[0]);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; i++) dst[i] = value;
 }
 
@@ -103,20 +110,20 @@ void dm_nn_cpu_add(const DmNnNode *node) {
   const int64_t n = numel(node->src[0]), samples = node->src[0]->shape[0];
   switch (broadcast_kind(node->src[0], node->src[1])) {
   case BROADCAST_NONE:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) dst[i] = alpha * a[i] + beta * b[i];
     break;
   case BROADCAST_SCALAR: {
     const float shift = beta * b[0];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) dst[i] = alpha * a[i] + shift;
     break;
   }
   case BROADCAST_PER_SAMPLE: {
     const int64_t per = n / samples;
-#pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < samples; s++) {
       const float shift = beta * b[s];
+#pragma omp parallel for simd schedule(static)
       for (int64_t i = s * per; i < (s + 1) * per; i++) dst[i] = alpha * a[i] + shift;
     }
     break;
@@ -130,20 +137,20 @@ void dm_nn_cpu_mul(const DmNnNode *node) {
   const int64_t n = numel(node->src[0]), samples = node->src[0]->shape[0];
   switch (broadcast_kind(node->src[0], node->src[1])) {
   case BROADCAST_NONE:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) dst[i] = a[i] * b[i];
     break;
   case BROADCAST_SCALAR: {
     const float factor = b[0];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) dst[i] = a[i] * factor;
     break;
   }
   case BROADCAST_PER_SAMPLE: {
     const int64_t per = n / samples;
-#pragma omp parallel for schedule(static)
     for (int64_t s = 0; s < samples; s++) {
       const float factor = b[s];
+#pragma omp parallel for simd schedule(static)
       for (int64_t i = s * per; i < (s + 1) * per; i++) dst[i] = a[i] * factor;
     }
     break;
@@ -156,7 +163,7 @@ void dm_nn_cpu_affine(const DmNnNode *node) {
   float *dst = node->dst[0]->data;
   const float alpha = node->alpha, beta = node->beta;
   const int64_t n = numel(node->src[0]);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; i++) dst[i] = alpha * src[i] + beta;
 }
 
@@ -170,6 +177,7 @@ void dm_nn_cpu_add_channel(const DmNnNode *node) {
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; p++) {
     const float b = bias[per_sample ? p : p % channels];
+#pragma omp simd
     for (int64_t i = 0; i < hw; i++) dst[p * hw + i] = x->data[p * hw + i] + b;
   }
 }
@@ -180,9 +188,9 @@ void dm_nn_cpu_expand(const DmNnNode *node) {
   const float alpha = node->alpha;
   const int64_t n = numel(dst);
   const int64_t samples = numel(node->src[0]) == 1 ? 1 : dst->shape[0], per = n / samples;
-#pragma omp parallel for schedule(static)
   for (int64_t s = 0; s < samples; s++) {
     const float value = alpha * src[s];
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = s * per; i < (s + 1) * per; i++) dst->data[i] = value;
   }
 }
@@ -197,27 +205,27 @@ void dm_nn_cpu_act(const DmNnNode *node) {
   const float slope = node->slope;
   switch (node->act) {
   case DM_NN_ACT_RELU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
     break;
   case DM_NN_ACT_LEAKY_RELU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
     break;
   case DM_NN_ACT_SILU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = x[i] * sigmoid(x[i]);
     break;
   case DM_NN_ACT_TANH:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
     break;
   case DM_NN_ACT_SIGMOID:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = sigmoid(x[i]);
     break;
   case DM_NN_ACT_SQRT:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) y[i] = sqrtf(x[i]);
     break;
   }
@@ -230,36 +238,36 @@ void dm_nn_cpu_act_bwd(const DmNnNode *node) {
   const float slope = node->slope;
   switch (node->act) {
   case DM_NN_ACT_RELU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) gx[i] = x[i] > 0.0f ? gy[i] : 0.0f;
     break;
   case DM_NN_ACT_LEAKY_RELU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) gx[i] = x[i] > 0.0f ? gy[i] : slope * gy[i];
     break;
   case DM_NN_ACT_SILU:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) {
       const float s = sigmoid(x[i]);
       gx[i] = gy[i] * s * (1.0f + x[i] * (1.0f - s));
     }
     break;
   case DM_NN_ACT_TANH:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) {
       const float t = tanhf(x[i]);
       gx[i] = gy[i] * (1.0f - t * t);
     }
     break;
   case DM_NN_ACT_SIGMOID:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) {
       const float s = sigmoid(x[i]);
       gx[i] = gy[i] * s * (1.0f - s);
     }
     break;
   case DM_NN_ACT_SQRT:
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < n; i++) gx[i] = gy[i] * 0.5f / sqrtf(x[i]);
     break;
   }
@@ -287,7 +295,7 @@ void dm_nn_cpu_adam(const DmNnNode *node) {
   const float wd = node->weight_decay, scale = node->grad_scale;
   const float bias1 = node->bias1, bias2 = node->bias2;
   const bool decoupled = node->decoupled;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
   for (int64_t i = 0; i < n; i++) {
     float p = param[i];
     float g = scale * grad[i];

@@ -39,7 +39,10 @@ void dm_nn_cpu_upsample(const DmNnNode *node) {
     float *dst = y + p * ho * wo;
     for (int64_t oy = 0; oy < ho; oy++) {
       if (!bilinear) {
-        for (int64_t ox = 0; ox < wo; ox++) dst[oy * wo + ox] = src[(oy / f) * w + ox / f];
+        const float *row = src + (oy / f) * w;
+        float *out = dst + oy * wo;
+        for (int64_t ix = 0; ix < w; ix++)
+          for (int k = 0; k < f; k++) out[ix * f + k] = row[ix];
         continue;
       }
       const BilinearTap ty = bilinear_tap(oy, h, f);
@@ -67,7 +70,10 @@ void dm_nn_cpu_upsample_bwd(const DmNnNode *node) {
     memset(dst, 0, (size_t)(h * w) * sizeof *dst);
     for (int64_t oy = 0; oy < ho; oy++) {
       if (!bilinear) {
-        for (int64_t ox = 0; ox < wo; ox++) dst[(oy / f) * w + ox / f] += src[oy * wo + ox];
+        const float *row = src + oy * wo;
+        float *out = dst + (oy / f) * w;
+        for (int64_t ix = 0; ix < w; ix++)
+          for (int k = 0; k < f; k++) out[ix] += row[ix * f + k];
         continue;
       }
       const BilinearTap ty = bilinear_tap(oy, h, f);

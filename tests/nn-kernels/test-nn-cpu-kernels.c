@@ -163,18 +163,21 @@ static void check_conv(const ConvCase *s) {
   double scale = 0.0;
   for (int64_t i = 0; i < ny; i++) scale += fabs((double)y_nobias[i] * gy[i]);
 
-  if (err_y > 2e-6 || err_nobias > 2e-6 || err_gx > 2e-6 || err_gw > 2e-6 || err_gb > 2e-6 ||
-      fabs(forward - through_data) > 1e-6 * scale || fabs(forward - through_filter) > 1e-6 * scale)
+  /* Float rounding of the direct algorithm; 3x3 stride-1 convolutions may
+   * run Winograd F(4x4, 3x3), whose transforms round about ten times more. */
+  const double tol = s->kh == 3 && s->kw == 3 && s->stride == 1 ? 2e-5 : 2e-6;
+  if (err_y > tol || err_nobias > tol || err_gx > tol || err_gw > tol || err_gb > 2e-6 ||
+      fabs(forward - through_data) > tol * scale || fabs(forward - through_filter) > tol * scale)
     fprintf(stderr,
             "conv N%d C%d %dx%d O%d k%dx%d s%d p%d: errors y %.2g (no bias %.2g), gx %.2g, "
             "gw %.2g, gb %.2g; <y,gy> %.9g <x,gx> %.9g <w,gw> %.9g\n",
             s->n, s->c, s->h, s->w, s->o, s->kh, s->kw, s->stride, s->pad, err_y, err_nobias,
             err_gx, err_gw, err_gb, forward, through_data, through_filter);
-  CHECK(err_y <= 2e-6 && err_nobias <= 2e-6);
-  CHECK(err_gx <= 2e-6);
-  CHECK(err_gw <= 2e-6 && err_gb <= 2e-6);
-  CHECK_CLOSE(through_data, forward, 1e-6 * scale);
-  CHECK_CLOSE(through_filter, forward, 1e-6 * scale);
+  CHECK(err_y <= tol && err_nobias <= tol);
+  CHECK(err_gx <= tol);
+  CHECK(err_gw <= tol && err_gb <= 2e-6);
+  CHECK_CLOSE(through_data, forward, tol * scale);
+  CHECK_CLOSE(through_filter, forward, tol * scale);
 
   free(x), free(w), free(b), free(gy), free(y), free(y_nobias), free(gx), free(gw), free(gb);
   free(want);
@@ -190,6 +193,7 @@ static void check_convolutions(void) {
       {2, 2, 9, 11, 3, 5, 5, 1, 2},  {1, 3, 12, 9, 4, 5, 5, 2, 1},
       {2, 3, 7, 8, 2, 3, 5, 1, 1},   {1, 2, 6, 9, 3, 2, 3, 2, 0},   /* non-square kernels */
       {3, 16, 12, 12, 24, 3, 3, 1, 1}, {2, 32, 8, 8, 16, 3, 3, 2, 1},
+      {2, 64, 20, 16, 64, 3, 3, 1, 1},                               /* the U-Net's widths */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) check_conv(&cases[i]);
 }
