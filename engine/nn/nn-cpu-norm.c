@@ -17,18 +17,6 @@
 
 enum { BLOCK = 1024 };
 
-static double sum_of(const float *x, int64_t n) {
-  double total = 0.0;
-  for (int64_t start = 0; start < n; start += BLOCK) {
-    const int64_t end = start + BLOCK < n ? start + BLOCK : n;
-    float partial = 0.0f;
-#pragma omp simd reduction(+ : partial)
-    for (int64_t i = start; i < end; i++) partial += x[i];
-    total += partial;
-  }
-  return total;
-}
-
 static double squared_deviations(const float *x, int64_t n, float mean) {
   double total = 0.0;
   for (int64_t start = 0; start < n; start += BLOCK) {
@@ -86,7 +74,7 @@ void dm_nn_cpu_group_norm(const DmNnNode *node) {
   for (int64_t ng = 0; ng < batch * groups; ng++) {
     const int64_t n = ng / groups, g = ng % groups;
     const float *xg = x->data + (n * channels + g * per_group) * hw;
-    const float mean = (float)(sum_of(xg, count) / count);
+    const float mean = (float)(dm_nn_cpu_sum_floats(xg, count) / count);
     const double rstd = 1.0 / sqrt(squared_deviations(xg, count, mean) / count + node->eps);
     if (stats) {
       stats[2 * ng] = mean;
@@ -174,7 +162,7 @@ void dm_nn_cpu_batch_norm(const DmNnNode *node) {
     double mean, var;
     if (node->training) {
       double sum = 0.0, sum2 = 0.0;
-      for (int64_t n = 0; n < batch; n++) sum += sum_of(x->data + (n * channels + c) * hw, hw);
+      for (int64_t n = 0; n < batch; n++) sum += dm_nn_cpu_sum_floats(x->data + (n * channels + c) * hw, hw);
       mean = sum / count;
       for (int64_t n = 0; n < batch; n++)
         sum2 += squared_deviations(x->data + (n * channels + c) * hw, hw, (float)mean);

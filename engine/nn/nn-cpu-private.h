@@ -34,6 +34,10 @@ void dm_nn_cpu_adam(const DmNnNode *node);
 /* nn-cpu-reduce.c */
 void dm_nn_cpu_reduce_channel(const DmNnNode *node);
 void dm_nn_cpu_sum(const DmNnNode *node, bool squares);
+
+/* Sum of n contiguous floats: float blocks of 1024 that vectorise, added
+ * into a double (the reductions and the normalisations' statistics). */
+double dm_nn_cpu_sum_floats(const float *x, int64_t n);
 void dm_nn_cpu_loss(const DmNnNode *node);
 void dm_nn_cpu_loss_bwd(const DmNnNode *node);
 

@@ -10,8 +10,7 @@ static int64_t numel(const DmTensor *t) {
   return t->shape[0] * t->shape[1] * t->shape[2] * t->shape[3];
 }
 
-/* Sum of one plane: float blocks that vectorise, added into a double. */
-static double plane_sum(const float *x, int64_t n) {
+double dm_nn_cpu_sum_floats(const float *x, int64_t n) {
   enum { BLOCK = 1024 };
   double total = 0.0;
   for (int64_t start = 0; start < n; start += BLOCK) {
@@ -36,7 +35,7 @@ void dm_nn_cpu_reduce_channel(const DmNnNode *node) {
     double sum = 0.0;
     const int64_t first = per_sample ? o / channels : 0, last = per_sample ? first + 1 : batch;
     const int64_t c = o % channels;
-    for (int64_t n = first; n < last; n++) sum += plane_sum(x->data + (n * channels + c) * hw, hw);
+    for (int64_t n = first; n < last; n++) sum += dm_nn_cpu_sum_floats(x->data + (n * channels + c) * hw, hw);
     dst[o] = (float)sum;
   }
 }
