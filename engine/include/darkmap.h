@@ -20,6 +20,7 @@
 #include "darkmap/ks.h"
 #include "darkmap/lognormal.h"
 #include "darkmap/map.h"
+#include "darkmap/mask.h"
 #include "darkmap/mass-function.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/nfw.h"
