@@ -1,17 +1,25 @@
 #include "darkmap-contours.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 typedef struct
 {
-  float x0, y0, x1, y1; /* map pixels */
+  float x[2], y[2];   /* the ends, map pixels */
+  size_t edge[2];     /* the grid edges they lie on (see edge_id) */
 } Segment;
 
 typedef struct
 {
+  size_t start, n_points; /* in Level.points, counted in points */
+  float bounds[4];        /* x min, y min, x max, y max */
+} Line;
+
+typedef struct
+{
   double value;
-  GArray *segments; /* of Segment */
-  cairo_path_t path; /* the segments as MOVE_TO / LINE_TO pairs; data owned */
+  GArray *points; /* of float, 2 per point */
+  GArray *lines;  /* of Line */
 } Level;
 
 struct _DarkmapContours
@@ -64,9 +72,30 @@ edge_point (int e, int i, int j, const double v[4], double level, float *x, floa
     }
 }
 
-static void
-trace_level (Level *level, const float *data, int nx, int ny)
+/* A grid edge as a number: 2 (j nx + i) for the edge from pixel (i, j) to
+ * (i + 1, j), one more for the edge from (i, j) to (i, j + 1). */
+static size_t
+edge_id (int e, int i, int j, int nx)
 {
+  switch (e)
+    {
+    case 0:
+      return 2 * ((size_t) j * (size_t) nx + (size_t) i);
+    case 1:
+      return 2 * ((size_t) j * (size_t) nx + (size_t) i + 1) + 1;
+    case 2:
+      return 2 * ((size_t) (j + 1) * (size_t) nx + (size_t) i);
+    default:
+      return 2 * ((size_t) j * (size_t) nx + (size_t) i) + 1;
+    }
+}
+
+/* The segments of a level, in a new array of Segment. */
+static GArray *
+trace_segments (double value, const float *data, int nx, int ny)
+{
+  GArray *segments = g_array_new (FALSE, FALSE, sizeof (Segment));
+
   for (int j = 0; j + 1 < ny; j++)
     for (int i = 0; i + 1 < nx; i++)
       {
@@ -78,43 +107,114 @@ trace_level (Level *level, const float *data, int nx, int ny)
         if (!isfinite (v[0]) || !isfinite (v[1]) || !isfinite (v[2]) || !isfinite (v[3]))
           continue;
         for (int k = 0; k < 4; k++)
-          index |= (v[k] >= level->value) << k;
+          index |= (v[k] >= value) << k;
         edges = segment_edges[index];
         if ((index == 5 || index == 10)
-            && (v[0] + v[1] + v[2] + v[3]) / 4.0 >= level->value)
+            && (v[0] + v[1] + v[2] + v[3]) / 4.0 >= value)
           edges = saddle_high[index == 10];
         for (int s = 0; s < 4 && edges[s] >= 0; s += 2)
           {
             Segment seg;
 
-            edge_point (edges[s], i, j, v, level->value, &seg.x0, &seg.y0);
-            edge_point (edges[s + 1], i, j, v, level->value, &seg.x1, &seg.y1);
-            g_array_append_val (level->segments, seg);
+            for (int end = 0; end < 2; end++)
+              {
+                edge_point (edges[s + end], i, j, v, value, &seg.x[end], &seg.y[end]);
+                seg.edge[end] = edge_id (edges[s + end], i, j, nx);
+              }
+            g_array_append_val (segments, seg);
           }
       }
+  return segments;
+}
+
+typedef struct
+{
+  size_t edge;
+  size_t end; /* 2 × segment + which end */
+} EdgeEnd;
+
+static int
+compare_edge_ends (const void *a, const void *b)
+{
+  const EdgeEnd *x = a, *y = b;
+
+  if (x->edge != y->edge)
+    return (x->edge > y->edge) - (x->edge < y->edge);
+  return (x->end > y->end) - (x->end < y->end);
 }
 
 static void
-build_path (Level *level)
+append_point (Level *level, Line *line, float x, float y)
 {
-  cairo_path_data_t *d;
+  float p[2] = { x, y };
 
-  level->path.status = CAIRO_STATUS_SUCCESS;
-  level->path.num_data = (int) level->segments->len * 4;
-  level->path.data = d = g_new (cairo_path_data_t, (size_t) level->path.num_data);
-  for (guint k = 0; k < level->segments->len; k++, d += 4)
+  g_array_append_vals (level->points, p, 2);
+  line->n_points++;
+  line->bounds[0] = MIN (line->bounds[0], x);
+  line->bounds[1] = MIN (line->bounds[1], y);
+  line->bounds[2] = MAX (line->bounds[2], x);
+  line->bounds[3] = MAX (line->bounds[3], y);
+}
+
+/* Follows the segments from segment s, entered at end `end`, through the
+ * crossings they share (next[2 s + e]: the other segment end on the same
+ * edge, or -1), marking them used. */
+static void
+follow (Level *level, const Segment *segs, const gssize *next, gboolean *used, size_t s,
+        int end)
+{
+  Line line = { level->points->len / 2, 0, { G_MAXFLOAT, G_MAXFLOAT, -G_MAXFLOAT, -G_MAXFLOAT } };
+
+  append_point (level, &line, segs[s].x[end], segs[s].y[end]);
+  for (;;)
     {
-      const Segment *seg = &g_array_index (level->segments, Segment, k);
+      gssize n;
 
-      d[0].header.type = CAIRO_PATH_MOVE_TO;
-      d[0].header.length = 2;
-      d[1].point.x = seg->x0;
-      d[1].point.y = seg->y0;
-      d[2].header.type = CAIRO_PATH_LINE_TO;
-      d[2].header.length = 2;
-      d[3].point.x = seg->x1;
-      d[3].point.y = seg->y1;
+      used[s] = TRUE;
+      append_point (level, &line, segs[s].x[1 - end], segs[s].y[1 - end]);
+      n = next[2 * s + (size_t) (1 - end)];
+      if (n < 0 || used[n / 2])
+        break;
+      s = (size_t) n / 2;
+      end = (int) (n % 2);
     }
+  g_array_append_val (level->lines, line);
+}
+
+/* Joins the segments into lines: open ones first (from an end no other
+ * segment shares), then the loops. */
+static void
+join_segments (Level *level, GArray *segments)
+{
+  const Segment *segs = (const Segment *) (void *) segments->data;
+  size_t n = segments->len;
+  EdgeEnd *ends = g_new (EdgeEnd, 2 * n);
+  gssize *next = g_new (gssize, 2 * n);
+  gboolean *used = g_new0 (gboolean, n);
+
+  for (size_t k = 0; k < 2 * n; k++)
+    {
+      ends[k].edge = segs[k / 2].edge[k % 2];
+      ends[k].end = k;
+      next[k] = -1;
+    }
+  qsort (ends, 2 * n, sizeof ends[0], compare_edge_ends);
+  /* A crossing is shared by the two cells beside its edge at most. */
+  for (size_t k = 0; k + 1 < 2 * n; k++)
+    if (ends[k].edge == ends[k + 1].edge)
+      {
+        next[ends[k].end] = (gssize) ends[k + 1].end;
+        next[ends[k + 1].end] = (gssize) ends[k].end;
+      }
+  for (size_t k = 0; k < 2 * n; k++)
+    if (next[k] < 0 && !used[k / 2])
+      follow (level, segs, next, used, k / 2, (int) (k % 2));
+  for (size_t s = 0; s < n; s++)
+    if (!used[s])
+      follow (level, segs, next, used, s, 0);
+  g_free (ends);
+  g_free (next);
+  g_free (used);
 }
 
 DarkmapContours *
@@ -132,10 +232,13 @@ darkmap_contours_new (const float *data, int nx, int ny, const double *levels, i
     {
       Level *level = &contours->levels[k];
 
+      GArray *segments = trace_segments (levels[k], data, nx, ny);
+
       level->value = levels[k];
-      level->segments = g_array_new (FALSE, FALSE, sizeof (Segment));
-      trace_level (level, data, nx, ny);
-      build_path (level);
+      level->points = g_array_new (FALSE, FALSE, sizeof (float));
+      level->lines = g_array_new (FALSE, FALSE, sizeof (Line));
+      join_segments (level, segments);
+      g_array_unref (segments);
     }
   return contours;
 }
@@ -147,8 +250,8 @@ darkmap_contours_free (DarkmapContours *contours)
     return;
   for (int k = 0; k < contours->n_levels; k++)
     {
-      g_array_unref (contours->levels[k].segments);
-      g_free (contours->levels[k].path.data);
+      g_array_unref (contours->levels[k].points);
+      g_array_unref (contours->levels[k].lines);
     }
   g_free (contours->levels);
   g_free (contours);
@@ -168,54 +271,86 @@ darkmap_contours_get_level (const DarkmapContours *contours, int level)
 }
 
 size_t
-darkmap_contours_get_n_segments (const DarkmapContours *contours, int level)
+darkmap_contours_get_n_lines (const DarkmapContours *contours, int level)
 {
   g_return_val_if_fail (level >= 0 && level < contours->n_levels, 0);
-  return contours->levels[level].segments->len;
+  return contours->levels[level].lines->len;
 }
 
-void
-darkmap_contours_get_segment (const DarkmapContours *contours, int level, size_t i, double *x0,
-                              double *y0, double *x1, double *y1)
+const float *
+darkmap_contours_get_line (const DarkmapContours *contours, int level, size_t i,
+                           size_t *n_points)
 {
-  const Segment *seg;
+  const Level *l;
+  const Line *line;
 
-  g_return_if_fail (level >= 0 && level < contours->n_levels);
-  g_return_if_fail (i < contours->levels[level].segments->len);
-  seg = &g_array_index (contours->levels[level].segments, Segment, i);
-  *x0 = seg->x0;
-  *y0 = seg->y0;
-  *x1 = seg->x1;
-  *y1 = seg->y1;
+  g_return_val_if_fail (level >= 0 && level < contours->n_levels, NULL);
+  l = &contours->levels[level];
+  g_return_val_if_fail (i < l->lines->len, NULL);
+  line = &g_array_index (l->lines, Line, i);
+  *n_points = line->n_points;
+  return &g_array_index (l->points, float, 2 * line->start);
+}
+
+/* Adds the visible lines of a level to cr's path, in drawing coordinates. */
+static void
+add_level_path (const Level *level, cairo_t *cr, const cairo_matrix_t *m, double left,
+                double top, double right, double bottom)
+{
+  double scale = fabs (m->xx);
+
+  for (guint k = 0; k < level->lines->len; k++)
+    {
+      const Line *line = &g_array_index (level->lines, Line, k);
+      const float *p = &g_array_index (level->points, float, 2 * line->start);
+      double x0 = line->bounds[0], y0 = line->bounds[1], x1 = line->bounds[2];
+      double y1 = line->bounds[3], last_x, last_y;
+
+      if ((x1 - x0) * scale < 1.0 && (y1 - y0) * scale < 1.0)
+        continue;
+      cairo_matrix_transform_point (m, &x0, &y0);
+      cairo_matrix_transform_point (m, &x1, &y1);
+      if (MAX (x0, x1) < left || MIN (x0, x1) > right || MAX (y0, y1) < top
+          || MIN (y0, y1) > bottom)
+        continue;
+      last_x = p[0];
+      last_y = p[1];
+      cairo_matrix_transform_point (m, &last_x, &last_y);
+      cairo_move_to (cr, last_x, last_y);
+      for (size_t i = 1; i < line->n_points; i++)
+        {
+          double x = p[2 * i], y = p[2 * i + 1];
+
+          cairo_matrix_transform_point (m, &x, &y);
+          if (i + 1 < line->n_points && fabs (x - last_x) < DARKMAP_CONTOUR_MIN_STEP
+              && fabs (y - last_y) < DARKMAP_CONTOUR_MIN_STEP)
+            continue;
+          cairo_line_to (cr, x, y);
+          last_x = x;
+          last_y = y;
+        }
+    }
 }
 
 void
 darkmap_contours_draw (const DarkmapContours *contours, cairo_t *cr,
-                       const cairo_matrix_t *to_view)
+                       const cairo_matrix_t *to_view, double left, double top, double right,
+                       double bottom)
 {
   cairo_save (cr);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
+  /* The coarser antialiasing grid halves the cost of the strokes. */
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_FAST);
+  cairo_new_path (cr);
   for (int k = 0; k < contours->n_levels; k++)
-    {
-      const Level *level = &contours->levels[k];
-
-      if (level->path.num_data == 0)
-        continue;
-      /* The path is transformed as it is appended; the stroke is in drawing
-       * units. */
-      cairo_save (cr);
-      cairo_transform (cr, to_view);
-      cairo_new_path (cr);
-      cairo_append_path (cr, &level->path);
-      cairo_restore (cr);
-      /* A dark edge under a white line reads on every colour map. */
-      cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.55);
-      cairo_set_line_width (cr, 2.6);
-      cairo_stroke_preserve (cr);
-      cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
-      cairo_set_line_width (cr, 1.2);
-      cairo_stroke (cr);
-    }
+    add_level_path (&contours->levels[k], cr, to_view, left, top, right, bottom);
+  /* A dark edge under a white line reads on every colour map. */
+  cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.55);
+  cairo_set_line_width (cr, 2.6);
+  cairo_stroke_preserve (cr);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_set_line_width (cr, 1.2);
+  cairo_stroke (cr);
   cairo_restore (cr);
 }
 

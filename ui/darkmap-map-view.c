@@ -453,7 +453,8 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
 
       to_view_matrix (self, &l, &m);
       if (self->show_contours && self->contours != NULL)
-        darkmap_contours_draw (self->contours, cr, &m);
+        darkmap_contours_draw (self->contours, cr, &m, clip.left, clip.top, clip.right,
+                               clip.bottom);
       if (self->whiskers != NULL)
         darkmap_whiskers_draw (self->whiskers, cr, &m, clip.left, clip.top, clip.right,
                                clip.bottom);
@@ -534,7 +535,8 @@ darkmap_map_view_get_map (DarkmapMapView *self)
 }
 
 gboolean
-darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear, DmError **error)
+darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear, const DmMap *counts,
+                               DmError **error)
 {
   DarkmapWhiskers *whiskers = NULL;
 
@@ -548,7 +550,7 @@ darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear, DmError
                         shear->ny);
           return FALSE;
         }
-      if ((whiskers = darkmap_whiskers_new (shear, self->mask, error)) == NULL)
+      if ((whiskers = darkmap_whiskers_new (shear, counts, error)) == NULL)
         return FALSE;
     }
   g_clear_pointer (&self->whiskers, darkmap_whiskers_free);

@@ -49,12 +49,12 @@ int darkmap_map_view_get_plane (DarkmapMapView *self);
 /* The view's copy of the map, or NULL. */
 const DmMap *darkmap_map_view_get_map (DarkmapMapView *self);
 
-/* A whisker plot of shear (2 planes, g1 and g2, of the map's size; copied
- * with the view's mask, so set the mask first) over the map; NULL removes
- * it.  FALSE with error set when the sizes differ.  A map of another size
- * removes it. */
+/* A whisker plot of shear (2 planes, g1 and g2, of the map's size) over
+ * the map, blocks weighted by counts (galaxies per pixel, or NULL; see
+ * darkmap-whiskers.h); both copied.  NULL removes it.  FALSE with error set
+ * when the sizes differ.  A map of another size removes it. */
 gboolean darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear,
-                                        DmError **error);
+                                        const DmMap *counts, DmError **error);
 gboolean darkmap_map_view_get_show_whiskers (DarkmapMapView *self);
 
 /* Contours of plane 0 of map (the map's size) at n_levels levels, traced

@@ -9,33 +9,34 @@
 struct _DarkmapWhiskers
 {
   DmMap *shear; /* owned copy, 2 planes */
-  DmMap *mask;  /* owned copy, 1 plane, or NULL */
+  DmMap *counts; /* owned copy, 1 plane, or NULL */
 
   /* The cache: block means for `step`, nbx × nby blocks each, row-major;
    * NaN where a block has no observed pixel. */
   int step;        /* 0: nothing cached */
   int nbx, nby;
   float *g1, *g2;  /* owned */
+  float *weight;   /* owned: galaxies (or pixels) per block */
   double reference; /* |g| drawn FILL × the spacing long */
 };
 
 DarkmapWhiskers *
-darkmap_whiskers_new (const DmMap *shear, const DmMap *mask, DmError **error)
+darkmap_whiskers_new (const DmMap *shear, const DmMap *counts, DmError **error)
 {
   DarkmapWhiskers *whiskers;
 
   if (shear->nplanes != 2
-      || (mask != NULL && (mask->nx != shear->nx || mask->ny != shear->ny)))
+      || (counts != NULL && (counts->nx != shear->nx || counts->ny != shear->ny)))
     {
       dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
-                    "A whisker plot needs a 2-plane shear map and a mask of its size");
+                    "A whisker plot needs a 2-plane shear map and counts of its size");
       return NULL;
     }
   whiskers = g_new0 (DarkmapWhiskers, 1);
   whiskers->shear = dm_map_copy (shear, error);
-  if (whiskers->shear != NULL && mask != NULL)
-    whiskers->mask = dm_map_copy_plane (mask, 0, error);
-  if (whiskers->shear == NULL || (mask != NULL && whiskers->mask == NULL))
+  if (whiskers->shear != NULL && counts != NULL)
+    whiskers->counts = dm_map_copy_plane (counts, 0, error);
+  if (whiskers->shear == NULL || (counts != NULL && whiskers->counts == NULL))
     {
       darkmap_whiskers_free (whiskers);
       return NULL;
@@ -49,9 +50,10 @@ darkmap_whiskers_free (DarkmapWhiskers *whiskers)
   if (whiskers == NULL)
     return;
   dm_map_free (whiskers->shear);
-  dm_map_free (whiskers->mask);
+  dm_map_free (whiskers->counts);
   g_free (whiskers->g1);
   g_free (whiskers->g2);
+  g_free (whiskers->weight);
   g_free (whiskers);
 }
 
@@ -78,8 +80,9 @@ ensure_blocks (DarkmapWhiskers *w, int step)
 {
   int nx = w->shear->nx, ny = w->shear->ny;
   const float *g1 = dm_map_plane (w->shear, 0), *g2 = dm_map_plane (w->shear, 1);
-  float *sizes;
-  size_t n_blocks, n_sizes = 0;
+  float *sizes, *weights;
+  size_t n_blocks, n_sizes = 0, n_weights = 0;
+  double least;
 
   if (w->step == step)
     return;
@@ -89,39 +92,51 @@ ensure_blocks (DarkmapWhiskers *w, int step)
   n_blocks = (size_t) w->nbx * (size_t) w->nby;
   g_free (w->g1);
   g_free (w->g2);
+  g_free (w->weight);
   w->g1 = g_new (float, n_blocks);
   w->g2 = g_new (float, n_blocks);
+  w->weight = g_new (float, n_blocks);
   sizes = g_new (float, n_blocks);
+  weights = g_new (float, n_blocks);
   for (int by = 0; by < w->nby; by++)
     for (int bx = 0; bx < w->nbx; bx++)
       {
-        double s1 = 0.0, s2 = 0.0;
-        size_t count = 0, b = (size_t) by * (size_t) w->nbx + (size_t) bx;
+        double s1 = 0.0, s2 = 0.0, sw = 0.0;
+        size_t b = (size_t) by * (size_t) w->nbx + (size_t) bx;
 
         for (int y = by * step; y < MIN (ny, (by + 1) * step); y++)
           for (int x = bx * step; x < MIN (nx, (bx + 1) * step); x++)
             {
               size_t p = (size_t) y * (size_t) nx + (size_t) x;
+              double weight = w->counts != NULL ? w->counts->data[p] : 1.0;
 
-              if ((w->mask != NULL && !(w->mask->data[p] > 0.0f)) || !isfinite (g1[p])
-                  || !isfinite (g2[p]))
+              if (!(weight > 0.0) || !isfinite (g1[p]) || !isfinite (g2[p]))
                 continue;
-              s1 += g1[p];
-              s2 += g2[p];
-              count++;
+              s1 += weight * g1[p];
+              s2 += weight * g2[p];
+              sw += weight;
             }
-        w->g1[b] = count > 0 ? (float) (s1 / (double) count) : NAN;
-        w->g2[b] = count > 0 ? (float) (s2 / (double) count) : NAN;
-        if (count > 0)
-          sizes[n_sizes++] = hypotf (w->g1[b], w->g2[b]);
+        w->g1[b] = sw > 0.0 ? (float) (s1 / sw) : NAN;
+        w->g2[b] = sw > 0.0 ? (float) (s2 / sw) : NAN;
+        w->weight[b] = (float) sw;
+        if (sw > 0.0)
+          weights[n_weights++] = (float) sw;
       }
+  /* The reference over the blocks holding at least half the median
+   * block's weight. */
   w->reference = 0.0;
-  if (n_sizes > 0)
+  if (n_weights > 0)
     {
+      qsort (weights, n_weights, sizeof weights[0], compare_floats);
+      least = 0.5 * weights[n_weights / 2];
+      for (size_t b = 0; b < n_blocks; b++)
+        if (w->weight[b] > 0.0f && w->weight[b] >= least)
+          sizes[n_sizes++] = hypotf (w->g1[b], w->g2[b]);
       qsort (sizes, n_sizes, sizeof sizes[0], compare_floats);
       w->reference = sizes[(size_t) floor (REFERENCE_QUANTILE * (double) (n_sizes - 1))];
     }
   g_free (sizes);
+  g_free (weights);
 }
 
 double *
@@ -181,7 +196,7 @@ darkmap_whiskers_layout (DarkmapWhiskers *w, const cairo_matrix_t *to_view, doub
         dx = cos (phi);
         dy = sin (phi);
         cairo_matrix_transform_distance (to_view, &dx, &dy);
-        length = half_length * hypot (g1, g2) / scale;
+        length = fmin (half_length * hypot (g1, g2), 0.5 * step * scale) / scale;
         ends[0] = cx - dx * length;
         ends[1] = cy - dy * length;
         ends[2] = cx + dx * length;
@@ -209,7 +224,9 @@ darkmap_whiskers_draw (DarkmapWhiskers *whiskers, cairo_t *cr, const cairo_matri
       cairo_move_to (cr, sticks[4 * i], sticks[4 * i + 1]);
       cairo_line_to (cr, sticks[4 * i + 2], sticks[4 * i + 3]);
     }
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+  /* The coarser antialiasing grid halves the cost of the strokes. */
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_FAST);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.6);
   cairo_set_line_width (cr, 3.0);
   cairo_stroke_preserve (cr);

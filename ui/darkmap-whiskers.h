@@ -13,9 +13,12 @@
  * Sticks sit on a grid of blocks step × step pixels (step a power of two,
  * chosen so that neighbours are at least DARKMAP_WHISKER_SPACING drawing
  * units apart at the current zoom), each the mean shear of the block's
- * observed pixels; their length is proportional to |g|, a block of the
- * reference shear (the 95th percentile of |g| over the blocks) filling 90 %
- * of the spacing.  The block means are cached per step. */
+ * pixels weighted by their galaxy counts.  Their length is proportional to
+ * |g|, a block of the reference shear filling 90 % of the spacing: the 95th
+ * percentile of |g| over the well-covered blocks (at least half the median
+ * block's galaxies), so that the few galaxies of a block at the field's
+ * edge do not set the scale.  Such a block's stick is capped at the
+ * spacing.  The block means are cached per step. */
 #pragma once
 
 #include <cairo.h>
@@ -29,10 +32,12 @@ G_BEGIN_DECLS
 
 typedef struct _DarkmapWhiskers DarkmapWhiskers;
 
-/* shear: 2 planes (g1, g2); mask: 1 plane of the same size (> 0 observed)
- * or NULL.  Both copied.  NULL with error set when a copy fails or the
- * shapes do not fit. */
-DarkmapWhiskers *darkmap_whiskers_new (const DmMap *shear, const DmMap *mask, DmError **error);
+/* shear: 2 planes (g1, g2); counts: 1 plane of the same size, galaxies per
+ * pixel (0: no data), or NULL (every finite pixel counts once).  Both
+ * copied.  NULL with error set when a copy fails or the shapes do not
+ * fit. */
+DarkmapWhiskers *darkmap_whiskers_new (const DmMap *shear, const DmMap *counts,
+                                       DmError **error);
 void darkmap_whiskers_free (DarkmapWhiskers *whiskers);
 
 /* The block side in map pixels for a drawing with scale view units per map

@@ -178,7 +178,7 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
       || !darkmap_map_view_set_whiskers (self->map_view,
                                          self->layer == LAYER_SHEAR ? result->binned->shear
                                                                     : NULL,
-                                         &dm_error))
+                                         result->binned->counts, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;

@@ -120,7 +120,7 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
   /* Drawn: the stick through the middle block is white along its length,
    * and the map is untouched a quarter spacing above it. */
   plain = render (view);
-  CHECK (darkmap_map_view_set_whiskers (view, shear, NULL));
+  CHECK (darkmap_map_view_set_whiskers (view, shear, NULL, NULL));
   CHECK (darkmap_map_view_get_show_whiskers (view));
   drawn = render (view);
   {
@@ -133,7 +133,7 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
   }
   CHECK (count_differences (plain, drawn) > 1000);
   cairo_surface_destroy (drawn);
-  CHECK (darkmap_map_view_set_whiskers (view, NULL, NULL));
+  CHECK (darkmap_map_view_set_whiskers (view, NULL, NULL, NULL));
   drawn = render (view);
   CHECK (count_differences (plain, drawn) == 0);
   cairo_surface_destroy (drawn);
@@ -205,6 +205,48 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
     CHECK_CLOSE (right / left, 2.0, 1e-6);
   }
   g_free (sticks);
+
+  /* Counts weight the block means and set the reference: one block of
+   * a single galaxy sheared ten times more is left out of the reference
+   * and its stick is capped at the spacing; a pixel without galaxies does
+   * not count. */
+  {
+    DmMap *counts = dm_map_new (N, N, 1, wcs, NULL);
+    DarkmapWhiskers *w;
+    double cap_length = 0.0, other_length = 0.0, cx, cy;
+
+    for (size_t i = 0; i < (size_t) N * N; i++)
+      {
+        dm_map_plane (shear, 0)[i] = 0.02f;
+        counts->data[i] = 4.0f;
+      }
+    for (int y = 0; y < step; y++)
+      for (int x = 0; x < step; x++)
+        {
+          counts->data[y * N + x] = x == 0 && y == 0 ? 1.0f : 0.0f;
+          dm_map_plane (shear, 0)[y * N + x] = x == 0 && y == 0 ? 0.2f : 5.0f;
+        }
+    w = darkmap_whiskers_new (shear, counts, NULL);
+    sticks = darkmap_whiskers_layout (w, &m, 0, 0, WIDTH, HEIGHT, &n);
+    cx = (step - 1) / 2.0;
+    cy = cx;
+    cairo_matrix_transform_point (&m, &cx, &cy);
+    for (size_t i = 0; i < n; i++)
+      {
+        double length = hypot (sticks[4 * i + 2] - sticks[4 * i], sticks[4 * i + 3] - sticks[4 * i + 1]);
+
+        if (fabs ((sticks[4 * i] + sticks[4 * i + 2]) / 2 - cx) < 1e-6
+            && fabs ((sticks[4 * i + 1] + sticks[4 * i + 3]) / 2 - cy) < 1e-6)
+          cap_length = length;
+        else
+          other_length = length;
+      }
+    CHECK_CLOSE (cap_length, step * scale, 1e-6);
+    CHECK_CLOSE (other_length, 0.9 * step * scale, 1e-6);
+    g_free (sticks);
+    darkmap_whiskers_free (w);
+    dm_map_free (counts);
+  }
   dm_map_free (shear);
 }
 
@@ -229,24 +271,26 @@ test_contours (DarkmapMapView *view, const DmWcs *wcs)
        * on that circle (to the linear interpolation between pixels), and
        * the segments go round it. */
       double r = s * sqrt (2.0 * log (1.0 / levels[k])), worst = 0.0, turned = 0.0;
-      size_t n = darkmap_contours_get_n_segments (c, k);
+      size_t n = 0;
+      const float *p;
 
       CHECK (darkmap_contours_get_level (c, k) == levels[k]);
+      /* One closed line round the bump. */
+      CHECK (darkmap_contours_get_n_lines (c, k) == 1);
+      p = darkmap_contours_get_line (c, k, 0, &n);
+      CHECK (n > 20 && p[0] == p[2 * n - 2] && p[1] == p[2 * n - 1]);
       for (size_t i = 0; i < n; i++)
         {
-          double x0, y0, x1, y1;
-
-          darkmap_contours_get_segment (c, k, i, &x0, &y0, &x1, &y1);
-          worst = fmax (worst, fabs (hypot (x0 - cx, y0 - cy) - r));
-          worst = fmax (worst, fabs (hypot (x1 - cx, y1 - cy) - r));
-          turned += hypot (x1 - x0, y1 - y0);
+          worst = fmax (worst, fabs (hypot (p[2 * i] - cx, p[2 * i + 1] - cy) - r));
+          if (i > 0)
+            turned += hypot (p[2 * i] - p[2 * i - 2], p[2 * i + 1] - p[2 * i - 1]);
         }
-      printf ("level %g: %zu segments, radius %.3f, worst distance %.4f px\n", levels[k], n, r,
+      printf ("level %g: %zu points, radius %.3f, worst distance %.4f px\n", levels[k], n, r,
               worst);
       CHECK (worst < (k == 0 ? 0.05 : 0.1));
       CHECK_CLOSE (turned, 2 * G_PI * r, 0.02 * 2 * G_PI * r);
     }
-  CHECK (darkmap_contours_get_n_segments (c, 2) == 0);
+  CHECK (darkmap_contours_get_n_lines (c, 2) == 0);
   darkmap_contours_free (c);
 
   /* In the view: drawn where the circle crosses the row through the
