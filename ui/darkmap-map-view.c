@@ -621,6 +621,13 @@ darkmap_map_view_set_sexagesimal (DarkmapMapView *self, gboolean sexagesimal)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+gboolean
+darkmap_map_view_get_sexagesimal (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  return self->sexagesimal;
+}
+
 int
 darkmap_map_view_get_plane (DarkmapMapView *self)
 {

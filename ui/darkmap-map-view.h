@@ -70,6 +70,7 @@ gboolean darkmap_map_view_get_show_contours (DarkmapMapView *self);
 /* Grid labels in sexagesimal (RA in h m s, Dec in ° ′ ″) or in degrees (the
  * default). */
 void darkmap_map_view_set_sexagesimal (DarkmapMapView *self, gboolean sexagesimal);
+gboolean darkmap_map_view_get_sexagesimal (DarkmapMapView *self);
 
 /* A mask of the map's size (plane 0; 0 = unobserved, shaded), copied; NULL
  * removes it.  FALSE with error set when the sizes differ. */

@@ -141,3 +141,10 @@ darkmap_preferences_get_colormap_chooser (DarkmapPreferences *self)
   g_return_val_if_fail (DARKMAP_IS_PREFERENCES (self), NULL);
   return self->colormap_chooser;
 }
+
+GtkDropDown *
+darkmap_preferences_get_coordinate_chooser (DarkmapPreferences *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_PREFERENCES (self), NULL);
+  return self->coordinate_chooser;
+}
