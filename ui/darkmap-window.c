@@ -237,8 +237,30 @@ show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   return show_layer (self, result, error) && update_contours (self, result, error);
 }
 
+static void update_clusters (DarkmapWindow *self);
+
+/* The clusters placed again on the result's E map (their kappa follows
+ * it), the selected one kept selected. */
+static void
+replace_clusters (DarkmapWindow *self)
+{
+  DarkmapCluster *selected = darkmap_map_view_get_selected_cluster (self->map_view);
+  guint position = 0;
+  gboolean found = selected != NULL && self->clusters != NULL
+                   && g_list_store_find (self->clusters, selected, &position);
+  g_autoptr (DarkmapCluster) again = NULL;
+
+  update_clusters (self);
+  if (found && self->clusters != NULL)
+    {
+      again = g_list_model_get_item (G_LIST_MODEL (self->clusters), position);
+      darkmap_map_view_set_selected_cluster (self->map_view, again);
+    }
+}
+
 /* A smoothing asked for by the scale has finished: its maps replace the
- * result's, and what shows them follows. */
+ * result's, and what shows them follows (the clusters' kappa once the
+ * scale has settled: rebuilding their list closes the cluster popover). */
 static void
 on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
 {
@@ -268,6 +290,8 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
     show_error (self, _("Could not show the smoothed map"), error->message);
   else if (error != NULL)
     show_error (self, _("Could not show the smoothed map"), error->message);
+  if (!darkmap_smoother_is_busy (smoother))
+    replace_clusters (self);
 }
 
 static void

@@ -248,6 +248,43 @@ test_smoothing (DarkmapWindow *window)
     dm_power_spectrum_free (direct);
   }
 
+  /* The clusters' kappa follows the smoothed map; the selection stays. */
+  {
+    GListModel *clusters = darkmap_window_get_clusters (window);
+    g_autoptr (DarkmapCluster) cluster = NULL;
+    double cx, cy;
+
+    CHECK (clusters != NULL && g_list_model_get_n_items (clusters) > 3);
+    darkmap_map_view_set_selected_cluster (view, NULL);
+    for (guint i = 0; i < g_list_model_get_n_items (clusters) && cluster == NULL; i++)
+      {
+        g_autoptr (DarkmapCluster) c = g_list_model_get_item (clusters, i);
+
+        if (darkmap_cluster_get_pixel (c, &cx, &cy))
+          cluster = g_steal_pointer (&c);
+      }
+    CHECK (cluster != NULL);
+    if (cluster != NULL)
+      {
+        size_t p = (size_t) floor (cy + 0.5) * (size_t) nx + (size_t) floor (cx + 0.5);
+        DarkmapCluster *now;
+
+        CHECK (darkmap_cluster_get_kappa (cluster) == dm_map_plane (r->kappa_e, 0)[p]);
+        darkmap_map_view_set_selected_cluster (view, cluster);
+        gtk_range_set_value (scale, 3.0);
+        wait_for_smoothing (window);
+        now = darkmap_map_view_get_selected_cluster (view);
+        CHECK (now != NULL && now != cluster);
+        if (now != NULL)
+          {
+            CHECK (g_str_equal (darkmap_cluster_get_label (now), darkmap_cluster_get_label (cluster)));
+            CHECK (darkmap_cluster_get_kappa (now) == dm_map_plane (r->kappa_e, 0)[p]);
+            CHECK (darkmap_cluster_get_kappa (now) != darkmap_cluster_get_kappa (cluster));
+          }
+        darkmap_map_view_set_selected_cluster (view, NULL);
+      }
+  }
+
   /* Requests while one runs: the last one wins. */
   for (int k = 1; k <= 20; k++)
     gtk_range_set_value (scale, 0.5 * k);
