@@ -188,10 +188,15 @@ join_segments (Level *level, GArray *segments)
 {
   const Segment *segs = (const Segment *) (void *) segments->data;
   size_t n = segments->len;
-  EdgeEnd *ends = g_new (EdgeEnd, 2 * n);
-  gssize *next = g_new (gssize, 2 * n);
-  gboolean *used = g_new0 (gboolean, n);
+  EdgeEnd *ends;
+  gssize *next;
+  gboolean *used;
 
+  if (n == 0)
+    return;
+  ends = g_new (EdgeEnd, 2 * n);
+  next = g_new (gssize, 2 * n);
+  used = g_new0 (gboolean, n);
   for (size_t k = 0; k < 2 * n; k++)
     {
       ends[k].edge = segs[k / 2].edge[k % 2];

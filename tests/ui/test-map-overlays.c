@@ -180,6 +180,19 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
     CHECK (ra[1] < ra[0] && dec[1] > dec[0]);
   }
   g_free (sticks);
+
+  /* On a flat grid RA increases to the right and the binning negated e2
+   * into the same pixel frame: the same stick, on the sky towards
+   * north-east. */
+  {
+    DmWcs *flat = dm_wcs_new_grid (DM_PROJECTION_FLAT, 150.0, 2.0, 1.0 / 60.0, N, N, false, NULL);
+    double px[2] = { N / 2.0, N / 2.0 + 1.0 }, py[2] = { N / 2.0, N / 2.0 + 1.0 };
+    double ra[2], dec[2];
+
+    CHECK (flat != NULL && dm_wcs_pixel_to_world (flat, 2, px, py, ra, dec, NULL));
+    CHECK (ra[1] > ra[0] && dec[1] > dec[0]);
+    dm_wcs_free (flat);
+  }
   dm_map_free (shear);
 
   /* Length ∝ |g|: the right half sheared twice as much as the left (the
