@@ -52,6 +52,7 @@ struct _DarkmapWindow
 
   Layer layer;                  /* what the map view shows */
   DarkmapSmoother *smoother;    /* for the result shown, or NULL */
+  guint clusters_timeout;       /* the clusters' kappa to refresh; 0: none */
 
   GSettings *settings;          /* NULL when the schema is not installed */
   DarkmapResult *result;        /* shown; NULL until a job succeeds */
@@ -72,6 +73,10 @@ static const char *const layer_names[N_LAYERS] = {
 };
 
 static void show_error (DarkmapWindow *self, const char *headline, const char *detail);
+
+/* The clusters' kappa follows the smoothing this long after the last
+ * smoothed map arrives (rebuilding their list takes some 10 ms). */
+#define CLUSTERS_REFRESH_MS 250
 
 /* Contour levels, in standard deviations of the smoothed E mode. */
 static const double contour_sigmas[] = { 2.0, 3.0, 4.0 };
@@ -258,6 +263,16 @@ replace_clusters (DarkmapWindow *self)
     }
 }
 
+static gboolean
+refresh_clusters (gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  self->clusters_timeout = 0;
+  replace_clusters (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* A smoothing asked for by the scale has finished: its maps replace the
  * result's, and what shows them follows (the clusters' kappa once the
  * scale has settled: rebuilding their list closes the cluster popover). */
@@ -290,8 +305,8 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
     show_error (self, _("Could not show the smoothed map"), error->message);
   else if (error != NULL)
     show_error (self, _("Could not show the smoothed map"), error->message);
-  if (!darkmap_smoother_is_busy (smoother))
-    replace_clusters (self);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
+  self->clusters_timeout = g_timeout_add (CLUSTERS_REFRESH_MS, refresh_clusters, self);
 }
 
 static void
@@ -308,6 +323,7 @@ reset_smoothing (DarkmapWindow *self)
   DarkmapResult *r = self->result;
 
   g_clear_object (&self->smoother);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
   self->smoother = darkmap_smoother_new (r->kappa_e_raw, r->kappa_b_raw, NULL);
   if (self->smoother != NULL)
     g_signal_connect_object (self->smoother, "smoothed", G_CALLBACK (on_smoothed), self, 0);
@@ -709,7 +725,8 @@ gboolean
 darkmap_window_is_smoothing (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
-  return self->smoother != NULL && darkmap_smoother_is_busy (self->smoother);
+  return (self->smoother != NULL && darkmap_smoother_is_busy (self->smoother))
+         || self->clusters_timeout != 0;
 }
 
 GtkWidget *
@@ -1112,6 +1129,7 @@ darkmap_window_dispose (GObject *object)
   g_clear_object (&self->job);
   g_clear_object (&self->clusters);
   g_clear_object (&self->smoother);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
 }

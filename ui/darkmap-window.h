@@ -76,7 +76,8 @@ GtkWidget *darkmap_window_get_cluster_panel (DarkmapWindow *self);
 /* The smoothing GtkScale and the GtkLabel of the pointer readout. */
 GtkWidget *darkmap_window_get_smoothing_scale (DarkmapWindow *self);
 GtkWidget *darkmap_window_get_cursor_label (DarkmapWindow *self);
-/* TRUE while a smoothing asked for by the scale runs or waits. */
+/* TRUE while a smoothing asked for by the scale runs or waits, or the
+ * clusters' kappa waits to follow it. */
 gboolean darkmap_window_is_smoothing (DarkmapWindow *self);
 
 /* Renders a mapped widget as it is drawn now (its snapshot through its

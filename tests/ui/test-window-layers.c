@@ -212,12 +212,13 @@ test_smoothing (DarkmapWindow *window)
   start = g_get_monotonic_time ();
   gtk_range_set_value (scale, 5.0);
   seconds = (g_get_monotonic_time () - start) / 1e6;
+  /* The scale returns before the smoothing is done (it runs on the
+   * worker); showing the result (map, contours, spectrum) is the longest
+   * the main loop waits. */
   CHECK (darkmap_window_is_smoothing (window));
-  /* The scale returns at once; showing the result (map, contours,
-   * spectrum) is the longest the main loop waits. */
+  CHECK (r->smooth_sigma == 2.0);
   printf ("scale change returns after %.2f ms; longest main-loop iteration while smoothing:"
           " %.1f ms\n", seconds * 1e3, wait_for_smoothing (window) * 1e3);
-  CHECK (seconds < 0.005);
   CHECK (r == darkmap_window_get_result (window));
   CHECK (r->smooth_sigma == 5.0);
   CHECK (max_abs_difference (dm_map_plane (r->kappa_e, 0), e, n) == 0.0);
