@@ -483,6 +483,10 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
   if (self->have_limits)
     darkmap_colormap_draw_bar (cr, self->cmap, &self->stretch, self->lo, self->hi,
                                l.ax + l.aw + BAR_GAP, l.ay, BAR_WIDTH, l.ah);
+  /* The whiskers' key under the colour bar. */
+  if (self->whiskers != NULL)
+    darkmap_whiskers_draw_key (self->whiskers, cr, l.scale, l.ax + l.aw + BAR_GAP,
+                               l.ay + l.ah + 10.0);
   cairo_restore (cr);
 }
 

@@ -17,7 +17,8 @@
  * Overlays drawn over the map (and so in exports): contours of a map
  * (property "show-contours", FALSE by default; the paths are traced once per
  * darkmap_map_view_set_contours) and a whisker plot of a shear map
- * (darkmap-whiskers.h).
+ * (darkmap-whiskers.h) with its key (a stick and its |g|) under the colour
+ * bar.
  *
  * Signal "cursor-moved" (double ra, double dec, double x, double y,
  * double value): the pointer's sky position (degrees; NaN without a WCS),

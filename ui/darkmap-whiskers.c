@@ -207,6 +207,45 @@ darkmap_whiskers_layout (DarkmapWhiskers *w, const cairo_matrix_t *to_view, doub
   return (double *) (void *) g_array_free (sticks, FALSE);
 }
 
+gboolean
+darkmap_whiskers_key (DarkmapWhiskers *whiskers, double scale, double *length, double *shear)
+{
+  int step;
+
+  if (!(scale > 0.0))
+    return FALSE;
+  step = darkmap_whiskers_step (scale);
+  ensure_blocks (whiskers, step);
+  if (!(whiskers->reference > 0.0))
+    return FALSE;
+  *length = FILL * step * scale;
+  *shear = whiskers->reference;
+  return TRUE;
+}
+
+void
+darkmap_whiskers_draw_key (DarkmapWhiskers *whiskers, cairo_t *cr, double scale, double x,
+                           double y)
+{
+  double length, shear;
+  char label[32];
+
+  if (!darkmap_whiskers_key (whiskers, scale, &length, &shear))
+    return;
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 0.13, 0.13, 0.13);
+  cairo_set_line_width (cr, 1.4);
+  cairo_move_to (cr, x, y);
+  cairo_line_to (cr, x + length, y);
+  cairo_stroke (cr);
+  g_snprintf (label, sizeof label, "|g| %.3f", shear);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 10.0);
+  cairo_move_to (cr, x, y + 13.0);
+  cairo_show_text (cr, label);
+  cairo_restore (cr);
+}
+
 void
 darkmap_whiskers_draw (DarkmapWhiskers *whiskers, cairo_t *cr, const cairo_matrix_t *to_view,
                        double left, double top, double right, double bottom)

@@ -53,6 +53,16 @@ double *darkmap_whiskers_layout (DarkmapWhiskers *whiskers, const cairo_matrix_t
                                  double left, double top, double right, double bottom,
                                  size_t *n_sticks);
 
+/* The key of a drawing with scale view units per map pixel: *length, the
+ * drawn length of a stick of shear *shear (the reference).  FALSE when no
+ * block has data. */
+gboolean darkmap_whiskers_key (DarkmapWhiskers *whiskers, double scale, double *length,
+                               double *shear);
+
+/* Draws a key stick from (x, y) to the right with its |g| after it. */
+void darkmap_whiskers_draw_key (DarkmapWhiskers *whiskers, cairo_t *cr, double scale, double x,
+                                double y);
+
 /* Draws what darkmap_whiskers_layout gives: white sticks edged in black. */
 void darkmap_whiskers_draw (DarkmapWhiskers *whiskers, cairo_t *cr,
                             const cairo_matrix_t *to_view, double left, double top,

@@ -132,6 +132,23 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
            == at (plain, (int) floor (vx), (int) floor (vy - 0.25 * step * scale)));
   }
   CHECK (count_differences (plain, drawn) > 1000);
+  /* The key under the colour bar: a stick of the reference shear. */
+  {
+    DarkmapWhiskers *w = darkmap_whiskers_new (shear, NULL, NULL);
+    double length, g, vx, vy;
+    int key_pixels = 0;
+
+    CHECK (darkmap_whiskers_key (w, scale, &length, &g));
+    CHECK_CLOSE (g, 0.05, 1e-7);
+    CHECK_CLOSE (length, 0.9 * step * scale, 1e-9);
+    /* Right of and below the map (the grid is off: nothing else there). */
+    darkmap_map_view_pixel_to_view (view, WIDTH, HEIGHT, N - 0.5, -0.5, &vx, &vy);
+    for (int y = (int) vy + 1; y < HEIGHT; y++)
+      for (int x = (int) vx + 1; x < WIDTH; x++)
+        key_pixels += at (drawn, x, y) != at (plain, x, y);
+    CHECK (key_pixels > 20);
+    darkmap_whiskers_free (w);
+  }
   cairo_surface_destroy (drawn);
   CHECK (darkmap_map_view_set_whiskers (view, NULL, NULL, NULL));
   drawn = render (view);
