@@ -29,7 +29,6 @@ struct _DarkmapSmoother
   double pending_sigma;
 
   DmMap *done_e, *done_b; /* the latest result, owned until taken */
-  double last_seconds;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapSmoother, darkmap_smoother, G_TYPE_OBJECT)
@@ -37,12 +36,11 @@ G_DEFINE_FINAL_TYPE (DarkmapSmoother, darkmap_smoother, G_TYPE_OBJECT)
 enum { SIGNAL_SMOOTHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-/* One smoothing: the sigma in, the maps and duration out. */
+/* One smoothing: the sigma in, the maps out. */
 typedef struct
 {
   double sigma;
   DmMap *kappa_e, *kappa_b; /* owned */
-  double seconds;
 } Work;
 
 static void
@@ -59,12 +57,10 @@ smooth_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   DarkmapSmoother *self = source_object;
   Work *work = task_data;
   DmError *dm_error = NULL;
-  gint64 start = g_get_monotonic_time ();
 
   work->kappa_e = darkmap_smooth_map (self->raw_e, work->sigma, &dm_error);
   if (work->kappa_e != NULL)
     work->kappa_b = darkmap_smooth_map (self->raw_b, work->sigma, &dm_error);
-  work->seconds = (g_get_monotonic_time () - start) / 1e6;
   if (dm_error != NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", dm_error->message);
@@ -91,7 +87,6 @@ on_smoothed (GObject *source, GAsyncResult *res, gpointer user_data)
       self->done_e = g_steal_pointer (&work->kappa_e);
       self->done_b = g_steal_pointer (&work->kappa_b);
     }
-  self->last_seconds = work->seconds;
   if (self->pending)
     {
       self->pending = FALSE;
@@ -141,13 +136,6 @@ darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kapp
   g_return_if_fail (DARKMAP_IS_SMOOTHER (self));
   *kappa_e = g_steal_pointer (&self->done_e);
   *kappa_b = g_steal_pointer (&self->done_b);
-}
-
-double
-darkmap_smoother_get_last_seconds (DarkmapSmoother *self)
-{
-  g_return_val_if_fail (DARKMAP_IS_SMOOTHER (self), 0.0);
-  return self->last_seconds;
 }
 
 DarkmapSmoother *

@@ -32,8 +32,7 @@ void darkmap_smoother_request (DarkmapSmoother *self, double sigma);
 /* TRUE while a smoothing runs or waits. */
 gboolean darkmap_smoother_is_busy (DarkmapSmoother *self);
 /* The latest finished maps (ownership to the caller; NULL once taken or
- * when it failed), its sigma and its duration on the worker in seconds. */
+ * when the smoothing failed). */
 void darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b);
-double darkmap_smoother_get_last_seconds (DarkmapSmoother *self);
 
 G_END_DECLS
