@@ -1,5 +1,6 @@
 #include "darkmap-smoother.h"
 
+#include "darkmap-job.h"
 #include "darkmap/smooth.h"
 
 DmMap *
@@ -29,6 +30,7 @@ struct _DarkmapSmoother
   double pending_sigma;
 
   DmMap *done_e, *done_b; /* the latest result, owned until taken */
+  GError *done_error;     /* why the latest smoothing failed, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapSmoother, darkmap_smoother, G_TYPE_OBJECT)
@@ -63,8 +65,10 @@ smooth_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
     work->kappa_b = darkmap_smooth_map (self->raw_b, work->sigma, &dm_error);
   if (dm_error != NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", dm_error->message);
-      dm_error_free (dm_error);
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -77,11 +81,13 @@ on_smoothed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   DarkmapSmoother *self = DARKMAP_SMOOTHER (source);
   Work *work = g_task_get_task_data (G_TASK (res));
-  gboolean ok = g_task_propagate_boolean (G_TASK (res), NULL);
+  gboolean ok;
 
   self->running = FALSE;
   g_clear_pointer (&self->done_e, dm_map_free);
   g_clear_pointer (&self->done_b, dm_map_free);
+  g_clear_error (&self->done_error);
+  ok = g_task_propagate_boolean (G_TASK (res), &self->done_error);
   if (ok)
     {
       self->done_e = g_steal_pointer (&work->kappa_e);
@@ -130,12 +136,19 @@ darkmap_smoother_is_busy (DarkmapSmoother *self)
   return self->running || self->pending;
 }
 
-void
-darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b)
+gboolean
+darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b,
+                            GError **error)
 {
-  g_return_if_fail (DARKMAP_IS_SMOOTHER (self));
+  g_return_val_if_fail (DARKMAP_IS_SMOOTHER (self), FALSE);
   *kappa_e = g_steal_pointer (&self->done_e);
   *kappa_b = g_steal_pointer (&self->done_b);
+  if (self->done_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->done_error));
+      return FALSE;
+    }
+  return *kappa_e != NULL;
 }
 
 DarkmapSmoother *
@@ -158,6 +171,7 @@ darkmap_smoother_finalize (GObject *object)
   dm_map_free (self->raw_b);
   dm_map_free (self->done_e);
   dm_map_free (self->done_b);
+  g_clear_error (&self->done_error);
   G_OBJECT_CLASS (darkmap_smoother_parent_class)->finalize (object);
 }
 

@@ -31,8 +31,10 @@ DarkmapSmoother *darkmap_smoother_new (const DmMap *kappa_e_raw, const DmMap *ka
 void darkmap_smoother_request (DarkmapSmoother *self, double sigma);
 /* TRUE while a smoothing runs or waits. */
 gboolean darkmap_smoother_is_busy (DarkmapSmoother *self);
-/* The latest finished maps (ownership to the caller; NULL once taken or
- * when the smoothing failed). */
-void darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b);
+/* The latest finished maps (ownership to the caller): FALSE with error set
+ * when that smoothing failed, FALSE and NULL maps (error untouched) when
+ * they were taken already. */
+gboolean darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b,
+                                     GError **error);
 
 G_END_DECLS

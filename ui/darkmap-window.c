@@ -47,6 +47,8 @@ struct _DarkmapWindow
   GtkLabel *status_label;
   GtkLabel *cursor_label;
   GtkScale *smoothing_scale;
+  GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
+  GtkWidget *contours_button;   /* shown with the map page */
   gulong smoothing_handler;     /* the scale's value-changed */
   GMenu *primary_menu;
 
@@ -284,9 +286,11 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
   g_autoptr (GError) error = NULL;
   DmError *dm_error = NULL;
 
-  darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b);
-  if (kappa_e == NULL || kappa_b == NULL || smoother != self->smoother || r == NULL)
+  if (!darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b, &error)
+      || smoother != self->smoother || r == NULL)
     {
+      if (error != NULL && smoother == self->smoother)
+        show_error (self, _("Could not smooth the map"), error->message);
       dm_map_free (kappa_e);
       dm_map_free (kappa_b);
       return;
@@ -1026,6 +1030,17 @@ on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
   self->syncing_selection = FALSE;
 }
 
+/* The layer and contour toggles only act on the map page; the smoothing
+ * scale acts on both. */
+static void
+update_map_controls (DarkmapWindow *self)
+{
+  gboolean map = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "spectrum") != 0;
+
+  gtk_widget_set_visible (self->layer_box, map);
+  gtk_widget_set_visible (self->contours_button, map);
+}
+
 static void
 forward_notify (GObject *source, GParamSpec *pspec, DarkmapWindow *self)
 {
@@ -1192,6 +1207,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cursor_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, smoothing_scale);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, layer_box);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, contours_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -1267,6 +1284,8 @@ darkmap_window_init (DarkmapWindow *self)
                            G_CALLBACK (forward_notify), self, 0);
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (forward_notify), self, 0);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (update_map_controls), self, G_CONNECT_SWAPPED);
 }
 
 DarkmapWindow *

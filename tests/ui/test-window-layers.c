@@ -144,6 +144,23 @@ test_layers (DarkmapWindow *window)
 
   set_layer (window, "kappa-e");
   CHECK (!darkmap_map_view_get_show_whiskers (view));
+
+  /* The layer toggles leave with the map page; the smoothing stays. */
+  {
+    GtkWidget *scale = darkmap_window_get_smoothing_scale (window);
+    GtkWidget *layers = NULL;
+
+    for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_parent (scale)); w != NULL;
+         w = gtk_widget_get_next_sibling (w))
+      if (GTK_IS_BOX (w) && layers == NULL)
+        layers = w;
+    CHECK (layers != NULL && gtk_widget_get_visible (layers));
+    CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.page", "s", "spectrum"));
+    CHECK (layers != NULL && !gtk_widget_get_visible (layers));
+    CHECK (gtk_widget_get_visible (scale));
+    CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.page", "s", "map"));
+    CHECK (layers != NULL && gtk_widget_get_visible (layers));
+  }
 }
 
 /* Iterates the main loop until the smoothing ends; the longest iteration
