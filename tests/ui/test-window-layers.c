@@ -7,7 +7,8 @@
  * that smoothing), with the spectrum page following; requests made while a
  * smoothing runs end at the last value; win.show-contours shows contours at
  * 2, 3, 4 standard deviations of E inside the mask; the status readout of a
- * known pixel.  Prints the time of one smoothing of E and B at 360². */
+ * known pixel; the new actions have shortcuts, listed in the shortcuts
+ * window.  Prints the time of one smoothing of E and B at 360². */
 #include <math.h>
 #include <string.h>
 
@@ -430,6 +431,29 @@ test_readout (DarkmapWindow *window)
   CHECK (g_str_equal (gtk_label_get_text (label), ""));
 }
 
+static void
+test_shortcuts (DarkmapApplication *app)
+{
+  static const char *const actions[] = {
+    "win.layer::kappa-e", "win.layer::kappa-b", "win.layer::shear", "win.layer::counts",
+    "win.layer::noise", "win.show-contours",
+  };
+  g_autoptr (GBytes) overlay = g_resources_lookup_data ("/org/darkmap/Darkmap/gtk/help-overlay.ui",
+                                                        0, NULL);
+  const char *text = overlay != NULL ? g_bytes_get_data (overlay, NULL) : "";
+
+  CHECK (overlay != NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                     actions[i]);
+      g_autofree char *listed = g_strdup_printf (">%s<", actions[i]);
+
+      CHECK (accels != NULL && accels[0] != NULL);
+      CHECK (strstr (text, listed) != NULL);
+    }
+}
+
 int
 main (void)
 {
@@ -448,6 +472,7 @@ main (void)
   test_smoothing (window);
   test_contours (window);
   test_readout (window);
+  test_shortcuts (app);
   gtk_window_destroy (GTK_WINDOW (window));
   return dm_test_result ();
 }
