@@ -285,6 +285,7 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
   DarkmapResult *r = self->result;
   g_autoptr (GError) error = NULL;
   DmError *dm_error = NULL;
+  gboolean ok;
 
   if (!darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b, &error)
       || smoother != self->smoother || r == NULL)
@@ -300,14 +301,15 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
   r->kappa_e = kappa_e;
   r->kappa_b = kappa_b;
   r->smooth_sigma = sigma;
-  if (!darkmap_spectrum_view_set_map (self->spectrum_view, r->kappa_e, r->binned->mask,
-                                      r->binned->noise, sigma, &dm_error))
+  ok = darkmap_spectrum_view_set_map (self->spectrum_view, r->kappa_e, r->binned->mask,
+                                      r->binned->noise, sigma, &dm_error);
+  if (!ok)
     darkmap_propagate_engine_error (&error, dm_error);
-  if ((error == NULL && self->layer != LAYER_COUNTS && self->layer != LAYER_NOISE
-       && !show_layer (self, r, &error))
-      || (error == NULL && !update_contours (self, r, &error)))
-    show_error (self, _("Could not show the smoothed map"), error->message);
-  else if (error != NULL)
+  /* Counts and noise do not change with the smoothing. */
+  ok = ok && (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE
+              || show_layer (self, r, &error))
+       && update_contours (self, r, &error);
+  if (!ok)
     show_error (self, _("Could not show the smoothed map"), error->message);
   g_clear_handle_id (&self->clusters_timeout, g_source_remove);
   self->clusters_timeout = g_timeout_add (CLUSTERS_REFRESH_MS, refresh_clusters, self);
