@@ -1017,14 +1017,14 @@ on_leave (GtkEventControllerMotion *controller, DarkmapMapView *self)
   g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, NAN, NAN, NAN, NAN, NAN);
 }
 
-/* Zooms by factor keeping the map pixel under view position (vx, vy) put. */
-static void
-zoom_about (DarkmapMapView *self, double factor, double vx, double vy)
+void
+darkmap_map_view_zoom_at (DarkmapMapView *self, int width, int height, double factor, double vx,
+                          double vy)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
   double x0, y0, x1, y1;
 
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (factor > 0.0);
   if (!darkmap_map_view_view_to_pixel (self, width, height, vx, vy, &x0, &y0))
     return;
   darkmap_map_view_set_zoom (self, self->zoom * factor);
@@ -1035,7 +1035,9 @@ zoom_about (DarkmapMapView *self, double factor, double vx, double vy)
 static gboolean
 on_scroll (GtkEventControllerScroll *controller, double dx, double dy, DarkmapMapView *self)
 {
-  zoom_about (self, pow (ZOOM_SCROLL_STEP, -dy), self->pointer_x, self->pointer_y);
+  darkmap_map_view_zoom_at (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)), pow (ZOOM_SCROLL_STEP, -dy),
+                            self->pointer_x, self->pointer_y);
   report_cursor (self);
   return TRUE;
 }
@@ -1054,7 +1056,9 @@ on_pinch_scale_changed (GtkGestureZoom *gesture, double scale, DarkmapMapView *s
 
   if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &vx, &vy))
     return;
-  zoom_about (self, self->pinch_zoom * scale / self->zoom, vx, vy);
+  darkmap_map_view_zoom_at (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)),
+                            self->pinch_zoom * scale / self->zoom, vx, vy);
 }
 
 static void

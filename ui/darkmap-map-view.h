@@ -100,6 +100,12 @@ void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
 void darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y);
 /* Zoom 1, map centred. */
 void darkmap_map_view_reset_view (DarkmapMapView *self);
+/* Multiplies the zoom by factor (> 0; the result clamped as above) keeping
+ * the map pixel at position (vx, vy) of a width × height drawing where it
+ * is: what scrolling (about the pointer) and pinching (about the middle of
+ * the fingers, factor the pinch's scale over the zoom it began at) do. */
+void darkmap_map_view_zoom_at (DarkmapMapView *self, int width, int height, double factor,
+                               double vx, double vy);
 
 /* Between map pixel coordinates and positions in a drawing of
  * width × height (as darkmap_map_view_render makes; the widget's own size

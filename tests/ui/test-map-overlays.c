@@ -1,7 +1,8 @@
 /* The map view's overlays on synthetic maps: the whisker plot (stick
  * direction and length from the shear, on a TAN grid with RA to the left),
  * contours of a Gaussian bump (at the analytic radius), contour levels in
- * standard deviations, and sexagesimal grid labels. */
+ * standard deviations, sexagesimal grid labels, and zooming about a point
+ * (scroll and pinch). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -420,6 +421,31 @@ test_sexagesimal (DarkmapMapView *view, const DmMap *map)
   darkmap_map_view_set_show_grid (view, FALSE);
 }
 
+/* The map pixel under a point stays under it through zooms in and out,
+ * and the zoom stays within its limits. */
+static void
+test_zoom_at (DarkmapMapView *view)
+{
+  const double vx = 123.0, vy = 211.0;
+  double x0, y0, x1, y1;
+
+  darkmap_map_view_reset_view (view);
+  CHECK (darkmap_map_view_view_to_pixel (view, WIDTH, HEIGHT, vx, vy, &x0, &y0));
+  darkmap_map_view_zoom_at (view, WIDTH, HEIGHT, 2.5, vx, vy);
+  CHECK_CLOSE (darkmap_map_view_get_zoom (view), 2.5, 1e-12);
+  CHECK (darkmap_map_view_view_to_pixel (view, WIDTH, HEIGHT, vx, vy, &x1, &y1));
+  CHECK_CLOSE (x1, x0, 1e-9);
+  CHECK_CLOSE (y1, y0, 1e-9);
+  darkmap_map_view_zoom_at (view, WIDTH, HEIGHT, 0.1, vx, vy);
+  CHECK_CLOSE (darkmap_map_view_get_zoom (view), 0.25, 1e-12);
+  CHECK (darkmap_map_view_view_to_pixel (view, WIDTH, HEIGHT, vx, vy, &x1, &y1));
+  CHECK_CLOSE (x1, x0, 1e-9);
+  CHECK_CLOSE (y1, y0, 1e-9);
+  darkmap_map_view_zoom_at (view, WIDTH, HEIGHT, 1e6, vx, vy);
+  CHECK_CLOSE (darkmap_map_view_get_zoom (view), 64.0, 1e-12);
+  darkmap_map_view_reset_view (view);
+}
+
 int
 main (void)
 {
@@ -445,6 +471,7 @@ main (void)
   test_whiskers (view, wcs);
   test_contours (view, wcs);
   test_sexagesimal (view, map);
+  test_zoom_at (view);
 
   g_object_unref (view);
   dm_map_free (map);
