@@ -1,6 +1,7 @@
 /* DarkmapJob: engine work on a worker thread, progress coalesced onto the
  * main context. */
 #include "darkmap-job.h"
+#include "darkmap-smoother.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -50,6 +51,8 @@ darkmap_result_free (DarkmapResult *result)
   dm_binned_shear_free (result->binned);
   dm_map_free (result->kappa_e);
   dm_map_free (result->kappa_b);
+  dm_map_free (result->kappa_e_raw);
+  dm_map_free (result->kappa_b_raw);
   g_free (result);
 }
 
@@ -250,7 +253,7 @@ run_engine (DarkmapJob *self, DmError **dm_error)
   DmProgress progress = { report_progress, self, &self->cancel_flag };
   g_autoptr (DarkmapResult) result = g_new0 (DarkmapResult, 1);
   DmGridSpec spec;
-  DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = self->settings.smooth_sigma };
+  DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = 0.0 };
   const DarkmapJobSettings *settings = &self->settings;
   const char *names[DARKMAP_N_COLUMNS];
   DmCatalogColumns columns;
@@ -292,8 +295,13 @@ run_engine (DarkmapJob *self, DmError **dm_error)
     return NULL;
   set_segment (self, 0.0, 1.0);
   report_progress (self, 0.9, "kaiser-squires");
-  if (!dm_ks_shear_to_kappa (result->binned->shear, &ks, &result->kappa_e,
-                             &result->kappa_b, dm_error))
+  /* Unsmoothed maps kept, so that the window can smooth them again. */
+  if (!dm_ks_shear_to_kappa (result->binned->shear, &ks, &result->kappa_e_raw,
+                             &result->kappa_b_raw, dm_error)
+      || (result->kappa_e = darkmap_smooth_map (result->kappa_e_raw, settings->smooth_sigma,
+                                                dm_error)) == NULL
+      || (result->kappa_b = darkmap_smooth_map (result->kappa_b_raw, settings->smooth_sigma,
+                                                dm_error)) == NULL)
     return NULL;
   report_progress (self, 1.0, "done");
   return g_steal_pointer (&result);

@@ -60,8 +60,10 @@ typedef struct {
   char *path;             /* the catalogue read */
   size_t n_galaxies;      /* galaxies kept from the catalogue */
   DmBinnedShear *binned;
-  DmMap *kappa_e;
-  DmMap *kappa_b;
+  DmMap *kappa_e;         /* 1 plane: E mode smoothed by smooth_sigma */
+  DmMap *kappa_b;         /* 1 plane: B mode smoothed by smooth_sigma */
+  DmMap *kappa_e_raw;     /* 1 plane: E mode unsmoothed (for re-smoothing) */
+  DmMap *kappa_b_raw;     /* 1 plane: B mode unsmoothed */
   double pixel_arcmin;
   double smooth_sigma;    /* the Gaussian smoothing of kappa, in pixels */
 } DarkmapResult;

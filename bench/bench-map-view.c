@@ -4,7 +4,10 @@
  * labels) into a 1000 × 800 cairo image surface, as the window's cairo
  * renderer does.  Targets: 16 ms per frame at 360², 50 ms at 2048².  The
  * peer measured in the same run is a plain cairo blit of an already drawn
- * frame of the same size (the floor any drawing pays).
+ * frame of the same size (the floor any drawing pays).  A second frame time
+ * adds the overlays of the shear layer with contours on: sticks of the
+ * binned shear and contours at 2, 3, 4 standard deviations of the map
+ * inside the mask (traced once beforehand; the tracing time is printed).
  *
  * Run under a display (xvfb-run -a build/bench/bench-map-view). */
 #include <math.h>
@@ -68,10 +71,11 @@ draw_blit (cairo_t *cr, gpointer frame)
   cairo_paint (cr);
 }
 
-/* The COSMOS field's KS map (E mode, smoothed 2 px) and mask at size². */
+/* The COSMOS field's KS map (E mode, smoothed 2 px), mask and binned shear
+ * at size². */
 static gboolean
 cosmos_kappa (const DmCatalog *catalog, int size, double pixel_arcmin, DmMap **kappa,
-              DmMap **mask)
+              DmMap **mask, DmMap **shear)
 {
   DmGridSpec spec;
   DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = 2.0 };
@@ -92,6 +96,8 @@ cosmos_kappa (const DmCatalog *catalog, int size, double pixel_arcmin, DmMap **k
     }
   *mask = binned->mask;
   binned->mask = NULL;
+  *shear = binned->shear;
+  binned->shear = NULL;
   dm_binned_shear_free (binned);
   dm_map_free (kappa_b);
   return TRUE;
@@ -126,18 +132,21 @@ main (void)
 
   printf ("# map view frame, %d x %d cairo image, colour bar + grid + mask + %zu clusters\n",
           FRAME_W, FRAME_H, clusters->n);
-  printf ("%-8s %12s %12s %14s %12s\n", "map", "frame_ms", "target_ms", "target/frame",
-          "blit_ms");
+  printf ("%-8s %12s %12s %14s %12s %14s %12s\n", "map", "frame_ms", "target_ms",
+          "target/frame", "blit_ms", "overlays_ms", "trace_ms");
   for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
     {
       GtkWidget *view = g_object_ref_sink (darkmap_map_view_new ());
       g_autoptr (GListStore) list = NULL;
-      DmMap *kappa = NULL, *mask = NULL;
+      DmMap *kappa = NULL, *mask = NULL, *shear = NULL;
+      static const double multiples[] = { 2.0, 3.0, 4.0 };
+      double levels[3];
       cairo_surface_t *frame;
       cairo_t *cr;
-      double t_view, t_blit;
+      double t_view, t_blit, t_overlays, t_trace;
+      gint64 start;
 
-      if (!cosmos_kappa (catalog, cases[c].size, cases[c].pixel_arcmin, &kappa, &mask))
+      if (!cosmos_kappa (catalog, cases[c].size, cases[c].pixel_arcmin, &kappa, &mask, &shear))
         return 1;
       if (!darkmap_map_view_set_map (DARKMAP_MAP_VIEW (view), kappa, &error) ||
           !darkmap_map_view_set_mask (DARKMAP_MAP_VIEW (view), mask, &error))
@@ -160,11 +169,26 @@ main (void)
       t_blit = median_time (draw_blit, frame);
       cairo_surface_destroy (frame);
 
-      printf ("%4d^2   %12.2f %12.1f %13.2fx %12.3f\n", cases[c].size, t_view * 1e3,
-              cases[c].target_s * 1e3, cases[c].target_s / t_view, t_blit * 1e3);
+      darkmap_contours_sigma_levels (kappa->data, mask->data, dm_map_plane_size (kappa),
+                                     multiples, 3, levels);
+      start = g_get_monotonic_time ();
+      if (!darkmap_map_view_set_contours (DARKMAP_MAP_VIEW (view), kappa, levels, 3, &error) ||
+          !darkmap_map_view_set_whiskers (DARKMAP_MAP_VIEW (view), shear, NULL, &error))
+        {
+          fprintf (stderr, "bench-map-view: %s\n", error->message);
+          return 1;
+        }
+      t_trace = (g_get_monotonic_time () - start) / 1e6;
+      darkmap_map_view_set_show_contours (DARKMAP_MAP_VIEW (view), TRUE);
+      t_overlays = median_time (draw_view, view);
+
+      printf ("%4d^2   %12.2f %12.1f %13.2fx %12.3f %14.2f %12.2f\n", cases[c].size,
+              t_view * 1e3, cases[c].target_s * 1e3, cases[c].target_s / t_view, t_blit * 1e3,
+              t_overlays * 1e3, t_trace * 1e3);
       g_object_unref (view);
       dm_map_free (kappa);
       dm_map_free (mask);
+      dm_map_free (shear);
     }
   dm_cluster_table_free (clusters);
   dm_catalog_free (catalog);

@@ -4,6 +4,8 @@
 
 #include "darkmap-cluster-overlay.h"
 #include "darkmap-cluster-popover.h"
+#include "darkmap-sexagesimal.h"
+#include "darkmap-whiskers.h"
 
 /* Layout of a drawing (pixels): margins for the grid labels, and the colour
  * bar with its tick labels at the right. */
@@ -41,7 +43,9 @@ struct _DarkmapMapView
   cairo_surface_t *shade;   /* the mask overlay; NULL: none or to redo */
 
   gboolean show_grid;
+  gboolean sexagesimal;     /* grid labels in h m s / ° ′ ″ rather than degrees */
   double zoom;
+  double pinch_zoom;        /* zoom when the pinch began */
   double cx, cy;            /* map pixel at the centre of the view */
   double drag_cx, drag_cy;  /* centre when the drag began */
   double pointer_x, pointer_y;
@@ -51,6 +55,10 @@ struct _DarkmapMapView
   gboolean show_clusters;
   GtkWidget *popover;         /* DarkmapClusterPopover, a child */
   DarkmapClusterOverlay *overlay; /* owned: the marker images */
+
+  DarkmapWhiskers *whiskers;  /* owned, or NULL: no whisker plot */
+  DarkmapContours *contours;  /* owned, or NULL */
+  gboolean show_contours;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
@@ -63,7 +71,7 @@ enum
 
 static guint signals[N_SIGNALS];
 
-enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_SELECTED_CLUSTER, N_PROPS };
+enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_SELECTED_CLUSTER, PROP_SHOW_CONTOURS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 typedef struct
@@ -272,12 +280,12 @@ typedef struct
  * edge (Dec) or the bottom edge (RA). */
 static void
 draw_grid_line (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t *cr,
-                gboolean is_dec, double fixed, double from, double to, int decimals)
+                gboolean is_dec, double fixed, double from, double to, double step)
 {
   double ra[GRID_SAMPLES], dec[GRID_SAMPLES], px[GRID_SAMPLES], py[GRID_SAMPLES];
   double vx[GRID_SAMPLES], vy[GRID_SAMPLES];
   gboolean pen_down = FALSE, labelled = FALSE;
-  char label[32];
+  g_autofree char *label = NULL;
 
   for (int i = 0; i < GRID_SAMPLES; i++)
     {
@@ -313,8 +321,12 @@ draw_grid_line (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t
   cairo_stroke (cr);
   cairo_restore (cr);
 
-  g_snprintf (label, sizeof label, "%.*f\u00b0", decimals,
-              is_dec ? fixed : fmod (fmod (fixed, 360.0) + 360.0, 360.0));
+  if (self->sexagesimal)
+    label = is_dec ? darkmap_sexagesimal_dec_label (fixed, step)
+                   : darkmap_sexagesimal_ra_label (fixed, step);
+  else
+    label = g_strdup_printf ("%.*f\u00b0", label_decimals (step),
+                             is_dec ? fixed : fmod (fmod (fixed, 360.0) + 360.0, 360.0));
   for (int i = 1; i < GRID_SAMPLES && !labelled; i++)
     {
       double edge = is_dec ? clip->left : clip->bottom;
@@ -382,18 +394,19 @@ draw_grid (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t *cr)
       dec_min = fmin (dec_min, dec[k]);
       dec_max = fmax (dec_max, dec[k]);
     }
-  dec_step = grid_step_deg (dec_max - dec_min);
-  ra_step = grid_step_deg (ra_max - ra_min);
+  dec_step = self->sexagesimal ? darkmap_sexagesimal_dec_step (dec_max - dec_min)
+                               : grid_step_deg (dec_max - dec_min);
+  ra_step = self->sexagesimal ? darkmap_sexagesimal_ra_step (ra_max - ra_min)
+                              : grid_step_deg (ra_max - ra_min);
 
   cairo_save (cr);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, 10.0);
   for (double d = ceil (dec_min / dec_step) * dec_step; d <= dec_max; d += dec_step)
-    draw_grid_line (self, l, clip, cr, TRUE, d, ra_min - ra_step, ra_max + ra_step,
-                    label_decimals (dec_step));
+    draw_grid_line (self, l, clip, cr, TRUE, d, ra_min - ra_step, ra_max + ra_step, dec_step);
   for (double r = ceil (ra_min / ra_step) * ra_step; r <= ra_max; r += ra_step)
     draw_grid_line (self, l, clip, cr, FALSE, r, fmax (dec_min - dec_step, -90.0),
-                    fmin (dec_max + dec_step, 90.0), label_decimals (ra_step));
+                    fmin (dec_max + dec_step, 90.0), ra_step);
   cairo_restore (cr);
 }
 
@@ -434,6 +447,18 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
   paint_map_surface (self, &l, cr, self->image);
   if (ensure_shade (self))
     paint_map_surface (self, &l, cr, self->shade);
+  if ((self->show_contours && self->contours != NULL) || self->whiskers != NULL)
+    {
+      cairo_matrix_t m;
+
+      to_view_matrix (self, &l, &m);
+      if (self->show_contours && self->contours != NULL)
+        darkmap_contours_draw (self->contours, cr, &m, clip.left, clip.top, clip.right,
+                               clip.bottom);
+      if (self->whiskers != NULL)
+        darkmap_whiskers_draw (self->whiskers, cr, &m, clip.left, clip.top, clip.right,
+                               clip.bottom);
+    }
   cairo_restore (cr);
 
   if (self->show_grid && clip.right > clip.left && clip.bottom > clip.top)
@@ -458,6 +483,10 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
   if (self->have_limits)
     darkmap_colormap_draw_bar (cr, self->cmap, &self->stretch, self->lo, self->hi,
                                l.ax + l.aw + BAR_GAP, l.ay, BAR_WIDTH, l.ah);
+  /* The whiskers' key under the colour bar. */
+  if (self->whiskers != NULL)
+    darkmap_whiskers_draw_key (self->whiskers, cr, l.scale, l.ax + l.aw + BAR_GAP,
+                               l.ay + l.ah + 10.0);
   cairo_restore (cr);
 }
 
@@ -481,6 +510,8 @@ darkmap_map_view_set_map (DarkmapMapView *self, const DmMap *map, DmError **erro
     {
       g_clear_pointer (&self->mask, dm_map_free);
       g_clear_pointer (&self->shade, cairo_surface_destroy);
+      g_clear_pointer (&self->whiskers, darkmap_whiskers_free);
+      g_clear_pointer (&self->contours, darkmap_contours_free);
       darkmap_map_view_reset_view (self);
     }
   update_limits (self);
@@ -498,6 +529,107 @@ darkmap_map_view_set_plane (DarkmapMapView *self, int plane)
   self->plane = plane;
   update_limits (self);
   invalidate_image (self);
+}
+
+const DmMap *
+darkmap_map_view_get_map (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  return self->map;
+}
+
+gboolean
+darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear, const DmMap *counts,
+                               DmError **error)
+{
+  DarkmapWhiskers *whiskers = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  if (shear != NULL)
+    {
+      if (self->map == NULL || shear->nx != self->map->nx || shear->ny != self->map->ny)
+        {
+          dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The shear map (%d × %d) does not match the map shown", shear->nx,
+                        shear->ny);
+          return FALSE;
+        }
+      if ((whiskers = darkmap_whiskers_new (shear, counts, error)) == NULL)
+        return FALSE;
+    }
+  g_clear_pointer (&self->whiskers, darkmap_whiskers_free);
+  self->whiskers = whiskers;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+gboolean
+darkmap_map_view_get_show_whiskers (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  return self->whiskers != NULL;
+}
+
+gboolean
+darkmap_map_view_set_contours (DarkmapMapView *self, const DmMap *map, const double *levels,
+                               int n_levels, DmError **error)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  g_return_val_if_fail (n_levels >= 0 && (levels != NULL || n_levels == 0), FALSE);
+  if (map != NULL && (self->map == NULL || map->nx != self->map->nx || map->ny != self->map->ny))
+    {
+      dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                    "The contoured map (%d × %d) does not match the map shown", map->nx,
+                    map->ny);
+      return FALSE;
+    }
+  g_clear_pointer (&self->contours, darkmap_contours_free);
+  if (map != NULL)
+    self->contours = darkmap_contours_new (dm_map_plane (map, 0), map->nx, map->ny, levels,
+                                           n_levels);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+const DarkmapContours *
+darkmap_map_view_get_contours (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  return self->contours;
+}
+
+void
+darkmap_map_view_set_show_contours (DarkmapMapView *self, gboolean show)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  show = !!show;
+  if (show == self->show_contours)
+    return;
+  self->show_contours = show;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_CONTOURS]);
+}
+
+gboolean
+darkmap_map_view_get_show_contours (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  return self->show_contours;
+}
+
+void
+darkmap_map_view_set_sexagesimal (DarkmapMapView *self, gboolean sexagesimal)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  self->sexagesimal = !!sexagesimal;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+darkmap_map_view_get_sexagesimal (DarkmapMapView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  return self->sexagesimal;
 }
 
 int
@@ -885,14 +1017,14 @@ on_leave (GtkEventControllerMotion *controller, DarkmapMapView *self)
   g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, NAN, NAN, NAN, NAN, NAN);
 }
 
-/* Zooms by factor keeping the map pixel under view position (vx, vy) put. */
-static void
-zoom_about (DarkmapMapView *self, double factor, double vx, double vy)
+void
+darkmap_map_view_zoom_at (DarkmapMapView *self, int width, int height, double factor, double vx,
+                          double vy)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self));
-  int height = gtk_widget_get_height (GTK_WIDGET (self));
   double x0, y0, x1, y1;
 
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (factor > 0.0);
   if (!darkmap_map_view_view_to_pixel (self, width, height, vx, vy, &x0, &y0))
     return;
   darkmap_map_view_set_zoom (self, self->zoom * factor);
@@ -903,9 +1035,30 @@ zoom_about (DarkmapMapView *self, double factor, double vx, double vy)
 static gboolean
 on_scroll (GtkEventControllerScroll *controller, double dx, double dy, DarkmapMapView *self)
 {
-  zoom_about (self, pow (ZOOM_SCROLL_STEP, -dy), self->pointer_x, self->pointer_y);
+  darkmap_map_view_zoom_at (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)), pow (ZOOM_SCROLL_STEP, -dy),
+                            self->pointer_x, self->pointer_y);
   report_cursor (self);
   return TRUE;
+}
+
+static void
+on_pinch_begin (GtkGesture *gesture, GdkEventSequence *sequence, DarkmapMapView *self)
+{
+  self->pinch_zoom = self->zoom;
+}
+
+/* The pinch zooms about the middle of the fingers. */
+static void
+on_pinch_scale_changed (GtkGestureZoom *gesture, double scale, DarkmapMapView *self)
+{
+  double vx, vy;
+
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &vx, &vy))
+    return;
+  darkmap_map_view_zoom_at (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                            gtk_widget_get_height (GTK_WIDGET (self)),
+                            self->pinch_zoom * scale / self->zoom, vx, vy);
 }
 
 static void
@@ -1039,6 +1192,9 @@ darkmap_map_view_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_SELECTED_CLUSTER:
       g_value_set_object (value, self->selected);
       break;
+    case PROP_SHOW_CONTOURS:
+      g_value_set_boolean (value, self->show_contours);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1057,6 +1213,9 @@ darkmap_map_view_set_property (GObject *object, guint prop_id, const GValue *val
       break;
     case PROP_SELECTED_CLUSTER:
       darkmap_map_view_set_selected_cluster (self, g_value_get_object (value));
+      break;
+    case PROP_SHOW_CONTOURS:
+      darkmap_map_view_set_show_contours (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1084,6 +1243,8 @@ darkmap_map_view_finalize (GObject *object)
   g_clear_pointer (&self->image, cairo_surface_destroy);
   g_clear_pointer (&self->shade, cairo_surface_destroy);
   darkmap_cluster_overlay_free (self->overlay);
+  darkmap_whiskers_free (self->whiskers);
+  darkmap_contours_free (self->contours);
   G_OBJECT_CLASS (darkmap_map_view_parent_class)->finalize (object);
 }
 
@@ -1107,6 +1268,9 @@ darkmap_map_view_class_init (DarkmapMapViewClass *klass)
   properties[PROP_SELECTED_CLUSTER] =
     g_param_spec_object ("selected-cluster", NULL, NULL, DARKMAP_TYPE_CLUSTER,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_CONTOURS] =
+    g_param_spec_boolean ("show-contours", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_CURSOR_MOVED] =
@@ -1121,7 +1285,7 @@ static void
 darkmap_map_view_init (DarkmapMapView *self)
 {
   GtkEventController *controller;
-  GtkGesture *drag, *click;
+  GtkGesture *drag, *click, *pinch;
 
   self->cmap = DARKMAP_COLORMAP_VIRIDIS;
   self->stretch.kind = DARKMAP_STRETCH_LINEAR;
@@ -1151,6 +1315,11 @@ darkmap_map_view_init (DarkmapMapView *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+
+  pinch = gtk_gesture_zoom_new ();
+  g_signal_connect (pinch, "begin", G_CALLBACK (on_pinch_begin), self);
+  g_signal_connect (pinch, "scale-changed", G_CALLBACK (on_pinch_scale_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (pinch));
 
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);

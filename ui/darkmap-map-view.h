@@ -5,14 +5,20 @@
  * right, rows going up, so RA runs the way the WCS says (to the left for
  * Darkmap's TAN grids).  The view keeps its own copies of the map and mask.
  *
- * Controls: scroll or +/- zoom (about the pointer for scroll), 0 resets,
- * dragging or the arrow keys pan, clicking a cluster marker selects it and
+ * Controls: scroll, pinch or +/- zoom (about the pointer for scroll, about
+ * the fingers for a pinch), 0 resets, dragging or the arrow keys pan, clicking a cluster marker selects it and
  * opens a popover with its properties and a cutout of the map around it.
  *
  * Clusters: a GListModel of DarkmapCluster drawn over the map (rings sized
  * by log mass, labels; see darkmap-cluster-overlay.h) while the
  * "show-clusters" property is TRUE (the default).  Property
  * "selected-cluster" (DarkmapCluster or NULL) is highlighted.
+ *
+ * Overlays drawn over the map (and so in exports): contours of a map
+ * (property "show-contours", FALSE by default; the paths are traced once per
+ * darkmap_map_view_set_contours) and a whisker plot of a shear map
+ * (darkmap-whiskers.h) with its key (a stick and its |g|) under the colour
+ * bar.
  *
  * Signal "cursor-moved" (double ra, double dec, double x, double y,
  * double value): the pointer's sky position (degrees; NaN without a WCS),
@@ -26,6 +32,7 @@
 
 #include "darkmap-cluster.h"
 #include "darkmap-colormap.h"
+#include "darkmap-contours.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +47,31 @@ gboolean darkmap_map_view_set_map (DarkmapMapView *self, const DmMap *map, DmErr
 /* Shows plane k of the map (0 <= k < nplanes). */
 void darkmap_map_view_set_plane (DarkmapMapView *self, int plane);
 int darkmap_map_view_get_plane (DarkmapMapView *self);
+/* The view's copy of the map, or NULL. */
+const DmMap *darkmap_map_view_get_map (DarkmapMapView *self);
+
+/* A whisker plot of shear (2 planes, g1 and g2, of the map's size) over
+ * the map, blocks weighted by counts (galaxies per pixel, or NULL; see
+ * darkmap-whiskers.h); both copied.  NULL removes it.  FALSE with error set
+ * when the sizes differ.  A map of another size removes it. */
+gboolean darkmap_map_view_set_whiskers (DarkmapMapView *self, const DmMap *shear,
+                                        const DmMap *counts, DmError **error);
+gboolean darkmap_map_view_get_show_whiskers (DarkmapMapView *self);
+
+/* Contours of plane 0 of map (the map's size) at n_levels levels, traced
+ * now and kept; NULL removes them.  FALSE with error set when the sizes
+ * differ.  A map of another size removes them. */
+gboolean darkmap_map_view_set_contours (DarkmapMapView *self, const DmMap *map,
+                                        const double *levels, int n_levels, DmError **error);
+/* The traced contours, or NULL. */
+const DarkmapContours *darkmap_map_view_get_contours (DarkmapMapView *self);
+void darkmap_map_view_set_show_contours (DarkmapMapView *self, gboolean show);
+gboolean darkmap_map_view_get_show_contours (DarkmapMapView *self);
+
+/* Grid labels in sexagesimal (RA in h m s, Dec in ° ′ ″) or in degrees (the
+ * default). */
+void darkmap_map_view_set_sexagesimal (DarkmapMapView *self, gboolean sexagesimal);
+gboolean darkmap_map_view_get_sexagesimal (DarkmapMapView *self);
 
 /* A mask of the map's size (plane 0; 0 = unobserved, shaded), copied; NULL
  * removes it.  FALSE with error set when the sizes differ. */
@@ -68,6 +100,12 @@ void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
 void darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y);
 /* Zoom 1, map centred. */
 void darkmap_map_view_reset_view (DarkmapMapView *self);
+/* Multiplies the zoom by factor (> 0; the result clamped as above) keeping
+ * the map pixel at position (vx, vy) of a width × height drawing where it
+ * is: what scrolling (about the pointer) and pinching (about the middle of
+ * the fingers, factor the pinch's scale over the zoom it began at) do. */
+void darkmap_map_view_zoom_at (DarkmapMapView *self, int width, int height, double factor,
+                               double vx, double vy);
 
 /* Between map pixel coordinates and positions in a drawing of
  * width × height (as darkmap_map_view_render makes; the widget's own size

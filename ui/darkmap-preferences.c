@@ -10,6 +10,7 @@ struct _DarkmapPreferences
   GtkWindow parent_instance;
 
   GtkDropDown *colormap_chooser;  /* items in DarkmapColormap order */
+  GtkDropDown *coordinate_chooser;/* items in coordinate_formats order */
   GtkSpinButton *smoothing_spin;  /* pixels */
   GtkSpinButton *grid_size_spin;  /* pixels per side */
   GtkSpinButton *pixel_scale_spin;/* arcminutes */
@@ -38,6 +39,28 @@ colormap_to_setting (const GValue *value, const GVariantType *type, gpointer use
   if (selected >= DARKMAP_COLORMAP_COUNT)
     return NULL;
   return g_variant_new_string (darkmap_colormap_name ((DarkmapColormap) selected));
+}
+
+/* "coordinate-format" <-> the chooser's "selected", in the chooser's order. */
+static const char *const coordinate_formats[] = { "degrees", "sexagesimal" };
+
+static gboolean
+coordinate_format_from_setting (GValue *value, GVariant *variant, gpointer user_data)
+{
+  const char *name = g_variant_get_string (variant, NULL);
+
+  g_value_set_uint (value, g_strcmp0 (name, coordinate_formats[1]) == 0 ? 1u : 0u);
+  return TRUE;
+}
+
+static GVariant *
+coordinate_format_to_setting (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  guint selected = g_value_get_uint (value);
+
+  if (selected >= G_N_ELEMENTS (coordinate_formats))
+    return NULL;
+  return g_variant_new_string (coordinate_formats[selected]);
 }
 
 /* "grid-size" (an int) <-> a spin button's "value" (a double). */
@@ -74,6 +97,7 @@ darkmap_preferences_class_init (DarkmapPreferencesClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapPreferences, colormap_chooser);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapPreferences, coordinate_chooser);
   gtk_widget_class_bind_template_child (widget_class, DarkmapPreferences, smoothing_spin);
   gtk_widget_class_bind_template_child (widget_class, DarkmapPreferences, grid_size_spin);
   gtk_widget_class_bind_template_child (widget_class, DarkmapPreferences, pixel_scale_spin);
@@ -97,6 +121,10 @@ darkmap_preferences_new (GtkWindow *parent, GSettings *settings)
   g_settings_bind_with_mapping (settings, "colormap", self->colormap_chooser, "selected",
                                 G_SETTINGS_BIND_DEFAULT, colormap_from_setting,
                                 colormap_to_setting, NULL, NULL);
+  g_settings_bind_with_mapping (settings, "coordinate-format", self->coordinate_chooser,
+                                "selected", G_SETTINGS_BIND_DEFAULT,
+                                coordinate_format_from_setting, coordinate_format_to_setting,
+                                NULL, NULL);
   g_settings_bind (settings, "smoothing-sigma", self->smoothing_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "pixel-scale", self->pixel_scale_spin, "value",
@@ -112,4 +140,11 @@ darkmap_preferences_get_colormap_chooser (DarkmapPreferences *self)
 {
   g_return_val_if_fail (DARKMAP_IS_PREFERENCES (self), NULL);
   return self->colormap_chooser;
+}
+
+GtkDropDown *
+darkmap_preferences_get_coordinate_chooser (DarkmapPreferences *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_PREFERENCES (self), NULL);
+  return self->coordinate_chooser;
 }

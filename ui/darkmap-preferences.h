@@ -16,5 +16,7 @@ DarkmapPreferences *darkmap_preferences_new (GtkWindow *parent, GSettings *setti
 
 /* The colour-map chooser (for tests). */
 GtkDropDown *darkmap_preferences_get_colormap_chooser (DarkmapPreferences *self);
+/* Items: degrees, sexagesimal (the "coordinate-format" values). */
+GtkDropDown *darkmap_preferences_get_coordinate_chooser (DarkmapPreferences *self);
 
 G_END_DECLS

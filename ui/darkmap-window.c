@@ -9,6 +9,7 @@
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
 #include "darkmap-recent.h"
+#include "darkmap-smoother.h"
 #include "darkmap-spectrum-view.h"
 
 #include <math.h>
@@ -23,6 +24,16 @@
 #define DARKMAP_DEMO_CLUSTERS "cosmos/xray_finoguenov2007.csv"
 #define DARKMAP_THEORY "theory/ktng_cl_theory.csv"
 
+typedef enum
+{
+  LAYER_KAPPA_E,
+  LAYER_KAPPA_B,
+  LAYER_SHEAR,
+  LAYER_COUNTS,
+  LAYER_NOISE,
+  N_LAYERS
+} Layer;
+
 struct _DarkmapWindow
 {
   GtkApplicationWindow parent_instance;
@@ -34,7 +45,16 @@ struct _DarkmapWindow
   DarkmapSpectrumView *spectrum_view;
   DarkmapClusterPanel *cluster_panel;
   GtkLabel *status_label;
+  GtkLabel *cursor_label;
+  GtkScale *smoothing_scale;
+  GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
+  GtkWidget *contours_button;   /* shown with the map page */
+  gulong smoothing_handler;     /* the scale's value-changed */
   GMenu *primary_menu;
+
+  Layer layer;                  /* what the map view shows */
+  DarkmapSmoother *smoother;    /* for the result shown, or NULL */
+  guint clusters_timeout;       /* the clusters' kappa to refresh; 0: none */
 
   GSettings *settings;          /* NULL when the schema is not installed */
   DarkmapResult *result;        /* shown; NULL until a job succeeds */
@@ -49,10 +69,24 @@ struct _DarkmapWindow
 
 G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
 
+/* The layers, in the order of layer_names (win.layer's states). */
+static const char *const layer_names[N_LAYERS] = {
+  "kappa-e", "kappa-b", "shear", "counts", "noise",
+};
+
+static void show_error (DarkmapWindow *self, const char *headline, const char *detail);
+
+/* The clusters' kappa follows the smoothing this long after the last
+ * smoothed map arrives (rebuilding their list takes some 10 ms). */
+#define CLUSTERS_REFRESH_MS 250
+
+/* Contour levels, in standard deviations of the smoothed E mode. */
+static const double contour_sigmas[] = { 2.0, 3.0, 4.0 };
+
 enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_PAGE, N_PROPS };
+enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_PAGE, PROP_LAYER, PROP_SHOW_CONTOURS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 /* Symmetric display limits at ±3 standard deviations of the map. */
@@ -77,6 +111,20 @@ display_limit (const DmMap *map)
   return limit > 0.0 ? limit : 1.0;
 }
 
+/* The largest finite value of plane 0; 1 when none is above 0. */
+static double
+plane_max (const DmMap *map)
+{
+  const float *data = dm_map_plane (map, 0);
+  size_t n = dm_map_plane_size (map);
+  double max = 0.0;
+
+  for (size_t i = 0; i < n; i++)
+    if (isfinite (data[i]) && data[i] > max)
+      max = data[i];
+  return max > 0.0 ? max : 1.0;
+}
+
 static void
 apply_colormap (DarkmapWindow *self)
 {
@@ -88,7 +136,96 @@ apply_colormap (DarkmapWindow *self)
       name = g_settings_get_string (self->settings, "colormap");
       darkmap_colormap_from_name (name, &cmap);
     }
+  /* Counts and noise are positive: a diverging map would centre them on
+   * nothing. */
+  if ((self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
+      && cmap == DARKMAP_COLORMAP_RDBU)
+    cmap = DARKMAP_COLORMAP_VIRIDIS;
   darkmap_map_view_set_colormap (self->map_view, cmap);
+}
+
+static void
+apply_coordinate_format (DarkmapWindow *self)
+{
+  g_autofree char *format = NULL;
+
+  if (self->settings != NULL)
+    format = g_settings_get_string (self->settings, "coordinate-format");
+  darkmap_map_view_set_sexagesimal (self->map_view, g_strcmp0 (format, "sexagesimal") == 0);
+}
+
+/* Shows the current layer of result in the map view: signed maps (the KS
+ * modes, and the E mode under the sticks) between ±3 standard deviations of
+ * the E mode, so that B is judged on E's scale; counts and noise from 0 to
+ * their maximum.  FALSE when the view cannot copy the maps. */
+static gboolean
+show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+{
+  const DmMap *map;
+  DmError *dm_error = NULL;
+  double lo, hi;
+
+  switch (self->layer)
+    {
+    case LAYER_KAPPA_B:
+      map = result->kappa_b;
+      break;
+    case LAYER_COUNTS:
+      map = result->binned->counts;
+      break;
+    case LAYER_NOISE:
+      map = result->binned->noise; /* plane 0: the std of g1 */
+      break;
+    default:
+      map = result->kappa_e;
+      break;
+    }
+  if (!darkmap_map_view_set_map (self->map_view, map, &dm_error)
+      || !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error)
+      || !darkmap_map_view_set_whiskers (self->map_view,
+                                         self->layer == LAYER_SHEAR ? result->binned->shear
+                                                                    : NULL,
+                                         result->binned->counts, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  if (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
+    {
+      lo = 0.0;
+      hi = plane_max (map);
+    }
+  else
+    {
+      hi = display_limit (result->kappa_e);
+      lo = -hi;
+    }
+  darkmap_map_view_set_limits (self->map_view, lo, hi);
+  apply_colormap (self);
+  return TRUE;
+}
+
+/* Contours of the smoothed E mode at contour_sigmas standard deviations of
+ * the map inside the mask (none for a flat map). */
+static gboolean
+update_contours (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+{
+  double levels[G_N_ELEMENTS (contour_sigmas)];
+  DmError *dm_error = NULL;
+  gboolean have_levels;
+
+  have_levels = darkmap_contours_sigma_levels (dm_map_plane (result->kappa_e, 0),
+                                               dm_map_plane (result->binned->mask, 0),
+                                               dm_map_plane_size (result->kappa_e),
+                                               contour_sigmas, G_N_ELEMENTS (levels), levels);
+  if (!darkmap_map_view_set_contours (self->map_view, have_levels ? result->kappa_e : NULL,
+                                      levels, have_levels ? G_N_ELEMENTS (levels) : 0,
+                                      &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Shows a new result in the map view; FALSE when the view cannot copy it. */
@@ -96,19 +233,186 @@ static gboolean
 show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
 {
   DmError *dm_error = NULL;
-  double limit = display_limit (result->kappa_e);
 
   /* The spectrum first: it leaves its view as it was when it fails. */
   if (!darkmap_spectrum_view_set_map (self->spectrum_view, result->kappa_e, result->binned->mask,
-                                      result->binned->noise, result->smooth_sigma, &dm_error) ||
-      !darkmap_map_view_set_map (self->map_view, result->kappa_e, &dm_error) ||
-      !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error))
+                                      result->binned->noise, result->smooth_sigma, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  darkmap_map_view_set_limits (self->map_view, -limit, limit);
-  return TRUE;
+  return show_layer (self, result, error) && update_contours (self, result, error);
+}
+
+static void update_clusters (DarkmapWindow *self);
+
+/* The clusters placed again on the result's E map (their kappa follows
+ * it), the selected one kept selected. */
+static void
+replace_clusters (DarkmapWindow *self)
+{
+  DarkmapCluster *selected = darkmap_map_view_get_selected_cluster (self->map_view);
+  guint position = 0;
+  gboolean found = selected != NULL && self->clusters != NULL
+                   && g_list_store_find (self->clusters, selected, &position);
+  g_autoptr (DarkmapCluster) again = NULL;
+
+  update_clusters (self);
+  if (found && self->clusters != NULL)
+    {
+      again = g_list_model_get_item (G_LIST_MODEL (self->clusters), position);
+      darkmap_map_view_set_selected_cluster (self->map_view, again);
+    }
+}
+
+static gboolean
+refresh_clusters (gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  self->clusters_timeout = 0;
+  replace_clusters (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A smoothing asked for by the scale has finished: its maps replace the
+ * result's, and what shows them follows (the clusters' kappa once the
+ * scale has settled: rebuilding their list closes the cluster popover). */
+static void
+on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
+{
+  DmMap *kappa_e = NULL, *kappa_b = NULL;
+  DarkmapResult *r = self->result;
+  g_autoptr (GError) error = NULL;
+  DmError *dm_error = NULL;
+  gboolean ok;
+
+  if (!darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b, &error)
+      || smoother != self->smoother || r == NULL)
+    {
+      if (error != NULL && smoother == self->smoother)
+        show_error (self, _("Could not smooth the map"), error->message);
+      dm_map_free (kappa_e);
+      dm_map_free (kappa_b);
+      return;
+    }
+  dm_map_free (r->kappa_e);
+  dm_map_free (r->kappa_b);
+  r->kappa_e = kappa_e;
+  r->kappa_b = kappa_b;
+  r->smooth_sigma = sigma;
+  ok = darkmap_spectrum_view_set_map (self->spectrum_view, r->kappa_e, r->binned->mask,
+                                      r->binned->noise, sigma, &dm_error);
+  if (!ok)
+    darkmap_propagate_engine_error (&error, dm_error);
+  /* Counts and noise do not change with the smoothing. */
+  ok = ok && (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE
+              || show_layer (self, r, &error))
+       && update_contours (self, r, &error);
+  if (!ok)
+    show_error (self, _("Could not show the smoothed map"), error->message);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
+  self->clusters_timeout = g_timeout_add (CLUSTERS_REFRESH_MS, refresh_clusters, self);
+}
+
+static void
+on_smoothing_changed (GtkRange *range, DarkmapWindow *self)
+{
+  if (self->smoother != NULL)
+    darkmap_smoother_request (self->smoother, gtk_range_get_value (range));
+}
+
+/* A smoother for the result shown, the scale at its smoothing. */
+static void
+reset_smoothing (DarkmapWindow *self)
+{
+  DarkmapResult *r = self->result;
+
+  g_clear_object (&self->smoother);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
+  self->smoother = darkmap_smoother_new (r->kappa_e_raw, r->kappa_b_raw, NULL);
+  if (self->smoother != NULL)
+    g_signal_connect_object (self->smoother, "smoothed", G_CALLBACK (on_smoothed), self, 0);
+  g_signal_handler_block (self->smoothing_scale, self->smoothing_handler);
+  gtk_range_set_value (GTK_RANGE (self->smoothing_scale), r->smooth_sigma);
+  g_signal_handler_unblock (self->smoothing_scale, self->smoothing_handler);
+}
+
+static void
+set_layer (DarkmapWindow *self, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+
+  for (int k = 0; k < N_LAYERS; k++)
+    if (g_strcmp0 (name, layer_names[k]) == 0)
+      {
+        if ((Layer) k == self->layer)
+          return;
+        self->layer = (Layer) k;
+        if (self->result != NULL && !show_layer (self, self->result, &error))
+          show_error (self, _("Could not show the layer"), error->message);
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
+        return;
+      }
+}
+
+/* The readout of the pointer: sky position in sexagesimal and degrees,
+ * pixel, and the value of the layer shown there. */
+static void
+on_cursor_moved (DarkmapMapView *view, double ra, double dec, double x, double y, double value,
+                 DarkmapWindow *self)
+{
+  g_autofree char *sky = NULL;
+  g_autofree char *reading = NULL;
+  g_autofree char *text = NULL;
+  const DarkmapResult *r = self->result;
+  int ix, iy;
+
+  if (!isfinite (x) || !isfinite (y) || r == NULL)
+    {
+      gtk_label_set_text (self->cursor_label, "");
+      return;
+    }
+  ix = (int) floor (x + 0.5);
+  iy = (int) floor (y + 0.5);
+  if (isfinite (ra) && isfinite (dec))
+    {
+      g_autofree char *ra_hms = darkmap_format_ra_hms (ra);
+      g_autofree char *dec_dms = darkmap_format_dec_dms (dec);
+
+      /* TRANSLATORS: sky position, sexagesimal then degrees */
+      sky = g_strdup_printf (_("RA %s (%.5f°), Dec %s (%+.5f°)"), ra_hms, ra, dec_dms, dec);
+    }
+  else
+    sky = g_strdup ("");
+  switch (self->layer)
+    {
+    case LAYER_KAPPA_E:
+      reading = g_strdup_printf (_("κ E = %.4f"), value);
+      break;
+    case LAYER_KAPPA_B:
+      reading = g_strdup_printf (_("κ B = %.4f"), value);
+      break;
+    case LAYER_COUNTS:
+      reading = g_strdup_printf (ngettext ("%d galaxy", "%d galaxies", (int) value),
+                                 (int) value);
+      break;
+    case LAYER_NOISE:
+      reading = g_strdup_printf (_("noise of g1 = %.4f"), value);
+      break;
+    default:
+      {
+        size_t p = (size_t) iy * (size_t) r->binned->shear->nx + (size_t) ix;
+
+        reading = g_strdup_printf (_("g1 = %.4f, g2 = %.4f, κ E = %.4f"),
+                                   dm_map_plane (r->binned->shear, 0)[p],
+                                   dm_map_plane (r->binned->shear, 1)[p], value);
+      }
+      break;
+    }
+  /* TRANSLATORS: sky position, then pixel column and row, then the value */
+  text = g_strdup_printf (_("%s   pixel (%d, %d)   %s"), sky, ix, iy, reading);
+  gtk_label_set_text (self->cursor_label, text);
 }
 
 /* Places the cluster table on the map shown, for the overlay and the panel. */
@@ -234,6 +538,7 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
       darkmap_result_free (self->result);
       self->result = result;
+      reset_smoothing (self);
       update_status (self);
       darkmap_recent_add (file);
       update_clusters (self);
@@ -406,6 +711,28 @@ darkmap_window_get_cluster_panel (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->cluster_panel);
+}
+
+GtkWidget *
+darkmap_window_get_smoothing_scale (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->smoothing_scale);
+}
+
+GtkWidget *
+darkmap_window_get_cursor_label (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->cursor_label);
+}
+
+gboolean
+darkmap_window_is_smoothing (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  return (self->smoother != NULL && darkmap_smoother_is_busy (self->smoother))
+         || self->clusters_timeout != 0;
 }
 
 GtkWidget *
@@ -705,12 +1032,25 @@ on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
   self->syncing_selection = FALSE;
 }
 
+/* The layer and contour toggles only act on the map page; the smoothing
+ * scale acts on both. */
+static void
+update_map_controls (DarkmapWindow *self)
+{
+  gboolean map = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "spectrum") != 0;
+
+  gtk_widget_set_visible (self->layer_box, map);
+  gtk_widget_set_visible (self->contours_button, map);
+}
+
 static void
 forward_notify (GObject *source, GParamSpec *pspec, DarkmapWindow *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self),
-                            properties[source == G_OBJECT (self->stack) ? PROP_PAGE
-                                                                        : PROP_SHOW_CLUSTERS]);
+  int prop = source == G_OBJECT (self->stack)             ? PROP_PAGE
+             : g_str_equal (pspec->name, "show-contours") ? PROP_SHOW_CONTOURS
+                                                          : PROP_SHOW_CLUSTERS;
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
 static void
@@ -724,6 +1064,13 @@ darkmap_window_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_SHOW_CLUSTERS:
       g_value_set_boolean (value, self->map_view == NULL
                                     || darkmap_map_view_get_show_clusters (self->map_view));
+      break;
+    case PROP_SHOW_CONTOURS:
+      g_value_set_boolean (value, self->map_view != NULL
+                                    && darkmap_map_view_get_show_contours (self->map_view));
+      break;
+    case PROP_LAYER:
+      g_value_set_string (value, layer_names[self->layer]);
       break;
     case PROP_PAGE:
       g_value_set_string (value, self->stack != NULL
@@ -746,6 +1093,12 @@ darkmap_window_set_property (GObject *object, guint prop_id, const GValue *value
     {
     case PROP_SHOW_CLUSTERS:
       darkmap_map_view_set_show_clusters (self->map_view, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_CONTOURS:
+      darkmap_map_view_set_show_contours (self->map_view, g_value_get_boolean (value));
+      break;
+    case PROP_LAYER:
+      set_layer (self, g_value_get_string (value));
       break;
     case PROP_PAGE:
       if (gtk_stack_get_child_by_name (self->stack, g_value_get_string (value)) != NULL)
@@ -792,6 +1145,8 @@ darkmap_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
   g_clear_object (&self->clusters);
+  g_clear_object (&self->smoother);
+  g_clear_handle_id (&self->clusters_timeout, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
 }
@@ -819,12 +1174,19 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   object_class->dispose = darkmap_window_dispose;
   object_class->finalize = darkmap_window_finalize;
 
-  /* What win.show-clusters and win.page change. */
+  /* What win.show-clusters, win.page, win.show-contours and win.layer
+   * change. */
   properties[PROP_SHOW_CLUSTERS] =
     g_param_spec_boolean ("show-clusters", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PAGE] =
     g_param_spec_string ("page", NULL, NULL, "map",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_CONTOURS] =
+    g_param_spec_boolean ("show-contours", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAYER] =
+    g_param_spec_string ("layer", NULL, NULL, "kappa-e",
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -845,6 +1207,10 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, spectrum_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cursor_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, smoothing_scale);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, layer_box);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, contours_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -852,6 +1218,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
                                    open_clusters_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-clusters", "show-clusters");
   gtk_widget_class_install_property_action (widget_class, "win.page", "page");
+  gtk_widget_class_install_property_action (widget_class, "win.show-contours", "show-contours");
+  gtk_widget_class_install_property_action (widget_class, "win.layer", "layer");
   gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
   gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
@@ -884,11 +1252,22 @@ darkmap_window_init (DarkmapWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
   self->settings = load_settings ();
   if (self->settings != NULL)
-    g_signal_connect_object (self->settings, "changed::colormap", G_CALLBACK (apply_colormap),
-                             self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (self->settings, "changed::colormap", G_CALLBACK (apply_colormap),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->settings, "changed::coordinate-format",
+                               G_CALLBACK (apply_coordinate_format), self, G_CONNECT_SWAPPED);
+    }
   else
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.preferences", FALSE);
   apply_colormap (self);
+  apply_coordinate_format (self);
+  self->smoothing_handler = g_signal_connect_object (self->smoothing_scale, "value-changed",
+                                                     G_CALLBACK (on_smoothing_changed), self, 0);
+  g_signal_connect_object (self->map_view, "cursor-moved", G_CALLBACK (on_cursor_moved), self,
+                           0);
+  g_signal_connect_object (self->map_view, "notify::show-contours",
+                           G_CALLBACK (forward_notify), self, 0);
   set_busy (self, FALSE);
   update_clusters (self);
 
@@ -907,6 +1286,8 @@ darkmap_window_init (DarkmapWindow *self)
                            G_CALLBACK (forward_notify), self, 0);
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (forward_notify), self, 0);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (update_map_controls), self, G_CONNECT_SWAPPED);
 }
 
 DarkmapWindow *

@@ -8,7 +8,15 @@
  * URI), win.open-clusters, win.show-clusters (toggles the overlay), win.page
  * ("map" or "spectrum"), win.export-view (PNG, SVG or PDF by the name's
  * extension), win.export-fits (the kappa E map), win.cancel (enabled while a
- * job runs), win.preferences. */
+ * job runs), win.preferences, win.layer (what the map shows: "kappa-e",
+ * "kappa-b", "shear" (sticks over the E mode), "counts" or "noise" (the std
+ * of g1)), win.show-contours (contours of the smoothed E mode at 2, 3 and
+ * 4 standard deviations inside the mask).
+ *
+ * The smoothing scale (0 to 10 pixels) smooths the unsmoothed KS maps
+ * again on a worker thread (DarkmapSmoother); the map, contours, spectrum
+ * page and FITS export follow it.  The status bar reads out the sky
+ * position, pixel and value under the pointer. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -65,6 +73,12 @@ gboolean darkmap_window_export_fits (DarkmapWindow *self, const char *path, GErr
 GtkWidget *darkmap_window_get_map_widget (DarkmapWindow *self);
 GtkWidget *darkmap_window_get_spectrum_widget (DarkmapWindow *self);
 GtkWidget *darkmap_window_get_cluster_panel (DarkmapWindow *self);
+/* The smoothing GtkScale and the GtkLabel of the pointer readout. */
+GtkWidget *darkmap_window_get_smoothing_scale (DarkmapWindow *self);
+GtkWidget *darkmap_window_get_cursor_label (DarkmapWindow *self);
+/* TRUE while a smoothing asked for by the scale runs or waits, or the
+ * clusters' kappa waits to follow it. */
+gboolean darkmap_window_is_smoothing (DarkmapWindow *self);
 
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */

@@ -1,5 +1,5 @@
 /* The preferences window edits the application's settings both ways, and a
- * new colour map applies at once to the open map. */
+ * new colour map or coordinate format applies at once to the open map. */
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
 #include "window-test-util.h"
@@ -76,6 +76,23 @@ main (void)
   cmap_name = g_settings_get_string (settings, "colormap");
   CHECK (g_strcmp0 (cmap_name, "magma") == 0);
   CHECK (darkmap_map_view_get_colormap (view) == DARKMAP_COLORMAP_MAGMA);
+
+  /* Grid labels: degrees by default, sexagesimal from the chooser, and back
+   * from the settings. */
+  CHECK (!darkmap_map_view_get_sexagesimal (view));
+  CHECK (gtk_drop_down_get_selected (darkmap_preferences_get_coordinate_chooser (prefs)) == 0);
+  gtk_drop_down_set_selected (darkmap_preferences_get_coordinate_chooser (prefs), 1);
+  drain_main_loop ();
+  {
+    g_autofree char *format = g_settings_get_string (settings, "coordinate-format");
+
+    CHECK (g_strcmp0 (format, "sexagesimal") == 0);
+  }
+  CHECK (darkmap_map_view_get_sexagesimal (view));
+  g_settings_set_string (settings, "coordinate-format", "degrees");
+  drain_main_loop ();
+  CHECK (gtk_drop_down_get_selected (darkmap_preferences_get_coordinate_chooser (prefs)) == 0);
+  CHECK (!darkmap_map_view_get_sexagesimal (view));
 
   /* Settings -> widgets, and widgets -> settings. */
   grid_spin = find_spin (GTK_WIDGET (prefs), "_Grid size (pixels)");
