@@ -16,6 +16,7 @@
 
 #include <darkmap/cluster-table.h>
 #include <darkmap/fits.h>
+#include <darkmap/mask.h>
 #include <darkmap/theory.h>
 #include <glib/gi18n.h>
 
@@ -45,6 +46,7 @@ struct _DarkmapWindow
   DarkmapSpectrumView *spectrum_view;
   DarkmapClusterPanel *cluster_panel;
   GtkLabel *status_label;
+  GtkWidget *welcome_box;      /* shown while there is no map and no job */
   GtkLabel *cursor_label;
   GtkScale *smoothing_scale;
   GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
@@ -483,6 +485,9 @@ static void
 set_busy (DarkmapWindow *self, gboolean busy)
 {
   gtk_widget_set_visible (self->progress_box, busy);
+  gtk_widget_set_visible (self->welcome_box, !busy && self->result == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-mask",
+                                 !busy && self->result != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-view",
                                  !busy && self->result != NULL);
@@ -695,8 +700,62 @@ darkmap_window_open_demo (DarkmapWindow *self)
   g_autoptr (GFile) clusters_file = g_file_new_for_path (clusters);
 
   g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  if (!g_file_test (catalogue, G_FILE_TEST_IS_REGULAR))
+    {
+      /* Installed without its demo data: the welcome page stays. */
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-demo", FALSE);
+      return;
+    }
   darkmap_window_open_clusters (self, clusters_file, NULL);
   darkmap_window_open_file (self, catalogue_file);
+}
+
+gboolean
+darkmap_window_open_mask (DarkmapWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr (GError) local_error = NULL;
+  DmError *dm_error = NULL;
+  DmMap *mask = NULL;
+  DmMap *previous;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  name = g_file_get_basename (file);
+  if (self->result == NULL || self->job != NULL)
+    g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                         _("A mask goes with a map: open a catalogue first and wait for its "
+                           "map."));
+  else if (path == NULL)
+    g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         _("Only local files can be read."));
+  else if ((mask = dm_mask_read_for_map (path, self->result->kappa_e, NULL, &dm_error)) == NULL)
+    darkmap_propagate_engine_error (&local_error, dm_error);
+  if (mask != NULL)
+    {
+      /* Shown (map, spectrum, contours) with the new mask; the old one comes
+       * back if the view cannot take it. */
+      previous = self->result->binned->mask;
+      self->result->binned->mask = mask;
+      if (show_result (self, self->result, &local_error))
+        {
+          dm_map_free (previous);
+          return TRUE;
+        }
+      self->result->binned->mask = previous;
+      dm_map_free (mask);
+      show_result (self, self->result, NULL);
+    }
+  {
+    g_autofree char *headline = g_strdup_printf (_("Could not open the mask “%s”"), name);
+
+    show_error (self, headline, local_error->message);
+  }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 GListModel *
@@ -1110,6 +1169,44 @@ darkmap_window_set_property (GObject *object, guint prop_id, const GValue *value
 }
 
 static void
+on_open_mask_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        darkmap_window_open_mask (self, file, NULL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_mask_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) fits = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Open a Mask"), GTK_WINDOW (widget),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (fits, _("FITS images"));
+  gtk_file_filter_add_suffix (fits, "fits");
+  gtk_file_filter_add_suffix (fits, "fit");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), fits);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_mask_response), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+open_demo_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  darkmap_window_open_demo (DARKMAP_WINDOW (widget));
+}
+
+static void
 open_recent_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
@@ -1206,6 +1303,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, spectrum_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cluster_panel);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, welcome_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cursor_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, smoothing_scale);
@@ -1225,6 +1323,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.open-mask", NULL, open_mask_action);
+  gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
 }
 
 static GSettings *

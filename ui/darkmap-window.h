@@ -52,6 +52,13 @@ DarkmapCatalogDialog *darkmap_window_choose_columns (DarkmapWindow *self, GFile 
  * shown in a dialog and returned; the table shown before stays. */
 gboolean darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error);
 
+/* Reads a mask (a FITS image on the map's grid, darkmap/mask.h) for the
+ * map shown and shows the map, its spectrum and contours with it (what
+ * win.open-mask does once a file is chosen).  On failure (no map yet, not
+ * FITS, another size or sky grid) the error is shown in a dialog and
+ * returned; the mask shown before stays. */
+gboolean darkmap_window_open_mask (DarkmapWindow *self, GFile *file, GError **error);
+
 /* Opens the bundled COSMOS field and its X-ray cluster table (what the
  * application does when started without a file). */
 void darkmap_window_open_demo (DarkmapWindow *self);
