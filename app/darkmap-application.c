@@ -151,6 +151,7 @@ darkmap_application_startup (GApplication *application)
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "win.open-clusters", { "<Control><Shift>o", NULL } },
+    { "win.open-mask", { "<Control>m", NULL } },
     { "win.show-clusters", { "<Control>l", NULL } },
     { "win.page::map", { "<Control>1", NULL } },
     { "win.page::spectrum", { "<Control>2", NULL } },

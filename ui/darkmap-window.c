@@ -816,6 +816,13 @@ darkmap_window_get_result (DarkmapWindow *self)
 }
 
 GtkWidget *
+darkmap_window_get_welcome (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return self->welcome_box;
+}
+
+GtkWidget *
 darkmap_window_get_map_widget (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
