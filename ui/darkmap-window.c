@@ -13,6 +13,7 @@
 #include "darkmap-spectrum-view.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include <darkmap/cluster-table.h>
 #include <darkmap/fits.h>
@@ -951,25 +952,46 @@ darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **erro
   return TRUE;
 }
 
-/* Writes the chosen file with the export for the dialog's "export-kind". */
-static gboolean
-export_to (DarkmapWindow *self, const char *kind, const char *path, GError **error)
+gboolean
+darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
+                            GError **error)
 {
-  GtkWidget *view = GTK_WIDGET (self->map_view);
-  int width = gtk_widget_get_width (view);
-  int height = gtk_widget_get_height (view);
+  GtkWidget *view;
+  int shown_width, shown_height, height;
   DarkmapExportFormat format;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL && width >= 0 && dpi > 0.0, FALSE);
+
+  if (!darkmap_export_format_from_path (path, &format, error))
+    return FALSE;
+  view = GTK_WIDGET (self->map_view);
+  shown_width = gtk_widget_get_width (view);
+  shown_height = gtk_widget_get_height (view);
+  if (shown_width <= 0 || shown_height <= 0)
+    {
+      shown_width = 1200;
+      shown_height = 900;
+    }
+  if (width == 0)
+    width = shown_width;
+  height = (int) lround ((double) width * shown_height / shown_width);
+  return darkmap_export_view (self->map_view, path, format, width, MAX (height, 1), dpi, error);
+}
+
+/* Writes the chosen file with the export for the dialog's "export-kind",
+ * at the width and PNG resolution chosen in the dialog for a view. */
+static gboolean
+export_to (DarkmapWindow *self, GtkFileChooser *chooser, const char *path, GError **error)
+{
+  const char *kind = g_object_get_data (G_OBJECT (chooser), "export-kind");
+  const char *width = gtk_file_chooser_get_choice (chooser, "width");
+  const char *dpi = gtk_file_chooser_get_choice (chooser, "dpi");
 
   if (g_strcmp0 (kind, "fits") == 0)
     return darkmap_window_export_fits (self, path, error);
-  if (!darkmap_export_format_from_path (path, &format, error))
-    return FALSE;
-  if (width <= 0 || height <= 0)
-    {
-      width = 1200;
-      height = 900;
-    }
-  return darkmap_export_view (self->map_view, path, format, width, height, 150.0, error);
+  return darkmap_window_export_view (self, path, width != NULL ? atoi (width) : 0,
+                                     dpi != NULL ? g_ascii_strtod (dpi, NULL) : 150.0, error);
 }
 
 static void
@@ -985,8 +1007,7 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 
       if (path == NULL)
         show_error (self, _("Could not export the map"), _("Only local files can be written."));
-      else if (!export_to (self, g_object_get_data (G_OBJECT (dialog), "export-kind"), path,
-                           &error))
+      else if (!export_to (self, GTK_FILE_CHOOSER (dialog), path, &error))
         show_error (self, _("Could not export the map"), error->message);
     }
   g_object_unref (dialog);
@@ -1019,6 +1040,23 @@ show_export_dialog (DarkmapWindow *self, const char *title, const char *kind,
     }
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), current_name);
   g_object_set_data (G_OBJECT (chooser), "export-kind", (gpointer) kind);
+  if (g_strcmp0 (kind, "view") == 0)
+    {
+      /* Width in points ("0": as shown; the height keeps the view's shape)
+       * and, for PNG, the pixels per inch. */
+      static const char *const widths[] = { "0", "800", "1200", "1800", "2400", NULL };
+      static const char *const dpis[] = { "96", "150", "300", "600", NULL };
+      const char *width_labels[] = { _("As shown"), _("800 points"), _("1200 points"),
+                                     _("1800 points"), _("2400 points"), NULL };
+      const char *dpi_labels[] = { _("96 dpi"), _("150 dpi"), _("300 dpi"), _("600 dpi"), NULL };
+
+      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "width", _("Width"),
+                                   (const char **) widths, width_labels);
+      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "width", "0");
+      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (chooser), "dpi", _("PNG resolution"),
+                                   (const char **) dpis, dpi_labels);
+      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "dpi", "150");
+    }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

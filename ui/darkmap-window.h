@@ -70,6 +70,13 @@ GListModel *darkmap_window_get_clusters (DarkmapWindow *self);
 gboolean darkmap_window_is_busy (DarkmapWindow *self);
 /* The result shown, or NULL before the first successful job. */
 const DarkmapResult *darkmap_window_get_result (DarkmapWindow *self);
+/* Writes the view as PNG, SVG or PDF (by path's extension) with its colour
+ * bar, axes and overlays, width points wide (0: as shown on screen) with the
+ * view's shape, PNG at dpi pixels per inch (what win.export-view does with
+ * the dialog's choices). */
+gboolean darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
+                                     GError **error);
+
 /* Writes the kappa E map shown, with its WCS and metadata, as a FITS image
  * (what win.export-fits does once a file is chosen); FALSE before the first
  * successful job or when the engine cannot write it. */

@@ -1,6 +1,7 @@
 /* Exporting the map view as PNG, SVG and PDF, the atomic write's failures,
  * and the window's FITS export of the kappa map read back by the engine. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -198,6 +199,28 @@ check_fits (DarkmapApplication *app)
       dm_map_free (read);
     }
   g_unlink (path);
+
+  /* The window's view export at a chosen width and resolution: 1200 points
+   * at 300 dpi is 3750 pixels wide, with the view's shape. */
+  {
+    const char *png = dm_test_tmp_path ("window-view.png");
+    GtkWidget *view = darkmap_window_get_map_widget (window);
+    double shape = (double) gtk_widget_get_height (view) / MAX (gtk_widget_get_width (view), 1);
+    g_autoptr (GError) png_error = NULL;
+    g_autoptr (GdkTexture) texture = NULL;
+
+    CHECK (darkmap_window_export_view (window, png, 1200, 300.0, &png_error));
+    texture = gdk_texture_new_from_filename (png, &png_error);
+    CHECK (texture != NULL);
+    if (texture != NULL)
+      {
+        CHECK (gdk_texture_get_width (texture) == 3750);
+        CHECK (abs (gdk_texture_get_height (texture) - (int) lround (1200 * shape) * 300 / 96) <= 4);
+      }
+    CHECK (!darkmap_window_export_view (window, dm_test_tmp_path ("window-view.jpeg"), 0, 96.0,
+                                        NULL));
+    g_unlink (png);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
