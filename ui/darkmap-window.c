@@ -3,6 +3,7 @@
 
 #include "darkmap-application.h"
 #include "darkmap-catalog-dialog.h"
+#include "darkmap-display-popover.h"
 #include "darkmap-cluster-panel.h"
 #include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
@@ -48,6 +49,7 @@ struct _DarkmapWindow
   DarkmapClusterPanel *cluster_panel;
   GtkLabel *status_label;
   GtkWidget *welcome_box;      /* shown while there is no map and no job */
+  GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
   GtkLabel *cursor_label;
   GtkScale *smoothing_scale;
   GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
@@ -817,6 +819,13 @@ darkmap_window_get_result (DarkmapWindow *self)
 }
 
 GtkWidget *
+darkmap_window_get_display_popover (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (gtk_menu_button_get_popover (self->display_button));
+}
+
+GtkWidget *
 darkmap_window_get_welcome (DarkmapWindow *self)
 {
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
@@ -1213,6 +1222,14 @@ darkmap_window_set_property (GObject *object, guint prop_id, const GValue *value
     }
 }
 
+/* The display popover's "Automatic Limits": the layer's own limits again. */
+static void
+reset_display_limits (DarkmapWindow *self)
+{
+  if (self->result != NULL)
+    show_layer (self, self->result, NULL);
+}
+
 static void
 on_open_mask_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
@@ -1348,6 +1365,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, spectrum_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cluster_panel);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, display_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, welcome_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cursor_label);
@@ -1389,6 +1407,7 @@ darkmap_window_init (DarkmapWindow *self)
   g_autoptr (GMenuModel) recent = darkmap_recent_menu_new ();
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
   g_autofree char *theory_path = darkmap_find_data_file (DARKMAP_THEORY);
+  DarkmapDisplayPopover *display;
   DmTheorySpectrum *theory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1413,6 +1432,10 @@ darkmap_window_init (DarkmapWindow *self)
                            0);
   g_signal_connect_object (self->map_view, "notify::show-contours",
                            G_CALLBACK (forward_notify), self, 0);
+  display = darkmap_display_popover_new (self->map_view);
+  g_signal_connect_object (display, "reset-limits", G_CALLBACK (reset_display_limits), self,
+                           G_CONNECT_SWAPPED);
+  gtk_menu_button_set_popover (self->display_button, GTK_WIDGET (display));
   set_busy (self, FALSE);
   update_clusters (self);
 

@@ -90,6 +90,8 @@ GtkWidget *darkmap_window_get_cluster_panel (DarkmapWindow *self);
 /* The smoothing GtkScale and the GtkLabel of the pointer readout. */
 GtkWidget *darkmap_window_get_smoothing_scale (DarkmapWindow *self);
 GtkWidget *darkmap_window_get_cursor_label (DarkmapWindow *self);
+/* The popover of the display stretch and limits (a DarkmapDisplayPopover). */
+GtkWidget *darkmap_window_get_display_popover (DarkmapWindow *self);
 /* The welcome page shown over the map area while there is no map. */
 GtkWidget *darkmap_window_get_welcome (DarkmapWindow *self);
 /* TRUE while a smoothing asked for by the scale runs or waits, or the
