@@ -15,38 +15,15 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench_runs import load_average, run_logged
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_logged(cmd, cwd, log):
-    """Runs cmd, echoing and saving its output; returns the last JSON line."""
-    print(f'$ {" ".join(map(str, cmd))}   (in {cwd})', flush=True)
-    last_json = None
-    with open(log, 'w') as out:
-        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            out.write(line)
-            if line.startswith('{'):
-                last_json = line
-        if proc.wait() != 0:
-            sys.exit(f'{cmd[0]} failed with status {proc.returncode} (log: {log})')
-    if last_json is None:
-        sys.exit(f'{cmd[0]} printed no JSON line (log: {log})')
-    return json.loads(last_json)
-
-
-def load_average():
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float('nan')
 
 
 def main():
