@@ -31,3 +31,15 @@ def load_average():
         return os.getloadavg()[0]
     except OSError:
         return float('nan')
+
+
+def last_json_of_log(log):
+    """The last JSON line of an earlier run's log (for reusing a peer's figures)."""
+    try:
+        lines = log.read_text().splitlines()
+    except OSError as e:
+        sys.exit(f'cannot reuse the earlier figures: {e} (run once without the reuse option)')
+    for line in reversed(lines):
+        if line.startswith('{'):
+            return json.loads(line)
+    sys.exit(f'{log} holds no JSON line: run once without the reuse option')

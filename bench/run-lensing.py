@@ -15,14 +15,13 @@ outside load then spoils one round's figure, not the table.
                                         [--no-4096] [--rounds N] [--reuse-peers]
 """
 import argparse
-import json
 import os
 import platform
 import sys
 import time
 from pathlib import Path
 
-from bench_runs import load_average, run_logged
+from bench_runs import last_json_of_log, load_average, run_logged
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,8 +81,7 @@ def main():
         if rounds > 1:
             print(f'# round {i + 1} of {rounds}', flush=True)
         if args.reuse_peers:
-            this_peer = next(json.loads(line) for line in reversed(peers_log.read_text().splitlines())
-                             if line.startswith('{'))
+            this_peer = last_json_of_log(peers_log)
         else:
             this_peer = run_logged(['/usr/bin/python3', peers] + extra, shared, peers_log)
             print(f'# load before Darkmap\'s part: {load_average():.2f}', flush=True)

@@ -12,14 +12,13 @@ table.  Both full outputs are kept in the build folder.
                                    [--threads 2] [--batch 8] [--reuse-peer]
 """
 import argparse
-import json
 import os
 import platform
 import sys
 import time
 from pathlib import Path
 
-from bench_runs import load_average, run_logged
+from bench_runs import last_json_of_log, load_average, run_logged
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,8 +51,7 @@ def main():
         print('# warning: the machine is busy (load > 1.5); figures will be slow and noisy', flush=True)
 
     if args.reuse_peer:
-        torch = next(json.loads(line) for line in reversed(peer_log.read_text().splitlines())
-                     if line.startswith('{'))
+        torch = last_json_of_log(peer_log)
     else:
         if not peer.is_file():
             sys.exit(f'{peer} not found: point --shared at the folder holding bench/')
