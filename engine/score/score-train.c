@@ -96,7 +96,8 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
     return NULL;
   }
   for (int i = 0; i < count; i++)
-    if (dm_nn_params_trainable(params, i)) t->trainable[t->n_trainable++] = dm_nn_params_tensor(params, i);
+    if (dm_nn_params_trainable(params, i))
+      t->trainable[t->n_trainable++] = dm_nn_params_tensor(params, i);
   return t;
 }
 
