@@ -6,7 +6,8 @@
  *    learnt part of the non-Gaussian prior), while the untrained network is
  *    above it;
  *  - k steps, a checkpoint, a reload into fresh objects and k more steps
- *    give the weights of 2k steps straight, bit for bit;
+ *    give the weights of 2k steps straight, bit for bit; the weights file
+ *    alone rebuilds the network (dm_score_network_load);
  *  - the trained residual drives the sampler (finite samples). */
 #include <math.h>
 #include <stdlib.h>
@@ -100,6 +101,21 @@ static void check_resume(DmNn *nn, DmScorePrior *prior, DmLognormalModel *model)
   setup_init(&first, nn, prior, model, 41);
   CHECK_OK(dm_score_trainer_run(first.trainer, K, NULL, NULL, &error), error);
   CHECK_OK(dm_score_trainer_save(first.trainer, weights_path, state_path, &error), error);
+
+  /* The weights file alone rebuilds the same residual. */
+  DmNnParams *loaded_params = NULL;
+  DmScoreNetwork loaded;
+  CHECK_OK(dm_score_network_load(nn, weights_path, &loaded_params, &loaded, &error), error);
+  if (loaded_params) {
+    float kappa[NPIX], r1[NPIX], r2[NPIX];
+    CHECK_OK(lognormal_map(model, 5, kappa, &error), error);
+    CHECK_OK(dm_score_network_residual(&first.network, kappa, 1, N, N, 0.01, r1, &error), error);
+    CHECK_OK(dm_score_network_residual(&loaded, kappa, 1, N, N, 0.01, r2, &error), error);
+    CHECK(loaded.data_variance == first.network.data_variance);
+    CHECK(memcmp(r1, r2, sizeof r1) == 0);
+    dm_unet_free(loaded.unet);
+    dm_nn_params_free(loaded_params);
+  }
   setup_free(&first);
   setup_init(&resumed, nn, prior, model, 99);
   CHECK_OK(dm_score_trainer_load(resumed.trainer, weights_path, state_path, &error), error);

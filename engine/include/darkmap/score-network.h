@@ -51,6 +51,14 @@ typedef struct {
 bool dm_score_network_residual(void *network, const float *kappa, int n, int nx, int ny,
                                double sigma, float *residual, DmError **error);
 
+/* A network written by dm_score_trainer_save: the U-Net's architecture
+ * ("arch" = "unet", 1 -> 1 channels, noise conditioning) and
+ * "score_data_variance" from the file's metadata, a new U-Net in a new
+ * params set on nn (*params, network->unet: the caller frees both), then the
+ * weights (strict). */
+bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
+                           DmScoreNetwork *network, DmError **error);
+
 /* The index-th clean training map (ny × nx floats) into field; must be a
  * pure function of index. */
 typedef bool (*DmScoreDataFunc)(void *user_data, uint64_t index, float *field, DmError **error);
