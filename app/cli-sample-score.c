@@ -26,7 +26,7 @@ static const CliOptionSpec sample_options[] = {
     {"sigma-min", true, "S        last noise level (default 1e-3)"},
     {"levels", true, "L        geometric noise levels (default 40)"},
     {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
-    {"step-scale", true, "C        step size / sigma (default 0.5)"},
+    {"step-scale", true, "C        step size / sigma (default 0.5; with --model, 0.2)"},
     {"final", true, "N        trajectories at the last level (default 20)"},
     {"metropolis", false, "         Metropolis step with the Gaussian energy"},
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
@@ -129,6 +129,9 @@ int cli_sample_score_main(int argc, char **argv) {
       !cli_args_double(&args, "sigma-min", &options.sigma_min, &error) ||
       !cli_args_double(&args, "step-scale", &options.step_scale, &error))
     return cli_fail("sample-score", error);
+  /* A network residual is stiffer than the Gaussian score (darkmap/score.h). */
+  if (cli_args_value(&args, "model") && !cli_args_value(&args, "step-scale"))
+    options.step_scale = 0.2;
   options.seed = (uint64_t)seed;
   options.metropolis = cli_args_flag(&args, "metropolis");
   DmBinnedShear *binned = dm_binned_shear_read(shear_path, &error);

@@ -101,12 +101,16 @@ typedef bool (*DmScoreResidualFunc)(void *user_data, const float *kappa, int n, 
  * l = 0 … L−1; at each level the momenta of every chain are redrawn
  * (identity mass) and one trajectory of n_leapfrog leapfrog steps of size
  * epsilon_l = step_scale × sigma_l is run (the stiffest direction of the
- * smoothed posterior has precision <= 2 / sigma², so step_scale < 1 keeps
- * the integrator stable at every level); then n_final more trajectories run
- * at sigma_min.  With metropolis, each trajectory is accepted with
- * min(1, exp(−ΔH)), H computed from the Gaussian part only (theory prior and
- * likelihood): exact for the Gaussian posterior, approximate with a
- * residual.  The last state of each chain is one sample.  Chain c draws its
+ * exact smoothed posterior has precision <= 2 / sigma², so step_scale < 1
+ * keeps the integrator stable at every level); then n_final more
+ * trajectories run at sigma_min.  A network residual's Jacobian is not bound
+ * that way: with one, smaller steps are needed (0.2 was stable where 0.5
+ * diverged, tests/score/test-score-train.c).  With metropolis, each
+ * trajectory is accepted with min(1, exp(−ΔH)), H computed from the
+ * Gaussian part only (theory prior and likelihood): exact for the Gaussian
+ * posterior, but with a residual it pulls the samples back to the Gaussian
+ * model (it removed the skewness of hybrid prior samples): for the Gaussian
+ * check and diagnostics.  The last state of each chain is one sample.  Chain c draws its
  * initial state (white, std sqrt(dm_score_prior_variance(sigma_max))), its
  * momenta and its acceptance numbers from DmRng(seed, c): reproducible, and
  * a chain does not depend on the batch it runs in. */
