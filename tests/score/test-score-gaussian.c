@@ -9,7 +9,8 @@
  *  - the pixel-averaged sample variance matches the exact posterior
  *    variance, in the data region and in the hole;
  *  - the Metropolis variant accepts nearly all trajectories;
- *  - same seed, same samples; cancellation leaves the output untouched. */
+ *  - same seed, same samples; cancellation leaves the output untouched;
+ *    bad settings and mismatched grids are refused. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,22 @@ int main(void) {
   CHECK_FAILS(dm_score_sampler_run(sampler, 0, 1, untouched, NULL, &progress, &error), error,
               DM_ERROR_CANCELLED);
   CHECK(untouched[0] == 0.0f && untouched[NPIX - 1] == 0.0f);
+
+  /* Refused settings and grids. */
+  DmScoreSamplerOptions bad = options;
+  bad.n_levels = 1;
+  CHECK_FAILS(dm_score_sampler_new(prior, like, NULL, NULL, &bad, &error) != NULL, error,
+              DM_ERROR_INVALID_ARGUMENT);
+  bad = options;
+  bad.sigma_min = 2.0 * bad.sigma_max;
+  CHECK_FAILS(dm_score_sampler_new(prior, like, NULL, NULL, &bad, &error) != NULL, error,
+              DM_ERROR_INVALID_ARGUMENT);
+  DmScoreLikelihood *small = dm_score_likelihood_new(N / 2, N / 2, g1, g2, std1, std2, NULL,
+                                                     &error);
+  CHECK_OK(small != NULL, error);
+  CHECK_FAILS(dm_score_sampler_new(prior, small, NULL, NULL, &options, &error) != NULL, error,
+              DM_ERROR_INVALID_ARGUMENT);
+  dm_score_likelihood_free(small);
 
   /* The posterior file. */
   DmPosterior *posterior =
