@@ -16,6 +16,8 @@ static const CliCommand commands[] = {
     {"ks", cli_ks_main, "Kaiser-Squires convergence map (E and B modes)"},
     {"pspec", cli_pspec_main, "angular power spectrum of a map"},
     {"wiener", cli_wiener_main, "Wiener filter and exact Gaussian posterior samples"},
+    {"train-score", cli_train_score_main, "train the network residual of the score prior"},
+    {"sample-score", cli_sample_score_main, "posterior samples by annealed HMC on the score"},
     {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
 };

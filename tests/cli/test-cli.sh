@@ -54,6 +54,23 @@ expect 1 "$tmp/wf3.fits" "COUNTS\|extension\|HDU" -- "$cli" wiener --shear "$tmp
 expect 1 "$tmp/wf4.fits" "converge" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
   --theory "$theory" --max-iterations 2 --out "$tmp/wf4.fits"
 
+# The score prior: a short training with a checkpoint and a resume, then the
+# hybrid sampler on the mock survey.
+expect 0 "" "Wrote" -- "$cli" train-score --theory "$theory" --size 32 --steps 6 --width 8 \
+  --checkpoint-every 3 --out "$tmp/score.safetensors"
+expect 0 "" "Resumed at step 6" -- "$cli" train-score --theory "$theory" --size 32 --steps 2 \
+  --width 8 --resume --out "$tmp/score.safetensors"
+expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --model "$tmp/score.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
+  --out "$tmp/score_post.fits"
+expect 0 "" "SAMPLES" -- "$cli" info "$tmp/score_post.fits"
+for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-score output lacks $ext"; done
+expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" \
+  --theory "$theory" --levels 1 --out "$tmp/score_bad.fits"
+expect 1 "$tmp/score_bad.fits" "missing.safetensors" -- "$cli" sample-score \
+  --shear "$tmp/sim_shear.fits" --theory "$theory" --model "$tmp/missing.safetensors" \
+  --out "$tmp/score_bad.fits"
+
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
 head -c 10000 "$catalog" > "$tmp/truncated.fits"

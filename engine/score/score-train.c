@@ -1,0 +1,239 @@
+/* Denoising score matching of the hybrid prior's residual
+ * (darkmap/score-network.h). */
+#include "darkmap/score-network.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "darkmap/nn-autograd.h"
+#include "darkmap/nn-ops.h"
+#include "darkmap/rng.h"
+
+struct DmScoreTrainer {
+  DmScorePrior *prior;        /* borrowed */
+  DmScoreNetwork *network;    /* borrowed */
+  DmNnParams *params;         /* borrowed */
+  DmAdam *adam;               /* borrowed */
+  DmScoreDataFunc data;
+  void *data_user;
+  DmScoreTrainOptions options;
+  int nx, ny;
+  size_t npix;
+  float *input, *target, *output;  /* batch * npix each: c_in x~, t, o */
+  float *sigmas;                   /* batch */
+  float *noise;                    /* npix: u of one map */
+  DmTensor **trainable;            /* the params' trainable tensors */
+  int n_trainable;
+};
+
+void dm_score_train_options_init(DmScoreTrainOptions *o) {
+  o->batch = 8;
+  o->sigma_min = 1e-3;
+  o->sigma_max = 0.2;
+  o->seed = 1;
+  o->validation_maps = 64;
+  o->schedule = (DmLrSchedule){.kind = DM_LR_CONSTANT, .base_lr = 1e-3f};
+}
+
+void dm_score_trainer_free(DmScoreTrainer *t) {
+  if (!t) return;
+  free(t->input);
+  free(t->target);
+  free(t->output);
+  free(t->sigmas);
+  free(t->noise);
+  free(t->trainable);
+  free(t);
+}
+
+DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *network,
+                                     DmNnParams *params, DmAdam *adam, DmScoreDataFunc data,
+                                     void *data_user, const DmScoreTrainOptions *options,
+                                     DmError **error) {
+  DmScoreTrainOptions o;
+  if (options) o = *options;
+  else dm_score_train_options_init(&o);
+  const DmUNetConfig *config = dm_unet_config(network->unet);
+  if (config->noise_features <= 0 || config->in_channels != 1 || config->out_channels != 1) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "The score network must be a 1 -> 1 channel U-Net with noise conditioning.");
+    return NULL;
+  }
+  if (o.batch < 1 || o.validation_maps < 1 || !(o.sigma_min > 0.0) ||
+      !(o.sigma_max >= o.sigma_min) || !isfinite(o.sigma_max)) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Invalid training settings: batch %d, %d validation maps, sigma %g to %g.",
+                 o.batch, o.validation_maps, o.sigma_min, o.sigma_max);
+    return NULL;
+  }
+  DmScoreTrainer *t = calloc(1, sizeof *t);
+  if (!t) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the score trainer.");
+    return NULL;
+  }
+  t->prior = prior;
+  t->network = network;
+  t->params = params;
+  t->adam = adam;
+  t->data = data;
+  t->data_user = data_user;
+  t->options = o;
+  dm_score_prior_size(prior, &t->nx, &t->ny);
+  t->npix = (size_t)t->nx * (size_t)t->ny;
+  size_t total = (size_t)o.batch * t->npix;
+  int count = dm_nn_params_count(params);
+  bool ok = (t->input = malloc(total * sizeof(float))) &&
+            (t->target = malloc(total * sizeof(float))) &&
+            (t->output = malloc(total * sizeof(float))) &&
+            (t->sigmas = malloc((size_t)o.batch * sizeof(float))) &&
+            (t->noise = malloc(t->npix * sizeof(float))) &&
+            (t->trainable = malloc((size_t)(count > 0 ? count : 1) * sizeof(DmTensor *)));
+  if (!ok) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the score trainer.");
+    dm_score_trainer_free(t);
+    return NULL;
+  }
+  for (int i = 0; i < count; i++)
+    if (dm_nn_params_trainable(params, i))
+      t->trainable[t->n_trainable++] = dm_nn_params_tensor(params, i);
+  return t;
+}
+
+/* Inputs c_in x~, targets t and sigmas of n maps from data index first. */
+static bool prepare(DmScoreTrainer *t, uint64_t first, int n, DmError **error) {
+  const DmScoreTrainOptions *o = &t->options;
+  double v = dm_score_prior_variance(t->prior, 0.0);
+  double log_min = log(o->sigma_min), log_span = log(o->sigma_max) - log_min;
+  for (int b = 0; b < n; b++) {
+    uint64_t index = first + (uint64_t)b;
+    float *x = t->input + (size_t)b * t->npix, *target = t->target + (size_t)b * t->npix;
+    if (!t->data(t->data_user, index, x, error)) {
+      dm_error_prefix(error, "Training map %llu", (unsigned long long)index);
+      return false;
+    }
+    DmRng rng;
+    dm_rng_init(&rng, o->seed, index);
+    double sigma = exp(log_min + log_span * dm_rng_uniform(&rng));
+    for (size_t i = 0; i < t->npix; i++) {
+      t->noise[i] = (float)dm_rng_normal(&rng);
+      x[i] += (float)(sigma * t->noise[i]);
+    }
+    dm_score_prior_score(t->prior, x, sigma, target);
+    double c_in = 1.0 / sqrt(v + sigma * sigma);
+    for (size_t i = 0; i < t->npix; i++) {
+      target[i] = -(t->noise[i] + (float)sigma * target[i]);
+      x[i] = (float)(c_in * x[i]);
+    }
+    t->sigmas[b] = (float)sigma;
+  }
+  return true;
+}
+
+/* Uploads the prepared n maps and runs the U-Net; returns its output. */
+static DmTensor *forward(DmScoreTrainer *t, int n) {
+  DmNn *nn = t->network->nn;
+  size_t total = (size_t)n * t->npix;
+  DmTensor *x = dm_tensor_temp(nn, n, 1, t->ny, t->nx), *s = dm_tensor_temp(nn, n, 1, 1, 1);
+  if (!x || !s || !dm_tensor_upload(x, t->input, total) ||
+      !dm_tensor_upload(s, t->sigmas, (size_t)n))
+    return NULL;
+  return dm_unet_forward(t->network->unet, x, s);
+}
+
+bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
+                          const DmProgress *progress, DmError **error) {
+  DmNn *nn = t->network->nn;
+  const DmScoreTrainOptions *o = &t->options;
+  size_t total = (size_t)o->batch * t->npix;
+  for (int64_t k = 0; k < n_steps; k++) {
+    if (!dm_progress_check_cancel(progress, error)) return false;
+    int64_t step = dm_adam_steps(t->adam);
+    if (!prepare(t, (uint64_t)step * (uint64_t)o->batch, o->batch, error)) return false;
+    dm_nn_zero_grad(t->trainable, t->n_trainable);
+    dm_nn_set_recording(nn, true);
+    DmTensor *target = dm_tensor_temp(nn, o->batch, 1, t->ny, t->nx);
+    DmTensor *out = forward(t, o->batch);
+    DmTensor *loss = (target && out && dm_tensor_upload(target, t->target, total))
+                         ? dm_nn_mse_loss(nn, out, target)
+                         : NULL;
+    bool ok = loss && dm_nn_backward(nn, loss);
+    double value = ok ? dm_tensor_item(loss) : NAN;
+    dm_nn_clear(nn);
+    if (!dm_nn_take_error(nn, error)) return false;
+    if (!ok) return dm_error_set(error, DM_ERROR_FAILED, 0, "Score training step failed.");
+    if (!isfinite(value))
+      return dm_error_set(error, DM_ERROR_FAILED, 0,
+                          "The score matching loss is not finite at step %lld.",
+                          (long long)step);
+    if (!dm_adam_step(t->adam, dm_lr_at(&o->schedule, step), NULL, error)) return false;
+    if (last_loss) *last_loss = value;
+    dm_progress_report(progress, (double)(k + 1) / (double)n_steps, "Score matching");
+  }
+  return true;
+}
+
+bool dm_score_trainer_validate(DmScoreTrainer *t, double *loss, double *theory_loss,
+                               DmError **error) {
+  DmNn *nn = t->network->nn;
+  const DmScoreTrainOptions *o = &t->options;
+  bool recording = dm_nn_is_recording(nn);
+  dm_nn_set_recording(nn, false);
+  double sum = 0.0, sum_theory = 0.0;
+  bool ok = true;
+  for (int first = 0; ok && first < o->validation_maps; first += o->batch) {
+    int n = o->validation_maps - first < o->batch ? o->validation_maps - first : o->batch;
+    size_t total = (size_t)n * t->npix;
+    ok = prepare(t, DM_SCORE_VALIDATION_INDEX + (uint64_t)first, n, error);
+    DmTensor *out = ok ? forward(t, n) : NULL;
+    ok = ok && out && dm_tensor_download(out, t->output, total);
+    dm_nn_clear(nn);
+    if (!dm_nn_take_error(nn, error)) ok = false;
+    else if (!ok && !(error && *error))
+      dm_error_set(error, DM_ERROR_FAILED, 0, "Score validation failed.");
+    for (size_t i = 0; ok && i < total; i++) {
+      double d = (double)t->output[i] - t->target[i];
+      sum += d * d;
+      sum_theory += (double)t->target[i] * t->target[i];
+    }
+  }
+  dm_nn_set_recording(nn, recording);
+  if (!ok) return false;
+  double count = (double)o->validation_maps * (double)t->npix;
+  *loss = sum / count;
+  *theory_loss = sum_theory / count;
+  return true;
+}
+
+bool dm_score_trainer_save(DmScoreTrainer *t, const char *weights_path, const char *state_path,
+                           DmError **error) {
+  DmNnMetadata *meta = NULL;
+  int n = dm_unet_config_to_metadata(dm_unet_config(t->network->unet), &meta);
+  if (n < 0 || !meta)
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
+  DmNnMetadata *all = realloc(meta, (size_t)(n + 1) * sizeof *all);
+  char variance[64];
+  snprintf(variance, sizeof variance, "%.17g", t->network->data_variance);
+  bool ok = all != NULL;
+  if (ok) {
+    meta = all;
+    meta[n] = (DmNnMetadata){"score_data_variance", variance};
+    ok = dm_nn_params_save(t->params, weights_path, meta, n + 1, false, error) &&
+         dm_adam_save(t->adam, state_path, error);
+  } else {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
+  }
+  for (int i = 0; i < n; i++) {
+    free((char *)meta[i].key);
+    free((char *)meta[i].value);
+  }
+  free(meta);
+  return ok;
+}
+
+bool dm_score_trainer_load(DmScoreTrainer *t, const char *weights_path, const char *state_path,
+                           DmError **error) {
+  return dm_nn_params_load(t->params, weights_path, true, error) &&
+         dm_adam_load(t->adam, state_path, error);
+}
