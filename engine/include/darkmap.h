@@ -5,6 +5,7 @@
 #include "darkmap/atomic-file.h"
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
+#include "darkmap/cluster-significance.h"
 #include "darkmap/cluster-table.h"
 #include "darkmap/cosmology.h"
 #include "darkmap/csv.h"
