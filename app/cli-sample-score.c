@@ -7,6 +7,7 @@
 #include "cli-args.h"
 #include "cli-commands.h"
 #include "cli-progress.h"
+#include "cli-significance.h"
 #include "darkmap/binning.h"
 #include "darkmap/posterior.h"
 #include "darkmap/score-network.h"
@@ -100,15 +101,16 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
 }
 
 int cli_sample_score_main(int argc, char **argv) {
-  const CliOptionSpec *tables[] = {sample_options};
+  const CliOptionSpec *tables[] = {sample_options, cli_significance_options};
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli sample-score --shear shear.fits --theory table.csv\n"
            "                                [--model weights.safetensors] [--samples K]\n"
            "                                [--seed S] --out posterior.fits\n"
+           "                                [--clusters table.csv --significance-out sig.csv]\n"
            "Posterior samples of the convergence by annealed Hamiltonian Monte Carlo on\n"
            "the score: the Gaussian prior of the theory C_ell, plus a network residual\n"
            "(the hybrid prior) with --model.\n\n");
-    cli_args_print_help(tables, 1);
+    cli_args_print_help(tables, 2);
     return 0;
   }
   DmError *error = NULL;
@@ -116,7 +118,7 @@ int cli_sample_score_main(int argc, char **argv) {
   DmScoreSamplerOptions options;
   dm_score_sampler_options_init(&options);
   int n_samples = 16, seed = 1;
-  if (!cli_args_parse(&args, argc, argv, tables, 1, &error)) return cli_fail("sample-score", error);
+  if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("sample-score", error);
   const char *shear_path = cli_args_require(&args, "shear", &error);
   const char *theory_path = shear_path ? cli_args_require(&args, "theory", &error) : NULL;
   const char *out = theory_path ? cli_args_require(&args, "out", &error) : NULL;
@@ -134,6 +136,15 @@ int cli_sample_score_main(int argc, char **argv) {
     options.step_scale = 0.2;
   options.seed = (uint64_t)seed;
   options.metropolis = cli_args_flag(&args, "metropolis");
+  DmClusterSignificanceOptions sig_options;
+  DmClusterTable *clusters = NULL;
+  if (!cli_significance_parse(&args, &sig_options, &clusters, &error) ||
+      (clusters && n_samples < 2 &&
+       !dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
+                     "Cluster significances need --samples 2 or more."))) {
+    dm_cluster_table_free(clusters);
+    return cli_fail("sample-score", error);
+  }
   DmBinnedShear *binned = dm_binned_shear_read(shear_path, &error);
   DmTheorySpectrum *theory =
       binned ? dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error)
@@ -143,8 +154,10 @@ int cli_sample_score_main(int argc, char **argv) {
              : NULL;
   bool ok = posterior && dm_map_set_string(posterior->mean, "PRIOR", theory_path,
                                            "prior C_ell table", &error) &&
+            (!clusters || cli_significance_write(&args, &sig_options, clusters, posterior, &error)) &&
             dm_posterior_write(out, posterior, &error);
   dm_posterior_free(posterior);
+  dm_cluster_table_free(clusters);
   dm_theory_free(theory);
   dm_binned_shear_free(binned);
   if (!ok) return cli_fail("sample-score", error);
