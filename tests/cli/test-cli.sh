@@ -89,6 +89,13 @@ expect 1 "$tmp/score_bad.fits" "missing.safetensors" -- "$cli" sample-score \
   --shear "$tmp/sim_shear.fits" --theory "$theory" --model "$tmp/missing.safetensors" \
   --out "$tmp/score_bad.fits"
 
+# The methods scored on a small mock.
+expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" --size 32 \
+  --pixel-arcmin 3.2 --samples 4 --levels 4 --leapfrog 2 --final 2 --out "$tmp/eval.csv"
+[ "$(grep -c '^ks,\|^wiener,\|^score,' "$tmp/eval.csv")" -eq 3 ] || fail "eval.csv should hold ks, wiener and score rows"
+expect 2 "$tmp/eval2.csv" "samples" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
+  --samples 1 --out "$tmp/eval2.csv"
+
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
 head -c 10000 "$catalog" > "$tmp/truncated.fits"

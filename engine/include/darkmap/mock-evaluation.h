@@ -9,7 +9,8 @@
  *  - the score sampler (darkmap/score.h) with the theory prior alone, and
  *    with a network residual when one is given;
  * and each is scored inside the mask (mask > 0) by the Pearson r and the RMSE
- * of its map (the samples' mean for the samplers) against the truth less its
+ * of its map (the filter itself for the Wiener filter, the samples' mean for
+ * the score sampler) against the truth less its
  * mean over the grid (the k = 0 mode, which the mock's shear does not hold
  * and every method sets to 0; haloes make it ~0.02 on COSMOS grids), and,
  * for the samplers, by the coverage of the per-pixel central 68 % and 95 %
