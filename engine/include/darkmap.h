@@ -30,6 +30,7 @@
 #include "darkmap/progress.h"
 #include "darkmap/pspec.h"
 #include "darkmap/rng.h"
+#include "darkmap/score-flow.h"
 #include "darkmap/score.h"
 #include "darkmap/smooth.h"
 #include "darkmap/theory.h"
