@@ -34,7 +34,7 @@ static const CliOptionSpec eval_options[] = {
 };
 
 static const char *const method_names[DM_EVAL_N_METHODS] = {"ks", "wiener", "score",
-                                                             "score-hybrid"};
+                                                             "score-hybrid", "score-flow"};
 
 static void print_table(FILE *f, const DmEvalResult *result) {
   fprintf(f, "method,r,rmse,coverage68,coverage95,seconds\n");

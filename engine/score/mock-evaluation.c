@@ -23,6 +23,7 @@ void dm_eval_config_init(DmEvalConfig *config) {
   config->haloes = true;
   config->n_samples = 32;
   dm_score_sampler_options_init(&config->sampler);
+  dm_score_flow_options_init(&config->flow);
   config->hybrid_step_scale = 0.2;
 }
 
@@ -160,6 +161,28 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   return ok;
 }
 
+static bool run_flow(const DmEvalConfig *config, const DmDatasetTuple *t, DmScorePrior *prior,
+                     DmScoreLikelihood *like, float *samples, float *mean, DmEvalResult *result,
+                     const DmProgress *progress, DmError **error) {
+  size_t npix = dm_map_plane_size(t->kappa);
+  int k = config->n_samples;
+  DmScoreFlowOptions options = config->flow;
+  options.seed = config->sampler.seed;
+  double start = now_seconds();
+  bool ok = true;
+  for (int first = 0; ok && first < k; first += CHAINS_PER_BATCH) {
+    int count = k - first < CHAINS_PER_BATCH ? k - first : CHAINS_PER_BATCH;
+    ok = dm_score_flow_run(prior, like, NULL, NULL, &options, first, count,
+                           samples + (size_t)first * npix, NULL, progress, error);
+  }
+  DmEvalMetrics *m = &result->method[DM_EVAL_SCORE_FLOW];
+  ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
+                           error);
+  m->seconds = now_seconds() - start;
+  m->done = ok;
+  return ok;
+}
+
 /* Number and std of the masked-in truth pixels. */
 static void describe_truth(const DmDatasetTuple *t, DmEvalResult *result) {
   size_t npix = dm_map_plane_size(t->kappa), n = 0;
@@ -206,7 +229,8 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
             : NULL;
   ok = like && run_score(config, t, prior, like, false, samples, mean, result, progress, error) &&
        (!config->residual ||
-        run_score(config, t, prior, like, true, samples, mean, result, progress, error));
+        run_score(config, t, prior, like, true, samples, mean, result, progress, error)) &&
+       run_flow(config, t, prior, like, samples, mean, result, progress, error);
   dm_score_likelihood_free(like);
   dm_score_prior_free(prior);
   free(samples);

@@ -2,7 +2,8 @@
  * mask and rotated real noise, a lognormal field with NFW haloes): the
  * score sampler with the theory prior alone targets the Wiener posterior,
  * so its mean scores as well as the filter and its 68 % intervals cover the
- * truth about 68 % of the time; the metrics are checked on known inputs. */
+ * truth about 68 % of the time, and so do the probability-flow sampler's;
+ * the metrics are checked on known inputs. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -60,11 +61,12 @@ int main(void) {
   DmEvalResult result;
   CHECK_OK(survey && dm_eval_mock(&config, &result, NULL, &error), error);
   if (survey && result.method[DM_EVAL_SCORE].done) {
-    static const char *names[] = {"KS", "Wiener", "score (theory)"};
+    static const char *names[] = {"KS", "Wiener", "score (theory)", "", "flow (theory)"};
     printf("%zu pixels, truth std %.4f, %ld haloes, KS sigma %.1f px\n", result.n_pixels,
            result.truth_std, result.n_haloes, result.ks_sigma_pixels);
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
       const DmEvalMetrics *e = &result.method[m];
+      if (!e->done) continue;
       printf("%-15s r %.3f  RMSE %.4f  cov68 %.3f  cov95 %.3f  %.2f s\n", names[m], e->r,
              e->rmse, e->coverage68, e->coverage95, e->seconds);
     }
@@ -77,6 +79,9 @@ int main(void) {
     CHECK(wf->coverage68 >= 0.6 && wf->coverage68 <= 0.76);
     CHECK(sc->coverage95 > sc->coverage68 && wf->coverage95 > wf->coverage68);
     CHECK(isnan(ks->coverage68));
+    const DmEvalMetrics *fl = &result.method[DM_EVAL_SCORE_FLOW];
+    CHECK(fl->done && fl->r >= wf->r - 0.02);
+    CHECK(fl->coverage68 >= 0.6 && fl->coverage68 <= 0.76);
   }
   config.n_samples = 1;
   CHECK_FAILS(dm_eval_mock(&config, &result, NULL, &error), error, DM_ERROR_INVALID_ARGUMENT);

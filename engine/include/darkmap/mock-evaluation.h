@@ -8,6 +8,7 @@
  *  - the Wiener filter and its constrained realisations (darkmap/wiener.h);
  *  - the score sampler (darkmap/score.h) with the theory prior alone, and
  *    with a network residual when one is given;
+ *  - the probability-flow sampler (darkmap/score-flow.h), theory prior;
  * and each is scored inside the mask (mask > 0) by the Pearson r and the RMSE
  * of its map (the filter itself for the Wiener filter, the samples' mean for
  * the score sampler) against the truth less its
@@ -28,6 +29,7 @@
 #include "darkmap/error.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/progress.h"
+#include "darkmap/score-flow.h"
 #include "darkmap/score.h"
 #include "darkmap/theory.h"
 
@@ -54,6 +56,7 @@ typedef enum {
   DM_EVAL_WIENER,        /* Wiener filter; samples: constrained realisations */
   DM_EVAL_SCORE,         /* score sampler, theory prior alone */
   DM_EVAL_SCORE_HYBRID,  /* score sampler with the network residual */
+  DM_EVAL_SCORE_FLOW,    /* probability-flow sampler, theory prior alone */
   DM_EVAL_N_METHODS,
 } DmEvalMethod;
 
@@ -71,6 +74,7 @@ typedef struct {
   bool haloes;                     /* NFW haloes in the truth (default true) */
   int n_samples;                   /* WF and score samples, >= 2 (default 32) */
   DmScoreSamplerOptions sampler;   /* the theory-only sampler's settings */
+  DmScoreFlowOptions flow;         /* the flow sampler's (seed: sampler.seed) */
   DmScoreResidualFunc residual;    /* NULL: no hybrid run */
   void *residual_data;
   double hybrid_step_scale;        /* step scale with the residual (default 0.2) */
