@@ -81,6 +81,10 @@ expect 0 "" "on the map" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --
   --samples 2 --levels 3 --leapfrog 2 --final 0 --clusters "$clusters" --threshold 0.02 \
   --threshold-unit kappa --significance-out "$tmp/sig_score.fits" --out "$tmp/score_post2.fits"
 head -c 30000 "$tmp/sig_score.fits" | grep -q "CLUSTSIG" || fail "sig_score.fits has no CLUSTSIG table"
+expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --model "$tmp/score.safetensors" --flow --flow-steps 3 --correctors 1 --samples 2 \
+  --out "$tmp/flow_post.fits"
+head -c 2880 "$tmp/flow_post.fits" | grep -q "SCORE-FLOW" || fail "flow_post.fits is not marked SCORE-FLOW"
 expect 0 "" "SAMPLES" -- "$cli" info "$tmp/score_post.fits"
 for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-score output lacks $ext"; done
 expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" \

@@ -58,6 +58,13 @@ bool dm_score_flow_run(DmScorePrior *prior, DmScoreLikelihood *likelihood,
                        float *samples, long *gradients, const DmProgress *progress,
                        DmError **error);
 
+/* The posterior file of flow samples, as dm_score_posterior_new, with
+ * METHOD = 'SCORE-FLOW' and the settings SIGMAX, SIGMIN, NSTEPS, NCORR,
+ * CORRSC, SEED, NSAMPLES, HYBRID on the mean map. */
+DmPosterior *dm_score_flow_posterior_new(const float *samples, int n_samples, int nx, int ny,
+                                         const DmWcs *wcs, const DmScoreFlowOptions *options,
+                                         bool hybrid, DmError **error);
+
 #ifdef __cplusplus
 }
 #endif
