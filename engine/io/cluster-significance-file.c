@@ -121,7 +121,10 @@ bool dm_cluster_significance_write_fits(const DmClusterSignificance *significanc
             write_table(fits, significance, &status);
   if (fits) {
     int close_status = 0;
-    if (fits_close_file(fits, &close_status) && ok) status = close_status, ok = false;
+    if (fits_close_file(fits, &close_status) && ok) {
+      status = close_status;
+      ok = false;
+    }
   }
   if (!ok) {
     dm_fits_set_error(error, status, "Cannot write", path);
