@@ -5,6 +5,7 @@
 #include "cli-commands.h"
 #include "cli-args.h"
 #include "cli-progress.h"
+#include "cli-significance.h"
 #include "darkmap/binning.h"
 #include "darkmap/posterior.h"
 #include "darkmap/theory.h"
@@ -96,13 +97,14 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
 }
 
 int cli_wiener_main(int argc, char **argv) {
-  const CliOptionSpec *tables[] = {wiener_options};
+  const CliOptionSpec *tables[] = {wiener_options, cli_significance_options};
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli wiener --shear shear.fits --theory table.csv [--samples K]\n"
            "                          [--seed S] [--noise-std S] --out wf.fits\n"
+           "                          [--clusters table.csv --significance-out sig.csv]\n"
            "Wiener-filter convergence (the posterior mean of the Gaussian model) and\n"
            "constrained realisations (exact Gaussian posterior samples).\n\n");
-    cli_args_print_help(tables, 1);
+    cli_args_print_help(tables, 2);
     return 0;
   }
   DmError *error = NULL;
@@ -111,7 +113,7 @@ int cli_wiener_main(int argc, char **argv) {
   dm_wiener_options_init(&options);
   int n_samples = 0, seed = 1;
   double noise_std = 0.0;
-  if (!cli_args_parse(&args, argc, argv, tables, 1, &error)) return cli_fail("wiener", error);
+  if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("wiener", error);
   const char *shear_path = cli_args_require(&args, "shear", &error);
   const char *theory_path = shear_path ? cli_args_require(&args, "theory", &error) : NULL;
   const char *out = theory_path ? cli_args_require(&args, "out", &error) : NULL;
@@ -126,6 +128,15 @@ int cli_wiener_main(int argc, char **argv) {
                  "Options --tolerance must be in (0, 1) and --noise-std positive.");
     return cli_fail("wiener", error);
   }
+  DmClusterSignificanceOptions sig_options;
+  DmClusterTable *clusters = NULL;
+  if (!cli_significance_parse(&args, &sig_options, &clusters, &error) ||
+      (clusters && n_samples < 2 &&
+       !dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
+                     "Cluster significances need --samples 2 or more."))) {
+    dm_cluster_table_free(clusters);
+    return cli_fail("wiener", error);
+  }
   DmBinnedShear *binned = dm_binned_shear_read(shear_path, &error);
   DmTheorySpectrum *theory =
       binned ? dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error)
@@ -133,10 +144,13 @@ int cli_wiener_main(int argc, char **argv) {
   DmPosterior *posterior = theory ? run(binned, theory, noise_std, &options, n_samples, seed,
                                         theory_path, &error)
                                   : NULL;
-  bool ok = posterior && dm_posterior_write(out, posterior, &error);
+  bool ok = posterior &&
+            (!clusters || cli_significance_write(&args, &sig_options, clusters, posterior, &error)) &&
+            dm_posterior_write(out, posterior, &error);
   dm_posterior_free(posterior);
   dm_theory_free(theory);
   dm_binned_shear_free(binned);
+  dm_cluster_table_free(clusters);
   if (!ok) return cli_fail("wiener", error);
   fprintf(stderr, "Wrote %s.\n", out);
   return 0;

@@ -49,6 +49,20 @@ expect 0 "" "Wrote" -- "$cli" wiener --shear "$tmp/sim_shear.fits" --theory "$th
 expect 0 "" "SIGNIF" -- "$cli" info "$tmp/wf.fits"
 for ext in STD SAMPLES; do grep -q "$ext" "$tmp/stdout" || fail "wiener output lacks $ext"; done
 expect 2 "" "theory" -- "$cli" wiener --shear "$tmp/sim_shear.fits" --out "$tmp/wf2.fits"
+# Cluster significances from the samples of either method, as CSV or FITS.
+clusters=$data/cosmos/xray_finoguenov2007.csv
+n_clusters=$(($(grep -vc '^#' "$clusters") - 1))
+expect 0 "" "on the map" -- "$cli" wiener --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --samples 4 --clusters "$clusters" --significance-out "$tmp/sig_wf.csv" --out "$tmp/wf5.fits"
+[ "$(grep -vc '^#' "$tmp/sig_wf.csv")" -eq $((n_clusters + 1)) ] || fail "sig_wf.csv should hold one row per cluster"
+head -1 "$tmp/sig_wf.csv" | grep -q "peak_fraction" || fail "sig_wf.csv has no peak_fraction column"
+expect 2 "$tmp/wf6.fits" "samples" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
+  --theory "$theory" --clusters "$clusters" --significance-out "$tmp/sig6.csv" --out "$tmp/wf6.fits"
+expect 2 "$tmp/wf6.fits" "together" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
+  --theory "$theory" --samples 4 --clusters "$clusters" --out "$tmp/wf6.fits"
+expect 2 "$tmp/wf6.fits" "threshold-unit" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
+  --theory "$theory" --samples 4 --clusters "$clusters" --significance-out "$tmp/sig6.csv" \
+  --threshold-unit sigma --out "$tmp/wf6.fits"
 expect 1 "$tmp/wf3.fits" "COUNTS\|extension\|HDU" -- "$cli" wiener --shear "$tmp/kappa.fits" \
   --theory "$theory" --out "$tmp/wf3.fits"
 expect 1 "$tmp/wf4.fits" "converge" -- "$cli" wiener --shear "$tmp/sim_shear.fits" \
@@ -63,6 +77,14 @@ expect 0 "" "Resumed at step 6" -- "$cli" train-score --theory "$theory" --size 
 expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
   --model "$tmp/score.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
   --out "$tmp/score_post.fits"
+expect 0 "" "on the map" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --samples 2 --levels 3 --leapfrog 2 --final 0 --clusters "$clusters" --threshold 0.02 \
+  --threshold-unit kappa --significance-out "$tmp/sig_score.fits" --out "$tmp/score_post2.fits"
+head -c 30000 "$tmp/sig_score.fits" | grep -q "CLUSTSIG" || fail "sig_score.fits has no CLUSTSIG table"
+expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --model "$tmp/score.safetensors" --flow --flow-steps 3 --correctors 1 --samples 2 \
+  --out "$tmp/flow_post.fits"
+head -c 2880 "$tmp/flow_post.fits" | grep -q "SCORE-FLOW" || fail "flow_post.fits is not marked SCORE-FLOW"
 expect 0 "" "SAMPLES" -- "$cli" info "$tmp/score_post.fits"
 for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-score output lacks $ext"; done
 expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" \
@@ -70,6 +92,13 @@ expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim
 expect 1 "$tmp/score_bad.fits" "missing.safetensors" -- "$cli" sample-score \
   --shear "$tmp/sim_shear.fits" --theory "$theory" --model "$tmp/missing.safetensors" \
   --out "$tmp/score_bad.fits"
+
+# The methods scored on a small mock.
+expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" --size 32 \
+  --pixel-arcmin 3.2 --samples 4 --levels 4 --leapfrog 2 --final 2 --out "$tmp/eval.csv"
+[ "$(grep -c '^ks,\|^wiener,\|^score,' "$tmp/eval.csv")" -eq 3 ] || fail "eval.csv should hold ks, wiener and score rows"
+expect 2 "$tmp/eval2.csv" "samples" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
+  --samples 1 --out "$tmp/eval2.csv"
 
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
