@@ -12,58 +12,13 @@
 #include <time.h>
 
 #include "darkmap/fft.h"
-#include "darkmap/gaussian-field.h"
-#include "darkmap/ks.h"
-#include "darkmap/rng.h"
 #include "darkmap/score-flow.h"
 #include "darkmap/score.h"
 #include "darkmap/wiener.h"
+#include "score-gaussian-case.h"
 #include "test-util.h"
 
-enum { N = 32, N_SAMPLES = 256, N_WIENER = 256, N_HMC = 64 };
-#define NPIX ((size_t)N * N)
-static const double PIXEL_ARCMIN = 2.0;
-
-static float g1[NPIX], g2[NPIX], std1[NPIX], std2[NPIX], mask[NPIX];
-
-static bool in_hole(int x, int y) {
-  return x >= 12 && x < 20 && y >= 10 && y < 16;
-}
-
-static void make_data(const DmTheorySpectrum *theory) {
-  DmError *error = NULL;
-  float truth[NPIX];
-  CHECK_OK(dm_gaussian_field(theory, N, N, PIXEL_ARCMIN, 31, truth, &error), error);
-  DmKsPlan *ks = dm_ks_plan_new(N, N, &error);
-  CHECK_OK(ks != NULL, error);
-  if (ks) dm_ks_plan_kappa_to_shear(ks, truth, NULL, g1, g2);
-  dm_ks_plan_free(ks);
-  DmRng rng;
-  dm_rng_init(&rng, 32, 0);
-  for (int y = 0; y < N; y++)
-    for (int x = 0; x < N; x++) {
-      size_t i = (size_t)y * N + x;
-      std1[i] = std2[i] = (float)(0.02 + 0.02 * x / (N - 1.0));
-      mask[i] = in_hole(x, y) ? 0.0f : 1.0f;
-      g1[i] += (float)(std1[i] * dm_rng_normal(&rng));
-      g2[i] += (float)(std2[i] * dm_rng_normal(&rng));
-    }
-}
-
-/* Per-pixel mean and variance of n maps. */
-static void moments(const float *maps, int n, double *mean, double *var) {
-  for (size_t i = 0; i < NPIX; i++) {
-    double s = 0.0, s2 = 0.0;
-    for (int k = 0; k < n; k++) s += maps[(size_t)k * NPIX + i];
-    s /= n;
-    for (int k = 0; k < n; k++) {
-      double d = maps[(size_t)k * NPIX + i] - s;
-      s2 += d * d;
-    }
-    mean[i] = s;
-    var[i] = s2 / (n - 1);
-  }
-}
+enum { N_SAMPLES = 256, N_WIENER = 256, N_HMC = 64 };
 
 static double cpu_seconds(void) {
   return (double)clock() / CLOCKS_PER_SEC;
