@@ -171,13 +171,8 @@ int cli_sample_score_main(int argc, char **argv) {
   bool use_flow = cli_args_flag(&args, "flow");
   DmClusterSignificanceOptions sig_options;
   DmClusterTable *clusters = NULL;
-  if (!cli_significance_parse(&args, &sig_options, &clusters, &error) ||
-      (clusters && n_samples < 2 &&
-       !dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
-                     "Cluster significances need --samples 2 or more."))) {
-    dm_cluster_table_free(clusters);
+  if (!cli_significance_parse(&args, n_samples, &sig_options, &clusters, &error))
     return cli_fail("sample-score", error);
-  }
   DmBinnedShear *binned = dm_binned_shear_read(shear_path, &error);
   DmTheorySpectrum *theory =
       binned ? dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error)

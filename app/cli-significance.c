@@ -14,8 +14,9 @@ const CliOptionSpec cli_significance_options[] = {
     {NULL, false, NULL},
 };
 
-bool cli_significance_parse(const CliArgs *args, DmClusterSignificanceOptions *options,
-                            DmClusterTable **table, DmError **error) {
+bool cli_significance_parse(const CliArgs *args, int n_samples,
+                            DmClusterSignificanceOptions *options, DmClusterTable **table,
+                            DmError **error) {
   *table = NULL;
   dm_cluster_significance_options_init(options);
   const char *clusters = cli_args_value(args, "clusters");
@@ -35,6 +36,9 @@ bool cli_significance_parse(const CliArgs *args, DmClusterSignificanceOptions *o
   if (!(options->aperture_arcmin > 0.0) || !isfinite(options->threshold))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Option --aperture must be positive and --threshold finite.");
+  if (clusters && n_samples < 2)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Cluster significances need --samples 2 or more.");
   return !clusters || (*table = dm_cluster_table_read(clusters, error)) != NULL;
 }
 

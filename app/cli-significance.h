@@ -16,9 +16,11 @@ extern const CliOptionSpec cli_significance_options[];
 
 /* Reads and checks the options: *options gets the settings, *table the
  * cluster table (NULL when --clusters is absent).  --clusters and
- * --significance-out go together.  False with *error set otherwise. */
-bool cli_significance_parse(const CliArgs *args, DmClusterSignificanceOptions *options,
-                            DmClusterTable **table, DmError **error);
+ * --significance-out go together, and need n_samples >= 2 (the command's
+ * --samples).  False with *error set otherwise (nothing left to free). */
+bool cli_significance_parse(const CliArgs *args, int n_samples,
+                            DmClusterSignificanceOptions *options, DmClusterTable **table,
+                            DmError **error);
 
 /* Computes the significances from the posterior's samples (at least 2) and
  * writes them to --significance-out, with a one-line summary on stderr. */
