@@ -67,6 +67,12 @@ DmTensor *dm_nn_slice_channels(DmNn *nn, DmTensor *x, int64_t c0, int64_t nc);
 /* Same elements, new shape (numel must match). */
 DmTensor *dm_nn_reshape(DmNn *nn, DmTensor *x, int64_t n, int64_t c, int64_t h, int64_t w);
 
+/* The periodic window y [N, C, h, w] of x [N, C, H, W]:
+ * y[n, c, i, j] = x[n, c, i mod H, j mod W].  h > H or w > W pads x
+ * periodically (on the bottom and right), smaller sizes crop its top-left
+ * corner; the gradient sums back over the wrapped copies. */
+DmTensor *dm_nn_periodic_window(DmNn *nn, DmTensor *x, int64_t h, int64_t w);
+
 DmTensor *dm_nn_upsample_nearest(DmNn *nn, DmTensor *x, int factor);
 DmTensor *dm_nn_upsample_bilinear(DmNn *nn, DmTensor *x, int factor);
 DmTensor *dm_nn_avg_pool(DmNn *nn, DmTensor *x, int factor);

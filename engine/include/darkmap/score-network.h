@@ -51,6 +51,13 @@ typedef struct {
 bool dm_score_network_residual(void *network, const float *kappa, int n, int nx, int ny,
                                double sigma, float *residual, DmError **error);
 
+/* The residual r(kappa, sigma) of the maps kappa [n, 1, ny, nx] on the
+ * network's device, as a new tensor of the same shape (recorded when the
+ * context records).  Any grid size: the U-Net sees kappa padded
+ * periodically (dm_nn_periodic_window) to the next multiple of 2^depth, and
+ * its output is cropped back. */
+DmTensor *dm_score_network_forward(DmScoreNetwork *network, DmTensor *kappa, double sigma);
+
 /* A network written by dm_score_trainer_save: the U-Net's architecture
  * ("arch" = "unet", 1 -> 1 channels, noise conditioning) and
  * "score_data_variance" from the file's metadata, a new U-Net in a new
