@@ -15,9 +15,6 @@
 /* Chains run together in one sampler batch. */
 enum { CHAINS_PER_BATCH = 16 };
 
-/* KS smoothings tried, sigma in pixels. */
-static const double ks_sigmas[] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0};
-
 void dm_eval_config_init(DmEvalConfig *config) {
   memset(config, 0, sizeof(*config));
   config->haloes = true;
@@ -69,33 +66,13 @@ static bool score_samples(const float *truth, const float *samples, int k, const
          dm_eval_coverage(truth, samples, k, mask, npix, 0.95, &m->coverage95, error);
 }
 
-static bool run_ks(const DmDatasetTuple *t, const float *mask, float *work, DmEvalResult *result,
+static bool run_ks(const DmDatasetTuple *t, const float *mask, DmEvalResult *result,
                    DmError **error) {
-  int nx = t->kappa->nx, ny = t->kappa->ny;
-  size_t npix = dm_map_plane_size(t->kappa);
   double start = now_seconds();
-  DmKsPlan *plan = dm_ks_plan_new(nx, ny, error);
-  if (!plan) return false;
-  float *raw = malloc(npix * sizeof(float));
-  bool ok = raw != NULL;
-  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  if (ok) dm_ks_plan_shear_to_kappa(plan, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
-                                    raw, NULL);
   DmEvalMetrics *m = &result->method[DM_EVAL_KS];
-  m->r = -INFINITY;
-  for (size_t s = 0; ok && s < sizeof ks_sigmas / sizeof ks_sigmas[0]; s++) {
-    memcpy(work, raw, npix * sizeof(float));
-    double r, rmse;
-    ok = (ks_sigmas[s] == 0.0 || dm_smooth_gaussian(work, nx, ny, ks_sigmas[s], error)) &&
-         dm_eval_compare(dm_map_plane(t->kappa, 0), work, mask, npix, &r, &rmse, error);
-    if (ok && r > m->r) {
-      m->r = r;
-      m->rmse = rmse;
-      result->ks_sigma_pixels = ks_sigmas[s];
-    }
-  }
-  free(raw);
-  dm_ks_plan_free(plan);
+  bool ok = dm_eval_best_ks(dm_map_plane(t->kappa, 0), dm_map_plane(t->shear, 0),
+                            dm_map_plane(t->shear, 1), mask, t->kappa->nx, t->kappa->ny, &m->r,
+                            &m->rmse, &result->ks_sigma_pixels, error);
   m->coverage68 = m->coverage95 = NAN;
   m->seconds = now_seconds() - start;
   m->done = ok;
@@ -219,7 +196,7 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
   float *mean = malloc(npix * sizeof(float));
   bool ok = samples && mean;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  ok = ok && run_ks(t, t->mask->data, mean, result, error) &&
+  ok = ok && run_ks(t, t->mask->data, result, error) &&
        run_wiener(config, t, pixel_arcmin, samples, mean, result, progress, error);
   DmScorePrior *prior = ok ? dm_score_prior_new(config->theory, nx, ny, pixel_arcmin, error) : NULL;
   DmScoreLikelihood *like =

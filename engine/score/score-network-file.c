@@ -2,40 +2,11 @@
  * (darkmap/score-network.h). */
 #include "darkmap/score-network.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "darkmap/safetensors.h"
-
-/* A whole number from metadata key into *out, in [min, max]. */
-static bool meta_int(const DmSafetensors *st, const char *path, const char *key, int min, int max,
-                     int *out, DmError **error) {
-  const char *text = dm_safetensors_metadata(st, key);
-  char *end = NULL;
-  errno = 0;
-  long value = text ? strtol(text, &end, 10) : 0;
-  if (!text || *end || errno || value < min || value > max)
-    return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "%s: metadata \"%s\" is %s%s%s, expected a whole number in [%d, %d].",
-                        path, key, text ? "\"" : "missing", text ? text : "", text ? "\"" : "",
-                        min, max);
-  *out = (int)value;
-  return true;
-}
-
-static bool meta_double(const DmSafetensors *st, const char *path, const char *key, double *out,
-                        DmError **error) {
-  const char *text = dm_safetensors_metadata(st, key);
-  char *end = NULL;
-  double value = text ? strtod(text, &end) : NAN;
-  if (!text || *end || !isfinite(value))
-    return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "%s: metadata \"%s\" is missing or not a finite number.", path, key);
-  *out = value;
-  return true;
-}
 
 bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
                            DmScoreNetwork *network, DmError **error) {
@@ -47,14 +18,14 @@ bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
   bool ok = arch && strcmp(arch, "unet") == 0;
   if (!ok)
     dm_error_set(error, DM_ERROR_FORMAT, 0, "%s is not a U-Net (metadata \"arch\").", path);
-  ok = ok && meta_int(st, path, "in_channels", 1, 1, &config.in_channels, error) &&
-       meta_int(st, path, "out_channels", 1, 1, &config.out_channels, error) &&
-       meta_int(st, path, "depth", 1, 8, &config.depth, error) &&
-       meta_int(st, path, "base_width", 1, 4096, &config.base_width, error) &&
-       meta_int(st, path, "groups", 1, 4096, &config.groups, error) &&
-       meta_int(st, path, "noise_features", 1, 4096, &config.noise_features, error) &&
-       meta_double(st, path, "slope", &slope, error) &&
-       meta_double(st, path, "score_data_variance", &variance, error);
+  ok = ok && dm_safetensors_metadata_int(st, path, "in_channels", 1, 1, &config.in_channels, error) &&
+       dm_safetensors_metadata_int(st, path, "out_channels", 1, 1, &config.out_channels, error) &&
+       dm_safetensors_metadata_int(st, path, "depth", 1, 8, &config.depth, error) &&
+       dm_safetensors_metadata_int(st, path, "base_width", 1, 4096, &config.base_width, error) &&
+       dm_safetensors_metadata_int(st, path, "groups", 1, 4096, &config.groups, error) &&
+       dm_safetensors_metadata_int(st, path, "noise_features", 1, 4096, &config.noise_features, error) &&
+       dm_safetensors_metadata_double(st, path, "slope", &slope, error) &&
+       dm_safetensors_metadata_double(st, path, "score_data_variance", &variance, error);
   dm_safetensors_free(st);
   if (ok && !(variance > 0.0))
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: score_data_variance %g is not positive.",

@@ -49,6 +49,13 @@ bool dm_eval_compare(const float *truth, const float *estimate, const float *mas
 bool dm_eval_coverage(const float *truth, const float *samples, int k, const float *mask,
                       size_t npix, double level, double *coverage, DmError **error);
 
+/* The Kaiser-Squires map of (g1, g2) (ny × nx each) smoothed by the
+ * Gaussian, from a fixed list of sigmas in pixels (0 included), that gives
+ * the highest r against truth inside the mask: its r, RMSE and sigma. */
+bool dm_eval_best_ks(const float *truth, const float *g1, const float *g2, const float *mask,
+                     int nx, int ny, double *r, double *rmse, double *sigma_pixels,
+                     DmError **error);
+
 /* ---- The evaluation ------------------------------------------------------ */
 
 typedef enum {

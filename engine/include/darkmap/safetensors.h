@@ -68,6 +68,13 @@ bool dm_safetensors_to_f32(const DmSafetensors *st, const DmStTensorInfo *info, 
 const char *dm_safetensors_metadata(const DmSafetensors *st, const char *key);
 int dm_safetensors_metadata_count(const DmSafetensors *st);
 const char *dm_safetensors_metadata_key(const DmSafetensors *st, int i);
+/* A metadata value as a whole number in [min, max], or as a finite number;
+ * a missing or malformed value fails with DM_ERROR_FORMAT naming path and
+ * key. */
+bool dm_safetensors_metadata_int(const DmSafetensors *st, const char *path, const char *key,
+                                 int min, int max, int *out, DmError **error);
+bool dm_safetensors_metadata_double(const DmSafetensors *st, const char *path, const char *key,
+                                    double *out, DmError **error);
 
 /* Writing: collect tensors and metadata, then write atomically (temporary
  * file, fsync, rename).  Data pointers are borrowed until write returns.
