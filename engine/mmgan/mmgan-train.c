@@ -1,5 +1,5 @@
 /* MMGAN training: WGAN-GP critic steps and rcGAN generator steps on pairs
- * from the pool, validation, beta_SD adaptation and checkpoints
+ * from the pool, validation, w_SD adaptation and checkpoints
  * (darkmap/mmgan-train.h). */
 #include "darkmap/mmgan-train.h"
 
@@ -40,12 +40,12 @@ struct DmMmganTrainer {
   DmTensor *kappa_hat;       /* [batch, 1, py, px], requires a gradient */
   DmTensor **gen_trainable, **critic_trainable;
   int n_gen, n_critic;
-  double beta_sd;
+  double std_weight;
 };
 
 void dm_mmgan_train_options_init(DmMmganTrainOptions *o) {
   *o = (DmMmganTrainOptions){.batch = 4, .p = 2, .lr = 1e-3f, .beta1 = 0.0f, .beta2 = 0.99f,
-                             .beta_adv = 1e-5, .gp_weight = 10.0, .drift = 1e-3, .beta_sd = 1.0,
+                             .beta_adv = 1e-5, .gp_weight = 10.0, .drift = 1e-3, .std_weight = 1.0,
                              .mu_sd = 0.02, .validation_p = 8, .adapt_every = 0, .seed = 1};
 }
 
@@ -92,7 +92,7 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
   }
   if (o.batch < 1 || o.p < 2 || o.validation_p < 2 || !(o.lr > 0.0f) || o.adapt_every < 0 ||
       !(o.beta_adv >= 0.0) || !(o.gp_weight >= 0.0) || !(o.drift >= 0.0) ||
-      !isfinite(o.beta_sd) || !(o.mu_sd >= 0.0)) {
+      !isfinite(o.std_weight) || !(o.mu_sd >= 0.0)) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "Invalid MMGAN training settings (batch %d, P %d, validation P %d, lr %g).",
                  o.batch, o.p, o.validation_p, (double)o.lr);
@@ -106,7 +106,7 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
   t->m = m;
   t->pool = pool;
   t->o = o;
-  t->beta_sd = o.beta_sd;
+  t->std_weight = o.std_weight;
   t->nx = nx;
   t->ny = ny;
   t->npix = (size_t)nx * (size_t)ny;
@@ -144,7 +144,7 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
 
 int64_t dm_mmgan_trainer_steps(const DmMmganTrainer *t) { return dm_adam_steps(t->adam_g); }
 
-double dm_mmgan_trainer_beta_sd(const DmMmganTrainer *t) { return t->beta_sd; }
+double dm_mmgan_trainer_std_weight(const DmMmganTrainer *t) { return t->std_weight; }
 
 /* Conditions, normalised truths and ε of the batch of step `step`. */
 static void prepare(DmMmganTrainer *t, int64_t step) {
@@ -210,6 +210,7 @@ static bool generator_step(DmMmganTrainer *t, int64_t step, DmMmganLosses *l) {
   DmMmgan *m = t->m;
   DmNn *nn = m->nn;
   int64_t b = t->o.batch, p = t->o.p;
+  double sd_unit = sqrt(2.0 / (M_PI * (double)p * (double)(p + 1)));
   /* Condition b repeated at rows b P … b P + P − 1, filled from the back so
    * that the batch's own conditions are read before being overwritten. */
   for (int64_t i = b * p - 1; i >= 0; i--)
@@ -230,7 +231,7 @@ static bool generator_step(DmMmganTrainer *t, int64_t step, DmMmganLosses *l) {
   DmTensor *sd = dm_mmgan_std_reward(nn, samples, (int)p, &mean);
   DmTensor *l1 = dm_nn_l1_loss(nn, mean, real);
   DmTensor *total = dm_nn_add(nn, dm_nn_add(nn, dm_nn_scale(nn, adv, (float)t->o.beta_adv, 0.0f), l1),
-                              dm_nn_scale(nn, sd, (float)-t->beta_sd, 0.0f));
+                              dm_nn_scale(nn, sd, (float)-(t->std_weight * sd_unit), 0.0f));
   ok = total && dm_nn_backward(nn, total);
   if (ok) {
     l->adversarial = dm_tensor_item(adv);
@@ -241,11 +242,11 @@ static bool generator_step(DmMmganTrainer *t, int64_t step, DmMmganLosses *l) {
   return ok;
 }
 
-/* Updates beta_SD from the validation PSNRs (rcGAN's rule). */
+/* Updates w_SD from the validation PSNRs (rcGAN's rule). */
 static bool adapt(DmMmganTrainer *t, DmError **error) {
   DmMmganValidation v;
   if (!dm_mmgan_trainer_validate(t, &v, error)) return false;
-  t->beta_sd += t->o.mu_sd * (v.psnr_single + v.psnr_gain_target - v.psnr_mean);
+  t->std_weight += t->o.mu_sd * (v.psnr_single + v.psnr_gain_target - v.psnr_mean);
   return true;
 }
 
@@ -274,7 +275,7 @@ bool dm_mmgan_trainer_run(DmMmganTrainer *t, int64_t n_steps, DmMmganLosses *los
     if (t->o.adapt_every > 0 && dm_adam_steps(t->adam_g) % t->o.adapt_every == 0 &&
         !adapt(t, error))
       return false;
-    l.beta_sd = t->beta_sd;
+    l.std_weight = t->std_weight;
     if (losses) *losses = l;
     dm_progress_report(progress, (double)(k + 1) / (double)n_steps, "MMGAN training");
   }
@@ -369,9 +370,9 @@ static bool state_path(char *buffer, const char *prefix, const char *suffix, DmE
 bool dm_mmgan_trainer_save(DmMmganTrainer *t, const char *weights_path, const char *state_prefix,
                            DmError **error) {
   char critic[4096], adam_g[4096], adam_c[4096], beta[64], steps[32];
-  snprintf(beta, sizeof beta, "%.17g", t->beta_sd);
+  snprintf(beta, sizeof beta, "%.17g", t->std_weight);
   snprintf(steps, sizeof steps, "%lld", (long long)dm_adam_steps(t->adam_g));
-  DmNnMetadata meta[] = {{"arch", "mmgan-critic"}, {"beta_sd", beta}, {"steps", steps}};
+  DmNnMetadata meta[] = {{"arch", "mmgan-critic"}, {"std_weight", beta}, {"steps", steps}};
   return state_path(critic, state_prefix, ".critic.safetensors", error) &&
          state_path(adam_g, state_prefix, ".adam-g.safetensors", error) &&
          state_path(adam_c, state_prefix, ".adam-c.safetensors", error) &&
@@ -389,12 +390,12 @@ bool dm_mmgan_trainer_load(DmMmganTrainer *t, const char *weights_path, const ch
     return false;
   DmSafetensors *st = dm_safetensors_read(critic, error);
   if (!st) return false;
-  double beta_sd = 0.0;
-  bool ok = dm_safetensors_metadata_double(st, critic, "beta_sd", &beta_sd, error);
+  double std_weight = 0.0;
+  bool ok = dm_safetensors_metadata_double(st, critic, "std_weight", &std_weight, error);
   dm_safetensors_free(st);
   ok = ok && dm_nn_params_load(t->m->generator_params, weights_path, true, error) &&
        dm_nn_params_load(t->m->critic_params, critic, true, error) &&
        dm_adam_load(t->adam_g, adam_g, error) && dm_adam_load(t->adam_c, adam_c, error);
-  if (ok) t->beta_sd = beta_sd;
+  if (ok) t->std_weight = std_weight;
   return ok;
 }

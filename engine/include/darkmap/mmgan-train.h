@@ -21,18 +21,23 @@
  *    critic's weights goes through the engine's double backward
  *    (darkmap/nn-autograd.h).  The drift term (weight 1e-3) keeps the
  *    scores near 0, as in rcGAN's code.
- *  - generator: beta_adv × L_adv + L1(x̄_P, x) − beta_SD × L_SD with P
- *    samples x_i per condition, x̄_P their mean, L_adv = −mean D(x_i, y),
+ *  - generator: beta_adv × L_adv + L1(x̄_P, x) − w_SD × beta_P × L_SD with
+ *    P samples x_i per condition, x̄_P their mean, L_adv = −mean D(x_i, y),
  *    L1 the mean absolute error per pixel and
  *    L_SD = sqrt(pi / (2 P (P − 1))) × Σ_i mean|x_i − x̄_P| (for Gaussian
- *    samples of std s its expectation is s).
- *  - beta_SD adaptation (rcGAN): on the validation pairs, with P_v samples
+ *    samples of std s its expectation is s).  beta_P = sqrt(2 / (pi P
+ *    (P + 1))) (0.326 for P = 2) is the weight at which, for a Gaussian
+ *    posterior of std s and the right mean, the expected loss
+ *    sqrt(2/pi) sqrt(s² + σ²/P) − beta σ is smallest at the samples' std
+ *    σ = s (rcGAN's beta_SD); above sqrt(2 / (pi P)) it falls without
+ *    bound as σ grows.  The multiplier w_SD starts at 1 and is adapted.
+ *  - w_SD adaptation (rcGAN): on the validation pairs, with P_v samples
  *    per condition, the PSNR of the P_v-sample mean should exceed that of
  *    one sample by 10 log10(2 P_v / (P_v + 1)) dB (2.50 dB for P_v = 8) when
  *    the samples have the posterior's spread, since
  *    E||x̄_P − x||² = (1 + 1/P) tr Cov; so every adapt_every steps
- *    beta_SD += mu_SD × (PSNR_1 + 10 log10(2 P_v / (P_v + 1)) − PSNR_P),
- *    mu_SD = 0.02 (too little spread raises beta_SD).
+ *    w_SD += mu_SD × (PSNR_1 + 10 log10(2 P_v / (P_v + 1)) − PSNR_P),
+ *    mu_SD = 0.02 (too little spread raises w_SD).
  * One critic update, then one generator update per step, each with its own
  * Adam (published settings: lr 1e-3, betas (0, 0.99)).
  *
@@ -117,10 +122,10 @@ typedef struct {
   double beta_adv;     /* default 1e-5 */
   double gp_weight;    /* default 10 */
   double drift;        /* default 1e-3 */
-  double beta_sd;      /* initial beta_SD (default 1) */
-  double mu_sd;        /* beta_SD adaptation rate (default 0.02) */
+  double std_weight;      /* initial w_SD, the multiplier of beta_P (default 1) */
+  double mu_sd;        /* w_SD adaptation rate (default 0.02) */
   int validation_p;    /* samples per validation pair (default 8) */
-  int adapt_every;     /* steps between beta_SD updates; 0 = fixed (default 0) */
+  int adapt_every;     /* steps between w_SD updates; 0 = fixed (default 0) */
   uint64_t seed;       /* pair choices, ε and noise codes (default 1) */
 } DmMmganTrainOptions;
 
@@ -128,7 +133,8 @@ void dm_mmgan_train_options_init(DmMmganTrainOptions *options);
 
 /* Losses of the last step (normalised units). */
 typedef struct {
-  double critic, gradient_penalty, adversarial, l1, std_reward, beta_sd;
+  double critic, gradient_penalty, adversarial, l1, std_reward;
+  double std_weight;  /* w_SD after the step */
 } DmMmganLosses;
 
 /* Validation metrics over the pool's validation pairs, on the survey grid:
@@ -152,10 +158,10 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *mmgan, const DmMmganPool *pool,
 void dm_mmgan_trainer_free(DmMmganTrainer *trainer);
 
 int64_t dm_mmgan_trainer_steps(const DmMmganTrainer *trainer);
-double dm_mmgan_trainer_beta_sd(const DmMmganTrainer *trainer);
+double dm_mmgan_trainer_std_weight(const DmMmganTrainer *trainer);
 
 /* n_steps more steps; losses (may be NULL) gets the last step's.  With
- * adapt_every, beta_SD is updated after every step whose count is a
+ * adapt_every, w_SD is updated after every step whose count is a
  * multiple of it.  Progress per step; cancellation between steps. */
 bool dm_mmgan_trainer_run(DmMmganTrainer *trainer, int64_t n_steps, DmMmganLosses *losses,
                           const DmProgress *progress, DmError **error);
@@ -170,7 +176,7 @@ bool dm_mmgan_trainer_validation_mean(DmMmganTrainer *trainer, int j, float *mea
 
 /* Checkpoint: the generator (dm_mmgan_save) at weights_path, and
  * state_prefix + ".critic.safetensors" (critic, with the step count and
- * beta_SD), ".adam-g.safetensors", ".adam-c.safetensors" (the Adams). */
+ * w_SD), ".adam-g.safetensors", ".adam-c.safetensors" (the Adams). */
 bool dm_mmgan_trainer_save(DmMmganTrainer *trainer, const char *weights_path,
                            const char *state_prefix, DmError **error);
 bool dm_mmgan_trainer_load(DmMmganTrainer *trainer, const char *weights_path,
