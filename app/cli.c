@@ -18,6 +18,8 @@ static const CliCommand commands[] = {
     {"wiener", cli_wiener_main, "Wiener filter and exact Gaussian posterior samples"},
     {"train-score", cli_train_score_main, "train the network residual of the score prior"},
     {"sample-score", cli_sample_score_main, "posterior samples by annealed HMC on the score"},
+    {"train-mmgan", cli_train_mmgan_main, "train an MMGAN posterior sampler for a survey"},
+    {"sample-mmgan", cli_sample_mmgan_main, "posterior samples from an MMGAN generator"},
     {"eval-mock", cli_eval_mock_main, "score KS, WF and score sampling on a simulated survey"},
     {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},

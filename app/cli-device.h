@@ -1,0 +1,16 @@
+/* --device auto|cpu|cuda and --threads for the commands that run the
+ * network engine. */
+#ifndef DARKMAP_CLI_DEVICE_H
+#define DARKMAP_CLI_DEVICE_H
+
+#include "cli-args.h"
+#include "darkmap/nn.h"
+
+/* The option table (NULL-name terminated). */
+extern const CliOptionSpec cli_device_options[];
+
+/* A context on the device the options name (default auto: the GPU when one
+ * is usable), with its name on stderr. */
+DmNn *cli_nn_from_options(const CliArgs *args, DmError **error);
+
+#endif
