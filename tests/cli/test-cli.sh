@@ -93,6 +93,30 @@ expect 1 "$tmp/score_bad.fits" "missing.safetensors" -- "$cli" sample-score \
   --shear "$tmp/sim_shear.fits" --theory "$theory" --model "$tmp/missing.safetensors" \
   --out "$tmp/score_bad.fits"
 
+# MMGAN: a short training on the real survey geometry (32² pixels of 3'),
+# a checkpoint and a resume, samples with the cluster table, wrong inputs.
+mmgan_grid=(--catalog "$catalog" --size 32 --pixel-arcmin 3)
+mmgan_net=(--depth 2 --width 8 --critic-width 4 --pool-maps 8 --pool-noise 4 --validation 2 \
+  --device cpu --threads 1)
+expect 0 "" "Validation at step 6" -- "$cli" train-mmgan "${mmgan_grid[@]}" "${mmgan_net[@]}" \
+  --theory "$theory" --steps 6 --batch 2 --checkpoint-every 3 --log-every 3 \
+  --out "$tmp/mmgan.safetensors"
+expect 0 "" "Resumed at step 6" -- "$cli" train-mmgan "${mmgan_grid[@]}" "${mmgan_net[@]}" \
+  --theory "$theory" --steps 2 --batch 2 --resume --out "$tmp/mmgan.safetensors"
+expect 0 "" "Wrote" -- "$cli" bin "${mmgan_grid[@]}" --out "$tmp/mmgan_shear.fits"
+expect 0 "" "on the map" -- "$cli" sample-mmgan --model "$tmp/mmgan.safetensors" \
+  --shear "$tmp/mmgan_shear.fits" --samples 5 --batch 2 --device cpu --clusters "$clusters" \
+  --significance-out "$tmp/sig_mmgan.csv" --out "$tmp/mmgan_post.fits"
+head -c 2880 "$tmp/mmgan_post.fits" | grep -q "'MMGAN" || fail "mmgan_post.fits is not marked MMGAN"
+expect 0 "" "SAMPLES" -- "$cli" info "$tmp/mmgan_post.fits"
+for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-mmgan output lacks $ext"; done
+expect 2 "$tmp/mmgan_bad.fits" "trained on 32" -- "$cli" sample-mmgan \
+  --model "$tmp/mmgan.safetensors" --shear "$tmp/sim_shear.fits" --out "$tmp/mmgan_bad.fits"
+expect 1 "$tmp/mmgan_bad.fits" "not an MMGAN" -- "$cli" sample-mmgan \
+  --model "$tmp/score.safetensors" --shear "$tmp/mmgan_shear.fits" --out "$tmp/mmgan_bad.fits"
+expect 2 "$tmp/mmgan_bad.fits" "device" -- "$cli" sample-mmgan --model "$tmp/mmgan.safetensors" \
+  --shear "$tmp/mmgan_shear.fits" --device tpu --out "$tmp/mmgan_bad.fits"
+
 # The methods scored on a small mock.
 expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" --size 32 \
   --pixel-arcmin 3.2 --samples 4 --levels 4 --leapfrog 2 --final 2 --out "$tmp/eval.csv"
