@@ -35,6 +35,7 @@ static const CliOptionSpec train_options[] = {
     {"adapt-every", true, "N        steps between w_SD updates (default 100; 0: fixed)"},
     {"seed", true, "S        seed of the weights, pool and draws (default 1)"},
     {"log-every", true, "N        steps between progress lines (default 50)"},
+    {"max-seconds", true, "S        stop after the step chunk that passes S seconds of training"},
     {"checkpoint-every", true, "N        validate and save every N steps (default: at the end)"},
     {"state", true, "PREFIX   checkpoint state files (default: OUT)"},
     {"resume", false, "         continue from OUT and the state files"},
@@ -45,7 +46,7 @@ static const CliOptionSpec train_options[] = {
 typedef struct {
   int steps, batch, width, depth, z_channels, critic_width, adapt_every, seed, log_every, every;
   int pool_maps, pool_noise, validation;
-  double lr, beta_adv, shift;
+  double lr, beta_adv, shift, max_seconds;
   bool haloes, resume;
   const char *out, *state;
 } TrainSettings;
@@ -166,13 +167,17 @@ static bool train(const CliArgs *args, const TrainSettings *s, const DmTheorySpe
             (long long)dm_mmgan_trainer_steps(t), done, s->steps, l.critic,
             l.gradient_penalty, l.adversarial, l.l1, l.std_reward, l.std_weight, rate,
             rate * s->batch, (int)(eta / 60.0), (int)fmod(eta, 60.0));
-    if (done == s->steps || (s->every > 0 && since_checkpoint == s->every)) {
+    bool out_of_time = s->max_seconds > 0.0 && elapsed >= s->max_seconds && done < s->steps;
+    if (out_of_time)
+      fprintf(stderr, "Stopping after %.0f s of training (--max-seconds).\n", elapsed);
+    if (done == s->steps || out_of_time || (s->every > 0 && since_checkpoint == s->every)) {
       DmMmganValidation v;
       ok = dm_mmgan_trainer_validate(t, &v, error) &&
            dm_mmgan_trainer_save(t, s->out, s->state, error);
       if (ok) print_validation(t, &v);
       since_checkpoint = 0;
     }
+    if (out_of_time) break;
   }
   dm_mmgan_trainer_free(t);
   dm_mmgan_free(m);
@@ -219,7 +224,8 @@ int cli_train_mmgan_main(int argc, char **argv) {
       !cli_args_int(&args, "validation", 1, 100000, &s.validation, &error) ||
       !cli_args_double(&args, "lr", &s.lr, &error) ||
       !cli_args_double(&args, "beta-adv", &s.beta_adv, &error) ||
-      !cli_args_double(&args, "shift", &s.shift, &error))
+      !cli_args_double(&args, "shift", &s.shift, &error) ||
+      !cli_args_double(&args, "max-seconds", &s.max_seconds, &error))
     return cli_fail("train-mmgan", error);
   if (!(s.lr > 0.0) || !(s.beta_adv >= 0.0)) {
     dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
