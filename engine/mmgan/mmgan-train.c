@@ -29,10 +29,10 @@ struct DmMmganTrainer {
   const DmMmganPool *pool;   /* borrowed */
   DmMmganTrainOptions o;
   DmAdam *adam_g, *adam_c;
-  DmKsPlan *plan;
+  DmKsPlan **plans;         /* batch plans: one per condition of a step */
   int nx, ny;
   size_t npix, plane, cond_size;
-  float *kappa, *g1, *g2;    /* npix each: one pair */
+  float *kappa, *g1, *g2;    /* batch × npix each: the pairs of a step */
   float *cond;               /* batch × p conditions (4 padded planes each) */
   float *truth;              /* batch padded normalised truths */
   float *eps;                /* batch interpolation weights */
@@ -53,7 +53,8 @@ void dm_mmgan_trainer_free(DmMmganTrainer *t) {
   if (!t) return;
   dm_adam_free(t->adam_g);
   dm_adam_free(t->adam_c);
-  dm_ks_plan_free(t->plan);
+  for (int b = 0; t->plans && b < t->o.batch; b++) dm_ks_plan_free(t->plans[b]);
+  free(t->plans);
   free(t->kappa);
   free(t->g1);
   free(t->g2);
@@ -117,9 +118,10 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
   adam.lr = o.lr;
   adam.beta1 = o.beta1;
   adam.beta2 = o.beta2;
-  bool ok = (t->kappa = malloc(t->npix * sizeof(float))) &&
-            (t->g1 = malloc(t->npix * sizeof(float))) &&
-            (t->g2 = malloc(t->npix * sizeof(float))) &&
+  size_t pairs = (size_t)o.batch * t->npix;
+  bool ok = (t->kappa = malloc(pairs * sizeof(float))) &&
+            (t->g1 = malloc(pairs * sizeof(float))) && (t->g2 = malloc(pairs * sizeof(float))) &&
+            (t->plans = calloc((size_t)o.batch, sizeof *t->plans)) &&
             (t->cond = malloc(rows * t->cond_size * sizeof(float))) &&
             (t->truth = malloc((size_t)o.batch * t->plane * sizeof(float))) &&
             (t->eps = malloc((size_t)o.batch * sizeof(float))) &&
@@ -127,8 +129,8 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
             (t->gen_trainable = trainable_of(m->generator_params, &t->n_gen)) &&
             (t->critic_trainable = trainable_of(m->critic_params, &t->n_critic));
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the MMGAN trainer.");
-  ok = ok && (t->plan = dm_ks_plan_new(nx, ny, error)) &&
-       (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&
+  for (int b = 0; ok && b < o.batch; b++) ok = (t->plans[b] = dm_ks_plan_new(nx, ny, error));
+  ok = ok && (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&
        (t->adam_c = dm_adam_new(m->critic_params, &adam, error));
   if (ok) {
     t->kappa_hat = dm_tensor_new(m->nn, o.batch, 1, m->py, m->px);
@@ -146,17 +148,21 @@ int64_t dm_mmgan_trainer_steps(const DmMmganTrainer *t) { return dm_adam_steps(t
 
 double dm_mmgan_trainer_std_weight(const DmMmganTrainer *t) { return t->std_weight; }
 
-/* Conditions, normalised truths and ε of the batch of step `step`. */
+/* Conditions, normalised truths and ε of the batch of step `step`, one
+ * condition per thread (each with its own KS plan and scratch). */
 static void prepare(DmMmganTrainer *t, int64_t step) {
   const DmMmganConfig *c = &t->m->config;
   const float *mask = dm_mmgan_pool_mask(t->pool);
   float mean = (float)c->kappa_mean, inv_std = (float)(1.0 / c->kappa_std);
+#pragma omp parallel for schedule(static, 1)
   for (int b = 0; b < t->o.batch; b++) {
     uint64_t index = (uint64_t)step * (uint64_t)t->o.batch + (uint64_t)b;
-    dm_mmgan_pool_training_pair(t->pool, t->plan, t->o.seed, index, t->kappa, t->g1, t->g2);
-    dm_mmgan_condition(t->m, t->plan, t->g1, t->g2, mask, t->cond + (size_t)b * t->cond_size);
-    for (size_t q = 0; q < t->npix; q++) t->kappa[q] = (t->kappa[q] - mean) * inv_std;
-    dm_mmgan_pad(t->nx, t->ny, t->m->px, t->m->py, t->kappa, t->truth + (size_t)b * t->plane);
+    float *kappa = t->kappa + (size_t)b * t->npix, *g1 = t->g1 + (size_t)b * t->npix,
+          *g2 = t->g2 + (size_t)b * t->npix;
+    dm_mmgan_pool_training_pair(t->pool, t->plans[b], t->o.seed, index, kappa, g1, g2);
+    dm_mmgan_condition(t->m, t->plans[b], g1, g2, mask, t->cond + (size_t)b * t->cond_size);
+    for (size_t q = 0; q < t->npix; q++) kappa[q] = (kappa[q] - mean) * inv_std;
+    dm_mmgan_pad(t->nx, t->ny, t->m->px, t->m->py, kappa, t->truth + (size_t)b * t->plane);
     DmRng rng;
     dm_rng_init(&rng, code_seed(t->o.seed, CODE_CRITIC, 1), index);
     t->eps[b] = (float)dm_rng_uniform(&rng);
@@ -283,9 +289,9 @@ bool dm_mmgan_trainer_run(DmMmganTrainer *t, int64_t n_steps, DmMmganLosses *los
 }
 
 /* The validation_p samples of validation pair j into t->samples; the truth
- * into t->kappa (nx × ny, kappa units). */
+ * into the first map of t->kappa (nx × ny, kappa units). */
 static bool validation_samples(DmMmganTrainer *t, int j, DmError **error) {
-  dm_mmgan_pool_validation_pair(t->pool, t->plan, j, t->kappa, t->g1, t->g2);
+  dm_mmgan_pool_validation_pair(t->pool, t->plans[0], j, t->kappa, t->g1, t->g2);
   return dm_mmgan_sample(t->m, t->g1, t->g2, dm_mmgan_pool_mask(t->pool), t->o.validation_p,
                          t->o.validation_p, code_seed(t->o.seed, CODE_VALIDATION, (uint64_t)j),
                          t->samples, NULL, error);
