@@ -36,6 +36,7 @@ static const char *const op_names[DM_NN_OP_COUNT] = {
     [DM_NN_OP_LOSS] = "loss",
     [DM_NN_OP_LOSS_BWD] = "loss_bwd",
     [DM_NN_OP_FOURIER_EMBED] = "fourier_embed",
+    [DM_NN_OP_FOURIER_FILTER] = "fourier_filter",
     [DM_NN_OP_ADAM] = "adam",
 };
 
