@@ -44,18 +44,27 @@ static bool velocity(Flow *f, const float *x, double sigma, float *d, DmError **
   return true;
 }
 
-static bool check(DmScorePrior *prior, DmScoreLikelihood *likelihood,
-                  const DmScoreFlowOptions *o, int n_chains, const float *samples,
-                  DmError **error) {
-  if (!prior || !likelihood || !o || !samples || n_chains < 1)
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "The flow sampler needs a prior, a likelihood, options and chains.");
+bool dm_score_flow_options_check(const DmScoreFlowOptions *o, DmError **error) {
   if (!(o->sigma_min > 0.0 && o->sigma_max > o->sigma_min && isfinite(o->sigma_max)) ||
       o->n_steps < 1 || o->n_corrector < 0 ||
       !(o->corrector_scale > 0.0 && o->corrector_scale < 1.0))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The flow needs 0 < sigma_min < sigma_max, a step, correctors >= 0 and a "
                         "corrector scale in (0, 1).");
+  return true;
+}
+
+double dm_score_flow_sigma(const DmScoreFlowOptions *o, int k) {
+  return o->sigma_max * exp(log(o->sigma_min / o->sigma_max) / o->n_steps * k);
+}
+
+static bool check(DmScorePrior *prior, DmScoreLikelihood *likelihood,
+                  const DmScoreFlowOptions *o, int n_chains, const float *samples,
+                  DmError **error) {
+  if (!prior || !likelihood || !o || !samples || n_chains < 1)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The flow sampler needs a prior, a likelihood, options and chains.");
+  if (!dm_score_flow_options_check(o, error)) return false;
   int nx, ny, lx, ly;
   dm_score_prior_size(prior, &nx, &ny);
   dm_score_likelihood_size(likelihood, &lx, &ly);
@@ -92,9 +101,8 @@ bool dm_score_flow_run(DmScorePrior *prior, DmScoreLikelihood *likelihood,
       x[(size_t)c * f.npix + i] = (float)(start_std * dm_rng_normal(&rng[c]));
   }
   long evaluations = 0;
-  double ratio = log(o->sigma_min / o->sigma_max) / o->n_steps;
   for (int step = 0; ok && step < o->n_steps; step++) {
-    double s0 = o->sigma_max * exp(ratio * step), s1 = o->sigma_max * exp(ratio * (step + 1));
+    double s0 = dm_score_flow_sigma(o, step), s1 = dm_score_flow_sigma(o, step + 1);
     double h = s1 - s0;
     ok = velocity(&f, x, s0, d0, error);
     evaluations++;

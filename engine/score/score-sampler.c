@@ -28,21 +28,31 @@ void dm_score_sampler_options_init(DmScoreSamplerOptions *o) {
   o->seed = 1;
 }
 
+bool dm_score_sampler_options_check(const DmScoreSamplerOptions *o, DmError **error) {
+  if (!(o->sigma_max >= o->sigma_min) || !(o->sigma_min > 0.0) || !isfinite(o->sigma_max) ||
+      o->n_levels < 2 || o->n_leapfrog < 1 || !(o->step_scale > 0.0) ||
+      !isfinite(o->step_scale) || o->n_final < 0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Invalid sampler settings: sigma %g to %g over %d levels, %d leapfrog "
+                        "steps of %g sigma, %d final trajectories.",
+                        o->sigma_max, o->sigma_min, o->n_levels, o->n_leapfrog, o->step_scale,
+                        o->n_final);
+  return true;
+}
+
+double dm_score_sampler_sigma(const DmScoreSamplerOptions *o, int t) {
+  int level = t < o->n_levels ? t : o->n_levels - 1;
+  return o->sigma_max *
+         pow(o->sigma_min / o->sigma_max, (double)level / (double)(o->n_levels - 1));
+}
+
 DmScoreSampler *dm_score_sampler_new(DmScorePrior *prior, DmScoreLikelihood *likelihood,
                                      DmScoreResidualFunc residual, void *residual_data,
                                      const DmScoreSamplerOptions *options, DmError **error) {
   DmScoreSamplerOptions o;
   if (options) o = *options;
   else dm_score_sampler_options_init(&o);
-  if (!(o.sigma_max >= o.sigma_min) || !(o.sigma_min > 0.0) || !isfinite(o.sigma_max) ||
-      o.n_levels < 2 || o.n_leapfrog < 1 || !(o.step_scale > 0.0) || !isfinite(o.step_scale) ||
-      o.n_final < 0) {
-    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                 "Invalid sampler settings: sigma %g to %g over %d levels, %d leapfrog steps of "
-                 "%g sigma, %d final trajectories.",
-                 o.sigma_max, o.sigma_min, o.n_levels, o.n_leapfrog, o.step_scale, o.n_final);
-    return NULL;
-  }
+  if (!dm_score_sampler_options_check(&o, error)) return NULL;
   int nx, ny, lx, ly;
   dm_score_prior_size(prior, &nx, &ny);
   dm_score_likelihood_size(likelihood, &lx, &ly);
@@ -199,9 +209,7 @@ bool dm_score_sampler_run(DmScoreSampler *s, int first_chain, int n_chains, floa
   bool ok = true;
   double sigma_prev = 0.0;
   for (int t = 0; ok && t < total; t++) {
-    int level = t < o->n_levels ? t : o->n_levels - 1;
-    double sigma = o->sigma_max * pow(o->sigma_min / o->sigma_max,
-                                      (double)level / (double)(o->n_levels - 1));
+    double sigma = dm_score_sampler_sigma(o, t);
     ok = dm_progress_check_cancel(progress, error);
     if (ok && sigma != sigma_prev) {
       ok = score(s, &b, sigma, error);

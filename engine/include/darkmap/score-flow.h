@@ -45,6 +45,14 @@ typedef struct {
 
 void dm_score_flow_options_init(DmScoreFlowOptions *options);
 
+/* DM_ERROR_INVALID_ARGUMENT unless 0 < sigma_min < sigma_max (finite),
+ * n_steps >= 1, n_corrector >= 0 and corrector_scale in (0, 1). */
+bool dm_score_flow_options_check(const DmScoreFlowOptions *options, DmError **error);
+
+/* The noise level after step k (0 … n_steps) of the geometric schedule:
+ * sigma_max at k = 0, sigma_min at k = n_steps. */
+double dm_score_flow_sigma(const DmScoreFlowOptions *options, int k);
+
 /* Draws chains first_chain … first_chain + n_chains − 1 into samples
  * (n_chains maps of the prior's grid).  prior and likelihood must share
  * their grid; residual may be NULL.  *gradients (may be NULL) receives the

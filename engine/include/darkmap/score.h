@@ -60,6 +60,10 @@ double dm_score_prior_log_density(DmScorePrior *prior, const float *kappa, doubl
 /* The grid. */
 void dm_score_prior_size(const DmScorePrior *prior, int *nx, int *ny);
 
+/* P(k) per half-plane mode: ny × (nx/2 + 1) values in FFTW's r2c layout
+ * (row ky, column kx <= nx/2); owned by the prior. */
+const double *dm_score_prior_power(const DmScorePrior *prior);
+
 /* P(k) + sigma² averaged over all modes: the per-pixel prior variance of the
  * smoothed prior (used for scales). */
 double dm_score_prior_variance(const DmScorePrior *prior, double sigma);
@@ -82,6 +86,12 @@ void dm_score_likelihood_gradient(DmScoreLikelihood *likelihood, const float *ka
                                   double sigma, float *grad);
 
 void dm_score_likelihood_size(const DmScoreLikelihood *likelihood, int *nx, int *ny);
+
+/* The likelihood's data, owned by it (npix = nx ny values each): the shear
+ * gamma[0], gamma[1] and noise variances noise_var[0], noise_var[1] per
+ * component (both 0 where has_data[i] == 0). */
+void dm_score_likelihood_data(const DmScoreLikelihood *likelihood, const float *gamma[2],
+                              const float *noise_var[2], const unsigned char **has_data);
 
 /* −½ (gamma − A kappa)^T (N + sigma²)⁻¹ (gamma − A kappa) over pixels with
  * data (log L up to a constant). */
@@ -126,6 +136,14 @@ typedef struct {
 } DmScoreSamplerOptions;
 
 void dm_score_sampler_options_init(DmScoreSamplerOptions *options);
+
+/* DM_ERROR_INVALID_ARGUMENT unless sigma_max >= sigma_min > 0 (finite),
+ * n_levels >= 2, n_leapfrog >= 1, step_scale > 0 (finite), n_final >= 0. */
+bool dm_score_sampler_options_check(const DmScoreSamplerOptions *options, DmError **error);
+
+/* The noise level of trajectory t (0 … n_levels + n_final − 1): the
+ * geometric level min(t, n_levels − 1). */
+double dm_score_sampler_sigma(const DmScoreSamplerOptions *options, int t);
 
 typedef struct {
   long gradients;     /* score evaluations per chain */
