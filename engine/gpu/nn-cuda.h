@@ -97,6 +97,8 @@ bool dm_nn_cuda_upsample(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_upsample_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_window(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_fold(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 
 /* cuFFT Fourier multiplication (nn-cuda-fourier.cu); the workspace holds
  * its complex maps during the call. */
