@@ -20,7 +20,7 @@
  * posterior whose mean is the Wiener filter.
  *
  * Arrays are row-major ny × nx floats (kappa, shear planes, scores); a batch
- * of n maps is n consecutive maps.  Objects keep FFT work buffers: one thread
+ * of n maps is n consecutive maps.  Objects keep work buffers: one thread
  * at a time per object. */
 #ifndef DARKMAP_SCORE_H
 #define DARKMAP_SCORE_H
@@ -121,9 +121,12 @@ typedef bool (*DmScoreResidualFunc)(void *user_data, const float *kappa, int n, 
  * posterior, but with a residual it pulls the samples back to the Gaussian
  * model (it removed the skewness of hybrid prior samples): for the Gaussian
  * check and diagnostics.  The last state of each chain is one sample.  Chain c draws its
- * initial state (white, std sqrt(dm_score_prior_variance(sigma_max))), its
- * momenta and its acceptance numbers from DmRng(seed, c): reproducible, and
- * a chain does not depend on the batch it runs in. */
+ * initial state (white, std sqrt(dm_score_prior_variance(sigma_max))) and
+ * its momenta from Philox streams of (seed, c), its acceptance numbers from
+ * DmRng(seed, c) (darkmap/score-device.h): reproducible, and a chain does
+ * not depend on the batch it runs in.  The algorithm has one home,
+ * dm_score_device_hmc: DmScoreSampler runs it on a CPU context of its own,
+ * all chains of a batch at once, the residual called on host arrays. */
 typedef struct {
   double sigma_max;   /* default 0.2 */
   double sigma_min;   /* default 1e-3 */
