@@ -1,19 +1,9 @@
 /* CPU Fourier multiplication of a batch of maps (DM_NN_OP_FOURIER_FILTER,
  * nn-backend.h) with the engine's cached FFTW plans (darkmap/fft.h). */
 #include <stdint.h>
-#include <string.h>
 
 #include "darkmap/fft.h"
 #include "nn/nn-cpu-private.h"
-
-/* re + i im through the layout C11 guarantees (an array of two floats). */
-static inline dm_complex make_complex(float re, float im) {
-  dm_complex z;
-  float *parts = (float *)&z;
-  parts[0] = re;
-  parts[1] = im;
-  return z;
-}
 
 bool dm_nn_cpu_fourier_filter(const DmNnNode *node, DmError **error) {
   const DmTensor *x = node->src[0], *filter = node->src[1];
@@ -38,12 +28,12 @@ bool dm_nn_cpu_fourier_filter(const DmNnNode *node, DmError **error) {
   const float *h_re = filter->data, *h_im = complex_filter ? filter->data + npix : NULL;
   for (int64_t n = 0; n < x->shape[0]; n++) {
     const float *re = x->data + n * x->shape[1] * npix, *im = complex_in ? re + npix : NULL;
-    for (int64_t i = 0; i < npix; i++) work[i] = make_complex(re[i], im ? im[i] : 0.0f);
+    for (int64_t i = 0; i < npix; i++) work[i] = dm_complex_make(re[i], im ? im[i] : 0.0f);
     dm_fft_execute(forward, work, spectrum);
     for (int64_t i = 0; i < npix; i++) {
       float fr = crealf(spectrum[i]), fi = cimagf(spectrum[i]);
       float a = h_re[i] * norm, b = h_im ? h_im[i] * norm : 0.0f;
-      spectrum[i] = make_complex(a * fr - b * fi, a * fi + b * fr);
+      spectrum[i] = dm_complex_make(a * fr - b * fi, a * fi + b * fr);
     }
     dm_fft_execute(backward, spectrum, work);
     float *out = y->data + n * y->shape[1] * npix;
