@@ -9,6 +9,7 @@
 #include "cli-args.h"
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-model-provenance.h"
 #include "cli-progress.h"
 #include "cli-shear-input.h"
 #include "cli-significance.h"
@@ -72,8 +73,7 @@ static DmPosterior *run(const CliArgs *args, const DmBinnedShear *binned, int n,
   DmPosterior *posterior =
       ok ? dm_mmgan_posterior_new(m, samples, n, binned->shear->wcs, (uint64_t)seed, error)
          : NULL;
-  if (posterior && !dm_map_set_string(posterior->mean, "MODEL", model, "MMGAN generator",
-                                      error)) {
+  if (posterior && !cli_record_model(posterior->mean, model, error)) {
     dm_posterior_free(posterior);
     posterior = NULL;
   }

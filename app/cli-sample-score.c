@@ -1,21 +1,25 @@
 /* darkmap-cli sample-score: posterior samples of the convergence by annealed
  * HMC, or the probability flow, on the score (theory prior, optionally plus a
- * trained network residual). */
+ * trained network residual), every chain of a batch together on the CPU or
+ * the GPU (darkmap/score-device.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli-args.h"
 #include "cli-commands.h"
+#include "cli-device.h"
+#include "cli-model-provenance.h"
 #include "cli-progress.h"
 #include "cli-significance.h"
 #include "darkmap/binning.h"
 #include "darkmap/posterior.h"
+#include "darkmap/score-device.h"
 #include "darkmap/score-flow.h"
 #include "darkmap/score-network.h"
 #include "darkmap/theory.h"
 
-/* Chains run together through the network. */
-enum { CHAINS_PER_BATCH = 16 };
+/* Chains run together as one batch by default: on the CPU, and on a GPU. */
+enum { CPU_CHAINS_PER_BATCH = 16, GPU_CHAINS_PER_BATCH = 64 };
 
 static const CliOptionSpec sample_options[] = {
     {"shear", true, "FILE     shear file from 'bin' (NOISE and MASK are used)"},
@@ -34,46 +38,48 @@ static const CliOptionSpec sample_options[] = {
     {"flow", false, "         probability-flow sampler with Langevin correctors, not HMC"},
     {"flow-steps", true, "N        Heun steps of the flow (default 32)"},
     {"correctors", true, "N        Langevin correctors per flow step (default 2)"},
+    {"device", true, "D        auto (the GPU when usable), cpu or cuda (default auto)"},
+    {"batch", true, "B        chains per batch (default 64 on a GPU, 16 on the CPU)"},
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
     {NULL, false, NULL},
 };
 
-/* The score model every chain follows. */
-typedef struct {
-  DmScorePrior *prior;
-  DmScoreLikelihood *likelihood;
-  DmScoreResidualFunc residual;  /* NULL without --model */
-  void *residual_data;
-} Model;
-
-/* The samples of every chain into samples (n maps), in batches: HMC, or the
- * flow when flow is not NULL. */
-static bool run_chains(const Model *m, const DmScoreSamplerOptions *hmc,
-                       const DmScoreFlowOptions *flow, int n, size_t npix, float *samples,
-                       DmError **error) {
-  DmScoreSampler *sampler =
-      flow ? NULL
-           : dm_score_sampler_new(m->prior, m->likelihood, m->residual, m->residual_data, hmc,
-                                  error);
-  if (!flow && !sampler) return false;
+/* The samples of every chain into samples (n maps), in batches of `batch`
+ * chains: HMC, or the flow when flow is not NULL.  Prints the score (and
+ * network) evaluations per sample and the acceptance rate. */
+static bool run_chains(DmScoreDevice *device, const DmScoreSamplerOptions *hmc,
+                       const DmScoreFlowOptions *flow, int n, int batch, size_t npix,
+                       float *samples, DmError **error) {
   DmProgress progress = cli_progress_init();
+  DmScoreSamplerStats stats = {0, 0, 0};
+  long evaluations = 0;
   bool ok = true;
-  for (int first = 0; ok && first < n; first += CHAINS_PER_BATCH) {
-    int count = n - first < CHAINS_PER_BATCH ? n - first : CHAINS_PER_BATCH;
+  for (int first = 0; ok && first < n; first += batch) {
+    int count = n - first < batch ? n - first : batch;
     float *out = samples + (size_t)first * npix;
-    ok = flow ? dm_score_flow_run(m->prior, m->likelihood, m->residual, m->residual_data, flow,
-                                  first, count, out, NULL, NULL, error)
-              : dm_score_sampler_run(sampler, first, count, out, NULL, NULL, error);
+    DmScoreSamplerStats run_stats;
+    ok = flow ? dm_score_device_flow(device, flow, first, count, out, &evaluations, NULL, error)
+              : dm_score_device_hmc(device, hmc, first, count, out, &run_stats, NULL, error);
+    if (ok && !flow) {
+      evaluations = run_stats.gradients;
+      stats.accepted += run_stats.accepted;
+      stats.trajectories += run_stats.trajectories;
+    }
     dm_progress_report(&progress, (double)(first + count) / n, "Score sampling");
   }
   cli_progress_done();
-  dm_score_sampler_free(sampler);
+  if (ok) fprintf(stderr, "%ld score evaluations per sample", evaluations);
+  if (ok && !flow)
+    fprintf(stderr, ", acceptance %.4f (%ld trajectories)",
+            (double)stats.accepted / (double)stats.trajectories, stats.trajectories);
+  if (ok) fprintf(stderr, ".\n");
   return ok;
 }
 
 static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *theory,
-                        const char *model_path, const DmScoreSamplerOptions *options,
-                        const DmScoreFlowOptions *flow, int n_samples, DmError **error) {
+                        const char *model_path, DmNnDevice device_kind, int batch,
+                        const DmScoreSamplerOptions *options, const DmScoreFlowOptions *flow,
+                        int n_samples, DmError **error) {
   const DmMap *shear = binned->shear;
   int nx = shear->nx, ny = shear->ny;
   size_t npix = dm_map_plane_size(shear);
@@ -82,44 +88,44 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
     return NULL;
   }
   double pixel_arcmin = dm_wcs_pixel_scale_deg(shear->wcs) * 60.0;
-  Model m = {NULL, NULL, NULL, NULL};
-  m.prior = dm_score_prior_new(theory, nx, ny, pixel_arcmin, error);
-  m.likelihood =
-      m.prior ? dm_score_likelihood_new(nx, ny, dm_map_plane(shear, 0), dm_map_plane(shear, 1),
-                                        dm_map_plane(binned->noise, 0),
-                                        dm_map_plane(binned->noise, 1), binned->mask->data, error)
-              : NULL;
-  DmNn *nn = NULL;
+  DmScorePrior *prior = dm_score_prior_new(theory, nx, ny, pixel_arcmin, error);
+  DmScoreLikelihood *likelihood =
+      prior ? dm_score_likelihood_new(nx, ny, dm_map_plane(shear, 0), dm_map_plane(shear, 1),
+                                      dm_map_plane(binned->noise, 0),
+                                      dm_map_plane(binned->noise, 1), binned->mask->data, error)
+            : NULL;
   DmNnParams *params = NULL;
   DmScoreNetwork network = {NULL, NULL, 0.0};
-  bool ok = m.likelihood != NULL;
-  if (ok && model_path) {
-    ok = (nn = dm_nn_new(DM_NN_DEVICE_AUTO, 0, error)) &&
-         dm_score_network_load(nn, model_path, &params, &network, error);
-    if (ok) fprintf(stderr, "Network residual on %s.\n", dm_nn_device_name(nn));
-    m.residual = dm_score_network_residual;
-    m.residual_data = &network;
-  }
-  float *samples = ok ? malloc((size_t)n_samples * npix * sizeof(float)) : NULL;
-  if (ok && !samples) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  DmNn *nn = likelihood ? dm_nn_new(device_kind, 0, error) : NULL;
+  bool ok = nn != NULL;
+  if (ok) fprintf(stderr, "Sampling on %s.\n", dm_nn_device_name(nn));
+  if (ok && model_path) ok = dm_score_network_load(nn, model_path, &params, &network, error);
+  DmScoreDevice *device =
+      ok ? dm_score_device_new(nn, prior, likelihood,
+                               model_path ? dm_score_network_tensor_residual : NULL, &network,
+                               error)
+         : NULL;
+  if (batch == 0) batch = nn && dm_nn_is_gpu(nn) ? GPU_CHAINS_PER_BATCH : CPU_CHAINS_PER_BATCH;
+  float *samples = device ? malloc((size_t)n_samples * npix * sizeof(float)) : NULL;
+  if (device && !samples) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   DmPosterior *posterior = NULL;
   bool hybrid = model_path != NULL;
-  if (samples && run_chains(&m, options, flow, n_samples, npix, samples, error))
+  if (samples && run_chains(device, options, flow, n_samples, batch, npix, samples, error))
     posterior = flow ? dm_score_flow_posterior_new(samples, n_samples, nx, ny, shear->wcs, flow,
                                                    hybrid, error)
                      : dm_score_posterior_new(samples, n_samples, nx, ny, shear->wcs, options,
                                               hybrid, error);
-  if (posterior && model_path &&
-      !dm_map_set_string(posterior->mean, "MODEL", model_path, "network residual", error)) {
+  if (posterior && model_path && !cli_record_model(posterior->mean, model_path, error)) {
     dm_posterior_free(posterior);
     posterior = NULL;
   }
   free(samples);
+  dm_score_device_free(device);
   dm_unet_free(network.unet);
   dm_nn_params_free(params);
   dm_nn_free(nn);
-  dm_score_likelihood_free(m.likelihood);
-  dm_score_prior_free(m.prior);
+  dm_score_likelihood_free(likelihood);
+  dm_score_prior_free(prior);
   return posterior;
 }
 
@@ -128,12 +134,14 @@ int cli_sample_score_main(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli sample-score --shear shear.fits --theory table.csv\n"
            "                                [--model weights.safetensors] [--samples K]\n"
-           "                                [--seed S] [--flow] --out posterior.fits\n"
+           "                                [--seed S] [--flow] [--device auto|cpu|cuda]\n"
+           "                                --out posterior.fits\n"
            "                                [--clusters table.csv --significance-out sig.csv]\n"
            "Posterior samples of the convergence by annealed Hamiltonian Monte Carlo on\n"
            "the score: the Gaussian prior of the theory C_ell, plus a network residual\n"
            "(the hybrid prior) with --model; --flow samples by the probability flow with\n"
-           "Langevin correctors instead (darkmap/score-flow.h).\n\n");
+           "Langevin correctors instead (darkmap/score-flow.h).  The chains of a batch\n"
+           "run together on the GPU when one is usable, else on the CPU (--device).\n\n");
     cli_args_print_help(tables, 2);
     return 0;
   }
@@ -141,13 +149,16 @@ int cli_sample_score_main(int argc, char **argv) {
   CliArgs args;
   DmScoreSamplerOptions options;
   dm_score_sampler_options_init(&options);
-  int n_samples = 16, seed = 1;
+  int n_samples = 16, seed = 1, batch = 0;
+  DmNnDevice device = DM_NN_DEVICE_AUTO;
   if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("sample-score", error);
   const char *shear_path = cli_args_require(&args, "shear", &error);
   const char *theory_path = shear_path ? cli_args_require(&args, "theory", &error) : NULL;
   const char *out = theory_path ? cli_args_require(&args, "out", &error) : NULL;
   if (!out || !cli_args_int(&args, "samples", 1, 100000, &n_samples, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
+      !cli_args_int(&args, "batch", 1, 100000, &batch, &error) ||
+      !cli_device_parse(cli_args_value(&args, "device"), &device, &error) ||
       !cli_args_int(&args, "levels", 2, 100000, &options.n_levels, &error) ||
       !cli_args_int(&args, "leapfrog", 1, 100000, &options.n_leapfrog, &error) ||
       !cli_args_int(&args, "final", 0, 100000, &options.n_final, &error) ||
@@ -178,8 +189,8 @@ int cli_sample_score_main(int argc, char **argv) {
       binned ? dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error)
              : NULL;
   DmPosterior *posterior =
-      theory ? run(binned, theory, cli_args_value(&args, "model"), &options,
-                 use_flow ? &flow : NULL, n_samples, &error)
+      theory ? run(binned, theory, cli_args_value(&args, "model"), device, batch, &options,
+                   use_flow ? &flow : NULL, n_samples, &error)
              : NULL;
   bool ok = posterior && dm_map_set_string(posterior->mean, "PRIOR", theory_path,
                                            "prior C_ell table", &error) &&

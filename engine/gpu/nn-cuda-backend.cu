@@ -40,6 +40,7 @@ static void backend_destroy(void *ctx) {
   cudaSetDevice(cuda->device);
   if (cuda->stream) cudaStreamSynchronize(cuda->stream);
   dm_nn_cuda_conv_plans_free(cuda);
+  dm_nn_cuda_fft_plans_free(cuda);
   cudaFree(cuda->workspace);
   if (cuda->cublas) cublasDestroy(cuda->cublas);
   if (cuda->cudnn) cudnnDestroy(cuda->cudnn);
@@ -256,6 +257,10 @@ static bool backend_supports(void *ctx, const DmNnNode *node) {
       return d[0] && s[0] && resample_shapes(s[0], d[0], node->factor);
     case DM_NN_OP_AVG_POOL_BWD:
       return d[0] && s[0] && resample_shapes(d[0], s[0], node->factor);
+    case DM_NN_OP_PERIODIC_WINDOW:
+    case DM_NN_OP_PERIODIC_FOLD:
+      return d[0] && s[0] && contiguous(d[0]) && contiguous(s[0]) &&
+             d[0]->shape[0] == s[0]->shape[0] && d[0]->shape[1] == s[0]->shape[1];
     case DM_NN_OP_LOSS:
       return contiguous(d[0]) && dm_nn_cuda_numel(d[0]) == 1 && contiguous(s[0]) &&
              contiguous(s[1]) && dm_nn_cuda_numel(s[0]) == dm_nn_cuda_numel(s[1]) &&
@@ -267,6 +272,10 @@ static bool backend_supports(void *ctx, const DmNnNode *node) {
     case DM_NN_OP_FOURIER_EMBED:
       return contiguous(d[0]) && contiguous(s[0]) && contiguous(s[1]) &&
              dm_nn_cuda_numel(d[0]) == 2 * dm_nn_cuda_numel(s[0]) * dm_nn_cuda_numel(s[1]);
+    case DM_NN_OP_FOURIER_FILTER:
+      /* cuFFT takes int sizes and batches. */
+      return d[0] && s[0] && s[1] && fits_int(s[0]) && fits_int(d[0]) &&
+             dm_nn_fourier_filter_shapes(s[0], s[1], d[0]);
     case DM_NN_OP_ADAM:
       return contiguous(d[0]) && contiguous(d[1]) && contiguous(d[2]) && contiguous(s[0]) &&
              dm_nn_cuda_numel(d[1]) == dm_nn_cuda_numel(d[0]) &&
@@ -315,9 +324,12 @@ static bool backend_compute(void *ctx, const DmNnNode *node, DmError **error) {
     case DM_NN_OP_UPSAMPLE_BWD: return dm_nn_cuda_upsample_bwd(cuda, node, error);
     case DM_NN_OP_AVG_POOL: return dm_nn_cuda_avg_pool(cuda, node, error);
     case DM_NN_OP_AVG_POOL_BWD: return dm_nn_cuda_avg_pool_bwd(cuda, node, error);
+    case DM_NN_OP_PERIODIC_WINDOW: return dm_nn_cuda_periodic_window(cuda, node, error);
+    case DM_NN_OP_PERIODIC_FOLD: return dm_nn_cuda_periodic_fold(cuda, node, error);
     case DM_NN_OP_LOSS: return dm_nn_cuda_loss(cuda, node, error);
     case DM_NN_OP_LOSS_BWD: return dm_nn_cuda_loss_bwd(cuda, node, error);
     case DM_NN_OP_FOURIER_EMBED: return dm_nn_cuda_fourier_embed(cuda, node, error);
+    case DM_NN_OP_FOURIER_FILTER: return dm_nn_cuda_fourier_filter(cuda, node, error);
     case DM_NN_OP_ADAM: return dm_nn_cuda_adam(cuda, node, error);
     case DM_NN_OP_COUNT: break;
   }

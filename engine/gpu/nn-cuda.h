@@ -22,6 +22,8 @@
 
 /* The convolution algorithms chosen per shape (nn-cuda-conv.cu). */
 typedef struct DmNnCudaConvPlan DmNnCudaConvPlan;
+/* The batched cuFFT plans of the Fourier filter per shape (nn-cuda-fourier.cu). */
+typedef struct DmNnCudaFftPlan DmNnCudaFftPlan;
 
 typedef struct {
   int device;
@@ -33,6 +35,8 @@ typedef struct {
   size_t workspace_bytes;
   DmNnCudaConvPlan *conv_plans;  /* malloc'd array, conv_plan_count used */
   size_t conv_plan_count, conv_plan_capacity;
+  DmNnCudaFftPlan *fft_plans;    /* malloc'd array, fft_plan_count used */
+  size_t fft_plan_count, fft_plan_capacity;
   char description[256];
 } DmNnCuda;
 
@@ -93,6 +97,13 @@ bool dm_nn_cuda_upsample(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_upsample_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_window(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_fold(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+
+/* cuFFT Fourier multiplication (nn-cuda-fourier.cu); the workspace holds
+ * its complex maps during the call. */
+bool dm_nn_cuda_fourier_filter(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+void dm_nn_cuda_fft_plans_free(DmNnCuda *cuda);
 
 /* Launch geometry shared by the kernels. */
 enum {

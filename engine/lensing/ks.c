@@ -94,26 +94,16 @@ void dm_ks_plan_free(DmKsPlan *plan) {
   free(plan);
 }
 
-/* re + i im, through the layout C11 guarantees (an array of two floats);
- * unlike re + im * I this never mixes infinities into the other part. */
-static inline dm_complex make_complex(float re, float im) {
-  dm_complex z;
-  float *parts = (float *)&z;
-  parts[0] = re;
-  parts[1] = im;
-  return z;
-}
-
 /* work = re + i im (im NULL: 0), then FFT, multiply by a + i sign b, inverse
  * FFT; the result is left in plan->work. */
 static void apply_kernel(DmKsPlan *plan, const float *re, const float *im, float sign) {
   size_t n = (size_t)plan->nx * (size_t)plan->ny;
-  for (size_t i = 0; i < n; i++) plan->work[i] = make_complex(re[i], im ? im[i] : 0.0f);
+  for (size_t i = 0; i < n; i++) plan->work[i] = dm_complex_make(re[i], im ? im[i] : 0.0f);
   dm_fft_execute(plan->forward, plan->work, plan->spectrum);
   for (size_t i = 0; i < n; i++) {
     float fr = crealf(plan->spectrum[i]), fi = cimagf(plan->spectrum[i]);
     float a = plan->a[i], b = sign * plan->b[i];
-    plan->spectrum[i] = make_complex(a * fr - b * fi, a * fi + b * fr);
+    plan->spectrum[i] = dm_complex_make(a * fr - b * fi, a * fi + b * fr);
   }
   dm_fft_execute(plan->backward, plan->spectrum, plan->work);
 }

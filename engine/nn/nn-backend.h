@@ -112,6 +112,12 @@ typedef enum {
   /* dst0 = average over factor x factor blocks of src0 (H, W divisible).  */
   DM_NN_OP_AVG_POOL,
   DM_NN_OP_AVG_POOL_BWD,   /* dst0 = adjoint of AVG_POOL on src0 = gy.      */
+  /* dst0 [N,C,h,w] = periodic window of src0 [N,C,H,W]:
+   * dst0[n,c,i,j] = src0[n,c,i mod H,j mod W] (any h, w >= 1).            */
+  DM_NN_OP_PERIODIC_WINDOW,
+  /* Its adjoint, dst0 [N,C,H,W] from src0 = gy [N,C,h,w]: dst0[n,c,I,J] =
+   * sum of gy[n,c,i,j] over i < h, j < w with i mod H = I, j mod W = J.    */
+  DM_NN_OP_PERIODIC_FOLD,
   /* dst0 (1 element) = mean over elements of (src0 - src1)^2 (mode MSE) or
    * |src0 - src1| (mode L1).                                               */
   DM_NN_OP_LOSS,
@@ -129,6 +135,15 @@ typedef enum {
    *          (+ lr * weight_decay * param first when decoupled),
    * with bias1 = 1/(1-b1^t), bias2 = 1/(1-b2^t) given by the caller.      */
   DM_NN_OP_ADAM,
+  /* Fourier multiplication of a batch of maps, dst0 = F⁻¹[ H F[x] ] with
+   * the normalised inverse (forward then inverse is the identity).
+   * src0 = x [N, Cx, H, W]: Cx = 1 a real map, Cx = 2 the real and
+   * imaginary parts of a complex one.  src1 = H [1, Cf, H, W] in the FFT's
+   * unshifted order (element (ky, kx) the mode of dm_fft_freq(ky, H),
+   * dm_fft_freq(kx, W)): Cf = 1 real, Cf = 2 real and imaginary parts.
+   * dst0 [N, Cy, H, W]: Cy = 2 the complex result, Cy = 1 its real part.
+   * dst0 must not alias src0.                                             */
+  DM_NN_OP_FOURIER_FILTER,
   DM_NN_OP_COUNT
 } DmNnOp;
 
@@ -198,6 +213,12 @@ bool dm_nn_cpu_backend_new(int threads, DmNnBackend *out, DmError **error);
  * in it fails with DM_ERROR_UNSUPPORTED; without a usable device with
  * DM_ERROR_GPU. */
 bool dm_nn_cuda_backend_new(bool allow_tf32, DmNnBackend *out, DmError **error);
+
+/* Whether x, filter and y have shapes DM_NN_OP_FOURIER_FILTER accepts
+ * (x [N, 1|2, H, W], filter [1, 1|2, H, W], y [N, 1|2, H, W], H and W >= 1,
+ * contiguous, y not aliasing x); shared by every backend's supports()
+ * (nn-ops-fourier.c). */
+bool dm_nn_fourier_filter_shapes(const DmTensor *x, const DmTensor *filter, const DmTensor *y);
 
 /* A kernel op's name ("conv2d_bwd_data"), for messages and tables. */
 const char *dm_nn_op_name(DmNnOp op);

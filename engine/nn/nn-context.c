@@ -33,9 +33,12 @@ static const char *const op_names[DM_NN_OP_COUNT] = {
     [DM_NN_OP_UPSAMPLE_BWD] = "upsample_bwd",
     [DM_NN_OP_AVG_POOL] = "avg_pool",
     [DM_NN_OP_AVG_POOL_BWD] = "avg_pool_bwd",
+    [DM_NN_OP_PERIODIC_WINDOW] = "periodic_window",
+    [DM_NN_OP_PERIODIC_FOLD] = "periodic_fold",
     [DM_NN_OP_LOSS] = "loss",
     [DM_NN_OP_LOSS_BWD] = "loss_bwd",
     [DM_NN_OP_FOURIER_EMBED] = "fourier_embed",
+    [DM_NN_OP_FOURIER_FILTER] = "fourier_filter",
     [DM_NN_OP_ADAM] = "adam",
 };
 

@@ -154,6 +154,10 @@ static bool cpu_supports(void *ctx, const DmNnNode *node) {
            small->shape[2] * node->factor == large->shape[2] &&
            small->shape[3] * node->factor == large->shape[3];
   }
+  case DM_NN_OP_PERIODIC_WINDOW:
+  case DM_NN_OP_PERIODIC_FOLD:
+    return src[0] && src[0]->shape[0] == dst[0]->shape[0] &&
+           src[0]->shape[1] == dst[0]->shape[1];
   case DM_NN_OP_LOSS:
   case DM_NN_OP_LOSS_BWD:
     if (node->mode != DM_NN_LOSS_MSE && node->mode != DM_NN_LOSS_L1) return false;
@@ -163,6 +167,8 @@ static bool cpu_supports(void *ctx, const DmNnNode *node) {
   case DM_NN_OP_FOURIER_EMBED:
     return src[0] && src[1] && dst[0]->shape[0] == numel(src[0]) &&
            numel(dst[0]) == 2 * numel(src[0]) * numel(src[1]);
+  case DM_NN_OP_FOURIER_FILTER:
+    return src[0] && src[1] && dm_nn_fourier_filter_shapes(src[0], src[1], dst[0]);
   case DM_NN_OP_ADAM:
     return src[0] && dst[1] && dst[2] && numel(src[0]) == numel(dst[0]) &&
            numel(dst[1]) == numel(dst[0]) && numel(dst[2]) == numel(dst[0]);
@@ -207,9 +213,12 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_UPSAMPLE_BWD: dm_nn_cpu_upsample_bwd(node); return true;
   case DM_NN_OP_AVG_POOL: dm_nn_cpu_avg_pool(node); return true;
   case DM_NN_OP_AVG_POOL_BWD: dm_nn_cpu_avg_pool_bwd(node); return true;
+  case DM_NN_OP_PERIODIC_WINDOW: dm_nn_cpu_periodic_window(node); return true;
+  case DM_NN_OP_PERIODIC_FOLD: dm_nn_cpu_periodic_fold(node); return true;
   case DM_NN_OP_LOSS: dm_nn_cpu_loss(node); return true;
   case DM_NN_OP_LOSS_BWD: dm_nn_cpu_loss_bwd(node); return true;
   case DM_NN_OP_FOURIER_EMBED: dm_nn_cpu_fourier_embed(node); return true;
+  case DM_NN_OP_FOURIER_FILTER: return dm_nn_cpu_fourier_filter(node, error);
   case DM_NN_OP_ADAM: dm_nn_cpu_adam(node); return true;
   case DM_NN_OP_COUNT: break;
   }

@@ -57,10 +57,15 @@ bool dm_nn_cpu_group_norm_bwd(const DmNnNode *node, DmError **error);
 void dm_nn_cpu_batch_norm(const DmNnNode *node);
 void dm_nn_cpu_batch_norm_bwd(const DmNnNode *node);
 
+/* nn-cpu-fourier.c (fails only when out of memory or FFTW cannot plan) */
+bool dm_nn_cpu_fourier_filter(const DmNnNode *node, DmError **error);
+
 /* nn-cpu-resample.c */
 void dm_nn_cpu_upsample(const DmNnNode *node);
 void dm_nn_cpu_upsample_bwd(const DmNnNode *node);
 void dm_nn_cpu_avg_pool(const DmNnNode *node);
 void dm_nn_cpu_avg_pool_bwd(const DmNnNode *node);
+void dm_nn_cpu_periodic_window(const DmNnNode *node);
+void dm_nn_cpu_periodic_fold(const DmNnNode *node);
 
 #endif

@@ -210,6 +210,31 @@ DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc) {
   return view;
 }
 
+DmTensor *dm_tensor_sample_view(DmTensor *t, int64_t n0, int64_t count) {
+  if (!t || !dm_nn_ok(t->nn)) return NULL;
+  if (!dm_tensor_is_contiguous(t) || n0 < 0 || count < 1 || n0 + count > t->shape[0]) {
+    dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT,
+               "Sample view [%lld, %lld) of a tensor of %lld samples%s.", (long long)n0,
+               (long long)(n0 + count), (long long)t->shape[0],
+               dm_tensor_is_contiguous(t) ? " is out of range" : " that is not contiguous");
+    return NULL;
+  }
+  DmTensor *view = calloc(1, sizeof *view);
+  if (!view) {
+    dm_nn_fail(t->nn, DM_ERROR_NO_MEMORY, "Out of memory for a tensor view.");
+    return NULL;
+  }
+  for (int d = 0; d < 4; d++) {
+    view->shape[d] = t->shape[d];
+    view->stride[d] = t->stride[d];
+  }
+  view->shape[0] = count;
+  view->data = t->data + n0 * t->stride[0];
+  view->nn = t->nn;
+  track_temporary(t->nn, view);
+  return view;
+}
+
 void dm_tensor_set_requires_grad(DmTensor *t, bool requires_grad) {
   if (t) t->requires_grad = requires_grad;
 }

@@ -100,6 +100,15 @@ void dm_score_likelihood_size(const DmScoreLikelihood *l, int *nx, int *ny) {
   *ny = l->ny;
 }
 
+void dm_score_likelihood_data(const DmScoreLikelihood *l, const float *gamma[2],
+                              const float *noise_var[2], const unsigned char **has_data) {
+  for (int c = 0; c < 2; c++) {
+    gamma[c] = l->gamma[c];
+    noise_var[c] = l->noise_var[c];
+  }
+  *has_data = l->has_data;
+}
+
 double dm_score_likelihood_log(DmScoreLikelihood *l, const float *kappa, double sigma) {
   double var = sigma * sigma, sum = 0.0;
   residual(l, kappa);

@@ -88,6 +88,10 @@ void dm_score_prior_size(const DmScorePrior *p, int *nx, int *ny) {
   *ny = p->ny;
 }
 
+const double *dm_score_prior_power(const DmScorePrior *p) {
+  return p->power;
+}
+
 double dm_score_prior_variance(const DmScorePrior *p, double sigma) {
   double sum = 0.0;
   for (int ky = 0; ky < p->ny; ky++)

@@ -85,8 +85,16 @@ expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theor
   --model "$tmp/score.safetensors" --flow --flow-steps 3 --correctors 1 --samples 2 \
   --out "$tmp/flow_post.fits"
 head -c 2880 "$tmp/flow_post.fits" | grep -q "SCORE-FLOW" || fail "flow_post.fits is not marked SCORE-FLOW"
+model_sha=$(sha256sum "$tmp/score.safetensors" | cut -c1-64)
+head -c 5760 "$tmp/flow_post.fits" | grep -q "MODELSHA= '$model_sha'" ||
+  fail "flow_post.fits does not record the model's SHA-256 $model_sha"
 expect 0 "" "SAMPLES" -- "$cli" info "$tmp/score_post.fits"
 for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-score output lacks $ext"; done
+expect 0 "" "score evaluations per sample, acceptance" -- "$cli" sample-score \
+  --shear "$tmp/sim_shear.fits" --theory "$theory" --device cpu --batch 1 --samples 2 \
+  --levels 3 --leapfrog 2 --final 0 --metropolis --out "$tmp/score_post3.fits"
+expect 2 "$tmp/score_bad.fits" "auto, cpu or cuda" -- "$cli" sample-score \
+  --shear "$tmp/sim_shear.fits" --theory "$theory" --device tpu --out "$tmp/score_bad.fits"
 expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" \
   --theory "$theory" --levels 1 --out "$tmp/score_bad.fits"
 expect 1 "$tmp/score_bad.fits" "missing.safetensors" -- "$cli" sample-score \

@@ -24,6 +24,16 @@ extern "C" {
 
 typedef float _Complex dm_complex;
 
+/* re + i im, through the layout C11 guarantees (an array of two floats);
+ * unlike re + im * I this never mixes infinities into the other part. */
+static inline dm_complex dm_complex_make(float re, float im) {
+  dm_complex z;
+  float *parts = (float *)&z;
+  parts[0] = re;
+  parts[1] = im;
+  return z;
+}
+
 typedef enum { DM_FFT_ESTIMATE, DM_FFT_MEASURE } DmFftEffort;
 
 typedef enum {

@@ -92,6 +92,16 @@ DmTensor *dm_nn_l1_loss(DmNn *nn, DmTensor *pred, DmTensor *target);
  * with respect to sigma. */
 DmTensor *dm_nn_fourier_embedding(DmNn *nn, DmTensor *sigma, DmTensor *freqs);
 
+/* Fourier multiplication y = F⁻¹[ H F[x] ] (normalised inverse) of every
+ * map of x [N, 1|2, H, W] (1 channel: a real map; 2: the real and imaginary
+ * parts of a complex one) by the filter H [1, 1|2, H, W] (real, or real and
+ * imaginary parts) given in the FFT's unshifted order: element (ky, kx) is
+ * the mode (dm_fft_freq(ky, H), dm_fft_freq(kx, W)).  Result [N, 2, H, W]
+ * (complex), or its real part [N, 1, H, W] with real_output.  FFTW on the
+ * CPU, cuFFT on CUDA.  No gradient: called while recording with an input
+ * that needs one, it records DM_ERROR_UNSUPPORTED. */
+DmTensor *dm_nn_fourier_filter(DmNn *nn, DmTensor *x, DmTensor *filter, bool real_output);
+
 /* Spectral normalisation (Miyato et al. 2018): w / sigma_max(w) with
  * sigma_max from power iterations on the matrix view of w (O rows).  u is
  * a persistent (O) vector carried between calls and updated in place when

@@ -118,6 +118,10 @@ DmTensor *dm_tensor_clone(const DmTensor *src);
  * never owns it; not tracked by autograd). */
 DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc);
 
+/* A temporary view of samples [n0, n0 + count) of a contiguous t (shares
+ * memory; never owns it; not tracked by autograd): contiguous itself. */
+DmTensor *dm_tensor_sample_view(DmTensor *t, int64_t n0, int64_t count);
+
 void dm_tensor_set_requires_grad(DmTensor *t, bool requires_grad);
 
 #ifdef __cplusplus

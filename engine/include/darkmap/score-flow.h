@@ -2,8 +2,8 @@
  * annealed HMC of darkmap/score.h.
  *
  * Each chain starts from white noise of std
- * sqrt(dm_score_prior_variance(sigma_max)) drawn from DmRng(seed, chain), as
- * the HMC chains do, and integrates the probability-flow ODE
+ * sqrt(dm_score_prior_variance(sigma_max)) drawn as the HMC chains do
+ * (darkmap/score-device.h), and integrates the probability-flow ODE
  *
  *   dx/dsigma = −sigma s_sigma(x),
  *
@@ -45,11 +45,21 @@ typedef struct {
 
 void dm_score_flow_options_init(DmScoreFlowOptions *options);
 
+/* DM_ERROR_INVALID_ARGUMENT unless 0 < sigma_min < sigma_max (finite),
+ * n_steps >= 1, n_corrector >= 0 and corrector_scale in (0, 1). */
+bool dm_score_flow_options_check(const DmScoreFlowOptions *options, DmError **error);
+
+/* The noise level after step k (0 … n_steps) of the geometric schedule:
+ * sigma_max at k = 0, sigma_min at k = n_steps. */
+double dm_score_flow_sigma(const DmScoreFlowOptions *options, int k);
+
 /* Draws chains first_chain … first_chain + n_chains − 1 into samples
  * (n_chains maps of the prior's grid).  prior and likelihood must share
  * their grid; residual may be NULL.  *gradients (may be NULL) receives the
- * score evaluations per chain.  Chain c's corrector noise continues
- * DmRng(seed, c).  Fails with DM_ERROR_INVALID_ARGUMENT (bad options or
+ * score evaluations per chain.  Chain c's corrector noise is draw 1 + k of
+ * its Philox stream for the k-th corrector step (darkmap/score-device.h);
+ * the steps run as dm_score_device_flow on a CPU context of their own.
+ * Fails with DM_ERROR_INVALID_ARGUMENT (bad options or
  * grids), DM_ERROR_NO_MEMORY, DM_ERROR_CANCELLED (samples
  * untouched) or the residual's error. */
 bool dm_score_flow_run(DmScorePrior *prior, DmScoreLikelihood *likelihood,

@@ -20,7 +20,7 @@
  * posterior whose mean is the Wiener filter.
  *
  * Arrays are row-major ny × nx floats (kappa, shear planes, scores); a batch
- * of n maps is n consecutive maps.  Objects keep FFT work buffers: one thread
+ * of n maps is n consecutive maps.  Objects keep work buffers: one thread
  * at a time per object. */
 #ifndef DARKMAP_SCORE_H
 #define DARKMAP_SCORE_H
@@ -60,6 +60,10 @@ double dm_score_prior_log_density(DmScorePrior *prior, const float *kappa, doubl
 /* The grid. */
 void dm_score_prior_size(const DmScorePrior *prior, int *nx, int *ny);
 
+/* P(k) per half-plane mode: ny × (nx/2 + 1) values in FFTW's r2c layout
+ * (row ky, column kx <= nx/2); owned by the prior. */
+const double *dm_score_prior_power(const DmScorePrior *prior);
+
 /* P(k) + sigma² averaged over all modes: the per-pixel prior variance of the
  * smoothed prior (used for scales). */
 double dm_score_prior_variance(const DmScorePrior *prior, double sigma);
@@ -82,6 +86,12 @@ void dm_score_likelihood_gradient(DmScoreLikelihood *likelihood, const float *ka
                                   double sigma, float *grad);
 
 void dm_score_likelihood_size(const DmScoreLikelihood *likelihood, int *nx, int *ny);
+
+/* The likelihood's data, owned by it (npix = nx ny values each): the shear
+ * gamma[0], gamma[1] and noise variances noise_var[0], noise_var[1] per
+ * component (both 0 where has_data[i] == 0). */
+void dm_score_likelihood_data(const DmScoreLikelihood *likelihood, const float *gamma[2],
+                              const float *noise_var[2], const unsigned char **has_data);
 
 /* −½ (gamma − A kappa)^T (N + sigma²)⁻¹ (gamma − A kappa) over pixels with
  * data (log L up to a constant). */
@@ -111,9 +121,12 @@ typedef bool (*DmScoreResidualFunc)(void *user_data, const float *kappa, int n, 
  * posterior, but with a residual it pulls the samples back to the Gaussian
  * model (it removed the skewness of hybrid prior samples): for the Gaussian
  * check and diagnostics.  The last state of each chain is one sample.  Chain c draws its
- * initial state (white, std sqrt(dm_score_prior_variance(sigma_max))), its
- * momenta and its acceptance numbers from DmRng(seed, c): reproducible, and
- * a chain does not depend on the batch it runs in. */
+ * initial state (white, std sqrt(dm_score_prior_variance(sigma_max))) and
+ * its momenta from Philox streams of (seed, c), its acceptance numbers from
+ * DmRng(seed, c) (darkmap/score-device.h): reproducible, and a chain does
+ * not depend on the batch it runs in.  The algorithm has one home,
+ * dm_score_device_hmc: DmScoreSampler runs it on a CPU context of its own,
+ * all chains of a batch at once, the residual called on host arrays. */
 typedef struct {
   double sigma_max;   /* default 0.2 */
   double sigma_min;   /* default 1e-3 */
@@ -126,6 +139,14 @@ typedef struct {
 } DmScoreSamplerOptions;
 
 void dm_score_sampler_options_init(DmScoreSamplerOptions *options);
+
+/* DM_ERROR_INVALID_ARGUMENT unless sigma_max >= sigma_min > 0 (finite),
+ * n_levels >= 2, n_leapfrog >= 1, step_scale > 0 (finite), n_final >= 0. */
+bool dm_score_sampler_options_check(const DmScoreSamplerOptions *options, DmError **error);
+
+/* The noise level of trajectory t (0 … n_levels + n_final − 1): the
+ * geometric level min(t, n_levels − 1). */
+double dm_score_sampler_sigma(const DmScoreSamplerOptions *options, int t);
 
 typedef struct {
   long gradients;     /* score evaluations per chain */
