@@ -8,21 +8,6 @@
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
 
-/* Copies the top-left nx × ny of each of n padded planes into out,
- * denormalised (one plane per thread: with a large batch this host pass
- * is a sizeable part of a GPU's sampling time). */
-static void crop(const DmMmgan *m, const float *padded, int n, float *out) {
-  int nx = m->config.nx, ny = m->config.ny;
-  float mean = (float)m->config.kappa_mean, std = (float)m->config.kappa_std;
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < n; k++)
-    for (int i = 0; i < ny; i++) {
-      const float *row = padded + ((size_t)k * (size_t)m->py + (size_t)i) * (size_t)m->px;
-      float *dst = out + ((size_t)k * (size_t)ny + (size_t)i) * (size_t)nx;
-      for (int j = 0; j < nx; j++) dst[j] = mean + std * row[j];
-    }
-}
-
 /* The first count samples of a batch of conditions, as a new temporary. */
 static DmTensor *first_samples(DmMmgan *m, DmTensor *condition, int batch, int count) {
   DmNn *nn = m->nn;
@@ -47,14 +32,10 @@ bool dm_mmgan_sample(DmMmgan *m, const float *g1, const float *g2, const float *
   size_t cond_size = DM_MMGAN_CONDITION_CHANNELS * plane;
   float *one = malloc(cond_size * sizeof(float));
   float *host_cond = malloc((size_t)batch * cond_size * sizeof(float));
-  float *out = malloc((size_t)batch * plane * sizeof(float));
-  DmKsPlan *plan = one && host_cond && out
-                       ? dm_ks_plan_new(m->config.nx, m->config.ny, error)
-                       : NULL;
+  DmKsPlan *plan = one && host_cond ? dm_ks_plan_new(m->config.nx, m->config.ny, error) : NULL;
   if (!plan) {
     free(one);
     free(host_cond);
-    free(out);
     if (!(error && *error))
       dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for MMGAN sampling.");
     return false;
@@ -79,15 +60,17 @@ bool dm_mmgan_sample(DmMmgan *m, const float *g1, const float *g2, const float *
     DmTensor *z = dm_tensor_temp(nn, count, m->config.z_channels, m->py, m->px);
     ok = cond && z && dm_mmgan_fill_code(m, z, seed, (uint64_t)first);
     DmTensor *kappa = ok ? dm_mmgan_generate(m, cond, z) : NULL;
-    ok = kappa && dm_tensor_download(kappa, out, (size_t)count * plane);
-    dm_nn_clear(nn);
+    /* Cropped back to the survey grid and denormalised on the device. */
+    if (m->px != m->config.nx || m->py != m->config.ny)
+      kappa = dm_nn_periodic_window(nn, kappa, m->config.ny, m->config.nx);
+    kappa = dm_nn_scale(nn, kappa, (float)m->config.kappa_std, (float)m->config.kappa_mean);
     size_t npix = (size_t)m->config.nx * (size_t)m->config.ny;
-    if (ok) crop(m, out, count, samples + (size_t)first * npix);
+    ok = kappa && dm_tensor_download(kappa, samples + (size_t)first * npix, (size_t)count * npix);
+    dm_nn_clear(nn);
     dm_progress_report(progress, (double)(first + count) / n, "MMGAN sampling");
   }
   dm_nn_set_recording(nn, recording);
   dm_tensor_free(condition);
-  free(out);
   if (!dm_nn_take_error(nn, error)) return false;
   if (!ok && !(error && *error))
     dm_error_set(error, DM_ERROR_FAILED, 0, "The MMGAN generator did not run.");

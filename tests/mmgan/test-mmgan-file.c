@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "darkmap/mmgan.h"
+#include "darkmap/nn-ops.h"
 #include "darkmap/nn-params.h"
 #include "../nn/nn-test-util.h"
 
@@ -60,6 +61,19 @@ int main(void) {
   CHECK_OK(m != NULL, error);
   if (!m) return dm_test_result();
   CHECK(m->px == 12 && m->py == 12);
+  /* The host padding of the inputs is the engine's periodic window. */
+  {
+    float plane[SIDE * SIDE], padded[12 * 12], windowed[12 * 12];
+    for (int i = 0; i < SIDE * SIDE; i++) plane[i] = (float)i;
+    dm_mmgan_pad(SIDE, SIDE, 12, 12, plane, padded);
+    DmTensor *x = dm_tensor_temp(nn, 1, 1, SIDE, SIDE);
+    CHECK(x && dm_tensor_upload(x, plane, SIDE * SIDE));
+    DmTensor *w = dm_nn_periodic_window(nn, x, 12, 12);
+    CHECK(w && dm_tensor_download(w, windowed, 12 * 12));
+    CHECK(memcmp(padded, windowed, sizeof padded) == 0);
+    CHECK(padded[11 * 12 + 11] == plane[1 * SIDE + 1]);
+    dm_nn_clear(nn);
+  }
   /* Random weights well away from the initial ones, so that a wrong load
    * shows. */
   for (int i = 0; i < dm_nn_params_count(m->generator_params); i++)

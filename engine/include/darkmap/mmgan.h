@@ -18,8 +18,9 @@
  *
  * Grids: the U-Net needs sides divisible by 2^depth.  Every map (condition,
  * noise code, and in training the truth) is padded periodically to the next
- * multiple (rows and columns i >= n hold those of i − n), and samples are
- * cropped back to the survey's nx × ny.  The training pairs are periodic on
+ * multiple (rows and columns i >= n hold those of i − n: the engine's
+ * dm_nn_periodic_window, done on the host for these inputs), and samples
+ * are cropped back to the survey's nx × ny on the device.  The training pairs are periodic on
  * the survey grid (A is applied by FFT), so the padded maps are exact
  * periodic continuations.
  *
