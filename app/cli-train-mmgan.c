@@ -98,9 +98,11 @@ static DmMmganPool *make_pool(const CliArgs *args, const TrainSettings *s,
 static void print_validation(DmMmganTrainer *t, const DmMmganValidation *v) {
   fprintf(stderr,
           "Validation at step %lld: PSNR of the mean %.2f dB, one sample %.2f dB (gain %.2f, "
-          "target %.2f), std calibration %.3f, r %.3f, RMSE %.5f, w_SD %.4f.\n",
+          "target %.2f), std calibration %.3f, r %.3f (per map %.3f, best KS %.3f), "
+          "RMSE %.5f, w_SD %.4f.\n",
           (long long)dm_mmgan_trainer_steps(t), v->psnr_mean, v->psnr_single, v->psnr_gain,
-          v->psnr_gain_target, v->std_ratio, v->r, v->rmse, dm_mmgan_trainer_std_weight(t));
+          v->psnr_gain_target, v->std_ratio, v->r, v->r_map, v->r_ks, v->rmse,
+          dm_mmgan_trainer_std_weight(t));
 }
 
 static bool train(const CliArgs *args, const TrainSettings *s, const DmTheorySpectrum *theory,

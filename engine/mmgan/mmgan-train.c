@@ -307,7 +307,7 @@ bool dm_mmgan_trainer_validate(DmMmganTrainer *t, DmMmganValidation *v, DmError 
   float *masks = malloc((size_t)n_val * npix * sizeof(float));
   bool ok = means && truths && masks;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the validation.");
-  double psnr_p = 0.0, psnr_1 = 0.0, variance = 0.0, error2 = 0.0;
+  double psnr_p = 0.0, psnr_1 = 0.0, variance = 0.0, error2 = 0.0, r_map = 0.0, r_ks = 0.0;
   for (int j = 0; ok && j < n_val; j++) {
     ok = validation_samples(t, j, error);
     if (!ok) break;
@@ -332,6 +332,13 @@ bool dm_mmgan_trainer_validate(DmMmganTrainer *t, DmMmganValidation *v, DmError 
       lo = fminf(lo, truth[q]);
       hi = fmaxf(hi, truth[q]);
     }
+    double r, rmse, r_best, rmse_best, sigma;
+    const float *mask = dm_mmgan_pool_mask(t->pool);
+    ok = dm_eval_compare(truth, mean, mask, npix, &r, &rmse, error) &&
+         dm_eval_best_ks(truth, t->g1, t->g2, mask, t->nx, t->ny, &r_best, &rmse_best, &sigma,
+                         error);
+    r_map += r;
+    r_ks += r_best;
     error2 += mse_p;
     psnr_p += psnr(hi - lo, mse_p / (double)npix);
     psnr_1 += psnr(hi - lo, mse_1 / (double)npix);
@@ -343,6 +350,8 @@ bool dm_mmgan_trainer_validate(DmMmganTrainer *t, DmMmganValidation *v, DmError 
     v->psnr_gain = v->psnr_mean - v->psnr_single;
     v->psnr_gain_target = 10.0 * log10(2.0 * p / (p + 1.0));
     v->std_ratio = sqrt((1.0 + 1.0 / p) * variance / error2);
+    v->r_map = r_map / n_val;
+    v->r_ks = r_ks / n_val;
   }
   free(means);
   free(truths);

@@ -215,6 +215,8 @@ static void check_training(DmNn *nn, const Setup *s) {
     if (j == 0) CHECK(r_gan > r_ks);
   }
   CHECK(wins >= n_val - 1);
+  printf("validation: mean r per map %.3f against the best KS map's %.3f\n", v.r_map, v.r_ks);
+  CHECK(v.r_map > v.r_ks);
   dm_ks_plan_free(plan);
   free(mean);
   free(truth);

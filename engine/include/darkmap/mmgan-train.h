@@ -143,10 +143,13 @@ typedef struct {
  * 10 log10(2 P_v / (P_v + 1)); the std calibration
  * sqrt((1 + 1/P_v) mean per-pixel sample variance) / rms(x̄ − x) (1 for a
  * calibrated posterior); Pearson r and RMSE of the mean inside the mask
- * (dm_eval_compare, kappa units, all maps together). */
+ * (dm_eval_compare, kappa units, all maps together); and, map by map and
+ * averaged, r of the mean and r of the best-smoothed Kaiser-Squires map
+ * of the same shear (dm_eval_best_ks), the baseline to beat. */
 typedef struct {
   double psnr_mean, psnr_single, psnr_gain, psnr_gain_target;
   double std_ratio, r, rmse;
+  double r_map, r_ks;
 } DmMmganValidation;
 
 typedef struct DmMmganTrainer DmMmganTrainer;
