@@ -6,6 +6,7 @@
 
 #include "cli-args.h"
 #include "cli-commands.h"
+#include "cli-model-provenance.h"
 #include "cli-progress.h"
 #include "cli-significance.h"
 #include "darkmap/binning.h"
@@ -109,8 +110,7 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
                                                    hybrid, error)
                      : dm_score_posterior_new(samples, n_samples, nx, ny, shear->wcs, options,
                                               hybrid, error);
-  if (posterior && model_path &&
-      !dm_map_set_string(posterior->mean, "MODEL", model_path, "network residual", error)) {
+  if (posterior && model_path && !cli_record_model(posterior->mean, model_path, error)) {
     dm_posterior_free(posterior);
     posterior = NULL;
   }

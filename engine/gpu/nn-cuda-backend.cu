@@ -256,6 +256,10 @@ static bool backend_supports(void *ctx, const DmNnNode *node) {
       return d[0] && s[0] && resample_shapes(s[0], d[0], node->factor);
     case DM_NN_OP_AVG_POOL_BWD:
       return d[0] && s[0] && resample_shapes(d[0], s[0], node->factor);
+    case DM_NN_OP_PERIODIC_WINDOW:
+    case DM_NN_OP_PERIODIC_FOLD:
+      return d[0] && s[0] && contiguous(d[0]) && contiguous(s[0]) &&
+             d[0]->shape[0] == s[0]->shape[0] && d[0]->shape[1] == s[0]->shape[1];
     case DM_NN_OP_LOSS:
       return contiguous(d[0]) && dm_nn_cuda_numel(d[0]) == 1 && contiguous(s[0]) &&
              contiguous(s[1]) && dm_nn_cuda_numel(s[0]) == dm_nn_cuda_numel(s[1]) &&
@@ -315,6 +319,8 @@ static bool backend_compute(void *ctx, const DmNnNode *node, DmError **error) {
     case DM_NN_OP_UPSAMPLE_BWD: return dm_nn_cuda_upsample_bwd(cuda, node, error);
     case DM_NN_OP_AVG_POOL: return dm_nn_cuda_avg_pool(cuda, node, error);
     case DM_NN_OP_AVG_POOL_BWD: return dm_nn_cuda_avg_pool_bwd(cuda, node, error);
+    case DM_NN_OP_PERIODIC_WINDOW: return dm_nn_cuda_periodic_window(cuda, node, error);
+    case DM_NN_OP_PERIODIC_FOLD: return dm_nn_cuda_periodic_fold(cuda, node, error);
     case DM_NN_OP_LOSS: return dm_nn_cuda_loss(cuda, node, error);
     case DM_NN_OP_LOSS_BWD: return dm_nn_cuda_loss_bwd(cuda, node, error);
     case DM_NN_OP_FOURIER_EMBED: return dm_nn_cuda_fourier_embed(cuda, node, error);

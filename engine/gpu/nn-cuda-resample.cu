@@ -1,6 +1,6 @@
 /* Resampling of the CUDA backend (see nn-cuda.h): nearest and bilinear
  * upsampling by an integer factor and their adjoints, average pooling and
- * its adjoint.
+ * its adjoint, the periodic window and its adjoint (the fold).
  *
  * Every kernel writes each output element once from the inputs it depends
  * on (gather form, no atomics), so results are bit-reproducible.
@@ -148,5 +148,50 @@ bool dm_nn_cuda_avg_pool_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **err
   avg_pool_bwd_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
       node->dst[0]->data, gy->data, gy->shape[0] * gy->shape[1], gy->shape[2], gy->shape[3],
       node->factor);
+  return DM_NN_CUDA_LAUNCHED(error);
+}
+
+/* src [planes, h, w] -> dst [planes, ho, wo], dst[y, x] = src[y mod h, x mod w]. */
+__global__ static void periodic_window_kernel(float *dst, const float *src, int64_t planes,
+                                              int64_t h, int64_t w, int64_t ho, int64_t wo) {
+  int64_t n = planes * ho * wo;
+  DM_NN_CUDA_GRID_LOOP(i, n) {
+    int64_t x = i % wo, y = (i / wo) % ho, plane = i / (wo * ho);
+    dst[i] = src[(plane * h + y % h) * w + x % w];
+  }
+}
+
+/* Adjoint: gy [planes, ho, wo] -> dx [planes, h, w], each element summed
+ * over its copies in row-major order (as the CPU). */
+__global__ static void periodic_fold_kernel(float *dx, const float *gy, int64_t planes, int64_t h,
+                                            int64_t w, int64_t ho, int64_t wo) {
+  int64_t n = planes * h * w;
+  DM_NN_CUDA_GRID_LOOP(i, n) {
+    int64_t x = i % w, y = (i / w) % h, plane = i / (w * h);
+    const float *g = gy + plane * ho * wo;
+    float sum = 0.0f;
+    for (int64_t oy = y; oy < ho; oy += h)
+      for (int64_t ox = x; ox < wo; ox += w) sum += g[oy * wo + ox];
+    dx[i] = sum;
+  }
+}
+
+bool dm_nn_cuda_periodic_window(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
+  const DmTensor *x = node->src[0], *y = node->dst[0];
+  int64_t n = dm_nn_cuda_numel(y);
+  if (n == 0) return true;
+  periodic_window_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      y->data, x->data, x->shape[0] * x->shape[1], x->shape[2], x->shape[3], y->shape[2],
+      y->shape[3]);
+  return DM_NN_CUDA_LAUNCHED(error);
+}
+
+bool dm_nn_cuda_periodic_fold(DmNnCuda *cuda, const DmNnNode *node, DmError **error) {
+  const DmTensor *gy = node->src[0], *dx = node->dst[0];
+  int64_t n = dm_nn_cuda_numel(dx);
+  if (n == 0) return true;
+  periodic_fold_kernel<<<dm_nn_cuda_blocks(n), DM_NN_CUDA_THREADS, 0, cuda->stream>>>(
+      dx->data, gy->data, dx->shape[0] * dx->shape[1], dx->shape[2], dx->shape[3], gy->shape[2],
+      gy->shape[3]);
   return DM_NN_CUDA_LAUNCHED(error);
 }

@@ -93,6 +93,8 @@ bool dm_nn_cuda_upsample(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_upsample_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 bool dm_nn_cuda_avg_pool_bwd(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_window(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
+bool dm_nn_cuda_periodic_fold(DmNnCuda *cuda, const DmNnNode *node, DmError **error);
 
 /* Launch geometry shared by the kernels. */
 enum {

@@ -112,6 +112,12 @@ typedef enum {
   /* dst0 = average over factor x factor blocks of src0 (H, W divisible).  */
   DM_NN_OP_AVG_POOL,
   DM_NN_OP_AVG_POOL_BWD,   /* dst0 = adjoint of AVG_POOL on src0 = gy.      */
+  /* dst0 [N,C,h,w] = periodic window of src0 [N,C,H,W]:
+   * dst0[n,c,i,j] = src0[n,c,i mod H,j mod W] (any h, w >= 1).            */
+  DM_NN_OP_PERIODIC_WINDOW,
+  /* Its adjoint, dst0 [N,C,H,W] from src0 = gy [N,C,h,w]: dst0[n,c,I,J] =
+   * sum of gy[n,c,i,j] over i < h, j < w with i mod H = I, j mod W = J.    */
+  DM_NN_OP_PERIODIC_FOLD,
   /* dst0 (1 element) = mean over elements of (src0 - src1)^2 (mode MSE) or
    * |src0 - src1| (mode L1).                                               */
   DM_NN_OP_LOSS,

@@ -154,6 +154,10 @@ static bool cpu_supports(void *ctx, const DmNnNode *node) {
            small->shape[2] * node->factor == large->shape[2] &&
            small->shape[3] * node->factor == large->shape[3];
   }
+  case DM_NN_OP_PERIODIC_WINDOW:
+  case DM_NN_OP_PERIODIC_FOLD:
+    return src[0] && src[0]->shape[0] == dst[0]->shape[0] &&
+           src[0]->shape[1] == dst[0]->shape[1];
   case DM_NN_OP_LOSS:
   case DM_NN_OP_LOSS_BWD:
     if (node->mode != DM_NN_LOSS_MSE && node->mode != DM_NN_LOSS_L1) return false;
@@ -207,6 +211,8 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_UPSAMPLE_BWD: dm_nn_cpu_upsample_bwd(node); return true;
   case DM_NN_OP_AVG_POOL: dm_nn_cpu_avg_pool(node); return true;
   case DM_NN_OP_AVG_POOL_BWD: dm_nn_cpu_avg_pool_bwd(node); return true;
+  case DM_NN_OP_PERIODIC_WINDOW: dm_nn_cpu_periodic_window(node); return true;
+  case DM_NN_OP_PERIODIC_FOLD: dm_nn_cpu_periodic_fold(node); return true;
   case DM_NN_OP_LOSS: dm_nn_cpu_loss(node); return true;
   case DM_NN_OP_LOSS_BWD: dm_nn_cpu_loss_bwd(node); return true;
   case DM_NN_OP_FOURIER_EMBED: dm_nn_cpu_fourier_embed(node); return true;

@@ -62,5 +62,7 @@ void dm_nn_cpu_upsample(const DmNnNode *node);
 void dm_nn_cpu_upsample_bwd(const DmNnNode *node);
 void dm_nn_cpu_avg_pool(const DmNnNode *node);
 void dm_nn_cpu_avg_pool_bwd(const DmNnNode *node);
+void dm_nn_cpu_periodic_window(const DmNnNode *node);
+void dm_nn_cpu_periodic_fold(const DmNnNode *node);
 
 #endif

@@ -1,7 +1,7 @@
 /* CPU resampling by an integer factor: nearest and bilinear upsampling
  * (align_corners = false, PyTorch's rule), average pooling, and the adjoint
- * of each.  One (n, c) plane per OpenMP iteration, so that the adjoints'
- * scatters never race. */
+ * of each; the periodic window and its adjoint (the fold).  One (n, c)
+ * plane per OpenMP iteration, so that the adjoints' scatters never race. */
 #include <stdint.h>
 #include <string.h>
 
@@ -123,5 +123,38 @@ void dm_nn_cpu_avg_pool_bwd(const DmNnNode *node) {
     float *dst = gx->data + p * h * w;
     for (int64_t y = 0; y < h; y++)
       for (int64_t x = 0; x < w; x++) dst[y * w + x] = src[(y / f) * wo + x / f] * scale;
+  }
+}
+
+void dm_nn_cpu_periodic_window(const DmNnNode *node) {
+  const DmTensor *x = node->src[0], *y = node->dst[0];
+  const int64_t planes = x->shape[0] * x->shape[1], h = x->shape[2], w = x->shape[3];
+  const int64_t ho = y->shape[2], wo = y->shape[3];
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < planes; p++) {
+    const float *src = x->data + p * h * w;
+    float *dst = y->data + p * ho * wo;
+    for (int64_t oy = 0; oy < ho; oy++)
+      for (int64_t ox = 0; ox < wo; ox++) dst[oy * wo + ox] = src[(oy % h) * w + ox % w];
+  }
+}
+
+/* Gather form, each output summed over its copies in row-major order (the
+ * CUDA kernel's order, so that both give the same bits). */
+void dm_nn_cpu_periodic_fold(const DmNnNode *node) {
+  const DmTensor *gy = node->src[0], *gx = node->dst[0];
+  const int64_t planes = gx->shape[0] * gx->shape[1], h = gx->shape[2], w = gx->shape[3];
+  const int64_t ho = gy->shape[2], wo = gy->shape[3];
+#pragma omp parallel for schedule(static)
+  for (int64_t p = 0; p < planes; p++) {
+    const float *src = gy->data + p * ho * wo;
+    float *dst = gx->data + p * h * w;
+    for (int64_t y = 0; y < h; y++)
+      for (int64_t x = 0; x < w; x++) {
+        float sum = 0.0f;
+        for (int64_t oy = y; oy < ho; oy += h)
+          for (int64_t ox = x; ox < wo; ox += w) sum += src[oy * wo + ox];
+        dst[y * w + x] = sum;
+      }
   }
 }

@@ -1,6 +1,6 @@
 /* Shape and resampling ops: reshape, channel concatenation and slicing (with
- * their adjoint, zero padding of channels), nearest/bilinear upsampling and
- * average pooling. */
+ * their adjoint, zero padding of channels), the periodic window (with its
+ * adjoint, the fold), nearest/bilinear upsampling and average pooling. */
 #include "nn/nn-ops-private.h"
 
 /* entry->shape: the input's shape. */
@@ -103,6 +103,45 @@ DmTensor *dm_nn_pad_channels(DmNn *nn, DmTensor *x, int64_t channels, int64_t c0
     e->i[0] = (int)c0;
   }
   return y;
+}
+
+/* ---- periodic window and fold (linear: differentiable to any order) ----- */
+
+static DmTensor *periodic_op(DmNn *nn, DmNnOp kernel, DmTensor *x, int64_t h, int64_t w);
+
+/* The window and the fold are each other's adjoint.  entry->i[0]: the
+ * kernel op; entry->shape: the input's shape. */
+static bool periodic_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy, const bool *needs,
+                              DmTensor **grads) {
+  DmNnOp adjoint = e->i[0] == DM_NN_OP_PERIODIC_WINDOW ? DM_NN_OP_PERIODIC_FOLD
+                                                       : DM_NN_OP_PERIODIC_WINDOW;
+  if (needs[0]) grads[0] = periodic_op(nn, adjoint, gy, e->shape[2], e->shape[3]);
+  return dm_nn_ok(nn);
+}
+
+/* kernel PERIODIC_WINDOW: y [N,C,h,w], x extended or cropped periodically;
+ * PERIODIC_FOLD: its adjoint, y [N,C,h,w] summing the copies of each
+ * element. */
+static DmTensor *periodic_op(DmNn *nn, DmNnOp kernel, DmTensor *x, int64_t h, int64_t w) {
+  const char *op = dm_nn_op_name(kernel);
+  if (!dm_nn_check_inputs(nn, op, 1, 1, &x)) return NULL;
+  if (h < 1 || w < 1)
+    return dm_nn_invalid(nn, op, "output size %lldx%lld", (long long)h, (long long)w);
+  DmNnNode node = {.op = kernel};
+  node.src[0] = x;
+  node.dst[0] = dm_tensor_temp(nn, x->shape[0], x->shape[1], h, w);
+  DmTensor *y = dm_nn_run(nn, &node);
+  if (y && dm_nn_should_record(nn, 1, &x)) {
+    DmNnTapeEntry *e = dm_nn_tape_record(nn, op, periodic_backward, y, 1, &x);
+    if (!e) return NULL;
+    e->i[0] = (int)kernel;
+    for (int d = 0; d < 4; d++) e->shape[d] = x->shape[d];
+  }
+  return y;
+}
+
+DmTensor *dm_nn_periodic_window(DmNn *nn, DmTensor *x, int64_t h, int64_t w) {
+  return periodic_op(nn, DM_NN_OP_PERIODIC_WINDOW, x, h, w);
 }
 
 /* ---- resampling (first-order backward) ---------------------------------- */

@@ -85,6 +85,9 @@ expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theor
   --model "$tmp/score.safetensors" --flow --flow-steps 3 --correctors 1 --samples 2 \
   --out "$tmp/flow_post.fits"
 head -c 2880 "$tmp/flow_post.fits" | grep -q "SCORE-FLOW" || fail "flow_post.fits is not marked SCORE-FLOW"
+model_sha=$(sha256sum "$tmp/score.safetensors" | cut -c1-64)
+head -c 5760 "$tmp/flow_post.fits" | grep -q "MODELSHA= '$model_sha'" ||
+  fail "flow_post.fits does not record the model's SHA-256 $model_sha"
 expect 0 "" "SAMPLES" -- "$cli" info "$tmp/score_post.fits"
 for ext in STD SAMPLES SIGNIF; do grep -q "$ext" "$tmp/stdout" || fail "sample-score output lacks $ext"; done
 expect 2 "$tmp/score_bad.fits" "levels" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" \

@@ -155,6 +155,7 @@ static DmTensor *f_sqrt(DmNn *nn, DmTensor **in) { return dm_nn_sqrt(nn, in[0]);
 static DmTensor *f_reshape(DmNn *nn, DmTensor **in) { return dm_nn_reshape(nn, in[0], 4, 9, 1, 1); }
 static DmTensor *f_concat(DmNn *nn, DmTensor **in) { return dm_nn_concat(nn, in[0], in[1]); }
 static DmTensor *f_slice(DmNn *nn, DmTensor **in) { return dm_nn_slice_channels(nn, in[0], 1, 2); }
+static DmTensor *f_periodic(DmNn *nn, DmTensor **in) { return dm_nn_periodic_window(nn, in[0], 5, 3); }
 
 #define S(n, c, h, w) {n, c, h, w}
 static const DoubleCase double_cases[] = {
@@ -176,6 +177,7 @@ static const DoubleCase double_cases[] = {
     {"reshape", 1, {S(2, 3, 3, 2)}, false, f_reshape},
     {"concat", 2, {S(2, 2, 2, 2), S(2, 3, 2, 2)}, false, f_concat},
     {"slice_channels", 1, {S(2, 4, 2, 2)}, false, f_slice},
+    {"periodic_window", 1, {S(2, 2, 3, 2)}, false, f_periodic},
 };
 
 typedef struct {

@@ -82,6 +82,8 @@ static DmTensor *f_reshape(DmNn *nn, DmTensor **in) { return dm_nn_reshape(nn, i
 static DmTensor *f_up_nearest(DmNn *nn, DmTensor **in) { return dm_nn_upsample_nearest(nn, in[0], 2); }
 static DmTensor *f_up_bilinear(DmNn *nn, DmTensor **in) { return dm_nn_upsample_bilinear(nn, in[0], 2); }
 static DmTensor *f_avg_pool(DmNn *nn, DmTensor **in) { return dm_nn_avg_pool(nn, in[0], 2); }
+static DmTensor *f_pad_periodic(DmNn *nn, DmTensor **in) { return dm_nn_periodic_window(nn, in[0], 8, 7); }
+static DmTensor *f_crop_periodic(DmNn *nn, DmTensor **in) { return dm_nn_periodic_window(nn, in[0], 3, 2); }
 static DmTensor *f_sum(DmNn *nn, DmTensor **in) { return dm_nn_sum(nn, in[0]); }
 static DmTensor *f_mean(DmNn *nn, DmTensor **in) { return dm_nn_mean(nn, in[0]); }
 static DmTensor *f_sum_per_sample(DmNn *nn, DmTensor **in) { return dm_nn_sum_per_sample(nn, in[0]); }
@@ -145,6 +147,8 @@ static const GradCase cases[] = {
     {"upsample_nearest", 1, {S(2, 3, 3, 4)}, {DIST_NORMAL}, {true}, f_up_nearest, 1e-2},
     {"upsample_bilinear", 1, {S(2, 3, 3, 4)}, {DIST_NORMAL}, {true}, f_up_bilinear, 1e-2},
     {"avg_pool", 1, {S(2, 3, 4, 6)}, {DIST_NORMAL}, {true}, f_avg_pool, 1e-2},
+    {"periodic_window pad", 1, {S(2, 3, 3, 4)}, {DIST_NORMAL}, {true}, f_pad_periodic, 1e-2},
+    {"periodic_window crop", 1, {S(2, 3, 5, 4)}, {DIST_NORMAL}, {true}, f_crop_periodic, 1e-2},
     {"sum", 1, {S(2, 3, 4, 4)}, {DIST_NORMAL}, {true}, f_sum, 1e-2},
     {"mean", 1, {S(2, 3, 4, 4)}, {DIST_NORMAL}, {true}, f_mean, 1e-2},
     {"sum_per_sample", 1, {S(3, 3, 4, 4)}, {DIST_NORMAL}, {true}, f_sum_per_sample, 1e-2},

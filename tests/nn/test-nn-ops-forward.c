@@ -117,6 +117,15 @@ static void check_linear_and_elementwise(DmNn *nn) {
       for (int i = 0; i < 2; i++) expected_slice[(n * 2 + c) * 2 + i] = expected_cat[(n * 4 + c + 1) * 2 + i];
   report("slice_channels [1, 3)", dm_nn_slice_channels(nn, cat, 1, 2), expected_slice);
 
+  /* x [3, 2, 2, 1] periodically extended to 3 x 3 and cropped to 1 x 1. */
+  double expected_window[54], expected_crop[6];
+  for (int p = 0; p < 6; p++) {
+    for (int i = 0; i < 9; i++) expected_window[p * 9 + i] = xh[p * 2 + (i / 3) % 2];
+    expected_crop[p] = xh[p * 2];
+  }
+  report("periodic_window pad", dm_nn_periodic_window(nn, x, 3, 3), expected_window);
+  report("periodic_window crop", dm_nn_periodic_window(nn, x, 1, 1), expected_crop);
+
   free(xh);
   free(wh);
   free(bh);
