@@ -112,10 +112,15 @@ static bool make_maps(Maker *m, int n_threads, DmError **error) {
 DmScoreTrainPool *dm_score_train_pool_new(const DmDatasetConfig *config, int n_train,
                                           int n_validation, uint64_t seed, int n_threads,
                                           const DmProgress *progress, DmError **error) {
-  if (!config || config->survey || n_train < 1 || n_validation < 1 || n_threads < 1) {
+  if (!config || config->survey) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                 "A training pool needs a survey-free dataset, at least 1 training and 1 "
-                 "validation map and 1 thread (got %d, %d, %d).",
+                 "A training pool needs a dataset configuration without a survey.");
+    return NULL;
+  }
+  if (n_train < 1 || n_validation < 1 || n_threads < 1) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "A training pool needs at least 1 training map, 1 validation map and 1 thread "
+                 "(got %d, %d, %d).",
                  n_train, n_validation, n_threads);
     return NULL;
   }
