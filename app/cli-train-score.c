@@ -24,7 +24,8 @@ static const CliOptionSpec train_options[] = {
     {"pool", true, "K        training maps made once, then shifted, flipped, transposed "
                    "(default 256)"},
     {"validation-pool", true, "K        held-out maps of the validation loss (default 32)"},
-    {"threads", true, "T        threads making the maps (default: the CPUs)"},
+    {"threads", true, "T        threads making the maps and each step's noisy maps (default: "
+                      "the CPUs)"},
     {"steps", true, "N        training steps to run (default 1000)"},
     {"batch", true, "B        maps per step (default 8)"},
     {"lr", true, "R        Adam learning rate (default 1e-3)"},
@@ -159,6 +160,7 @@ int cli_train_score_main(int argc, char **argv) {
     return cli_fail("train-score", error);
   }
   s.train.seed = (uint64_t)s.seed;
+  s.train.threads = s.threads;
   s.train.schedule = (DmLrSchedule){.kind = DM_LR_CONSTANT, .base_lr = (float)lr};
   if (s.cosine > 0)
     s.train.schedule = (DmLrSchedule){.kind = DM_LR_WARMUP_COSINE, .base_lr = (float)lr,

@@ -7,11 +7,14 @@
  *    removed: a training map below DM_SCORE_VALIDATION_INDEX, a validation
  *    map from it on; over 200 draws all 8 flip/transpose combinations
  *    occur;
+ *  - a score trainer drawing from it with 1 or 3 threads makes the same
+ *    weights bit for bit;
  *  - bad settings are rejected. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "darkmap/nn-params.h"
 #include "darkmap/score-network.h"
 #include "darkmap/score-train-pool.h"
 #include "test-util.h"
@@ -36,6 +39,48 @@ static int symmetry_of(const float *source, const float *field) {
         if (same) return code;
       }
   return -1;
+}
+
+/* The weights after 2 training steps over pool with `threads` threads
+ * (malloc'ed, *count of them). */
+static float *trained_weights(DmScoreTrainPool *pool, DmScorePrior *prior, int threads,
+                              size_t *count) {
+  DmError *error = NULL;
+  static const DmUNetConfig unet = {.in_channels = 1, .out_channels = 1, .depth = 1,
+                                    .base_width = 4, .groups = 2, .slope = 0.2f,
+                                    .noise_features = 4};
+  DmNn *nn = dm_nn_new(DM_NN_DEVICE_CPU, 1, &error);
+  DmNnParams *params = nn ? dm_nn_params_new(nn) : NULL;
+  DmUNet *net = params ? dm_unet_new(params, &unet, 1, &error) : NULL;
+  DmAdamConfig adam_config = dm_adam_config_default();
+  DmAdam *adam = net ? dm_adam_new(params, &adam_config, &error) : NULL;
+  DmScoreNetwork network = {nn, net, dm_score_prior_variance(prior, 0.0)};
+  DmScoreTrainOptions options;
+  dm_score_train_options_init(&options);
+  options.batch = 5;
+  options.threads = threads;
+  DmScoreTrainer *trainer = adam ? dm_score_trainer_new(prior, &network, params, adam,
+                                                        dm_score_train_pool_map, pool, &options,
+                                                        &error)
+                                 : NULL;
+  CHECK_OK(trainer && dm_score_trainer_run(trainer, 2, NULL, NULL, &error), error);
+  float *all = NULL;
+  *count = 0;
+  for (int i = 0; trainer && i < dm_nn_params_count(params); i++) {
+    DmTensor *t = dm_nn_params_tensor(params, i);
+    size_t n = (size_t)dm_tensor_numel(t);
+    float *grown = realloc(all, (*count + n) * sizeof(float));
+    if (!grown) break;
+    all = grown;
+    dm_tensor_download(t, all + *count, n);
+    *count += n;
+  }
+  dm_score_trainer_free(trainer);
+  dm_adam_free(adam);
+  dm_unet_free(net);
+  dm_nn_params_free(params);
+  dm_nn_free(nn);
+  return all;
 }
 
 int main(void) {
@@ -100,6 +145,19 @@ int main(void) {
   CHECK(unmatched == 0);
   CHECK(wrong_part == 0);
   CHECK(codes_seen == 0xff);
+
+  DmScorePrior *prior = dm_score_prior_new(theory, N, N, 2.0, &error);
+  CHECK_OK(prior != NULL, error);
+  size_t n1 = 0, n3 = 0;
+  float *w1 = prior ? trained_weights(one, prior, 1, &n1) : NULL;
+  float *w3 = prior ? trained_weights(one, prior, 3, &n3) : NULL;
+  bool same_weights = w1 && w3 && n1 == n3 && n1 > 0 && memcmp(w1, w3, n1 * sizeof(float)) == 0;
+  printf("trainer with 1 and 3 threads: %zu weights identical after 2 steps: %s\n", n1,
+         same_weights ? "yes" : "no");
+  CHECK(same_weights);
+  free(w1);
+  free(w3);
+  dm_score_prior_free(prior);
 
   DmScoreTrainPool *bad = dm_score_train_pool_new(&config, 0, 1, 1, 1, NULL, &error);
   CHECK_FAILS(bad != NULL, error, DM_ERROR_INVALID_ARGUMENT);
