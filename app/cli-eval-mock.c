@@ -29,6 +29,10 @@ static const CliOptionSpec eval_options[] = {
     {"levels", true, "L        sampler noise levels (default 40)"},
     {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
     {"final", true, "N        trajectories at the last level (default 20)"},
+    {"sigma-max", true, "S        first sampler noise level (default 0.2)"},
+    {"sigma-min", true, "S        last sampler noise level (default 1e-3)"},
+    {"step-scale", true, "C        leapfrog step / sigma, theory prior (default 0.5)"},
+    {"hybrid-step-scale", true, "C        leapfrog step / sigma with the network (default 0.2)"},
     {"out", true, "FILE     also write the table as CSV"},
     {NULL, false, NULL},
 };
@@ -126,10 +130,18 @@ int cli_eval_mock_main(int argc, char **argv) {
       !cli_args_int(&args, "samples", 2, 100000, &config.n_samples, &error) ||
       !cli_args_int(&args, "levels", 2, 100000, &config.sampler.n_levels, &error) ||
       !cli_args_int(&args, "leapfrog", 1, 100000, &config.sampler.n_leapfrog, &error) ||
-      !cli_args_int(&args, "final", 0, 100000, &config.sampler.n_final, &error))
+      !cli_args_int(&args, "final", 0, 100000, &config.sampler.n_final, &error) ||
+      !cli_args_double(&args, "sigma-max", &config.sampler.sigma_max, &error) ||
+      !cli_args_double(&args, "sigma-min", &config.sampler.sigma_min, &error) ||
+      !cli_args_double(&args, "step-scale", &config.sampler.step_scale, &error) ||
+      !cli_args_double(&args, "hybrid-step-scale", &config.hybrid_step_scale, &error))
     return cli_fail("eval-mock", error);
-  if (!(spec.pixel_arcmin > 0.0)) {
-    dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0, "Option --pixel-arcmin must be positive.");
+  if (!(spec.pixel_arcmin > 0.0) || !(config.sampler.sigma_min > 0.0) ||
+      !(config.sampler.sigma_max > config.sampler.sigma_min) ||
+      !(config.sampler.step_scale > 0.0) || !(config.hybrid_step_scale > 0.0)) {
+    dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Options --pixel-arcmin, --sigma-min, --step-scale and --hybrid-step-scale "
+                 "must be positive, and --sigma-max above --sigma-min.");
     return cli_fail("eval-mock", error);
   }
   spec.ny = spec.nx;

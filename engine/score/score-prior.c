@@ -53,6 +53,23 @@ DmScorePrior *dm_score_prior_new(const DmTheorySpectrum *theory, int nx, int ny,
   return p;
 }
 
+DmScorePrior *dm_score_prior_copy(const DmScorePrior *prior, DmError **error) {
+  DmScorePrior *p = calloc(1, sizeof *p);
+  if (p) {
+    *p = (DmScorePrior){prior->nx, prior->ny, prior->nkx, prior->npix, prior->nmodes,
+                        malloc(prior->nmodes * sizeof(double)), prior->r2c, prior->c2r,
+                        dm_fft_alloc(prior->nmodes * sizeof(dm_complex)),
+                        dm_fft_alloc(prior->npix * sizeof(float))};
+    if (p->power) memcpy(p->power, prior->power, prior->nmodes * sizeof(double));
+  }
+  if (!p || !p->power || !p->spectrum || !p->real_work) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the prior score.");
+    dm_score_prior_free(p);
+    return NULL;
+  }
+  return p;
+}
+
 /* Half-plane column kx stands for this many modes of the full plane. */
 static int multiplicity(int kx, int nx) {
   return (kx == 0 || 2 * kx == nx) ? 1 : 2;

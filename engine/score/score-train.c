@@ -3,6 +3,7 @@
 #include "darkmap/score-network.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ struct DmScoreTrainer {
   size_t npix;
   float *input, *target, *output;  /* batch * npix each: c_in x~, t, o */
   float *sigmas;                   /* batch */
-  float *noise;                    /* npix: u of one map */
+  DmScorePrior **priors;           /* threads: the borrowed prior, then owned copies */
   DmTensor **trainable;            /* the params' trainable tensors */
   int n_trainable;
 };
@@ -34,6 +35,7 @@ void dm_score_train_options_init(DmScoreTrainOptions *o) {
   o->sigma_max = 0.2;
   o->seed = 1;
   o->validation_maps = 64;
+  o->threads = 1;
   o->schedule = (DmLrSchedule){.kind = DM_LR_CONSTANT, .base_lr = 1e-3f};
 }
 
@@ -43,7 +45,8 @@ void dm_score_trainer_free(DmScoreTrainer *t) {
   free(t->target);
   free(t->output);
   free(t->sigmas);
-  free(t->noise);
+  for (int i = 1; t->priors && i < t->options.threads; i++) dm_score_prior_free(t->priors[i]);
+  free(t->priors);
   free(t->trainable);
   free(t);
 }
@@ -61,7 +64,7 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
                  "The score network must be a 1 -> 1 channel U-Net with noise conditioning.");
     return NULL;
   }
-  if (o.batch < 1 || o.validation_maps < 1 || !(o.sigma_min > 0.0) ||
+  if (o.batch < 1 || o.validation_maps < 1 || o.threads < 1 || !(o.sigma_min > 0.0) ||
       !(o.sigma_max >= o.sigma_min) || !isfinite(o.sigma_max)) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "Invalid training settings: batch %d, %d validation maps, sigma %g to %g.",
@@ -88,47 +91,100 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
             (t->target = malloc(total * sizeof(float))) &&
             (t->output = malloc(total * sizeof(float))) &&
             (t->sigmas = malloc((size_t)o.batch * sizeof(float))) &&
-            (t->noise = malloc(t->npix * sizeof(float))) &&
+            (t->priors = calloc((size_t)o.threads, sizeof(DmScorePrior *))) &&
             (t->trainable = malloc((size_t)(count > 0 ? count : 1) * sizeof(DmTensor *)));
   if (!ok) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the score trainer.");
     dm_score_trainer_free(t);
     return NULL;
   }
+  t->priors[0] = prior;
+  for (int i = 1; i < o.threads; i++)
+    if (!(t->priors[i] = dm_score_prior_copy(prior, error))) {
+      dm_score_trainer_free(t);
+      return NULL;
+    }
   for (int i = 0; i < count; i++)
     if (dm_nn_params_trainable(params, i))
       t->trainable[t->n_trainable++] = dm_nn_params_tensor(params, i);
   return t;
 }
 
-/* Inputs c_in x~, targets t and sigmas of n maps from data index first. */
-static bool prepare(DmScoreTrainer *t, uint64_t first, int n, DmError **error) {
+/* Input c_in x~, target t and sigma of map b of a batch from data index
+ * first, with the theory score of prior. */
+static bool prepare_map(DmScoreTrainer *t, DmScorePrior *prior, uint64_t first, int b,
+                        DmError **error) {
   const DmScoreTrainOptions *o = &t->options;
-  double v = dm_score_prior_variance(t->prior, 0.0);
+  double v = dm_score_prior_variance(prior, 0.0);
   double log_min = log(o->sigma_min), log_span = log(o->sigma_max) - log_min;
-  for (int b = 0; b < n; b++) {
-    uint64_t index = first + (uint64_t)b;
-    float *x = t->input + (size_t)b * t->npix, *target = t->target + (size_t)b * t->npix;
-    if (!t->data(t->data_user, index, x, error)) {
-      dm_error_prefix(error, "Training map %llu", (unsigned long long)index);
-      return false;
-    }
-    DmRng rng;
-    dm_rng_init(&rng, o->seed, index);
-    double sigma = exp(log_min + log_span * dm_rng_uniform(&rng));
-    for (size_t i = 0; i < t->npix; i++) {
-      t->noise[i] = (float)dm_rng_normal(&rng);
-      x[i] += (float)(sigma * t->noise[i]);
-    }
-    dm_score_prior_score(t->prior, x, sigma, target);
-    double c_in = 1.0 / sqrt(v + sigma * sigma);
-    for (size_t i = 0; i < t->npix; i++) {
-      target[i] = -(t->noise[i] + (float)sigma * target[i]);
-      x[i] = (float)(c_in * x[i]);
-    }
-    t->sigmas[b] = (float)sigma;
+  uint64_t index = first + (uint64_t)b;
+  float *x = t->input + (size_t)b * t->npix, *target = t->target + (size_t)b * t->npix;
+  /* The noise u is kept in the output buffer until the target is made. */
+  float *noise = t->output + (size_t)b * t->npix;
+  if (!t->data(t->data_user, index, x, error)) {
+    dm_error_prefix(error, "Training map %llu", (unsigned long long)index);
+    return false;
   }
+  DmRng rng;
+  dm_rng_init(&rng, o->seed, index);
+  double sigma = exp(log_min + log_span * dm_rng_uniform(&rng));
+  for (size_t i = 0; i < t->npix; i++) {
+    noise[i] = (float)dm_rng_normal(&rng);
+    x[i] += (float)(sigma * noise[i]);
+  }
+  dm_score_prior_score(prior, x, sigma, target);
+  double c_in = 1.0 / sqrt(v + sigma * sigma);
+  for (size_t i = 0; i < t->npix; i++) {
+    target[i] = -(noise[i] + (float)sigma * target[i]);
+    x[i] = (float)(c_in * x[i]);
+  }
+  t->sigmas[b] = (float)sigma;
   return true;
+}
+
+/* One thread's share of a batch: maps b = worker, worker + threads, ... */
+typedef struct {
+  DmScoreTrainer *trainer;
+  uint64_t first;
+  int n, worker;
+  bool ok;
+  DmError *error;
+} PrepareJob;
+
+static void *prepare_thread(void *user_data) {
+  PrepareJob *job = user_data;
+  DmScoreTrainer *t = job->trainer;
+  for (int b = job->worker; job->ok && b < job->n; b += t->options.threads)
+    job->ok = prepare_map(t, t->priors[job->worker], job->first, b, &job->error);
+  return NULL;
+}
+
+/* Inputs c_in x~, targets t and sigmas of n maps from data index first,
+ * made by the trainer's threads (each map a pure function of its index, so
+ * the result does not depend on the thread count). */
+static bool prepare(DmScoreTrainer *t, uint64_t first, int n, DmError **error) {
+  int threads = t->options.threads < n ? t->options.threads : n;
+  PrepareJob jobs[threads];
+  pthread_t ids[threads];
+  bool started[threads];
+  for (int w = 0; w < threads; w++) {
+    jobs[w] = (PrepareJob){t, first, n, w, true, NULL};
+    started[w] = w > 0 && pthread_create(&ids[w], NULL, prepare_thread, &jobs[w]) == 0;
+  }
+  for (int w = 1; w < threads; w++)
+    if (!started[w]) prepare_thread(&jobs[w]);
+  prepare_thread(&jobs[0]);
+  bool ok = true;
+  for (int w = 0; w < threads; w++) {
+    if (started[w]) pthread_join(ids[w], NULL);
+    if (!jobs[w].ok && ok) {
+      ok = false;
+      dm_error_propagate(error, jobs[w].error);
+    } else {
+      dm_error_free(jobs[w].error);
+    }
+  }
+  return ok;
 }
 
 /* Uploads the prepared n maps and runs the U-Net; returns its output. */

@@ -67,7 +67,8 @@ bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
                            DmScoreNetwork *network, DmError **error);
 
 /* The index-th clean training map (ny × nx floats) into field; must be a
- * pure function of index. */
+ * pure function of index, safe to call from several threads at once when the
+ * trainer has more than one (dm_score_train_pool_map is). */
 typedef bool (*DmScoreDataFunc)(void *user_data, uint64_t index, float *field, DmError **error);
 
 #define DM_SCORE_VALIDATION_INDEX ((uint64_t)1 << 40)
@@ -78,6 +79,9 @@ typedef struct {
   double sigma_max;       /* default 0.2 */
   uint64_t seed;          /* noise and sigma draws; default 1 */
   int validation_maps;    /* maps of the validation set; default 64 */
+  int threads;            /* threads drawing the maps, their noise and theory scores
+                             (the data function is then called from several threads at
+                             once); default 1; the result does not depend on it */
   DmLrSchedule schedule;  /* read at Adam's step count; default constant 1e-3 */
 } DmScoreTrainOptions;
 

@@ -49,6 +49,9 @@ DmScorePrior *dm_score_prior_new(const DmTheorySpectrum *theory, int nx, int ny,
                                  double pixel_arcmin, DmError **error);
 void dm_score_prior_free(DmScorePrior *prior);
 
+/* The same prior with its own work buffers, for another thread. */
+DmScorePrior *dm_score_prior_copy(const DmScorePrior *prior, DmError **error);
+
 /* score = -F⁻¹[F[kappa] / (P + sigma²)]; kappa and score may alias.
  * sigma > 0 (needed for the k = 0 mode). */
 void dm_score_prior_score(DmScorePrior *prior, const float *kappa, double sigma, float *score);
