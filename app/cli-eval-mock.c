@@ -1,5 +1,6 @@
-/* darkmap-cli eval-mock: KS, Wiener filter and score sampler scored against
- * the truth of one simulated COSMOS-like survey (darkmap/mock-evaluation.h). */
+/* darkmap-cli eval-mock: KS, Wiener filter, score samplers and MMGAN scored
+ * against the truth of one simulated COSMOS-like survey
+ * (darkmap/mock-evaluation.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "cli-args.h"
 #include "cli-commands.h"
+#include "cli-device.h"
 #include "cli-progress.h"
 #include "darkmap/atomic-file.h"
 #include "darkmap/catalog.h"
@@ -26,6 +28,8 @@ static const CliOptionSpec eval_options[] = {
     {"no-haloes", false, "         lognormal field without NFW haloes"},
     {"samples", true, "K        WF and score samples (default 32)"},
     {"model", true, "FILE     network residual (from train-score): adds the hybrid prior"},
+    {"mmgan", true, "FILE     MMGAN generator (from train-mmgan) of the same grid: adds MMGAN"},
+    {"batch", true, "B        score chains (and MMGAN samples) per batch (default 16)"},
     {"levels", true, "L        sampler noise levels (default 40)"},
     {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
     {"final", true, "N        trajectories at the last level (default 20)"},
@@ -37,16 +41,28 @@ static const CliOptionSpec eval_options[] = {
     {NULL, false, NULL},
 };
 
-static const char *const method_names[DM_EVAL_N_METHODS] = {"ks", "wiener", "score",
-                                                             "score-hybrid", "score-flow"};
+static const char *const method_names[DM_EVAL_N_METHODS] = {
+    "ks", "wiener", "score", "score-hybrid", "score-flow", "mmgan"};
 
+/* One row per method run; the samplers' r of the mean of the first 1, 2,
+ * 4, … samples in columns r_mean_1, r_mean_2, … */
 static void print_table(FILE *f, const DmEvalResult *result) {
-  fprintf(f, "method,r,rmse,coverage68,coverage95,seconds\n");
+  int counts = 0;
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++)
+    if (result->method[m].done && result->method[m].n_counts > counts)
+      counts = result->method[m].n_counts;
+  fprintf(f, "method,r,rmse,coverage68,coverage95,seconds");
+  for (int j = 0; j < counts; j++) fprintf(f, ",r_mean_%d", 1 << j);
+  fprintf(f, "\n");
   for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
     const DmEvalMetrics *e = &result->method[m];
-    if (e->done)
-      fprintf(f, "%s,%.4f,%.5f,%.4f,%.4f,%.2f\n", method_names[m], e->r, e->rmse,
-              e->coverage68, e->coverage95, e->seconds);
+    if (!e->done) continue;
+    fprintf(f, "%s,%.4f,%.5f,%.4f,%.4f,%.2f", method_names[m], e->r, e->rmse, e->coverage68,
+            e->coverage95, e->seconds);
+    for (int j = 0; j < counts; j++)
+      if (j < e->n_counts) fprintf(f, ",%.4f", e->r_by_count[j]);
+      else fprintf(f, ",");
+    fprintf(f, "\n");
   }
 }
 
@@ -74,24 +90,27 @@ static bool write_csv(const char *path, const DmEvalResult *result, DmError **er
 
 static bool run(const CliArgs *args, DmEvalConfig *config, const DmGridSpec *spec,
                 DmEvalResult *result, DmError **error) {
-  const char *model = cli_args_value(args, "model");
+  const char *model = cli_args_value(args, "model"), *mmgan_path = cli_args_value(args, "mmgan");
   DmCatalog *catalog =
       dm_catalog_read(cli_args_value(args, "catalog"), 0, NULL, NULL, error);
   DmMockSurvey *survey = catalog ? dm_mock_survey_new_rotated(catalog, spec, error) : NULL;
-  DmNn *nn = NULL;
+  DmNn *nn = survey ? cli_nn_from_options(args, error) : NULL;
   DmNnParams *params = NULL;
   DmScoreNetwork network = {NULL, NULL, 0.0};
-  bool ok = survey != NULL;
+  bool ok = nn != NULL;
   if (ok && model) {
-    ok = (nn = dm_nn_new(DM_NN_DEVICE_AUTO, 0, error)) &&
-         dm_score_network_load(nn, model, &params, &network, error);
-    config->residual = dm_score_network_residual;
-    config->residual_data = &network;
+    ok = dm_score_network_load(nn, model, &params, &network, error);
+    config->network = &network;
   }
+  DmMmgan *mmgan = ok && mmgan_path ? dm_mmgan_load(nn, mmgan_path, error) : NULL;
+  ok = ok && (!mmgan_path || mmgan);
+  config->mmgan = mmgan;
+  config->nn = nn;
   config->survey = survey;
   DmProgress progress = cli_progress_init();
   ok = ok && dm_eval_mock(config, result, &progress, error);
   cli_progress_done();
+  dm_mmgan_free(mmgan);
   dm_unet_free(network.unet);
   dm_nn_params_free(params);
   dm_nn_free(nn);
@@ -101,14 +120,15 @@ static bool run(const CliArgs *args, DmEvalConfig *config, const DmGridSpec *spe
 }
 
 int cli_eval_mock_main(int argc, char **argv) {
-  const CliOptionSpec *tables[] = {eval_options};
+  const CliOptionSpec *tables[] = {eval_options, cli_device_options};
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli eval-mock --catalog shear.fits --theory table.csv [--size N]\n"
            "                             [--pixel-arcmin P] [--samples K] [--model w.safetensors]\n"
            "Simulates one survey (lognormal field + NFW haloes, the catalogue's mask and\n"
-           "rotated real noise), reconstructs it by KS, Wiener filter and score sampling,\n"
-           "and prints r, RMSE and the 68/95 %% coverage of each against the truth.\n\n");
-    cli_args_print_help(tables, 1);
+           "rotated real noise), reconstructs it by KS, Wiener filter, score sampling and\n"
+           "MMGAN (--mmgan), and prints r, RMSE and the 68/95 %% coverage of each against\n"
+           "the truth, and r of the mean of the first 1, 2, 4, ... samples.\n\n");
+    cli_args_print_help(tables, 2);
     return 0;
   }
   DmError *error = NULL;
@@ -120,7 +140,7 @@ int cli_eval_mock_main(int argc, char **argv) {
   spec.nx = 128;
   spec.pixel_arcmin = 0.8;
   int seed = 2024, index = 0;
-  if (!cli_args_parse(&args, argc, argv, tables, 1, &error)) return cli_fail("eval-mock", error);
+  if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("eval-mock", error);
   const char *catalog = cli_args_require(&args, "catalog", &error);
   const char *theory_path = catalog ? cli_args_require(&args, "theory", &error) : NULL;
   if (!theory_path || !cli_args_int(&args, "size", 8, 4096, &spec.nx, &error) ||
@@ -128,6 +148,7 @@ int cli_eval_mock_main(int argc, char **argv) {
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_args_int(&args, "index", 0, 2147483647, &index, &error) ||
       !cli_args_int(&args, "samples", 2, 100000, &config.n_samples, &error) ||
+      !cli_args_int(&args, "batch", 1, 4096, &config.chains_per_batch, &error) ||
       !cli_args_int(&args, "levels", 2, 100000, &config.sampler.n_levels, &error) ||
       !cli_args_int(&args, "leapfrog", 1, 100000, &config.sampler.n_leapfrog, &error) ||
       !cli_args_int(&args, "final", 0, 100000, &config.sampler.n_final, &error) ||

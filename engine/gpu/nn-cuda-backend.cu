@@ -99,11 +99,9 @@ static const char *backend_describe(void *ctx) { return ((DmNnCuda *)ctx)->descr
 
 /* --- What the kernels accept --------------------------------------------- */
 
-static bool contiguous(const DmTensor *t) {
-  return t && t->data && t->stride[3] == 1 && t->stride[2] == t->shape[3] &&
-         t->stride[1] == t->shape[2] * t->shape[3] &&
-         t->stride[0] == t->shape[1] * t->shape[2] * t->shape[3];
-}
+/* Dense row-major (the strides of dims of size 1 do not matter: a
+ * one-element channel view is contiguous). */
+static bool contiguous(const DmTensor *t) { return t && t->data && dm_tensor_is_contiguous(t); }
 
 static bool shape_is(const DmTensor *t, int64_t n, int64_t c, int64_t h, int64_t w) {
   return t->shape[0] == n && t->shape[1] == c && t->shape[2] == h && t->shape[3] == w;

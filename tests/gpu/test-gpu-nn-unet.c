@@ -7,7 +7,7 @@
  * weights come from Philox, so they agree), take the same inputs, and run
  * three Adam steps on an MSE loss.  Compared, as max |CUDA - CPU| / max |CPU|
  * per tensor: the first forward output, the first gradient of every
- * trainable tensor and the three losses; the CUDA context runs with TF32
+ * trainable tensor, the three losses and Adam's global gradient norms; the CUDA context runs with TF32
  * tensor cores (its default for training), whose 10-bit mantissa bounds the
  * agreement: 2e-2 for outputs and losses, 5e-2 for gradients.  The weights
  * after the steps must agree to 2 lr per step (absolute): Adam moves a
@@ -38,6 +38,7 @@
 typedef struct {
   float *output; /* [BATCH, 1, SIZE, SIZE], first forward */
   float loss[STEPS];
+  float grad_norm[STEPS];   /* Adam's global gradient norm */
   int count;                /* trainable tensors */
   float **grads, **weights; /* per trainable tensor: first gradient, final weights */
   int64_t *sizes;           /* their numel */
@@ -134,7 +135,7 @@ static bool run_steps(DmNnDevice device, Run *run) {
       CHECK(run->grads[i]);
     }
     dm_nn_clear(nn);
-    if (ok && !dm_adam_step(adam, LEARNING_RATE, NULL, &error)) {
+    if (ok && !dm_adam_step(adam, LEARNING_RATE, &run->grad_norm[step], &error)) {
       CHECK_OK(false, error);
       ok = false;
     }
@@ -191,6 +192,9 @@ static void compare(const Run *gpu, const Run *cpu) {
     snprintf(label, sizeof label, "step %d (CPU %.6f)", s + 1, cpu->loss[s]);
     report("loss", label, "rel", relative_difference(&gpu->loss[s], &cpu->loss[s], 1),
            OUTPUT_TOLERANCE);
+    snprintf(label, sizeof label, "step %d (CPU %.6f)", s + 1, cpu->grad_norm[s]);
+    report("grad norm", label, "rel",
+           relative_difference(&gpu->grad_norm[s], &cpu->grad_norm[s], 1), GRADIENT_TOLERANCE);
   }
   CHECK(gpu->count == cpu->count);
   for (int i = 0; i < gpu->count && i < cpu->count; i++) {

@@ -114,8 +114,8 @@ int main(void) {
   config.sampler.n_leapfrog = 5;
   config.sampler.n_final = 5;
   config.flow.n_steps = 8;
-  config.residual = dm_score_network_residual;
-  config.residual_data = &network;
+  config.nn = nn;
+  config.network = &network;
   DmEvalResult result;
   start = clock();
   CHECK_OK(dm_eval_mock(&config, &result, NULL, &error), error);

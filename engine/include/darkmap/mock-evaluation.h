@@ -9,6 +9,7 @@
  *  - the score sampler (darkmap/score.h) with the theory prior alone, and
  *    with a network residual when one is given;
  *  - the probability-flow sampler (darkmap/score-flow.h), theory prior;
+ *  - the MMGAN generator (darkmap/mmgan.h) when one is given;
  * and each is scored inside the mask (mask > 0) by the Pearson r and the RMSE
  * of its map (the filter itself for the Wiener filter, the samples' mean for
  * the score sampler) against the truth less its
@@ -18,7 +19,11 @@
  * credible intervals of the samples: the fraction of masked-in pixels whose
  * truth lies between the samples' (1 − level) / 2 and (1 + level) / 2
  * quantiles (linear interpolation between order statistics, NumPy's
- * default). */
+ * default).  For the samplers, r is also given for the mean of the first
+ * 1, 2, 4, … samples: how the mean's quality grows with their number.
+ *
+ * The score samplers run on a network-engine context (darkmap/score-device.h:
+ * the CPU, or a GPU with cuFFT), all chains of a batch at once. */
 #ifndef DARKMAP_MOCK_EVALUATION_H
 #define DARKMAP_MOCK_EVALUATION_H
 
@@ -27,8 +32,10 @@
 #include <stdint.h>
 
 #include "darkmap/error.h"
+#include "darkmap/mmgan.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/progress.h"
+#include "darkmap/score-device.h"
 #include "darkmap/score-flow.h"
 #include "darkmap/score.h"
 #include "darkmap/theory.h"
@@ -64,14 +71,20 @@ typedef enum {
   DM_EVAL_SCORE,         /* score sampler, theory prior alone */
   DM_EVAL_SCORE_HYBRID,  /* score sampler with the network residual */
   DM_EVAL_SCORE_FLOW,    /* probability-flow sampler, theory prior alone */
+  DM_EVAL_MMGAN,         /* MMGAN generator */
   DM_EVAL_N_METHODS,
 } DmEvalMethod;
+
+/* r of the mean of the first 2^j samples, j < DM_EVAL_MAX_COUNTS. */
+#define DM_EVAL_MAX_COUNTS 12
 
 typedef struct {
   bool done;            /* the method ran (the hybrid only with a residual) */
   double r, rmse;       /* of the map (mean of the samples) */
   double coverage68, coverage95;  /* samplers only; NaN for KS */
   double seconds;       /* wall time of the method, samples included */
+  int n_counts;         /* samplers: entries of r_by_count (2^j <= samples) */
+  double r_by_count[DM_EVAL_MAX_COUNTS];
 } DmEvalMetrics;
 
 typedef struct {
@@ -82,8 +95,10 @@ typedef struct {
   int n_samples;                   /* WF and score samples, >= 2 (default 32) */
   DmScoreSamplerOptions sampler;   /* the theory-only sampler's settings */
   DmScoreFlowOptions flow;         /* the flow sampler's (seed: sampler.seed) */
-  DmScoreResidualFunc residual;    /* NULL: no hybrid run */
-  void *residual_data;
+  DmNn *nn;                        /* the score samplers' context (NULL: one CPU thread) */
+  int chains_per_batch;            /* score chains run at once (default 16) */
+  DmScoreNetwork *network;         /* NULL: no hybrid run; must run on nn */
+  DmMmgan *mmgan;                  /* NULL: no MMGAN run; on the survey's grid */
   double hybrid_step_scale;        /* step scale with the residual (default 0.2) */
 } DmEvalConfig;
 

@@ -1,5 +1,5 @@
-/* KS, Wiener filter and score sampler on one mock, scored against its truth
- * (darkmap/mock-evaluation.h). */
+/* KS, Wiener filter, score samplers and MMGAN on one mock, scored against
+ * its truth (darkmap/mock-evaluation.h). */
 #include "darkmap/mock-evaluation.h"
 
 #include <math.h>
@@ -12,9 +12,6 @@
 #include "darkmap/smooth.h"
 #include "darkmap/wiener.h"
 
-/* Chains run together in one sampler batch. */
-enum { CHAINS_PER_BATCH = 16 };
-
 void dm_eval_config_init(DmEvalConfig *config) {
   memset(config, 0, sizeof(*config));
   config->haloes = true;
@@ -22,6 +19,7 @@ void dm_eval_config_init(DmEvalConfig *config) {
   dm_score_sampler_options_init(&config->sampler);
   dm_score_flow_options_init(&config->flow);
   config->hybrid_step_scale = 0.2;
+  config->chains_per_batch = 16;
 }
 
 static double now_seconds(void) {
@@ -53,14 +51,27 @@ static DmDatasetTuple *make_mock(const DmEvalConfig *config, double *mean, DmErr
   return tuple;
 }
 
-/* The mean of k maps into mean, then r and RMSE; coverage from the samples. */
-static bool score_samples(const float *truth, const float *samples, int k, const float *mask,
-                          size_t npix, float *mean, DmEvalMetrics *m, DmError **error) {
+/* The mean of the first k maps into mean. */
+static void mean_of(const float *samples, int k, size_t npix, float *mean) {
   for (size_t i = 0; i < npix; i++) {
     double s = 0.0;
     for (int j = 0; j < k; j++) s += samples[(size_t)j * npix + i];
     mean[i] = (float)(s / k);
   }
+}
+
+/* r of the means of the first 1, 2, 4, … samples; then the mean of all k
+ * into mean, its r and RMSE, and the coverage of the samples. */
+static bool score_samples(const float *truth, const float *samples, int k, const float *mask,
+                          size_t npix, float *mean, DmEvalMetrics *m, DmError **error) {
+  double rmse;
+  m->n_counts = 0;
+  for (int count = 1; count <= k && m->n_counts < DM_EVAL_MAX_COUNTS; count *= 2) {
+    mean_of(samples, count, npix, mean);
+    if (!dm_eval_compare(truth, mean, mask, npix, &m->r_by_count[m->n_counts++], &rmse, error))
+      return false;
+  }
+  mean_of(samples, k, npix, mean);
   return dm_eval_compare(truth, mean, mask, npix, &m->r, &m->rmse, error) &&
          dm_eval_coverage(truth, samples, k, mask, npix, 0.68, &m->coverage68, error) &&
          dm_eval_coverage(truth, samples, k, mask, npix, 0.95, &m->coverage95, error);
@@ -111,26 +122,28 @@ static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, doub
   return ok;
 }
 
-static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmScorePrior *prior,
-                      DmScoreLikelihood *like, bool hybrid, float *samples, float *mean,
-                      DmEvalResult *result, const DmProgress *progress, DmError **error) {
+/* The annealed HMC (hybrid: with the network residual) or the probability
+ * flow of the theory prior, config->chains_per_batch chains at a time on
+ * device. */
+static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmScoreDevice *device,
+                      DmEvalMethod method, float *samples, float *mean, DmEvalResult *result,
+                      const DmProgress *progress, DmError **error) {
   size_t npix = dm_map_plane_size(t->kappa);
-  int k = config->n_samples;
+  int k = config->n_samples, batch = config->chains_per_batch;
   DmScoreSamplerOptions options = config->sampler;
-  if (hybrid) options.step_scale = config->hybrid_step_scale;
+  if (method == DM_EVAL_SCORE_HYBRID) options.step_scale = config->hybrid_step_scale;
+  DmScoreFlowOptions flow = config->flow;
+  flow.seed = config->sampler.seed;
   double start = now_seconds();
-  DmScoreSampler *sampler =
-      dm_score_sampler_new(prior, like, hybrid ? config->residual : NULL,
-                           hybrid ? config->residual_data : NULL, &options, error);
-  bool ok = sampler != NULL;
-  for (int first = 0; ok && first < k; first += CHAINS_PER_BATCH) {
-    int count = k - first < CHAINS_PER_BATCH ? k - first : CHAINS_PER_BATCH;
-    ok = dm_score_sampler_run(sampler, first, count, samples + (size_t)first * npix, NULL,
-                              progress, error);
-    dm_progress_report(progress, 0.5 + 0.5 * (first + count) / k, "Score samples");
+  bool ok = true;
+  for (int first = 0; ok && first < k; first += batch) {
+    int count = k - first < batch ? k - first : batch;
+    float *out = samples + (size_t)first * npix;
+    ok = method == DM_EVAL_SCORE_FLOW
+             ? dm_score_device_flow(device, &flow, first, count, out, NULL, progress, error)
+             : dm_score_device_hmc(device, &options, first, count, out, NULL, progress, error);
   }
-  dm_score_sampler_free(sampler);
-  DmEvalMetrics *m = &result->method[hybrid ? DM_EVAL_SCORE_HYBRID : DM_EVAL_SCORE];
+  DmEvalMetrics *m = &result->method[method];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
   m->seconds = now_seconds() - start;
@@ -138,21 +151,48 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   return ok;
 }
 
-static bool run_flow(const DmEvalConfig *config, const DmDatasetTuple *t, DmScorePrior *prior,
-                     DmScoreLikelihood *like, float *samples, float *mean, DmEvalResult *result,
-                     const DmProgress *progress, DmError **error) {
+/* The three score samplers on config->nn (or a one-thread CPU context). */
+static bool run_score_samplers(const DmEvalConfig *config, const DmDatasetTuple *t,
+                               double pixel_arcmin, float *samples, float *mean,
+                               DmEvalResult *result, const DmProgress *progress, DmError **error) {
+  int nx = t->kappa->nx, ny = t->kappa->ny;
+  DmNn *own = config->nn ? NULL : dm_nn_new(DM_NN_DEVICE_CPU, 1, error);
+  DmNn *nn = config->nn ? config->nn : own;
+  DmScorePrior *prior = nn ? dm_score_prior_new(config->theory, nx, ny, pixel_arcmin, error) : NULL;
+  DmScoreLikelihood *like =
+      prior ? dm_score_likelihood_new(nx, ny, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
+                                      dm_map_plane(t->noise, 0), dm_map_plane(t->noise, 1),
+                                      t->mask->data, error)
+            : NULL;
+  DmScoreDevice *theory = like ? dm_score_device_new(nn, prior, like, NULL, NULL, error) : NULL;
+  bool ok = theory &&
+            run_score(config, t, theory, DM_EVAL_SCORE, samples, mean, result, progress, error) &&
+            run_score(config, t, theory, DM_EVAL_SCORE_FLOW, samples, mean, result, progress,
+                      error);
+  if (ok && config->network) {
+    DmScoreDevice *hybrid = dm_score_device_new(nn, prior, like, dm_score_network_tensor_residual,
+                                                config->network, error);
+    ok = hybrid && run_score(config, t, hybrid, DM_EVAL_SCORE_HYBRID, samples, mean, result,
+                             progress, error);
+    dm_score_device_free(hybrid);
+  }
+  dm_score_device_free(theory);
+  dm_score_likelihood_free(like);
+  dm_score_prior_free(prior);
+  dm_nn_free(own);
+  return ok;
+}
+
+static bool run_mmgan(const DmEvalConfig *config, const DmDatasetTuple *t, float *samples,
+                      float *mean, DmEvalResult *result, const DmProgress *progress,
+                      DmError **error) {
   size_t npix = dm_map_plane_size(t->kappa);
   int k = config->n_samples;
-  DmScoreFlowOptions options = config->flow;
-  options.seed = config->sampler.seed;
   double start = now_seconds();
-  bool ok = true;
-  for (int first = 0; ok && first < k; first += CHAINS_PER_BATCH) {
-    int count = k - first < CHAINS_PER_BATCH ? k - first : CHAINS_PER_BATCH;
-    ok = dm_score_flow_run(prior, like, NULL, NULL, &options, first, count,
-                           samples + (size_t)first * npix, NULL, progress, error);
-  }
-  DmEvalMetrics *m = &result->method[DM_EVAL_SCORE_FLOW];
+  bool ok = dm_mmgan_sample(config->mmgan, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
+                            t->mask->data, k, config->chains_per_batch, config->sampler.seed,
+                            samples, progress, error);
+  DmEvalMetrics *m = &result->method[DM_EVAL_MMGAN];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
   m->seconds = now_seconds() - start;
@@ -178,19 +218,32 @@ static void describe_truth(const DmDatasetTuple *t, DmEvalResult *result) {
 
 bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProgress *progress,
                   DmError **error) {
-  if (!config || !result || !config->theory || !config->survey || config->n_samples < 2)
+  if (!config || !result || !config->theory || !config->survey || config->n_samples < 2 ||
+      config->chains_per_batch < 1)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "A mock evaluation needs a theory, a survey and at least 2 samples.");
+                        "A mock evaluation needs a theory, a survey, at least 2 samples and "
+                        "at least 1 chain per batch.");
+  if (config->network && config->network->nn != config->nn)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The score network must run on the samplers' context.");
   const DmWcs *wcs = dm_mock_survey_template(config->survey)->shear->wcs;
   if (!wcs)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The survey has no WCS: its pixel scale is unknown.");
   memset(result, 0, sizeof(*result));
   double pixel_arcmin = dm_wcs_pixel_scale_deg(wcs) * 60.0;
+  const DmMap *grid = dm_mock_survey_template(config->survey)->shear;
+  if (config->mmgan &&
+      (config->mmgan->config.nx != grid->nx || config->mmgan->config.ny != grid->ny ||
+       fabs(config->mmgan->config.pixel_arcmin - pixel_arcmin) > 1e-3 * pixel_arcmin))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The MMGAN model was trained on %d x %d pixels of %.4g', the survey has "
+                        "%d x %d of %.4g'.",
+                        config->mmgan->config.nx, config->mmgan->config.ny,
+                        config->mmgan->config.pixel_arcmin, grid->nx, grid->ny, pixel_arcmin);
   DmDatasetTuple *t = make_mock(config, &result->truth_mean, error);
   if (!t) return false;
   describe_truth(t, result);
-  int nx = t->kappa->nx, ny = t->kappa->ny;
   size_t npix = dm_map_plane_size(t->kappa);
   float *samples = malloc((size_t)config->n_samples * npix * sizeof(float));
   float *mean = malloc(npix * sizeof(float));
@@ -198,18 +251,8 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   ok = ok && run_ks(t, t->mask->data, result, error) &&
        run_wiener(config, t, pixel_arcmin, samples, mean, result, progress, error);
-  DmScorePrior *prior = ok ? dm_score_prior_new(config->theory, nx, ny, pixel_arcmin, error) : NULL;
-  DmScoreLikelihood *like =
-      prior ? dm_score_likelihood_new(nx, ny, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
-                                      dm_map_plane(t->noise, 0), dm_map_plane(t->noise, 1),
-                                      t->mask->data, error)
-            : NULL;
-  ok = like && run_score(config, t, prior, like, false, samples, mean, result, progress, error) &&
-       (!config->residual ||
-        run_score(config, t, prior, like, true, samples, mean, result, progress, error)) &&
-       run_flow(config, t, prior, like, samples, mean, result, progress, error);
-  dm_score_likelihood_free(like);
-  dm_score_prior_free(prior);
+  ok = ok && run_score_samplers(config, t, pixel_arcmin, samples, mean, result, progress, error) &&
+       (!config->mmgan || run_mmgan(config, t, samples, mean, result, progress, error));
   free(samples);
   free(mean);
   dm_dataset_tuple_free(t);
