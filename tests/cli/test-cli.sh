@@ -74,6 +74,8 @@ expect 0 "" "Wrote" -- "$cli" train-score --theory "$theory" --size 32 --steps 6
   --checkpoint-every 3 --out "$tmp/score.safetensors"
 expect 0 "" "Resumed at step 6" -- "$cli" train-score --theory "$theory" --size 32 --steps 2 \
   --width 8 --resume --out "$tmp/score.safetensors"
+expect 2 "$tmp/score2.safetensors" "pool" -- "$cli" train-score --theory "$theory" --pool 0 \
+  --out "$tmp/score2.safetensors"
 expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
   --model "$tmp/score.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
   --out "$tmp/score_post.fits"
@@ -131,6 +133,8 @@ expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory"
 [ "$(grep -c '^ks,\|^wiener,\|^score,' "$tmp/eval.csv")" -eq 3 ] || fail "eval.csv should hold ks, wiener and score rows"
 expect 2 "$tmp/eval2.csv" "samples" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
   --samples 1 --out "$tmp/eval2.csv"
+expect 2 "$tmp/eval3.csv" "sigma-max" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
+  --sigma-max 1e-4 --out "$tmp/eval3.csv"
 
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
