@@ -152,6 +152,13 @@ expect 1 "" "no-such-dir" -- "$cli" ks --shear "$tmp/shear.fits" --out "$tmp/no-
 expect 1 "$tmp/o9.fits" "MASK\|extension\|HDU" -- "$cli" ks --shear "$tmp/kappa.fits" --out "$tmp/o9.fits"
 expect 2 "" "unknown command" -- "$cli" frobnicate
 
+# The shipped models (data/models) on the COSMOS grid of 360² pixels of 0.29'.
+expect 0 "" "2 samples in" -- "$cli" sample-mmgan --model "$data/models/mmgan-cosmos.safetensors" \
+  --shear "$tmp/shear.fits" --samples 2 --batch 2 --device cpu --out "$tmp/mmgan_cosmos.fits"
+expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/shear.fits" --theory "$theory" \
+  --model "$data/models/score-cosmos.safetensors" --flow --flow-steps 1 --correctors 0 \
+  --samples 2 --device cpu --out "$tmp/score_cosmos.fits"
+
 # A failure never destroys an existing output.
 echo "precious" > "$tmp/keep.fits"
 expect 1 "" "inside" -- "$cli" bin --catalog "$catalog" --center 10,10 --out "$tmp/keep.fits"
