@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
@@ -198,9 +199,16 @@ static DmTensor *forward(DmScoreTrainer *t, int n) {
   return dm_unet_forward(t->network->unet, x, s);
 }
 
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
 bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
                           const DmProgress *progress, DmError **error) {
   DmNn *nn = t->network->nn;
+  const double start = now_seconds();
   const DmScoreTrainOptions *o = &t->options;
   size_t total = (size_t)o->batch * t->npix;
   for (int64_t k = 0; k < n_steps; k++) {
@@ -225,7 +233,11 @@ bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
                           (long long)step);
     if (!dm_adam_step(t->adam, dm_lr_at(&o->schedule, step), NULL, error)) return false;
     if (last_loss) *last_loss = value;
-    dm_progress_report(progress, (double)(k + 1) / (double)n_steps, "Score matching");
+    /* The stage names the step, its loss and the throughput so far. */
+    char stage[128];
+    snprintf(stage, sizeof stage, "Score matching: step %lld, loss %.4f, %.1f steps/s",
+             (long long)step + 1, value, (double)(k + 1) / fmax(now_seconds() - start, 1e-9));
+    dm_progress_report(progress, (double)(k + 1) / (double)n_steps, stage);
   }
   return true;
 }
