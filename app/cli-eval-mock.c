@@ -96,7 +96,7 @@ static bool run(const CliArgs *args, DmEvalConfig *config, const DmGridSpec *spe
   DmMockSurvey *survey = catalog ? dm_mock_survey_new_rotated(catalog, spec, error) : NULL;
   DmNn *nn = survey ? cli_nn_from_options(args, error) : NULL;
   DmNnParams *params = NULL;
-  DmScoreNetwork network = {NULL, NULL, 0.0};
+  DmScoreNetwork network = {NULL, NULL, 0.0, false};
   bool ok = nn != NULL;
   if (ok && model) {
     ok = dm_score_network_load(nn, model, &params, &network, error);

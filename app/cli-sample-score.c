@@ -95,7 +95,7 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
                                       dm_map_plane(binned->noise, 1), binned->mask->data, error)
             : NULL;
   DmNnParams *params = NULL;
-  DmScoreNetwork network = {NULL, NULL, 0.0};
+  DmScoreNetwork network = {NULL, NULL, 0.0, false};
   DmNn *nn = likelihood ? dm_nn_new(device_kind, 0, error) : NULL;
   bool ok = nn != NULL;
   if (ok) fprintf(stderr, "Sampling on %s.\n", dm_nn_device_name(nn));
@@ -105,16 +105,23 @@ static DmPosterior *run(const DmBinnedShear *binned, const DmTheorySpectrum *the
                                model_path ? dm_score_network_tensor_residual : NULL, &network,
                                error)
          : NULL;
+  if (device && network.plain) dm_score_device_set_theory_prior(device, false);
   if (batch == 0) batch = nn && dm_nn_is_gpu(nn) ? GPU_CHAINS_PER_BATCH : CPU_CHAINS_PER_BATCH;
   float *samples = device ? malloc((size_t)n_samples * npix * sizeof(float)) : NULL;
   if (device && !samples) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   DmPosterior *posterior = NULL;
-  bool hybrid = model_path != NULL;
+  bool hybrid = model_path != NULL && !network.plain;
   if (samples && run_chains(device, options, flow, n_samples, batch, npix, samples, error))
     posterior = flow ? dm_score_flow_posterior_new(samples, n_samples, nx, ny, shear->wcs, flow,
                                                    hybrid, error)
                      : dm_score_posterior_new(samples, n_samples, nx, ny, shear->wcs, options,
                                               hybrid, error);
+  const char *network_kind = !model_path ? "none" : network.plain ? "plain" : "hybrid";
+  if (posterior && !dm_map_set_string(posterior->mean, "SCORENET", network_kind,
+                                      "prior network: none, hybrid residual or plain", error)) {
+    dm_posterior_free(posterior);
+    posterior = NULL;
+  }
   if (posterior && model_path && !cli_record_model(posterior->mean, model_path, error)) {
     dm_posterior_free(posterior);
     posterior = NULL;

@@ -21,6 +21,7 @@ static const CliOptionSpec train_options[] = {
     {"pixel-arcmin", true, "P        pixel side (default 0.29, the COSMOS grid's)"},
     {"shift", true, "L        lognormal shift lambda (default 0.02)"},
     {"no-haloes", false, "         lognormal fields without NFW haloes"},
+    {"plain", false, "         train the whole prior score (no theory term), not the hybrid residual"},
     {"pool", true, "K        training maps made once, then shifted, flipped, transposed "
                    "(default 256)"},
     {"validation-pool", true, "K        held-out maps of the validation loss (default 32)"},
@@ -47,7 +48,7 @@ typedef struct {
   int size, steps, every, width, depth, seed, pool, validation_pool, threads, cosine;
   DmDatasetConfig fields;
   DmScoreTrainOptions train;
-  bool resume;
+  bool resume, plain;
   const char *out, *state;
 } TrainSettings;
 
@@ -74,7 +75,8 @@ static bool train(const TrainSettings *s, DmError **error) {
   adam_config.lr = s->train.schedule.base_lr;
   adam_config.clip_norm = 1.0f;
   DmAdam *adam = unet ? dm_adam_new(params, &adam_config, error) : NULL;
-  DmScoreNetwork network = {nn, unet, prior ? dm_score_prior_variance(prior, 0.0) : 0.0};
+  DmScoreNetwork network = {nn, unet, prior ? dm_score_prior_variance(prior, 0.0) : 0.0,
+                            s->plain};
   DmScoreTrainer *trainer =
       adam ? dm_score_trainer_new(prior, &network, params, adam, dm_score_train_pool_map, pool,
                                   &s->train, error)
@@ -170,6 +172,7 @@ int cli_train_score_main(int argc, char **argv) {
   s.fields.haloes = !cli_args_flag(&args, "no-haloes");
   s.fields.seed = (uint64_t)s.seed;
   s.resume = cli_args_flag(&args, "resume");
+  s.plain = cli_args_flag(&args, "plain");
   char state_default[4096];
   snprintf(state_default, sizeof state_default, "%s.adam", s.out);
   s.state = cli_args_value(&args, "state") ? cli_args_value(&args, "state") : state_default;

@@ -172,6 +172,7 @@ static bool run_score_samplers(const DmEvalConfig *config, const DmDatasetTuple 
   if (ok && config->network) {
     DmScoreDevice *hybrid = dm_score_device_new(nn, prior, like, dm_score_network_tensor_residual,
                                                 config->network, error);
+    if (hybrid) dm_score_device_set_theory_prior(hybrid, !config->network->plain);
     ok = hybrid && run_score(config, t, hybrid, DM_EVAL_SCORE_HYBRID, samples, mean, result,
                              progress, error);
     dm_score_device_free(hybrid);

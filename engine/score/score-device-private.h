@@ -16,6 +16,7 @@ struct DmScoreDevice {
   DmScoreLikelihood *likelihood;  /* borrowed */
   DmScoreTensorResidualFunc residual;  /* may be NULL */
   void *residual_data;
+  bool theory_prior;              /* add the theory prior's score (default) */
   int nx, ny;
   size_t npix;
   DmTensor *ks;          /* [1, 2, ny, nx]: D = a + i b (dm_ks_kernel) */

@@ -62,7 +62,7 @@ DmScoreDevice *dm_score_device_new(DmNn *nn, DmScorePrior *prior, DmScoreLikelih
     return NULL;
   }
   *d = (DmScoreDevice){.nn = nn, .prior = prior, .likelihood = likelihood, .residual = residual,
-                       .residual_data = residual_data, .nx = nx, .ny = ny,
+                       .residual_data = residual_data, .theory_prior = true, .nx = nx, .ny = ny,
                        .npix = (size_t)nx * (size_t)ny};
   d->host_filter = malloc(d->npix * sizeof *d->host_filter);
   d->host_weights = malloc(2 * d->npix * sizeof *d->host_weights);
@@ -185,7 +185,9 @@ bool dm_score_device_score(DmScoreDevice *d, DmScoreDeviceBatch *b, DmTensor *x,
   if (!set_sigma(d, b, sigma)) return false;
   DmTensor *likelihood =
       dm_nn_fourier_filter(nn, weighted_residual(d, b, x, NULL), d->ks_adjoint, true);
-  DmTensor *total = dm_nn_add(nn, likelihood, dm_nn_fourier_filter(nn, x, b->prior_filter, true));
+  DmTensor *total = d->theory_prior ? dm_nn_add(nn, likelihood,
+                                                dm_nn_fourier_filter(nn, x, b->prior_filter, true))
+                                    : likelihood;
   if (total && d->residual) total = dm_nn_add(nn, total, d->residual(d->residual_data, x, sigma));
   bool ok = total && dm_tensor_copy(score, total);
   dm_nn_clear(nn);
@@ -258,3 +260,5 @@ bool dm_score_device_axpby(DmNn *nn, DmTensor *y, double alpha, const DmTensor *
   node.dst[0] = y;
   return dm_nn_compute(nn, &node);
 }
+
+void dm_score_device_set_theory_prior(DmScoreDevice *device, bool on) { device->theory_prior = on; }

@@ -15,6 +15,14 @@ bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
   DmUNetConfig config;
   double slope = 0.0, variance = 0.0;
   const char *arch = dm_safetensors_metadata(st, "arch");
+  const char *plain = dm_safetensors_metadata(st, "score_plain");  /* absent: hybrid */
+  bool is_plain = plain && strcmp(plain, "true") == 0;
+  if (plain && !is_plain && strcmp(plain, "false") != 0) {
+    dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: score_plain is \"%s\", not true or false.",
+                 path, plain);
+    dm_safetensors_free(st);
+    return false;
+  }
   bool ok = arch && strcmp(arch, "unet") == 0;
   if (!ok)
     dm_error_set(error, DM_ERROR_FORMAT, 0, "%s is not a U-Net (metadata \"arch\").", path);
@@ -45,6 +53,6 @@ bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
     return false;
   }
   *params = set;
-  *network = (DmScoreNetwork){nn, unet, variance};
+  *network = (DmScoreNetwork){nn, unet, variance, is_plain};
   return true;
 }

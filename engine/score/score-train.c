@@ -12,6 +12,7 @@
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
 #include "darkmap/rng.h"
+#include "darkmap/safetensors.h"
 
 struct DmScoreTrainer {
   DmScorePrior *prior;        /* borrowed */
@@ -25,6 +26,7 @@ struct DmScoreTrainer {
   size_t npix;
   float *input, *target, *output;  /* batch * npix each: c_in x~, t, o */
   float *sigmas;                   /* batch */
+  double *theory_sq;               /* batch: sum over a map of the theory score's target² */
   DmScorePrior **priors;           /* threads: the borrowed prior, then owned copies */
   DmTensor **trainable;            /* the params' trainable tensors */
   int n_trainable;
@@ -46,6 +48,7 @@ void dm_score_trainer_free(DmScoreTrainer *t) {
   free(t->target);
   free(t->output);
   free(t->sigmas);
+  free(t->theory_sq);
   for (int i = 1; t->priors && i < t->options.threads; i++) dm_score_prior_free(t->priors[i]);
   free(t->priors);
   free(t->trainable);
@@ -92,6 +95,7 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
             (t->target = malloc(total * sizeof(float))) &&
             (t->output = malloc(total * sizeof(float))) &&
             (t->sigmas = malloc((size_t)o.batch * sizeof(float))) &&
+            (t->theory_sq = malloc((size_t)o.batch * sizeof(double))) &&
             (t->priors = calloc((size_t)o.threads, sizeof(DmScorePrior *))) &&
             (t->trainable = malloc((size_t)(count > 0 ? count : 1) * sizeof(DmTensor *)));
   if (!ok) {
@@ -134,11 +138,14 @@ static bool prepare_map(DmScoreTrainer *t, DmScorePrior *prior, uint64_t first, 
     x[i] += (float)(sigma * noise[i]);
   }
   dm_score_prior_score(prior, x, sigma, target);
-  double c_in = 1.0 / sqrt(v + sigma * sigma);
+  double c_in = 1.0 / sqrt(v + sigma * sigma), theory_sq = 0.0;
   for (size_t i = 0; i < t->npix; i++) {
     target[i] = -(noise[i] + (float)sigma * target[i]);
+    theory_sq += (double)target[i] * target[i];
+    if (t->network->plain) target[i] = -noise[i];
     x[i] = (float)(c_in * x[i]);
   }
+  t->theory_sq[b] = theory_sq;
   t->sigmas[b] = (float)sigma;
   return true;
 }
@@ -263,8 +270,8 @@ bool dm_score_trainer_validate(DmScoreTrainer *t, double *loss, double *theory_l
     for (size_t i = 0; ok && i < total; i++) {
       double d = (double)t->output[i] - t->target[i];
       sum += d * d;
-      sum_theory += (double)t->target[i] * t->target[i];
     }
+    for (int b = 0; ok && b < n; b++) sum_theory += t->theory_sq[b];
   }
   dm_nn_set_recording(nn, recording);
   if (!ok) return false;
@@ -281,13 +288,15 @@ bool dm_score_trainer_save(DmScoreTrainer *t, const char *weights_path, const ch
   if (n < 0 || !meta)
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
   DmNnMetadata *all = realloc(meta, (size_t)(n + 1) * sizeof *all);
+  DmNnMetadata *all2 = all ? realloc(all, (size_t)(n + 2) * sizeof *all2) : NULL;
   char variance[64];
   snprintf(variance, sizeof variance, "%.17g", t->network->data_variance);
-  bool ok = all != NULL;
+  bool ok = all2 != NULL;
+  if (all) meta = all2 ? all2 : all;
   if (ok) {
-    meta = all;
     meta[n] = (DmNnMetadata){"score_data_variance", variance};
-    ok = dm_nn_params_save(t->params, weights_path, meta, n + 1, false, error) &&
+    meta[n + 1] = (DmNnMetadata){"score_plain", t->network->plain ? "true" : "false"};
+    ok = dm_nn_params_save(t->params, weights_path, meta, n + 2, false, error) &&
          dm_adam_save(t->adam, state_path, error);
   } else {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
@@ -300,8 +309,22 @@ bool dm_score_trainer_save(DmScoreTrainer *t, const char *weights_path, const ch
   return ok;
 }
 
+/* The file's network is plain, or hybrid, as the trainer's is. */
+static bool same_kind(const DmScoreTrainer *t, const char *path, DmError **error) {
+  DmSafetensors *st = dm_safetensors_read(path, error);
+  if (!st) return false;
+  const char *plain = dm_safetensors_metadata(st, "score_plain");
+  bool file_plain = plain && strcmp(plain, "true") == 0;
+  dm_safetensors_free(st);
+  if (file_plain == t->network->plain) return true;
+  return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "%s holds a %s network, and this training is of a %s one.", path,
+                      file_plain ? "plain" : "hybrid", t->network->plain ? "plain" : "hybrid");
+}
+
 bool dm_score_trainer_load(DmScoreTrainer *t, const char *weights_path, const char *state_path,
                            DmError **error) {
-  return dm_nn_params_load(t->params, weights_path, true, error) &&
+  return same_kind(t, weights_path, error) &&
+         dm_nn_params_load(t->params, weights_path, true, error) &&
          dm_adam_load(t->adam, state_path, error);
 }

@@ -76,6 +76,17 @@ expect 0 "" "Resumed at step 6" -- "$cli" train-score --theory "$theory" --size 
   --width 8 --resume --out "$tmp/score.safetensors"
 expect 2 "$tmp/score2.safetensors" "pool" -- "$cli" train-score --theory "$theory" --pool 0 \
   --out "$tmp/score2.safetensors"
+# A plain network (the whole prior score): its kind is kept on resume and
+# recorded in the posterior.
+expect 0 "" "Wrote" -- "$cli" train-score --theory "$theory" --size 32 --steps 3 --width 8 \
+  --plain --out "$tmp/plain.safetensors"
+expect 2 "" "holds a plain network" -- "$cli" train-score --theory "$theory" --size 32 \
+  --steps 1 --width 8 --resume --out "$tmp/plain.safetensors"
+expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
+  --model "$tmp/plain.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
+  --out "$tmp/plain_post.fits"
+head -c 11520 "$tmp/plain_post.fits" | grep -aq "SCORENET= 'plain" ||
+  fail "plain_post.fits does not record its plain prior"
 expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
   --model "$tmp/score.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
   --out "$tmp/score_post.fits"

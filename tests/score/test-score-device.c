@@ -8,7 +8,9 @@
  * dm_nn_fourier_filter call): the HMC must then sample the Gaussian
  * posterior of the doubled prior, whose mean is that prior's Wiener filter
  * (rms of (mean − WF_2) / std ~ 1/sqrt(n), and far from WF_1) and whose
- * scatter is that of its constrained realisations.  Also: the context's
+ * scatter is that of its constrained realisations.  The same posterior
+ * again with the theory score switched off (a plain prior) and the residual
+ * the whole Gaussian score of the doubled prior.  Also: the context's
  * recording is restored and its temporaries emptied after a run; bad chains
  * and a residual's failure are reported as errors, and the context is
  * usable afterwards. */
@@ -29,7 +31,7 @@ enum { N_SAMPLES = 256, N_WIENER = 256 };
  * over the full plane (P on the half plane: column kx > N/2 is the mode
  * (−ky, N − kx)). */
 typedef struct {
-  DmScorePrior *from, *to;
+  DmScorePrior *from, *to;  /* from NULL: r = s_to, the whole score */
   DmTensor *filter;  /* [1, 1, N, N] */
   float host[NPIX];
   int calls;
@@ -43,16 +45,25 @@ static DmTensor *doubled_prior(void *user_data, DmTensor *kappa, double sigma) {
     dm_nn_fail(kappa->nn, DM_ERROR_FAILED, "residual refused on purpose");
     return NULL;
   }
-  const double *p_from = dm_score_prior_power(r->from), *p_to = dm_score_prior_power(r->to);
+  const double *p_from = r->from ? dm_score_prior_power(r->from) : NULL;
+  const double *p_to = dm_score_prior_power(r->to);
   int nkx = N / 2 + 1;
   for (int ky = 0; ky < N; ky++)
     for (int kx = 0; kx < N; kx++) {
       size_t m = kx < nkx ? (size_t)ky * nkx + kx : (size_t)((N - ky) % N) * nkx + (N - kx);
-      r->host[ky * N + kx] =
-          (float)(1.0 / (p_from[m] + sigma * sigma) - 1.0 / (p_to[m] + sigma * sigma));
+      r->host[ky * N + kx] = (float)((p_from ? 1.0 / (p_from[m] + sigma * sigma) : 0.0) -
+                                     1.0 / (p_to[m] + sigma * sigma));
     }
   if (!dm_tensor_upload(r->filter, r->host, NPIX)) return NULL;
   return dm_nn_fourier_filter(kappa->nn, kappa, r->filter, true);
+}
+
+/* rms over pixels of (sample mean − filter) / exact std, for n samples. */
+static double rms_to(const double *mean, const float *filter, const double *exact_var) {
+  double z2 = 0.0;
+  for (size_t i = 0; i < NPIX; i++)
+    z2 += (mean[i] - filter[i]) * (mean[i] - filter[i]) / exact_var[i];
+  return sqrt(z2 / NPIX);
 }
 
 int main(void) {
@@ -111,14 +122,12 @@ int main(void) {
 
   double *mean = malloc(NPIX * sizeof(double)), *var = malloc(NPIX * sizeof(double));
   moments(samples, N_SAMPLES, mean, var);
-  double z2 = 0.0, z2_original = 0.0, var_sum = 0.0, exact_sum = 0.0;
+  double var_sum = 0.0, exact_sum = 0.0;
   for (size_t i = 0; i < NPIX; i++) {
-    z2 += (mean[i] - wf2[i]) * (mean[i] - wf2[i]) / exact_var[i];
-    z2_original += (mean[i] - wf1[i]) * (mean[i] - wf1[i]) / exact_var[i];
     var_sum += var[i];
     exact_sum += exact_var[i];
   }
-  double rms_z = sqrt(z2 / NPIX), rms_original = sqrt(z2_original / NPIX);
+  double rms_z = rms_to(mean, wf2, exact_var), rms_original = rms_to(mean, wf1, exact_var);
   double ratio = sqrt(var_sum / exact_sum);
   printf("rms (mean − WF) / std: %.4f to the doubled prior's filter, %.4f to the original's "
          "(1/sqrt(n) = %.4f); std ratio %.4f; %d residual calls\n",
@@ -128,6 +137,27 @@ int main(void) {
   CHECK(rms_z < 1.2 / sqrt(N_SAMPLES));
   CHECK(rms_original > 3.0 * rms_z);
   CHECK_CLOSE(ratio, 1.0, 0.03);
+
+  /* A plain prior: no theory score, the residual the doubled prior's whole
+   * score; half the samples. */
+  Residual plain = {.to = prior2, .filter = dm_tensor_new(nn, 1, 1, N, N)};
+  DmScoreDevice *plain_device = dm_score_device_new(nn, prior, like, doubled_prior, &plain, &error);
+  CHECK_OK(plain_device != NULL, error);
+  if (plain_device) {
+    dm_score_device_set_theory_prior(plain_device, false);
+    CHECK_OK(dm_score_device_hmc(plain_device, &options, 0, N_SAMPLES / 2, samples, NULL, NULL,
+                                 &error),
+             error);
+    moments(samples, N_SAMPLES / 2, mean, var);
+    double plain_z = rms_to(mean, wf2, exact_var), plain_original = rms_to(mean, wf1, exact_var);
+    printf("plain prior: rms (mean − WF) / std %.4f to the doubled prior's filter, %.4f to the "
+           "original's (1/sqrt(n) = %.4f)\n",
+           plain_z, plain_original, 1.0 / sqrt(N_SAMPLES / 2));
+    CHECK(plain_z < 1.2 / sqrt(N_SAMPLES / 2));
+    CHECK(plain_original > 2.0 * plain_z);
+  }
+  dm_score_device_free(plain_device);
+  dm_tensor_free(plain.filter);
 
   /* Failures: bad chains; a residual's error, with the context usable after. */
   CHECK_FAILS(dm_score_device_hmc(device, &options, -1, 1, samples, NULL, NULL, &error), error,

@@ -54,7 +54,7 @@ static float *trained_weights(DmScoreTrainPool *pool, DmScorePrior *prior, int t
   DmUNet *net = params ? dm_unet_new(params, &unet, 1, &error) : NULL;
   DmAdamConfig adam_config = dm_adam_config_default();
   DmAdam *adam = net ? dm_adam_new(params, &adam_config, &error) : NULL;
-  DmScoreNetwork network = {nn, net, dm_score_prior_variance(prior, 0.0)};
+  DmScoreNetwork network = {nn, net, dm_score_prior_variance(prior, 0.0), false};
   DmScoreTrainOptions options;
   dm_score_train_options_init(&options);
   options.batch = 5;

@@ -77,7 +77,7 @@ int main(void) {
   adam_config.clip_norm = 1.0f;
   DmAdam *adam = unet ? dm_adam_new(params, &adam_config, &error) : NULL;
   CHECK_OK(adam != NULL, error);
-  DmScoreNetwork network = {nn, unet, dm_score_prior_variance(prior, 0.0)};
+  DmScoreNetwork network = {nn, unet, dm_score_prior_variance(prior, 0.0), false};
   DmScoreTrainOptions options;
   dm_score_train_options_init(&options);
   options.seed = POOL_SEED;

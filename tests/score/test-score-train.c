@@ -76,7 +76,7 @@ static void setup_init(Setup *s, DmNn *nn, DmScorePrior *prior, DmLognormalModel
   CHECK_OK(s->unet != NULL, error);
   s->adam = s->unet ? dm_adam_new(s->params, &adam, &error) : NULL;
   CHECK_OK(s->adam != NULL, error);
-  s->network = (DmScoreNetwork){nn, s->unet, dm_score_prior_variance(prior, 0.0)};
+  s->network = (DmScoreNetwork){nn, s->unet, dm_score_prior_variance(prior, 0.0), false};
   s->trainer = s->adam ? dm_score_trainer_new(prior, &s->network, s->params, s->adam, lognormal_map,
                                             model, &options, &error)
                      : NULL;

@@ -69,7 +69,7 @@ typedef enum {
   DM_EVAL_KS,            /* smoothed Kaiser-Squires, best smoothing */
   DM_EVAL_WIENER,        /* Wiener filter; samples: constrained realisations */
   DM_EVAL_SCORE,         /* score sampler, theory prior alone */
-  DM_EVAL_SCORE_HYBRID,  /* score sampler with the network residual */
+  DM_EVAL_SCORE_HYBRID,  /* score sampler with the network (hybrid, or plain alone) */
   DM_EVAL_SCORE_FLOW,    /* probability-flow sampler, theory prior alone */
   DM_EVAL_MMGAN,         /* MMGAN generator */
   DM_EVAL_N_METHODS,

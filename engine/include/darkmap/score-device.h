@@ -60,6 +60,11 @@ DmScoreDevice *dm_score_device_new(DmNn *nn, DmScorePrior *prior, DmScoreLikelih
                                    DmError **error);
 void dm_score_device_free(DmScoreDevice *device);
 
+/* Whether the score includes the theory prior's (default true).  Off, the
+ * residual is the whole prior score: a plain network (DmScoreNetwork.plain).
+ * The Metropolis energy keeps the Gaussian model either way. */
+void dm_score_device_set_theory_prior(DmScoreDevice *device, bool on);
+
 /* The annealed HMC of darkmap/score.h (same options, schedule and stats):
  * chains first_chain … first_chain + n_chains − 1 as one batch, into
  * samples (n_chains maps).  Fails with DM_ERROR_INVALID_ARGUMENT (options,

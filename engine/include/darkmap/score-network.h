@@ -17,6 +17,8 @@
  * The theory-only loss is the same with o = 0 (mean of t²); the loss of the
  * exact score of p_sigma is the minimum, so a residual that lowers the loss
  * below the theory-only value has learnt the non-Gaussian part of the prior.
+ * A plain network regresses t = −u (score = o / sigma alone); its loss is
+ * compared with the same theory-only value.
  *
  * Batch b of step n uses data index n × batch + b, and its u and sigma come
  * from DmRng(seed, that index): a run is a pure function of the seed, the
@@ -38,11 +40,15 @@
 extern "C" {
 #endif
 
-/* The residual network: borrowed context and U-Net (which must outlive it). */
+/* The residual network: borrowed context and U-Net (which must outlive it).
+ * A plain network (not hybrid) is the whole prior score: it is trained on
+ * the target t = −u (the theory score left out) and the samplers leave the
+ * theory score out (dm_score_device_set_theory_prior). */
 typedef struct {
   DmNn *nn;
   DmUNet *unet;
   double data_variance;  /* v of c_in */
+  bool plain;            /* the whole score, not a residual (metadata "score_plain") */
 } DmScoreNetwork;
 
 /* A DmScoreResidualFunc (user_data: a DmScoreNetwork).  The output of the
