@@ -146,6 +146,15 @@ expect 2 "$tmp/eval2.csv" "samples" -- "$cli" eval-mock --catalog "$catalog" --t
   --samples 1 --out "$tmp/eval2.csv"
 expect 2 "$tmp/eval3.csv" "sigma-max" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
   --sigma-max 1e-4 --out "$tmp/eval3.csv"
+# MMGAN beside the others on its own grid (32² of 3'), and refused on another.
+expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" --size 32 \
+  --pixel-arcmin 3 --samples 4 --levels 3 --leapfrog 2 --final 1 --device cpu \
+  --mmgan "$tmp/mmgan.safetensors" --out "$tmp/eval4.csv"
+grep -q '^mmgan,' "$tmp/eval4.csv" || fail "eval4.csv has no mmgan row"
+head -1 "$tmp/eval4.csv" | grep -q "r_mean_4" || fail "eval4.csv has no r_mean_4 column"
+expect 2 "$tmp/eval5.csv" "trained on 32" -- "$cli" eval-mock --catalog "$catalog" \
+  --theory "$theory" --size 40 --pixel-arcmin 3 --samples 2 --device cpu \
+  --mmgan "$tmp/mmgan.safetensors" --out "$tmp/eval5.csv"
 
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
