@@ -186,14 +186,9 @@ DmTensor *dm_tensor_clone(const DmTensor *src) {
   return copy;
 }
 
-DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc) {
-  if (!t || !dm_nn_ok(t->nn)) return NULL;
-  if (c0 < 0 || nc < 1 || c0 + nc > t->shape[1]) {
-    dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT,
-               "Channel view [%lld, %lld) outside a tensor of %lld channels.", (long long)c0,
-               (long long)(c0 + nc), (long long)t->shape[1]);
-    return NULL;
-  }
+/* A view of t restricted to [start, start + count) along dim (checked by
+ * the caller): same strides, shifted data. */
+static DmTensor *view_along(DmTensor *t, int dim, int64_t start, int64_t count) {
   DmTensor *view = calloc(1, sizeof *view);
   if (!view) {
     dm_nn_fail(t->nn, DM_ERROR_NO_MEMORY, "Out of memory for a tensor view.");
@@ -203,11 +198,22 @@ DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc) {
     view->shape[d] = t->shape[d];
     view->stride[d] = t->stride[d];
   }
-  view->shape[1] = nc;
-  view->data = t->data + c0 * t->stride[1];
+  view->shape[dim] = count;
+  view->data = t->data + start * t->stride[dim];
   view->nn = t->nn;
   track_temporary(t->nn, view);
   return view;
+}
+
+DmTensor *dm_tensor_channel_view(DmTensor *t, int64_t c0, int64_t nc) {
+  if (!t || !dm_nn_ok(t->nn)) return NULL;
+  if (c0 < 0 || nc < 1 || c0 + nc > t->shape[1]) {
+    dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT,
+               "Channel view [%lld, %lld) outside a tensor of %lld channels.", (long long)c0,
+               (long long)(c0 + nc), (long long)t->shape[1]);
+    return NULL;
+  }
+  return view_along(t, 1, c0, nc);
 }
 
 DmTensor *dm_tensor_sample_view(DmTensor *t, int64_t n0, int64_t count) {
@@ -219,20 +225,7 @@ DmTensor *dm_tensor_sample_view(DmTensor *t, int64_t n0, int64_t count) {
                dm_tensor_is_contiguous(t) ? " is out of range" : " that is not contiguous");
     return NULL;
   }
-  DmTensor *view = calloc(1, sizeof *view);
-  if (!view) {
-    dm_nn_fail(t->nn, DM_ERROR_NO_MEMORY, "Out of memory for a tensor view.");
-    return NULL;
-  }
-  for (int d = 0; d < 4; d++) {
-    view->shape[d] = t->shape[d];
-    view->stride[d] = t->stride[d];
-  }
-  view->shape[0] = count;
-  view->data = t->data + n0 * t->stride[0];
-  view->nn = t->nn;
-  track_temporary(t->nn, view);
-  return view;
+  return view_along(t, 0, n0, count);
 }
 
 void dm_tensor_set_requires_grad(DmTensor *t, bool requires_grad) {
