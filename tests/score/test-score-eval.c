@@ -61,7 +61,8 @@ int main(void) {
   DmEvalResult result;
   CHECK_OK(survey && dm_eval_mock(&config, &result, NULL, &error), error);
   if (survey && result.method[DM_EVAL_SCORE].done) {
-    static const char *names[] = {"KS", "Wiener", "score (theory)", "", "flow (theory)"};
+    static const char *const names[DM_EVAL_N_METHODS] = {"KS", "Wiener", "score (theory)", "",
+                                                         "flow (theory)", "MMGAN"};
     printf("%zu pixels, truth std %.4f, %ld haloes, KS sigma %.1f px\n", result.n_pixels,
            result.truth_std, result.n_haloes, result.ks_sigma_pixels);
     for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
