@@ -15,19 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench-timing.h"
 #include "darkmap/catalog.h"
 #include "darkmap/rng.h"
 
 enum { WRITE_CHUNK = 1 << 16 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Peak resident memory so far, in bytes. */
 static double peak_rss(void) {
@@ -85,15 +79,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench-catalog [ROWS] [SCRATCH_FILE]\n");
     return 2;
   }
-  double t0 = now();
+  double t0 = bench_seconds();
   if (write_catalog(path, rows)) return 1;
-  printf("wrote %ld rows to %s in %.2f s\n", rows, path, now() - t0);
+  printf("wrote %ld rows to %s in %.2f s\n", rows, path, bench_seconds() - t0);
 
   double before = current_rss();
   DmError *error = NULL;
-  t0 = now();
+  t0 = bench_seconds();
   DmCatalog *catalog = dm_catalog_read(path, 0, NULL, NULL, &error);
-  double elapsed = now() - t0;
+  double elapsed = bench_seconds() - t0;
   if (!catalog) {
     fprintf(stderr, "bench-catalog: %s\n", error->message);
     dm_error_free(error);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-timing.h"
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/fft.h"
@@ -60,17 +61,6 @@ struct Job {
   const DmPspecOptions *pspec;
 };
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-lensing: %s: %s\n", what, error ? error->message : "failed");
   dm_error_free(error);
@@ -86,12 +76,11 @@ static void bench(const char *section, const char *name, const char *size, int t
   if (n > 64) n = 64;
   if (!job->run(job, &error)) fail(name, error);
   for (int i = 0; i < n; i++) {
-    double t0 = now();
+    double t0 = bench_seconds();
     if (!job->run(job, &error)) fail(name, error);
-    times[i] = now() - t0;
+    times[i] = bench_seconds() - t0;
   }
-  qsort(times, (size_t)n, sizeof times[0], compare_doubles);
-  double median = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  double median = bench_median(times, n);
   printf("%-28s %10s %3d %3d %11.5f %11.5f %11.5f\n", name, size, threads, n, median, times[0],
          times[n - 1]);
   fflush(stdout);
@@ -292,10 +281,10 @@ int main(int argc, char **argv) {
       fill_noise(g2, n, 43 + 2 * s);
     }
 
-    double t0 = now();
+    double t0 = bench_seconds();
     DmKsPlan *ks = dm_ks_plan_new(npix, npix, &error);
     if (!ks) fail("KS plan", error);
-    printf("   info: KS plan for %s: %.2f s (not timed)\n", size, now() - t0);
+    printf("   info: KS plan for %s: %.2f s (not timed)\n", size, bench_seconds() - t0);
     if (options.wisdom_path && !dm_fft_export_wisdom(options.wisdom_path, &error))
       fail("writing FFTW wisdom", error);
 

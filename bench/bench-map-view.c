@@ -16,6 +16,7 @@
 
 #include <gtk/gtk.h>
 
+#include "bench-timing.h"
 #include "darkmap-cluster.h"
 #include "darkmap-map-view.h"
 #include "darkmap/binning.h"
@@ -26,13 +27,6 @@
 #define FRAME_W 1000
 #define FRAME_H 800
 #define REPEATS 25
-
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
 
 /* Median seconds of REPEATS calls of draw(cr) after 3 untimed ones. */
 static double
@@ -53,8 +47,7 @@ median_time (void (*draw) (cairo_t *cr, gpointer data), gpointer data)
     }
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
-  qsort (times, REPEATS, sizeof times[0], compare_doubles);
-  return times[REPEATS / 2];
+  return bench_median (times, REPEATS);
 }
 
 static void

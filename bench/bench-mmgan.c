@@ -19,25 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench-timing.h"
 #include "darkmap/ks.h"
 #include "darkmap/mmgan-train.h"
 #include "darkmap/rng.h"
 #include "darkmap/theory.h"
 
 enum { MAX_RUNS = 32, MAX_LIST = 16 };
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 static void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-mmgan: %s: %s\n", what, error ? error->message : "unknown error");
@@ -56,11 +45,6 @@ static int parse_list(const char *text, int *list) {
     if (*end && *end != ',') return 0;
   }
   return n;
-}
-
-static double median_of(double *times, int runs) {
-  qsort(times, (size_t)runs, sizeof times[0], compare_doubles);
-  return runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
 }
 
 static void row(const char *label, int size, int batch, int runs, double *times, double median) {
@@ -112,10 +96,10 @@ static double train_step_time(DmNn *nn, int n, int steps, const char *theory_pat
   DmMmganTrainer *t = m ? dm_mmgan_trainer_new(m, pool, NULL, &error) : NULL;
   if (!t || !dm_mmgan_trainer_run(t, 1, NULL, NULL, &error)) fail("training step", error);
   dm_nn_synchronize(nn);
-  double start = now();
+  double start = bench_seconds();
   if (!dm_mmgan_trainer_run(t, steps, NULL, NULL, &error)) fail("training step", error);
   dm_nn_synchronize(nn);
-  double seconds = (now() - start) / steps;
+  double seconds = (bench_seconds() - start) / steps;
   dm_mmgan_trainer_free(t);
   dm_mmgan_free(m);
   dm_mmgan_pool_free(pool);
@@ -184,11 +168,11 @@ int main(int argc, char **argv) {
     double times[MAX_RUNS];
     dm_ks_plan_shear_to_kappa(plan, g1, g2, kappa, NULL);
     for (int r = 0; r < runs; r++) {
-      double start = now();
+      double start = bench_seconds();
       for (int k = 0; k < 10; k++) dm_ks_plan_shear_to_kappa(plan, g1, g2, kappa, NULL);
-      times[r] = (now() - start) / 10;
+      times[r] = (bench_seconds() - start) / 10;
     }
-    double ks = median_of(times, runs);
+    double ks = bench_median(times, runs);
     row("KS map (peer)", n, 1, runs, times, ks);
     dm_ks_plan_free(plan);
     used += snprintf(json + used, sizeof json - (size_t)used, ", \"ks_%d\": %.6g", n, ks);
@@ -208,12 +192,12 @@ int main(int argc, char **argv) {
       if (!dm_mmgan_sample(m, g1, g2, mask, batch, batch, 1, out, NULL, &error))
         fail("sampling", error);
       for (int r = 0; r < runs; r++) {
-        double start = now();
+        double start = bench_seconds();
         if (!dm_mmgan_sample(m, g1, g2, mask, k, batch, 1, out, NULL, &error))
           fail("sampling", error);
-        times[r] = (now() - start) / k;
+        times[r] = (bench_seconds() - start) / k;
       }
-      double per_sample = median_of(times, runs);
+      double per_sample = bench_median(times, runs);
       char label[64];
       snprintf(label, sizeof label, "MMGAN s/sample (%d/call)", k);
       row(label, n, batch, runs, times, per_sample);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-timing.h"
 #include "darkmap/nn.h"
 #include "nn/nn-backend.h"
 
@@ -50,11 +51,6 @@ static double clock_seconds(clockid_t clock) {
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-static int compare_doubles(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static void fail(DmNn *nn) {
   DmError *error = NULL;
   dm_nn_take_error(nn, &error);
@@ -78,9 +74,9 @@ static double time_node(DmNn *nn, const DmNnNode *node, int runs, double *fastes
     const double cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
     if (cpu < *least_cpu) *least_cpu = cpu;
   }
-  qsort(times, (size_t)runs, sizeof times[0], compare_doubles);
+  const double median = bench_median(times, runs);
   *fastest = times[0];
-  return runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
+  return median;
 }
 
 int main(int argc, char **argv) {

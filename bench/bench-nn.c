@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench-timing.h"
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-modules.h"
 #include "darkmap/nn-ops.h"
@@ -37,17 +37,6 @@ typedef struct {
   DmTensor **tensors;        /* the parameters, for zeroing their gradients */
   int tensor_count;
 } Bench;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 static void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-nn: %s: %s\n", what, error ? error->message : "unknown error");
@@ -91,13 +80,11 @@ static double bench(Bench *b, const char *label, const char *size, void (*fn)(Be
   double times[MAX_RUNS];
   fn(b);
   for (int r = 0; r < runs; r++) {
-    const double start = now();
+    const double start = bench_seconds();
     fn(b);
-    times[r] = now() - start;
+    times[r] = bench_seconds() - start;
   }
-  qsort(times, (size_t)runs, sizeof times[0], compare_doubles);
-  const double median =
-      runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
+  const double median = bench_median(times, runs);
   printf("%-34s %16s %3d %3d %10.4f %10.4f %10.4f\n", label, size, threads, runs, median,
          times[0], times[runs - 1]);
   fflush(stdout);

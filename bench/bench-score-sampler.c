@@ -33,8 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench-timing.h"
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/fft.h"
@@ -54,12 +54,6 @@ typedef struct {
   bool network, peer;
   int peer_chains;
 } Options;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 static void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-score-sampler: %s: %s\n", what, error ? error->message : "failed");
@@ -154,7 +148,7 @@ static double run_batch(Setup *s, bool flow, bool residual, bool host, int chain
                         float *samples, long *evaluations) {
   DmError *error = NULL;
   bool ok;
-  double start = now();
+  double start = bench_seconds();
   if (host) {
     DmScoreResidualFunc func = residual ? dm_score_network_residual : NULL;
     if (flow) {
@@ -181,7 +175,7 @@ static double run_batch(Setup *s, bool flow, bool residual, bool host, int chain
     if (ok && !flow) *evaluations = stats.gradients;
     dm_score_device_free(device);
   }
-  double seconds = now() - start;
+  double seconds = bench_seconds() - start;
   if (!ok) fail(host ? "host sampler" : "device sampler", error);
   return seconds;
 }

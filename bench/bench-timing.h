@@ -1,0 +1,27 @@
+/* Timing helpers shared by the benchmarks: a monotonic clock in seconds and
+ * the median of a set of timed runs. */
+#ifndef DARKMAP_BENCH_TIMING_H
+#define DARKMAP_BENCH_TIMING_H
+
+#include <stdlib.h>
+#include <time.h>
+
+static inline double bench_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static inline int bench_compare_doubles(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorts the n >= 1 times ascending (times[0] the fastest, times[n - 1] the
+ * slowest) and returns their median. */
+static inline double bench_median(double *times, int n) {
+  qsort(times, (size_t)n, sizeof times[0], bench_compare_doubles);
+  return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+}
+
+#endif
