@@ -114,7 +114,7 @@ int cli_sample_mmgan_main(int argc, char **argv) {
   DmBinnedShear *binned = cli_shear_from_options(&args, &error);
   DmPosterior *posterior = binned ? run(&args, binned, n_samples, batch, seed, &error) : NULL;
   bool ok = posterior &&
-            (!clusters || cli_significance_write(&args, &sig_options, clusters, posterior, &error)) &&
+            cli_significance_write(&args, &sig_options, clusters, posterior, &error) &&
             dm_posterior_write(out, posterior, &error);
   dm_posterior_free(posterior);
   dm_cluster_table_free(clusters);

@@ -201,7 +201,7 @@ int cli_sample_score_main(int argc, char **argv) {
              : NULL;
   bool ok = posterior && dm_map_set_string(posterior->mean, "PRIOR", theory_path,
                                            "prior C_ell table", &error) &&
-            (!clusters || cli_significance_write(&args, &sig_options, clusters, posterior, &error)) &&
+            cli_significance_write(&args, &sig_options, clusters, posterior, &error) &&
             dm_posterior_write(out, posterior, &error);
   dm_posterior_free(posterior);
   dm_cluster_table_free(clusters);

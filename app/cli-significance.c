@@ -45,6 +45,7 @@ bool cli_significance_parse(const CliArgs *args, int n_samples,
 bool cli_significance_write(const CliArgs *args, const DmClusterSignificanceOptions *options,
                             const DmClusterTable *table, const DmPosterior *posterior,
                             DmError **error) {
+  if (!table) return true;
   const char *out = cli_args_value(args, "significance-out");
   if (!posterior->samples || posterior->samples->nplanes < 2)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,

@@ -1,5 +1,5 @@
 /* The cluster-significance options shared by the commands that draw
- * posterior samples (wiener, sample-score): --clusters table.csv
+ * posterior samples (wiener, sample-score, sample-mmgan): --clusters table.csv
  * --significance-out sig.csv|sig.fits [--aperture A] [--threshold T]
  * [--threshold-unit std|kappa]. */
 #ifndef DARKMAP_CLI_SIGNIFICANCE_H
@@ -23,7 +23,8 @@ bool cli_significance_parse(const CliArgs *args, int n_samples,
                             DmError **error);
 
 /* Computes the significances from the posterior's samples (at least 2) and
- * writes them to --significance-out, with a one-line summary on stderr. */
+ * writes them to --significance-out, with a one-line summary on stderr;
+ * without a table (no --clusters) does nothing. */
 bool cli_significance_write(const CliArgs *args, const DmClusterSignificanceOptions *options,
                             const DmClusterTable *table, const DmPosterior *posterior,
                             DmError **error);

@@ -140,7 +140,7 @@ int cli_wiener_main(int argc, char **argv) {
                                         theory_path, &error)
                                   : NULL;
   bool ok = posterior &&
-            (!clusters || cli_significance_write(&args, &sig_options, clusters, posterior, &error)) &&
+            cli_significance_write(&args, &sig_options, clusters, posterior, &error) &&
             dm_posterior_write(out, posterior, &error);
   dm_posterior_free(posterior);
   dm_theory_free(theory);
