@@ -3,22 +3,17 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "darkmap/monotonic-clock.h"
 
 static bool line_open = false;
 static double job_start = -1.0;  /* time of the job's first report */
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* "stage:  42% ETA m:ss", the time left extrapolated from the time so far. */
 static void report(void *user_data, double fraction, const char *stage) {
   (void)user_data;
-  double now = now_seconds();
+  double now = dm_monotonic_seconds();
   if (job_start < 0.0) job_start = now;
   fprintf(stderr, "\r%s: %3.0f%%", stage, 100.0 * fraction);
   if (fraction > 0.0 && fraction < 1.0) {

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli-args.h"
 #include "cli-commands.h"
@@ -14,6 +13,7 @@
 #include "cli-shear-input.h"
 #include "cli-significance.h"
 #include "darkmap/mmgan.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/posterior.h"
 
 static const CliOptionSpec sample_options[] = {
@@ -25,12 +25,6 @@ static const CliOptionSpec sample_options[] = {
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
     {NULL, false, NULL},
 };
-
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 /* The binned shear must be on the grid the generator was trained for. */
 static bool check_grid(const DmMmgan *m, const DmBinnedShear *binned, DmError **error) {
@@ -60,13 +54,13 @@ static DmPosterior *run(const CliArgs *args, const DmBinnedShear *binned, int n,
   float *samples = ok ? malloc((size_t)n * npix * sizeof(float)) : NULL;
   if (ok && !samples) ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   DmProgress progress = cli_progress_init();
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   ok = ok && dm_mmgan_sample(m, dm_map_plane(binned->shear, 0), dm_map_plane(binned->shear, 1),
                              binned->mask->data, n, batch, (uint64_t)seed, samples, &progress,
                              error);
   cli_progress_done();
   if (ok) {
-    double seconds = now_seconds() - start;
+    double seconds = dm_monotonic_seconds() - start;
     fprintf(stderr, "%d samples in %.2f s (%.1f samples/s, batch %d).\n", n, seconds,
             n / seconds, batch);
   }

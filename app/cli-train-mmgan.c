@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli-args.h"
 #include "cli-commands.h"
@@ -14,6 +13,7 @@
 #include "cli-shear-input.h"
 #include "darkmap/catalog.h"
 #include "darkmap/mmgan-train.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/theory.h"
 
 static const CliOptionSpec train_options[] = {
@@ -51,12 +51,6 @@ typedef struct {
   const char *out, *state;
 } TrainSettings;
 
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
 /* The pool of the survey the catalogue and grid options describe. */
 static DmMmganPool *make_pool(const CliArgs *args, const TrainSettings *s,
                               const DmTheorySpectrum *theory, DmError **error) {
@@ -80,7 +74,7 @@ static DmMmganPool *make_pool(const CliArgs *args, const TrainSettings *s,
   po.n_noise = s->pool_noise;
   po.n_validation = s->validation;
   po.noise_seed = (uint64_t)s->seed;
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   DmProgress progress = cli_progress_init();
   DmMmganPool *pool = dataset ? dm_mmgan_pool_new(dataset, survey, &po, &progress, error) : NULL;
   cli_progress_done();
@@ -88,7 +82,7 @@ static DmMmganPool *make_pool(const CliArgs *args, const TrainSettings *s,
     fprintf(stderr, "Pool of %d maps and %d noise realisations (+ %d validation pairs) on "
                     "%d × %d pixels of %g' made in %.1f s.\n",
             s->pool_maps, s->pool_noise, s->validation, spec.nx, spec.ny, spec.pixel_arcmin,
-            now_seconds() - start);
+            dm_monotonic_seconds() - start);
   dm_dataset_free(dataset);
   dm_mock_survey_free(survey);
   dm_catalog_free(catalog);
@@ -150,7 +144,7 @@ static bool train(const CliArgs *args, const TrainSettings *s, const DmTheorySpe
               (long long)dm_mmgan_trainer_steps(t), dm_mmgan_trainer_std_weight(t));
   }
   DmProgress progress = cli_progress_init();
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   int since_checkpoint = 0;
   for (int done = 0; ok && done < s->steps;) {
     int chunk = s->log_every < s->steps - done ? s->log_every : s->steps - done;
@@ -161,7 +155,7 @@ static bool train(const CliArgs *args, const TrainSettings *s, const DmTheorySpe
     if (!ok) break;
     done += chunk;
     since_checkpoint += chunk;
-    double elapsed = now_seconds() - start, rate = done / elapsed;
+    double elapsed = dm_monotonic_seconds() - start, rate = done / elapsed;
     double eta = (s->steps - done) / rate;
     fprintf(stderr,
             "Step %lld (%d/%d): critic %.4f, GP %.4f, adversarial %.4f, L1 %.4f, L_SD %.4f, "

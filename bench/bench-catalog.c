@@ -19,6 +19,7 @@
 
 #include "bench-timing.h"
 #include "darkmap/catalog.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/rng.h"
 
 enum { WRITE_CHUNK = 1 << 16 };
@@ -79,15 +80,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench-catalog [ROWS] [SCRATCH_FILE]\n");
     return 2;
   }
-  double t0 = bench_seconds();
+  double t0 = dm_monotonic_seconds();
   if (write_catalog(path, rows)) return 1;
-  printf("wrote %ld rows to %s in %.2f s\n", rows, path, bench_seconds() - t0);
+  printf("wrote %ld rows to %s in %.2f s\n", rows, path, dm_monotonic_seconds() - t0);
 
   double before = current_rss();
   DmError *error = NULL;
-  t0 = bench_seconds();
+  t0 = dm_monotonic_seconds();
   DmCatalog *catalog = dm_catalog_read(path, 0, NULL, NULL, &error);
-  double elapsed = bench_seconds() - t0;
+  double elapsed = dm_monotonic_seconds() - t0;
   if (!catalog) {
     fprintf(stderr, "bench-catalog: %s\n", error->message);
     dm_error_free(error);

@@ -23,6 +23,7 @@
 #include "bench-timing.h"
 #include "darkmap/ks.h"
 #include "darkmap/mmgan-train.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/rng.h"
 #include "darkmap/theory.h"
 
@@ -96,10 +97,10 @@ static double train_step_time(DmNn *nn, int n, int steps, const char *theory_pat
   DmMmganTrainer *t = m ? dm_mmgan_trainer_new(m, pool, NULL, &error) : NULL;
   if (!t || !dm_mmgan_trainer_run(t, 1, NULL, NULL, &error)) fail("training step", error);
   dm_nn_synchronize(nn);
-  double start = bench_seconds();
+  double start = dm_monotonic_seconds();
   if (!dm_mmgan_trainer_run(t, steps, NULL, NULL, &error)) fail("training step", error);
   dm_nn_synchronize(nn);
-  double seconds = (bench_seconds() - start) / steps;
+  double seconds = (dm_monotonic_seconds() - start) / steps;
   dm_mmgan_trainer_free(t);
   dm_mmgan_free(m);
   dm_mmgan_pool_free(pool);
@@ -168,9 +169,9 @@ int main(int argc, char **argv) {
     double times[MAX_RUNS];
     dm_ks_plan_shear_to_kappa(plan, g1, g2, kappa, NULL);
     for (int r = 0; r < runs; r++) {
-      double start = bench_seconds();
+      double start = dm_monotonic_seconds();
       for (int k = 0; k < 10; k++) dm_ks_plan_shear_to_kappa(plan, g1, g2, kappa, NULL);
-      times[r] = (bench_seconds() - start) / 10;
+      times[r] = (dm_monotonic_seconds() - start) / 10;
     }
     double ks = bench_median(times, runs);
     row("KS map (peer)", n, 1, runs, times, ks);
@@ -192,10 +193,10 @@ int main(int argc, char **argv) {
       if (!dm_mmgan_sample(m, g1, g2, mask, batch, batch, 1, out, NULL, &error))
         fail("sampling", error);
       for (int r = 0; r < runs; r++) {
-        double start = bench_seconds();
+        double start = dm_monotonic_seconds();
         if (!dm_mmgan_sample(m, g1, g2, mask, k, batch, 1, out, NULL, &error))
           fail("sampling", error);
-        times[r] = (bench_seconds() - start) / k;
+        times[r] = (dm_monotonic_seconds() - start) / k;
       }
       double per_sample = bench_median(times, runs);
       char label[64];

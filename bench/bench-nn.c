@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bench-timing.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-modules.h"
 #include "darkmap/nn-ops.h"
@@ -80,9 +81,9 @@ static double bench(Bench *b, const char *label, const char *size, void (*fn)(Be
   double times[MAX_RUNS];
   fn(b);
   for (int r = 0; r < runs; r++) {
-    const double start = bench_seconds();
+    const double start = dm_monotonic_seconds();
     fn(b);
-    times[r] = bench_seconds() - start;
+    times[r] = dm_monotonic_seconds() - start;
   }
   const double median = bench_median(times, runs);
   printf("%-34s %16s %3d %3d %10.4f %10.4f %10.4f\n", label, size, threads, runs, median,

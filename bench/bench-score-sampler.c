@@ -38,6 +38,7 @@
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/fft.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/nn-modules.h"
 #include "darkmap/score-device.h"
 #include "darkmap/theory.h"
@@ -148,7 +149,7 @@ static double run_batch(Setup *s, bool flow, bool residual, bool host, int chain
                         float *samples, long *evaluations) {
   DmError *error = NULL;
   bool ok;
-  double start = bench_seconds();
+  double start = dm_monotonic_seconds();
   if (host) {
     DmScoreResidualFunc func = residual ? dm_score_network_residual : NULL;
     if (flow) {
@@ -175,7 +176,7 @@ static double run_batch(Setup *s, bool flow, bool residual, bool host, int chain
     if (ok && !flow) *evaluations = stats.gradients;
     dm_score_device_free(device);
   }
-  double seconds = bench_seconds() - start;
+  double seconds = dm_monotonic_seconds() - start;
   if (!ok) fail(host ? "host sampler" : "device sampler", error);
   return seconds;
 }

@@ -1,16 +1,9 @@
-/* Timing helpers shared by the benchmarks: a monotonic clock in seconds and
- * the median of a set of timed runs. */
+/* Timing helpers shared by the benchmarks: the median of a set of timed
+ * runs (time them with dm_monotonic_seconds, darkmap/monotonic-clock.h). */
 #ifndef DARKMAP_BENCH_TIMING_H
 #define DARKMAP_BENCH_TIMING_H
 
 #include <stdlib.h>
-#include <time.h>
-
-static inline double bench_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static inline int bench_compare_doubles(const void *a, const void *b) {
   const double x = *(const double *)a, y = *(const double *)b;

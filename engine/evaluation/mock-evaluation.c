@@ -5,10 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "darkmap/dataset.h"
 #include "darkmap/ks.h"
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/smooth.h"
 #include "darkmap/wiener.h"
 
@@ -20,12 +20,6 @@ void dm_eval_config_init(DmEvalConfig *config) {
   dm_score_flow_options_init(&config->flow);
   config->hybrid_step_scale = 0.2;
   config->chains_per_batch = 16;
-}
-
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
 /* The truth and its shear: the dataset's tuple `index`, with the mean of
@@ -79,13 +73,13 @@ static bool score_samples(const float *truth, const float *samples, int k, const
 
 static bool run_ks(const DmDatasetTuple *t, const float *mask, DmEvalResult *result,
                    DmError **error) {
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   DmEvalMetrics *m = &result->method[DM_EVAL_KS];
   bool ok = dm_eval_best_ks(dm_map_plane(t->kappa, 0), dm_map_plane(t->shear, 0),
                             dm_map_plane(t->shear, 1), mask, t->kappa->nx, t->kappa->ny, &m->r,
                             &m->rmse, &result->ks_sigma_pixels, error);
   m->coverage68 = m->coverage95 = NAN;
-  m->seconds = now_seconds() - start;
+  m->seconds = dm_monotonic_seconds() - start;
   m->done = ok;
   return ok;
 }
@@ -96,7 +90,7 @@ static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, doub
   int nx = t->kappa->nx, ny = t->kappa->ny, k = config->n_samples;
   size_t npix = dm_map_plane_size(t->kappa);
   const float *g1 = dm_map_plane(t->shear, 0), *g2 = dm_map_plane(t->shear, 1);
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   DmWienerOptions options;
   dm_wiener_options_init(&options);
   DmWiener *wiener = dm_wiener_new(nx, ny, pixel_arcmin, config->theory,
@@ -117,7 +111,7 @@ static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, doub
        dm_eval_compare(dm_map_plane(t->kappa, 0), mean, t->mask->data, npix, &m->r, &m->rmse,
                        error);
   dm_wiener_free(wiener);
-  m->seconds = now_seconds() - start;
+  m->seconds = dm_monotonic_seconds() - start;
   m->done = ok;
   return ok;
 }
@@ -134,7 +128,7 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   if (method == DM_EVAL_SCORE_HYBRID) options.step_scale = config->hybrid_step_scale;
   DmScoreFlowOptions flow = config->flow;
   flow.seed = config->sampler.seed;
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   bool ok = true;
   for (int first = 0; ok && first < k; first += batch) {
     int count = k - first < batch ? k - first : batch;
@@ -146,7 +140,7 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   DmEvalMetrics *m = &result->method[method];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
-  m->seconds = now_seconds() - start;
+  m->seconds = dm_monotonic_seconds() - start;
   m->done = ok;
   return ok;
 }
@@ -189,14 +183,14 @@ static bool run_mmgan(const DmEvalConfig *config, const DmDatasetTuple *t, float
                       DmError **error) {
   size_t npix = dm_map_plane_size(t->kappa);
   int k = config->n_samples;
-  double start = now_seconds();
+  double start = dm_monotonic_seconds();
   bool ok = dm_mmgan_sample(config->mmgan, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
                             t->mask->data, k, config->chains_per_batch, config->sampler.seed,
                             samples, progress, error);
   DmEvalMetrics *m = &result->method[DM_EVAL_MMGAN];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
-  m->seconds = now_seconds() - start;
+  m->seconds = dm_monotonic_seconds() - start;
   m->done = ok;
   return ok;
 }

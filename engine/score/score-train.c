@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "darkmap/monotonic-clock.h"
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
 #include "darkmap/rng.h"
@@ -206,16 +206,10 @@ static DmTensor *forward(DmScoreTrainer *t, int n) {
   return dm_unet_forward(t->network->unet, x, s);
 }
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
                           const DmProgress *progress, DmError **error) {
   DmNn *nn = t->network->nn;
-  const double start = now_seconds();
+  const double start = dm_monotonic_seconds();
   const DmScoreTrainOptions *o = &t->options;
   size_t total = (size_t)o->batch * t->npix;
   for (int64_t k = 0; k < n_steps; k++) {
@@ -243,7 +237,7 @@ bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
     /* The stage names the step, its loss and the throughput so far. */
     char stage[128];
     snprintf(stage, sizeof stage, "Score matching: step %lld, loss %.4f, %.1f steps/s",
-             (long long)step + 1, value, (double)(k + 1) / fmax(now_seconds() - start, 1e-9));
+             (long long)step + 1, value, (double)(k + 1) / fmax(dm_monotonic_seconds() - start, 1e-9));
     dm_progress_report(progress, (double)(k + 1) / (double)n_steps, stage);
   }
   return true;
