@@ -8,11 +8,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "darkmap/gaussian-field.h"
 #include "darkmap/ks.h"
 #include "darkmap/rng.h"
 #include "darkmap/theory.h"
+#include "darkmap/wiener.h"
 #include "test-util.h"
 
 enum { N = 32 };
@@ -58,6 +61,30 @@ static inline void moments(const float *maps, int n, double *mean, double *var) 
     mean[i] = s;
     var[i] = s2 / (n - 1);
   }
+}
+
+/* The exact posterior of the case under the prior theory: its Wiener filter
+ * into wf (NPIX) and, when n > 0, the per-pixel mean and variance of n
+ * constrained realisations of seed (NPIX each).  Failures are test
+ * failures. */
+static inline void exact_posterior(const DmTheorySpectrum *theory, int n, uint64_t seed,
+                                   float *wf, double *mean, double *var) {
+  DmError *error = NULL;
+  DmWienerOptions options;
+  dm_wiener_options_init(&options);
+  options.tolerance = 1e-7;
+  DmWiener *wiener = dm_wiener_new(N, N, PIXEL_ARCMIN, theory, std1, std2, mask, &options, &error);
+  CHECK_OK(wiener != NULL, error);
+  if (!wiener) return;
+  CHECK_OK(dm_wiener_filter(wiener, g1, g2, wf, NULL, NULL, &error), error);
+  float *maps = n > 0 ? malloc((size_t)n * NPIX * sizeof(float)) : NULL;
+  for (int k = 0; maps && k < n; k++)
+    CHECK_OK(dm_wiener_sample(wiener, g1, g2, seed, (uint64_t)k, maps + (size_t)k * NPIX, NULL,
+                              NULL, &error),
+             error);
+  if (maps) moments(maps, n, mean, var);
+  free(maps);
+  dm_wiener_free(wiener);
 }
 
 #endif

@@ -21,7 +21,6 @@
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
 #include "darkmap/score-device.h"
-#include "darkmap/wiener.h"
 #include "score-gaussian-case.h"
 #include "test-util.h"
 
@@ -76,23 +75,10 @@ int main(void) {
   make_data(theory);
 
   /* The doubled prior's posterior, and the original's filter. */
-  DmWienerOptions wopt;
-  dm_wiener_options_init(&wopt);
-  wopt.tolerance = 1e-7;
-  DmWiener *w2 = dm_wiener_new(N, N, PIXEL_ARCMIN, doubled, std1, std2, mask, &wopt, &error);
-  DmWiener *w1 = dm_wiener_new(N, N, PIXEL_ARCMIN, theory, std1, std2, mask, &wopt, &error);
-  CHECK_OK(w1 && w2, error);
   static float wf1[NPIX], wf2[NPIX];
-  float *exact = malloc((size_t)N_WIENER * NPIX * sizeof(float));
   double *exact_mean = malloc(NPIX * sizeof(double)), *exact_var = malloc(NPIX * sizeof(double));
-  CHECK_OK(dm_wiener_filter(w2, g1, g2, wf2, NULL, NULL, &error) &&
-               dm_wiener_filter(w1, g1, g2, wf1, NULL, NULL, &error),
-           error);
-  for (int k = 0; k < N_WIENER; k++)
-    CHECK_OK(dm_wiener_sample(w2, g1, g2, 78, (uint64_t)k, exact + (size_t)k * NPIX, NULL, NULL,
-                              &error),
-             error);
-  moments(exact, N_WIENER, exact_mean, exact_var);
+  exact_posterior(doubled, N_WIENER, 78, wf2, exact_mean, exact_var);
+  exact_posterior(theory, 0, 0, wf1, NULL, NULL);
 
   DmNn *nn = dm_nn_new(DM_NN_DEVICE_CPU, 1, &error);
   DmScorePrior *prior = dm_score_prior_new(theory, N, N, PIXEL_ARCMIN, &error);
@@ -179,9 +165,6 @@ int main(void) {
   dm_score_prior_free(prior);
   dm_score_prior_free(prior2);
   dm_nn_free(nn);
-  dm_wiener_free(w1);
-  dm_wiener_free(w2);
-  free(exact);
   free(exact_mean);
   free(exact_var);
   free(mean);

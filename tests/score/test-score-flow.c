@@ -14,7 +14,6 @@
 #include "darkmap/fft.h"
 #include "darkmap/score-flow.h"
 #include "darkmap/score.h"
-#include "darkmap/wiener.h"
 #include "score-gaussian-case.h"
 #include "test-util.h"
 
@@ -31,20 +30,9 @@ int main(void) {
   if (!theory) return 1;
   make_data(theory);
 
-  DmWienerOptions wopt;
-  dm_wiener_options_init(&wopt);
-  wopt.tolerance = 1e-7;
-  DmWiener *wiener = dm_wiener_new(N, N, PIXEL_ARCMIN, theory, std1, std2, mask, &wopt, &error);
-  CHECK_OK(wiener != NULL, error);
   float *wf = malloc(NPIX * sizeof(float));
-  float *exact = malloc((size_t)N_WIENER * NPIX * sizeof(float));
   double *exact_mean = malloc(NPIX * sizeof(double)), *exact_var = malloc(NPIX * sizeof(double));
-  CHECK_OK(dm_wiener_filter(wiener, g1, g2, wf, NULL, NULL, &error), error);
-  for (int k = 0; k < N_WIENER; k++)
-    CHECK_OK(dm_wiener_sample(wiener, g1, g2, 77, (uint64_t)k, exact + (size_t)k * NPIX, NULL,
-                              NULL, &error),
-             error);
-  moments(exact, N_WIENER, exact_mean, exact_var);
+  exact_posterior(theory, N_WIENER, 77, wf, exact_mean, exact_var);
 
   DmScorePrior *prior = dm_score_prior_new(theory, N, N, PIXEL_ARCMIN, &error);
   DmScoreLikelihood *like = dm_score_likelihood_new(N, N, g1, g2, std1, std2, mask, &error);
@@ -151,9 +139,7 @@ int main(void) {
   dm_score_prior_free(prior);
   free(exact_mean);
   free(exact_var);
-  free(exact);
   free(wf);
-  dm_wiener_free(wiener);
   dm_theory_free(theory);
   return dm_test_result();
 }
