@@ -74,6 +74,16 @@ static inline int dm_test_result(void) {
   return dm_test_failures ? 1 : 0;
 }
 
+/* max |a − b| over n values, relative to max |b|. */
+static inline double dm_test_relative_error(const float *a, const float *b, size_t n) {
+  double diff = 0.0, scale = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    diff = fmax(diff, fabs((double)a[i] - b[i]));
+    scale = fmax(scale, fabs((double)b[i]));
+  }
+  return diff / scale;
+}
+
 /* Path of a fixture under tests/data (DARKMAP_TEST_DATA, set by meson). */
 static inline const char *dm_test_data_path(const char *name) {
   static char buffer[4096];

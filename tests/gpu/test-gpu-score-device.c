@@ -22,16 +22,6 @@
 
 enum { CHAINS = 8 };
 
-/* max |a − b| / max |b| over n values. */
-static double relative_error(const float *a, const float *b, size_t n) {
-  double diff = 0.0, scale = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    diff = fmax(diff, fabs((double)a[i] - b[i]));
-    scale = fmax(scale, fabs((double)b[i]));
-  }
-  return diff / scale;
-}
-
 /* HMC then flow samples (CHAINS maps each) on a context of that device. */
 static bool run(DmNnDevice kind, DmScorePrior *prior, DmScoreLikelihood *like, float *hmc,
                 float *flow) {
@@ -84,8 +74,8 @@ int main(void) {
   if (run(DM_NN_DEVICE_CPU, prior, like, cpu_hmc, cpu_flow) &&
       run(DM_NN_DEVICE_CUDA, prior, like, gpu_hmc, gpu_flow) &&
       run(DM_NN_DEVICE_CUDA, prior, like, again_hmc, again_flow)) {
-    double hmc_error = relative_error(gpu_hmc, cpu_hmc, total);
-    double flow_error = relative_error(gpu_flow, cpu_flow, total);
+    double hmc_error = dm_test_relative_error(gpu_hmc, cpu_hmc, total);
+    double flow_error = dm_test_relative_error(gpu_flow, cpu_flow, total);
     printf("HMC: max |CUDA − CPU| / max |CPU| = %.3g\n", hmc_error);
     printf("flow: max |CUDA − CPU| / max |CPU| = %.3g\n", flow_error);
     CHECK(hmc_error < 1e-4);

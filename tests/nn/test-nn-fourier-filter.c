@@ -18,16 +18,6 @@
 
 enum { NX = 12, NY = 10, NPIX = NX * NY, BATCH = 3 };
 
-/* max |a − b| over n values, relative to max |b|. */
-static double relative_error(const float *a, const float *b, size_t n) {
-  double diff = 0.0, scale = 0.0;
-  for (size_t i = 0; i < n; i++) {
-    diff = fmax(diff, fabs((double)a[i] - b[i]));
-    scale = fmax(scale, fabs((double)b[i]));
-  }
-  return diff / scale;
-}
-
 int main(void) {
   DmError *error = NULL;
   DmNn *nn = dm_nn_new(DM_NN_DEVICE_CPU, 1, &error);
@@ -64,14 +54,14 @@ int main(void) {
   for (int n = 0; n < BATCH; n++)
     dm_ks_plan_kappa_to_shear(ks, kappa + n * NPIX, NULL, want + n * 2 * NPIX,
                               want + n * 2 * NPIX + NPIX);
-  double e_forward = relative_error(got, want, BATCH * 2 * NPIX);
+  double e_forward = dm_test_relative_error(got, want, BATCH * 2 * NPIX);
   /* A^T (g1, g2) = the E mode. */
   DmTensor *adjoint = dm_nn_fourier_filter(nn, g, d_conj, true);
   CHECK(adjoint && adjoint->shape[1] == 1 && dm_tensor_download(adjoint, got, BATCH * NPIX));
   for (int n = 0; n < BATCH; n++)
     dm_ks_plan_shear_to_kappa(ks, shear + n * 2 * NPIX, shear + n * 2 * NPIX + NPIX,
                               want + n * NPIX, NULL);
-  double e_adjoint = relative_error(got, want, BATCH * NPIX);
+  double e_adjoint = dm_test_relative_error(got, want, BATCH * NPIX);
   /* The filter 1: the identity, imaginary part 0. */
   DmTensor *same = dm_nn_fourier_filter(nn, k, one, false);
   CHECK(same && dm_tensor_download(same, got, BATCH * 2 * NPIX));
