@@ -1,4 +1,5 @@
-/* DarkmapSpectrumView: C_ell of the map against theory and noise. */
+/* DarkmapSpectrumView: C_ell of the map against theory, noise and the
+ * posterior's band. */
 #include "darkmap-spectrum-view.h"
 
 #include <math.h>
@@ -8,12 +9,21 @@
 #define THEORY_SAMPLES 200
 #define MIN_PLOT 24.0
 #define ARCMIN_RAD (G_PI / (180.0 * 60.0))
+#define BAND_ALPHA 0.25
+
+static const double MAP_COLOUR[3] = { 0.12, 0.47, 0.71 };
+static const double THEORY_COLOUR[3] = { 0.85, 0.37, 0.0 };
+static const double NOISE_COLOUR[3] = { 0.45, 0.45, 0.45 };
+static const double POSTERIOR_COLOUR[3] = { 0.17, 0.63, 0.17 };
 
 struct _DarkmapSpectrumView
 {
   GtkWidget parent_instance;
 
   DmPowerSpectrum *spectrum;  /* owned, or NULL */
+  DmMap *mask;                /* the spectrum's mask (copy, owned), or NULL */
+  DarkmapSpectrumBand *band;  /* the posterior on the spectrum's bins (owned), or NULL */
+  char *band_label;
   double noise_level;         /* N per sr before smoothing; NaN: none */
   double smooth_sigma_rad;    /* smoothing of the map; 0: none */
   DmTheorySpectrum theory;    /* arrays owned (n = 0: none); column unused */
@@ -106,7 +116,8 @@ smoothing_window (DarkmapSpectrumView *self, double ell)
 }
 
 /* Axis ranges: whole decades around the measured spectrum (with its
- * errors), the unsmoothed noise level and theory inside the ell range. */
+ * errors), the posterior's band and mean, the unsmoothed noise level and
+ * theory inside the ell range. */
 static void
 update_range (DarkmapSpectrumView *self)
 {
@@ -129,6 +140,17 @@ update_range (DarkmapSpectrumView *self)
     {
       cl_lo = fmin (cl_lo, self->noise_level);
       cl_hi = fmax (cl_hi, self->noise_level);
+    }
+  for (int i = 0; self->band != NULL && i < self->band->n_bins; i++)
+    {
+      double values[3] = { self->band->lo[i], self->band->hi[i], self->band->mean_cl[i] };
+
+      for (int j = 0; j < 3; j++)
+        if (isfinite (values[j]) && values[j] > 0.0)
+          {
+            cl_lo = fmin (cl_lo, values[j]);
+            cl_hi = fmax (cl_hi, values[j]);
+          }
     }
   for (int i = 0; i < self->theory.n; i++)
     if (self->theory.ell[i] >= ell_lo && self->theory.ell[i] <= ell_hi && self->theory.cl[i] > 0.0)
@@ -162,12 +184,20 @@ noise_level (const DmMap *noise, const DmMap *mask, double pixel_arcmin)
   return used > 0 ? sum / (double) used * pixel_rad * pixel_rad : NAN;
 }
 
+static void
+clear_band (DarkmapSpectrumView *self)
+{
+  g_clear_pointer (&self->band, darkmap_spectrum_band_free);
+  g_clear_pointer (&self->band_label, g_free);
+}
+
 gboolean
 darkmap_spectrum_view_set_map (DarkmapSpectrumView *self, const DmMap *map, const DmMap *mask,
                                const DmMap *noise, double smooth_sigma_pixels, DmError **error)
 {
   DmPspecOptions options;
   DmPowerSpectrum *spectrum = NULL;
+  DmMap *mask_copy = NULL;
 
   g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
 
@@ -177,15 +207,20 @@ darkmap_spectrum_view_set_map (DarkmapSpectrumView *self, const DmMap *map, cons
         return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
                              "The noise map (%d × %d × %d) does not match the map (%d × %d)",
                              noise->nx, noise->ny, noise->nplanes, map->nx, map->ny);
-      dm_pspec_options_init (&options);
-      options.n_bins = DARKMAP_SPECTRUM_BINS;
-      options.scale = DM_BINS_LOG;
-      options.mask = mask;
+      darkmap_spectrum_options_init (&options, mask, 0.0);
       if ((spectrum = dm_power_spectrum (map, 0, &options, error)) == NULL)
         return FALSE;
+      if (mask != NULL && (mask_copy = dm_map_copy (mask, error)) == NULL)
+        {
+          dm_power_spectrum_free (spectrum);
+          return FALSE;
+        }
     }
   g_clear_pointer (&self->spectrum, dm_power_spectrum_free);
   self->spectrum = spectrum;
+  g_clear_pointer (&self->mask, dm_map_free);
+  self->mask = mask_copy;
+  clear_band (self);
   self->noise_level = spectrum != NULL && noise != NULL
                         ? noise_level (noise, mask, spectrum->pixel_arcmin)
                         : NAN;
@@ -195,6 +230,72 @@ darkmap_spectrum_view_set_map (DarkmapSpectrumView *self, const DmMap *map, cons
   if (spectrum != NULL)
     update_range (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+gboolean
+darkmap_spectrum_view_set_band (DarkmapSpectrumView *self, DarkmapSpectrumBand *band,
+                                const char *label, DmError **error)
+{
+  g_autoptr (DarkmapSpectrumBand) owned = band;
+  const DmPowerSpectrum *s = self->spectrum;
+
+  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
+
+  if (band != NULL && s == NULL)
+    return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                         "The posterior's spectrum needs a map's spectrum to compare with");
+  if (band != NULL && band->n_bins != s->n_bins)
+    return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                         "The posterior's spectrum has %d bins, the map's %d", band->n_bins,
+                         s->n_bins);
+  for (int i = 0; band != NULL && i < s->n_bins; i++)
+    if (band->ell_lo[i] != s->ell_lo[i] || band->ell_hi[i] != s->ell_hi[i])
+      return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                           "The posterior's spectrum bin %d (ell %g to %g) is not the map's "
+                           "(ell %g to %g)",
+                           i, band->ell_lo[i], band->ell_hi[i], s->ell_lo[i], s->ell_hi[i]);
+  clear_band (self);
+  self->band = g_steal_pointer (&owned);
+  self->band_label = band != NULL ? g_strdup (label) : NULL;
+  if (s != NULL)
+    update_range (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  return TRUE;
+}
+
+gboolean
+darkmap_spectrum_view_set_posterior (DarkmapSpectrumView *self, const DmMap *samples,
+                                     const DmMap *mean, const char *label, DmError **error)
+{
+  DarkmapSpectrumBand *band = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
+
+  if (samples != NULL)
+    {
+      if (self->spectrum == NULL)
+        return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                             "The posterior's spectrum needs a map's spectrum to compare with");
+      band = darkmap_spectrum_band_compute (samples, mean, self->mask,
+                                            self->spectrum->pixel_arcmin, error);
+      if (band == NULL)
+        return FALSE;
+    }
+  return darkmap_spectrum_view_set_band (self, band, label, error);
+}
+
+gboolean
+darkmap_spectrum_view_get_band (DarkmapSpectrumView *self, guint bin, double *ell, double *lo,
+                                double *hi, double *mean_cl)
+{
+  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
+  if (self->band == NULL || bin >= (guint) self->band->n_bins)
+    return FALSE;
+  *ell = self->band->ell[bin];
+  *lo = self->band->lo[bin];
+  *hi = self->band->hi[bin];
+  *mean_cl = self->band->mean_cl[bin];
   return TRUE;
 }
 
@@ -247,6 +348,7 @@ darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height,
                                double vy)
 {
   const DmPowerSpectrum *s;
+  GString *text;
   Plot p;
   double ell, cl, best = INFINITY;
   int nearest = -1;
@@ -264,9 +366,18 @@ darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height,
       }
   if (nearest < 0)
     return g_strdup_printf ("ℓ = %.0f   C_ℓ = %.3g", ell, cl);
+  text = g_string_new (NULL);
   /* TRANSLATORS: the pointer's position, then the nearest measured bin */
-  return g_strdup_printf (_("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"),
-                          ell, cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
+  g_string_printf (text, _("ℓ = %.0f   C_ℓ = %.3g      bin ℓ = %.0f: C_ℓ = %.3g ± %.2g"), ell,
+                   cl, s->ell[nearest], s->cl[nearest], s->cl_error[nearest]);
+  if (self->band != NULL && isfinite (self->band->lo[nearest]))
+    {
+      g_string_append (text, "      ");
+      /* TRANSLATORS: the posterior samples' 16th to 84th percentiles of C_ℓ in the bin */
+      g_string_append_printf (text, _("posterior 16–84 %%: %.3g–%.3g"), self->band->lo[nearest],
+                              self->band->hi[nearest]);
+    }
+  return g_string_free (text, FALSE);
 }
 
 /* Drawing */
@@ -406,7 +517,7 @@ draw_spectrum (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
   const DmPowerSpectrum *s = self->spectrum;
   gboolean pen_down = FALSE;
 
-  cairo_set_source_rgb (cr, 0.12, 0.47, 0.71);
+  cairo_set_source_rgb (cr, MAP_COLOUR[0], MAP_COLOUR[1], MAP_COLOUR[2]);
   cairo_set_line_width (cr, 1.5);
   for (int i = 0; i < s->n_bins; i++)
     {
@@ -444,50 +555,156 @@ draw_spectrum (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
     }
 }
 
+/* The posterior's band: one filled region per run of bins with a band,
+ * along the upper edges then back along the lower ones. */
+static void
+draw_band (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
+{
+  const DarkmapSpectrumBand *b = self->band;
+
+  cairo_set_source_rgba (cr, POSTERIOR_COLOUR[0], POSTERIOR_COLOUR[1], POSTERIOR_COLOUR[2],
+                         BAND_ALPHA);
+  for (int first = 0; first < b->n_bins;)
+    {
+      int last = first;
+      double vx, vy;
+
+      while (last < b->n_bins && isfinite (b->ell[last]) && b->lo[last] > 0.0)
+        last++;
+      if (last - first >= 2)
+        {
+          cairo_new_path (cr);
+          for (int i = first; i < last; i++)
+            {
+              to_view (self, p, b->ell[i], b->hi[i], &vx, &vy);
+              cairo_line_to (cr, vx, vy);
+            }
+          for (int i = last - 1; i >= first; i--)
+            {
+              to_view (self, p, b->ell[i], b->lo[i], &vx, &vy);
+              cairo_line_to (cr, vx, vy);
+            }
+          cairo_close_path (cr);
+          cairo_fill (cr);
+        }
+      first = last + 1;
+    }
+}
+
+/* The posterior mean's C_ell: a line with markers at the bins. */
+static void
+draw_posterior_mean (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
+{
+  const DarkmapSpectrumBand *b = self->band;
+  gboolean pen_down = FALSE;
+  double vx, vy;
+
+  cairo_set_source_rgb (cr, POSTERIOR_COLOUR[0], POSTERIOR_COLOUR[1], POSTERIOR_COLOUR[2]);
+  cairo_set_line_width (cr, 1.5);
+  cairo_new_path (cr);
+  for (int i = 0; i < b->n_bins; i++)
+    {
+      if (!isfinite (b->ell[i]) || !(b->mean_cl[i] > 0.0))
+        {
+          pen_down = FALSE;
+          continue;
+        }
+      to_view (self, p, b->ell[i], b->mean_cl[i], &vx, &vy);
+      if (pen_down)
+        cairo_line_to (cr, vx, vy);
+      else
+        cairo_move_to (cr, vx, vy);
+      pen_down = TRUE;
+    }
+  cairo_stroke (cr);
+  for (int i = 0; i < b->n_bins; i++)
+    if (isfinite (b->ell[i]) && b->mean_cl[i] > 0.0)
+      {
+        to_view (self, p, b->ell[i], b->mean_cl[i], &vx, &vy);
+        cairo_rectangle (cr, vx - 2.5, vy - 2.5, 5.0, 5.0);
+        cairo_fill (cr);
+      }
+}
+
+/* A legend entry's key: a line, a dashed line, a line with a marker, a
+ * patch of the band's fill, or none (a note). */
+typedef enum { ENTRY_LINE, ENTRY_DASHED, ENTRY_MARKED, ENTRY_BAND, ENTRY_NOTE } EntryStyle;
+
+typedef struct
+{
+  char *name; /* owned */
+  EntryStyle style;
+  const double *colour;
+} LegendEntry;
+
 static void
 draw_legend (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
 {
-  const char *names[4];
-  gboolean has_note;
-  double colours[3][3] = { { 0.12, 0.47, 0.71 }, { 0.85, 0.37, 0.0 }, { 0.45, 0.45, 0.45 } };
+  LegendEntry entries[7];
   int n = 0;
   double x = p->x1 - 8.0, y = p->y0 + 16.0;
 
-  names[n++] = _("this map");
-  if (self->theory.n > 0)
-    names[n++] = self->theory_name != NULL ? self->theory_name : _("theory");
-  if (isfinite (self->noise_level))
-    names[n++] = _("noise level");
-  has_note = self->smooth_sigma_rad > 0.0 && n > 1;
-  if (has_note)
-    names[n++] = _("(curves smoothed as the map)");
-  cairo_set_font_size (cr, 11.0);
-  for (int i = 0, k = 0; i < n; i++, k++)
+  entries[n++] = (LegendEntry) { g_strdup (_("Kaiser-Squires")), ENTRY_LINE, MAP_COLOUR };
+  if (self->band != NULL)
     {
-      cairo_text_extents_t ext;
+      const char *label = self->band_label != NULL ? self->band_label : _("posterior");
 
-      if (k == 1 && self->theory.n == 0)
-        k = 2;
-      cairo_text_extents (cr, names[i], &ext);
-      if (has_note && i == n - 1)
+      /* TRANSLATORS: %s names the posterior, e.g. "Wiener filter" */
+      entries[n++] = (LegendEntry) { g_strdup_printf (_("%s: samples 16–84 %%"), label),
+                                     ENTRY_BAND, POSTERIOR_COLOUR };
+      if (self->band->has_mean)
+        /* TRANSLATORS: %s names the posterior, e.g. "Wiener filter" */
+        entries[n++] = (LegendEntry) { g_strdup_printf (_("%s: mean"), label), ENTRY_MARKED,
+                                       POSTERIOR_COLOUR };
+    }
+  if (self->theory.n > 0)
+    entries[n++] = (LegendEntry) {
+      g_strdup (self->theory_name != NULL ? self->theory_name : _("theory")), ENTRY_LINE,
+      THEORY_COLOUR
+    };
+  if (isfinite (self->noise_level))
+    entries[n++] = (LegendEntry) { g_strdup (_("noise level")), ENTRY_DASHED, NOISE_COLOUR };
+  if (self->smooth_sigma_rad > 0.0 && (self->theory.n > 0 || isfinite (self->noise_level)))
+    entries[n++] = (LegendEntry) { g_strdup (_("(curves smoothed as the map)")), ENTRY_NOTE,
+                                   NULL };
+
+  cairo_set_font_size (cr, 11.0);
+  for (int i = 0; i < n; i++)
+    {
+      const LegendEntry *e = &entries[i];
+      cairo_text_extents_t ext;
+      double key_x0, key_x1;
+
+      cairo_text_extents (cr, e->name, &ext);
+      key_x0 = x - ext.x_advance - 30.0;
+      key_x1 = x - ext.x_advance - 8.0;
+      if (e->style == ENTRY_BAND)
         {
-          set_text_colour (cr);
-          cairo_move_to (cr, x - ext.x_advance, y);
-          cairo_show_text (cr, names[i]);
-          break;
+          cairo_set_source_rgba (cr, e->colour[0], e->colour[1], e->colour[2], BAND_ALPHA);
+          cairo_rectangle (cr, key_x0, y - 9.0, key_x1 - key_x0, 10.0);
+          cairo_fill (cr);
         }
-      cairo_set_source_rgb (cr, colours[k][0], colours[k][1], colours[k][2]);
-      cairo_set_line_width (cr, 2.0);
-      if (k == 2)
-        cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
-      cairo_move_to (cr, x - ext.x_advance - 30.0, y - 4.0);
-      cairo_line_to (cr, x - ext.x_advance - 8.0, y - 4.0);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0.0);
+      else if (e->style != ENTRY_NOTE)
+        {
+          cairo_set_source_rgb (cr, e->colour[0], e->colour[1], e->colour[2]);
+          cairo_set_line_width (cr, 2.0);
+          if (e->style == ENTRY_DASHED)
+            cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
+          cairo_move_to (cr, key_x0, y - 4.0);
+          cairo_line_to (cr, key_x1, y - 4.0);
+          cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0.0);
+          if (e->style == ENTRY_MARKED)
+            {
+              cairo_rectangle (cr, (key_x0 + key_x1) / 2.0 - 2.5, y - 6.5, 5.0, 5.0);
+              cairo_fill (cr);
+            }
+        }
       set_text_colour (cr);
       cairo_move_to (cr, x - ext.x_advance, y);
-      cairo_show_text (cr, names[i]);
+      cairo_show_text (cr, e->name);
       y += 16.0;
+      g_free (entries[i].name);
     }
 }
 
@@ -515,7 +732,7 @@ darkmap_spectrum_view_render (DarkmapSpectrumView *self, cairo_t *cr, int width,
   cairo_clip (cr);
   if (isfinite (self->noise_level))
     {
-      cairo_set_source_rgb (cr, 0.45, 0.45, 0.45);
+      cairo_set_source_rgb (cr, NOISE_COLOUR[0], NOISE_COLOUR[1], NOISE_COLOUR[2]);
       cairo_set_line_width (cr, 1.5);
       cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
       draw_curve (self, &p, cr, FALSE);
@@ -523,9 +740,14 @@ darkmap_spectrum_view_render (DarkmapSpectrumView *self, cairo_t *cr, int width,
     }
   if (self->theory.n > 0)
     {
-      cairo_set_source_rgb (cr, 0.85, 0.37, 0.0);
+      cairo_set_source_rgb (cr, THEORY_COLOUR[0], THEORY_COLOUR[1], THEORY_COLOUR[2]);
       cairo_set_line_width (cr, 2.0);
       draw_curve (self, &p, cr, TRUE);
+    }
+  if (self->band != NULL)
+    {
+      draw_band (self, &p, cr);
+      draw_posterior_mean (self, &p, cr);
     }
   draw_spectrum (self, &p, cr);
   cairo_restore (cr);
@@ -600,6 +822,8 @@ darkmap_spectrum_view_finalize (GObject *object)
   DarkmapSpectrumView *self = DARKMAP_SPECTRUM_VIEW (object);
 
   g_clear_pointer (&self->spectrum, dm_power_spectrum_free);
+  g_clear_pointer (&self->mask, dm_map_free);
+  clear_band (self);
   clear_theory (self);
   G_OBJECT_CLASS (darkmap_spectrum_view_parent_class)->finalize (object);
 }

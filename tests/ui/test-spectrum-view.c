@@ -5,7 +5,16 @@
  * expected widget position and back; a drawn bin has the data colour; the
  * readout names the nearest bin; without a noise map there is no noise
  * level; win.page shows the page.  Prints the time
- * dm_power_spectrum takes on the 360² map. */
+ * dm_power_spectrum takes on the 360² map.
+ *
+ * The posterior band, by construction: sample k is s_k m for the kappa map
+ * m, so its C_ell is s_k² C_ell(m) exactly; with K = 64 scales spread evenly
+ * over [0.5, 2] (in a shuffled order), the band's edges are the 16 % and
+ * 84 % quantiles of s² (linear between order statistics) times the view's
+ * own C_ell(m), and the mean (mean s) m has (mean s)² C_ell(m).  The band
+ * lies inside the axes, is drawn in its colour, appears in the readout, is
+ * removed by NULL and by a new map, and a band on other bins is refused.
+ * Prints the time the K = 64 band takes. */
 #include <math.h>
 #include <string.h>
 
@@ -17,6 +26,13 @@
 #define WIDTH 800
 #define HEIGHT 500
 #define TIMING_RUNS 20
+#define K_SAMPLES 64
+#define S_MIN 0.5
+#define S_MAX 2.0
+/* The band's fill, 0.25 × rgb (0.17, 0.63, 0.17) over white. */
+#define BAND_R 202
+#define BAND_G 231
+#define BAND_B 202
 
 static void
 check_spectrum (DarkmapSpectrumView *view, const DarkmapResult *result)
@@ -185,6 +201,172 @@ check_without_noise (const DarkmapResult *result)
   g_object_unref (widget);
 }
 
+/* The q-quantile of s_j² for the sorted scales s_j = S_MIN + (S_MAX −
+ * S_MIN) j / (K − 1), linear between order statistics. */
+static double
+scale_squared_quantile (double q)
+{
+  double position = q * (K_SAMPLES - 1), t = position - floor (position);
+  int j = (int) floor (position);
+  double s0 = S_MIN + (S_MAX - S_MIN) * j / (K_SAMPLES - 1.0);
+  double s1 = S_MIN + (S_MAX - S_MIN) * (j + 1) / (K_SAMPLES - 1.0);
+
+  return s0 * s0 + t * (s1 * s1 - s0 * s0);
+}
+
+static gboolean
+is_band_colour (guint32 pixel)
+{
+  return abs ((int) (pixel >> 16 & 0xff) - BAND_R) <= 2
+         && abs ((int) (pixel >> 8 & 0xff) - BAND_G) <= 2
+         && abs ((int) (pixel & 0xff) - BAND_B) <= 2;
+}
+
+/* Pixels of the band colour in the plot between ell_a and ell_b, and
+ * whether the one at (ell, cl) (shifted right by 3 pixels, off the error
+ * bar) has it. */
+static int
+count_band_pixels (DarkmapSpectrumView *view, double ell_a, double ell_b, double ell, double cl,
+                   gboolean *at_point)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  const guint32 *row;
+  double xa, xb, px, py, unused;
+  int count = 0;
+
+  darkmap_spectrum_view_render (view, cr, WIDTH, HEIGHT);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, ell_a, 1.0, &xa, &unused));
+  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, ell_b, 1.0, &xb, &unused));
+  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, ell, cl, &px, &py));
+  for (int y = (int) DARKMAP_SPECTRUM_MARGIN_TOP; y < HEIGHT - DARKMAP_SPECTRUM_MARGIN_BOTTOM; y++)
+    {
+      row = (const guint32 *) (const void *) (cairo_image_surface_get_data (surface)
+                                               + (size_t) y * (size_t) cairo_image_surface_get_stride (surface));
+      for (int x = (int) xa; x <= (int) xb; x++)
+        count += is_band_colour (row[x]);
+    }
+  row = (const guint32 *) (const void *) (cairo_image_surface_get_data (surface)
+                                           + (size_t) floor (py) * (size_t) cairo_image_surface_get_stride (surface));
+  *at_point = is_band_colour (row[(int) floor (px) + 3]);
+  cairo_surface_destroy (surface);
+  return count;
+}
+
+static void
+check_posterior (const DarkmapResult *result)
+{
+  GtkWidget *widget = g_object_ref_sink (darkmap_spectrum_view_new ());
+  DarkmapSpectrumView *view = DARKMAP_SPECTRUM_VIEW (widget);
+  const DmMap *m = result->kappa_e;
+  const DmPowerSpectrum *s;
+  DmMap *samples, *mean, *crop;
+  DarkmapSpectrumBand *other;
+  DmError *dm_error = NULL;
+  double scale_sum = 0.0, lo_q = scale_squared_quantile (0.16);
+  double hi_q = scale_squared_quantile (0.84), ell_lo, ell_hi, cl_lo, cl_hi;
+  double ell, lo, hi, mean_cl, vx, vy;
+  gboolean at_point;
+  gint64 start;
+  int bin = 5, drawn;
+  g_autofree char *readout = NULL;
+  g_autofree char *band_text = NULL;
+
+  /* The definition of the percentiles on a small case: position 0.5 × 3. */
+  CHECK_CLOSE (darkmap_spectrum_band_quantile ((double[]) { 1.0, 2.0, 4.0, 8.0 }, 4, 0.5), 3.0,
+               1e-15);
+  CHECK_CLOSE (darkmap_spectrum_band_quantile ((double[]) { 1.0, 2.0, 4.0, 8.0 }, 4, 1.0), 8.0,
+               1e-15);
+
+  CHECK_OK (darkmap_spectrum_view_set_map (view, m, result->binned->mask, result->binned->noise,
+                                           0.0, &dm_error),
+            dm_error);
+  s = darkmap_spectrum_view_get_spectrum (view);
+  /* Without a WCS: the view gives the samples its pixel size. */
+  samples = dm_map_new (m->nx, m->ny, K_SAMPLES, NULL, &dm_error);
+  mean = dm_map_new (m->nx, m->ny, 1, NULL, &dm_error);
+  CHECK_OK (samples != NULL && mean != NULL, dm_error);
+  if (s == NULL || samples == NULL || mean == NULL)
+    return;
+  for (int k = 0; k < K_SAMPLES; k++)
+    {
+      /* 37 is prime to 64: every j once, out of order. */
+      double scale = S_MIN + (S_MAX - S_MIN) * ((k * 37) % K_SAMPLES) / (K_SAMPLES - 1.0);
+
+      scale_sum += scale;
+      for (size_t i = 0; i < dm_map_plane_size (m); i++)
+        dm_map_plane (samples, k)[i] = (float) (scale * dm_map_plane (m, 0)[i]);
+    }
+  for (size_t i = 0; i < dm_map_plane_size (m); i++)
+    dm_map_plane (mean, 0)[i] = (float) (scale_sum / K_SAMPLES * dm_map_plane (m, 0)[i]);
+
+  CHECK (!darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl));
+  start = g_get_monotonic_time ();
+  CHECK_OK (darkmap_spectrum_view_set_posterior (view, samples, mean, "Wiener filter",
+                                                 &dm_error),
+            dm_error);
+  fprintf (stderr, "posterior band of %d samples of %d x %d: %.1f ms\n", K_SAMPLES, m->nx, m->ny,
+           (double) (g_get_monotonic_time () - start) / 1000.0);
+  CHECK (darkmap_spectrum_view_get_range (view, &ell_lo, &ell_hi, &cl_lo, &cl_hi));
+  for (int i = 0; i < s->n_bins; i++)
+    {
+      CHECK (darkmap_spectrum_view_get_band (view, (guint) i, &ell, &lo, &hi, &mean_cl));
+      CHECK (ell == s->ell[i] || (isnan (ell) && isnan (s->ell[i])));
+      if (!(s->cl[i] > 0.0))
+        continue;
+      CHECK_CLOSE (lo, lo_q * s->cl[i], 1e-5 * lo_q * s->cl[i]);
+      CHECK_CLOSE (hi, hi_q * s->cl[i], 1e-5 * hi_q * s->cl[i]);
+      CHECK_CLOSE (mean_cl, 1.25 * 1.25 * s->cl[i], 1e-5 * 1.25 * 1.25 * s->cl[i]);
+      CHECK (lo >= cl_lo && hi <= cl_hi && mean_cl <= cl_hi);
+    }
+  CHECK (!darkmap_spectrum_view_get_band (view, (guint) s->n_bins, &ell, &lo, &hi, &mean_cl));
+  fprintf (stderr, "band at ell %.0f: %.3g to %.3g (%.4f, %.4f × C_ell), mean %.3g\n",
+           s->ell[bin], lo_q * s->cl[bin], hi_q * s->cl[bin], lo_q, hi_q,
+           1.5625 * s->cl[bin]);
+
+  /* Drawn: a region in the band colour left of the legend, holding a point
+   * a tenth of the way up from its lower edge. */
+  CHECK (darkmap_spectrum_view_get_band (view, (guint) bin, &ell, &lo, &hi, &mean_cl));
+  drawn = count_band_pixels (view, s->ell[2], s->ell[12], ell, lo * pow (hi / lo, 0.1),
+                             &at_point);
+  fprintf (stderr, "band pixels between bins 2 and 12: %d\n", drawn);
+  CHECK (drawn > 2000);
+  CHECK (at_point);
+  CHECK (darkmap_spectrum_view_data_to_view (view, WIDTH, HEIGHT, ell, s->cl[bin], &vx, &vy));
+  readout = darkmap_spectrum_view_readout (view, WIDTH, HEIGHT, vx, vy);
+  band_text = g_strdup_printf ("posterior 16–84 %%: %.3g–%.3g", lo, hi);
+  CHECK (readout != NULL && strstr (readout, band_text) != NULL);
+  fprintf (stderr, "readout: %s\n", readout != NULL ? readout : "(none)");
+
+  /* A band on other bins (half the map, without a mask) is refused. */
+  crop = dm_map_new (m->nx / 2, m->ny / 2, 1, NULL, &dm_error);
+  CHECK_OK (crop != NULL, dm_error);
+  other = darkmap_spectrum_band_compute (crop, NULL, NULL, s->pixel_arcmin, &dm_error);
+  CHECK_OK (other != NULL, dm_error);
+  CHECK_FAILS (darkmap_spectrum_view_set_band (view, other, "other", &dm_error), dm_error,
+               DM_ERROR_INVALID_ARGUMENT);
+  CHECK (darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl));
+  dm_map_free (crop);
+
+  /* Removed by NULL, and by a new map. */
+  CHECK_OK (darkmap_spectrum_view_set_posterior (view, NULL, NULL, NULL, &dm_error), dm_error);
+  CHECK (!darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl));
+  CHECK (count_band_pixels (view, s->ell[2], s->ell[12], s->ell[bin], s->cl[bin], &at_point)
+         == 0);
+  CHECK_OK (darkmap_spectrum_view_set_posterior (view, samples, NULL, "Wiener filter",
+                                                 &dm_error),
+            dm_error);
+  CHECK (darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl) && isnan (mean_cl));
+  CHECK_OK (darkmap_spectrum_view_set_map (view, m, NULL, NULL, 0.0, &dm_error), dm_error);
+  CHECK (!darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl));
+
+  dm_map_free (samples);
+  dm_map_free (mean);
+  g_object_unref (widget);
+}
+
 int
 main (void)
 {
@@ -205,6 +387,7 @@ main (void)
       check_axes (view);
       check_drawing (view);
       check_without_noise (result);
+      check_posterior (result);
     }
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.page", "s", "spectrum");
