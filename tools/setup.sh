@@ -11,7 +11,7 @@ case "$mode" in demo|test) ;; *) echo "usage: tools/setup.sh demo|test" >&2; exi
 
 packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev
           libdnnl-dev libopenblas-dev gettext
-          libgtk-4-dev xvfb xauth desktop-file-utils appstream)
+          libgtk-4-dev libwebp-dev xvfb xauth desktop-file-utils appstream)
 # The tests also check that PyTorch reads the network weights Darkmap writes.
 if [ "$mode" = test ]; then packages+=(python3-torch); fi
 

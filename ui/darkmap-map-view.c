@@ -191,12 +191,24 @@ ensure_image (DarkmapMapView *self)
   return TRUE;
 }
 
+void
+darkmap_map_view_render_mask_shade (const float *mask, int nx, int ny, unsigned char *argb,
+                                    int stride)
+{
+  for (int y = 0; y < ny; y++)
+    {
+      guint32 *row = (guint32 *) (void *) (argb + (size_t) y * (size_t) stride);
+      const float *m = mask + (size_t) y * (size_t) nx;
+
+      /* Unobserved pixels: 55 % grey at 50 % opacity (premultiplied). */
+      for (int x = 0; x < nx; x++)
+        row[x] = m[x] > 0.0f ? 0u : 0x80464646u;
+    }
+}
+
 static gboolean
 ensure_shade (DarkmapMapView *self)
 {
-  unsigned char *data;
-  int stride;
-
   if (self->mask == NULL)
     return FALSE;
   if (self->shade != NULL)
@@ -209,17 +221,9 @@ ensure_shade (DarkmapMapView *self)
       return FALSE;
     }
   cairo_surface_flush (self->shade);
-  data = cairo_image_surface_get_data (self->shade);
-  stride = cairo_image_surface_get_stride (self->shade);
-  for (int y = 0; y < self->mask->ny; y++)
-    {
-      guint32 *row = (guint32 *) (void *) (data + (size_t) y * (size_t) stride);
-      const float *m = self->mask->data + (size_t) y * (size_t) self->mask->nx;
-
-      /* Unobserved pixels: 55 % grey at 50 % opacity (premultiplied). */
-      for (int x = 0; x < self->mask->nx; x++)
-        row[x] = m[x] > 0.0f ? 0u : 0x80464646u;
-    }
+  darkmap_map_view_render_mask_shade (self->mask->data, self->mask->nx, self->mask->ny,
+                                      cairo_image_surface_get_data (self->shade),
+                                      cairo_image_surface_get_stride (self->shade));
   cairo_surface_mark_dirty (self->shade);
   return TRUE;
 }
@@ -431,7 +435,8 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
 
   /* Backdrop of the area (shows through NaN pixels and around the map). */
   cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
-  cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
+  cairo_set_source_rgb (cr, DARKMAP_MAP_VIEW_BACKDROP_GREY, DARKMAP_MAP_VIEW_BACKDROP_GREY,
+                        DARKMAP_MAP_VIEW_BACKDROP_GREY);
   cairo_fill (cr);
 
   to_view (self, &l, -0.5, self->map->ny - 0.5, &clip.left, &clip.top);
@@ -928,7 +933,8 @@ darkmap_map_view_render_cutout (DarkmapMapView *self, cairo_t *cr, int width, in
 
   cairo_save (cr);
   cairo_rectangle (cr, 0, 0, width, height);
-  cairo_set_source_rgb (cr, 0.85, 0.85, 0.85);
+  cairo_set_source_rgb (cr, DARKMAP_MAP_VIEW_BACKDROP_GREY, DARKMAP_MAP_VIEW_BACKDROP_GREY,
+                        DARKMAP_MAP_VIEW_BACKDROP_GREY);
   cairo_fill (cr);
   if (!ensure_image (self))
     {

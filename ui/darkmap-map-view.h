@@ -143,6 +143,17 @@ GtkWidget *darkmap_map_view_get_cluster_popover (DarkmapMapView *self);
 void darkmap_map_view_render_cutout (DarkmapMapView *self, cairo_t *cr, int width, int height,
                                      double x, double y, int half_pixels);
 
+/* Grey level (0 to 1) of the backdrop behind the map, which shows through
+ * NaN pixels. */
+#define DARKMAP_MAP_VIEW_BACKDROP_GREY 0.85
+
+/* Fills an ARGB32 buffer (cairo's layout) of nx × ny pixels, rows `stride`
+ * bytes apart, with the shading the view draws over the map from
+ * mask[y * nx + x]: buffer row y holds mask row y, unobserved pixels
+ * (mask not above 0) 55 % grey at 50 % opacity, the others transparent. */
+void darkmap_map_view_render_mask_shade (const float *mask, int nx, int ny, unsigned char *argb,
+                                         int stride);
+
 /* Draws the whole view (background, map, mask, grid and labels, clusters,
  * colour bar)
  * into cr over (0, 0, width, height): the widget's snapshot, figure export
