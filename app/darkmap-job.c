@@ -1,6 +1,7 @@
 /* DarkmapJob: engine work on a worker thread, progress coalesced onto the
  * main context. */
 #include "darkmap-job.h"
+#include "darkmap-progress-relay.h"
 #include "darkmap-smoother.h"
 
 #include <stdatomic.h>
@@ -68,12 +69,7 @@ struct _DarkmapJob
   double fraction;
   char *stage;
 
-  /* Written by the worker, read by the idle callback, under lock. */
-  GMutex lock;
-  double pending_fraction;
-  char pending_stage[64];
-  gboolean idle_pending;
-  GMainContext *context;
+  DarkmapProgressRelay relay;     /* worker -> main context */
 
   /* Worker only: the part of the whole job the current engine call covers. */
   double segment_start, segment_span;
@@ -93,8 +89,7 @@ darkmap_job_finalize (GObject *object)
 
   g_free (self->path);
   g_free (self->stage);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  g_mutex_clear (&self->lock);
+  darkmap_progress_relay_clear (&self->relay);
   G_OBJECT_CLASS (darkmap_job_parent_class)->finalize (object);
 }
 
@@ -133,10 +128,12 @@ darkmap_job_class_init (DarkmapJobClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+static void publish_progress (GObject *owner, double fraction, const char *stage);
+
 static void
 darkmap_job_init (DarkmapJob *self)
 {
-  g_mutex_init (&self->lock);
+  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), publish_progress);
   atomic_init (&self->cancel_flag, 0);
 }
 
@@ -163,6 +160,13 @@ darkmap_job_get_path (DarkmapJob *self)
   return self->path;
 }
 
+const DarkmapJobSettings *
+darkmap_job_get_settings (DarkmapJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_JOB (self), NULL);
+  return &self->settings;
+}
+
 double
 darkmap_job_get_fraction (DarkmapJob *self)
 {
@@ -177,19 +181,11 @@ darkmap_job_get_stage (DarkmapJob *self)
   return self->stage;
 }
 
-/* Main context: publishes the latest value the worker left. */
-static gboolean
-publish_progress (gpointer user_data)
+/* Main context: the latest value the worker left. */
+static void
+publish_progress (GObject *owner, double fraction, const char *stage)
 {
-  DarkmapJob *self = user_data;
-  double fraction;
-  char stage[sizeof self->pending_stage];
-
-  g_mutex_lock (&self->lock);
-  fraction = self->pending_fraction;
-  memcpy (stage, self->pending_stage, sizeof stage);
-  self->idle_pending = FALSE;
-  g_mutex_unlock (&self->lock);
+  DarkmapJob *self = DARKMAP_JOB (owner);
 
   if (fraction != self->fraction)
     {
@@ -202,34 +198,18 @@ publish_progress (gpointer user_data)
       self->stage = g_strdup (stage);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
     }
-  return G_SOURCE_REMOVE;
 }
 
-/* Worker: the engine's DmProgress callback. */
+/* Worker: the engine's DmProgress callback, within the current segment. */
 static void
 report_progress (void *user_data, double fraction, const char *stage)
 {
   DarkmapJob *self = user_data;
-  gboolean schedule;
 
-  fraction = self->segment_start + self->segment_span * CLAMP (fraction, 0.0, 1.0);
-
-  g_mutex_lock (&self->lock);
-  self->pending_fraction = fraction;
-  g_strlcpy (self->pending_stage, stage != NULL ? stage : "", sizeof self->pending_stage);
-  schedule = !self->idle_pending;
-  self->idle_pending = TRUE;
-  g_mutex_unlock (&self->lock);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, publish_progress, g_object_ref (self), g_object_unref);
-      g_source_set_static_name (source, "[darkmap] job progress");
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-    }
+  darkmap_progress_relay_report (&self->relay,
+                                 self->segment_start
+                                   + self->segment_span * CLAMP (fraction, 0.0, 1.0),
+                                 stage);
 }
 
 static void
@@ -307,6 +287,13 @@ run_engine (DarkmapJob *self, DmError **dm_error)
   return g_steal_pointer (&result);
 }
 
+void
+darkmap_job_lower_thread_priority (void)
+{
+  /* Linux sets the niceness per thread. */
+  setpriority (PRIO_PROCESS, (id_t) gettid (), DARKMAP_JOB_NICE);
+}
+
 static void
 job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -315,10 +302,7 @@ job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellabl
   DarkmapResult *result;
   gulong handler = 0;
 
-  /* The engine's work (and the FFT threads it starts) yields the processor
-   * to the main loop: on a machine with few cores the window stays
-   * responsive while a job runs.  Linux sets this per thread. */
-  setpriority (PRIO_PROCESS, (id_t) gettid (), DARKMAP_JOB_NICE);
+  darkmap_job_lower_thread_priority ();
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
 
@@ -355,7 +339,7 @@ darkmap_job_run_async (DarkmapJob *self, GCancellable *cancellable,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   self->started = TRUE;
-  self->context = g_main_context_ref_thread_default ();
+  darkmap_progress_relay_start (&self->relay);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_name (task, "[darkmap] reconstruction");

@@ -25,6 +25,11 @@ GQuark darkmap_engine_error_quark (void);
  * G_IO_ERROR_CANCELLED); frees dm_error. */
 void darkmap_propagate_engine_error (GError **error, DmError *dm_error);
 
+/* On a worker thread: the engine's work there (and the FFT threads it
+ * starts) yields the processor to the main loop, so that on a machine with
+ * few cores the window stays responsive while a job runs. */
+void darkmap_job_lower_thread_priority (void);
+
 /* Catalogue column roles, in the order of DarkmapJobSettings.columns. */
 typedef enum {
   DARKMAP_COLUMN_RA,
@@ -76,6 +81,8 @@ G_DECLARE_FINAL_TYPE (DarkmapJob, darkmap_job, DARKMAP, JOB, GObject)
 
 DarkmapJob *darkmap_job_new (const char *path, const DarkmapJobSettings *settings);
 const char *darkmap_job_get_path (DarkmapJob *self);
+/* The settings the job runs with. */
+const DarkmapJobSettings *darkmap_job_get_settings (DarkmapJob *self);
 /* Latest progress seen on the main context: fraction in [0, 1], stage name. */
 double darkmap_job_get_fraction (DarkmapJob *self);
 const char *darkmap_job_get_stage (DarkmapJob *self);

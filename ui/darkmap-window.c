@@ -1,5 +1,6 @@
 /* DarkmapWindow: opening catalogues, running jobs, showing kappa. */
 #include "darkmap-window.h"
+#include "darkmap-window-private.h"
 
 #include "darkmap-application.h"
 #include "darkmap-catalog-dialog.h"
@@ -27,59 +28,15 @@
 #define DARKMAP_DEMO_CLUSTERS "cosmos/xray_finoguenov2007.csv"
 #define DARKMAP_THEORY "theory/ktng_cl_theory.csv"
 
-typedef enum
-{
-  LAYER_KAPPA_E,
-  LAYER_KAPPA_B,
-  LAYER_SHEAR,
-  LAYER_COUNTS,
-  LAYER_NOISE,
-  N_LAYERS
-} Layer;
-
-struct _DarkmapWindow
-{
-  GtkApplicationWindow parent_instance;
-
-  GtkWidget *progress_box;
-  GtkProgressBar *progress_bar;
-  GtkStack *stack;
-  DarkmapMapView *map_view;
-  DarkmapSpectrumView *spectrum_view;
-  DarkmapClusterPanel *cluster_panel;
-  GtkLabel *status_label;
-  GtkWidget *welcome_box;      /* shown while there is no map and no job */
-  GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
-  GtkLabel *cursor_label;
-  GtkScale *smoothing_scale;
-  GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
-  GtkWidget *contours_button;   /* shown with the map page */
-  gulong smoothing_handler;     /* the scale's value-changed */
-  GMenu *primary_menu;
-
-  Layer layer;                  /* what the map view shows */
-  DarkmapSmoother *smoother;    /* for the result shown, or NULL */
-  guint clusters_timeout;       /* the clusters' kappa to refresh; 0: none */
-
-  GSettings *settings;          /* NULL when the schema is not installed */
-  DarkmapResult *result;        /* shown; NULL until a job succeeds */
-  DarkmapJob *job;              /* running, or NULL */
-  GCancellable *cancellable;    /* the running job's */
-
-  DmClusterTable *cluster_table; /* shown; NULL until a table is read */
-  char *cluster_path;            /* the table's file */
-  GListStore *clusters;          /* of DarkmapCluster: the table placed on the map */
-  gboolean syncing_selection;    /* copying a selection between panel and map */
-};
-
 G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
 
 /* The layers, in the order of layer_names (win.layer's states). */
 static const char *const layer_names[N_LAYERS] = {
-  "kappa-e", "kappa-b", "shear", "counts", "noise",
+  "kappa-e", "kappa-b", "shear", "counts", "noise", "mean", "std", "significance", "sample",
 };
 
-static void show_error (DarkmapWindow *self, const char *headline, const char *detail);
+#define show_error darkmap_window_show_error
+#define display_limit darkmap_window_display_limit
 
 /* The clusters' kappa follows the smoothing this long after the last
  * smoothed map arrives (rebuilding their list takes some 10 ms). */
@@ -95,8 +52,8 @@ enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_PAGE, PROP_LAYER, PROP_SHOW_CONTOURS, N_
 static GParamSpec *properties[N_PROPS];
 
 /* Symmetric display limits at ±3 standard deviations of the map. */
-static double
-display_limit (const DmMap *map)
+double
+darkmap_window_display_limit (const DmMap *map)
 {
   const float *data = dm_map_plane (map, 0);
   size_t n = dm_map_plane_size (map), n_finite = 0;
@@ -143,7 +100,7 @@ apply_colormap (DarkmapWindow *self)
     }
   /* Counts and noise are positive: a diverging map would centre them on
    * nothing. */
-  if ((self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
+  if ((self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE || self->layer == LAYER_STD)
       && cmap == DARKMAP_COLORMAP_RDBU)
     cmap = DARKMAP_COLORMAP_VIRIDIS;
   darkmap_map_view_set_colormap (self->map_view, cmap);
@@ -167,11 +124,24 @@ static gboolean
 show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
 {
   const DmMap *map;
+  g_autoptr (DmMap) posterior_map = NULL;
   DmError *dm_error = NULL;
-  double lo, hi;
+  double lo = 0.0, hi = 1.0;
 
   switch (self->layer)
     {
+    case LAYER_MEAN:
+    case LAYER_STD:
+    case LAYER_SIGNIFICANCE:
+    case LAYER_SAMPLE:
+      posterior_map = darkmap_window_posterior_layer_map (self, self->layer, &lo, &hi, &dm_error);
+      if (posterior_map == NULL)
+        {
+          darkmap_propagate_engine_error (error, dm_error);
+          return FALSE;
+        }
+      map = posterior_map;
+      break;
     case LAYER_KAPPA_B:
       map = result->kappa_b;
       break;
@@ -195,7 +165,9 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  if (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
+  if (LAYER_IS_POSTERIOR (self->layer))
+    ; /* the posterior's own limits */
+  else if (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
     {
       lo = 0.0;
       hi = plane_max (map);
@@ -246,6 +218,8 @@ show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
+  if (result == self->result)
+    darkmap_window_show_posterior_spectrum (self);
   return show_layer (self, result, error) && update_contours (self, result, error);
 }
 
@@ -310,6 +284,8 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
                                       r->binned->noise, sigma, &dm_error);
   if (!ok)
     darkmap_propagate_engine_error (&error, dm_error);
+  else
+    darkmap_window_show_posterior_spectrum (self);
   /* Counts and noise do not change with the smoothing. */
   ok = ok && (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE
               || show_layer (self, r, &error))
@@ -343,22 +319,33 @@ reset_smoothing (DarkmapWindow *self)
   g_signal_handler_unblock (self->smoothing_scale, self->smoothing_handler);
 }
 
-static void
-set_layer (DarkmapWindow *self, const char *name)
+void
+darkmap_window_refresh_layer (DarkmapWindow *self)
 {
   g_autoptr (GError) error = NULL;
 
+  if (self->result != NULL && !show_layer (self, self->result, &error))
+    show_error (self, _("Could not show the layer"), error->message);
+}
+
+void
+darkmap_window_select_layer (DarkmapWindow *self, Layer layer)
+{
+  /* A posterior layer needs a posterior. */
+  if (layer == self->layer || (LAYER_IS_POSTERIOR (layer) && self->posterior == NULL))
+    return;
+  self->layer = layer;
+  gtk_widget_set_visible (GTK_WIDGET (self->sample_player), layer == LAYER_SAMPLE);
+  darkmap_window_refresh_layer (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
+}
+
+static void
+set_layer (DarkmapWindow *self, const char *name)
+{
   for (int k = 0; k < N_LAYERS; k++)
     if (g_strcmp0 (name, layer_names[k]) == 0)
-      {
-        if ((Layer) k == self->layer)
-          return;
-        self->layer = (Layer) k;
-        if (self->result != NULL && !show_layer (self, self->result, &error))
-          show_error (self, _("Could not show the layer"), error->message);
-        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
-        return;
-      }
+      darkmap_window_select_layer (self, (Layer) k);
 }
 
 /* The readout of the pointer: sky position in sexagesimal and degrees,
@@ -405,6 +392,12 @@ on_cursor_moved (DarkmapMapView *view, double ra, double dec, double x, double y
     case LAYER_NOISE:
       reading = g_strdup_printf (_("noise of g1 = %.4f"), value);
       break;
+    case LAYER_MEAN:
+    case LAYER_STD:
+    case LAYER_SIGNIFICANCE:
+    case LAYER_SAMPLE:
+      reading = darkmap_window_posterior_reading (self, self->layer, value);
+      break;
     default:
       {
         size_t p = (size_t) iy * (size_t) r->binned->shear->nx + (size_t) ix;
@@ -434,6 +427,7 @@ update_clusters (DarkmapWindow *self)
     self->clusters = darkmap_cluster_list_new (self->cluster_table,
                                                self->result != NULL ? self->result->kappa_e
                                                                     : NULL);
+  darkmap_window_apply_significance (self);
   darkmap_map_view_set_clusters (self->map_view, G_LIST_MODEL (self->clusters));
   darkmap_cluster_popover_set_mass_name (
     DARKMAP_CLUSTER_POPOVER (darkmap_map_view_get_cluster_popover (self->map_view)),
@@ -465,6 +459,12 @@ update_clusters (DarkmapWindow *self)
   darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
 
+void
+darkmap_window_refresh_clusters (DarkmapWindow *self)
+{
+  replace_clusters (self);
+}
+
 static void
 update_status (DarkmapWindow *self)
 {
@@ -478,28 +478,39 @@ update_status (DarkmapWindow *self)
       return;
     }
   name = g_path_get_basename (r->path);
-  text = g_strdup_printf ("%s — %zu of %zu galaxies binned on a %d × %d grid at %.3g′",
+  /* TRANSLATORS: file name, galaxies binned, galaxies read, grid size and pixel scale */
+  text = g_strdup_printf (_("%s — %zu of %zu galaxies binned on a %d × %d grid at %.3g′"),
                           name, r->binned->n_binned, r->n_galaxies,
                           r->kappa_e->nx, r->kappa_e->ny, r->pixel_arcmin);
   gtk_label_set_text (self->status_label, text);
 }
 
-static void
-set_busy (DarkmapWindow *self, gboolean busy)
+void
+darkmap_window_update_actions (DarkmapWindow *self)
 {
-  gtk_widget_set_visible (self->progress_box, busy);
-  gtk_widget_set_visible (self->welcome_box, !busy && self->result == NULL);
+  gboolean busy = self->job != NULL;
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-mask",
                                  !busy && self->result != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
+                                 busy || darkmap_window_is_reconstructing (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-view",
                                  !busy && self->result != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-fits",
                                  !busy && self->result != NULL);
+  darkmap_window_update_posterior_actions (self);
 }
 
 static void
-show_error (DarkmapWindow *self, const char *headline, const char *detail)
+set_busy (DarkmapWindow *self, gboolean busy)
+{
+  gtk_widget_set_visible (self->progress_box, busy || darkmap_window_is_reconstructing (self));
+  gtk_widget_set_visible (self->welcome_box, !busy && self->result == NULL);
+  darkmap_window_update_actions (self);
+}
+
+void
+darkmap_window_show_error (DarkmapWindow *self, const char *headline, const char *detail)
 {
   GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self),
                                               GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
@@ -544,8 +555,10 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       g_autoptr (GFile) file = g_file_new_for_path (result->path);
 
+      darkmap_window_clear_posteriors (self);
       darkmap_result_free (self->result);
       self->result = result;
+      self->field_settings = *darkmap_job_get_settings (job);
       reset_smoothing (self);
       update_status (self);
       darkmap_recent_add (file);
@@ -644,6 +657,17 @@ darkmap_window_choose_columns (DarkmapWindow *self, GFile *file)
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
   g_return_val_if_fail (G_IS_FILE (file), NULL);
 
+  /* A posterior file written by darkmap-cli or the window opens as a result
+   * of the field shown. */
+  {
+    g_autofree char *path = g_file_get_path (file);
+
+    if (darkmap_posterior_result_probe (path))
+      {
+        darkmap_window_open_posterior (self, file, NULL);
+        return NULL;
+      }
+  }
   defaults = job_settings (self);
   dialog = darkmap_catalog_dialog_new (GTK_WINDOW (self), file, &defaults, &error);
   if (dialog == NULL)
@@ -1100,6 +1124,7 @@ cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  darkmap_window_cancel_reconstruction (self);
 }
 
 /* Selecting a row selects the cluster on the map and centres it there;
@@ -1306,6 +1331,7 @@ darkmap_window_dispose (GObject *object)
   g_clear_object (&self->clusters);
   g_clear_object (&self->smoother);
   g_clear_handle_id (&self->clusters_timeout, g_source_remove);
+  darkmap_window_posteriors_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
 }
@@ -1319,6 +1345,8 @@ darkmap_window_finalize (GObject *object)
   darkmap_result_free (self->result);
   dm_cluster_table_free (self->cluster_table);
   g_free (self->cluster_path);
+  g_free (self->theory_path);
+  dm_theory_free (self->theory);
   G_OBJECT_CLASS (darkmap_window_parent_class)->finalize (object);
 }
 
@@ -1357,6 +1385,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   g_type_ensure (DARKMAP_TYPE_MAP_VIEW);
   g_type_ensure (DARKMAP_TYPE_SPECTRUM_VIEW);
   g_type_ensure (DARKMAP_TYPE_CLUSTER_PANEL);
+  g_type_ensure (DARKMAP_TYPE_RESULTS_PANEL);
+  g_type_ensure (DARKMAP_TYPE_SAMPLE_PLAYER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_box);
@@ -1373,6 +1403,12 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, layer_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, contours_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, results_panel);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, sample_player);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, side_panel);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, toolbar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_bar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, posterior_layer_box);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-clusters", NULL,
@@ -1388,6 +1424,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.open-mask", NULL, open_mask_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  darkmap_window_posteriors_class_init (widget_class);
 }
 
 static GSettings *
@@ -1406,9 +1443,7 @@ darkmap_window_init (DarkmapWindow *self)
 {
   g_autoptr (GMenuModel) recent = darkmap_recent_menu_new ();
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
-  g_autofree char *theory_path = darkmap_find_data_file (DARKMAP_THEORY);
   DarkmapDisplayPopover *display;
-  DmTheorySpectrum *theory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   g_menu_insert_submenu (self->primary_menu, 0, _("Open _Recent"), recent);
@@ -1436,13 +1471,15 @@ darkmap_window_init (DarkmapWindow *self)
   g_signal_connect_object (display, "reset-limits", G_CALLBACK (reset_display_limits), self,
                            G_CONNECT_SWAPPED);
   gtk_menu_button_set_popover (self->display_button, GTK_WIDGET (display));
+  darkmap_window_posteriors_init (self);
   set_busy (self, FALSE);
   update_clusters (self);
 
-  /* Without the shipped theory table the spectrum is drawn without it. */
-  theory = dm_theory_read_csv (theory_path, NULL, NULL);
-  darkmap_spectrum_view_set_theory (self->spectrum_view, theory, _("κTNG theory"));
-  dm_theory_free (theory);
+  /* Without the shipped theory table the spectrum is drawn without it (and
+   * the methods that need a prior are refused). */
+  self->theory_path = darkmap_find_data_file (DARKMAP_THEORY);
+  self->theory = dm_theory_read_csv (self->theory_path, NULL, NULL);
+  darkmap_spectrum_view_set_theory (self->spectrum_view, self->theory, _("κTNG theory"));
 
   g_signal_connect_object (self->cluster_panel, "notify::selected-cluster",
                            G_CALLBACK (on_panel_selection), self, 0);

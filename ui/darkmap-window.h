@@ -23,6 +23,10 @@
 
 #include "darkmap-catalog-dialog.h"
 #include "darkmap-job.h"
+#include "darkmap-posterior-result.h"
+
+#include <darkmap/cluster-significance.h>
+#include <darkmap/reconstruct.h>
 
 G_BEGIN_DECLS
 
@@ -97,6 +101,49 @@ GtkWidget *darkmap_window_get_welcome (DarkmapWindow *self);
 /* TRUE while a smoothing asked for by the scale runs or waits, or the
  * clusters' kappa waits to follow it. */
 gboolean darkmap_window_is_smoothing (DarkmapWindow *self);
+
+/* ---- Posteriors (darkmap-window-posteriors.c) ----
+ * Each posterior of the field shown (a DarkmapPosteriorResult) is kept in a
+ * list; the selected one is shown by the layers "mean", "std",
+ * "significance" (mean/std) and "sample" (with the flip-book player), on
+ * the spectrum page (the samples' 16-84 % band and the mean's C_ell) and by
+ * the clusters (their significance across the samples).  A new field
+ * empties the list.  Actions: win.reconstruct (the Reconstruct dialog),
+ * win.save-posterior, win.remove-result, win.export-animation (animated
+ * WebP of the samples), win.export-significance (CSV), win.presentation
+ * (full screen, the map alone). */
+
+/* Runs request (its theory NULL: the shipped κTNG table) on the field shown
+ * in a worker job; "reconstruct-finished" (GError or NULL) is emitted when
+ * it ends, the new result then listed and shown.  FALSE with error (and
+ * nothing started) when a field is missing, work runs or the request is
+ * refused by the engine's check (another grid, a missing model...). */
+gboolean darkmap_window_reconstruct (DarkmapWindow *self, const DmReconstructRequest *request,
+                                     GError **error);
+/* Reads a posterior file (darkmap-cli's or the window's) of the field's
+ * grid, lists it and shows it; on failure the error is shown in a dialog
+ * and returned, and nothing changes. */
+gboolean darkmap_window_open_posterior (DarkmapWindow *self, GFile *file, GError **error);
+/* Writes the selected posterior as a posterior file, atomically. */
+gboolean darkmap_window_save_posterior (DarkmapWindow *self, const char *path, GError **error);
+/* The samples of the selected posterior as an animated WebP, on the Sample
+ * layer's fixed limits, colour map and stretch, at the player's rate. */
+gboolean darkmap_window_export_animation (DarkmapWindow *self, const char *path, GError **error);
+/* The clusters' significance as CSV (or FITS by the name). */
+gboolean darkmap_window_export_significance (DarkmapWindow *self, const char *path,
+                                             GError **error);
+/* The list (of DarkmapPosteriorResult), the selected one (or NULL), and
+ * selecting one of the list. */
+GListModel *darkmap_window_get_posteriors (DarkmapWindow *self);
+DarkmapPosteriorResult *darkmap_window_get_posterior (DarkmapWindow *self);
+void darkmap_window_select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result);
+/* The clusters' significance in the selected posterior, or NULL. */
+const DmClusterSignificance *darkmap_window_get_significance (DarkmapWindow *self);
+/* The flip-book player (a DarkmapSamplePlayer) and the Reconstruct dialog
+ * (NULL until first opened). */
+GtkWidget *darkmap_window_get_sample_player (DarkmapWindow *self);
+GtkWindow *darkmap_window_get_reconstruct_dialog (DarkmapWindow *self);
+gboolean darkmap_window_is_presenting (DarkmapWindow *self);
 
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "darkmap/fits.h"
+#include "fits-common.h"
 
 void dm_posterior_free(DmPosterior *posterior) {
   if (!posterior) return;
@@ -118,4 +119,18 @@ DmPosterior *dm_posterior_read(const char *path, DmError **error) {
     return NULL;
   }
   return p;
+}
+
+bool dm_posterior_file_probe(const char *path) {
+  fitsfile *fits = dm_fits_open_read(path, NULL);
+  if (!fits) return false;
+  bool found = false;
+  const char *names[] = {"STD", "SAMPLES"};
+  for (int i = 0; i < 2 && !found; i++) {
+    int status = 0;
+    fits_movnam_hdu(fits, IMAGE_HDU, (char *)names[i], 0, &status);
+    found = status == 0;
+  }
+  dm_fits_close_read(fits);
+  return found;
 }

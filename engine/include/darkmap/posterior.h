@@ -30,6 +30,10 @@ void dm_posterior_free(DmPosterior *posterior);
 bool dm_posterior_write(const char *path, const DmPosterior *posterior, DmError **error);
 DmPosterior *dm_posterior_read(const char *path, DmError **error);
 
+/* Whether path is a readable FITS file with a STD or SAMPLES image
+ * extension: a posterior file, not a catalogue.  Never fails. */
+bool dm_posterior_file_probe(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,88 @@
+/* DarkmapProgressRelay: worker progress coalesced onto the main context. */
+#include "darkmap-progress-relay.h"
+
+#include <string.h>
+
+void
+darkmap_progress_relay_init (DarkmapProgressRelay *relay, GObject *owner,
+                             DarkmapProgressPublish publish)
+{
+  memset (relay, 0, sizeof *relay);
+  relay->owner = owner;
+  relay->publish = publish;
+  g_mutex_init (&relay->lock);
+}
+
+void
+darkmap_progress_relay_start (DarkmapProgressRelay *relay)
+{
+  g_clear_pointer (&relay->context, g_main_context_unref);
+  relay->context = g_main_context_ref_thread_default ();
+}
+
+void
+darkmap_progress_relay_clear (DarkmapProgressRelay *relay)
+{
+  g_clear_pointer (&relay->context, g_main_context_unref);
+  g_mutex_clear (&relay->lock);
+}
+
+typedef struct
+{
+  GObject *owner;                 /* a reference */
+  DarkmapProgressRelay *relay;    /* inside owner */
+} PendingPublish;
+
+static void
+pending_publish_free (gpointer data)
+{
+  PendingPublish *pending = data;
+
+  g_object_unref (pending->owner);
+  g_free (pending);
+}
+
+/* Main context: publishes the latest value the worker left. */
+static gboolean
+publish_latest (gpointer user_data)
+{
+  PendingPublish *pending = user_data;
+  DarkmapProgressRelay *relay = pending->relay;
+  double fraction;
+  char stage[sizeof relay->pending_stage];
+
+  g_mutex_lock (&relay->lock);
+  fraction = relay->pending_fraction;
+  memcpy (stage, relay->pending_stage, sizeof stage);
+  relay->idle_pending = FALSE;
+  g_mutex_unlock (&relay->lock);
+
+  relay->publish (pending->owner, fraction, stage);
+  return G_SOURCE_REMOVE;
+}
+
+void
+darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction, const char *stage)
+{
+  gboolean schedule;
+
+  g_mutex_lock (&relay->lock);
+  relay->pending_fraction = CLAMP (fraction, 0.0, 1.0);
+  g_strlcpy (relay->pending_stage, stage != NULL ? stage : "", sizeof relay->pending_stage);
+  schedule = !relay->idle_pending;
+  relay->idle_pending = TRUE;
+  g_mutex_unlock (&relay->lock);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+      PendingPublish *pending = g_new (PendingPublish, 1);
+
+      pending->owner = g_object_ref (relay->owner);
+      pending->relay = relay;
+      g_source_set_callback (source, publish_latest, pending, pending_publish_free);
+      g_source_set_static_name (source, "[darkmap] job progress");
+      g_source_attach (source, relay->context);
+      g_source_unref (source);
+    }
+}

@@ -1,0 +1,249 @@
+/* DarkmapReconstructJob: dm_reconstruct on a worker thread. */
+#include "darkmap-reconstruct-job.h"
+
+#include <glib/gi18n.h>
+#include <stdatomic.h>
+
+#include "darkmap-job.h"
+#include "darkmap-progress-relay.h"
+#include "darkmap/monotonic-clock.h"
+
+struct _DarkmapReconstructJob
+{
+  GObject parent_instance;
+
+  DmBinnedShear binned;           /* owned copies of shear, noise and mask */
+  DmReconstructRequest request;   /* its strings point into the fields below */
+  char *theory_path, *model_path, *device;
+  gboolean started;
+
+  /* Main-context side. */
+  double fraction;
+  char *stage;
+  double start_seconds;
+
+  DarkmapProgressRelay relay;
+  atomic_int cancel_flag;
+};
+
+G_DEFINE_FINAL_TYPE (DarkmapReconstructJob, darkmap_reconstruct_job, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_FRACTION, PROP_STAGE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+darkmap_reconstruct_job_finalize (GObject *object)
+{
+  DarkmapReconstructJob *self = DARKMAP_RECONSTRUCT_JOB (object);
+
+  dm_map_free (self->binned.shear);
+  dm_map_free (self->binned.noise);
+  dm_map_free (self->binned.mask);
+  g_free (self->theory_path);
+  g_free (self->model_path);
+  g_free (self->device);
+  g_free (self->stage);
+  darkmap_progress_relay_clear (&self->relay);
+  G_OBJECT_CLASS (darkmap_reconstruct_job_parent_class)->finalize (object);
+}
+
+static void
+darkmap_reconstruct_job_get_property (GObject *object, guint prop_id, GValue *value,
+                                      GParamSpec *pspec)
+{
+  DarkmapReconstructJob *self = DARKMAP_RECONSTRUCT_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRACTION:
+      g_value_set_double (value, self->fraction);
+      break;
+    case PROP_STAGE:
+      g_value_set_string (value, self->stage);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_reconstruct_job_class_init (DarkmapReconstructJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = darkmap_reconstruct_job_finalize;
+  object_class->get_property = darkmap_reconstruct_job_get_property;
+  properties[PROP_FRACTION] =
+    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STAGE] =
+    g_param_spec_string ("stage", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+/* Main context: the latest value the worker left. */
+static void
+publish_progress (GObject *owner, double fraction, const char *stage)
+{
+  DarkmapReconstructJob *self = DARKMAP_RECONSTRUCT_JOB (owner);
+
+  g_free (self->stage);
+  self->stage = g_strdup (stage);
+  self->fraction = fraction;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+}
+
+static void
+darkmap_reconstruct_job_init (DarkmapReconstructJob *self)
+{
+  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), publish_progress);
+  atomic_init (&self->cancel_flag, 0);
+}
+
+DarkmapReconstructJob *
+darkmap_reconstruct_job_new (const DmBinnedShear *binned, const DmReconstructRequest *request,
+                             GError **error)
+{
+  g_autoptr (DarkmapReconstructJob) self = NULL;
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (binned != NULL && request != NULL, NULL);
+
+  self = g_object_new (DARKMAP_TYPE_RECONSTRUCT_JOB, NULL);
+  if ((self->binned.shear = dm_map_copy (binned->shear, &dm_error)) == NULL
+      || (self->binned.noise = dm_map_copy (binned->noise, &dm_error)) == NULL
+      || (self->binned.mask = dm_map_copy (binned->mask, &dm_error)) == NULL)
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return NULL;
+    }
+  self->binned.sigma_e[0] = binned->sigma_e[0];
+  self->binned.sigma_e[1] = binned->sigma_e[1];
+  self->binned.n_binned = binned->n_binned;
+  self->request = *request;
+  self->theory_path = g_strdup (request->theory_path);
+  self->model_path = g_strdup (request->model_path);
+  self->device = g_strdup (request->device);
+  self->request.theory_path = self->theory_path;
+  self->request.model_path = self->model_path;
+  self->request.device = self->device;
+  return g_steal_pointer (&self);
+}
+
+double
+darkmap_reconstruct_job_get_fraction (DarkmapReconstructJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), 0.0);
+  return self->fraction;
+}
+
+const char *
+darkmap_reconstruct_job_get_stage (DarkmapReconstructJob *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), NULL);
+  return self->stage;
+}
+
+char *
+darkmap_reconstruct_job_describe_progress (DarkmapReconstructJob *self)
+{
+  double elapsed, rate, left;
+  int n = self->request.n_samples;
+
+  g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), NULL);
+  elapsed = dm_monotonic_seconds () - self->start_seconds;
+  if (self->fraction <= 0.0 || elapsed <= 0.0)
+    return g_strdup (self->stage != NULL ? self->stage : "");
+  left = elapsed * (1.0 - self->fraction) / self->fraction;
+  if (n <= 0 || !dm_reconstruct_method_samples (self->request.method))
+    /* TRANSLATORS: progress stage, then the time left */
+    return g_strdup_printf (_("%s — %.0f s left"), self->stage, left);
+  rate = self->fraction * n / elapsed;
+  /* TRANSLATORS: progress stage, then samples per second and the time left */
+  return g_strdup_printf (_("%s — %.2g samples/s, %.0f s left"), self->stage, rate, left);
+}
+
+/* Worker: the engine's DmProgress callback. */
+static void
+report_progress (void *user_data, double fraction, const char *stage)
+{
+  DarkmapReconstructJob *self = user_data;
+
+  darkmap_progress_relay_report (&self->relay, fraction, stage);
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  DarkmapReconstructJob *self = user_data;
+
+  atomic_store (&self->cancel_flag, 1);
+}
+
+static void
+job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  DarkmapReconstructJob *self = source_object;
+  DmProgress progress = { report_progress, self, &self->cancel_flag };
+  DmError *dm_error = NULL;
+  DmReconstruction *reconstruction;
+  DarkmapPosteriorResult *result;
+  gulong handler = 0;
+
+  darkmap_job_lower_thread_priority ();
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+  reconstruction = dm_reconstruct (&self->binned, &self->request, &progress, &dm_error);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+
+  if (reconstruction == NULL)
+    {
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
+      return;
+    }
+  result = darkmap_posterior_result_new (g_steal_pointer (&reconstruction->posterior),
+                                         self->request.model_path,
+                                         reconstruction->stats.device,
+                                         reconstruction->stats.seconds, NULL);
+  dm_reconstruction_free (reconstruction);
+  /* Cancelled after the engine's last check: the result is not wanted. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (result);
+      return;
+    }
+  g_task_return_pointer (task, result, g_object_unref);
+}
+
+void
+darkmap_reconstruct_job_run_async (DarkmapReconstructJob *self, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self));
+  g_return_if_fail (!self->started);
+
+  self->started = TRUE;
+  self->start_seconds = dm_monotonic_seconds ();
+  darkmap_progress_relay_start (&self->relay);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_name (task, "[darkmap] posterior");
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, job_thread);
+}
+
+DarkmapPosteriorResult *
+darkmap_reconstruct_job_run_finish (DarkmapReconstructJob *self, GAsyncResult *result,
+                                    GError **error)
+{
+  g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

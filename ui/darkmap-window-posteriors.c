@@ -1,0 +1,775 @@
+/* DarkmapWindow, the posteriors of the field shown: the Reconstruct dialog
+ * and its worker job (dm_reconstruct, the call darkmap-cli makes), the list
+ * of results, the posterior layers (mean, std, mean/std, samples with the
+ * flip-book), posterior files opened and saved, the significance of the
+ * clusters across the samples, the flip-book animation and presentation
+ * mode.  The window's state is in darkmap-window-private.h. */
+#include "darkmap-window-private.h"
+
+#include "darkmap-animation.h"
+#include "darkmap-cluster.h"
+
+#include <math.h>
+
+#include <darkmap/wcs.h>
+#include <glib/gi18n.h>
+
+enum { SIGNAL_RECONSTRUCT_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+gboolean
+darkmap_window_is_reconstructing (DarkmapWindow *self)
+{
+  return self->reconstruct_job != NULL;
+}
+
+void
+darkmap_window_update_posterior_actions (DarkmapWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean field = self->result != NULL && self->job == NULL;
+  gboolean samples = self->posterior != NULL
+                     && darkmap_posterior_result_get_n_samples (self->posterior) >= 2;
+
+  gtk_widget_action_set_enabled (widget, "win.reconstruct",
+                                 field && !darkmap_window_is_reconstructing (self));
+  gtk_widget_action_set_enabled (widget, "win.save-posterior", self->posterior != NULL);
+  gtk_widget_action_set_enabled (widget, "win.remove-result", self->posterior != NULL);
+  gtk_widget_action_set_enabled (widget, "win.export-animation", samples);
+  gtk_widget_action_set_enabled (widget, "win.export-significance", self->significance != NULL);
+  gtk_widget_set_sensitive (self->posterior_layer_box, self->posterior != NULL);
+}
+
+/* ---- Layers ------------------------------------------------------------ */
+
+/* ±3 standard deviations of all the samples together: the Sample layer's
+ * limits, the same for every sample. */
+static double
+pooled_sample_limit (const DmMap *samples)
+{
+  size_t n = dm_map_plane_size (samples) * (size_t) samples->nplanes, n_finite = 0;
+  double sum = 0.0, sum2 = 0.0, mean;
+
+  for (size_t i = 0; i < n; i++)
+    if (isfinite (samples->data[i]))
+      {
+        sum += samples->data[i];
+        sum2 += (double) samples->data[i] * samples->data[i];
+        n_finite++;
+      }
+  if (n_finite == 0)
+    return 1.0;
+  mean = sum / (double) n_finite;
+  return MAX (3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0)), 1e-12);
+}
+
+static double
+positive_max (const DmMap *map)
+{
+  const float *data = dm_map_plane (map, 0);
+  double max = 0.0;
+
+  for (size_t i = 0; i < dm_map_plane_size (map); i++)
+    if (isfinite (data[i]) && data[i] > max)
+      max = data[i];
+  return max > 0.0 ? max : 1.0;
+}
+
+DmMap *
+darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo, double *hi,
+                                    DmError **error)
+{
+  const DmPosterior *p = self->posterior != NULL
+                           ? darkmap_posterior_result_get_posterior (self->posterior)
+                           : NULL;
+  const DmMap *map = NULL;
+
+  if (p != NULL)
+    switch (layer)
+      {
+      case LAYER_MEAN:
+        map = p->mean;
+        *hi = darkmap_window_display_limit (map);
+        *lo = -*hi;
+        break;
+      case LAYER_STD:
+        map = p->std;
+        *lo = 0.0;
+        *hi = map != NULL ? positive_max (map) : 1.0;
+        break;
+      case LAYER_SIGNIFICANCE:
+        map = p->signif;
+        *hi = map != NULL ? darkmap_window_display_limit (map) : 1.0;
+        *lo = -*hi;
+        break;
+      case LAYER_SAMPLE:
+        map = p->samples;
+        *hi = self->sample_limit;
+        *lo = -*hi;
+        break;
+      default:
+        break;
+      }
+  if (map == NULL)
+    {
+      dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                    _("The selected posterior has no such map (too few samples)."));
+      return NULL;
+    }
+  /* The whole cube for the samples: the flip-book then only changes plane. */
+  return dm_map_copy (map, error);
+}
+
+char *
+darkmap_window_posterior_reading (DarkmapWindow *self, Layer layer, double value)
+{
+  switch (layer)
+    {
+    case LAYER_MEAN:
+      return g_strdup_printf (_("κ mean = %.4f"), value);
+    case LAYER_STD:
+      return g_strdup_printf (_("κ std = %.4f"), value);
+    case LAYER_SIGNIFICANCE:
+      return g_strdup_printf (_("mean/std = %.2f"), value);
+    default:
+      /* TRANSLATORS: the posterior sample shown, then its kappa */
+      return g_strdup_printf (_("κ of sample %d = %.4f"),
+                              darkmap_sample_player_get_index (self->sample_player) + 1, value);
+    }
+}
+
+static void
+on_sample_index (DarkmapSamplePlayer *player, GParamSpec *pspec, DarkmapWindow *self)
+{
+  if (self->layer == LAYER_SAMPLE)
+    darkmap_map_view_set_plane (self->map_view, darkmap_sample_player_get_index (player));
+}
+
+/* ←/→ step through the samples while the Sample layer is shown (elsewhere
+ * they pan the map); Space plays and pauses. */
+static gboolean
+on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                GdkModifierType state, DarkmapWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (self->layer != LAYER_SAMPLE || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0
+      || (focus != NULL && GTK_IS_EDITABLE (focus)))
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+      darkmap_sample_player_step (self->sample_player, -1);
+      return TRUE;
+    case GDK_KEY_Right:
+      darkmap_sample_player_step (self->sample_player, 1);
+      return TRUE;
+    case GDK_KEY_space:
+      darkmap_sample_player_set_playing (self->sample_player,
+                                         !darkmap_sample_player_get_playing (self->sample_player));
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* ---- The selected posterior -------------------------------------------- */
+
+/* The significance of the clusters across the selected posterior's samples
+ * (the engine's defaults: a peak above 3 per-pixel std within 2′). */
+static void
+compute_significance (DarkmapWindow *self)
+{
+  const DmPosterior *p;
+  DmClusterSignificanceOptions options;
+  DmError *dm_error = NULL;
+
+  g_clear_pointer (&self->significance, dm_cluster_significance_free);
+  if (self->posterior == NULL || self->cluster_table == NULL
+      || darkmap_posterior_result_get_n_samples (self->posterior) < 2)
+    return;
+  p = darkmap_posterior_result_get_posterior (self->posterior);
+  dm_cluster_significance_options_init (&options);
+  self->significance = dm_cluster_significance_compute (p->samples, self->cluster_table,
+                                                         &options, &dm_error);
+  if (self->significance == NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      darkmap_window_show_error (self, _("Could not measure the clusters' significance"),
+                                 error->message);
+    }
+}
+
+void
+darkmap_window_apply_significance (DarkmapWindow *self)
+{
+  if (self->clusters == NULL)
+    return;
+  darkmap_cluster_list_set_significance (
+    self->clusters, self->significance,
+    self->significance != NULL ? darkmap_posterior_result_get_posterior (self->posterior)->samples
+                               : NULL);
+}
+
+void
+darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
+{
+  const DmPosterior *p = self->posterior != NULL
+                           ? darkmap_posterior_result_get_posterior (self->posterior)
+                           : NULL;
+  DmError *dm_error = NULL;
+
+  if (!darkmap_spectrum_view_set_posterior (
+        self->spectrum_view, p != NULL ? p->samples : NULL, p != NULL ? p->mean : NULL,
+        p != NULL ? darkmap_posterior_result_get_title (self->posterior) : NULL, &dm_error))
+    {
+      g_autoptr (GError) error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      darkmap_window_show_error (self, _("Could not measure the posterior's power spectrum"),
+                                 error->message);
+    }
+}
+
+/* Shows result (NULL: none) in the layers, the spectrum and the clusters. */
+static void
+select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+{
+  int n_samples;
+
+  if (result == self->posterior)
+    return;
+  g_set_object (&self->posterior, result);
+  n_samples = result != NULL ? darkmap_posterior_result_get_n_samples (result) : 0;
+  self->sample_limit =
+    n_samples > 0 ? pooled_sample_limit (darkmap_posterior_result_get_posterior (result)->samples)
+                  : 1.0;
+  darkmap_sample_player_set_n_samples (self->sample_player, n_samples);
+  compute_significance (self);
+  darkmap_window_refresh_clusters (self);
+  darkmap_window_show_posterior_spectrum (self);
+  darkmap_results_panel_select (self->results_panel, result);
+  if (result == NULL && LAYER_IS_POSTERIOR (self->layer))
+    darkmap_window_select_layer (self, LAYER_KAPPA_E);
+  else if (LAYER_IS_POSTERIOR (self->layer))
+    {
+      if (self->layer == LAYER_SAMPLE && n_samples == 0)
+        darkmap_window_select_layer (self, LAYER_MEAN);
+      else
+        darkmap_window_refresh_layer (self);
+    }
+  darkmap_window_update_actions (self);
+}
+
+static void
+on_results_selection (DarkmapResultsPanel *panel, GParamSpec *pspec, DarkmapWindow *self)
+{
+  DarkmapPosteriorResult *selected = darkmap_results_panel_get_selected (panel);
+
+  /* A row unselected by the list itself keeps the posterior shown. */
+  if (selected != NULL)
+    select_posterior (self, selected);
+}
+
+/* A new result joins the list and is shown, on its mean. */
+static void
+add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+{
+  g_list_store_append (self->posteriors, result);
+  select_posterior (self, result);
+  if (!LAYER_IS_POSTERIOR (self->layer))
+    darkmap_window_select_layer (self, LAYER_MEAN);
+}
+
+void
+darkmap_window_clear_posteriors (DarkmapWindow *self)
+{
+  select_posterior (self, NULL);
+  g_list_store_remove_all (self->posteriors);
+}
+
+GListModel *
+darkmap_window_get_posteriors (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->posteriors);
+}
+
+DarkmapPosteriorResult *
+darkmap_window_get_posterior (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return self->posterior;
+}
+
+void
+darkmap_window_select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+{
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  select_posterior (self, result);
+}
+
+const DmClusterSignificance *
+darkmap_window_get_significance (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return self->significance;
+}
+
+GtkWidget *
+darkmap_window_get_sample_player (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->sample_player);
+}
+
+/* ---- Reconstruct ------------------------------------------------------- */
+
+static void
+on_reconstruct_progress (DarkmapReconstructJob *job, GParamSpec *pspec, DarkmapWindow *self)
+{
+  g_autofree char *text = darkmap_reconstruct_job_describe_progress (job);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, darkmap_reconstruct_job_get_fraction (job));
+  gtk_progress_bar_set_text (self->progress_bar, text);
+}
+
+static void
+end_reconstruction (DarkmapWindow *self)
+{
+  g_clear_object (&self->reconstruct_job);
+  g_clear_object (&self->reconstruct_cancellable);
+  gtk_widget_set_visible (self->progress_box, self->job != NULL);
+  darkmap_window_update_actions (self);
+}
+
+static void
+on_reconstruct_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (DarkmapWindow) self = user_data;
+  DarkmapReconstructJob *job = DARKMAP_RECONSTRUCT_JOB (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DarkmapPosteriorResult) result = darkmap_reconstruct_job_run_finish (job, res, &error);
+
+  if (job != self->reconstruct_job)
+    return; /* superseded */
+  end_reconstruction (self);
+  if (result != NULL)
+    add_posterior (self, result);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    darkmap_window_show_error (self, _("Could not reconstruct the map"), error->message);
+  g_signal_emit (self, signals[SIGNAL_RECONSTRUCT_FINISHED], 0, error);
+}
+
+gboolean
+darkmap_window_reconstruct (DarkmapWindow *self, const DmReconstructRequest *request,
+                            GError **error)
+{
+  DmReconstructRequest full;
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (request != NULL, FALSE);
+
+  if (self->result == NULL || self->job != NULL || darkmap_window_is_reconstructing (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _("A reconstruction needs an open field and no work running."));
+      return FALSE;
+    }
+  full = *request;
+  if (full.theory == NULL)
+    {
+      full.theory = self->theory;
+      full.theory_path = self->theory_path;
+    }
+  if (!dm_reconstruct_check (self->result->binned, &full, &dm_error)
+      || (self->reconstruct_job =
+            darkmap_reconstruct_job_new (self->result->binned, &full, error)) == NULL)
+    {
+      if (dm_error != NULL)
+        darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  self->reconstruct_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->reconstruct_job, "notify::fraction",
+                           G_CALLBACK (on_reconstruct_progress), self, 0);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
+  gtk_widget_set_visible (self->progress_box, TRUE);
+  darkmap_window_update_actions (self);
+  darkmap_reconstruct_job_run_async (self->reconstruct_job, self->reconstruct_cancellable,
+                                     on_reconstruct_done, g_object_ref (self));
+  return TRUE;
+}
+
+void
+darkmap_window_cancel_reconstruction (DarkmapWindow *self)
+{
+  if (self->reconstruct_cancellable != NULL)
+    g_cancellable_cancel (self->reconstruct_cancellable);
+}
+
+static void
+on_dialog_reconstruct (DarkmapReconstructDialog *dialog, DarkmapWindow *self)
+{
+  DmReconstructRequest request;
+  g_autoptr (GError) error = NULL;
+
+  darkmap_reconstruct_dialog_get_request (dialog, &request);
+  if (!darkmap_window_reconstruct (self, &request, &error))
+    darkmap_window_show_error (self, _("Could not reconstruct the map"), error->message);
+}
+
+/* The dialog's "Rebin on the Model's Grid": the catalogue again on it. */
+static void
+on_rebin_requested (DarkmapReconstructDialog *dialog, int nx, int ny, double pixel_arcmin,
+                    DarkmapWindow *self)
+{
+  DarkmapJobSettings settings = self->field_settings;
+  g_autoptr (GFile) file = NULL;
+
+  if (self->result == NULL)
+    return;
+  settings.grid_size = nx;
+  settings.pixel_arcmin = pixel_arcmin;
+  file = g_file_new_for_path (self->result->path);
+  darkmap_window_open_catalogue (self, file, &settings);
+}
+
+static void
+reconstruct_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+
+  if (self->result == NULL)
+    return;
+  if (self->reconstruct_dialog == NULL)
+    {
+      self->reconstruct_dialog = darkmap_reconstruct_dialog_new (GTK_WINDOW (self));
+      g_object_ref_sink (self->reconstruct_dialog);
+      g_signal_connect_object (self->reconstruct_dialog, "reconstruct",
+                               G_CALLBACK (on_dialog_reconstruct), self, 0);
+      g_signal_connect_object (self->reconstruct_dialog, "rebin-requested",
+                               G_CALLBACK (on_rebin_requested), self, 0);
+    }
+  darkmap_reconstruct_dialog_set_field (self->reconstruct_dialog, self->result->binned);
+  gtk_window_present (GTK_WINDOW (self->reconstruct_dialog));
+}
+
+GtkWindow *
+darkmap_window_get_reconstruct_dialog (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WINDOW (self->reconstruct_dialog);
+}
+
+/* ---- Posterior files --------------------------------------------------- */
+
+/* Whether a posterior is on the field's grid: same size and, when both have
+ * a WCS, the same sky pixels (within a hundredth of a pixel). */
+static gboolean
+check_same_grid (const DmMap *field, const DmMap *mean, GError **error)
+{
+  gboolean same = field->nx == mean->nx && field->ny == mean->ny;
+
+  if (same && field->wcs != NULL && mean->wcs != NULL)
+    {
+      /* The posterior's corner pixels through the field's WCS. */
+      double x[4], y[4], ra[4], dec[4], fx[4], fy[4];
+
+      for (int c = 0; c < 4; c++)
+        {
+          x[c] = (c & 1) ? field->nx - 1 : 0;
+          y[c] = (c & 2) ? field->ny - 1 : 0;
+        }
+      same = dm_wcs_pixel_to_world (mean->wcs, 4, x, y, ra, dec, NULL)
+             && dm_wcs_world_to_pixel (field->wcs, 4, ra, dec, fx, fy, NULL);
+      for (int c = 0; c < 4 && same; c++)
+        same = fabs (fx[c] - x[c]) < 0.01 && fabs (fy[c] - y[c]) < 0.01;
+    }
+  if (!same)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 _("The posterior is on a grid of %d × %d pixels that is not the open field's "
+                   "(%d × %d pixels and its sky position): open the catalogue it was made from "
+                   "on the same grid first."),
+                 mean->nx, mean->ny, field->nx, field->ny);
+  return same;
+}
+
+gboolean
+darkmap_window_open_posterior (DarkmapWindow *self, GFile *file, GError **error)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (DarkmapPosteriorResult) result = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  if (self->result == NULL)
+    g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("A posterior goes with its field: open the catalogue first."));
+  else if (path == NULL)
+    g_set_error_literal (&local_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         _("Only local files can be read."));
+  else if ((result = darkmap_posterior_result_read (path, &local_error)) != NULL
+           && check_same_grid (self->result->kappa_e,
+                               darkmap_posterior_result_get_posterior (result)->mean,
+                               &local_error))
+    {
+      add_posterior (self, result);
+      return TRUE;
+    }
+  {
+    g_autofree char *name = g_file_get_basename (file);
+    g_autofree char *headline = g_strdup_printf (_("Could not open the posterior “%s”"), name);
+
+    darkmap_window_show_error (self, headline, local_error->message);
+  }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+gboolean
+darkmap_window_save_posterior (DarkmapWindow *self, const char *path, GError **error)
+{
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  if (self->posterior == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There is no posterior to save."));
+      return FALSE;
+    }
+  /* Atomic: a failure leaves any file at path as it was. */
+  if (!dm_posterior_write (path, darkmap_posterior_result_get_posterior (self->posterior),
+                           &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+darkmap_window_export_animation (DarkmapWindow *self, const char *path, GError **error)
+{
+  const DmPosterior *p;
+  DarkmapStretch stretch;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  if (self->posterior == NULL || darkmap_posterior_result_get_n_samples (self->posterior) < 1)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The selected posterior has no samples to animate."));
+      return FALSE;
+    }
+  p = darkmap_posterior_result_get_posterior (self->posterior);
+  darkmap_map_view_get_stretch (self->map_view, &stretch);
+  return darkmap_animation_write_webp (path, p->samples, self->result->binned->mask,
+                                       darkmap_map_view_get_colormap (self->map_view), &stretch,
+                                       -self->sample_limit, self->sample_limit,
+                                       darkmap_sample_player_get_fps (self->sample_player),
+                                       MAX (p->samples->nx, 720), NULL, error);
+}
+
+gboolean
+darkmap_window_export_significance (DarkmapWindow *self, const char *path, GError **error)
+{
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  if (self->significance == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There is no cluster significance: open a cluster table and a "
+                             "posterior with samples."));
+      return FALSE;
+    }
+  if (!dm_cluster_significance_write (self->significance, path, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A file chooser to save with: on acceptance, save (self, path, error),
+ * its failure shown under headline. */
+typedef gboolean (*SaveFunc) (DarkmapWindow *self, const char *path, GError **error);
+
+typedef struct
+{
+  SaveFunc save;
+  char *headline;
+} SaveRequest;
+
+static void
+save_request_free (gpointer data)
+{
+  SaveRequest *request = data;
+
+  g_free (request->headline);
+  g_free (request);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (user_data);
+  SaveRequest *request = g_object_get_data (G_OBJECT (dialog), "darkmap-save");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (path == NULL)
+        darkmap_window_show_error (self, request->headline, _("Only local files can be written."));
+      else if (!request->save (self, path, &error))
+        darkmap_window_show_error (self, request->headline, error->message);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+choose_file_to_save (DarkmapWindow *self, const char *title, const char *name,
+                     const char *filter_name, const char *suffix, SaveFunc save,
+                     const char *headline)
+{
+  GtkFileChooserNative *chooser;
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  SaveRequest *request = g_new (SaveRequest, 1);
+
+  request->save = save;
+  request->headline = g_strdup (headline);
+  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, filter_name);
+  gtk_file_filter_add_suffix (filter, suffix);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data_full (G_OBJECT (chooser), "darkmap-save", request, save_request_free);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+save_posterior_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  choose_file_to_save (DARKMAP_WINDOW (widget), _("Save the Posterior"), "posterior.fits",
+                       _("FITS images"), "fits", darkmap_window_save_posterior,
+                       _("Could not save the posterior"));
+}
+
+static void
+export_animation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Samples as an Animation"),
+                       "posterior-samples.webp", _("Animated WebP images"), "webp",
+                       darkmap_window_export_animation, _("Could not export the animation"));
+}
+
+static void
+export_significance_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Cluster Significance"),
+                       "cluster-significance.csv", _("CSV tables"), "csv",
+                       darkmap_window_export_significance,
+                       _("Could not export the cluster significance"));
+}
+
+static void
+remove_result_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+  guint position;
+
+  if (self->posterior != NULL && g_list_store_find (self->posteriors, self->posterior, &position))
+    {
+      select_posterior (self, NULL);
+      g_list_store_remove (self->posteriors, position);
+    }
+}
+
+/* Presentation mode: full screen, the map alone with large labels. */
+static void
+presentation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (widget);
+
+  self->presenting = !self->presenting;
+  gtk_widget_set_visible (self->side_panel, !self->presenting);
+  gtk_widget_set_visible (self->status_bar, !self->presenting);
+  if (self->presenting)
+    {
+      gtk_widget_add_css_class (widget, "presentation");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (widget, "presentation");
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+}
+
+gboolean
+darkmap_window_is_presenting (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  return self->presenting;
+}
+
+/* ---- Set-up ------------------------------------------------------------ */
+
+void
+darkmap_window_posteriors_class_init (GtkWidgetClass *widget_class)
+{
+  /* reconstruct-finished (GError *error): NULL on success. */
+  signals[SIGNAL_RECONSTRUCT_FINISHED] =
+    g_signal_new ("reconstruct-finished", G_TYPE_FROM_CLASS (widget_class), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  gtk_widget_class_install_action (widget_class, "win.reconstruct", NULL, reconstruct_action);
+  gtk_widget_class_install_action (widget_class, "win.save-posterior", NULL,
+                                   save_posterior_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-result", NULL, remove_result_action);
+  gtk_widget_class_install_action (widget_class, "win.export-animation", NULL,
+                                   export_animation_action);
+  gtk_widget_class_install_action (widget_class, "win.export-significance", NULL,
+                                   export_significance_action);
+  gtk_widget_class_install_action (widget_class, "win.presentation", NULL, presentation_action);
+}
+
+void
+darkmap_window_posteriors_init (DarkmapWindow *self)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  self->posteriors = g_list_store_new (DARKMAP_TYPE_POSTERIOR_RESULT);
+  darkmap_results_panel_set_results (self->results_panel, G_LIST_MODEL (self->posteriors));
+  g_signal_connect_object (self->results_panel, "notify::selected",
+                           G_CALLBACK (on_results_selection), self, 0);
+  g_signal_connect_object (self->sample_player, "notify::index", G_CALLBACK (on_sample_index),
+                           self, 0);
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (on_key_pressed), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+}
+
+void
+darkmap_window_posteriors_dispose (DarkmapWindow *self)
+{
+  darkmap_window_cancel_reconstruction (self);
+  g_clear_object (&self->reconstruct_cancellable);
+  g_clear_object (&self->reconstruct_job);
+  if (self->reconstruct_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->reconstruct_dialog));
+  g_clear_object (&self->reconstruct_dialog);
+  g_clear_object (&self->posterior);
+  g_clear_object (&self->posteriors);
+  g_clear_pointer (&self->significance, dm_cluster_significance_free);
+}

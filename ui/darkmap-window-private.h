@@ -1,0 +1,136 @@
+/* DarkmapWindow's state, shared by the files that make up the window:
+ * darkmap-window.c (the field: catalogue, KS maps, layers, clusters,
+ * exports) and darkmap-window-posteriors.c (the posteriors: Reconstruct,
+ * the result list, posterior layers and samples, posterior files, cluster
+ * significance, the flip-book animation).  Not for other files. */
+#pragma once
+
+#include "darkmap-window.h"
+
+#include "darkmap-cluster-panel.h"
+#include "darkmap-map-view.h"
+#include "darkmap-posterior-result.h"
+#include "darkmap-reconstruct-dialog.h"
+#include "darkmap-reconstruct-job.h"
+#include "darkmap-results-panel.h"
+#include "darkmap-sample-player.h"
+#include "darkmap-smoother.h"
+#include "darkmap-spectrum-view.h"
+
+#include <darkmap/cluster-significance.h>
+#include <darkmap/cluster-table.h>
+#include <darkmap/theory.h>
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DmMap, dm_map_free)
+
+typedef enum
+{
+  LAYER_KAPPA_E,
+  LAYER_KAPPA_B,
+  LAYER_SHEAR,
+  LAYER_COUNTS,
+  LAYER_NOISE,
+  /* The selected posterior's. */
+  LAYER_MEAN,
+  LAYER_STD,
+  LAYER_SIGNIFICANCE,
+  LAYER_SAMPLE,
+  N_LAYERS
+} Layer;
+
+#define LAYER_IS_POSTERIOR(layer) ((layer) >= LAYER_MEAN)
+
+struct _DarkmapWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  GtkWidget *progress_box;
+  GtkProgressBar *progress_bar;
+  GtkStack *stack;
+  DarkmapMapView *map_view;
+  DarkmapSpectrumView *spectrum_view;
+  DarkmapClusterPanel *cluster_panel;
+  DarkmapResultsPanel *results_panel;
+  DarkmapSamplePlayer *sample_player;
+  GtkWidget *side_panel;        /* results and clusters; hidden when presenting */
+  GtkWidget *toolbar;           /* layers, contours, smoothing, samples */
+  GtkWidget *status_bar;
+  GtkLabel *status_label;
+  GtkWidget *welcome_box;      /* shown while there is no map and no job */
+  GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
+  GtkLabel *cursor_label;
+  GtkScale *smoothing_scale;
+  GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
+  GtkWidget *posterior_layer_box; /* the posterior's layer toggles */
+  GtkWidget *contours_button;   /* shown with the map page */
+  gulong smoothing_handler;     /* the scale's value-changed */
+  GMenu *primary_menu;
+
+  Layer layer;                  /* what the map view shows */
+  DarkmapSmoother *smoother;    /* for the result shown, or NULL */
+  guint clusters_timeout;       /* the clusters' kappa to refresh; 0: none */
+
+  GSettings *settings;          /* NULL when the schema is not installed */
+  DarkmapResult *result;        /* shown; NULL until a job succeeds */
+  DarkmapJobSettings field_settings; /* the settings that made result */
+  DarkmapJob *job;              /* running, or NULL */
+  GCancellable *cancellable;    /* the running job's */
+
+  DmClusterTable *cluster_table; /* shown; NULL until a table is read */
+  char *cluster_path;            /* the table's file */
+  GListStore *clusters;          /* of DarkmapCluster: the table placed on the map */
+  gboolean syncing_selection;    /* copying a selection between panel and map */
+
+  /* Posteriors (darkmap-window-posteriors.c). */
+  char *theory_path;                 /* the shipped theory C_ell, or NULL */
+  DmTheorySpectrum *theory;          /* read from it; NULL without it */
+  GListStore *posteriors;            /* of DarkmapPosteriorResult, for the field shown */
+  DarkmapPosteriorResult *posterior; /* selected (a reference), or NULL */
+  double sample_limit;               /* ±limit of the Sample layer, fixed across samples */
+  DmClusterSignificance *significance; /* of the clusters in the posterior's samples */
+  DarkmapReconstructDialog *reconstruct_dialog; /* kept between uses; NULL until used */
+  DarkmapReconstructJob *reconstruct_job;       /* running, or NULL */
+  GCancellable *reconstruct_cancellable;        /* its */
+  gboolean presenting;               /* presentation mode (F11) */
+};
+
+/* darkmap-window.c, for the posterior part. */
+void darkmap_window_show_error (DarkmapWindow *self, const char *headline, const char *detail);
+/* Shows the current layer again (after the posterior or sample changed). */
+void darkmap_window_refresh_layer (DarkmapWindow *self);
+/* Places the cluster table again (significance included). */
+void darkmap_window_refresh_clusters (DarkmapWindow *self);
+/* Enables the actions for what is open and running. */
+void darkmap_window_update_actions (DarkmapWindow *self);
+/* Selects a layer by its win.layer name. */
+void darkmap_window_select_layer (DarkmapWindow *self, Layer layer);
+
+/* darkmap-window-posteriors.c. */
+void darkmap_window_posteriors_init (DarkmapWindow *self);
+void darkmap_window_posteriors_dispose (DarkmapWindow *self);
+void darkmap_window_posteriors_class_init (GtkWidgetClass *widget_class);
+/* The map of a posterior layer (a new 1-plane map; NULL without a
+ * posterior or that map, or with error set) and its display limits. */
+DmMap *darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo,
+                                           double *hi, DmError **error);
+/* The value under the pointer as the status bar reads it. */
+char *darkmap_window_posterior_reading (DarkmapWindow *self, Layer layer, double value);
+/* A new field replaces the old: its posteriors go. */
+void darkmap_window_clear_posteriors (DarkmapWindow *self);
+/* The significance (if any) on the cluster list just made. */
+void darkmap_window_apply_significance (DarkmapWindow *self);
+/* The selected posterior's spectra on the spectrum page (again after its
+ * map changed). */
+void darkmap_window_show_posterior_spectrum (DarkmapWindow *self);
+/* Whether a reconstruction runs. */
+gboolean darkmap_window_is_reconstructing (DarkmapWindow *self);
+/* Cancels a running reconstruction. */
+void darkmap_window_cancel_reconstruction (DarkmapWindow *self);
+/* The actions of the posterior part, enabled for what is open. */
+void darkmap_window_update_posterior_actions (DarkmapWindow *self);
+/* Symmetric display limits at ±3 standard deviations of plane 0. */
+double darkmap_window_display_limit (const DmMap *map);
+
+G_END_DECLS
