@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include <glib/gi18n.h>
+
 #define DOT_RADIUS 2.0
 #define HIT_SLACK 3.0
 #define LABEL_FONT_SIZE 10.0
@@ -85,6 +87,37 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
   return TRUE;
 }
 
+/* The peak-fraction scale: RGB at fractions 0, 0.5 and 1, linear between. */
+static const double peak_stops[3][3] = {
+  { 0.42, 0.50, 0.66 }, /* slate grey-blue */
+  { 0.30, 0.72, 0.55 }, /* sea green */
+  { 1.00, 0.90, 0.15 }, /* yellow */
+};
+
+void
+darkmap_cluster_overlay_peak_colour (double f, double rgb[3])
+{
+  double t = CLAMP (f, 0.0, 1.0) * 2.0;
+  int i = MIN ((int) t, 1);
+
+  for (int c = 0; c < 3; c++)
+    rgb[c] = peak_stops[i][c] + (t - i) * (peak_stops[i + 1][c] - peak_stops[i][c]);
+}
+
+/* Ring colours come in PEAK_LEVELS steps of peak fraction (images are made
+ * per step); PLAIN_RING is the white ring of a cluster without one. */
+#define PEAK_LEVELS 64
+#define PLAIN_RING PEAK_LEVELS
+
+/* The ring colour step of cluster. */
+static int
+ring_level (DarkmapCluster *cluster)
+{
+  double f = darkmap_cluster_get_peak_fraction (cluster);
+
+  return isfinite (f) ? (int) lround (CLAMP (f, 0.0, 1.0) * (PEAK_LEVELS - 1)) : PLAIN_RING;
+}
+
 /* Marker images are drawn at this many device pixels per view pixel, so
  * that they stay sharp on screens of scale 2 and in PNG exports up to
  * 192 dpi; their ring radii are rounded to 1 / SPRITE_STEPS pixel. */
@@ -93,8 +126,8 @@ view_position (const cairo_matrix_t *to_view, DarkmapCluster *cluster, double *v
 
 struct _DarkmapClusterOverlay
 {
-  /* GINT_TO_POINTER (rounded radius × SPRITE_STEPS × 2 + selected) → the
-   * marker's image (cairo_surface_t, owned), SPRITE_SCALE × side pixels a
+  /* GINT_TO_POINTER ((rounded radius × SPRITE_STEPS × (PLAIN_RING + 1)
+   * + ring level) × 2 + selected) → the marker's image (cairo_surface_t, owned), SPRITE_SCALE × side pixels a
    * side, its centre in the middle. */
   GHashTable *sprites;
 };
@@ -118,11 +151,16 @@ darkmap_cluster_overlay_free (DarkmapClusterOverlay *self)
   g_free (self);
 }
 
-/* One marker as paths: a ring (white, or orange when selected) with a dark
- * edge, and a white dot with a dark edge at (vx, vy). */
+/* One marker as paths: a ring (orange when selected, otherwise white or
+ * the colour of ring level) with a dark edge, and a dot of the ring's
+ * colour with a dark edge at (vx, vy). */
 static void
-draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected)
+draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected, int level)
 {
+  double rgb[3] = { 1.0, 1.0, 1.0 };
+
+  if (level != PLAIN_RING)
+    darkmap_cluster_overlay_peak_colour (level / (PEAK_LEVELS - 1.0), rgb);
   cairo_new_path (cr);
   cairo_arc (cr, vx, vy, radius, 0.0, 2.0 * G_PI);
   cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
@@ -131,7 +169,7 @@ draw_marker (cairo_t *cr, double vx, double vy, double radius, gboolean selected
   if (selected)
     cairo_set_source_rgb (cr, 1.0, 0.62, 0.0);
   else
-    cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+    cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
   cairo_set_line_width (cr, selected ? 3.0 : 1.5);
   cairo_stroke (cr);
 
@@ -151,10 +189,10 @@ sprite_side (double radius)
 
 /* The image of a marker, made on first use; NULL when cairo cannot make it. */
 static cairo_surface_t *
-sprite_for (DarkmapClusterOverlay *self, double radius, gboolean selected)
+sprite_for (DarkmapClusterOverlay *self, double radius, gboolean selected, int level)
 {
   int steps = (int) lround (radius * SPRITE_STEPS);
-  gpointer key = GINT_TO_POINTER (steps * 2 + (selected ? 1 : 0));
+  gpointer key = GINT_TO_POINTER ((steps * (PLAIN_RING + 1) + level) * 2 + (selected ? 1 : 0));
   cairo_surface_t *sprite = g_hash_table_lookup (self->sprites, key);
   int side = sprite_side (radius);
   cairo_t *cr;
@@ -170,7 +208,7 @@ sprite_for (DarkmapClusterOverlay *self, double radius, gboolean selected)
     }
   cr = cairo_create (sprite);
   cairo_scale (cr, SPRITE_SCALE, SPRITE_SCALE);
-  draw_marker (cr, side / 2.0, side / 2.0, steps / SPRITE_STEPS, selected);
+  draw_marker (cr, side / 2.0, side / 2.0, steps / SPRITE_STEPS, selected, level);
   cairo_destroy (cr);
   g_hash_table_insert (self->sprites, key, sprite);
   return sprite;
@@ -208,16 +246,18 @@ draw_markers (DarkmapClusterOverlay *self, cairo_t *cr, const cairo_matrix_t *to
     {
       g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, i);
       double vx, vy, radius, half;
+      int level;
       cairo_surface_t *sprite;
 
       if ((only != NULL && cluster != only) || cluster == skip
           || !view_position (to_view, cluster, &vx, &vy) || !in_extents (&extents, vx, vy))
         continue;
       radius = radius_for (scale, darkmap_cluster_get_mass (cluster));
-      sprite = vector ? NULL : sprite_for (self, radius, selected);
+      level = selected ? PLAIN_RING : ring_level (cluster);
+      sprite = vector ? NULL : sprite_for (self, radius, selected, level);
       if (sprite == NULL)
         {
-          draw_marker (cr, vx, vy, radius, selected);
+          draw_marker (cr, vx, vy, radius, selected, level);
           continue;
         }
       half = sprite_side (radius) / 2.0;
@@ -356,6 +396,60 @@ draw_labels (cairo_t *cr, const cairo_matrix_t *to_view, GListModel *clusters,
     }
 }
 
+/* The key of the peak-fraction scale in the lower left corner of the clip
+ * (the map): a title over a bar of the scale, 0 and 1 at its ends, on a
+ * light box like the labels'. */
+#define KEY_BAR_WIDTH 80.0
+#define KEY_BAR_HEIGHT 8.0
+#define KEY_PAD 4.0
+
+static void
+draw_key (cairo_t *cr)
+{
+  const char *title = _("Peak fraction");
+  Extents clip = clip_extents (cr, 0.0);
+  cairo_text_extents_t title_ext, one_ext;
+  cairo_font_extents_t font;
+  cairo_pattern_t *gradient;
+  double w, h, x, y;
+
+  cairo_text_extents (cr, title, &title_ext);
+  cairo_text_extents (cr, "1", &one_ext);
+  cairo_font_extents (cr, &font);
+  w = fmax (title_ext.x_advance, KEY_BAR_WIDTH) + 2.0 * KEY_PAD;
+  h = 2.0 * font.height + KEY_BAR_HEIGHT + 2.0 * KEY_PAD;
+  x = clip.x1 + 6.0;
+  y = clip.y2 - 6.0 - h;
+
+  cairo_new_path (cr);
+  cairo_rectangle (cr, x, y, w, h);
+  cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.75);
+  cairo_fill (cr);
+
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  cairo_move_to (cr, x + KEY_PAD, y + KEY_PAD + font.ascent);
+  cairo_show_text (cr, title);
+
+  gradient = cairo_pattern_create_linear (x + KEY_PAD, 0.0, x + KEY_PAD + KEY_BAR_WIDTH, 0.0);
+  for (int i = 0; i < 3; i++)
+    cairo_pattern_add_color_stop_rgb (gradient, i / 2.0, peak_stops[i][0], peak_stops[i][1],
+                                      peak_stops[i][2]);
+  cairo_rectangle (cr, x + KEY_PAD, y + KEY_PAD + font.height, KEY_BAR_WIDTH, KEY_BAR_HEIGHT);
+  cairo_set_source (cr, gradient);
+  cairo_fill_preserve (cr);
+  cairo_pattern_destroy (gradient);
+  cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.75);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  cairo_move_to (cr, x + KEY_PAD, y + h - KEY_PAD - font.descent);
+  cairo_show_text (cr, "0");
+  cairo_move_to (cr, x + KEY_PAD + KEY_BAR_WIDTH - one_ext.x_advance,
+                 y + h - KEY_PAD - font.descent);
+  cairo_show_text (cr, "1");
+}
+
 void
 darkmap_cluster_overlay_draw (DarkmapClusterOverlay *self, cairo_t *cr,
                               const cairo_matrix_t *to_view, GListModel *clusters,
@@ -374,7 +468,10 @@ darkmap_cluster_overlay_draw (DarkmapClusterOverlay *self, cairo_t *cr,
       draw_markers (self, cr, to_view, clusters, &scale, selected, NULL, TRUE);
       cairo_set_font_size (cr, LABEL_FONT_SIZE + 2.0);
       draw_labels (cr, to_view, clusters, &scale, selected, NULL);
+      cairo_set_font_size (cr, LABEL_FONT_SIZE);
     }
+  if (darkmap_cluster_list_has_significance (clusters))
+    draw_key (cr);
   cairo_restore (cr);
 }
 

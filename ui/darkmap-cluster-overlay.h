@@ -1,8 +1,17 @@
 /* Drawing catalogued clusters over a map: a ring per cluster whose radius
  * grows with log mass, a dot at its position, and a label (name or id and
  * z) unless it would cover a heavier cluster's label; the selected cluster
- * is highlighted and always labelled.  Used by DarkmapMapView's
- * render, so screen, export and tests draw the same markers.
+ * is highlighted (a thicker orange ring) and always labelled.  Used by
+ * DarkmapMapView's render, so screen, export and tests draw the same
+ * markers.
+ *
+ * Rings are white, unless the clusters have significance across posterior
+ * samples (darkmap_cluster_list_set_significance): then each ring takes the
+ * colour of its peak fraction on a sequential scale of rising lightness,
+ * slate grey-blue (0) through sea green (0.5) to yellow (1), distinct from
+ * the grey and blue-white-red colour maps, and a key of that scale sits in
+ * the map's lower left corner.  A cluster whose peak fraction is unknown
+ * keeps a white ring.
  *
  * to_view maps zero-based map pixel coordinates to drawing coordinates. */
 #pragma once
@@ -19,6 +28,9 @@ G_BEGIN_DECLS
 #define DARKMAP_MARKER_RADIUS_MIN 5.0
 #define DARKMAP_MARKER_RADIUS_MAX 16.0
 #define DARKMAP_MARKER_RADIUS_PLAIN 8.0
+
+/* The ring colour of peak fraction f in [0, 1] (clamped), RGB in [0, 1]. */
+void darkmap_cluster_overlay_peak_colour (double f, double rgb[3]);
 
 /* The marker images made so far (an overlay draws markers as images on
  * pixel targets, as paths on PDF, PostScript and SVG ones). */

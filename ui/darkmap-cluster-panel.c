@@ -15,6 +15,12 @@ struct _DarkmapClusterPanel
   GtkColumnViewColumn *z_column;
   GtkColumnViewColumn *mass_column;
   GtkColumnViewColumn *kappa_column;
+  /* Not in the column view while the clusters lack significance. */
+  GtkColumnViewColumn *peak_fraction_column;
+  GtkColumnViewColumn *kappa_mean_column;
+  GtkColumnViewColumn *kappa_std_column;
+  GtkColumnViewColumn *snr_column;
+  GtkWidget *export_button;
   GtkSingleSelection *selection;
   GtkSortListModel *sort_model;
 };
@@ -23,6 +29,25 @@ G_DEFINE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, GTK_TYPE_BOX)
 
 enum { PROP_0, PROP_SELECTED_CLUSTER, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+
+/* The significance columns and the export button, shown while the
+ * clusters have significance. */
+static void
+show_significance (DarkmapClusterPanel *self)
+{
+  GtkColumnViewColumn *columns[] = { self->peak_fraction_column, self->kappa_mean_column,
+                                     self->kappa_std_column, self->snr_column };
+  gboolean show = darkmap_cluster_list_has_significance (G_LIST_MODEL (self->sort_model));
+
+  gtk_widget_set_visible (self->export_button, show);
+  if (show == (gtk_column_view_column_get_column_view (columns[0]) != NULL))
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (show)
+      gtk_column_view_append_column (self->column_view, columns[i]);
+    else
+      gtk_column_view_remove_column (self->column_view, columns[i]);
+}
 
 void
 darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clusters,
@@ -174,6 +199,30 @@ bind_kappa (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_
   set_cell_number (item, "%+.4f", darkmap_cluster_get_kappa (item_cluster (item)));
 }
 
+static void
+bind_peak_fraction (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.3f", darkmap_cluster_get_peak_fraction (item_cluster (item)));
+}
+
+static void
+bind_kappa_mean (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%+.4f", darkmap_cluster_get_kappa_mean (item_cluster (item)));
+}
+
+static void
+bind_kappa_std (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.4f", darkmap_cluster_get_kappa_std (item_cluster (item)));
+}
+
+static void
+bind_snr (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+{
+  set_cell_number (item, "%.2f", darkmap_cluster_get_snr (item_cluster (item)));
+}
+
 /* Natural order of names: digits compare as numbers. */
 static int
 compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
@@ -191,7 +240,8 @@ compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
 typedef double (*ClusterNumber) (DarkmapCluster *cluster);
 static const ClusterNumber numbers[] = {
   darkmap_cluster_get_ra, darkmap_cluster_get_dec, darkmap_cluster_get_z,
-  darkmap_cluster_get_mass, darkmap_cluster_get_kappa,
+  darkmap_cluster_get_mass, darkmap_cluster_get_kappa, darkmap_cluster_get_peak_fraction,
+  darkmap_cluster_get_kappa_mean, darkmap_cluster_get_kappa_std, darkmap_cluster_get_snr,
 };
 
 /* Numbers in increasing order, unknown (NaN) ones above them all. */
@@ -205,6 +255,13 @@ compare_numbers (gconstpointer a, gconstpointer b, gpointer user_data)
     return isnan (x) == isnan (y) ? GTK_ORDERING_EQUAL
                                   : isnan (x) ? GTK_ORDERING_LARGER : GTK_ORDERING_SMALLER;
   return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static void
+on_rows_changed (GListModel *rows, guint position, guint removed, guint added,
+                 DarkmapClusterPanel *self)
+{
+  show_significance (self);
 }
 
 static void
@@ -279,6 +336,11 @@ darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, z_column);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, mass_column);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, kappa_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, peak_fraction_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, kappa_mean_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, kappa_std_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, snr_column);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, export_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, selection);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, sort_model);
   gtk_widget_class_bind_template_callback (widget_class, setup_cell);
@@ -289,6 +351,10 @@ darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, bind_z);
   gtk_widget_class_bind_template_callback (widget_class, bind_mass);
   gtk_widget_class_bind_template_callback (widget_class, bind_kappa);
+  gtk_widget_class_bind_template_callback (widget_class, bind_peak_fraction);
+  gtk_widget_class_bind_template_callback (widget_class, bind_kappa_mean);
+  gtk_widget_class_bind_template_callback (widget_class, bind_kappa_std);
+  gtk_widget_class_bind_template_callback (widget_class, bind_snr);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
 }
 
@@ -301,7 +367,9 @@ darkmap_cluster_panel_init (DarkmapClusterPanel *self)
   gtk_column_view_column_set_sorter (self->label_column, GTK_SORTER (names));
   {
     GtkColumnViewColumn *numeric[] = { self->ra_column, self->dec_column, self->z_column,
-                                       self->mass_column, self->kappa_column };
+                                       self->mass_column, self->kappa_column,
+                                       self->peak_fraction_column, self->kappa_mean_column,
+                                       self->kappa_std_column, self->snr_column };
 
     G_STATIC_ASSERT (G_N_ELEMENTS (numeric) == G_N_ELEMENTS (numbers));
     for (gsize i = 0; i < G_N_ELEMENTS (numeric); i++)
@@ -313,6 +381,7 @@ darkmap_cluster_panel_init (DarkmapClusterPanel *self)
       }
   }
   gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
+  g_signal_connect_object (self->sort_model, "items-changed", G_CALLBACK (on_rows_changed), self, 0);
 }
 
 GtkWidget *

@@ -1,7 +1,12 @@
 /* DarkmapClusterPanel: the cluster table as a list, one row per cluster
  * (name, RA, Dec, z, mass, kappa at the position), sortable by every
  * column (names in natural order: "9" before "11"; unknown numbers sort
- * above every known one), with a one-line summary above it.
+ * above every known one), with a one-line summary above it.  While the
+ * clusters have significance across posterior samples
+ * (darkmap_cluster_list_set_significance) the list also shows and sorts by
+ * peak fraction, kappa mean, kappa std and S/N, and an "Export
+ * Significance…" button beside the summary activates the action
+ * "win.export-significance" (the window's).
  *
  * Property "selected-cluster" (DarkmapCluster or NULL): the selected row's
  * cluster; setting it selects its row and scrolls the list to it. */

@@ -12,6 +12,12 @@ struct _DarkmapCluster
   double ra, dec, z, mass; /* degrees; NaN when unknown */
   double x, y;             /* zero-based map pixel; NaN off the map */
   double kappa;            /* map value at the nearest pixel; NaN off the map */
+
+  /* Significance across posterior samples; NaN without. */
+  gboolean has_significance;
+  double peak_fraction, kappa_mean, kappa_std, snr;
+  float *sample_kappa;     /* n_samples values, owned; NULL without */
+  guint n_samples;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapCluster, darkmap_cluster, G_TYPE_OBJECT)
@@ -27,6 +33,11 @@ enum
   PROP_X,
   PROP_Y,
   PROP_KAPPA,
+  PROP_HAS_SIGNIFICANCE,
+  PROP_PEAK_FRACTION,
+  PROP_KAPPA_MEAN,
+  PROP_KAPPA_STD,
+  PROP_SNR,
   N_PROPS
 };
 static GParamSpec *properties[N_PROPS];
@@ -82,6 +93,49 @@ darkmap_cluster_get_pixel (DarkmapCluster *self, double *x, double *y)
   return isfinite (self->x) && isfinite (self->y);
 }
 
+gboolean
+darkmap_cluster_has_significance (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), FALSE);
+  return self->has_significance;
+}
+
+double
+darkmap_cluster_get_peak_fraction (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->peak_fraction;
+}
+
+double
+darkmap_cluster_get_kappa_mean (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->kappa_mean;
+}
+
+double
+darkmap_cluster_get_kappa_std (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->kappa_std;
+}
+
+double
+darkmap_cluster_get_snr (DarkmapCluster *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NAN);
+  return self->snr;
+}
+
+const float *
+darkmap_cluster_get_sample_kappa (DarkmapCluster *self, guint *n)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER (self), NULL);
+  *n = self->n_samples;
+  return self->sample_kappa;
+}
+
 static void
 darkmap_cluster_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
@@ -97,6 +151,11 @@ darkmap_cluster_get_property (GObject *object, guint prop_id, GValue *value, GPa
     case PROP_X: g_value_set_double (value, self->x); break;
     case PROP_Y: g_value_set_double (value, self->y); break;
     case PROP_KAPPA: g_value_set_double (value, self->kappa); break;
+    case PROP_HAS_SIGNIFICANCE: g_value_set_boolean (value, self->has_significance); break;
+    case PROP_PEAK_FRACTION: g_value_set_double (value, self->peak_fraction); break;
+    case PROP_KAPPA_MEAN: g_value_set_double (value, self->kappa_mean); break;
+    case PROP_KAPPA_STD: g_value_set_double (value, self->kappa_std); break;
+    case PROP_SNR: g_value_set_double (value, self->snr); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -105,6 +164,7 @@ static void
 darkmap_cluster_finalize (GObject *object)
 {
   g_free (DARKMAP_CLUSTER (object)->label);
+  g_free (DARKMAP_CLUSTER (object)->sample_kappa);
   G_OBJECT_CLASS (darkmap_cluster_parent_class)->finalize (object);
 }
 
@@ -132,6 +192,13 @@ darkmap_cluster_class_init (DarkmapClusterClass *klass)
   properties[PROP_X] = double_property ("x");
   properties[PROP_Y] = double_property ("y");
   properties[PROP_KAPPA] = double_property ("kappa");
+  properties[PROP_HAS_SIGNIFICANCE] =
+    g_param_spec_boolean ("has-significance", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PEAK_FRACTION] = double_property ("peak-fraction");
+  properties[PROP_KAPPA_MEAN] = double_property ("kappa-mean");
+  properties[PROP_KAPPA_STD] = double_property ("kappa-std");
+  properties[PROP_SNR] = double_property ("snr");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -140,6 +207,7 @@ darkmap_cluster_init (DarkmapCluster *self)
 {
   self->ra = self->dec = self->z = self->mass = NAN;
   self->x = self->y = self->kappa = NAN;
+  self->peak_fraction = self->kappa_mean = self->kappa_std = self->snr = NAN;
 }
 
 /* Pixel positions of the table's rows on map (n each, NaN off the map). */
@@ -189,6 +257,76 @@ darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map)
       g_list_store_append (store, cluster);
     }
   return store;
+}
+
+/* Row i of significance (NULL: none) on cluster, with the sample values of
+ * kappa at its nearest pixel from samples (NULL: none). */
+static void
+set_significance (DarkmapCluster *cluster, const DmClusterSignificance *significance, size_t i,
+                  const DmMap *samples)
+{
+  GObject *object = G_OBJECT (cluster);
+
+  g_object_freeze_notify (object);
+  g_clear_pointer (&cluster->sample_kappa, g_free);
+  cluster->n_samples = 0;
+  cluster->has_significance = significance != NULL;
+  cluster->peak_fraction = significance != NULL ? significance->peak_fraction[i] : NAN;
+  cluster->kappa_mean = significance != NULL ? significance->kappa_mean[i] : NAN;
+  cluster->kappa_std = significance != NULL ? significance->kappa_std[i] : NAN;
+  cluster->snr = significance != NULL ? significance->snr[i] : NAN;
+  if (significance != NULL && samples != NULL && significance->inside[i])
+    {
+      /* The nearest pixel as the engine takes it (lround), kept on the map. */
+      size_t ix = (size_t) CLAMP (lround (significance->x[i]), 0L, samples->nx - 1L);
+      size_t iy = (size_t) CLAMP (lround (significance->y[i]), 0L, samples->ny - 1L);
+
+      cluster->n_samples = (guint) samples->nplanes;
+      cluster->sample_kappa = g_new (float, cluster->n_samples);
+      for (guint k = 0; k < cluster->n_samples; k++)
+        cluster->sample_kappa[k] = dm_map_plane (samples, (int) k)[iy * (size_t) samples->nx + ix];
+    }
+  for (int p = PROP_HAS_SIGNIFICANCE; p <= PROP_SNR; p++)
+    g_object_notify_by_pspec (object, properties[p]);
+  g_object_thaw_notify (object);
+}
+
+void
+darkmap_cluster_list_set_significance (GListStore *clusters,
+                                       const DmClusterSignificance *significance,
+                                       const DmMap *samples)
+{
+  GListModel *model;
+  guint n;
+  g_autoptr (GPtrArray) items = NULL;
+
+  g_return_if_fail (G_IS_LIST_STORE (clusters));
+  model = G_LIST_MODEL (clusters);
+  n = g_list_model_get_n_items (model);
+  g_return_if_fail (significance == NULL || significance->n == n);
+  g_return_if_fail (samples == NULL || significance == NULL
+                    || samples->nplanes == significance->n_samples);
+
+  items = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      DarkmapCluster *cluster = g_list_model_get_item (model, i);
+
+      g_ptr_array_add (items, cluster);
+      set_significance (cluster, significance, i, samples);
+    }
+  g_list_store_splice (clusters, 0, n, items->pdata, n);
+}
+
+gboolean
+darkmap_cluster_list_has_significance (GListModel *clusters)
+{
+  g_autoptr (DarkmapCluster) first = NULL;
+
+  g_return_val_if_fail (G_IS_LIST_MODEL (clusters), FALSE);
+  first = g_list_model_get_item (clusters, 0);
+  return first != NULL && first->has_significance;
 }
 
 gboolean
