@@ -277,9 +277,9 @@ set_significance (DarkmapCluster *cluster, const DmClusterSignificance *signific
   cluster->snr = significance != NULL ? significance->snr[i] : NAN;
   if (significance != NULL && samples != NULL && significance->inside[i])
     {
-      /* The nearest pixel as the engine takes it (lround), kept on the map. */
-      size_t ix = (size_t) CLAMP (lround (significance->x[i]), 0L, samples->nx - 1L);
-      size_t iy = (size_t) CLAMP (lround (significance->y[i]), 0L, samples->ny - 1L);
+      /* The nearest pixel as the engine takes it (floor (x + 0.5)). */
+      size_t ix = (size_t) CLAMP ((long) floor (significance->x[i] + 0.5), 0L, samples->nx - 1L);
+      size_t iy = (size_t) CLAMP ((long) floor (significance->y[i] + 0.5), 0L, samples->ny - 1L);
 
       cluster->n_samples = (guint) samples->nplanes;
       cluster->sample_kappa = g_new (float, cluster->n_samples);

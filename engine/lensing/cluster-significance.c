@@ -179,7 +179,9 @@ DmClusterSignificance *dm_cluster_significance_compute(const DmMap *samples,
       continue;
     }
     s->peak_fraction[i] = peak_fraction(samples, limit, cx, cy, r);
-    size_t p = (size_t)lround(cy) * nx + (size_t)lround(cx);
+    /* The nearest pixel: floor(c + 0.5), in range for every c inside the map
+     * (lround would give −1 on its outer edge, c = −0.5). */
+    size_t p = (size_t)floor(cy + 0.5) * nx + (size_t)floor(cx + 0.5);
     double sum = 0.0, sum2 = 0.0;
     for (int j = 0; j < k; j++) sum += samples->data[(size_t)j * npix + p];
     double mean = sum / k;
