@@ -12,7 +12,10 @@ struct _DarkmapApplication
   GtkApplication parent_instance;
 
   char *screenshot_path;  /* --screenshot, or NULL */
+  char *posterior_path;   /* --posterior, or NULL */
+  char *layer;            /* --layer, or NULL */
   DarkmapWindow *screenshot_window;
+  DarkmapWindow *first_window;      /* gets --posterior and --layer */
   gulong job_finished_handler, after_paint_handler;
   int exit_status;
 };
@@ -57,12 +60,42 @@ save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* --posterior and --layer, once the first window shows its field: FALSE
+ * (printed) when the posterior cannot be shown there. */
+static gboolean
+show_requested_result (DarkmapApplication *self, DarkmapWindow *window)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->posterior_path != NULL)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (self->posterior_path);
+
+      if (!darkmap_window_open_posterior (window, file, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return FALSE;
+        }
+    }
+  if (self->layer != NULL)
+    g_object_set (window, "layer", self->layer, NULL);
+  return TRUE;
+}
+
 static void
 on_first_job_finished (DarkmapWindow *window, const GError *error, DarkmapApplication *self)
 {
   GdkFrameClock *clock;
 
   g_clear_signal_handler (&self->job_finished_handler, window);
+  if (error == NULL && !show_requested_result (self, window) && self->screenshot_path != NULL)
+    {
+      self->exit_status = 1;
+      gtk_window_destroy (GTK_WINDOW (window));
+      return;
+    }
+  if (self->screenshot_path == NULL)
+    return;
   if (error != NULL)
     {
       g_printerr ("%s\n", error->message);
@@ -82,11 +115,14 @@ open_window (DarkmapApplication *self, GFile *file)
 {
   DarkmapWindow *window = darkmap_window_new (GTK_APPLICATION (self));
 
-  if (self->screenshot_path != NULL && self->screenshot_window == NULL)
+  if (self->first_window == NULL)
     {
-      self->screenshot_window = window;
-      self->job_finished_handler =
-        g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
+      self->first_window = window;
+      if (self->screenshot_path != NULL)
+        self->screenshot_window = window;
+      if (self->screenshot_path != NULL || self->posterior_path != NULL || self->layer != NULL)
+        self->job_finished_handler =
+          g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
     }
   gtk_window_present (GTK_WINDOW (window));
   if (file != NULL)
@@ -114,6 +150,8 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
 {
   DarkmapApplication *self = DARKMAP_APPLICATION (application);
 
+  g_variant_dict_lookup (options, "posterior", "^ay", &self->posterior_path);
+  g_variant_dict_lookup (options, "layer", "s", &self->layer);
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path))
     {
       /* A one-shot run of its own, never handed to a running instance. */
@@ -192,6 +230,8 @@ darkmap_application_finalize (GObject *object)
   DarkmapApplication *self = DARKMAP_APPLICATION (object);
 
   g_free (self->screenshot_path);
+  g_free (self->posterior_path);
+  g_free (self->layer);
   G_OBJECT_CLASS (darkmap_application_parent_class)->finalize (object);
 }
 
@@ -214,6 +254,12 @@ darkmap_application_init (DarkmapApplication *self)
   static const GOptionEntry options[] = {
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_("Save the window as a PNG once the map is shown, then quit"), N_("FILE") },
+    { "posterior", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Show a posterior file (from darkmap-cli or the window) of the field opened"),
+      N_("FILE") },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Show a layer: kappa-e, kappa-b, shear, counts, noise, mean, std, significance or "
+         "sample"), N_("NAME") },
     { NULL },
   };
 

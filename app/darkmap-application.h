@@ -2,7 +2,9 @@
  *
  *   darkmap [FILE]                   opens FILE, or the bundled COSMOS demo
  *   darkmap --screenshot PNG [FILE]  renders the window once its first job
- *                                    has finished, saves it as PNG and quits */
+ *                                    has finished, saves it as PNG and quits
+ *   --posterior POST.fits            shows a posterior file of that field
+ *   --layer NAME                     shows a layer (win.layer's names) */
 #pragma once
 
 #include <gtk/gtk.h>
