@@ -28,6 +28,22 @@ darkmap_spectrum_band_free (DarkmapSpectrumBand *band)
   g_free (band);
 }
 
+DarkmapSpectrumBand *
+darkmap_spectrum_band_copy (const DarkmapSpectrumBand *band)
+{
+  DarkmapSpectrumBand *copy = g_new (DarkmapSpectrumBand, 1);
+  gsize size = (gsize) band->n_bins * sizeof (double);
+
+  *copy = *band;
+  copy->ell_lo = g_memdup2 (band->ell_lo, size);
+  copy->ell_hi = g_memdup2 (band->ell_hi, size);
+  copy->ell = g_memdup2 (band->ell, size);
+  copy->lo = g_memdup2 (band->lo, size);
+  copy->hi = g_memdup2 (band->hi, size);
+  copy->mean_cl = g_memdup2 (band->mean_cl, size);
+  return copy;
+}
+
 double
 darkmap_spectrum_band_quantile (const double *sorted, int n, double q)
 {

@@ -50,6 +50,8 @@ DarkmapSpectrumBand *darkmap_spectrum_band_compute (const DmMap *samples, const 
                                                     const DmMap *mask, double pixel_arcmin,
                                                     DmError **error);
 void darkmap_spectrum_band_free (DarkmapSpectrumBand *band);
+/* A deep copy. */
+DarkmapSpectrumBand *darkmap_spectrum_band_copy (const DarkmapSpectrumBand *band);
 
 /* The q-quantile (0 <= q <= 1) of n >= 1 sorted values, as above. */
 double darkmap_spectrum_band_quantile (const double *sorted, int n, double q);

@@ -213,24 +213,130 @@ darkmap_window_apply_significance (DarkmapWindow *self)
                                : NULL);
 }
 
-void
-darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
+/* What the band's worker reads: its own references and copies. */
+typedef struct
 {
-  const DmPosterior *p = self->posterior != NULL
-                           ? darkmap_posterior_result_get_posterior (self->posterior)
-                           : NULL;
+  DarkmapPosteriorResult *result;   /* a reference */
+  DmMap *mask;                      /* a copy */
+  double pixel_arcmin;
+} BandInput;
+
+static void
+band_input_free (gpointer data)
+{
+  BandInput *input = data;
+
+  g_object_unref (input->result);
+  dm_map_free (input->mask);
+  g_free (input);
+}
+
+static void
+measure_band (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BandInput *input = data;
+  const DmPosterior *p = darkmap_posterior_result_get_posterior (input->result);
+  DmError *dm_error = NULL;
+  DarkmapSpectrumBand *band;
+
+  darkmap_job_lower_thread_priority ();
+  band = darkmap_spectrum_band_compute (p->samples, p->mean, input->mask, input->pixel_arcmin,
+                                        &dm_error);
+  if (band == NULL)
+    {
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_spectrum_band_free);
+}
+
+static void
+show_band (DarkmapWindow *self)
+{
   DmError *dm_error = NULL;
 
-  if (!darkmap_spectrum_view_set_posterior (
-        self->spectrum_view, p != NULL ? p->samples : NULL, p != NULL ? p->mean : NULL,
-        p != NULL ? darkmap_posterior_result_get_title (self->posterior) : NULL, &dm_error))
+  if (!darkmap_spectrum_view_set_band (self->spectrum_view,
+                                       darkmap_spectrum_band_copy (self->spectrum_band),
+                                       darkmap_posterior_result_get_title (self->posterior),
+                                       &dm_error))
     {
       g_autoptr (GError) error = NULL;
 
       darkmap_propagate_engine_error (&error, dm_error);
-      darkmap_window_show_error (self, _("Could not measure the posterior's power spectrum"),
+      darkmap_window_show_error (self, _("Could not show the posterior's power spectrum"),
                                  error->message);
     }
+}
+
+static void
+on_band_measured (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (source);
+  BandInput *input = g_task_get_task_data (G_TASK (res));
+  g_autoptr (GError) error = NULL;
+  DarkmapSpectrumBand *band = g_task_propagate_pointer (G_TASK (res), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_task_get_cancellable (G_TASK (res)) != self->band_cancellable
+      || input->result != self->posterior)
+    {
+      darkmap_spectrum_band_free (band);
+      return;
+    }
+  g_clear_object (&self->band_cancellable);
+  if (band == NULL)
+    {
+      darkmap_window_show_error (self, _("Could not measure the posterior's power spectrum"),
+                                 error->message);
+      return;
+    }
+  darkmap_spectrum_band_free (self->spectrum_band);
+  self->spectrum_band = band;
+  show_band (self);
+}
+
+void
+darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
+{
+  const DmPowerSpectrum *spectrum = darkmap_spectrum_view_get_spectrum (self->spectrum_view);
+  const DmMap *mask = self->result != NULL ? self->result->binned->mask : NULL;
+  g_autoptr (GTask) task = NULL;
+  BandInput *input;
+
+  if (self->posterior == NULL || darkmap_posterior_result_get_n_samples (self->posterior) == 0
+      || spectrum == NULL || mask == NULL)
+    {
+      darkmap_spectrum_view_set_band (self->spectrum_view, NULL, NULL, NULL);
+      return;
+    }
+  if (self->spectrum_band != NULL && self->band_mask == mask)
+    {
+      show_band (self);
+      return;
+    }
+  /* Measured again on a worker (K + 1 spectra: some 3 ms each at 360²). */
+  g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
+  darkmap_spectrum_view_set_band (self->spectrum_view, NULL, NULL, NULL);
+  if (self->band_cancellable != NULL)
+    g_cancellable_cancel (self->band_cancellable);
+  g_clear_object (&self->band_cancellable);
+  input = g_new (BandInput, 1);
+  input->result = g_object_ref (self->posterior);
+  input->mask = dm_map_copy (mask, NULL);
+  input->pixel_arcmin = spectrum->pixel_arcmin;
+  if (input->mask == NULL)
+    {
+      band_input_free (input);
+      return;
+    }
+  self->band_mask = mask;
+  self->band_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->band_cancellable, on_band_measured, NULL);
+  g_task_set_task_data (task, input, band_input_free);
+  g_task_run_in_thread (task, measure_band);
 }
 
 /* Shows result (NULL: none) in the layers, the spectrum and the clusters. */
@@ -242,6 +348,7 @@ select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
   if (result == self->posterior)
     return;
   g_set_object (&self->posterior, result);
+  g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
   n_samples = result != NULL ? darkmap_posterior_result_get_n_samples (result) : 0;
   self->sample_limit =
     n_samples > 0 ? pooled_sample_limit (darkmap_posterior_result_get_posterior (result)->samples)
@@ -553,26 +660,115 @@ darkmap_window_save_posterior (DarkmapWindow *self, const char *path, GError **e
   return TRUE;
 }
 
-gboolean
-darkmap_window_export_animation (DarkmapWindow *self, const char *path, GError **error)
+/* What the animation is made of: references and copies, so that it can be
+ * written on a worker while the window goes on. */
+typedef struct
 {
-  const DmPosterior *p;
+  DarkmapPosteriorResult *result;   /* a reference */
+  DmMap *mask;                      /* a copy */
+  DarkmapColormap colormap;
   DarkmapStretch stretch;
+  double limit;                     /* the Sample layer's ±limit */
+  double fps;
+  char *path;
+} AnimationInput;
 
-  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+static void
+animation_input_free (gpointer data)
+{
+  AnimationInput *input = data;
+
+  g_object_unref (input->result);
+  dm_map_free (input->mask);
+  g_free (input->path);
+  g_free (input);
+}
+
+/* The animation of the selected posterior's samples to path; NULL with
+ * error when it has none. */
+static AnimationInput *
+animation_input_new (DarkmapWindow *self, const char *path, GError **error)
+{
+  AnimationInput *input;
+
   if (self->posterior == NULL || darkmap_posterior_result_get_n_samples (self->posterior) < 1)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("The selected posterior has no samples to animate."));
-      return FALSE;
+      return NULL;
     }
-  p = darkmap_posterior_result_get_posterior (self->posterior);
-  darkmap_map_view_get_stretch (self->map_view, &stretch);
-  return darkmap_animation_write_webp (path, p->samples, self->result->binned->mask,
-                                       darkmap_map_view_get_colormap (self->map_view), &stretch,
-                                       -self->sample_limit, self->sample_limit,
-                                       darkmap_sample_player_get_fps (self->sample_player),
-                                       MAX (p->samples->nx, 720), NULL, error);
+  input = g_new0 (AnimationInput, 1);
+  input->result = g_object_ref (self->posterior);
+  input->mask = dm_map_copy (self->result->binned->mask, NULL);
+  input->colormap = darkmap_map_view_get_colormap (self->map_view);
+  darkmap_map_view_get_stretch (self->map_view, &input->stretch);
+  input->limit = self->sample_limit;
+  input->fps = darkmap_sample_player_get_fps (self->sample_player);
+  input->path = g_strdup (path);
+  return input;
+}
+
+/* At least 720 pixels wide, so that a small grid stays crisp on screens. */
+static gboolean
+write_animation (const AnimationInput *input, GCancellable *cancellable, GError **error)
+{
+  const DmMap *samples = darkmap_posterior_result_get_posterior (input->result)->samples;
+
+  return darkmap_animation_write_webp (input->path, samples, input->mask, input->colormap,
+                                       &input->stretch, -input->limit, input->limit, input->fps,
+                                       MAX (samples->nx, 720), cancellable, error);
+}
+
+gboolean
+darkmap_window_export_animation (DarkmapWindow *self, const char *path, GError **error)
+{
+  AnimationInput *input;
+  gboolean ok;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  if ((input = animation_input_new (self, path, error)) == NULL)
+    return FALSE;
+  ok = write_animation (input, NULL, error);
+  animation_input_free (input);
+  return ok;
+}
+
+static void
+animation_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  darkmap_job_lower_thread_priority ();
+  if (write_animation (data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_animation_written (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (res), &error))
+    darkmap_window_show_error (DARKMAP_WINDOW (source), _("Could not export the animation"),
+                               error->message);
+}
+
+/* What the Export Animation dialog does: the animation (over a second at
+ * 360²) written on a worker; a failure is shown when it ends. */
+static gboolean
+export_animation_async (DarkmapWindow *self, const char *path, GError **error)
+{
+  AnimationInput *input = animation_input_new (self, path, error);
+  g_autoptr (GTask) task = NULL;
+
+  if (input == NULL)
+    return FALSE;
+  task = g_task_new (self, NULL, on_animation_written, NULL);
+  g_task_set_task_data (task, input, animation_input_free);
+  g_task_run_in_thread (task, animation_thread);
+  return TRUE;
 }
 
 gboolean
@@ -671,7 +867,7 @@ export_animation_action (GtkWidget *widget, const char *action_name, GVariant *p
 {
   choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Samples as an Animation"),
                        "posterior-samples.webp", _("Animated WebP images"), "webp",
-                       darkmap_window_export_animation, _("Could not export the animation"));
+                       export_animation_async, _("Could not export the animation"));
 }
 
 static void
@@ -772,4 +968,8 @@ darkmap_window_posteriors_dispose (DarkmapWindow *self)
   g_clear_object (&self->posterior);
   g_clear_object (&self->posteriors);
   g_clear_pointer (&self->significance, dm_cluster_significance_free);
+  if (self->band_cancellable != NULL)
+    g_cancellable_cancel (self->band_cancellable);
+  g_clear_object (&self->band_cancellable);
+  g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
 }

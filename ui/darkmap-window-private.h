@@ -94,6 +94,11 @@ struct _DarkmapWindow
   DarkmapReconstructJob *reconstruct_job;       /* running, or NULL */
   GCancellable *reconstruct_cancellable;        /* its */
   gboolean presenting;               /* presentation mode (F11) */
+  /* The spectrum page's band of the selected posterior, measured on a
+   * worker (darkmap-spectrum-band.h) for band_mask, the mask then shown. */
+  DarkmapSpectrumBand *spectrum_band;
+  const DmMap *band_mask;            /* compared by identity only */
+  GCancellable *band_cancellable;    /* the measurement running, or NULL */
 };
 
 /* darkmap-window.c, for the posterior part. */

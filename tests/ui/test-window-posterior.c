@@ -10,6 +10,8 @@
  *  - a cancelled score run keeps the list and the posterior shown;
  *  - Save writes a posterior file that reads back equal; a posterior on
  *    another grid is refused and the list stays;
+ *  - the spectrum page gets the samples' band, measured on a worker, equal
+ *    to the band computed directly;
  *  - the flip-book animation decodes to K frames.
  * argv[1]: darkmap-cli. */
 #include <math.h>
@@ -24,6 +26,8 @@
 #include "darkmap-cluster.h"
 #include "darkmap-map-view.h"
 #include "darkmap-sample-player.h"
+#include "darkmap-spectrum-band.h"
+#include "darkmap-spectrum-view.h"
 #include "window-test-util.h"
 
 #define SAMPLES 8
@@ -233,6 +237,34 @@ main (int argc, char **argv)
     CHECK (g_strcmp0 (layer, "mean") == 0);
   }
 
+  /* The samples' band on the spectrum page, from the worker. */
+  {
+    DarkmapSpectrumView *view = DARKMAP_SPECTRUM_VIEW (darkmap_window_get_spectrum_widget (window));
+    const DarkmapResult *field = darkmap_window_get_result (window);
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+    double ell, lo, hi, mean_cl;
+    g_autoptr (DarkmapSpectrumBand) band = NULL;
+    guint compared = 0;
+
+    while (!darkmap_spectrum_view_get_band (view, 0, &ell, &lo, &hi, &mean_cl)
+           && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    band = darkmap_spectrum_band_compute (shown->samples, shown->mean, field->binned->mask,
+                                          darkmap_spectrum_view_get_spectrum (view)->pixel_arcmin,
+                                          &dm_error);
+    CHECK (band != NULL);
+    for (int bin = 0; bin < band->n_bins; bin++)
+      {
+        CHECK (darkmap_spectrum_view_get_band (view, (guint) bin, &ell, &lo, &hi, &mean_cl));
+        if (isnan (band->lo[bin]))
+          continue;
+        CHECK (lo == band->lo[bin] && hi == band->hi[bin] && mean_cl == band->mean_cl[bin]);
+        CHECK (lo <= hi);
+        compared++;
+      }
+    CHECK (compared >= 10);
+  }
+
   /* The clusters' significance equals the CLI's table. */
   {
     double peak[128], snr[128];
@@ -334,5 +366,5 @@ main (int argc, char **argv)
 
   dm_posterior_free (cli);
   gtk_window_destroy (GTK_WINDOW (window));
-  return 0;
+  return dm_test_result ();
 }
