@@ -42,25 +42,28 @@ darkmap_window_update_posterior_actions (DarkmapWindow *self)
 
 /* ---- Layers ------------------------------------------------------------ */
 
-/* ±3 standard deviations of all the samples together: the Sample layer's
- * limits, the same for every sample. */
-static double
-pooled_sample_limit (const DmMap *samples)
+/* The mean ± 3 standard deviations of the n finite values of data: the
+ * limits of the posterior's kappa maps, centred on their mean (a learned
+ * posterior keeps the field's mean kappa, which no shear measures). */
+static void
+centred_limits (const float *data, size_t n, double *lo, double *hi)
 {
-  size_t n = dm_map_plane_size (samples) * (size_t) samples->nplanes, n_finite = 0;
-  double sum = 0.0, sum2 = 0.0, mean;
+  size_t n_finite = 0;
+  double sum = 0.0, sum2 = 0.0, mean, spread;
 
   for (size_t i = 0; i < n; i++)
-    if (isfinite (samples->data[i]))
+    if (isfinite (data[i]))
       {
-        sum += samples->data[i];
-        sum2 += (double) samples->data[i] * samples->data[i];
+        sum += data[i];
+        sum2 += (double) data[i] * data[i];
         n_finite++;
       }
-  if (n_finite == 0)
-    return 1.0;
-  mean = sum / (double) n_finite;
-  return MAX (3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0)), 1e-12);
+  mean = n_finite > 0 ? sum / (double) n_finite : 0.0;
+  spread = n_finite > 0 ? 3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0)) : 1.0;
+  if (!(spread > 0.0))
+    spread = 1.0;
+  *lo = mean - spread;
+  *hi = mean + spread;
 }
 
 static double
@@ -89,8 +92,7 @@ darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo
       {
       case LAYER_MEAN:
         map = p->mean;
-        *hi = darkmap_window_display_limit (map);
-        *lo = -*hi;
+        centred_limits (map->data, dm_map_plane_size (map), lo, hi);
         break;
       case LAYER_STD:
         map = p->std;
@@ -104,8 +106,8 @@ darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo
         break;
       case LAYER_SAMPLE:
         map = p->samples;
-        *hi = self->sample_limit;
-        *lo = -*hi;
+        *lo = self->sample_lo;
+        *hi = self->sample_hi;
         break;
       default:
         break;
@@ -350,9 +352,14 @@ select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
   g_set_object (&self->posterior, result);
   g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
   n_samples = result != NULL ? darkmap_posterior_result_get_n_samples (result) : 0;
-  self->sample_limit =
-    n_samples > 0 ? pooled_sample_limit (darkmap_posterior_result_get_posterior (result)->samples)
-                  : 1.0;
+  if (n_samples > 0)
+    {
+      const DmMap *samples = darkmap_posterior_result_get_posterior (result)->samples;
+
+      /* All the samples together: the same limits for every sample. */
+      centred_limits (samples->data, dm_map_plane_size (samples) * (size_t) n_samples,
+                      &self->sample_lo, &self->sample_hi);
+    }
   darkmap_sample_player_set_n_samples (self->sample_player, n_samples);
   compute_significance (self);
   darkmap_window_refresh_clusters (self);
@@ -668,7 +675,7 @@ typedef struct
   DmMap *mask;                      /* a copy */
   DarkmapColormap colormap;
   DarkmapStretch stretch;
-  double limit;                     /* the Sample layer's ±limit */
+  double lo, hi;                     /* the Sample layer's limits */
   double fps;
   char *path;
 } AnimationInput;
@@ -702,7 +709,8 @@ animation_input_new (DarkmapWindow *self, const char *path, GError **error)
   input->mask = dm_map_copy (self->result->binned->mask, NULL);
   input->colormap = darkmap_map_view_get_colormap (self->map_view);
   darkmap_map_view_get_stretch (self->map_view, &input->stretch);
-  input->limit = self->sample_limit;
+  input->lo = self->sample_lo;
+  input->hi = self->sample_hi;
   input->fps = darkmap_sample_player_get_fps (self->sample_player);
   input->path = g_strdup (path);
   return input;
@@ -715,7 +723,7 @@ write_animation (const AnimationInput *input, GCancellable *cancellable, GError 
   const DmMap *samples = darkmap_posterior_result_get_posterior (input->result)->samples;
 
   return darkmap_animation_write_webp (input->path, samples, input->mask, input->colormap,
-                                       &input->stretch, -input->limit, input->limit, input->fps,
+                                       &input->stretch, input->lo, input->hi, input->fps,
                                        MAX (samples->nx, 720), cancellable, error);
 }
 

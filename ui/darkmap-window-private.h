@@ -88,7 +88,7 @@ struct _DarkmapWindow
   DmTheorySpectrum *theory;          /* read from it; NULL without it */
   GListStore *posteriors;            /* of DarkmapPosteriorResult, for the field shown */
   DarkmapPosteriorResult *posterior; /* selected (a reference), or NULL */
-  double sample_limit;               /* ±limit of the Sample layer, fixed across samples */
+  double sample_lo, sample_hi;       /* the Sample layer's limits, fixed across samples */
   DmClusterSignificance *significance; /* of the clusters in the posterior's samples */
   DarkmapReconstructDialog *reconstruct_dialog; /* kept between uses; NULL until used */
   DarkmapReconstructJob *reconstruct_job;       /* running, or NULL */
