@@ -94,7 +94,12 @@ static bool run(const CliArgs *args, DmEvalConfig *config, const DmGridSpec *spe
   DmCatalog *catalog =
       dm_catalog_read(cli_args_value(args, "catalog"), 0, NULL, NULL, error);
   DmMockSurvey *survey = catalog ? dm_mock_survey_new_rotated(catalog, spec, error) : NULL;
-  DmNn *nn = survey ? cli_nn_from_options(args, error) : NULL;
+  const char *device;
+  int threads;
+  DmNn *nn = survey && cli_device_from_options(args, &device, &threads, error)
+                 ? dm_nn_new_by_name(device, threads, error)
+                 : NULL;
+  if (nn) fprintf(stderr, "Network engine on %s.\n", dm_nn_device_name(nn));
   DmNnParams *params = NULL;
   DmScoreNetwork network = {NULL, NULL, 0.0, false};
   bool ok = nn != NULL;

@@ -4,7 +4,7 @@
 #include "cli-commands.h"
 #include "cli-shear-input.h"
 #include "darkmap/fits.h"
-#include "darkmap/ks.h"
+#include "darkmap/reconstruct.h"
 
 static const CliOptionSpec ks_options[] = {
     {"shear", true, "FILE     shear file from 'bin' (instead of --catalog)"},
@@ -26,24 +26,25 @@ int cli_ks_main(int argc, char **argv) {
   DmError *error = NULL;
   CliArgs args;
   if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("ks", error);
-  DmKsOptions options = {cli_args_flag(&args, "pad"), 0.0};
+  DmReconstructRequest request;
+  dm_reconstruct_request_init(&request, DM_RECONSTRUCT_KS);
+  request.ks.pad = cli_args_flag(&args, "pad");
   const char *out = cli_args_require(&args, "out", &error);
-  if (!out || !cli_args_double(&args, "smooth-pixels", &options.smooth_sigma_pixels, &error))
+  if (!out || !cli_args_double(&args, "smooth-pixels", &request.ks.smooth_sigma_pixels, &error))
     return cli_fail("ks", error);
-  if (options.smooth_sigma_pixels < 0.0) {
+  if (request.ks.smooth_sigma_pixels < 0.0) {
     dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0, "Option --smooth-pixels must be >= 0.");
     return cli_fail("ks", error);
   }
   DmBinnedShear *binned = cli_shear_from_options(&args, &error);
-  DmMap *kappa_e = NULL, *kappa_b = NULL;
-  bool ok = binned && dm_ks_shear_to_kappa(binned->shear, &options, &kappa_e, &kappa_b, &error);
+  DmReconstruction *ks = binned ? dm_reconstruct(binned, &request, NULL, &error) : NULL;
+  bool ok = ks != NULL;
   if (ok) {
-    DmFitsImageHdu hdus[] = {{kappa_e, NULL}, {kappa_b, "BMODE"}};
+    DmFitsImageHdu hdus[] = {{ks->posterior->mean, NULL}, {ks->b_mode, "BMODE"}};
     ok = dm_fits_write_images(out, hdus, 2, &error);
   }
+  dm_reconstruction_free(ks);
   dm_binned_shear_free(binned);
-  dm_map_free(kappa_e);
-  dm_map_free(kappa_b);
   if (!ok) return cli_fail("ks", error);
   fprintf(stderr, "Wrote %s.\n", out);
   return 0;

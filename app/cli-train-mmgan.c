@@ -102,7 +102,12 @@ static void print_validation(DmMmganTrainer *t, const DmMmganValidation *v) {
 static bool train(const CliArgs *args, const TrainSettings *s, const DmTheorySpectrum *theory,
                   DmError **error) {
   DmMmganPool *pool = make_pool(args, s, theory, error);
-  DmNn *nn = pool ? cli_nn_from_options(args, error) : NULL;
+  const char *device;
+  int threads;
+  DmNn *nn = pool && cli_device_from_options(args, &device, &threads, error)
+                 ? dm_nn_new_by_name(device, threads, error)
+                 : NULL;
+  if (nn) fprintf(stderr, "Network engine on %s.\n", dm_nn_device_name(nn));
   DmMmganConfig config;
   dm_mmgan_config_init(&config);
   bool ok = nn != NULL;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/nn-context-private.h"
 
@@ -46,6 +47,16 @@ const char *dm_nn_op_name(DmNnOp op) {
   return op >= 0 && op < DM_NN_OP_COUNT && op_names[op] ? op_names[op] : "unknown";
 }
 
+bool dm_nn_device_from_name(const char *name, DmNnDevice *device, DmError **error) {
+  if (!name || strcmp(name, "auto") == 0) *device = DM_NN_DEVICE_AUTO;
+  else if (strcmp(name, "cpu") == 0) *device = DM_NN_DEVICE_CPU;
+  else if (strcmp(name, "cuda") == 0) *device = DM_NN_DEVICE_CUDA;
+  else
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The device must be auto, cpu or cuda, not '%s'.", name);
+  return true;
+}
+
 DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error) {
   if (threads < 0) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
@@ -85,6 +96,11 @@ DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error) {
   nn->device_name = backend.funcs->describe(backend.ctx);
   nn->recording = true;
   return nn;
+}
+
+DmNn *dm_nn_new_by_name(const char *device, int threads, DmError **error) {
+  DmNnDevice kind;
+  return dm_nn_device_from_name(device, &kind, error) ? dm_nn_new(kind, threads, error) : NULL;
 }
 
 static void free_temporaries(DmNn *nn) {

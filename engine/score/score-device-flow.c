@@ -7,6 +7,8 @@
 typedef struct {
   DmScoreDevice *device;
   DmScoreDeviceBatch batch;
+  const DmProgress *progress;  /* cancel polled before every score evaluation */
+  DmError **cancelled;         /* receives the cancellation */
   DmTensor *x, *x1, *d0, *d1;  /* [n, 1, ny, nx]: state, Heun's state or noise, velocities */
   long evaluations;
 } Flow;
@@ -14,7 +16,8 @@ typedef struct {
 /* v = −sigma s(x): the ODE's velocity dx/dsigma. */
 static bool velocity(Flow *f, DmTensor *x, double sigma, DmTensor *v) {
   f->evaluations++;
-  return dm_score_device_score(f->device, &f->batch, x, sigma, v) &&
+  return dm_progress_check_cancel(f->progress, f->cancelled) &&
+         dm_score_device_score(f->device, &f->batch, x, sigma, v) &&
          dm_score_device_axpby(f->device->nn, v, -sigma, v, 0.0);
 }
 
@@ -55,13 +58,13 @@ bool dm_score_device_flow(DmScoreDevice *d, const DmScoreFlowOptions *options, i
                         "The device flow needs a model, options and a sample buffer.");
   const DmScoreFlowOptions *o = options;
   if (!dm_score_flow_options_check(o, error)) return false;
-  Flow f = {.device = d};
+  DmError *local = NULL;
+  Flow f = {.device = d, .progress = progress, .cancelled = &local};
   if (!dm_score_device_batch_begin(d, first_chain, n_chains, &f.batch, error)) return false;
   f.x = dm_score_device_chains(d, &f.batch);
   f.x1 = dm_score_device_chains(d, &f.batch);
   f.d0 = dm_score_device_chains(d, &f.batch);
   f.d1 = dm_score_device_chains(d, &f.batch);
-  DmError *local = NULL;
   bool ok = f.x && f.x1 && f.d0 && f.d1 &&
             dm_score_device_fill_normal(d, &f.batch, f.x, o->seed, 0,
                                         sqrt(dm_score_prior_variance(d->prior, o->sigma_max)));

@@ -10,6 +10,7 @@ typedef struct {
   DmScoreDevice *device;
   DmScoreDeviceBatch batch;
   const DmScoreSamplerOptions *o;
+  const DmProgress *progress; /* cancel polled before every score evaluation */
   DmTensor *x, *p, *g;      /* state, momenta, score at x: [n, 1, ny, nx] */
   DmTensor *x0, *g0;        /* state and score at a trajectory's start (Metropolis) */
   double *h0, *h1;          /* energies at a trajectory's start and end (Metropolis), n */
@@ -35,6 +36,7 @@ static bool trajectory(Hmc *h, double sigma, uint32_t draw, DmError **error) {
        !dm_tensor_copy(h->x0, h->x) || !dm_tensor_copy(h->g0, h->g)))
     return false;
   for (int step = 0; step < o->n_leapfrog; step++) {
+    if (!dm_progress_check_cancel(h->progress, error)) return false;
     if (!dm_score_device_axpby(nn, h->p, 1.0, h->g, 0.5 * eps) ||
         !dm_score_device_axpby(nn, h->x, 1.0, h->p, eps) ||
         !dm_score_device_score(d, &h->batch, h->x, sigma, h->g) ||
@@ -99,7 +101,7 @@ bool dm_score_device_hmc(DmScoreDevice *d, const DmScoreSamplerOptions *options,
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The device HMC needs a model, options and a sample buffer.");
   if (!dm_score_sampler_options_check(options, error)) return false;
-  Hmc h = {.device = d, .o = options};
+  Hmc h = {.device = d, .o = options, .progress = progress};
   if (!dm_score_device_batch_begin(d, first_chain, n_chains, &h.batch, error)) return false;
   DmError *local = NULL;
   const DmScoreSamplerOptions *o = options;

@@ -57,9 +57,15 @@ struct DmTensor {
   DmTensor *next_temporary; /* the context's list of temporaries */
 };
 
+/* The device a name gives: "auto" (also NULL), "cpu" or "cuda";
+ * DM_ERROR_INVALID_ARGUMENT naming the three otherwise. */
+bool dm_nn_device_from_name(const char *name, DmNnDevice *device, DmError **error);
+
 /* threads: CPU worker threads (0 = all cores); ignored on CUDA except for
  * host-side work. */
 DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error);
+/* The same on the device a name gives (dm_nn_device_from_name). */
+DmNn *dm_nn_new_by_name(const char *device, int threads, DmError **error);
 void dm_nn_free(DmNn *nn);
 
 bool dm_nn_is_gpu(const DmNn *nn);

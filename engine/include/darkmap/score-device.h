@@ -68,7 +68,8 @@ void dm_score_device_set_theory_prior(DmScoreDevice *device, bool on);
 /* The annealed HMC of darkmap/score.h (same options, schedule and stats):
  * chains first_chain … first_chain + n_chains − 1 as one batch, into
  * samples (n_chains maps).  Fails with DM_ERROR_INVALID_ARGUMENT (options,
- * chains), DM_ERROR_CANCELLED (samples untouched) or the context's error. */
+ * chains), DM_ERROR_CANCELLED (samples untouched) or the context's error.
+ * Both samplers poll the cancel flag before every score evaluation. */
 bool dm_score_device_hmc(DmScoreDevice *device, const DmScoreSamplerOptions *options,
                          int first_chain, int n_chains, float *samples,
                          DmScoreSamplerStats *stats, const DmProgress *progress,

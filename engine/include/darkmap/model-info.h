@@ -1,0 +1,53 @@
+/* What a network weights file is for, read from its safetensors metadata
+ * without loading the weights: the kind of model, the survey grid it was
+ * trained on (MMGAN generators are tied to one grid; score networks are
+ * convolutional and only need the pixel scale of their training maps, which
+ * older files do not record), and its size.  Used to list models and to
+ * refuse a model made for another grid before any work. */
+#ifndef DARKMAP_MODEL_INFO_H
+#define DARKMAP_MODEL_INFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "darkmap/binning.h"
+#include "darkmap/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  DM_MODEL_SCORE_HYBRID,  /* a residual added to the theory score (arch "unet") */
+  DM_MODEL_SCORE_PLAIN,   /* the whole prior score (arch "unet", score_plain) */
+  DM_MODEL_MMGAN,         /* a conditional GAN generator (arch "mmgan") */
+} DmModelKind;
+
+typedef struct {
+  DmModelKind kind;
+  int nx, ny;             /* the training grid; 0 when any grid works */
+  double pixel_arcmin;    /* the training pixel side; 0 when not recorded */
+  int64_t n_parameters;   /* float elements of all tensors */
+} DmModelInfo;
+
+/* Reads path's header and metadata (a hostile file fails with
+ * DM_ERROR_FORMAT, as dm_safetensors_read): an "arch" other than "unet" or
+ * "mmgan" is refused. */
+bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error);
+
+/* "score prior (hybrid residual)", "score prior (plain)", "MMGAN generator". */
+const char *dm_model_kind_describe(DmModelKind kind);
+
+/* Whether binned (its size and WCS pixel scale) is on the model's grid:
+ * DM_ERROR_INVALID_ARGUMENT with a sentence naming both grids ("The model
+ * was trained on 360 × 360 pixels of 0.29′; the shear is 128 × 128 pixels of
+ * 0.8′.") when the size differs (for a model with a grid) or the pixel
+ * scale differs by more than 1 % (for a model that records it). */
+bool dm_model_info_check_grid(const DmModelInfo *info, const DmBinnedShear *binned,
+                              DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,27 @@
+/* The network engine of a reconstruction (reconstruct-private.h): its
+ * context on the requested device, the default batch, and the provenance
+ * of the weights file. */
+#include <stdio.h>
+
+#include "darkmap/sha256.h"
+#include "reconstruct/reconstruct-private.h"
+
+DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, DmReconstructStats *stats,
+                            DmError **error) {
+  DmNn *nn = dm_nn_new_by_name(request->device, request->threads, error);
+  if (nn) snprintf(stats->device, sizeof stats->device, "%s", dm_nn_device_name(nn));
+  return nn;
+}
+
+int dm_reconstruct_batch(const DmReconstructRequest *request, const DmNn *nn, bool network) {
+  if (request->batch > 0) return request->batch;
+  if (dm_nn_is_gpu(nn)) return DM_RECONSTRUCT_GPU_BATCH;
+  return network ? DM_RECONSTRUCT_CPU_NETWORK_BATCH : DM_RECONSTRUCT_CPU_BATCH;
+}
+
+bool dm_reconstruct_record_model(DmMap *mean, const char *model_path, DmError **error) {
+  char digest[65];
+  return dm_sha256_file(model_path, digest, error) &&
+         dm_map_set_string(mean, "MODEL", model_path, "network weights", error) &&
+         dm_map_set_string(mean, "MODELSHA", digest, "SHA-256 of the network weights", error);
+}
