@@ -19,7 +19,9 @@ struct _DarkmapReconstructDialog
   GtkWidget *model_box;
   GtkDropDown *model_chooser;    /* items: model_names, parallel to choices */
   GtkStringList *model_names;
-  GtkWidget *card_box;
+  GtkWidget *card_box;           /* the model's card title, kind and grid,
+                                    summary and scores */
+  GtkLabel *title_label;
   GtkLabel *model_info_label;
   GtkLabel *summary_label;
   GtkLabel *validation_label;
@@ -106,6 +108,14 @@ first_model_for (DarkmapReconstructDialog *self, DmReconstructMethod method)
   return NULL;
 }
 
+/* Sets a label's text, hiding the label when the text is empty. */
+static void
+show_text (GtkLabel *label, const char *text)
+{
+  gtk_label_set_text (label, text);
+  gtk_widget_set_visible (GTK_WIDGET (label), text[0] != '\0');
+}
+
 /* Checks the model against the field's grid: grid_ok, and the grid to
  * rebin on (the model's size, or the field's extent in the model's pixels
  * for a model that records only its pixel scale). */
@@ -117,14 +127,14 @@ check_grid (DarkmapReconstructDialog *self, DarkmapModel *model)
   double field_pixel;
 
   self->grid_ok = TRUE;
-  gtk_label_set_text (self->grid_error_label, "");
+  show_text (self->grid_error_label, "");
   if (model == NULL || !self->has_grid)
     return;
   info = darkmap_model_get_info (model);
   if (dm_model_info_check_grid (info, &self->grid_field, &error))
     return;
   self->grid_ok = FALSE;
-  gtk_label_set_text (self->grid_error_label, error->message);
+  show_text (self->grid_error_label, error->message);
   dm_error_free (error);
 
   field_pixel = dm_wcs_pixel_scale_deg (self->grid_map.wcs) * 60.0;
@@ -160,27 +170,27 @@ update_state (DarkmapReconstructDialog *self)
       g_autofree char *info = g_strdup_printf (_("%s, %s"), darkmap_model_get_kind_text (model),
                                                darkmap_model_get_grid_text (model));
 
-      gtk_label_set_text (self->model_info_label, info);
-      gtk_label_set_text (self->summary_label, darkmap_model_get_summary (model));
-      gtk_label_set_text (self->validation_label, darkmap_model_get_validation (model));
+      show_text (self->title_label, darkmap_model_get_title (model));
+      show_text (self->model_info_label, info);
+      show_text (self->summary_label, darkmap_model_get_summary (model));
+      show_text (self->validation_label, darkmap_model_get_validation (model));
     }
   else
     {
-      gtk_label_set_text (self->model_info_label,
-                          method == DM_RECONSTRUCT_MMGAN ? "" : _("Theory prior"));
-      gtk_label_set_text (self->summary_label,
-                          method == DM_RECONSTRUCT_MMGAN
-                          ? "" : _("The Gaussian prior of the theory power spectrum, "
-                                   "without a network."));
-      gtk_label_set_text (self->validation_label, "");
+      gboolean theory = !dm_reconstruct_method_needs_model (method);
+
+      show_text (self->title_label, theory ? _("Theory prior") : "");
+      show_text (self->model_info_label, "");
+      show_text (self->summary_label,
+                 theory ? _("The Gaussian prior of the theory power spectrum, without a "
+                            "network.") : "");
+      show_text (self->validation_label, "");
     }
   check_grid (self, takes_model ? model : NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->grid_error_label), !self->grid_ok);
   gtk_widget_set_visible (self->rebin_button, !self->grid_ok);
-  gtk_label_set_text (self->message_label,
-                      dm_reconstruct_method_needs_model (method) && model == NULL
-                      ? _("No MMGAN generator is installed: choose a model file with "
-                          "Other File…") : "");
+  show_text (self->message_label,
+             dm_reconstruct_method_needs_model (method) && model == NULL
+             ? _("No MMGAN generator is installed: choose a model file with Other File…") : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.reconstruct",
                                  darkmap_reconstruct_dialog_can_reconstruct (self));
 }
@@ -267,7 +277,7 @@ on_file_chosen (GtkNativeDialog *chooser, int response, DarkmapReconstructDialog
 
   if (response == GTK_RESPONSE_ACCEPT && file != NULL &&
       !darkmap_reconstruct_dialog_choose_model_file (self, file, &error))
-    gtk_label_set_text (self->message_label, error->message);
+    show_text (self->message_label, error->message);
   g_object_unref (chooser);
 }
 
@@ -353,6 +363,7 @@ darkmap_reconstruct_dialog_class_init (DarkmapReconstructDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, model_chooser);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, model_names);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, card_box);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, title_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, model_info_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, validation_label);

@@ -160,6 +160,8 @@ check_dialog (const char *user_model, const char *not_a_model)
   CHECK (strcmp (choices, "mmgan-cosmos, user-gan") == 0);
   CHECK (gtk_widget_get_visible (child (dialog, "model_box")));
   CHECK (gtk_spin_button_get_value_as_int (samples_spin) == 64);
+  CHECK (strcmp (label_text (dialog, "title_label"),
+                 "mmgan-cosmos: the MMGAN generator for the COSMOS grid") == 0);
   CHECK (strcmp (label_text (dialog, "model_info_label"),
                  "MMGAN generator, 360 × 360 × 0.29′") == 0);
   CHECK (g_str_has_prefix (label_text (dialog, "summary_label"), "mmgan-cosmos.safetensors"));
@@ -212,6 +214,8 @@ check_dialog (const char *user_model, const char *not_a_model)
   gtk_drop_down_set_selected (GTK_DROP_DOWN (child (dialog, "model_chooser")), 0);
   darkmap_reconstruct_dialog_get_request (dialog, &request);
   CHECK (request.model_path == NULL);
+  CHECK (strcmp (label_text (dialog, "title_label"), "Theory prior") == 0);
+  CHECK (!gtk_widget_get_visible (child (dialog, "validation_label")));
 
   /* Wiener: 32 samples, 0 allowed; MMGAN keeps its 100. */
   choose_method (dialog, DM_RECONSTRUCT_WIENER);
