@@ -49,6 +49,7 @@ struct _DarkmapMapView
   double cx, cy;            /* map pixel at the centre of the view */
   double drag_cx, drag_cy;  /* centre when the drag began */
   double pointer_x, pointer_y;
+  double cross_x, cross_y;  /* the cross hair's map pixel; NaN: hidden */
 
   GListModel *clusters;       /* of DarkmapCluster, owned, or NULL */
   DarkmapCluster *selected;   /* owned, one of clusters, or NULL */
@@ -66,6 +67,7 @@ G_DEFINE_FINAL_TYPE (DarkmapMapView, darkmap_map_view, GTK_TYPE_WIDGET)
 enum
 {
   SIGNAL_CURSOR_MOVED,
+  SIGNAL_VIEW_CHANGED,
   N_SIGNALS
 };
 
@@ -414,6 +416,30 @@ draw_grid (DarkmapMapView *self, const Layout *l, const Clip *clip, cairo_t *cr)
   cairo_restore (cr);
 }
 
+/* A vertical and a horizontal line through the cross hair's pixel across
+ * the map area: white over a darker halo, visible on any colour map. */
+static void
+draw_crosshair (DarkmapMapView *self, const Layout *l, cairo_t *cr)
+{
+  double vx, vy;
+
+  to_view (self, l, self->cross_x, self->cross_y, &vx, &vy);
+  cairo_save (cr);
+  cairo_rectangle (cr, l->ax, l->ay, l->aw, l->ah);
+  cairo_clip (cr);
+  cairo_move_to (cr, vx, l->ay);
+  cairo_line_to (cr, vx, l->ay + l->ah);
+  cairo_move_to (cr, l->ax, vy);
+  cairo_line_to (cr, l->ax + l->aw, vy);
+  cairo_set_source_rgba (cr, 0.0, 0.0, 0.0, 0.5);
+  cairo_set_line_width (cr, 3.0);
+  cairo_stroke_preserve (cr);
+  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 void
 darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int height)
 {
@@ -480,6 +506,8 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
       darkmap_cluster_overlay_draw (self->overlay, cr, &m, self->clusters, self->selected);
       cairo_restore (cr);
     }
+  if (isfinite (self->cross_x) && isfinite (self->cross_y))
+    draw_crosshair (self, &l, cr);
 
   set_text_colour (cr);
   cairo_set_line_width (cr, 1.0);
@@ -781,13 +809,24 @@ follow_popover (DarkmapMapView *self)
     gtk_popover_popdown (GTK_POPOVER (self->popover));
 }
 
+/* After the zoom or the centre changed. */
+static void
+view_changed (DarkmapMapView *self)
+{
+  follow_popover (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
+}
+
 void
 darkmap_map_view_set_zoom (DarkmapMapView *self, double zoom)
 {
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
-  self->zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
-  follow_popover (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  if (zoom == self->zoom)
+    return;
+  self->zoom = zoom;
+  view_changed (self);
 }
 
 double
@@ -801,10 +840,11 @@ void
 darkmap_map_view_set_center (DarkmapMapView *self, double x, double y)
 {
   g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  if (x == self->cx && y == self->cy)
+    return;
   self->cx = x;
   self->cy = y;
-  follow_popover (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  view_changed (self);
 }
 
 void
@@ -822,8 +862,27 @@ darkmap_map_view_reset_view (DarkmapMapView *self)
   self->zoom = 1.0;
   self->cx = self->map != NULL ? (self->map->nx - 1) / 2.0 : 0.0;
   self->cy = self->map != NULL ? (self->map->ny - 1) / 2.0 : 0.0;
-  follow_popover (self);
+  view_changed (self);
+}
+
+void
+darkmap_map_view_set_crosshair (DarkmapMapView *self, double x, double y)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  if (!isfinite (x) || !isfinite (y))
+    x = y = NAN;
+  self->cross_x = x;
+  self->cross_y = y;
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+darkmap_map_view_get_crosshair (DarkmapMapView *self, double *x, double *y)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), FALSE);
+  *x = self->cross_x;
+  *y = self->cross_y;
+  return isfinite (self->cross_x);
 }
 
 /* Clusters */
@@ -1283,6 +1342,9 @@ darkmap_map_view_class_init (DarkmapMapViewClass *klass)
     g_signal_new ("cursor-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 5, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE,
                   G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_VIEW_CHANGED] =
+    g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_css_name (widget_class, "darkmap-map-view");
 }
@@ -1299,6 +1361,7 @@ darkmap_map_view_init (DarkmapMapView *self)
   self->auto_limits = TRUE;
   self->show_grid = TRUE;
   self->zoom = 1.0;
+  self->cross_x = self->cross_y = NAN;
   self->show_clusters = TRUE;
   self->overlay = darkmap_cluster_overlay_new ();
 

@@ -23,7 +23,10 @@
  * Signal "cursor-moved" (double ra, double dec, double x, double y,
  * double value): the pointer's sky position (degrees; NaN without a WCS),
  * zero-based pixel position and the value of the pixel under it; all five
- * are NaN when the pointer leaves the map. */
+ * are NaN when the pointer leaves the map.
+ *
+ * Signal "view-changed" (no arguments): the zoom or the centre changed
+ * (by the user or a setter), so that another view can follow. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -100,6 +103,11 @@ void darkmap_map_view_set_center (DarkmapMapView *self, double x, double y);
 void darkmap_map_view_get_center (DarkmapMapView *self, double *x, double *y);
 /* Zoom 1, map centred. */
 void darkmap_map_view_reset_view (DarkmapMapView *self);
+/* A thin cross hair through map pixel (x, y) (zero-based, may be
+ * fractional) across the map area; NaN hides it (the default). */
+void darkmap_map_view_set_crosshair (DarkmapMapView *self, double x, double y);
+/* FALSE (x, y NaN) while it is hidden. */
+gboolean darkmap_map_view_get_crosshair (DarkmapMapView *self, double *x, double *y);
 /* Multiplies the zoom by factor (> 0; the result clamped as above) keeping
  * the map pixel at position (vx, vy) of a width × height drawing where it
  * is: what scrolling (about the pointer) and pinching (about the middle of
@@ -155,7 +163,7 @@ void darkmap_map_view_render_mask_shade (const float *mask, int nx, int ny, unsi
                                          int stride);
 
 /* Draws the whole view (background, map, mask, grid and labels, clusters,
- * colour bar)
+ * cross hair, colour bar)
  * into cr over (0, 0, width, height): the widget's snapshot, figure export
  * and tests all go through it. */
 void darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int height);
