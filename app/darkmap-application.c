@@ -31,7 +31,7 @@ darkmap_find_data_file (const char *relative)
   if (env != NULL && *env != '\0')
     return g_build_filename (env, relative, NULL);
   installed = g_build_filename (DARKMAP_DATA_INSTALLED, relative, NULL);
-  if (g_file_test (installed, G_FILE_TEST_IS_REGULAR))
+  if (g_file_test (installed, G_FILE_TEST_EXISTS))
     return g_steal_pointer (&installed);
   return g_build_filename (DARKMAP_DATA_SOURCE, relative, NULL);
 }
@@ -193,6 +193,7 @@ darkmap_application_startup (GApplication *application)
     { "win.show-clusters", { "<Control>l", NULL } },
     { "win.page::map", { "<Control>1", NULL } },
     { "win.page::spectrum", { "<Control>2", NULL } },
+    { "win.page::compare", { "<Control>3", NULL } },
     { "win.layer::kappa-e", { "<Alt>1", NULL } },
     { "win.layer::kappa-b", { "<Alt>2", NULL } },
     { "win.layer::shear", { "<Alt>3", NULL } },

@@ -21,7 +21,7 @@ DarkmapApplication *darkmap_application_new (void);
  * g_application_run(). */
 int darkmap_application_get_exit_status (DarkmapApplication *self);
 
-/* A file of Darkmap's data (relative to the data folder): under
+/* A file or folder of Darkmap's data (relative to the data folder): under
  * $DARKMAP_DATA_DIR when set, else the installed data folder when the file
  * is there, else the source tree's data/ (uninstalled runs). */
 char *darkmap_find_data_file (const char *relative);

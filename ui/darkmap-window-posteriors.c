@@ -156,6 +156,7 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
 
   if (self->layer != LAYER_SAMPLE || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0
+      || g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "map") != 0
       || (focus != NULL && GTK_IS_EDITABLE (focus)))
     return FALSE;
   switch (keyval)
@@ -387,11 +388,24 @@ on_results_selection (DarkmapResultsPanel *panel, GParamSpec *pspec, DarkmapWind
     select_posterior (self, selected);
 }
 
-/* A new result joins the list and is shown, on its mean. */
+/* A new result joins the list and is shown, on its mean (or the posterior
+ * layer shown), and compared with the one shown before. */
 static void
 add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
 {
+  guint previous = 0;
+  gboolean had_one = self->posterior != NULL
+                     && g_list_store_find (self->posteriors, self->posterior, &previous);
+
   g_list_store_append (self->posteriors, result);
+  /* Compare: the result shown until now beside the new one. */
+  if (had_one)
+    {
+      darkmap_compare_view_set_selected (self->compare_view, DARKMAP_COMPARE_LEFT, previous);
+      darkmap_compare_view_set_selected (
+        self->compare_view, DARKMAP_COMPARE_RIGHT,
+        g_list_model_get_n_items (G_LIST_MODEL (self->posteriors)) - 1);
+    }
   select_posterior (self, result);
   if (!LAYER_IS_POSTERIOR (self->layer))
     darkmap_window_select_layer (self, LAYER_MEAN);
@@ -402,6 +416,13 @@ darkmap_window_clear_posteriors (DarkmapWindow *self)
 {
   select_posterior (self, NULL);
   g_list_store_remove_all (self->posteriors);
+}
+
+void
+darkmap_window_posteriors_field_changed (DarkmapWindow *self)
+{
+  if (self->reconstruct_dialog != NULL && self->result->binned->shear->wcs != NULL)
+    darkmap_reconstruct_dialog_set_field (self->reconstruct_dialog, self->result->binned);
 }
 
 GListModel *
@@ -569,7 +590,8 @@ reconstruct_action (GtkWidget *widget, const char *action_name, GVariant *parame
       g_signal_connect_object (self->reconstruct_dialog, "rebin-requested",
                                G_CALLBACK (on_rebin_requested), self, 0);
     }
-  darkmap_reconstruct_dialog_set_field (self->reconstruct_dialog, self->result->binned);
+  if (self->result->binned->shear->wcs != NULL)
+    darkmap_reconstruct_dialog_set_field (self->reconstruct_dialog, self->result->binned);
   gtk_window_present (GTK_WINDOW (self->reconstruct_dialog));
 }
 
@@ -955,6 +977,7 @@ darkmap_window_posteriors_init (DarkmapWindow *self)
 
   self->posteriors = g_list_store_new (DARKMAP_TYPE_POSTERIOR_RESULT);
   darkmap_results_panel_set_results (self->results_panel, G_LIST_MODEL (self->posteriors));
+  darkmap_compare_view_set_results (self->compare_view, G_LIST_MODEL (self->posteriors));
   g_signal_connect_object (self->results_panel, "notify::selected",
                            G_CALLBACK (on_results_selection), self, 0);
   g_signal_connect_object (self->sample_player, "notify::index", G_CALLBACK (on_sample_index),

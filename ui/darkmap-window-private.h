@@ -8,6 +8,7 @@
 #include "darkmap-window.h"
 
 #include "darkmap-cluster-panel.h"
+#include "darkmap-compare-view.h"
 #include "darkmap-map-view.h"
 #include "darkmap-posterior-result.h"
 #include "darkmap-reconstruct-dialog.h"
@@ -51,6 +52,7 @@ struct _DarkmapWindow
   GtkStack *stack;
   DarkmapMapView *map_view;
   DarkmapSpectrumView *spectrum_view;
+  DarkmapCompareView *compare_view; /* two posteriors side by side, locked */
   DarkmapClusterPanel *cluster_panel;
   DarkmapResultsPanel *results_panel;
   DarkmapSamplePlayer *sample_player;
@@ -122,8 +124,10 @@ DmMap *darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, dou
                                            double *hi, DmError **error);
 /* The value under the pointer as the status bar reads it. */
 char *darkmap_window_posterior_reading (DarkmapWindow *self, Layer layer, double value);
-/* A new field replaces the old: its posteriors go. */
+/* A new field replaces the old: its posteriors go (before it is shown),
+ * then the Reconstruct dialog checks its models against the new grid. */
 void darkmap_window_clear_posteriors (DarkmapWindow *self);
+void darkmap_window_posteriors_field_changed (DarkmapWindow *self);
 /* The significance (if any) on the cluster list just made. */
 void darkmap_window_apply_significance (DarkmapWindow *self);
 /* The selected posterior's spectra on the spectrum page (again after its

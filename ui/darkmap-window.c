@@ -104,6 +104,11 @@ apply_colormap (DarkmapWindow *self)
       && cmap == DARKMAP_COLORMAP_RDBU)
     cmap = DARKMAP_COLORMAP_VIRIDIS;
   darkmap_map_view_set_colormap (self->map_view, cmap);
+  /* The compared posteriors are kappa maps: the colour map as chosen. */
+  if (self->compare_view != NULL)
+    for (int side = DARKMAP_COMPARE_LEFT; side <= DARKMAP_COMPARE_RIGHT; side++)
+      darkmap_map_view_set_colormap (
+        darkmap_compare_view_get_map_view (self->compare_view, (DarkmapCompareSide) side), cmap);
 }
 
 static void
@@ -559,6 +564,7 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
       darkmap_result_free (self->result);
       self->result = result;
       self->field_settings = *darkmap_job_get_settings (job);
+      darkmap_window_posteriors_field_changed (self);
       reset_smoothing (self);
       update_status (self);
       darkmap_recent_add (file);
@@ -1170,14 +1176,16 @@ on_map_selection (DarkmapMapView *view, GParamSpec *pspec, DarkmapWindow *self)
   self->syncing_selection = FALSE;
 }
 
-/* The layer and contour toggles only act on the map page; the smoothing
- * scale acts on both. */
+/* The layer and contour toggles and the sample player only act on the map
+ * page; the smoothing scale acts on every page. */
 static void
 update_map_controls (DarkmapWindow *self)
 {
-  gboolean map = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "spectrum") != 0;
+  gboolean map = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "map") == 0;
 
   gtk_widget_set_visible (self->layer_box, map);
+  gtk_widget_set_visible (self->posterior_layer_box, map);
+  gtk_widget_set_visible (GTK_WIDGET (self->sample_player), map && self->layer == LAYER_SAMPLE);
   gtk_widget_set_visible (self->contours_button, map);
 }
 
@@ -1386,6 +1394,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   g_type_ensure (DARKMAP_TYPE_SPECTRUM_VIEW);
   g_type_ensure (DARKMAP_TYPE_CLUSTER_PANEL);
   g_type_ensure (DARKMAP_TYPE_RESULTS_PANEL);
+  g_type_ensure (DARKMAP_TYPE_COMPARE_VIEW);
   g_type_ensure (DARKMAP_TYPE_SAMPLE_PLAYER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-window.ui");
@@ -1404,6 +1413,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, contours_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, results_panel);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, compare_view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, sample_player);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, side_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, toolbar);

@@ -7,6 +7,8 @@
  *  - the significance columns of the clusters equal the CLI's table;
  *  - the Sample layer shows the plane the slider (and →) selects, on fixed
  *    colour limits;
+ *  - the Compare page shows the two results side by side, zoom and centre
+ *    locked;
  *  - a cancelled score run keeps the list and the posterior shown;
  *  - Save writes a posterior file that reads back equal; a posterior on
  *    another grid is refused and the list stays;
@@ -24,6 +26,7 @@
 #include <darkmap/posterior.h>
 
 #include "darkmap-cluster.h"
+#include "darkmap-compare-view.h"
 #include "darkmap-map-view.h"
 #include "darkmap-sample-player.h"
 #include "darkmap-spectrum-band.h"
@@ -316,6 +319,34 @@ main (int argc, char **argv)
   CHECK (from_file != wiener);
   CHECK (max_abs_difference (darkmap_posterior_result_get_posterior (from_file)->mean->data,
                              cli->mean->data, npix) == 0.0);
+
+  /* The Compare page: the window's two results, locked. */
+  {
+    GtkWidget *page;
+    DarkmapCompareView *compare;
+    DarkmapMapView *left, *right;
+    double x, y;
+
+    g_object_set (window, "page", "compare", NULL);
+    page = gtk_stack_get_visible_child (GTK_STACK (gtk_widget_get_ancestor (
+      darkmap_window_get_spectrum_widget (window), GTK_TYPE_STACK)));
+    CHECK (DARKMAP_IS_COMPARE_VIEW (page));
+    compare = DARKMAP_COMPARE_VIEW (page);
+    CHECK (darkmap_compare_view_get_selected (compare, DARKMAP_COMPARE_LEFT) == 0);
+    CHECK (darkmap_compare_view_get_selected (compare, DARKMAP_COMPARE_RIGHT) == 1);
+    left = darkmap_compare_view_get_map_view (compare, DARKMAP_COMPARE_LEFT);
+    right = darkmap_compare_view_get_map_view (compare, DARKMAP_COMPARE_RIGHT);
+    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (left), 0),
+                               shown->mean->data, npix) == 0.0);
+    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (right), 0),
+                               cli->mean->data, npix) == 0.0);
+    darkmap_map_view_set_zoom (left, 3.0);
+    darkmap_map_view_set_center (left, 40.0, 70.0);
+    darkmap_map_view_get_center (right, &x, &y);
+    CHECK (darkmap_map_view_get_zoom (right) == 3.0 && x == 40.0 && y == 70.0);
+    CHECK (wait_for_frame (GTK_WIDGET (window)));
+    g_object_set (window, "page", "map", NULL);
+  }
 
   /* A cancelled score run keeps what was shown. */
   dm_reconstruct_request_init (&request, DM_RECONSTRUCT_SCORE_HMC);
