@@ -46,6 +46,7 @@ struct DmNn {
   bool is_gpu;
   const char *device_name;   /* the backend's describe(), static storage */
   DmError *error;            /* the sticky error, or NULL */
+  atomic_int *cancel;        /* polled before every kernel op; borrowed, may be NULL */
   DmTensor *temporaries;     /* singly linked through ->next_temporary */
   DmNnAllocator allocator;
 

@@ -164,8 +164,13 @@ bool dm_nn_synchronize(DmNn *nn) {
   return false;
 }
 
+void dm_nn_set_cancel(DmNn *nn, atomic_int *cancel) {
+  if (nn) nn->cancel = cancel;
+}
+
 bool dm_nn_compute(DmNn *nn, const DmNnNode *node) {
   if (!dm_nn_ok(nn)) return false;
+  if (nn->cancel && atomic_load(nn->cancel)) return dm_nn_fail(nn, DM_ERROR_CANCELLED, "Cancelled.");
   const DmNnBackendFuncs *funcs = nn->backend.funcs;
   if (!funcs->supports(nn->backend.ctx, node))
     return dm_nn_fail(nn, DM_ERROR_UNSUPPORTED,

@@ -11,7 +11,7 @@ bool dm_reconstruct_mmgan(const DmBinnedShear *binned, const DmReconstructReques
                           const DmProgress *progress, DmReconstruction *result, DmError **error) {
   const DmMap *shear = binned->shear;
   int n = request->n_samples;
-  DmNn *nn = dm_reconstruct_nn_new(request, &result->stats, error);
+  DmNn *nn = dm_reconstruct_nn_new(request, progress, &result->stats, error);
   DmMmgan *m = nn ? dm_mmgan_load(nn, request->model_path, error) : NULL;
   int batch = m ? dm_reconstruct_batch(request, nn, true) : 0;
   result->stats.batch = batch;

@@ -6,10 +6,12 @@
 #include "darkmap/sha256.h"
 #include "reconstruct/reconstruct-private.h"
 
-DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, DmReconstructStats *stats,
-                            DmError **error) {
+DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, const DmProgress *progress,
+                            DmReconstructStats *stats, DmError **error) {
   DmNn *nn = dm_nn_new_by_name(request->device, request->threads, error);
-  if (nn) snprintf(stats->device, sizeof stats->device, "%s", dm_nn_device_name(nn));
+  if (!nn) return NULL;
+  dm_nn_set_cancel(nn, progress ? progress->cancel : NULL);
+  snprintf(stats->device, sizeof stats->device, "%s", dm_nn_device_name(nn));
   return nn;
 }
 

@@ -35,10 +35,11 @@ void dm_reconstruct_score_options(const DmReconstructRequest *request, DmScoreSa
  * (darkmap/reconstruct.h). */
 int dm_reconstruct_batch(const DmReconstructRequest *request, const DmNn *nn, bool network);
 
-/* The network-engine context of the request (device by name, threads),
- * its name in stats->device. */
-DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, DmReconstructStats *stats,
-                            DmError **error);
+/* The network-engine context of the request (device by name, threads)
+ * with the caller's cancel flag polled before every kernel op, its name in
+ * stats->device. */
+DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, const DmProgress *progress,
+                            DmReconstructStats *stats, DmError **error);
 
 /* MODEL = the path as given, MODELSHA = the file's SHA-256 (hex), on the
  * mean map of a posterior drawn with a trained network. */

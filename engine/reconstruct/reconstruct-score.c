@@ -31,8 +31,8 @@ typedef struct {
 } ScoreModel;
 
 static bool model_new(ScoreModel *m, const DmBinnedShear *binned,
-                      const DmReconstructRequest *request, DmReconstructStats *stats,
-                      DmError **error) {
+                      const DmReconstructRequest *request, const DmProgress *progress,
+                      DmReconstructStats *stats, DmError **error) {
   const DmMap *shear = binned->shear;
   int nx = shear->nx, ny = shear->ny;
   double pixel_arcmin = dm_wcs_pixel_scale_deg(shear->wcs) * 60.0;
@@ -44,7 +44,7 @@ static bool model_new(ScoreModel *m, const DmBinnedShear *binned,
                                          dm_map_plane(binned->noise, 1), binned->mask->data,
                                          error)
                : NULL;
-  m->nn = m->likelihood ? dm_reconstruct_nn_new(request, stats, error) : NULL;
+  m->nn = m->likelihood ? dm_reconstruct_nn_new(request, progress, stats, error) : NULL;
   if (!m->nn || (path && !dm_score_network_load(m->nn, path, &m->params, &m->network, error)))
     return false;
   m->device = dm_score_device_new(m->nn, m->prior, m->likelihood,
@@ -104,7 +104,7 @@ bool dm_reconstruct_score(const DmBinnedShear *binned, const DmReconstructReques
   DmScoreFlowOptions flow_options;
   dm_reconstruct_score_options(request, &hmc, &flow_options);
   ScoreModel m = {0};
-  bool ok = model_new(&m, binned, request, &result->stats, error);
+  bool ok = model_new(&m, binned, request, progress, &result->stats, error);
   int batch = ok ? dm_reconstruct_batch(request, m.nn, path != NULL) : 0;
   result->stats.batch = batch;
   float *samples = ok ? malloc((size_t)n * npix * sizeof(float)) : NULL;

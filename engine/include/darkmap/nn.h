@@ -22,6 +22,7 @@
 #ifndef DARKMAP_NN_H
 #define DARKMAP_NN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,11 @@ DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error);
 /* The same on the device a name gives (dm_nn_device_from_name). */
 DmNn *dm_nn_new_by_name(const char *device, int threads, DmError **error);
 void dm_nn_free(DmNn *nn);
+
+/* A cancel flag polled before every kernel op (borrowed; NULL: none).  When
+ * it reads non-zero the op fails with DM_ERROR_CANCELLED, the context's
+ * sticky error, so that a long network evaluation stops within one layer. */
+void dm_nn_set_cancel(DmNn *nn, atomic_int *cancel);
 
 bool dm_nn_is_gpu(const DmNn *nn);
 /* "cpu: oneDNN 2.6.3, 2 threads" or "cuda: NVIDIA H100 80GB HBM3 (cuDNN 9.x)". */
