@@ -145,6 +145,7 @@ on_sample_index (DarkmapSamplePlayer *player, GParamSpec *pspec, DarkmapWindow *
 {
   if (self->layer == LAYER_SAMPLE)
     darkmap_map_view_set_plane (self->map_view, darkmap_sample_player_get_index (player));
+  darkmap_window_update_caption (self);
 }
 
 /* ←/→ step through the samples while the Sample layer is shown (elsewhere
@@ -922,7 +923,45 @@ remove_result_action (GtkWidget *widget, const char *action_name, GVariant *para
     }
 }
 
-/* Presentation mode: full screen, the map alone with large labels. */
+void
+darkmap_window_update_caption (DarkmapWindow *self)
+{
+  static const char *const field_layers[] = {
+    N_("Kaiser-Squires E mode"), N_("Kaiser-Squires B mode"), N_("Binned shear"),
+    N_("Galaxy counts"), N_("Noise of the shear"),
+  };
+  g_autofree char *text = NULL;
+  const char *method = self->posterior != NULL
+                         ? darkmap_posterior_result_get_title (self->posterior)
+                         : NULL;
+
+  if (!self->presenting)
+    return;
+  switch (self->layer)
+    {
+    case LAYER_MEAN:
+      /* TRANSLATORS: presentation caption: the method, then what is shown */
+      text = g_strdup_printf (_("%s — posterior mean"), method);
+      break;
+    case LAYER_STD:
+      text = g_strdup_printf (_("%s — posterior standard deviation"), method);
+      break;
+    case LAYER_SIGNIFICANCE:
+      text = g_strdup_printf (_("%s — significance (mean / std)"), method);
+      break;
+    case LAYER_SAMPLE:
+      text = g_strdup_printf (_("%s — sample %d of %d"), method,
+                              darkmap_sample_player_get_index (self->sample_player) + 1,
+                              darkmap_sample_player_get_n_samples (self->sample_player));
+      break;
+    default:
+      text = g_strdup (_(field_layers[self->layer]));
+      break;
+    }
+  gtk_label_set_text (self->presentation_caption, text);
+}
+
+/* Presentation mode: full screen, the map alone under a large caption. */
 static void
 presentation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -931,6 +970,8 @@ presentation_action (GtkWidget *widget, const char *action_name, GVariant *param
   self->presenting = !self->presenting;
   gtk_widget_set_visible (self->side_panel, !self->presenting);
   gtk_widget_set_visible (self->status_bar, !self->presenting);
+  gtk_widget_set_visible (GTK_WIDGET (self->presentation_caption), self->presenting);
+  darkmap_window_update_caption (self);
   if (self->presenting)
     {
       gtk_widget_add_css_class (widget, "presentation");

@@ -59,6 +59,7 @@ struct _DarkmapWindow
   GtkWidget *side_panel;        /* results and clusters; hidden when presenting */
   GtkWidget *toolbar;           /* layers, contours, smoothing, samples */
   GtkWidget *status_bar;
+  GtkLabel *presentation_caption; /* over the map while presenting */
   GtkLabel *status_label;
   GtkWidget *welcome_box;      /* shown while there is no map and no job */
   GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
@@ -111,6 +112,8 @@ void darkmap_window_refresh_layer (DarkmapWindow *self);
 void darkmap_window_refresh_clusters (DarkmapWindow *self);
 /* Enables the actions for what is open and running. */
 void darkmap_window_update_actions (DarkmapWindow *self);
+/* The caption over the map in presentation mode follows what is shown. */
+void darkmap_window_update_caption (DarkmapWindow *self);
 /* Selects a layer by its win.layer name. */
 void darkmap_window_select_layer (DarkmapWindow *self, Layer layer);
 

@@ -342,6 +342,7 @@ darkmap_window_select_layer (DarkmapWindow *self, Layer layer)
   self->layer = layer;
   gtk_widget_set_visible (GTK_WIDGET (self->sample_player), layer == LAYER_SAMPLE);
   darkmap_window_refresh_layer (self);
+  darkmap_window_update_caption (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
 }
 
@@ -1418,6 +1419,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, side_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, toolbar);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_bar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, presentation_caption);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, posterior_layer_box);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);

@@ -7,6 +7,7 @@
  *  - the significance columns of the clusters equal the CLI's table;
  *  - the Sample layer shows the plane the slider (and →) selects, on fixed
  *    colour limits;
+ *  - presentation mode hides the panels and comes back;
  *  - the Compare page shows the two results side by side, zoom and centre
  *    locked;
  *  - a cancelled score run keeps the list and the posterior shown;
@@ -310,6 +311,15 @@ main (int argc, char **argv)
     CHECK (darkmap_map_view_get_limits (view, &lo, &hi) && lo == lo0 && hi == hi0);
     CHECK (wait_for_frame (GTK_WIDGET (window)));
   }
+
+  /* Presentation mode: full screen, the caption names what is shown. */
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL));
+  CHECK (darkmap_window_is_presenting (window));
+  CHECK (!gtk_widget_get_visible (darkmap_window_get_cluster_panel (window))
+         || !gtk_widget_get_mapped (darkmap_window_get_cluster_panel (window)));
+  CHECK (wait_for_frame (GTK_WIDGET (window)));
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.presentation", NULL));
+  CHECK (!darkmap_window_is_presenting (window));
 
   /* The CLI's file opens in the window with the file's mean. */
   cli_file = g_file_new_for_path (cli_path);
