@@ -75,7 +75,9 @@ darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction, con
 
   if (schedule)
     {
-      GSource *source = g_idle_source_new ();
+      /* At most DARKMAP_PROGRESS_INTERVAL_MS apart: a solver reporting every
+       * iteration would otherwise redraw the window at every frame. */
+      GSource *source = g_timeout_source_new (DARKMAP_PROGRESS_INTERVAL_MS);
       PendingPublish *pending = g_new (PendingPublish, 1);
 
       pending->owner = g_object_ref (relay->owner);

@@ -2,15 +2,18 @@
  * thread to the main context that started the work, coalesced.
  *
  * The worker calls darkmap_progress_relay_report for every DmProgress
- * report; the latest value waits in a locked slot and at most one idle
- * callback is pending on the main context, where `publish` is called with
- * the latest fraction and stage.  The relay is embedded in its owner (a
+ * report; the latest value waits in a locked slot and at most one callback
+ * is pending on the main context, run DARKMAP_PROGRESS_INTERVAL_MS after
+ * the report that scheduled it, where `publish` is called with the latest
+ * fraction and stage (at most 10 updates a second).  The relay is embedded in its owner (a
  * GObject), which the pending idle callback keeps alive. */
 #pragma once
 
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
+
+#define DARKMAP_PROGRESS_INTERVAL_MS 100
 
 typedef void (*DarkmapProgressPublish) (GObject *owner, double fraction, const char *stage);
 

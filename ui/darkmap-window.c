@@ -132,14 +132,18 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   g_autoptr (DmMap) posterior_map = NULL;
   DmError *dm_error = NULL;
   double lo = 0.0, hi = 1.0;
+  /* A new field is shown first on its E mode: the posteriors shown are the
+   * old field's, and go once it is adopted. */
+  Layer layer = LAYER_IS_POSTERIOR (self->layer) && result != self->result ? LAYER_KAPPA_E
+                                                                           : self->layer;
 
-  switch (self->layer)
+  switch (layer)
     {
     case LAYER_MEAN:
     case LAYER_STD:
     case LAYER_SIGNIFICANCE:
     case LAYER_SAMPLE:
-      posterior_map = darkmap_window_posterior_layer_map (self, self->layer, &lo, &hi, &dm_error);
+      posterior_map = darkmap_window_posterior_layer_map (self, layer, &lo, &hi, &dm_error);
       if (posterior_map == NULL)
         {
           darkmap_propagate_engine_error (error, dm_error);
@@ -163,16 +167,16 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   if (!darkmap_map_view_set_map (self->map_view, map, &dm_error)
       || !darkmap_map_view_set_mask (self->map_view, result->binned->mask, &dm_error)
       || !darkmap_map_view_set_whiskers (self->map_view,
-                                         self->layer == LAYER_SHEAR ? result->binned->shear
+                                         layer == LAYER_SHEAR ? result->binned->shear
                                                                     : NULL,
                                          result->binned->counts, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  if (LAYER_IS_POSTERIOR (self->layer))
+  if (LAYER_IS_POSTERIOR (layer))
     ; /* the posterior's own limits */
-  else if (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE)
+  else if (layer == LAYER_COUNTS || layer == LAYER_NOISE)
     {
       lo = 0.0;
       hi = plane_max (map);

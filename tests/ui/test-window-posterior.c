@@ -15,7 +15,9 @@
  *    another grid is refused and the list stays;
  *  - the spectrum page gets the samples' band, measured on a worker, equal
  *    to the band computed directly;
- *  - the flip-book animation decodes to K frames.
+ *  - the flip-book animation decodes to K frames;
+ *  - a field on another grid opened over a posterior layer comes on its E
+ *    mode, the old posteriors gone.
  * argv[1]: darkmap-cli. */
 #include <math.h>
 #include <string.h>
@@ -403,6 +405,25 @@ main (int argc, char **argv)
     CHECK (darkmap_window_export_animation (window, webp_path, &error));
     CHECK (animation_frames (webp_path, &width) == SAMPLES);
     CHECK (width >= 128);
+  }
+
+  /* Another grid opened while a posterior layer is shown: the new field
+   * comes on its E mode and the old posteriors go. */
+  {
+    g_autofree char *layer = NULL;
+
+    g_object_set (window, "layer", "mean", NULL);
+    settings.grid_size = 64;
+    settings.pixel_arcmin = 2.0;
+    darkmap_window_open_catalogue (window, catalogue_file, &settings);
+    error = wait_for_job (window);
+    CHECK (error == NULL);
+    g_clear_error (&error);
+    CHECK (darkmap_window_get_result (window)->kappa_e->nx == 64);
+    CHECK (g_list_model_get_n_items (darkmap_window_get_posteriors (window)) == 0);
+    CHECK (darkmap_window_get_posterior (window) == NULL);
+    g_object_get (window, "layer", &layer, NULL);
+    CHECK (g_strcmp0 (layer, "kappa-e") == 0);
   }
 
   dm_posterior_free (cli);
