@@ -337,14 +337,23 @@ const guint8 (*darkmap_colormap_table (DarkmapColormap cmap))[3]
   g_return_val_if_reached (lut_viridis);
 }
 
-static int
+/* Table entry of t: 0 for t <= 0 or NaN, 255 for t >= 1, lround (t * 255)
+ * between, where x = t * 255 is in (0, 255) and x − (int) x is exact, so
+ * rounding half up by hand is lround's half away from zero without its
+ * call. */
+static inline int
 table_index (double t)
 {
+  double x;
+  int k;
+
   if (!(t > 0.0))
     return 0;
   if (t >= 1.0)
     return 255;
-  return (int) lround (t * 255.0);
+  x = t * 255.0;
+  k = (int) x;
+  return k + (x - k >= 0.5);
 }
 
 void
@@ -355,7 +364,7 @@ darkmap_colormap_lookup (DarkmapColormap cmap, double t, guint8 rgb[3])
   memcpy (rgb, table[table_index (t)], 3);
 }
 
-static double
+static inline double
 stretch_forward (const DarkmapStretch *stretch, double v)
 {
   if (stretch->kind == DARKMAP_STRETCH_ASINH && stretch->softening > 0.0)
@@ -363,19 +372,45 @@ stretch_forward (const DarkmapStretch *stretch, double v)
   return v;
 }
 
+/* A stretch between two limits, with what depends on the limits alone
+ * worked out once (by stretch_prepare) for all the values placed. */
+typedef struct
+{
+  DarkmapStretch stretch;
+  gboolean flat;   /* !(hi > lo): every value at the middle */
+  double flo;      /* stretch_forward (lo) */
+  double span;     /* stretch_forward (hi) − flo */
+} PreparedStretch;
+
+static void
+stretch_prepare (PreparedStretch *p, const DarkmapStretch *stretch, double lo, double hi)
+{
+  p->stretch = *stretch;
+  p->flat = !(hi > lo);
+  p->flo = stretch_forward (stretch, lo);
+  p->span = stretch_forward (stretch, hi) - p->flo;
+}
+
+/* Position of a value that is not NaN, before clamping to [0, 1]. */
+static inline double
+stretch_position (const PreparedStretch *p, double v)
+{
+  if (p->flat)
+    return 0.5;
+  return (stretch_forward (&p->stretch, v) - p->flo) / p->span;
+}
+
 double
 darkmap_stretch_apply (const DarkmapStretch *stretch, double lo, double hi, double v)
 {
-  double flo, fhi, t;
+  PreparedStretch p;
+  double t;
 
   g_return_val_if_fail (stretch != NULL, NAN);
   if (isnan (v))
     return NAN;
-  if (!(hi > lo))
-    return 0.5;
-  flo = stretch_forward (stretch, lo);
-  fhi = stretch_forward (stretch, hi);
-  t = (stretch_forward (stretch, v) - flo) / (fhi - flo);
+  stretch_prepare (&p, stretch, lo, hi);
+  t = stretch_position (&p, v);
   return t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
 }
 
@@ -412,31 +447,34 @@ darkmap_colormap_limits (const float *data, size_t n, gboolean symmetric, double
   return TRUE;
 }
 
+/* An RGB colour as an opaque native-endian ARGB32 pixel. */
+static guint32
+opaque_pixel (const guint8 rgb[3])
+{
+  return 0xff000000u | ((guint32) rgb[0] << 16) | ((guint32) rgb[1] << 8) | rgb[2];
+}
+
 void
 darkmap_colormap_render (DarkmapColormap cmap, const DarkmapStretch *stretch, double lo,
                          double hi, const float *data, int nx, int ny, unsigned char *argb,
                          int stride)
 {
   const guint8 (*table)[3] = darkmap_colormap_table (cmap);
+  guint32 pixels[256]; /* the table as opaque ARGB32 pixels */
+  PreparedStretch p;
 
   g_return_if_fail (stretch != NULL && data != NULL && argb != NULL);
+  for (int i = 0; i < 256; i++)
+    pixels[i] = opaque_pixel (table[i]);
+  stretch_prepare (&p, stretch, lo, hi);
   for (int y = 0; y < ny; y++)
     {
       guint32 *row = (guint32 *) (void *) (argb + (size_t) y * (size_t) stride);
       const float *src = data + (size_t) y * (size_t) nx;
 
+      /* table_index places positions beyond [0, 1] as their clamp does */
       for (int x = 0; x < nx; x++)
-        {
-          const guint8 *c;
-
-          if (!isfinite (src[x]))
-            {
-              row[x] = 0;
-              continue;
-            }
-          c = table[table_index (darkmap_stretch_apply (stretch, lo, hi, src[x]))];
-          row[x] = 0xff000000u | ((guint32) c[0] << 16) | ((guint32) c[1] << 8) | c[2];
-        }
+        row[x] = isfinite (src[x]) ? pixels[table_index (stretch_position (&p, src[x]))] : 0;
     }
 }
 
@@ -484,7 +522,7 @@ darkmap_colormap_draw_bar (cairo_t *cr, DarkmapColormap cmap, const DarkmapStret
       cairo_surface_flush (bar);
       for (int i = 0; i < 256; i++)
         *(guint32 *) (void *) (data + (size_t) (255 - i) * (size_t) stride) =
-          0xff000000u | ((guint32) table[i][0] << 16) | ((guint32) table[i][1] << 8) | table[i][2];
+          opaque_pixel (table[i]);
       cairo_surface_mark_dirty (bar);
       cairo_save (cr);
       cairo_rectangle (cr, x, y, width, height);

@@ -1,8 +1,12 @@
 /* Colour maps and stretches: published end colours, monotonic grey and
- * asinh, symmetric asinh, limits, NaN transparent, and a colour bar drawn. */
+ * asinh, symmetric asinh, limits, NaN transparent, a colour bar drawn, and
+ * rendering and lookup byte for byte equal to a per-pixel reference on
+ * random maps (NaN, ±inf, values beyond the limits, every stretch and map). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test-util.h"
 
@@ -170,6 +174,201 @@ test_bar (void)
   cairo_surface_destroy (s);
 }
 
+/* The reference: the stretch and the table entry worked out from their
+ * definitions for one value at a time (t from the stretched value and
+ * limits, clamped; entry lround (255 t)). */
+static double
+reference_forward (const DarkmapStretch *stretch, double v)
+{
+  return stretch->kind == DARKMAP_STRETCH_ASINH && stretch->softening > 0.0
+           ? asinh (v / stretch->softening)
+           : v;
+}
+
+static int
+reference_index (double t)
+{
+  if (!(t > 0.0))
+    return 0;
+  if (t >= 1.0)
+    return 255;
+  return (int) lround (t * 255.0);
+}
+
+static int
+reference_value_index (const DarkmapStretch *stretch, double lo, double hi, double v)
+{
+  double t;
+
+  if (!(hi > lo))
+    return reference_index (0.5);
+  t = (reference_forward (stretch, v) - reference_forward (stretch, lo)) /
+      (reference_forward (stretch, hi) - reference_forward (stretch, lo));
+  return reference_index (t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t);
+}
+
+static void
+reference_render (DarkmapColormap cmap, const DarkmapStretch *stretch, double lo, double hi,
+                  const float *data, int nx, int ny, unsigned char *argb, int stride)
+{
+  const guint8 (*lut)[3] = darkmap_colormap_table (cmap);
+
+  for (int y = 0; y < ny; y++)
+    for (int x = 0; x < nx; x++)
+      {
+        float v = data[(size_t) y * nx + x];
+        guint32 pixel = 0;
+
+        if (isfinite (v))
+          pixel = 0xff000000u | rgb_hex (lut[reference_value_index (stretch, lo, hi, v)]);
+        memcpy (argb + (size_t) y * stride + 4 * (size_t) x, &pixel, 4);
+      }
+}
+
+/* A value drawn to hit every case: inside and beyond the limits, on them,
+ * on the boundaries between table entries, and not finite. */
+static float
+random_value (GRand *rand, const DarkmapStretch *stretch, double lo, double hi)
+{
+  double span = hi > lo ? hi - lo : 1.0;
+
+  switch (g_rand_int_range (rand, 0, 12))
+    {
+    case 0:
+      return NAN;
+    case 1:
+      return g_rand_boolean (rand) ? INFINITY : -INFINITY;
+    case 2:
+      return g_rand_boolean (rand) ? (float) lo : (float) hi;
+    case 3:
+      return g_rand_boolean (rand) ? FLT_MAX : -FLT_MAX;
+    case 4:
+      return (float) g_rand_double_range (rand, -1e-6, 1e-6);
+    case 5:
+      {
+        /* where t × 255 is about k + 1/2, and its float neighbours */
+        double t = (g_rand_int_range (rand, 0, 255) + 0.5) / 255.0;
+        float v;
+
+        if (stretch->kind == DARKMAP_STRETCH_ASINH && stretch->softening > 0.0)
+          {
+            double flo = asinh (lo / stretch->softening), fhi = asinh (hi / stretch->softening);
+            v = (float) (stretch->softening * sinh (flo + t * (fhi - flo)));
+          }
+        else
+          v = (float) (lo + t * span);
+        switch (g_rand_int_range (rand, 0, 3))
+          {
+          case 0:
+            return nextafterf (v, -INFINITY);
+          case 1:
+            return nextafterf (v, INFINITY);
+          default:
+            return v;
+          }
+      }
+    default:
+      return (float) g_rand_double_range (rand, lo - span, hi + span);
+    }
+}
+
+static void
+test_render_matches_reference (void)
+{
+  static const DarkmapStretch stretches[] = {
+    { DARKMAP_STRETCH_LINEAR, 0.0 },   { DARKMAP_STRETCH_ASINH, 1e-3 },
+    { DARKMAP_STRETCH_ASINH, 0.05 },   { DARKMAP_STRETCH_ASINH, 1.0 },
+    { DARKMAP_STRETCH_ASINH, 300.0 },  { DARKMAP_STRETCH_ASINH, 0.0 },
+  };
+  GRand *rand = g_rand_new_with_seed (20240611u);
+  int mismatched = 0, cases = 0, placed = 0;
+
+  for (int cmap = 0; cmap < DARKMAP_COLORMAP_COUNT; cmap++)
+    for (size_t s = 0; s < G_N_ELEMENTS (stretches); s++)
+      for (int trial = 0; trial < 8; trial++)
+        {
+          const DarkmapStretch *stretch = &stretches[s];
+          int nx = g_rand_int_range (rand, 1, 97), ny = g_rand_int_range (rand, 1, 40);
+          int stride = 4 * nx + 4 * g_rand_int_range (rand, 0, 3);
+          size_t bytes = (size_t) stride * ny;
+          float *data = g_new (float, (size_t) nx * ny);
+          unsigned char *got = g_malloc (bytes), *want = g_malloc (bytes);
+          double lo, hi;
+
+          /* limits: ordinary, symmetric, tiny, equal and reversed */
+          lo = g_rand_double_range (rand, -2.0, 1.0);
+          hi = lo + pow (10.0, g_rand_double_range (rand, -4.0, 1.0));
+          if (trial == 1)
+            lo = -hi;
+          else if (trial == 2)
+            hi = lo;
+          else if (trial == 3)
+            {
+              double swap = lo;
+              lo = hi;
+              hi = swap;
+            }
+          for (int i = 0; i < nx * ny; i++)
+            data[i] = random_value (rand, stretch, lo, hi);
+          /* the padding past each row is left alone by both */
+          memset (got, 0xa5, bytes);
+          memset (want, 0xa5, bytes);
+          darkmap_colormap_render ((DarkmapColormap) cmap, stretch, lo, hi, data, nx, ny, got,
+                                   stride);
+          reference_render ((DarkmapColormap) cmap, stretch, lo, hi, data, nx, ny, want, stride);
+          if (memcmp (got, want, bytes) != 0)
+            {
+              fprintf (stderr, "render differs: map %d, stretch %zu, limits %.17g %.17g\n", cmap,
+                       s, lo, hi);
+              mismatched++;
+            }
+          cases++;
+          placed += nx * ny;
+          g_free (data);
+          g_free (got);
+          g_free (want);
+        }
+  CHECK (mismatched == 0);
+  CHECK (cases == DARKMAP_COLORMAP_COUNT * (int) G_N_ELEMENTS (stretches) * 8);
+  CHECK (placed > 10000);
+  g_rand_free (rand);
+}
+
+static void
+test_lookup_matches_reference (void)
+{
+  GRand *rand = g_rand_new_with_seed (7u);
+
+  for (int cmap = 0; cmap < DARKMAP_COLORMAP_COUNT; cmap++)
+    {
+      const guint8 (*lut)[3] = darkmap_colormap_table ((DarkmapColormap) cmap);
+
+      for (int i = 0; i < 4000; i++)
+        {
+          /* on each half-way point between entries and either side of
+           * it, then anywhere */
+          double half = (i / 3 + 0.5) / 255.0, t;
+          guint8 c[3];
+
+          if (i >= 256 * 3)
+            t = g_rand_double_range (rand, -0.5, 1.5);
+          else
+            t = i % 3 == 1 ? half : nextafter (half, i % 3 == 0 ? -INFINITY : INFINITY);
+          darkmap_colormap_lookup ((DarkmapColormap) cmap, t, c);
+          CHECK (rgb_hex (c) == rgb_hex (lut[reference_index (t)]));
+        }
+      for (int i = 0; i < 3; i++)
+        {
+          const double odd[3] = { NAN, -INFINITY, INFINITY };
+          guint8 c[3];
+
+          darkmap_colormap_lookup ((DarkmapColormap) cmap, odd[i], c);
+          CHECK (rgb_hex (c) == rgb_hex (lut[i == 2 ? 255 : 0]));
+        }
+    }
+  g_rand_free (rand);
+}
+
 int
 main (void)
 {
@@ -180,5 +379,7 @@ main (void)
   test_limits ();
   test_render ();
   test_bar ();
+  test_render_matches_reference ();
+  test_lookup_matches_reference ();
   return dm_test_result ();
 }
