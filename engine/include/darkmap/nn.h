@@ -22,7 +22,9 @@
 #ifndef DARKMAP_NN_H
 #define DARKMAP_NN_H
 
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,8 +73,12 @@ void dm_nn_free(DmNn *nn);
 
 /* A cancel flag polled before every kernel op (borrowed; NULL: none).  When
  * it reads non-zero the op fails with DM_ERROR_CANCELLED, the context's
- * sticky error, so that a long network evaluation stops within one layer. */
+ * sticky error, so that a long network evaluation stops within one layer.
+ * C only (C++ has no atomic_int before C++23; the CUDA sources never set
+ * it). */
+#ifndef __cplusplus
 void dm_nn_set_cancel(DmNn *nn, atomic_int *cancel);
+#endif
 
 bool dm_nn_is_gpu(const DmNn *nn);
 /* "cpu: oneDNN 2.6.3, 2 threads" or "cuda: NVIDIA H100 80GB HBM3 (cuDNN 9.x)". */
