@@ -47,29 +47,33 @@ struct _DarkmapWindow
 {
   GtkApplicationWindow parent_instance;
 
+  /* The window's parts, each a composite template of its own. */
+  GtkWidget *map_page;          /* DarkmapMapPage */
+  GtkWidget *toolbar;           /* DarkmapMapToolbar: layers, contours, smoothing */
+  GtkWidget *side_panel;        /* DarkmapSidePanel: results and clusters; hidden when presenting */
+  /* The window's own children. */
   GtkWidget *progress_box;
   GtkProgressBar *progress_bar;
-  GtkStack *stack;
-  DarkmapMapView *map_view;
+  GtkStack *stack;              /* pages: map, spectrum, compare */
   DarkmapSpectrumView *spectrum_view;
   DarkmapCompareView *compare_view; /* two posteriors side by side, locked */
-  DarkmapClusterPanel *cluster_panel;
-  DarkmapResultsPanel *results_panel;
-  DarkmapSamplePlayer *sample_player;
-  GtkWidget *side_panel;        /* results and clusters; hidden when presenting */
-  GtkWidget *toolbar;           /* layers, contours, smoothing, samples */
   GtkWidget *status_bar;
-  GtkLabel *presentation_caption; /* over the map while presenting */
   GtkLabel *status_label;
-  GtkWidget *welcome_box;      /* shown while there is no map and no job */
-  GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
   GtkLabel *cursor_label;
-  GtkScale *smoothing_scale;
+  GtkMenuButton *display_button; /* its popover edits the map's stretch and limits */
+  GMenu *primary_menu;
+  /* Borrowed from the parts (take_parts in darkmap-window.c). */
+  DarkmapMapView *map_view;
+  GtkWidget *welcome_box;       /* shown while there is no map and no job */
+  GtkLabel *presentation_caption; /* over the map while presenting */
   GtkWidget *layer_box;         /* the layer toggles, shown with the map page */
   GtkWidget *posterior_layer_box; /* the posterior's layer toggles */
+  DarkmapSamplePlayer *sample_player;
   GtkWidget *contours_button;   /* shown with the map page */
+  GtkScale *smoothing_scale;
+  DarkmapResultsPanel *results_panel;
+  DarkmapClusterPanel *cluster_panel;
   gulong smoothing_handler;     /* the scale's value-changed */
-  GMenu *primary_menu;
 
   Layer layer;                  /* what the map view shows */
   DarkmapSmoother *smoother;    /* for the result shown, or NULL */

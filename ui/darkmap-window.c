@@ -8,9 +8,12 @@
 #include "darkmap-cluster-panel.h"
 #include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
+#include "darkmap-map-page.h"
+#include "darkmap-map-toolbar.h"
 #include "darkmap-map-view.h"
 #include "darkmap-preferences.h"
 #include "darkmap-recent.h"
+#include "darkmap-side-panel.h"
 #include "darkmap-smoother.h"
 #include "darkmap-spectrum-view.h"
 
@@ -1395,36 +1398,26 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
     g_signal_new ("job-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
-  g_type_ensure (DARKMAP_TYPE_MAP_VIEW);
+  g_type_ensure (DARKMAP_TYPE_MAP_PAGE);
+  g_type_ensure (DARKMAP_TYPE_MAP_TOOLBAR);
+  g_type_ensure (DARKMAP_TYPE_SIDE_PANEL);
   g_type_ensure (DARKMAP_TYPE_SPECTRUM_VIEW);
-  g_type_ensure (DARKMAP_TYPE_CLUSTER_PANEL);
-  g_type_ensure (DARKMAP_TYPE_RESULTS_PANEL);
   g_type_ensure (DARKMAP_TYPE_COMPARE_VIEW);
-  g_type_ensure (DARKMAP_TYPE_SAMPLE_PLAYER);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_view);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, map_page);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, spectrum_view);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cluster_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, display_button);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, welcome_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, cursor_label);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, smoothing_scale);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, layer_box);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, contours_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, primary_menu);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, results_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, compare_view);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, sample_player);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, side_panel);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, toolbar);
   gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, status_bar);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, presentation_caption);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, posterior_layer_box);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.open-clusters", NULL,
@@ -1454,6 +1447,27 @@ load_settings (void)
   return schema != NULL ? g_settings_new_full (schema, NULL, NULL) : NULL;
 }
 
+/* The widgets of the window's parts (the map page, the toolbar, the side
+ * panel), borrowed from them. */
+static void
+take_parts (DarkmapWindow *self)
+{
+  DarkmapMapPage *page = DARKMAP_MAP_PAGE (self->map_page);
+  DarkmapMapToolbar *toolbar = DARKMAP_MAP_TOOLBAR (self->toolbar);
+  DarkmapSidePanel *side = DARKMAP_SIDE_PANEL (self->side_panel);
+
+  self->map_view = DARKMAP_MAP_VIEW (darkmap_map_page_get_map_view (page));
+  self->welcome_box = darkmap_map_page_get_welcome_box (page);
+  self->presentation_caption = GTK_LABEL (darkmap_map_page_get_presentation_caption (page));
+  self->layer_box = darkmap_map_toolbar_get_layer_box (toolbar);
+  self->posterior_layer_box = darkmap_map_toolbar_get_posterior_layer_box (toolbar);
+  self->sample_player = DARKMAP_SAMPLE_PLAYER (darkmap_map_page_get_sample_player (page));
+  self->contours_button = darkmap_map_toolbar_get_contours_button (toolbar);
+  self->smoothing_scale = GTK_SCALE (darkmap_map_toolbar_get_smoothing_scale (toolbar));
+  self->results_panel = DARKMAP_RESULTS_PANEL (darkmap_side_panel_get_results_panel (side));
+  self->cluster_panel = DARKMAP_CLUSTER_PANEL (darkmap_side_panel_get_cluster_panel (side));
+}
+
 static void
 darkmap_window_init (DarkmapWindow *self)
 {
@@ -1462,6 +1476,7 @@ darkmap_window_init (DarkmapWindow *self)
   DarkmapDisplayPopover *display;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  take_parts (self);
   g_menu_insert_submenu (self->primary_menu, 0, _("Open _Recent"), recent);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
