@@ -4,7 +4,6 @@
 #include "darkmap-progress-relay.h"
 #include "darkmap-smoother.h"
 
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -65,16 +64,10 @@ struct _DarkmapJob
   DarkmapJobSettings settings;
   gboolean started;
 
-  /* Main-context side. */
-  double fraction;
-  char *stage;
-
-  DarkmapProgressRelay relay;     /* worker -> main context */
+  DarkmapProgressRelay relay;     /* progress to the main context, cancel flag */
 
   /* Worker only: the part of the whole job the current engine call covers. */
   double segment_start, segment_span;
-
-  atomic_int cancel_flag;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapJob, darkmap_job, G_TYPE_OBJECT)
@@ -88,7 +81,6 @@ darkmap_job_finalize (GObject *object)
   DarkmapJob *self = DARKMAP_JOB (object);
 
   g_free (self->path);
-  g_free (self->stage);
   darkmap_progress_relay_clear (&self->relay);
   G_OBJECT_CLASS (darkmap_job_parent_class)->finalize (object);
 }
@@ -101,10 +93,10 @@ darkmap_job_get_property (GObject *object, guint prop_id, GValue *value, GParamS
   switch (prop_id)
     {
     case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
+      g_value_set_double (value, self->relay.fraction);
       break;
     case PROP_STAGE:
-      g_value_set_string (value, self->stage);
+      g_value_set_string (value, self->relay.stage);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -128,13 +120,11 @@ darkmap_job_class_init (DarkmapJobClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
-static void publish_progress (GObject *owner, double fraction, const char *stage);
-
 static void
 darkmap_job_init (DarkmapJob *self)
 {
-  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), publish_progress);
-  atomic_init (&self->cancel_flag, 0);
+  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), properties[PROP_FRACTION],
+                               properties[PROP_STAGE]);
 }
 
 DarkmapJob *
@@ -171,33 +161,14 @@ double
 darkmap_job_get_fraction (DarkmapJob *self)
 {
   g_return_val_if_fail (DARKMAP_IS_JOB (self), 0.0);
-  return self->fraction;
+  return self->relay.fraction;
 }
 
 const char *
 darkmap_job_get_stage (DarkmapJob *self)
 {
   g_return_val_if_fail (DARKMAP_IS_JOB (self), NULL);
-  return self->stage;
-}
-
-/* Main context: the latest value the worker left. */
-static void
-publish_progress (GObject *owner, double fraction, const char *stage)
-{
-  DarkmapJob *self = DARKMAP_JOB (owner);
-
-  if (fraction != self->fraction)
-    {
-      self->fraction = fraction;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
-    }
-  if (g_strcmp0 (stage, self->stage) != 0)
-    {
-      g_free (self->stage);
-      self->stage = g_strdup (stage);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
-    }
+  return self->relay.stage;
 }
 
 /* Worker: the engine's DmProgress callback, within the current segment. */
@@ -213,14 +184,6 @@ report_progress (void *user_data, double fraction, const char *stage)
 }
 
 static void
-on_cancelled (GCancellable *cancellable, gpointer user_data)
-{
-  DarkmapJob *self = user_data;
-
-  atomic_store (&self->cancel_flag, 1);
-}
-
-static void
 set_segment (DarkmapJob *self, double start, double span)
 {
   self->segment_start = start;
@@ -230,7 +193,7 @@ set_segment (DarkmapJob *self, double start, double span)
 static DarkmapResult *
 run_engine (DarkmapJob *self, DmError **dm_error)
 {
-  DmProgress progress = { report_progress, self, &self->cancel_flag };
+  DmProgress progress = { report_progress, self, &self->relay.cancel };
   g_autoptr (DarkmapResult) result = g_new0 (DarkmapResult, 1);
   DmGridSpec spec;
   DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = 0.0 };
@@ -300,16 +263,12 @@ job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellabl
   DarkmapJob *self = source_object;
   DmError *dm_error = NULL;
   DarkmapResult *result;
-  gulong handler = 0;
+  gulong handler;
 
   darkmap_job_lower_thread_priority ();
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
-
+  handler = darkmap_progress_relay_watch (&self->relay, cancellable);
   result = run_engine (self, &dm_error);
-
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, handler);
+  darkmap_progress_relay_unwatch (&self->relay, cancellable, handler);
 
   if (result == NULL)
     {

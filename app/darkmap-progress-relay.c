@@ -1,15 +1,18 @@
-/* DarkmapProgressRelay: worker progress coalesced onto the main context. */
+/* DarkmapProgressRelay: worker progress coalesced onto the main context,
+ * and the engine's cancel flag. */
 #include "darkmap-progress-relay.h"
 
 #include <string.h>
 
 void
 darkmap_progress_relay_init (DarkmapProgressRelay *relay, GObject *owner,
-                             DarkmapProgressPublish publish)
+                             GParamSpec *fraction_pspec, GParamSpec *stage_pspec)
 {
   memset (relay, 0, sizeof *relay);
   relay->owner = owner;
-  relay->publish = publish;
+  relay->fraction_pspec = fraction_pspec;
+  relay->stage_pspec = stage_pspec;
+  atomic_init (&relay->cancel, 0);
   g_mutex_init (&relay->lock);
 }
 
@@ -24,6 +27,7 @@ void
 darkmap_progress_relay_clear (DarkmapProgressRelay *relay)
 {
   g_clear_pointer (&relay->context, g_main_context_unref);
+  g_clear_pointer (&relay->stage, g_free);
   g_mutex_clear (&relay->lock);
 }
 
@@ -54,10 +58,20 @@ publish_latest (gpointer user_data)
   g_mutex_lock (&relay->lock);
   fraction = relay->pending_fraction;
   memcpy (stage, relay->pending_stage, sizeof stage);
-  relay->idle_pending = FALSE;
+  relay->pending = FALSE;
   g_mutex_unlock (&relay->lock);
 
-  relay->publish (pending->owner, fraction, stage);
+  if (fraction != relay->fraction)
+    {
+      relay->fraction = fraction;
+      g_object_notify_by_pspec (relay->owner, relay->fraction_pspec);
+    }
+  if (g_strcmp0 (stage, relay->stage) != 0)
+    {
+      g_free (relay->stage);
+      relay->stage = g_strdup (stage);
+      g_object_notify_by_pspec (relay->owner, relay->stage_pspec);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -69,8 +83,8 @@ darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction, con
   g_mutex_lock (&relay->lock);
   relay->pending_fraction = CLAMP (fraction, 0.0, 1.0);
   g_strlcpy (relay->pending_stage, stage != NULL ? stage : "", sizeof relay->pending_stage);
-  schedule = !relay->idle_pending;
-  relay->idle_pending = TRUE;
+  schedule = !relay->pending;
+  relay->pending = TRUE;
   g_mutex_unlock (&relay->lock);
 
   if (schedule)
@@ -87,4 +101,34 @@ darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction, con
       g_source_attach (source, relay->context);
       g_source_unref (source);
     }
+}
+
+void
+darkmap_progress_relay_engine_report (void *relay, double fraction, const char *stage)
+{
+  darkmap_progress_relay_report (relay, fraction, stage);
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  DarkmapProgressRelay *relay = user_data;
+
+  atomic_store (&relay->cancel, 1);
+}
+
+gulong
+darkmap_progress_relay_watch (DarkmapProgressRelay *relay, GCancellable *cancellable)
+{
+  return cancellable != NULL
+           ? g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), relay, NULL)
+           : 0;
+}
+
+void
+darkmap_progress_relay_unwatch (DarkmapProgressRelay *relay, GCancellable *cancellable,
+                                gulong handler)
+{
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
 }

@@ -2,7 +2,6 @@
 #include "darkmap-reconstruct-job.h"
 
 #include <glib/gi18n.h>
-#include <stdatomic.h>
 
 #include "darkmap-job.h"
 #include "darkmap-progress-relay.h"
@@ -17,13 +16,9 @@ struct _DarkmapReconstructJob
   char *theory_path, *model_path, *device;
   gboolean started;
 
-  /* Main-context side. */
-  double fraction;
-  char *stage;
-  double start_seconds;
+  double start_seconds;            /* main context: when the run started */
 
-  DarkmapProgressRelay relay;
-  atomic_int cancel_flag;
+  DarkmapProgressRelay relay;      /* progress to the main context, cancel flag */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapReconstructJob, darkmap_reconstruct_job, G_TYPE_OBJECT)
@@ -42,7 +37,6 @@ darkmap_reconstruct_job_finalize (GObject *object)
   g_free (self->theory_path);
   g_free (self->model_path);
   g_free (self->device);
-  g_free (self->stage);
   darkmap_progress_relay_clear (&self->relay);
   G_OBJECT_CLASS (darkmap_reconstruct_job_parent_class)->finalize (object);
 }
@@ -56,10 +50,10 @@ darkmap_reconstruct_job_get_property (GObject *object, guint prop_id, GValue *va
   switch (prop_id)
     {
     case PROP_FRACTION:
-      g_value_set_double (value, self->fraction);
+      g_value_set_double (value, self->relay.fraction);
       break;
     case PROP_STAGE:
-      g_value_set_string (value, self->stage);
+      g_value_set_string (value, self->relay.stage);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -82,24 +76,11 @@ darkmap_reconstruct_job_class_init (DarkmapReconstructJobClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
-/* Main context: the latest value the worker left. */
-static void
-publish_progress (GObject *owner, double fraction, const char *stage)
-{
-  DarkmapReconstructJob *self = DARKMAP_RECONSTRUCT_JOB (owner);
-
-  g_free (self->stage);
-  self->stage = g_strdup (stage);
-  self->fraction = fraction;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STAGE]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
-}
-
 static void
 darkmap_reconstruct_job_init (DarkmapReconstructJob *self)
 {
-  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), publish_progress);
-  atomic_init (&self->cancel_flag, 0);
+  darkmap_progress_relay_init (&self->relay, G_OBJECT (self), properties[PROP_FRACTION],
+                               properties[PROP_STAGE]);
 }
 
 DarkmapReconstructJob *
@@ -136,14 +117,14 @@ double
 darkmap_reconstruct_job_get_fraction (DarkmapReconstructJob *self)
 {
   g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), 0.0);
-  return self->fraction;
+  return self->relay.fraction;
 }
 
 const char *
 darkmap_reconstruct_job_get_stage (DarkmapReconstructJob *self)
 {
   g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), NULL);
-  return self->stage;
+  return self->relay.stage;
 }
 
 char *
@@ -154,50 +135,32 @@ darkmap_reconstruct_job_describe_progress (DarkmapReconstructJob *self)
 
   g_return_val_if_fail (DARKMAP_IS_RECONSTRUCT_JOB (self), NULL);
   elapsed = dm_monotonic_seconds () - self->start_seconds;
-  if (self->fraction <= 0.0 || elapsed <= 0.0)
-    return g_strdup (self->stage != NULL ? self->stage : "");
-  left = elapsed * (1.0 - self->fraction) / self->fraction;
+  if (self->relay.fraction <= 0.0 || elapsed <= 0.0)
+    return g_strdup (self->relay.stage != NULL ? self->relay.stage : "");
+  left = elapsed * (1.0 - self->relay.fraction) / self->relay.fraction;
   if (n <= 0 || !dm_reconstruct_method_samples (self->request.method))
     /* TRANSLATORS: progress stage, then the time left */
-    return g_strdup_printf (_("%s — %.0f s left"), self->stage, left);
-  rate = self->fraction * n / elapsed;
+    return g_strdup_printf (_("%s — %.0f s left"), self->relay.stage, left);
+  rate = self->relay.fraction * n / elapsed;
   /* TRANSLATORS: progress stage, then samples per second and the time left */
-  return g_strdup_printf (_("%s — %.2g samples/s, %.0f s left"), self->stage, rate, left);
-}
-
-/* Worker: the engine's DmProgress callback. */
-static void
-report_progress (void *user_data, double fraction, const char *stage)
-{
-  DarkmapReconstructJob *self = user_data;
-
-  darkmap_progress_relay_report (&self->relay, fraction, stage);
-}
-
-static void
-on_cancelled (GCancellable *cancellable, gpointer user_data)
-{
-  DarkmapReconstructJob *self = user_data;
-
-  atomic_store (&self->cancel_flag, 1);
+  return g_strdup_printf (_("%s — %.2g samples/s, %.0f s left"), self->relay.stage, rate, left);
 }
 
 static void
 job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   DarkmapReconstructJob *self = source_object;
-  DmProgress progress = { report_progress, self, &self->cancel_flag };
+  DmProgress progress = { darkmap_progress_relay_engine_report, &self->relay,
+                          &self->relay.cancel };
   DmError *dm_error = NULL;
   DmReconstruction *reconstruction;
   DarkmapPosteriorResult *result;
-  gulong handler = 0;
+  gulong handler;
 
   darkmap_job_lower_thread_priority ();
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+  handler = darkmap_progress_relay_watch (&self->relay, cancellable);
   reconstruction = dm_reconstruct (&self->binned, &self->request, &progress, &dm_error);
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, handler);
+  darkmap_progress_relay_unwatch (&self->relay, cancellable, handler);
 
   if (reconstruction == NULL)
     {

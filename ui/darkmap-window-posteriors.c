@@ -532,6 +532,8 @@ darkmap_window_reconstruct (DarkmapWindow *self, const DmReconstructRequest *req
   self->reconstruct_cancellable = g_cancellable_new ();
   g_signal_connect_object (self->reconstruct_job, "notify::fraction",
                            G_CALLBACK (on_reconstruct_progress), self, 0);
+  g_signal_connect_object (self->reconstruct_job, "notify::stage",
+                           G_CALLBACK (on_reconstruct_progress), self, 0);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_progress_bar_set_text (self->progress_bar, _("Starting"));
   gtk_widget_set_visible (self->progress_box, TRUE);
