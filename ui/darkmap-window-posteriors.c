@@ -9,8 +9,7 @@
 #include "darkmap-animation.h"
 #include "darkmap-cluster.h"
 
-#include <math.h>
-
+#include <darkmap/mask.h>
 #include <darkmap/wcs.h>
 #include <glib/gi18n.h>
 
@@ -48,34 +47,10 @@ darkmap_window_update_posterior_actions (DarkmapWindow *self)
 static void
 centred_limits (const float *data, size_t n, double *lo, double *hi)
 {
-  size_t n_finite = 0;
-  double sum = 0.0, sum2 = 0.0, mean, spread;
+  double mean, spread = darkmap_window_three_sigma (data, n, &mean);
 
-  for (size_t i = 0; i < n; i++)
-    if (isfinite (data[i]))
-      {
-        sum += data[i];
-        sum2 += (double) data[i] * data[i];
-        n_finite++;
-      }
-  mean = n_finite > 0 ? sum / (double) n_finite : 0.0;
-  spread = n_finite > 0 ? 3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0)) : 1.0;
-  if (!(spread > 0.0))
-    spread = 1.0;
   *lo = mean - spread;
   *hi = mean + spread;
-}
-
-static double
-positive_max (const DmMap *map)
-{
-  const float *data = dm_map_plane (map, 0);
-  double max = 0.0;
-
-  for (size_t i = 0; i < dm_map_plane_size (map); i++)
-    if (isfinite (data[i]) && data[i] > max)
-      max = data[i];
-  return max > 0.0 ? max : 1.0;
 }
 
 DmMap *
@@ -97,7 +72,7 @@ darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo
       case LAYER_STD:
         map = p->std;
         *lo = 0.0;
-        *hi = map != NULL ? positive_max (map) : 1.0;
+        *hi = map != NULL ? darkmap_window_plane_max (map) : 1.0;
         break;
       case LAYER_SIGNIFICANCE:
         map = p->signif;
@@ -608,27 +583,15 @@ darkmap_window_get_reconstruct_dialog (DarkmapWindow *self)
 /* ---- Posterior files --------------------------------------------------- */
 
 /* Whether a posterior is on the field's grid: same size and, when both have
- * a WCS, the same sky pixels (within a hundredth of a pixel). */
+ * a WCS, the same sky pixels (the tolerance of a mask's check). */
 static gboolean
 check_same_grid (const DmMap *field, const DmMap *mean, GError **error)
 {
-  gboolean same = field->nx == mean->nx && field->ny == mean->ny;
+  gboolean same = field->nx == mean->nx && field->ny == mean->ny
+                  && (field->wcs == NULL || mean->wcs == NULL
+                      || dm_wcs_equal (mean->wcs, field->wcs, field->nx, field->ny,
+                                       DM_MASK_WCS_TOLERANCE));
 
-  if (same && field->wcs != NULL && mean->wcs != NULL)
-    {
-      /* The posterior's corner pixels through the field's WCS. */
-      double x[4], y[4], ra[4], dec[4], fx[4], fy[4];
-
-      for (int c = 0; c < 4; c++)
-        {
-          x[c] = (c & 1) ? field->nx - 1 : 0;
-          y[c] = (c & 2) ? field->ny - 1 : 0;
-        }
-      same = dm_wcs_pixel_to_world (mean->wcs, 4, x, y, ra, dec, NULL)
-             && dm_wcs_world_to_pixel (field->wcs, 4, ra, dec, fx, fy, NULL);
-      for (int c = 0; c < 4 && same; c++)
-        same = fabs (fx[c] - x[c]) < 0.01 && fabs (fy[c] - y[c]) < 0.01;
-    }
   if (!same)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                  _("The posterior is on a grid of %d × %d pixels that is not the open field's "

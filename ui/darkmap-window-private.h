@@ -146,7 +146,13 @@ gboolean darkmap_window_is_reconstructing (DarkmapWindow *self);
 void darkmap_window_cancel_reconstruction (DarkmapWindow *self);
 /* The actions of the posterior part, enabled for what is open. */
 void darkmap_window_update_posterior_actions (DarkmapWindow *self);
+/* darkmap-window.c: the layers' display limits.  Three standard deviations
+ * of the finite values of data (n floats; 1 when there are none or they are
+ * all equal), and their mean into *mean (may be NULL; 0 when none). */
+double darkmap_window_three_sigma (const float *data, size_t n, double *mean);
 /* Symmetric display limits at ±3 standard deviations of plane 0. */
 double darkmap_window_display_limit (const DmMap *map);
+/* The largest finite value of plane 0; 1 when none is above 0. */
+double darkmap_window_plane_max (const DmMap *map);
 
 G_END_DECLS

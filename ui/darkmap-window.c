@@ -54,13 +54,11 @@ static guint signals[N_SIGNALS];
 enum { PROP_0, PROP_SHOW_CLUSTERS, PROP_PAGE, PROP_LAYER, PROP_SHOW_CONTOURS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-/* Symmetric display limits at ±3 standard deviations of the map. */
 double
-darkmap_window_display_limit (const DmMap *map)
+darkmap_window_three_sigma (const float *data, size_t n, double *mean)
 {
-  const float *data = dm_map_plane (map, 0);
-  size_t n = dm_map_plane_size (map), n_finite = 0;
-  double sum = 0.0, sum2 = 0.0, mean, limit;
+  size_t n_finite = 0;
+  double sum = 0.0, sum2 = 0.0, m, spread;
 
   for (size_t i = 0; i < n; i++)
     if (isfinite (data[i]))
@@ -69,16 +67,23 @@ darkmap_window_display_limit (const DmMap *map)
         sum2 += (double) data[i] * data[i];
         n_finite++;
       }
+  if (mean != NULL)
+    *mean = n_finite > 0 ? sum / (double) n_finite : 0.0;
   if (n_finite == 0)
     return 1.0;
-  mean = sum / (double) n_finite;
-  limit = 3.0 * sqrt (MAX (sum2 / (double) n_finite - mean * mean, 0.0));
-  return limit > 0.0 ? limit : 1.0;
+  m = sum / (double) n_finite;
+  spread = 3.0 * sqrt (MAX (sum2 / (double) n_finite - m * m, 0.0));
+  return spread > 0.0 ? spread : 1.0;
 }
 
-/* The largest finite value of plane 0; 1 when none is above 0. */
-static double
-plane_max (const DmMap *map)
+double
+darkmap_window_display_limit (const DmMap *map)
+{
+  return darkmap_window_three_sigma (dm_map_plane (map, 0), dm_map_plane_size (map), NULL);
+}
+
+double
+darkmap_window_plane_max (const DmMap *map)
 {
   const float *data = dm_map_plane (map, 0);
   size_t n = dm_map_plane_size (map);
@@ -182,7 +187,7 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   else if (layer == LAYER_COUNTS || layer == LAYER_NOISE)
     {
       lo = 0.0;
-      hi = plane_max (map);
+      hi = darkmap_window_plane_max (map);
     }
   else
     {

@@ -6,9 +6,6 @@
 
 #include "darkmap/fits.h"
 
-/* Largest disagreement between the two grids, in pixels, still "the same". */
-#define DM_MASK_WCS_TOLERANCE 0.01
-
 DmMap *dm_mask_read_for_map(const char *path, const DmMap *map, bool *had_wcs,
                             DmError **error) {
   DmMap *file = dm_fits_read_image(path, NULL, error);

@@ -17,6 +17,11 @@
 extern "C" {
 #endif
 
+/* Largest disagreement between two grids' WCS, in pixels (dm_wcs_equal),
+ * still "the same sky pixels": for a mask and its map, and for a posterior
+ * and its field. */
+#define DM_MASK_WCS_TOLERANCE 0.01
+
 /* Reads the first image of path as a mask for map: a new one-plane map of
  * 0/1 with map's WCS.  *had_wcs (may be NULL) tells whether the file had a
  * celestial WCS that was checked.  Fails with DM_ERROR_FORMAT (not an image,
