@@ -480,6 +480,28 @@ draw_axes (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
   cairo_restore (cr);
 }
 
+/* Adds the point (ell, cl) to the curve being traced: a line from the
+ * previous point while the pen is down; a point that cannot be drawn (ell
+ * not finite, cl not positive) lifts the pen. */
+static void
+trace (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr, double ell, double cl,
+       gboolean *pen_down)
+{
+  double vx, vy;
+
+  if (!isfinite (ell) || !(cl > 0.0))
+    {
+      *pen_down = FALSE;
+      return;
+    }
+  to_view (self, p, ell, cl, &vx, &vy);
+  if (*pen_down)
+    cairo_line_to (cr, vx, vy);
+  else
+    cairo_move_to (cr, vx, vy);
+  *pen_down = TRUE;
+}
+
 /* A curve f(ell) sampled on a log grid across the plot, through the
  * smoothing. */
 static void
@@ -492,21 +514,11 @@ draw_curve (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr, gboolean theo
     {
       double log_ell = self->log_ell_lo
                        + (self->log_ell_hi - self->log_ell_lo) * i / (THEORY_SAMPLES - 1.0);
-      double ell = pow (10.0, log_ell), vx, vy;
+      double ell = pow (10.0, log_ell);
       double cl = (theory ? dm_theory_eval (&self->theory, ell) : self->noise_level)
                   * smoothing_window (self, ell);
 
-      if (!(cl > 0.0))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      to_view (self, p, ell, cl, &vx, &vy);
-      if (pen_down)
-        cairo_line_to (cr, vx, vy);
-      else
-        cairo_move_to (cr, vx, vy);
-      pen_down = TRUE;
+      trace (self, p, cr, ell, cl, &pen_down);
     }
   cairo_stroke (cr);
 }
@@ -520,21 +532,7 @@ draw_spectrum (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
   cairo_set_source_rgb (cr, MAP_COLOUR[0], MAP_COLOUR[1], MAP_COLOUR[2]);
   cairo_set_line_width (cr, 1.5);
   for (int i = 0; i < s->n_bins; i++)
-    {
-      double vx, vy;
-
-      if (!isfinite (s->ell[i]) || !(s->cl[i] > 0.0))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      to_view (self, p, s->ell[i], s->cl[i], &vx, &vy);
-      if (pen_down)
-        cairo_line_to (cr, vx, vy);
-      else
-        cairo_move_to (cr, vx, vy);
-      pen_down = TRUE;
-    }
+    trace (self, p, cr, s->ell[i], s->cl[i], &pen_down);
   cairo_stroke (cr);
   for (int i = 0; i < s->n_bins; i++)
     {
@@ -603,19 +601,7 @@ draw_posterior_mean (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
   cairo_set_line_width (cr, 1.5);
   cairo_new_path (cr);
   for (int i = 0; i < b->n_bins; i++)
-    {
-      if (!isfinite (b->ell[i]) || !(b->mean_cl[i] > 0.0))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      to_view (self, p, b->ell[i], b->mean_cl[i], &vx, &vy);
-      if (pen_down)
-        cairo_line_to (cr, vx, vy);
-      else
-        cairo_move_to (cr, vx, vy);
-      pen_down = TRUE;
-    }
+    trace (self, p, cr, b->ell[i], b->mean_cl[i], &pen_down);
   cairo_stroke (cr);
   for (int i = 0; i < b->n_bins; i++)
     if (isfinite (b->ell[i]) && b->mean_cl[i] > 0.0)
