@@ -74,6 +74,13 @@ static inline int dm_test_result(void) {
   return dm_test_failures ? 1 : 0;
 }
 
+/* max |a − b| over n values (0 when they are equal bit for bit, NaN aside). */
+static inline double dm_test_max_abs_difference(const float *a, const float *b, size_t n) {
+  double worst = 0.0;
+  for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)a[i] - (double)b[i]));
+  return worst;
+}
+
 /* max |a − b| over n values, relative to max |b|. */
 static inline double dm_test_relative_error(const float *a, const float *b, size_t n) {
   double diff = 0.0, scale = 0.0;

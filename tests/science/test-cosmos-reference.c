@@ -19,12 +19,6 @@
 #include "darkmap/ks.h"
 #include "test-util.h"
 
-static double max_abs_diff(const float *a, const float *b, size_t n) {
-  double worst = 0;
-  for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)a[i] - (double)b[i]));
-  return worst;
-}
-
 static double correlation(const float *a, const float *b, size_t n) {
   double ma = 0, mb = 0;
   for (size_t i = 0; i < n; i++) ma += a[i], mb += b[i];
@@ -90,14 +84,14 @@ int main(void) {
 
   size_t npix = 360 * 360;
   CHECK(flat->n_binned == 417117 && flat->n_outside == 0);
-  double d1 = max_abs_diff(dm_map_plane(flat->shear, 0), e1->data, npix);
-  double d2 = max_abs_diff(dm_map_plane(flat->shear, 1), e2->data, npix);
+  double d1 = dm_test_max_abs_difference(dm_map_plane(flat->shear, 0), e1->data, npix);
+  double d2 = dm_test_max_abs_difference(dm_map_plane(flat->shear, 1), e2->data, npix);
   printf("binned shear vs shipped maps: max |diff| g1 %.2e, g2 %.2e\n", d1, d2);
   CHECK(d1 < 1e-5 && d2 < 1e-5);
   CHECK_CLOSE(flat->sigma_e[0], 0.30516134685184965, 1e-9);
   CHECK_CLOSE(flat->sigma_e[1], 0.3056300308120206, 1e-9);
-  double dn1 = max_abs_diff(dm_map_plane(flat->noise, 0), n1->data, npix);
-  double dn2 = max_abs_diff(dm_map_plane(flat->noise, 1), n2->data, npix);
+  double dn1 = dm_test_max_abs_difference(dm_map_plane(flat->noise, 0), n1->data, npix);
+  double dn2 = dm_test_max_abs_difference(dm_map_plane(flat->noise, 1), n2->data, npix);
   printf("noise maps: max |diff| %.2e, %.2e\n", dn1, dn2);
   CHECK(dn1 < 1e-6 && dn2 < 1e-6);
   size_t unmasked = 0;
@@ -109,7 +103,7 @@ int main(void) {
   if (kappa) {
     mirror_columns(kappa);
     double r = correlation(kappa->data, reference->data, npix);
-    double d = max_abs_diff(kappa->data, reference->data, npix);
+    double d = dm_test_max_abs_difference(kappa->data, reference->data, npix);
     printf("KS (flat grid) vs jax-lensing: correlation %.7f, max |diff| %.2e\n", r, d);
     CHECK(r > 0.999);
     CHECK(d < 1e-5);

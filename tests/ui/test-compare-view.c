@@ -14,6 +14,7 @@
 
 #include "darkmap-compare-view.h"
 #include "darkmap-posterior-result.h"
+#include "map-view-test-util.h"
 #include "window-test-util.h"
 
 #define N 64
@@ -109,18 +110,6 @@ motion_controller (GtkWidget *widget)
   return found;
 }
 
-static cairo_surface_t *
-render (DarkmapMapView *view)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
-  cairo_t *cr = cairo_create (surface);
-
-  darkmap_map_view_render (view, cr, WIDTH, HEIGHT);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  return surface;
-}
-
 static guint32
 pixel (cairo_surface_t *surface, int x, int y)
 {
@@ -149,7 +138,7 @@ check_crosshair (DarkmapCompareView *compare, GtkWidget *window)
     return;
   CHECK (!darkmap_map_view_get_crosshair (left, &lx, &ly));
   CHECK (!darkmap_map_view_get_crosshair (right, &rx, &ry));
-  plain = render (left);
+  plain = render_view (left, WIDTH, HEIGHT);
 
   /* The pointer at the centre of map pixel (20, 30) of the left view. */
   CHECK (darkmap_map_view_pixel_to_view (left, width, height, 20.0, 30.0, &vx, &vy));
@@ -162,7 +151,7 @@ check_crosshair (DarkmapCompareView *compare, GtkWidget *window)
 
   /* Drawn: the vertical line changes the column through the pixel (40 px
    * below the horizontal line, inside the map), not one 10 px off. */
-  crossed = render (left);
+  crossed = render_view (left, WIDTH, HEIGHT);
   CHECK (darkmap_map_view_pixel_to_view (left, WIDTH, HEIGHT, lx, ly, &cvx, &cvy));
   below = (int) cvy + 40;
   CHECK (cvx > 0.0 && cvx + 10.0 < WIDTH && below < HEIGHT);

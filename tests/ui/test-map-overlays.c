@@ -13,22 +13,11 @@
 #include "darkmap-map-view.h"
 #include "darkmap-sexagesimal.h"
 #include "darkmap-whiskers.h"
+#include "map-view-test-util.h"
 
 #define N 64
 #define WIDTH 420
 #define HEIGHT 320
-
-static cairo_surface_t *
-render (DarkmapMapView *view)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
-  cairo_t *cr = cairo_create (surface);
-
-  darkmap_map_view_render (view, cr, WIDTH, HEIGHT);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  return surface;
-}
 
 static guint32
 at (cairo_surface_t *surface, int x, int y)
@@ -120,10 +109,10 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
 
   /* Drawn: the stick through the middle block is white along its length,
    * and the map is untouched a quarter spacing above it. */
-  plain = render (view);
+  plain = render_view (view, WIDTH, HEIGHT);
   CHECK (darkmap_map_view_set_whiskers (view, shear, NULL, NULL));
   CHECK (darkmap_map_view_get_show_whiskers (view));
-  drawn = render (view);
+  drawn = render_view (view, WIDTH, HEIGHT);
   {
     double cx = (N / step / 2 + 0.5) * step - 0.5, cy = cx, vx, vy;
 
@@ -152,7 +141,7 @@ test_whiskers (DarkmapMapView *view, const DmWcs *wcs)
   }
   cairo_surface_destroy (drawn);
   CHECK (darkmap_map_view_set_whiskers (view, NULL, NULL, NULL));
-  drawn = render (view);
+  drawn = render_view (view, WIDTH, HEIGHT);
   CHECK (count_differences (plain, drawn) == 0);
   cairo_surface_destroy (drawn);
   cairo_surface_destroy (plain);
@@ -331,9 +320,9 @@ test_contours (DarkmapMapView *view, const DmWcs *wcs)
   CHECK (darkmap_map_view_set_contours (view, bump, levels, 1, NULL));
   CHECK (darkmap_map_view_get_contours (view) != NULL);
   CHECK (!darkmap_map_view_get_show_contours (view));
-  plain = render (view);
+  plain = render_view (view, WIDTH, HEIGHT);
   darkmap_map_view_set_show_contours (view, TRUE);
-  drawn = render (view);
+  drawn = render_view (view, WIDTH, HEIGHT);
   {
     double r = s * sqrt (2.0 * log (2.0)), vx, vy;
     int lighter = 0;
@@ -405,9 +394,9 @@ test_sexagesimal (DarkmapMapView *view, const DmMap *map)
   /* The view's labels change, the map does not. */
   CHECK (darkmap_map_view_set_map (view, map, NULL));
   darkmap_map_view_set_show_grid (view, TRUE);
-  degrees = render (view);
+  degrees = render_view (view, WIDTH, HEIGHT);
   darkmap_map_view_set_sexagesimal (view, TRUE);
-  sexagesimal = render (view);
+  sexagesimal = render_view (view, WIDTH, HEIGHT);
   CHECK (count_differences (degrees, sexagesimal) > 50);
   {
     double vx, vy;

@@ -8,6 +8,7 @@
 #include "test-util.h"
 
 #include "darkmap-map-view.h"
+#include "map-view-test-util.h"
 
 #define NX 64
 #define NY 48
@@ -27,13 +28,8 @@ static Image
 render (DarkmapMapView *view)
 {
   Image im;
-  cairo_t *cr;
 
-  im.surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, WIDTH, HEIGHT);
-  cr = cairo_create (im.surface);
-  darkmap_map_view_render (view, cr, WIDTH, HEIGHT);
-  cairo_destroy (cr);
-  cairo_surface_flush (im.surface);
+  im.surface = render_view (view, WIDTH, HEIGHT);
   im.data = cairo_image_surface_get_data (im.surface);
   im.stride = cairo_image_surface_get_stride (im.surface);
   return im;

@@ -20,18 +20,10 @@
 #include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
 #include "darkmap-map-view.h"
+#include "map-view-test-util.h"
 #include "window-test-util.h"
 
 #define FRAMES 40
-
-/* A file under the tests' scratch directory (newly allocated). */
-static char *
-scratch_path (const char *name)
-{
-  const char *dir = g_getenv ("DARKMAP_TEST_TMP");
-
-  return g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), name, NULL);
-}
 
 static guint32
 pixel_at (cairo_surface_t *surface, int x, int y)
@@ -40,18 +32,6 @@ pixel_at (cairo_surface_t *surface, int x, int y)
   int stride = cairo_image_surface_get_stride (surface);
 
   return ((const guint32 *) (const void *) (data + (size_t) y * (size_t) stride))[x] & 0xffffffu;
-}
-
-static cairo_surface_t *
-render_view (DarkmapMapView *view, int width, int height)
-{
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_t *cr = cairo_create (surface);
-
-  darkmap_map_view_render (view, cr, width, height);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  return surface;
 }
 
 /* Milliseconds per render of the whole view at width × height. */

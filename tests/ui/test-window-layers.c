@@ -31,16 +31,6 @@ max_of (const float *data, size_t n)
   return max;
 }
 
-static double
-max_abs_difference (const float *a, const float *b, size_t n)
-{
-  double worst = 0.0;
-
-  for (size_t i = 0; i < n; i++)
-    worst = fmax (worst, fabs ((double) a[i] - b[i]));
-  return worst;
-}
-
 /* Pixels that differ between two renderings of the same size. */
 static int
 count_differences (GdkTexture *a, GdkTexture *b)
@@ -84,7 +74,7 @@ test_layers (DarkmapWindow *window)
 
   g_object_get (window, "layer", &state, NULL);
   CHECK (g_str_equal (state, "kappa-e"));
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                              dm_map_plane (r->kappa_e, 0), n) == 0.0);
   CHECK (darkmap_map_view_get_limits (view, &e_lo, &e_hi));
   CHECK (e_lo == -e_hi && e_hi > 0.0);
@@ -93,14 +83,14 @@ test_layers (DarkmapWindow *window)
   CHECK (e != NULL);
 
   set_layer (window, "kappa-b");
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                              dm_map_plane (r->kappa_b, 0), n) == 0.0);
   CHECK (darkmap_map_view_get_limits (view, &lo, &hi));
   CHECK (lo == e_lo && hi == e_hi);
   b = render_map (window);
 
   set_layer (window, "counts");
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                              dm_map_plane (r->binned->counts, 0), n) == 0.0);
   CHECK (darkmap_map_view_get_limits (view, &lo, &hi));
   CHECK (lo == 0.0);
@@ -109,7 +99,7 @@ test_layers (DarkmapWindow *window)
   counts = render_map (window);
 
   set_layer (window, "noise");
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                              dm_map_plane (r->binned->noise, 0), n) == 0.0);
   CHECK (darkmap_map_view_get_limits (view, &lo, &hi));
   CHECK (lo == 0.0 && hi == max_of (dm_map_plane (r->binned->noise, 0), n));
@@ -117,7 +107,7 @@ test_layers (DarkmapWindow *window)
 
   set_layer (window, "shear");
   CHECK (darkmap_map_view_get_show_whiskers (view));
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                              dm_map_plane (r->kappa_e, 0), n) == 0.0);
   CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-contours", NULL));
   shear = render_map (window);
@@ -239,11 +229,11 @@ test_smoothing (DarkmapWindow *window)
           " %.1f ms\n", seconds * 1e3, wait_for_smoothing (window) * 1e3);
   CHECK (r == darkmap_window_get_result (window));
   CHECK (r->smooth_sigma == 5.0);
-  CHECK (max_abs_difference (dm_map_plane (r->kappa_e, 0), e, n) == 0.0);
-  CHECK (max_abs_difference (dm_map_plane (r->kappa_b, 0), b, n) == 0.0);
-  CHECK (max_abs_difference (dm_map_plane (r->kappa_e, 0), dm_map_plane (ks_e, 0), n) < 1e-6);
-  CHECK (max_abs_difference (dm_map_plane (r->kappa_b, 0), dm_map_plane (ks_b, 0), n) < 1e-6);
-  CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0), e, n) == 0.0);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (r->kappa_e, 0), e, n) == 0.0);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (r->kappa_b, 0), b, n) == 0.0);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (r->kappa_e, 0), dm_map_plane (ks_e, 0), n) < 1e-6);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (r->kappa_b, 0), dm_map_plane (ks_b, 0), n) < 1e-6);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0), e, n) == 0.0);
 
   /* The spectrum page shows the smoothed map's spectrum: less power at
    * the highest ell, the engine's value for the new map. */
@@ -311,7 +301,7 @@ test_smoothing (DarkmapWindow *window)
   CHECK (r->smooth_sigma == 10.0);
   memcpy (e, dm_map_plane (r->kappa_e_raw, 0), n * sizeof (float));
   CHECK_OK (dm_smooth_gaussian (e, nx, ny, 10.0, &dm_error), dm_error);
-  CHECK (max_abs_difference (dm_map_plane (r->kappa_e, 0), e, n) == 0.0);
+  CHECK (dm_test_max_abs_difference (dm_map_plane (r->kappa_e, 0), e, n) == 0.0);
 
   gtk_range_set_value (scale, 2.0);
   wait_for_smoothing (window);

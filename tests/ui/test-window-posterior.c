@@ -39,14 +39,6 @@
 #define SAMPLES 8
 #define SEED 3
 
-static char *
-scratch_path (const char *name)
-{
-  const char *dir = g_getenv ("DARKMAP_TEST_TMP");
-
-  return g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), name, NULL);
-}
-
 typedef struct
 {
   gboolean done;
@@ -95,16 +87,6 @@ reconstruct (DarkmapWindow *window, const DmReconstructRequest *request, double 
   if (!wait.done)
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no end");
   return wait.error;
-}
-
-static double
-max_abs_difference (const float *a, const float *b, size_t n)
-{
-  double max = 0.0;
-
-  for (size_t i = 0; i < n; i++)
-    max = fmax (max, fabs ((double) a[i] - (double) b[i]));
-  return max;
 }
 
 /* The CLI's significance table: peak_fraction and snr per row. */
@@ -233,8 +215,8 @@ main (int argc, char **argv)
   wiener = darkmap_window_get_posterior (window);
   CHECK (wiener != NULL);
   shown = darkmap_posterior_result_get_posterior (wiener);
-  CHECK (max_abs_difference (shown->mean->data, cli->mean->data, npix) == 0.0);
-  CHECK (max_abs_difference (shown->samples->data, cli->samples->data, npix * SAMPLES) == 0.0);
+  CHECK (dm_test_max_abs_difference (shown->mean->data, cli->mean->data, npix) == 0.0);
+  CHECK (dm_test_max_abs_difference (shown->samples->data, cli->samples->data, npix * SAMPLES) == 0.0);
   CHECK (strcmp (darkmap_posterior_result_get_title (wiener), "Wiener filter") == 0);
   {
     g_autofree char *layer = NULL;
@@ -300,13 +282,13 @@ main (int argc, char **argv)
     CHECK (gtk_widget_get_visible (GTK_WIDGET (player)));
     CHECK (darkmap_sample_player_get_n_samples (player) == SAMPLES);
     CHECK (darkmap_map_view_get_plane (view) == 0);
-    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
+    CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 0),
                                dm_map_plane (shown->samples, 0), npix) == 0.0);
     CHECK (darkmap_map_view_get_limits (view, &lo0, &hi0));
     gtk_range_set_value (GTK_RANGE (darkmap_sample_player_get_scale (player)), 4.0);
     CHECK (darkmap_sample_player_get_index (player) == 3);
     CHECK (darkmap_map_view_get_plane (view) == 3);
-    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 3),
+    CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (view), 3),
                                dm_map_plane (shown->samples, 3), npix) == 0.0);
     darkmap_sample_player_step (player, 1);
     CHECK (darkmap_map_view_get_plane (view) == 4);
@@ -329,7 +311,7 @@ main (int argc, char **argv)
   CHECK (g_list_model_get_n_items (darkmap_window_get_posteriors (window)) == 2);
   from_file = darkmap_window_get_posterior (window);
   CHECK (from_file != wiener);
-  CHECK (max_abs_difference (darkmap_posterior_result_get_posterior (from_file)->mean->data,
+  CHECK (dm_test_max_abs_difference (darkmap_posterior_result_get_posterior (from_file)->mean->data,
                              cli->mean->data, npix) == 0.0);
 
   /* The Compare page: the window's two results, locked. */
@@ -348,9 +330,9 @@ main (int argc, char **argv)
     CHECK (darkmap_compare_view_get_selected (compare, DARKMAP_COMPARE_RIGHT) == 1);
     left = darkmap_compare_view_get_map_view (compare, DARKMAP_COMPARE_LEFT);
     right = darkmap_compare_view_get_map_view (compare, DARKMAP_COMPARE_RIGHT);
-    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (left), 0),
+    CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (left), 0),
                                shown->mean->data, npix) == 0.0);
-    CHECK (max_abs_difference (dm_map_plane (darkmap_map_view_get_map (right), 0),
+    CHECK (dm_test_max_abs_difference (dm_map_plane (darkmap_map_view_get_map (right), 0),
                                cli->mean->data, npix) == 0.0);
     darkmap_map_view_set_zoom (left, 3.0);
     darkmap_map_view_set_center (left, 40.0, 70.0);
@@ -376,7 +358,7 @@ main (int argc, char **argv)
     DmPosterior *back = dm_posterior_read (saved_path, &dm_error);
 
     CHECK (back != NULL && back->samples != NULL && back->samples->nplanes == SAMPLES);
-    CHECK (max_abs_difference (back->mean->data, cli->mean->data, npix) == 0.0);
+    CHECK (dm_test_max_abs_difference (back->mean->data, cli->mean->data, npix) == 0.0);
     dm_posterior_free (back);
   }
 

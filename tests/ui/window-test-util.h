@@ -11,6 +11,15 @@
 
 #define WAIT_LIMIT_US (20 * G_USEC_PER_SEC)
 
+/* A file under the tests' scratch directory (newly allocated). */
+static inline char *
+scratch_path (const char *name)
+{
+  const char *dir = g_getenv ("DARKMAP_TEST_TMP");
+
+  return g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), name, NULL);
+}
+
 typedef struct {
   gboolean done;
   GError *error;
