@@ -1,0 +1,204 @@
+/* One call per trainer: request + progress + report -> a model file and its
+ * checkpoint.  The command line (train-score, train-mmgan) and the
+ * application's training job both call dm_train, so neither composes
+ * networks, pools or optimisers itself.
+ *
+ * Kinds and what they train (darkmap/score-network.h, darkmap/mmgan-train.h):
+ *   SCORE_HYBRID  the network residual of the hybrid prior score, by
+ *                 denoising score matching on clean maps (lognormal fields
+ *                 of the theory C_ell, optionally NFW haloes) of the
+ *                 request's pixel scale; convolutional: the model serves any
+ *                 grid of that pixel scale.
+ *   SCORE_PLAIN   the same network trained as the whole prior score.
+ *   MMGAN         a conditional GAN generator for ONE survey geometry: the
+ *                 grid (size, pixel scale, centre), the mask and the rotated
+ *                 real noise of the catalogue binned on it.
+ *
+ * Files.  The model (model_path) is what reconstructions load: the network's
+ * weights with its metadata (dm_model_info_read reads its kind and grid).
+ * The checkpoint (checkpoint_path) is ONE safetensors file holding
+ * everything a resume needs: the network, for MMGAN the critic, every
+ * optimiser's moments and step, w_SD, the step count and the request
+ * itself (dm_train_checkpoint_read gives it back, so that an unfinished
+ * training can be resumed from the file alone).  Both are written
+ * atomically (temporary file, fsync, rename): a kill at any moment leaves
+ * the last checkpoint whole.  The model card (the model's *.md, written by
+ * darkmap/model-card.h) is rewritten with each checkpoint.
+ *
+ * A resumed run equals the uninterrupted one bit for bit on the CPU: every
+ * draw of step n is a pure function of (seed, n).
+ *
+ * Checkpoints are written every checkpoint_every steps, when
+ * checkpoint_now is raised (after the step in progress), at the end, on
+ * max_seconds, and on cancellation: a cancelled training saves its
+ * finished steps, then fails with DM_ERROR_CANCELLED. */
+#ifndef DARKMAP_TRAIN_H
+#define DARKMAP_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darkmap/binning.h"
+#include "darkmap/catalog.h"
+#include "darkmap/error.h"
+#include "darkmap/progress.h"
+#include "darkmap/theory.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  DM_TRAIN_SCORE_HYBRID,
+  DM_TRAIN_SCORE_PLAIN,
+  DM_TRAIN_MMGAN,
+  DM_TRAIN_N_KINDS
+} DmTrainKind;
+
+/* "score-hybrid", "score-plain", "mmgan". */
+const char *dm_train_kind_name(DmTrainKind kind);
+bool dm_train_kind_from_name(const char *name, DmTrainKind *kind);
+
+/* Size presets: QUICK is a CPU demonstration that learns something in
+ * minutes on two cores (small network, small pool, few hundred steps);
+ * FULL is the published-size run for a GPU. */
+typedef enum { DM_TRAIN_PRESET_QUICK, DM_TRAIN_PRESET_FULL } DmTrainPreset;
+
+/* Everything a training reads.  Strings are borrowed for the call. */
+typedef struct {
+  DmTrainKind kind;
+  const DmTheorySpectrum *theory;  /* the training fields' C_ell (and the theory score) */
+  const char *theory_path;         /* recorded in the checkpoint and card; may be NULL */
+  const char *theory_column;       /* the table's column; NULL: its first */
+
+  /* Geometry.  Score: maps of size × size pixels of pixel_arcmin (grid
+   * ignored).  MMGAN: the catalogue binned on grid (which fixes size and
+   * pixel scale; its centre is made explicit in the checkpoint). */
+  int size;                        /* score training maps' side (default 128) */
+  double pixel_arcmin;             /* score (default 0.29); MMGAN: grid's */
+  const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed) */
+  const char *catalog_path;        /* recorded for a resume; may be NULL */
+  DmGridSpec grid;                 /* MMGAN: the survey grid */
+
+  /* Training data. */
+  bool haloes;                     /* NFW haloes in the fields (default true) */
+  double shift;                    /* lognormal shift (default 0.02) */
+  int pool_maps;                   /* clean maps made once (score 256, MMGAN 64) */
+  int pool_noise;                  /* MMGAN noise realisations (default 32) */
+  int validation;                  /* held-out maps / pairs (score 32, MMGAN 8) */
+
+  /* Networks. */
+  int width, depth;                /* U-Net base width and levels (default 16, 4) */
+  int z_channels, critic_width;    /* MMGAN (default 2, 16) */
+
+  /* Optimisation. */
+  int batch;                       /* maps (score, default 8) or conditions (MMGAN, 4) per step */
+  double lr;                       /* Adam rate (default 1e-3) */
+  int cosine;                      /* score: warm-up + cosine decay to step N; 0: constant */
+  double sigma_min, sigma_max;     /* score noise levels (default 1e-3, 0.3) */
+  double beta_adv;                 /* MMGAN adversarial weight (default 1e-5) */
+  int adapt_every;                 /* MMGAN w_SD updates (default 100; 0: fixed) */
+  uint64_t seed;                   /* weights, pool and draws (default 1) */
+
+  /* How long and how often. */
+  int64_t steps;                   /* total steps of the run, resumed ones included
+                                      (default 1000 score, 2000 MMGAN) */
+  double max_seconds;              /* > 0: stop (and checkpoint) after this much training
+                                      time in this call */
+  int report_every;                /* steps between reports (default 10) */
+  int validate_every;              /* steps between validations (default 100) */
+  int checkpoint_every;            /* steps between checkpoints; 0: only at the end */
+
+  const char *device;              /* "auto" (NULL too), "cpu" or "cuda" */
+  int threads;                     /* CPU threads; 0: all cores */
+
+  const char *model_path;          /* the model written (required) */
+  const char *checkpoint_path;     /* NULL: model_path with ".checkpoint.safetensors"
+                                      in place of ".safetensors" */
+  bool resume;                     /* continue from the checkpoint (which must exist
+                                      and match the request's kind and sizes) */
+  const char *name;                /* the model card's title; NULL: the file's name */
+} DmTrainRequest;
+
+/* The defaults above for kind, at the QUICK or FULL size. */
+void dm_train_request_init(DmTrainRequest *request, DmTrainKind kind, DmTrainPreset preset);
+
+/* The checkpoint path of a request (model_path with ".checkpoint.safetensors"
+ * in place of ".safetensors", or checkpoint_path), malloc'ed. */
+char *dm_train_checkpoint_path(const DmTrainRequest *request);
+
+/* What a report carries (all numbers in the trainer's normalised units
+ * unless said). */
+typedef struct {
+  int64_t step, total_steps;
+  double seconds;                  /* training time of this call */
+  double steps_per_second;         /* over this call */
+  double seconds_left;             /* to total_steps at that rate */
+  double train_loss;               /* score: DSM loss of the last step; MMGAN: L1 */
+  /* MMGAN only: the last step's terms and w_SD. */
+  double critic_loss, gradient_penalty, adversarial_loss, std_reward, std_weight;
+  /* Validation (has_validation when this report comes with one). */
+  bool has_validation;
+  double validation_loss;          /* score: hybrid DSM loss; MMGAN: L1 of the mean */
+  double theory_loss;              /* score: the theory score alone (the baseline) */
+  double r, r_ks;                  /* MMGAN: r of the posterior mean and of the best
+                                      KS map on the validation pairs; NaN for score */
+  double std_ratio;                /* MMGAN: std calibration (1: calibrated); NaN score */
+  double psnr_gain, psnr_gain_target;  /* MMGAN */
+  size_t device_memory;            /* bytes the network engine holds (in use + cached) */
+  bool checkpointed;               /* a checkpoint was written with this report */
+} DmTrainReport;
+
+typedef void (*DmTrainReportFunc)(void *user_data, const DmTrainReport *report);
+
+/* Live controls, polled between steps (each may be NULL). */
+typedef struct {
+  DmTrainReportFunc report;        /* every report_every steps, validations, checkpoints */
+  void *user_data;
+  atomic_int *pause;               /* non-zero: wait between steps (cancel still works) */
+  atomic_int *checkpoint_now;      /* non-zero: checkpoint after this step, then set to 0 */
+} DmTrainMonitor;
+
+typedef struct {
+  int64_t steps;                   /* the step count reached */
+  double seconds;                  /* wall time of the call, pool included */
+  char device[160];                /* the network engine's device */
+  int64_t n_parameters;            /* the model's trainable weights */
+  bool finished;                   /* steps == total steps (not stopped on max_seconds) */
+  DmTrainReport last;              /* the last report (with the last validation's numbers) */
+} DmTrainResult;
+
+/* Checks the request before any work: DM_ERROR_INVALID_ARGUMENT with a
+ * sentence naming what is wrong (no theory, no catalogue for MMGAN, a size
+ * not divisible by 2^depth, non-positive rates, an unknown device, no model
+ * path, a resume without checkpoint). */
+bool dm_train_check(const DmTrainRequest *request, DmError **error);
+
+/* Trains.  progress: the fraction of the steps (the pool's making first)
+ * and the stage ("Making the training maps", "Step 120 of 400"), and the
+ * cancel flag; monitor may be NULL. */
+bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
+              const DmTrainMonitor *monitor, DmTrainResult *result, DmError **error);
+
+/* ---- Reading a checkpoint back (to list and resume unfinished runs) ---- */
+
+/* A checkpoint's request, step and time, without loading the weights.  The
+ * strings (paths, name) live in the DmTrainCheckpointInfo. */
+typedef struct {
+  DmTrainRequest request;          /* theory and catalog NULL: read them from their paths */
+  int64_t step;                    /* steps done */
+  double seconds;                  /* training time so far, over every call */
+  char model_path[4096], theory_path[4096], theory_column[256], catalog_path[4096];
+  char name[256], device[160];
+} DmTrainCheckpointInfo;
+
+/* Hostile files fail as dm_safetensors_read does (DM_ERROR_FORMAT); a
+ * safetensors file that is not a Darkmap checkpoint is DM_ERROR_FORMAT too. */
+bool dm_train_checkpoint_read(const char *path, DmTrainCheckpointInfo *info, DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
