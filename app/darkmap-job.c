@@ -43,6 +43,34 @@ darkmap_job_settings_init (DarkmapJobSettings *settings)
 }
 
 void
+darkmap_job_settings_columns (const DarkmapJobSettings *settings, DmCatalogColumns *columns)
+{
+  const char *names[DARKMAP_N_COLUMNS];
+
+  for (int role = 0; role < DARKMAP_N_COLUMNS; role++)
+    names[role] = settings->columns[role][0] != '\0' ? settings->columns[role] : NULL;
+  *columns = (DmCatalogColumns) {
+    .ra = names[DARKMAP_COLUMN_RA], .dec = names[DARKMAP_COLUMN_DEC],
+    .e1 = names[DARKMAP_COLUMN_E1], .e2 = names[DARKMAP_COLUMN_E2],
+    .weight = settings->unit_weights ? "" : names[DARKMAP_COLUMN_WEIGHT],
+  };
+}
+
+void
+darkmap_job_settings_grid_spec (const DarkmapJobSettings *settings, DmGridSpec *spec)
+{
+  dm_grid_spec_init (spec);
+  spec->nx = spec->ny = settings->grid_size;
+  spec->pixel_arcmin = settings->pixel_arcmin;
+  spec->has_center = settings->has_center;
+  spec->center_ra = settings->center_ra;
+  spec->center_dec = settings->center_dec;
+  spec->projection = settings->projection;
+  spec->ra_left = settings->projection == DM_PROJECTION_TAN;
+  spec->flip_e2 = settings->flip_e2;
+}
+
+void
 darkmap_result_free (DarkmapResult *result)
 {
   if (result == NULL)
@@ -198,7 +226,6 @@ run_engine (DarkmapJob *self, DmError **dm_error)
   DmGridSpec spec;
   DmKsOptions ks = { .pad = false, .smooth_sigma_pixels = 0.0 };
   const DarkmapJobSettings *settings = &self->settings;
-  const char *names[DARKMAP_N_COLUMNS];
   DmCatalogColumns columns;
   DmCatalog *catalog;
 
@@ -206,28 +233,14 @@ run_engine (DarkmapJob *self, DmError **dm_error)
   result->pixel_arcmin = settings->pixel_arcmin;
   result->smooth_sigma = settings->smooth_sigma;
 
-  for (int role = 0; role < DARKMAP_N_COLUMNS; role++)
-    names[role] = settings->columns[role][0] != '\0' ? settings->columns[role] : NULL;
-  columns = (DmCatalogColumns) {
-    .ra = names[DARKMAP_COLUMN_RA], .dec = names[DARKMAP_COLUMN_DEC],
-    .e1 = names[DARKMAP_COLUMN_E1], .e2 = names[DARKMAP_COLUMN_E2],
-    .weight = settings->unit_weights ? "" : names[DARKMAP_COLUMN_WEIGHT],
-  };
+  darkmap_job_settings_columns (settings, &columns);
   set_segment (self, 0.0, 0.6);
   catalog = dm_catalog_read (self->path, settings->hdu, &columns, &progress, dm_error);
   if (catalog == NULL)
     return NULL;
   result->n_galaxies = catalog->n;
 
-  dm_grid_spec_init (&spec);
-  spec.nx = spec.ny = settings->grid_size;
-  spec.pixel_arcmin = settings->pixel_arcmin;
-  spec.has_center = settings->has_center;
-  spec.center_ra = settings->center_ra;
-  spec.center_dec = settings->center_dec;
-  spec.projection = settings->projection;
-  spec.ra_left = settings->projection == DM_PROJECTION_TAN;
-  spec.flip_e2 = settings->flip_e2;
+  darkmap_job_settings_grid_spec (settings, &spec);
   set_segment (self, 0.6, 0.3);
   result->binned = dm_bin_catalog (catalog, &spec, &progress, dm_error);
   dm_catalog_free (catalog);

@@ -61,6 +61,12 @@ typedef struct {
  * on the median, TAN projection, e2 as stored. */
 void darkmap_job_settings_init (DarkmapJobSettings *settings);
 
+/* The catalogue columns settings asks for (pointers into settings; NULL:
+ * detect; unit weights: a weight of ""). */
+void darkmap_job_settings_columns (const DarkmapJobSettings *settings, DmCatalogColumns *columns);
+/* The grid settings bins on. */
+void darkmap_job_settings_grid_spec (const DarkmapJobSettings *settings, DmGridSpec *spec);
+
 typedef struct {
   char *path;             /* the catalogue read */
   size_t n_galaxies;      /* galaxies kept from the catalogue */
