@@ -11,6 +11,7 @@
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/smooth.h"
 #include "darkmap/wiener.h"
+#include "reconstruct/reconstruct-private.h"
 
 void dm_eval_config_init(DmEvalConfig *config) {
   memset(config, 0, sizeof(*config));
@@ -20,6 +21,23 @@ void dm_eval_config_init(DmEvalConfig *config) {
   dm_score_flow_options_init(&config->flow);
   config->hybrid_step_scale = 0.2;
   config->chains_per_batch = 16;
+  config->baselines = DM_EVAL_ALL_BASELINES;
+}
+
+/* The shares of the whole run's progress: one per sampler that runs. */
+typedef struct {
+  const DmProgress *outer;  /* the caller's; may be NULL */
+  int shares, done;         /* samplers in the run, and finished */
+} Schedule;
+
+/* The progress of samples first … first + count − 1 of total, the part of
+ * the current sampler's share they take. */
+static void schedule_segment(const Schedule *schedule, DmProgressSegment *segment,
+                             const char *what, int first, int count, int total, bool gradual) {
+  double share = 1.0 / schedule->shares, start = schedule->done * share;
+  dm_progress_segment_init_samples(segment, schedule->outer, start + share * first / total,
+                                   start + share * (first + count) / total, what, first, count,
+                                   total, gradual);
 }
 
 /* The truth and its shear: the dataset's tuple `index`, with the mean of
@@ -85,8 +103,8 @@ static bool run_ks(const DmDatasetTuple *t, const float *mask, DmEvalResult *res
 }
 
 static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, double pixel_arcmin,
-                       float *samples, float *mean, DmEvalResult *result,
-                       const DmProgress *progress, DmError **error) {
+                       float *samples, float *mean, DmEvalResult *result, Schedule *schedule,
+                       DmError **error) {
   int nx = t->kappa->nx, ny = t->kappa->ny, k = config->n_samples;
   size_t npix = dm_map_plane_size(t->kappa);
   const float *g1 = dm_map_plane(t->shear, 0), *g2 = dm_map_plane(t->shear, 1);
@@ -97,12 +115,15 @@ static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, doub
                                    dm_map_plane(t->noise, 0), dm_map_plane(t->noise, 1),
                                    t->mask->data, &options, error);
   bool ok = wiener != NULL;
+  DmProgressSegment segment;
+  schedule_segment(schedule, &segment, "Wiener samples", 0, k, k, true);
   for (int j = 0; ok && j < k; j++) {
     ok = dm_wiener_sample(wiener, g1, g2, config->seed, (uint64_t)j, samples + (size_t)j * npix,
                           NULL, NULL, error) &&
-         dm_progress_check_cancel(progress, error);
-    dm_progress_report(progress, 0.5 * (j + 1.0) / k, "Wiener samples");
+         dm_progress_check_cancel(&segment.progress, error);
+    dm_progress_report(&segment.progress, (j + 1.0) / k, NULL);
   }
+  schedule->done++;
   DmEvalMetrics *m = &result->method[DM_EVAL_WIENER];
   /* The filter itself is the exact posterior mean: r and RMSE from it. */
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
@@ -121,7 +142,12 @@ static bool run_wiener(const DmEvalConfig *config, const DmDatasetTuple *t, doub
  * device. */
 static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmScoreDevice *device,
                       DmEvalMethod method, float *samples, float *mean, DmEvalResult *result,
-                      const DmProgress *progress, DmError **error) {
+                      Schedule *schedule, DmError **error) {
+  static const char *const stages[DM_EVAL_N_METHODS] = {
+      [DM_EVAL_SCORE] = "Score sampling, theory prior",
+      [DM_EVAL_SCORE_FLOW] = "Probability flow, theory prior",
+      [DM_EVAL_SCORE_HYBRID] = "Score sampling with the network",
+  };
   size_t npix = dm_map_plane_size(t->kappa);
   int k = config->n_samples, batch = config->chains_per_batch;
   DmScoreSamplerOptions options = config->sampler;
@@ -133,10 +159,15 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   for (int first = 0; ok && first < k; first += batch) {
     int count = k - first < batch ? k - first : batch;
     float *out = samples + (size_t)first * npix;
+    DmProgressSegment segment;
+    schedule_segment(schedule, &segment, stages[method], first, count, k, false);
     ok = method == DM_EVAL_SCORE_FLOW
-             ? dm_score_device_flow(device, &flow, first, count, out, NULL, progress, error)
-             : dm_score_device_hmc(device, &options, first, count, out, NULL, progress, error);
+             ? dm_score_device_flow(device, &flow, first, count, out, NULL, &segment.progress,
+                                    error)
+             : dm_score_device_hmc(device, &options, first, count, out, NULL, &segment.progress,
+                                   error);
   }
+  schedule->done++;
   DmEvalMetrics *m = &result->method[method];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
@@ -145,30 +176,37 @@ static bool run_score(const DmEvalConfig *config, const DmDatasetTuple *t, DmSco
   return ok;
 }
 
-/* The three score samplers on config->nn (or a one-thread CPU context). */
+/* The score samplers asked for (the theory prior's baselines, the network)
+ * on config->nn (or a one-thread CPU context). */
 static bool run_score_samplers(const DmEvalConfig *config, const DmDatasetTuple *t,
                                double pixel_arcmin, float *samples, float *mean,
-                               DmEvalResult *result, const DmProgress *progress, DmError **error) {
+                               DmEvalResult *result, Schedule *schedule, DmError **error) {
   int nx = t->kappa->nx, ny = t->kappa->ny;
+  bool score = config->baselines & DM_EVAL_BIT(DM_EVAL_SCORE);
+  bool flow = config->baselines & DM_EVAL_BIT(DM_EVAL_SCORE_FLOW);
+  if (!score && !flow && !config->network) return true;
   DmNn *own = config->nn ? NULL : dm_nn_new(DM_NN_DEVICE_CPU, 1, error);
   DmNn *nn = config->nn ? config->nn : own;
+  if (own) dm_nn_set_cancel(own, schedule->outer ? schedule->outer->cancel : NULL);
   DmScorePrior *prior = nn ? dm_score_prior_new(config->theory, nx, ny, pixel_arcmin, error) : NULL;
   DmScoreLikelihood *like =
       prior ? dm_score_likelihood_new(nx, ny, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
                                       dm_map_plane(t->noise, 0), dm_map_plane(t->noise, 1),
                                       t->mask->data, error)
             : NULL;
-  DmScoreDevice *theory = like ? dm_score_device_new(nn, prior, like, NULL, NULL, error) : NULL;
-  bool ok = theory &&
-            run_score(config, t, theory, DM_EVAL_SCORE, samples, mean, result, progress, error) &&
-            run_score(config, t, theory, DM_EVAL_SCORE_FLOW, samples, mean, result, progress,
-                      error);
+  DmScoreDevice *theory =
+      like && (score || flow) ? dm_score_device_new(nn, prior, like, NULL, NULL, error) : NULL;
+  bool ok = like && (theory || !(score || flow)) &&
+            (!score || run_score(config, t, theory, DM_EVAL_SCORE, samples, mean, result,
+                                 schedule, error)) &&
+            (!flow || run_score(config, t, theory, DM_EVAL_SCORE_FLOW, samples, mean, result,
+                                schedule, error));
   if (ok && config->network) {
     DmScoreDevice *hybrid = dm_score_device_new(nn, prior, like, dm_score_network_tensor_residual,
                                                 config->network, error);
     if (hybrid) dm_score_device_set_theory_prior(hybrid, !config->network->plain);
     ok = hybrid && run_score(config, t, hybrid, DM_EVAL_SCORE_HYBRID, samples, mean, result,
-                             progress, error);
+                             schedule, error);
     dm_score_device_free(hybrid);
   }
   dm_score_device_free(theory);
@@ -179,14 +217,16 @@ static bool run_score_samplers(const DmEvalConfig *config, const DmDatasetTuple 
 }
 
 static bool run_mmgan(const DmEvalConfig *config, const DmDatasetTuple *t, float *samples,
-                      float *mean, DmEvalResult *result, const DmProgress *progress,
-                      DmError **error) {
+                      float *mean, DmEvalResult *result, Schedule *schedule, DmError **error) {
   size_t npix = dm_map_plane_size(t->kappa);
   int k = config->n_samples;
   double start = dm_monotonic_seconds();
+  DmProgressSegment segment;
+  schedule_segment(schedule, &segment, "MMGAN sampling", 0, k, k, true);
   bool ok = dm_mmgan_sample(config->mmgan, dm_map_plane(t->shear, 0), dm_map_plane(t->shear, 1),
                             t->mask->data, k, config->chains_per_batch, config->sampler.seed,
-                            samples, progress, error);
+                            samples, &segment.progress, error);
+  schedule->done++;
   DmEvalMetrics *m = &result->method[DM_EVAL_MMGAN];
   ok = ok && score_samples(dm_map_plane(t->kappa, 0), samples, k, t->mask->data, npix, mean, m,
                            error);
@@ -244,10 +284,19 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
   float *mean = malloc(npix * sizeof(float));
   bool ok = samples && mean;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  ok = ok && run_ks(t, t->mask->data, result, error) &&
-       run_wiener(config, t, pixel_arcmin, samples, mean, result, progress, error);
-  ok = ok && run_score_samplers(config, t, pixel_arcmin, samples, mean, result, progress, error) &&
-       (!config->mmgan || run_mmgan(config, t, samples, mean, result, progress, error));
+  unsigned run = config->baselines;
+  Schedule schedule = {progress, 0, 0};
+  for (int m = DM_EVAL_WIENER; m < DM_EVAL_N_METHODS; m++)
+    schedule.shares += (m == DM_EVAL_SCORE_HYBRID) ? config->network != NULL
+                       : (m == DM_EVAL_MMGAN)      ? config->mmgan != NULL
+                                                   : (run & DM_EVAL_BIT(m)) != 0;
+  ok = ok && (!(run & DM_EVAL_BIT(DM_EVAL_KS)) || run_ks(t, t->mask->data, result, error)) &&
+       dm_progress_check_cancel(progress, error) &&
+       (!(run & DM_EVAL_BIT(DM_EVAL_WIENER)) ||
+        run_wiener(config, t, pixel_arcmin, samples, mean, result, &schedule, error));
+  ok = ok &&
+       run_score_samplers(config, t, pixel_arcmin, samples, mean, result, &schedule, error) &&
+       (!config->mmgan || run_mmgan(config, t, samples, mean, result, &schedule, error));
   free(samples);
   free(mean);
   dm_dataset_tuple_free(t);

@@ -3,6 +3,7 @@
  * One mock (darkmap/dataset.h: a lognormal field with the theory C_ell,
  * optionally NFW haloes, the shear of the survey: its mask and its noise,
  * rotated real galaxies for a survey from a catalogue) is reconstructed by
+ * the baselines chosen (all by default) and the models given:
  *  - Kaiser-Squires, smoothed by the Gaussian (sigma in pixels from a fixed
  *    list, 0 included) that gives the highest r: the best KS map;
  *  - the Wiener filter and its constrained realisations (darkmap/wiener.h);
@@ -23,7 +24,13 @@
  * 1, 2, 4, … samples: how the mean's quality grows with their number.
  *
  * The score samplers run on a network-engine context (darkmap/score-device.h:
- * the CPU, or a GPU with cuFFT), all chains of a batch at once. */
+ * the CPU, or a GPU with cuFFT), all chains of a batch at once.
+ *
+ * Progress: each sampler that runs (Wiener, score, flow, hybrid, MMGAN)
+ * takes an equal share of the whole run, its stage naming the samples done
+ * ("Wiener samples: 8 of 32 samples"); the cancel flag is polled between
+ * samples and score evaluations, and before every kernel op of a context
+ * made here (dm_nn_set_cancel). */
 #ifndef DARKMAP_MOCK_EVALUATION_H
 #define DARKMAP_MOCK_EVALUATION_H
 
@@ -75,6 +82,14 @@ typedef enum {
   DM_EVAL_N_METHODS,
 } DmEvalMethod;
 
+/* The bit of a method in DmEvalConfig.baselines. */
+#define DM_EVAL_BIT(method) (1u << (method))
+/* Every baseline: KS, the Wiener filter, the theory-only score sampler and
+ * the probability flow (the last two take minutes on a CPU). */
+#define DM_EVAL_ALL_BASELINES                                                      \
+  (DM_EVAL_BIT(DM_EVAL_KS) | DM_EVAL_BIT(DM_EVAL_WIENER) | DM_EVAL_BIT(DM_EVAL_SCORE) | \
+   DM_EVAL_BIT(DM_EVAL_SCORE_FLOW))
+
 /* r of the mean of the first 2^j samples, j < DM_EVAL_MAX_COUNTS. */
 #define DM_EVAL_MAX_COUNTS 12
 
@@ -100,6 +115,9 @@ typedef struct {
   DmScoreNetwork *network;         /* NULL: no hybrid run; must run on nn */
   DmMmgan *mmgan;                  /* NULL: no MMGAN run; on the survey's grid */
   double hybrid_step_scale;        /* step scale with the residual (default 0.2) */
+  unsigned baselines;              /* DM_EVAL_BIT of the baselines run (KS, WIENER,
+                                      SCORE, SCORE_FLOW; default DM_EVAL_ALL_BASELINES);
+                                      the network and MMGAN run whenever given */
 } DmEvalConfig;
 
 void dm_eval_config_init(DmEvalConfig *config);
