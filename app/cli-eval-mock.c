@@ -12,9 +12,7 @@
 #include "cli-device.h"
 #include "cli-progress.h"
 #include "darkmap/atomic-file.h"
-#include "darkmap/catalog.h"
-#include "darkmap/mock-evaluation.h"
-#include "darkmap/score-network.h"
+#include "darkmap/model-evaluation.h"
 #include "darkmap/theory.h"
 
 static const CliOptionSpec eval_options[] = {
@@ -27,8 +25,9 @@ static const CliOptionSpec eval_options[] = {
     {"index", true, "I        mock number of that seed (default 0)"},
     {"no-haloes", false, "         lognormal field without NFW haloes"},
     {"samples", true, "K        WF and score samples (default 32)"},
-    {"model", true, "FILE     network residual (from train-score): adds the hybrid prior"},
+    {"model", true, "FILE     score network (from train-score): adds the hybrid prior"},
     {"mmgan", true, "FILE     MMGAN generator (from train-mmgan) of the same grid: adds MMGAN"},
+    {"no-theory-samplers", false, "         leave out the theory-only score sampler and flow"},
     {"batch", true, "B        score chains (and MMGAN samples) per batch (default 16)"},
     {"levels", true, "L        sampler noise levels (default 40)"},
     {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
@@ -88,40 +87,15 @@ static bool write_csv(const char *path, const DmEvalResult *result, DmError **er
   return ok;
 }
 
-static bool run(const CliArgs *args, DmEvalConfig *config, const DmGridSpec *spec,
-                DmEvalResult *result, DmError **error) {
-  const char *model = cli_args_value(args, "model"), *mmgan_path = cli_args_value(args, "mmgan");
-  DmCatalog *catalog =
-      dm_catalog_read(cli_args_value(args, "catalog"), 0, NULL, NULL, error);
-  DmMockSurvey *survey = catalog ? dm_mock_survey_new_rotated(catalog, spec, error) : NULL;
-  const char *device;
-  int threads;
-  DmNn *nn = survey && cli_device_from_options(args, &device, &threads, error)
-                 ? dm_nn_new_by_name(device, threads, error)
-                 : NULL;
-  if (nn) fprintf(stderr, "Network engine on %s.\n", dm_nn_device_name(nn));
-  DmNnParams *params = NULL;
-  DmScoreNetwork network = {NULL, NULL, 0.0, false};
-  bool ok = nn != NULL;
-  if (ok && model) {
-    ok = dm_score_network_load(nn, model, &params, &network, error);
-    config->network = &network;
-  }
-  DmMmgan *mmgan = ok && mmgan_path ? dm_mmgan_load(nn, mmgan_path, error) : NULL;
-  ok = ok && (!mmgan_path || mmgan);
-  config->mmgan = mmgan;
-  config->nn = nn;
-  config->survey = survey;
-  DmProgress progress = cli_progress_init();
-  ok = ok && dm_eval_mock(config, result, &progress, error);
-  cli_progress_done();
-  dm_mmgan_free(mmgan);
-  dm_unet_free(network.unet);
-  dm_nn_params_free(params);
-  dm_nn_free(nn);
-  dm_mock_survey_free(survey);
-  dm_catalog_free(catalog);
-  return ok;
+/* The model of --model or --mmgan (one of them), the device and threads. */
+static bool model_and_device(const CliArgs *args, DmModelEvaluationRequest *request,
+                             DmError **error) {
+  const char *model = cli_args_value(args, "model"), *mmgan = cli_args_value(args, "mmgan");
+  if (model && mmgan)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Options --model and --mmgan evaluate one model each: give one.");
+  request->model_path = model ? model : mmgan;
+  return cli_device_from_options(args, &request->device, &request->threads, error);
 }
 
 int cli_eval_mock_main(int argc, char **argv) {
@@ -138,56 +112,64 @@ int cli_eval_mock_main(int argc, char **argv) {
   }
   DmError *error = NULL;
   CliArgs args;
-  DmEvalConfig config;
-  dm_eval_config_init(&config);
-  DmGridSpec spec;
-  dm_grid_spec_init(&spec);
-  spec.nx = 128;
-  spec.pixel_arcmin = 0.8;
+  DmModelEvaluationRequest request;
+  dm_model_evaluation_request_init(&request);
+  DmGridSpec *spec = &request.grid;
+  spec->nx = 128;
+  spec->pixel_arcmin = 0.8;
+  request.batch = 16;
   int seed = 2024, index = 0;
   if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("eval-mock", error);
-  const char *catalog = cli_args_require(&args, "catalog", &error);
-  const char *theory_path = catalog ? cli_args_require(&args, "theory", &error) : NULL;
-  if (!theory_path || !cli_args_int(&args, "size", 8, 4096, &spec.nx, &error) ||
-      !cli_args_double(&args, "pixel-arcmin", &spec.pixel_arcmin, &error) ||
+  request.catalog_path = cli_args_require(&args, "catalog", &error);
+  const char *theory_path = request.catalog_path ? cli_args_require(&args, "theory", &error) : NULL;
+  if (!theory_path || !cli_args_int(&args, "size", 8, 4096, &spec->nx, &error) ||
+      !cli_args_double(&args, "pixel-arcmin", &spec->pixel_arcmin, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_args_int(&args, "index", 0, 2147483647, &index, &error) ||
-      !cli_args_int(&args, "samples", 2, 100000, &config.n_samples, &error) ||
-      !cli_args_int(&args, "batch", 1, 4096, &config.chains_per_batch, &error) ||
-      !cli_args_int(&args, "levels", 2, 100000, &config.sampler.n_levels, &error) ||
-      !cli_args_int(&args, "leapfrog", 1, 100000, &config.sampler.n_leapfrog, &error) ||
-      !cli_args_int(&args, "final", 0, 100000, &config.sampler.n_final, &error) ||
-      !cli_args_double(&args, "sigma-max", &config.sampler.sigma_max, &error) ||
-      !cli_args_double(&args, "sigma-min", &config.sampler.sigma_min, &error) ||
-      !cli_args_double(&args, "step-scale", &config.sampler.step_scale, &error) ||
-      !cli_args_double(&args, "hybrid-step-scale", &config.hybrid_step_scale, &error))
+      !cli_args_int(&args, "samples", 2, 100000, &request.n_samples, &error) ||
+      !cli_args_int(&args, "batch", 1, 4096, &request.batch, &error) ||
+      !cli_args_int(&args, "levels", 2, 100000, &request.sampler.n_levels, &error) ||
+      !cli_args_int(&args, "leapfrog", 1, 100000, &request.sampler.n_leapfrog, &error) ||
+      !cli_args_int(&args, "final", 0, 100000, &request.sampler.n_final, &error) ||
+      !cli_args_double(&args, "sigma-max", &request.sampler.sigma_max, &error) ||
+      !cli_args_double(&args, "sigma-min", &request.sampler.sigma_min, &error) ||
+      !cli_args_double(&args, "step-scale", &request.sampler.step_scale, &error) ||
+      !cli_args_double(&args, "hybrid-step-scale", &request.hybrid_step_scale, &error) ||
+      !model_and_device(&args, &request, &error))
     return cli_fail("eval-mock", error);
-  if (!(spec.pixel_arcmin > 0.0) || !(config.sampler.sigma_min > 0.0) ||
-      !(config.sampler.sigma_max > config.sampler.sigma_min) ||
-      !(config.sampler.step_scale > 0.0) || !(config.hybrid_step_scale > 0.0)) {
+  if (!(spec->pixel_arcmin > 0.0) || !(request.sampler.sigma_min > 0.0) ||
+      !(request.sampler.sigma_max > request.sampler.sigma_min) ||
+      !(request.sampler.step_scale > 0.0) || !(request.hybrid_step_scale > 0.0)) {
     dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "Options --pixel-arcmin, --sigma-min, --step-scale and --hybrid-step-scale "
                  "must be positive, and --sigma-max above --sigma-min.");
     return cli_fail("eval-mock", error);
   }
-  spec.ny = spec.nx;
-  config.seed = config.sampler.seed = (uint64_t)seed;
-  config.index = (uint64_t)index;
-  config.haloes = !cli_args_flag(&args, "no-haloes");
+  spec->ny = spec->nx;
+  request.seed = (uint64_t)seed;
+  request.index = (uint64_t)index;
+  request.haloes = !cli_args_flag(&args, "no-haloes");
+  request.baselines = cli_args_flag(&args, "no-theory-samplers")
+                          ? DM_EVAL_BIT(DM_EVAL_KS) | DM_EVAL_BIT(DM_EVAL_WIENER)
+                          : DM_EVAL_ALL_BASELINES;
   DmTheorySpectrum *theory =
       dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error);
-  config.theory = theory;
-  DmEvalResult result;
-  bool ok = theory && run(&args, &config, &spec, &result, &error);
+  request.theory = theory;
+  DmModelEvaluation evaluation;
+  const DmEvalResult *result = &evaluation.table;
+  DmProgress progress = cli_progress_init();
+  bool ok = theory && dm_evaluate_model(&request, &evaluation, &progress, &error);
+  cli_progress_done();
   const char *out = cli_args_value(&args, "out");
   if (ok) {
+    fprintf(stderr, "Network engine on %s.\n", evaluation.device);
     fprintf(stderr,
             "%d² pixels of %.2f'; %zu with data; truth std %.4f (grid mean %.4f removed); "
             "%ld haloes; best KS smoothing %.1f pixels.\n",
-            spec.nx, spec.pixel_arcmin, result.n_pixels, result.truth_std, result.truth_mean,
-            result.n_haloes, result.ks_sigma_pixels);
-    print_table(stdout, &result);
-    ok = !out || write_csv(out, &result, &error);
+            spec->nx, spec->pixel_arcmin, result->n_pixels, result->truth_std,
+            result->truth_mean, result->n_haloes, result->ks_sigma_pixels);
+    print_table(stdout, result);
+    ok = !out || write_csv(out, result, &error);
   }
   dm_theory_free(theory);
   if (!ok) return cli_fail("eval-mock", error);

@@ -155,6 +155,15 @@ head -1 "$tmp/eval4.csv" | grep -q "r_mean_4" || fail "eval4.csv has no r_mean_4
 expect 2 "$tmp/eval5.csv" "trained on 32" -- "$cli" eval-mock --catalog "$catalog" \
   --theory "$theory" --size 40 --pixel-arcmin 3 --samples 2 --device cpu \
   --mmgan "$tmp/mmgan.safetensors" --out "$tmp/eval5.csv"
+# The window's evaluation: KS, Wiener and the model alone; one model at a time.
+expect 0 "" "haloes" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" --size 32 \
+  --pixel-arcmin 3 --samples 2 --device cpu --no-theory-samplers \
+  --mmgan "$tmp/mmgan.safetensors" --out "$tmp/eval6.csv"
+[ "$(cut -d, -f1 "$tmp/eval6.csv" | tr '\n' ' ')" = "method ks wiener mmgan " ] ||
+  fail "eval6.csv should hold the ks, wiener and mmgan rows alone"
+expect 2 "$tmp/eval7.csv" "one" -- "$cli" eval-mock --catalog "$catalog" --theory "$theory" \
+  --model "$data/models/score-cosmos.safetensors" --mmgan "$tmp/mmgan.safetensors" \
+  --out "$tmp/eval7.csv"
 
 # Bad input: clear errors, nothing written.
 echo "not a FITS file" > "$tmp/text.fits"
