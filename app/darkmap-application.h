@@ -26,4 +26,9 @@ int darkmap_application_get_exit_status (DarkmapApplication *self);
  * is there, else the source tree's data/ (uninstalled runs). */
 char *darkmap_find_data_file (const char *relative);
 
+/* Files of the data folder: the bundled COSMOS demo catalogue and the
+ * theory C_ell table (the prior of the Wiener filter and the score). */
+#define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
+#define DARKMAP_THEORY "theory/ktng_cl_theory.csv"
+
 G_END_DECLS

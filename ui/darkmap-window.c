@@ -27,9 +27,7 @@
 #include <glib/gi18n.h>
 
 #define DARKMAP_APP_ID "org.darkmap.Darkmap"
-#define DARKMAP_DEMO_CATALOGUE "cosmos/cosmos_shear_schrabback2010.fits"
 #define DARKMAP_DEMO_CLUSTERS "cosmos/xray_finoguenov2007.csv"
-#define DARKMAP_THEORY "theory/ktng_cl_theory.csv"
 
 G_DEFINE_FINAL_TYPE (DarkmapWindow, darkmap_window, GTK_TYPE_APPLICATION_WINDOW)
 
