@@ -23,7 +23,8 @@ typedef struct {
   DmStDtype dtype;
   int ndim;
   int64_t shape[DM_ST_MAX_DIMS];
-  const void *data;      /* borrowed: nbytes, little-endian */
+  const void *data;      /* nbytes, little-endian: borrowed, or owned */
+  void *owned;           /* data when the writer frees it, else NULL */
   size_t nbytes;
 } WriterTensor;
 
@@ -45,7 +46,10 @@ DmSafetensorsWriter *dm_safetensors_writer_new(void) {
 
 void dm_safetensors_writer_free(DmSafetensorsWriter *w) {
   if (!w) return;
-  for (int i = 0; i < w->n_tensors; i++) free(w->tensors[i].name);
+  for (int i = 0; i < w->n_tensors; i++) {
+    free(w->tensors[i].name);
+    free(w->tensors[i].owned);
+  }
   for (int i = 0; i < w->n_metadata; i++) {
     free(w->metadata[i].key);
     free(w->metadata[i].value);
@@ -144,8 +148,20 @@ bool dm_safetensors_writer_add(DmSafetensorsWriter *w, const char *name, DmStDty
   t->ndim = ndim;
   for (int d = 0; d < ndim; d++) t->shape[d] = shape[d];
   t->data = data;
+  t->owned = NULL;
   t->nbytes = nbytes;
   w->n_tensors++;
+  return true;
+}
+
+bool dm_safetensors_writer_add_owned(DmSafetensorsWriter *w, const char *name, DmStDtype dtype,
+                                     int ndim, const int64_t *shape, void *data,
+                                     DmError **error) {
+  if (!dm_safetensors_writer_add(w, name, dtype, ndim, shape, data, error)) {
+    free(data);
+    return false;
+  }
+  w->tensors[w->n_tensors - 1].owned = data;
   return true;
 }
 

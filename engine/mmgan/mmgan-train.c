@@ -374,43 +374,25 @@ bool dm_mmgan_trainer_validation_mean(DmMmganTrainer *t, int j, float *mean, flo
   return true;
 }
 
-/* prefix + suffix into buffer (size 4096); false when too long. */
-static bool state_path(char *buffer, const char *prefix, const char *suffix, DmError **error) {
-  int n = snprintf(buffer, 4096, "%s%s", prefix, suffix);
-  if (n < 0 || n >= 4096)
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "The state path is too long.");
-  return true;
+bool dm_mmgan_trainer_write_state(const DmMmganTrainer *t, DmSafetensorsWriter *writer,
+                                  DmError **error) {
+  char std_weight[64];
+  snprintf(std_weight, sizeof std_weight, "%.17g", t->std_weight);
+  return dm_safetensors_writer_add_metadata(writer, "std_weight", std_weight, error) &&
+         dm_nn_params_write(t->m->generator_params, writer, "generator.", false, error) &&
+         dm_nn_params_write(t->m->critic_params, writer, "critic.", false, error) &&
+         dm_adam_write(t->adam_g, writer, "adam_g.", error) &&
+         dm_adam_write(t->adam_c, writer, "adam_c.", error);
 }
 
-bool dm_mmgan_trainer_save(DmMmganTrainer *t, const char *weights_path, const char *state_prefix,
-                           DmError **error) {
-  char critic[4096], adam_g[4096], adam_c[4096], beta[64], steps[32];
-  snprintf(beta, sizeof beta, "%.17g", t->std_weight);
-  snprintf(steps, sizeof steps, "%lld", (long long)dm_adam_steps(t->adam_g));
-  DmNnMetadata meta[] = {{"arch", "mmgan-critic"}, {"std_weight", beta}, {"steps", steps}};
-  return state_path(critic, state_prefix, ".critic.safetensors", error) &&
-         state_path(adam_g, state_prefix, ".adam-g.safetensors", error) &&
-         state_path(adam_c, state_prefix, ".adam-c.safetensors", error) &&
-         dm_mmgan_save(t->m, weights_path, error) &&
-         dm_nn_params_save(t->m->critic_params, critic, meta, 3, false, error) &&
-         dm_adam_save(t->adam_g, adam_g, error) && dm_adam_save(t->adam_c, adam_c, error);
-}
-
-bool dm_mmgan_trainer_load(DmMmganTrainer *t, const char *weights_path, const char *state_prefix,
-                           DmError **error) {
-  char critic[4096], adam_g[4096], adam_c[4096];
-  if (!state_path(critic, state_prefix, ".critic.safetensors", error) ||
-      !state_path(adam_g, state_prefix, ".adam-g.safetensors", error) ||
-      !state_path(adam_c, state_prefix, ".adam-c.safetensors", error))
-    return false;
-  DmSafetensors *st = dm_safetensors_read(critic, error);
-  if (!st) return false;
+bool dm_mmgan_trainer_read_state(DmMmganTrainer *t, const DmSafetensors *st, DmError **error) {
   double std_weight = 0.0;
-  bool ok = dm_safetensors_metadata_double(st, critic, "std_weight", &std_weight, error);
-  dm_safetensors_free(st);
-  ok = ok && dm_nn_params_load(t->m->generator_params, weights_path, true, error) &&
-       dm_nn_params_load(t->m->critic_params, critic, true, error) &&
-       dm_adam_load(t->adam_g, adam_g, error) && dm_adam_load(t->adam_c, adam_c, error);
-  if (ok) t->std_weight = std_weight;
-  return ok;
+  if (!dm_safetensors_metadata_double(st, "the checkpoint", "std_weight", &std_weight, error) ||
+      !dm_nn_params_read(t->m->generator_params, st, "generator.", true, error) ||
+      !dm_nn_params_read(t->m->critic_params, st, "critic.", true, error) ||
+      !dm_adam_read(t->adam_g, st, "adam_g.", error) ||
+      !dm_adam_read(t->adam_c, st, "adam_c.", error))
+    return false;
+  t->std_weight = std_weight;
+  return true;
 }

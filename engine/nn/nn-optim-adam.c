@@ -11,7 +11,9 @@
  * four dims) for each trainable tensor; metadata "format" = "darkmap-adam",
  * "step", and the configuration ("lr", "beta1", "beta2", "eps",
  * "weight_decay", "decoupled", "clip_norm"), floats written with 9
- * significant digits so that they read back exactly. */
+ * significant digits so that they read back exactly.  Inside a larger file
+ * (dm_adam_write, dm_adam_read) every name and key has a prefix
+ * ("adam_g.m.<name>", "adam_g.step"). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -166,16 +168,16 @@ bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
 
 /* ---- state file --------------------------------------------------------- */
 
-static char *moment_name(const char *prefix, const char *name) {
-  size_t n = strlen(prefix) + strlen(name) + 1;
+/* prefix + kind + name, malloc'ed (NULL when out of memory). */
+static char *prefixed_name(const char *prefix, const char *kind, const char *name) {
+  size_t n = strlen(prefix) + strlen(kind) + strlen(name) + 1;
   char *s = malloc(n);
-  if (s) snprintf(s, n, "%s%s", prefix, name);
+  if (s) snprintf(s, n, "%s%s%s", prefix, kind, name);
   return s;
 }
 
-bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error) {
-  DmSafetensorsWriter *w = dm_safetensors_writer_new();
-  if (!w) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
+bool dm_adam_write(const DmAdam *adam, DmSafetensorsWriter *w, const char *prefix,
+                   DmError **error) {
   const DmAdamConfig *c = &adam->config;
   char step[32], lr[32], beta1[32], beta2[32], eps[32], decay[32], clip[32];
   snprintf(step, sizeof step, "%" PRId64, adam->steps);
@@ -190,69 +192,86 @@ bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error) {
   const char *values[] = {"darkmap-adam", step, lr, beta1, beta2, eps, decay,
                           c->decoupled ? "true" : "false", clip};
   bool ok = true;
-  for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++)
-    ok = dm_safetensors_writer_add_metadata(w, keys[i], values[i], error);
-
-  /* Host copies and names stay alive until the write. */
-  int n = 2 * adam->n_slots;
-  float **host = calloc((size_t)(n ? n : 1), sizeof *host);
-  char **names = calloc((size_t)(n ? n : 1), sizeof *names);
-  if (ok && (!host || !names)) ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
-  for (int i = 0; ok && i < n; i++) {
+  for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++) {
+    char *key = prefixed_name(prefix, "", keys[i]);
+    ok = key ? dm_safetensors_writer_add_metadata(w, key, values[i], error)
+             : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
+    free(key);
+  }
+  /* Host copies go to the writer, which owns them. */
+  for (int i = 0; ok && i < 2 * adam->n_slots; i++) {
     const AdamSlot *slot = &adam->slots[i / 2];
     const DmTensor *t = i % 2 ? slot->v : slot->m;
     size_t count = (size_t)dm_tensor_numel(t);
-    names[i] = moment_name(i % 2 ? "v." : "m.", slot->name);
-    host[i] = malloc(count * sizeof(float));
-    if (!names[i] || !host[i]) {
+    char *name = prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
+    float *host = malloc(count * sizeof(float));
+    if (!name || !host) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
-    } else if (!dm_tensor_download(t, host[i], count)) {
+      free(host);
+    } else if (!dm_tensor_download(t, host, count)) {
       ok = dm_nn_take_failure(adam->nn, error, "Adam state: reading the moments");
+      free(host);
     } else {
-      ok = dm_safetensors_writer_add(w, names[i], DM_ST_F32, 4, t->shape, host[i], error);
+      ok = dm_safetensors_writer_add_owned(w, name, DM_ST_F32, 4, t->shape, host, error);
     }
+    free(name);
   }
-  if (ok) ok = dm_safetensors_writer_write(w, path, error);
-  for (int i = 0; i < n && host && names; i++) {
-    free(host[i]);
-    free(names[i]);
-  }
-  free(host);
-  free(names);
+  return ok;
+}
+
+bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error) {
+  DmSafetensorsWriter *w = dm_safetensors_writer_new();
+  if (!w) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
+  bool ok = dm_adam_write(adam, w, "", error) && dm_safetensors_writer_write(w, path, error);
   dm_safetensors_writer_free(w);
   return ok;
 }
 
-static bool parse_float(const DmSafetensors *st, const char *key, float *out, DmError **error) {
-  const char *s = dm_safetensors_metadata(st, key);
+static bool parse_float(const DmSafetensors *st, const char *prefix, const char *key, float *out,
+                        DmError **error) {
+  char *full = prefixed_name(prefix, "", key);
+  const char *s = full ? dm_safetensors_metadata(st, full) : NULL;
   char *end = NULL;
   float value = s ? strtof(s, &end) : 0.0f;
-  if (!s || end == s || *end)
-    return dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: metadata %s is missing or not a number", key);
-  *out = value;
-  return true;
+  bool ok = s && end != s && !*end;
+  if (!ok)
+    dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: metadata %s is missing or not a number",
+                 full ? full : key);
+  else
+    *out = value;
+  free(full);
+  return ok;
 }
 
-bool dm_adam_load(DmAdam *adam, const char *path, DmError **error) {
-  DmSafetensors *st = dm_safetensors_read(path, error);
-  if (!st) return false;
+/* The metadata value prefix + key (NULL when absent or out of memory). */
+static const char *metadata(const DmSafetensors *st, const char *prefix, const char *key) {
+  char *full = prefixed_name(prefix, "", key);
+  const char *value = full ? dm_safetensors_metadata(st, full) : NULL;
+  free(full);
+  return value;
+}
+
+bool dm_adam_read(DmAdam *adam, const DmSafetensors *st, const char *prefix, DmError **error) {
   DmAdamConfig c = adam->config;
-  const char *format = dm_safetensors_metadata(st, "format");
-  const char *step = dm_safetensors_metadata(st, "step");
-  const char *decoupled = dm_safetensors_metadata(st, "decoupled");
+  const char *format = metadata(st, prefix, "format");
+  const char *step = metadata(st, prefix, "step");
+  const char *decoupled = metadata(st, prefix, "decoupled");
   char *end = NULL;
   long long steps = step ? strtoll(step, &end, 10) : -1;
   bool ok = true;
   if (!format || strcmp(format, "darkmap-adam") != 0)
-    ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "%s is not a Darkmap Adam state file", path);
+    ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "The file holds no Darkmap Adam state%s%s",
+                      prefix[0] ? " under " : "", prefix);
   else if (!step || end == step || *end || steps < 0)
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: the step count is missing or invalid");
   else if (!decoupled || (strcmp(decoupled, "true") && strcmp(decoupled, "false")))
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: metadata decoupled is missing");
-  ok = ok && parse_float(st, "lr", &c.lr, error) && parse_float(st, "beta1", &c.beta1, error) &&
-       parse_float(st, "beta2", &c.beta2, error) && parse_float(st, "eps", &c.eps, error) &&
-       parse_float(st, "weight_decay", &c.weight_decay, error) &&
-       parse_float(st, "clip_norm", &c.clip_norm, error);
+  ok = ok && parse_float(st, prefix, "lr", &c.lr, error) &&
+       parse_float(st, prefix, "beta1", &c.beta1, error) &&
+       parse_float(st, prefix, "beta2", &c.beta2, error) &&
+       parse_float(st, prefix, "eps", &c.eps, error) &&
+       parse_float(st, prefix, "weight_decay", &c.weight_decay, error) &&
+       parse_float(st, prefix, "clip_norm", &c.clip_norm, error);
   if (ok) c.decoupled = strcmp(decoupled, "true") == 0;
 
   /* Validate every moment before changing anything. */
@@ -262,7 +281,7 @@ bool dm_adam_load(DmAdam *adam, const char *path, DmError **error) {
   for (int i = 0; ok && i < n; i++) {
     const AdamSlot *slot = &adam->slots[i / 2];
     const DmTensor *t = i % 2 ? slot->v : slot->m;
-    char *name = moment_name(i % 2 ? "v." : "m.", slot->name);
+    char *name = prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
     const DmStTensorInfo *info = name ? dm_safetensors_find(st, name) : NULL;
     size_t count = (size_t)dm_tensor_numel(t);
     int64_t file_count = 1;
@@ -293,6 +312,14 @@ bool dm_adam_load(DmAdam *adam, const char *path, DmError **error) {
   }
   for (int i = 0; host && i < n; i++) free(host[i]);
   free(host);
+  return ok;
+}
+
+bool dm_adam_load(DmAdam *adam, const char *path, DmError **error) {
+  DmSafetensors *st = dm_safetensors_read(path, error);
+  if (!st) return false;
+  bool ok = dm_adam_read(adam, st, "", error);
+  if (!ok) dm_error_prefix(error, "%s", path);
   dm_safetensors_free(st);
   return ok;
 }

@@ -8,7 +8,8 @@
  * accepts any shape that equals the tensor's once both are padded with
  * trailing 1s, so that PyTorch's 2-D linear weights [O, I] load into
  * (O, I, 1, 1) tensors.  F32, F16, BF16 and F64 tensors are converted to
- * float32. */
+ * float32.  A set can share a file with other state: its tensors then go
+ * under a name prefix (dm_nn_params_write, dm_nn_params_read). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,51 +36,58 @@ static int file_shape(const DmNnParams *params, int i, int64_t shape[4]) {
   return ndim;
 }
 
-bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
-                       int n_metadata, bool half, DmError **error) {
-  int n = dm_nn_params_count(params);
-  /* host[i]: the i-th tensor's values (float32, or float16 bits when half),
-   * borrowed by the writer until it has written the file. */
-  void **host = calloc(n > 0 ? (size_t)n : 1, sizeof *host);
-  DmSafetensorsWriter *writer = dm_safetensors_writer_new();
-  bool ok = host && writer;
-  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory saving %s", path);
-  for (int m = 0; ok && m < n_metadata; m++)
-    ok = dm_safetensors_writer_add_metadata(writer, metadata[m].key, metadata[m].value, error);
-  for (int i = 0; ok && i < n; i++) {
+/* prefix + name, malloc'ed (NULL when out of memory). */
+static char *prefixed(const char *prefix, const char *name) {
+  size_t n = strlen(prefix) + strlen(name) + 1;
+  char *s = malloc(n);
+  if (s) snprintf(s, n, "%s%s", prefix, name);
+  return s;
+}
+
+bool dm_nn_params_write(const DmNnParams *params, DmSafetensorsWriter *writer, const char *prefix,
+                        bool half, DmError **error) {
+  bool ok = true;
+  for (int i = 0; ok && i < dm_nn_params_count(params); i++) {
     const char *name = dm_nn_params_name(params, i);
     const DmTensor *t = dm_nn_params_tensor(params, i);
     size_t count = (size_t)dm_tensor_numel(t);
     float *values = malloc(count ? count * sizeof *values : 1);
-    if (!values) {
-      ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory saving %s", path);
-      break;
-    }
-    host[i] = values;
-    if (!dm_tensor_download(t, values, count)) {
+    uint16_t *bits = half ? malloc(count ? count * sizeof *bits : 1) : NULL;
+    char *file_name = prefixed(prefix, name);
+    if (!values || (half && !bits) || !file_name) {
+      ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing tensor \"%s\"",
+                        name);
+    } else if (!dm_tensor_download(t, values, count)) {
       ok = take_tensor_error(t, "read", name, error);
-      break;
+    } else {
+      for (size_t k = 0; half && k < count; k++) bits[k] = dm_f32_to_f16(values[k]);
+      int64_t shape[4];
+      int ndim = file_shape(params, i, shape);
+      /* The writer takes the values over, also when the add fails. */
+      void *data = half ? (void *)bits : (void *)values;
+      if (half) bits = NULL;
+      else values = NULL;
+      ok = dm_safetensors_writer_add_owned(writer, file_name, half ? DM_ST_F16 : DM_ST_F32, ndim,
+                                           shape, data, error);
     }
-    if (half) {
-      uint16_t *bits = malloc(count ? count * sizeof *bits : 1);
-      if (!bits) {
-        ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory saving %s", path);
-        break;
-      }
-      for (size_t k = 0; k < count; k++) bits[k] = dm_f32_to_f16(values[k]);
-      free(values);
-      host[i] = bits;
-    }
-    int64_t shape[4];
-    int ndim = file_shape(params, i, shape);
-    ok = dm_safetensors_writer_add(writer, name, half ? DM_ST_F16 : DM_ST_F32, ndim, shape,
-                                   host[i], error);
+    free(values);
+    free(bits);
+    free(file_name);
   }
-  if (ok) ok = dm_safetensors_writer_write(writer, path, error);
+  return ok;
+}
+
+bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
+                       int n_metadata, bool half, DmError **error) {
+  DmSafetensorsWriter *writer = dm_safetensors_writer_new();
+  bool ok = writer != NULL;
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+  for (int m = 0; ok && m < n_metadata; m++)
+    ok = dm_safetensors_writer_add_metadata(writer, metadata[m].key, metadata[m].value, error);
+  ok = ok && dm_nn_params_write(params, writer, "", half, error) &&
+       dm_safetensors_writer_write(writer, path, error);
   if (!ok) dm_error_prefix(error, "Cannot save the parameters to %s", path);
   dm_safetensors_writer_free(writer);
-  for (int i = 0; host && i < n; i++) free(host[i]);
-  free(host);
   return ok;
 }
 
@@ -104,55 +112,63 @@ static void format_shape(const int64_t *shape, int ndim, char *out, size_t size)
   if (used < size) snprintf(out + used, size - used, "]");
 }
 
-/* Checks that every tensor of the set is in the file with an agreeing shape
- * and a floating-point dtype, and, when strict, that the file has nothing
- * else; *total is the set's element count. */
-static bool validate(const DmNnParams *params, const DmSafetensors *st, bool strict,
-                     size_t *total, DmError **error) {
+/* Checks that every tensor of the set is in the file under prefix with an
+ * agreeing shape and a floating-point dtype, and, when strict, that the
+ * file has nothing else under prefix; *total is the set's element count. */
+static bool validate(const DmNnParams *params, const DmSafetensors *st, const char *prefix,
+                     bool strict, size_t *total, DmError **error) {
   *total = 0;
-  for (int i = 0; i < dm_nn_params_count(params); i++) {
-    const char *name = dm_nn_params_name(params, i);
+  size_t prefix_length = strlen(prefix);
+  bool ok = true;
+  for (int i = 0; ok && i < dm_nn_params_count(params); i++) {
     const DmTensor *t = dm_nn_params_tensor(params, i);
-    const DmStTensorInfo *info = dm_safetensors_find(st, name);
-    if (!info)
-      return dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "The file has no tensor \"%s\"", name);
-    if (info->dtype != DM_ST_F32 && info->dtype != DM_ST_F16 && info->dtype != DM_ST_BF16 &&
-        info->dtype != DM_ST_F64)
-      return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                          "Tensor \"%s\" is not floating-point in the file", name);
-    if (!shapes_agree(info, t)) {
+    char *name = prefixed(prefix, dm_nn_params_name(params, i));
+    const DmStTensorInfo *info = name ? dm_safetensors_find(st, name) : NULL;
+    if (!name) {
+      ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+    } else if (!info) {
+      ok = dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "The file has no tensor \"%s\"", name);
+    } else if (info->dtype != DM_ST_F32 && info->dtype != DM_ST_F16 &&
+               info->dtype != DM_ST_BF16 && info->dtype != DM_ST_F64) {
+      ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "Tensor \"%s\" is not floating-point in the file", name);
+    } else if (!shapes_agree(info, t)) {
       char in_file[128], in_set[128];
       format_shape(info->shape, info->ndim, in_file, sizeof in_file);
       format_shape(t->shape, 4, in_set, sizeof in_set);
-      return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                          "Tensor \"%s\" has shape %s in the file, %s in the network", name,
-                          in_file, in_set);
+      ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "Tensor \"%s\" has shape %s in the file, %s in the network", name,
+                        in_file, in_set);
     }
+    free(name);
     *total += (size_t)dm_tensor_numel(t);
   }
-  for (int i = 0; strict && i < dm_safetensors_count(st); i++) {
+  for (int i = 0; ok && strict && i < dm_safetensors_count(st); i++) {
     const char *name = dm_safetensors_info(st, i)->name;
-    if (!dm_nn_params_find(params, name))
-      return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                          "The file has tensor \"%s\", which the network does not have", name);
+    if (strncmp(name, prefix, prefix_length) == 0 &&
+        !dm_nn_params_find(params, name + prefix_length))
+      ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "The file has tensor \"%s\", which the network does not have", name);
   }
-  return true;
+  return ok;
 }
 
-bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmError **error) {
-  DmSafetensors *st = dm_safetensors_read(path, error);
-  if (!st) return false;
+bool dm_nn_params_read(DmNnParams *params, const DmSafetensors *st, const char *prefix,
+                       bool strict, DmError **error) {
   size_t total = 0;
   float *values = NULL; /* every tensor's values back to back, in set order */
-  bool ok = validate(params, st, strict, &total, error);
+  bool ok = validate(params, st, prefix, strict, &total, error);
   if (ok && !(values = malloc(total ? total * sizeof *values : 1)))
-    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory loading %s", path);
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
   /* Convert everything before changing anything. */
   size_t offset = 0;
   for (int i = 0; ok && i < dm_nn_params_count(params); i++) {
-    const char *name = dm_nn_params_name(params, i);
+    char *name = prefixed(prefix, dm_nn_params_name(params, i));
     size_t count = (size_t)dm_tensor_numel(dm_nn_params_tensor(params, i));
-    ok = dm_safetensors_to_f32(st, dm_safetensors_find(st, name), values + offset, count, error);
+    ok = name ? dm_safetensors_to_f32(st, dm_safetensors_find(st, name), values + offset, count,
+                                      error)
+              : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+    free(name);
     offset += count;
   }
   offset = 0;
@@ -163,8 +179,15 @@ bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmErro
       ok = take_tensor_error(t, "write", dm_nn_params_name(params, i), error);
     offset += count;
   }
-  if (!ok) dm_error_prefix(error, "Cannot load parameters from %s", path);
   free(values);
+  return ok;
+}
+
+bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmError **error) {
+  DmSafetensors *st = dm_safetensors_read(path, error);
+  if (!st) return false;
+  bool ok = dm_nn_params_read(params, st, "", strict, error);
+  if (!ok) dm_error_prefix(error, "Cannot load parameters from %s", path);
   dm_safetensors_free(st);
   return ok;
 }

@@ -1,12 +1,40 @@
-/* Loading a score network from its safetensors file
+/* A score network's safetensors file, written and loaded
  * (darkmap/score-network.h). */
 #include "darkmap/score-network.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "darkmap/safetensors.h"
+
+bool dm_score_network_save(const DmScoreNetwork *network, const DmNnParams *params,
+                           double pixel_arcmin, const char *path, DmError **error) {
+  DmNnMetadata *unet = NULL;
+  int n = dm_unet_config_to_metadata(dm_unet_config(network->unet), &unet);
+  DmNnMetadata *all = n >= 0 && unet ? malloc((size_t)(n + 3) * sizeof *all) : NULL;
+  char variance[64], pixel[64];
+  snprintf(variance, sizeof variance, "%.17g", network->data_variance);
+  snprintf(pixel, sizeof pixel, "%.17g", pixel_arcmin);
+  bool ok = all != NULL;
+  if (ok) {
+    memcpy(all, unet, (size_t)n * sizeof *all);
+    all[n] = (DmNnMetadata){"score_data_variance", variance};
+    all[n + 1] = (DmNnMetadata){"score_plain", network->plain ? "true" : "false"};
+    all[n + 2] = (DmNnMetadata){"pixel_arcmin", pixel};
+    ok = dm_nn_params_save(params, path, all, pixel_arcmin > 0.0 ? n + 3 : n + 2, false, error);
+  } else {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
+  }
+  for (int i = 0; unet && i < n; i++) {
+    free((char *)unet[i].key);
+    free((char *)unet[i].value);
+  }
+  free(unet);
+  free(all);
+  return ok;
+}
 
 bool dm_score_network_load(DmNn *nn, const char *path, DmNnParams **params,
                            DmScoreNetwork *network, DmError **error) {

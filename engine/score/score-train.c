@@ -275,50 +275,13 @@ bool dm_score_trainer_validate(DmScoreTrainer *t, double *loss, double *theory_l
   return true;
 }
 
-bool dm_score_trainer_save(DmScoreTrainer *t, const char *weights_path, const char *state_path,
-                           DmError **error) {
-  DmNnMetadata *meta = NULL;
-  int n = dm_unet_config_to_metadata(dm_unet_config(t->network->unet), &meta);
-  if (n < 0 || !meta)
-    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
-  DmNnMetadata *all = realloc(meta, (size_t)(n + 1) * sizeof *all);
-  DmNnMetadata *all2 = all ? realloc(all, (size_t)(n + 2) * sizeof *all2) : NULL;
-  char variance[64];
-  snprintf(variance, sizeof variance, "%.17g", t->network->data_variance);
-  bool ok = all2 != NULL;
-  if (all) meta = all2 ? all2 : all;
-  if (ok) {
-    meta[n] = (DmNnMetadata){"score_data_variance", variance};
-    meta[n + 1] = (DmNnMetadata){"score_plain", t->network->plain ? "true" : "false"};
-    ok = dm_nn_params_save(t->params, weights_path, meta, n + 2, false, error) &&
-         dm_adam_save(t->adam, state_path, error);
-  } else {
-    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the metadata.");
-  }
-  for (int i = 0; i < n; i++) {
-    free((char *)meta[i].key);
-    free((char *)meta[i].value);
-  }
-  free(meta);
-  return ok;
+bool dm_score_trainer_write_state(const DmScoreTrainer *t, DmSafetensorsWriter *writer,
+                                  DmError **error) {
+  return dm_nn_params_write(t->params, writer, "network.", false, error) &&
+         dm_adam_write(t->adam, writer, "adam.", error);
 }
 
-/* The file's network is plain, or hybrid, as the trainer's is. */
-static bool same_kind(const DmScoreTrainer *t, const char *path, DmError **error) {
-  DmSafetensors *st = dm_safetensors_read(path, error);
-  if (!st) return false;
-  const char *plain = dm_safetensors_metadata(st, "score_plain");
-  bool file_plain = plain && strcmp(plain, "true") == 0;
-  dm_safetensors_free(st);
-  if (file_plain == t->network->plain) return true;
-  return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                      "%s holds a %s network, and this training is of a %s one.", path,
-                      file_plain ? "plain" : "hybrid", t->network->plain ? "plain" : "hybrid");
-}
-
-bool dm_score_trainer_load(DmScoreTrainer *t, const char *weights_path, const char *state_path,
-                           DmError **error) {
-  return same_kind(t, weights_path, error) &&
-         dm_nn_params_load(t->params, weights_path, true, error) &&
-         dm_adam_load(t->adam, state_path, error);
+bool dm_score_trainer_read_state(DmScoreTrainer *t, const DmSafetensors *st, DmError **error) {
+  return dm_nn_params_read(t->params, st, "network.", true, error) &&
+         dm_adam_read(t->adam, st, "adam.", error);
 }

@@ -72,15 +72,23 @@ expect 1 "$tmp/wf4.fits" "converge" -- "$cli" wiener --shear "$tmp/sim_shear.fit
 # hybrid sampler on the mock survey.
 expect 0 "" "Wrote" -- "$cli" train-score --theory "$theory" --size 32 --steps 6 --width 8 \
   --checkpoint-every 3 --out "$tmp/score.safetensors"
-expect 0 "" "Resumed at step 6" -- "$cli" train-score --theory "$theory" --size 32 --steps 2 \
+expect 0 "" "Resuming at step 6" -- "$cli" train-score --theory "$theory" --size 32 --steps 8 \
   --width 8 --resume --out "$tmp/score.safetensors"
+grep -q "^| steps | 8 of 8 |" "$tmp/score.md" || fail "score.md does not record 8 of 8 steps"
+grep -q "(this model)" "$tmp/score.md" || fail "score.md has no row of this model"
+[ -e "$tmp/score.checkpoint.safetensors" ] || fail "train-score wrote no checkpoint"
+expect 2 "$tmp/score3.safetensors" "quick or full\|'quick' or 'full'" -- "$cli" train-score \
+  --theory "$theory" --preset medium --out "$tmp/score3.safetensors"
+expect 2 "$tmp/score3.safetensors" "past the 4 steps" -- "$cli" train-score --theory "$theory" \
+  --size 32 --steps 4 --width 8 --resume --checkpoint "$tmp/score.checkpoint.safetensors" \
+  --out "$tmp/score3.safetensors"
 expect 2 "$tmp/score2.safetensors" "pool" -- "$cli" train-score --theory "$theory" --pool 0 \
   --out "$tmp/score2.safetensors"
 # A plain network (the whole prior score): its kind is kept on resume and
 # recorded in the posterior.
 expect 0 "" "Wrote" -- "$cli" train-score --theory "$theory" --size 32 --steps 3 --width 8 \
   --plain --out "$tmp/plain.safetensors"
-expect 2 "" "holds a plain network" -- "$cli" train-score --theory "$theory" --size 32 \
+expect 2 "" "checkpoint is a plain score network" -- "$cli" train-score --theory "$theory" --size 32 \
   --steps 1 --width 8 --resume --out "$tmp/plain.safetensors"
 expect 0 "" "Wrote" -- "$cli" sample-score --shear "$tmp/sim_shear.fits" --theory "$theory" \
   --model "$tmp/plain.safetensors" --samples 2 --levels 3 --leapfrog 2 --final 0 \
@@ -122,8 +130,12 @@ mmgan_net=(--depth 2 --width 8 --critic-width 4 --pool-maps 8 --pool-noise 4 --v
 expect 0 "" "Validation at step 6" -- "$cli" train-mmgan "${mmgan_grid[@]}" "${mmgan_net[@]}" \
   --theory "$theory" --steps 6 --batch 2 --checkpoint-every 3 --log-every 3 \
   --out "$tmp/mmgan.safetensors"
-expect 0 "" "Resumed at step 6" -- "$cli" train-mmgan "${mmgan_grid[@]}" "${mmgan_net[@]}" \
-  --theory "$theory" --steps 2 --batch 2 --resume --out "$tmp/mmgan.safetensors"
+expect 0 "" "Resuming at step 6" -- "$cli" train-mmgan "${mmgan_grid[@]}" "${mmgan_net[@]}" \
+  --theory "$theory" --steps 8 --batch 2 --resume --out "$tmp/mmgan.safetensors"
+expect 2 "" "checkpoint is an MMGAN of 32 × 32 pixels" -- "$cli" train-mmgan \
+  --catalog "$catalog" --size 40 --pixel-arcmin 3 "${mmgan_net[@]}" --theory "$theory" \
+  --steps 9 --batch 2 --resume --checkpoint "$tmp/mmgan.checkpoint.safetensors" \
+  --out "$tmp/mmgan40.safetensors"
 expect 0 "" "Wrote" -- "$cli" bin "${mmgan_grid[@]}" --out "$tmp/mmgan_shear.fits"
 expect 0 "" "on the map" -- "$cli" sample-mmgan --model "$tmp/mmgan.safetensors" \
   --shear "$tmp/mmgan_shear.fits" --samples 5 --batch 2 --device cpu --clusters "$clusters" \

@@ -120,18 +120,23 @@ static void check_resume(DmNn *nn, const Setup *s) {
   CHECK_OK(ta && tb, error);
   if (!ta || !tb) return;
   CHECK_OK(dm_mmgan_trainer_run(ta, 2 * K, NULL, NULL, &error), error);
-  char weights[4096], prefix[4096];
-  snprintf(weights, sizeof weights, "%s", dm_test_tmp_path("resume.safetensors"));
-  snprintf(prefix, sizeof prefix, "%s", dm_test_tmp_path("resume"));
+  char state_path[4096];
+  snprintf(state_path, sizeof state_path, "%s", dm_test_tmp_path("resume-state.safetensors"));
   CHECK_OK(dm_mmgan_trainer_run(tb, K, NULL, NULL, &error), error);
-  CHECK_OK(dm_mmgan_trainer_save(tb, weights, prefix, &error), error);
+  DmSafetensorsWriter *writer = dm_safetensors_writer_new();
+  CHECK_OK(dm_mmgan_trainer_write_state(tb, writer, &error) &&
+               dm_safetensors_writer_write(writer, state_path, &error),
+           error);
+  dm_safetensors_writer_free(writer);
   dm_mmgan_trainer_free(tb);
   dm_mmgan_free(b);
   /* A new process's view: fresh networks from another seed, then the
    * checkpoint. */
   b = dm_mmgan_new(nn, &c, true, 1234, &error);
   tb = b ? dm_mmgan_trainer_new(b, s->pool, &o, &error) : NULL;
-  CHECK_OK(tb && dm_mmgan_trainer_load(tb, weights, prefix, &error), error);
+  DmSafetensors *state = tb ? dm_safetensors_read(state_path, &error) : NULL;
+  CHECK_OK(state && dm_mmgan_trainer_read_state(tb, state, &error), error);
+  dm_safetensors_free(state);
   if (tb) {
     CHECK(dm_mmgan_trainer_steps(tb) == K);
     CHECK_OK(dm_mmgan_trainer_run(tb, K, NULL, NULL, &error), error);
@@ -143,13 +148,7 @@ static void check_resume(DmNn *nn, const Setup *s) {
     CHECK(dm_mmgan_trainer_std_weight(ta) == dm_mmgan_trainer_std_weight(tb));
     CHECK(dm_mmgan_trainer_std_weight(ta) != o.std_weight);
   }
-  const char *suffixes[] = {".critic.safetensors", ".adam-g.safetensors", ".adam-c.safetensors"};
-  for (int i = 0; i < 3; i++) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s%s", prefix, suffixes[i]);
-    remove(path);
-  }
-  remove(weights);
+  remove(state_path);
   dm_mmgan_trainer_free(ta);
   dm_mmgan_trainer_free(tb);
   dm_mmgan_free(a);

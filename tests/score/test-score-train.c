@@ -5,9 +5,9 @@
  *    at least 10 % below that of the theory score alone (the residual has
  *    learnt part of the non-Gaussian prior), while the untrained network is
  *    above it;
- *  - k steps, a checkpoint, a reload into fresh objects and k more steps
- *    give the weights of 2k steps straight, bit for bit; the weights file
- *    alone rebuilds the network (dm_score_network_load);
+ *  - k steps, the trainer's state saved, a reload into fresh objects and k
+ *    more steps give the weights of 2k steps straight, bit for bit; the
+ *    weights file alone rebuilds the network (dm_score_network_load);
  *  - prior samples of the hybrid score are skewed as lognormal fields are,
  *    those of the theory score are not. */
 #include <math.h>
@@ -110,14 +110,20 @@ static void check_resume(DmNn *nn, DmScorePrior *prior, DmLognormalModel *model)
   DmError *error = NULL;
   char weights_path[4096], state_path[4096];
   snprintf(weights_path, sizeof weights_path, "%s", dm_test_tmp_path("score-weights.safetensors"));
-  snprintf(state_path, sizeof state_path, "%s", dm_test_tmp_path("score-adam.safetensors"));
+  snprintf(state_path, sizeof state_path, "%s", dm_test_tmp_path("score-state.safetensors"));
   Setup straight, first, resumed;
   setup_init(&straight, nn, prior, model, 41);
   CHECK_OK(dm_score_trainer_run(straight.trainer, 2 * K, NULL, NULL, &error), error);
 
   setup_init(&first, nn, prior, model, 41);
   CHECK_OK(dm_score_trainer_run(first.trainer, K, NULL, NULL, &error), error);
-  CHECK_OK(dm_score_trainer_save(first.trainer, weights_path, state_path, &error), error);
+  CHECK_OK(dm_score_network_save(&first.network, first.params, PIXEL_ARCMIN, weights_path, &error),
+           error);
+  DmSafetensorsWriter *writer = dm_safetensors_writer_new();
+  CHECK_OK(dm_score_trainer_write_state(first.trainer, writer, &error) &&
+               dm_safetensors_writer_write(writer, state_path, &error),
+           error);
+  dm_safetensors_writer_free(writer);
 
   /* The weights file alone rebuilds the same residual. */
   DmNnParams *loaded_params = NULL;
@@ -135,7 +141,9 @@ static void check_resume(DmNn *nn, DmScorePrior *prior, DmLognormalModel *model)
   }
   setup_free(&first);
   setup_init(&resumed, nn, prior, model, 99);
-  CHECK_OK(dm_score_trainer_load(resumed.trainer, weights_path, state_path, &error), error);
+  DmSafetensors *state = dm_safetensors_read(state_path, &error);
+  CHECK_OK(state && dm_score_trainer_read_state(resumed.trainer, state, &error), error);
+  dm_safetensors_free(state);
   CHECK_OK(dm_score_trainer_run(resumed.trainer, K, NULL, NULL, &error), error);
 
   size_t n1, n2;

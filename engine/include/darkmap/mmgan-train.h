@@ -55,6 +55,7 @@
 #include "darkmap/mmgan.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/nn-optim.h"
+#include "darkmap/safetensors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -177,13 +178,15 @@ bool dm_mmgan_trainer_validate(DmMmganTrainer *trainer, DmMmganValidation *metri
 bool dm_mmgan_trainer_validation_mean(DmMmganTrainer *trainer, int j, float *mean, float *truth,
                                       DmError **error);
 
-/* Checkpoint: the generator (dm_mmgan_save) at weights_path, and
- * state_prefix + ".critic.safetensors" (critic, with the step count and
- * w_SD), ".adam-g.safetensors", ".adam-c.safetensors" (the Adams). */
-bool dm_mmgan_trainer_save(DmMmganTrainer *trainer, const char *weights_path,
-                           const char *state_prefix, DmError **error);
-bool dm_mmgan_trainer_load(DmMmganTrainer *trainer, const char *weights_path,
-                           const char *state_prefix, DmError **error);
+/* The trainer's state for a checkpoint (darkmap/train.h): the generator's
+ * and the critic's tensors under "generator." and "critic.", the Adam
+ * states under "adam_g." and "adam_c." (dm_nn_params_write,
+ * dm_adam_write; the step count is adam_g's) and w_SD as metadata
+ * "std_weight"; read back strictly into a trainer of the same networks. */
+bool dm_mmgan_trainer_write_state(const DmMmganTrainer *trainer, DmSafetensorsWriter *writer,
+                                  DmError **error);
+bool dm_mmgan_trainer_read_state(DmMmganTrainer *trainer, const DmSafetensors *st,
+                                 DmError **error);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,12 @@ int64_t dm_adam_steps(const DmAdam *adam);
  * the weights go in their own file (dm_nn_params_save). */
 bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error);
 bool dm_adam_load(DmAdam *adam, const char *path, DmError **error);
+/* The same state added to a writer (values copied) or read from an open
+ * file, every tensor name and metadata key under prefix ("" or e.g.
+ * "adam_g."), so that a checkpoint holds several optimisers. */
+bool dm_adam_write(const DmAdam *adam, DmSafetensorsWriter *writer, const char *prefix,
+                   DmError **error);
+bool dm_adam_read(DmAdam *adam, const DmSafetensors *st, const char *prefix, DmError **error);
 
 /* Exponential moving average of the trainable weights:
  * ema = decay * ema + (1 - decay) * w after each update. */

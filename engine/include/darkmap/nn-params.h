@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "darkmap/nn.h"
+#include "darkmap/safetensors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,12 +63,23 @@ typedef struct {
 bool dm_nn_params_save(const DmNnParams *params, const char *path, const DmNnMetadata *metadata,
                        int n_metadata, bool half, DmError **error);
 
+/* The same tensors added to a writer under names prefix + name (prefix ""
+ * or e.g. "critic."), their values copied (the writer owns them), so that
+ * several sets and other state can share one file. */
+bool dm_nn_params_write(const DmNnParams *params, DmSafetensorsWriter *writer, const char *prefix,
+                        bool half, DmError **error);
+
 /* Loads a safetensors file into the set: every tensor of the set must be in
  * the file with the same shape up to trailing 1s (so that PyTorch's [O, I]
  * linear weights fit (O, I, 1, 1)); F32, F16, BF16 and F64 are converted;
  * tensors in the file that the set does not have are an error when strict.
  * Nothing in the set changes unless every tensor validates. */
 bool dm_nn_params_load(DmNnParams *params, const char *path, bool strict, DmError **error);
+
+/* The same from an open file, the set's tensors under names prefix + name;
+ * strict refuses the file's other tensors under prefix only. */
+bool dm_nn_params_read(DmNnParams *params, const DmSafetensors *st, const char *prefix,
+                       bool strict, DmError **error);
 
 #ifdef __cplusplus
 }

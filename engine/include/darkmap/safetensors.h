@@ -88,6 +88,11 @@ bool dm_safetensors_writer_add_metadata(DmSafetensorsWriter *w, const char *key,
 bool dm_safetensors_writer_add(DmSafetensorsWriter *w, const char *name, DmStDtype dtype,
                                int ndim, const int64_t *shape, const void *data,
                                DmError **error);
+/* The same, the writer taking over data (malloc'ed; freed with the writer,
+ * or at once when the add fails): for values made only to be written. */
+bool dm_safetensors_writer_add_owned(DmSafetensorsWriter *w, const char *name, DmStDtype dtype,
+                                     int ndim, const int64_t *shape, void *data,
+                                     DmError **error);
 bool dm_safetensors_writer_write(DmSafetensorsWriter *w, const char *path, DmError **error);
 
 /* IEEE half / bfloat16 conversions (round to nearest even). */

@@ -34,6 +34,7 @@
 #include "darkmap/nn-modules.h"
 #include "darkmap/nn-optim.h"
 #include "darkmap/nn.h"
+#include "darkmap/safetensors.h"
 #include "darkmap/score.h"
 
 #ifdef __cplusplus
@@ -64,7 +65,14 @@ bool dm_score_network_residual(void *network, const float *kappa, int n, int nx,
  * its output is cropped back. */
 DmTensor *dm_score_network_forward(DmScoreNetwork *network, DmTensor *kappa, double sigma);
 
-/* A network written by dm_score_trainer_save: the U-Net's architecture
+/* The network's weights file, the model reconstructions load (atomically):
+ * the U-Net's tensors (dm_nn_params_save) with its architecture, "arch" =
+ * "unet", "score_data_variance", "score_plain" and, when positive, the
+ * training maps' "pixel_arcmin" (darkmap/model-info.h) as metadata. */
+bool dm_score_network_save(const DmScoreNetwork *network, const DmNnParams *params,
+                           double pixel_arcmin, const char *path, DmError **error);
+
+/* A network written by dm_score_network_save: the U-Net's architecture
  * ("arch" = "unet", 1 -> 1 channels, noise conditioning) and
  * "score_data_variance" from the file's metadata, a new U-Net in a new
  * params set on nn (*params, network->unet: the caller frees both), then the
@@ -114,12 +122,14 @@ bool dm_score_trainer_run(DmScoreTrainer *trainer, int64_t n_steps, double *last
 bool dm_score_trainer_validate(DmScoreTrainer *trainer, double *loss, double *theory_loss,
                                DmError **error);
 
-/* Checkpoint: the weights (dm_nn_params_save, with the U-Net's architecture
- * and "score_data_variance" as metadata) and the Adam state. */
-bool dm_score_trainer_save(DmScoreTrainer *trainer, const char *weights_path,
-                           const char *state_path, DmError **error);
-bool dm_score_trainer_load(DmScoreTrainer *trainer, const char *weights_path,
-                           const char *state_path, DmError **error);
+/* The trainer's state for a checkpoint (darkmap/train.h): the network's
+ * tensors under "network." and the Adam state under "adam."
+ * (dm_nn_params_write, dm_adam_write); read back strictly into a trainer
+ * of the same network. */
+bool dm_score_trainer_write_state(const DmScoreTrainer *trainer, DmSafetensorsWriter *writer,
+                                  DmError **error);
+bool dm_score_trainer_read_state(DmScoreTrainer *trainer, const DmSafetensors *st,
+                                 DmError **error);
 
 #ifdef __cplusplus
 }

@@ -163,6 +163,7 @@ typedef struct {
 typedef struct {
   int64_t steps;                   /* the step count reached */
   double seconds;                  /* wall time of the call, pool included */
+  double training_seconds;         /* training time over every call, resumed ones included */
   char device[160];                /* the network engine's device */
   int64_t n_parameters;            /* the model's trainable weights */
   bool finished;                   /* steps == total steps (not stopped on max_seconds) */
@@ -191,6 +192,7 @@ typedef struct {
   double seconds;                  /* training time so far, over every call */
   char model_path[4096], theory_path[4096], theory_column[256], catalog_path[4096];
   char name[256], device[160];
+  char checkpoint_path[4096];      /* the file read (request.checkpoint_path points here) */
 } DmTrainCheckpointInfo;
 
 /* Hostile files fail as dm_safetensors_read does (DM_ERROR_FORMAT); a

@@ -1,0 +1,26 @@
+/* What train-score and train-mmgan share around dm_train (darkmap/train.h):
+ * the options of every training, the request they make, and the run with
+ * one line per report on stderr and Ctrl+C saving a checkpoint. */
+#ifndef DARKMAP_CLI_TRAIN_H
+#define DARKMAP_CLI_TRAIN_H
+
+#include "cli-args.h"
+#include "darkmap/train.h"
+
+/* --theory, --theory-column, --preset, --shift, --no-haloes, --steps,
+ * --batch, --lr, --width, --depth, --seed, --log-every, --validate-every,
+ * --checkpoint-every, --max-seconds, --checkpoint, --resume, --name, --out. */
+extern const CliOptionSpec cli_train_options[];
+
+/* The request of kind at the --preset size (default full) with the shared
+ * options applied; *theory gets the table read (the caller frees it). */
+bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind,
+                                    DmTrainRequest *request, DmTheorySpectrum **theory,
+                                    DmError **error);
+
+/* Runs the training: progress on a terminal, a line per report, Ctrl+C
+ * stopping it after the step in progress with a checkpoint.  Returns the
+ * exit status (cli_fail's on failure). */
+int cli_train_run(const char *command, const DmTrainRequest *request);
+
+#endif

@@ -1,0 +1,395 @@
+/* Model cards (darkmap/model-card.h): the Markdown beside a model, written
+ * from a training's request and result, and its evaluation table.
+ *
+ * Layout: the title line, one paragraph, then "## Evaluation on a mock"
+ * (when there is one), "## Validation" and "## Training".  The evaluation
+ * comes first because the window's model list shows the first table row
+ * marked "(this model)": the evaluation on a mock, when there is one, says
+ * more than the validation.  The training table's row "| steps | N of M |"
+ * is how a rewrite knows whether an evaluation is of the same model. */
+#include "darkmap/model-card.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "darkmap/atomic-file.h"
+#include "darkmap/model-info.h"
+#include "train/train-private.h"
+
+#define EVALUATION_HEADING "## Evaluation on a mock"
+#define STEPS_ROW "| steps | "
+
+char *dm_model_card_path(const char *model_path) {
+  return dm_train_replace_suffix(model_path, ".md");
+}
+
+/* ---- Files ------------------------------------------------------------------ */
+
+/* The whole file (NUL-terminated, malloc'ed), or NULL when it cannot be
+ * read. */
+static char *read_text(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (!file) return NULL;
+  char *text = NULL;
+  size_t length = 0, capacity = 0;
+  for (;;) {
+    if (length + 4096 + 1 > capacity) {
+      capacity = capacity ? 2 * capacity : 8192;
+      char *bigger = realloc(text, capacity);
+      if (!bigger) {
+        free(text);
+        fclose(file);
+        return NULL;
+      }
+      text = bigger;
+    }
+    size_t n = fread(text + length, 1, 4096, file);
+    length += n;
+    if (n < 4096) break;
+  }
+  bool failed = ferror(file);
+  fclose(file);
+  if (failed) {
+    free(text);
+    return NULL;
+  }
+  text[length] = '\0';
+  return text;
+}
+
+static bool write_text(const char *path, const char *text, size_t length, DmError **error) {
+  char *temp = dm_atomic_temp_name(path, error);
+  if (!temp) return false;
+  FILE *file = fopen(temp, "wb");
+  bool ok = file && fwrite(text, 1, length, file) == length;
+  int saved = errno;
+  if (file && fclose(file) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    unlink(temp);
+    dm_error_set(error, DM_ERROR_IO, saved, "Cannot write the model card %s: %s", path,
+                 strerror(saved));
+  } else {
+    ok = dm_atomic_commit(temp, path, error);
+  }
+  free(temp);
+  return ok;
+}
+
+/* The section of text that starts at the line heading (up to the next
+ * "## " heading or the end): *start and *end, false when there is none. */
+static bool find_section(const char *text, const char *heading, const char **start,
+                         const char **end) {
+  size_t n = strlen(heading);
+  for (const char *line = text; line && *line;) {
+    if (strncmp(line, heading, n) == 0 && (line[n] == '\n' || line[n] == '\0')) {
+      *start = line;
+      const char *next = line;
+      while ((next = strchr(next, '\n')) && strncmp(next + 1, "## ", 3) != 0) next++;
+      *end = next ? next + 1 : line + strlen(line);
+      return true;
+    }
+    line = strchr(line, '\n');
+    if (line) line++;
+  }
+  return false;
+}
+
+/* The step count of a card's training table, or -1. */
+static long long card_steps(const char *text) {
+  const char *row = strstr(text, "\n" STEPS_ROW);
+  return row ? strtoll(row + 1 + strlen(STEPS_ROW), NULL, 10) : -1;
+}
+
+/* ---- Words ------------------------------------------------------------------ */
+
+static void format_seconds(double seconds, char *out, size_t size) {
+  if (!(seconds >= 0.0)) snprintf(out, size, "unknown time");
+  else if (seconds < 60.0) snprintf(out, size, "%.1f s", seconds);
+  else if (seconds < 3600.0)
+    snprintf(out, size, "%d min %02d s", (int)(seconds / 60.0), (int)fmod(seconds, 60.0));
+  else
+    snprintf(out, size, "%d h %02d min", (int)(seconds / 3600.0),
+             (int)fmod(seconds / 60.0, 60.0));
+}
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+static void print_title(FILE *f, const DmTrainRequest *r) {
+  if (r->kind == DM_TRAIN_MMGAN)
+    fprintf(f, "# %s: MMGAN generator for %d × %d pixels of %g′\n\n", r->name, r->grid.nx,
+            r->grid.ny, r->grid.pixel_arcmin);
+  else
+    fprintf(f, "# %s: %s score prior network for pixels of %g′\n\n", r->name,
+            r->kind == DM_TRAIN_SCORE_PLAIN ? "plain" : "hybrid", r->pixel_arcmin);
+}
+
+static void print_paragraph(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
+  char time[64];
+  format_seconds(result->training_seconds, time, sizeof time);
+  const char *fields = r->haloes ? "lognormal fields with NFW haloes" : "lognormal fields";
+  if (r->kind == DM_TRAIN_MMGAN)
+    fprintf(f,
+            "`%s` is an MMGAN generator (`darkmap/mmgan.h`): posterior samples of kappa for "
+            "one survey grid, %d × %d pixels of %g′ centred on RA %.4f°, Dec %.4f°, with the "
+            "mask and rotated real noise of its catalogue, trained on %s.",
+            base_name(r->model_path), r->grid.nx, r->grid.ny, r->grid.pixel_arcmin,
+            r->grid.center_ra, r->grid.center_dec, fields);
+  else
+    fprintf(f,
+            "`%s` is the network %s of the score prior (`darkmap/score-network.h`), trained by "
+            "denoising score matching on %s of %d × %d pixels of %g′; it serves any grid of "
+            "that pixel scale.",
+            base_name(r->model_path),
+            r->kind == DM_TRAIN_SCORE_PLAIN ? "that is the whole" : "residual", fields, r->size,
+            r->size, r->pixel_arcmin);
+  fprintf(f, " %lld of %lld steps in %s on %s%s\n\n", (long long)result->steps,
+          (long long)r->steps, time, result->device[0] ? result->device : "an unknown device",
+          result->finished ? "." : " so far: the training can be resumed from its checkpoint.");
+}
+
+static void print_validation(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
+  const DmTrainReport *v = &result->last;
+  fprintf(f, "## Validation\n\n");
+  if (!isfinite(v->validation_loss)) {
+    fprintf(f, "No validation yet.\n\n");
+    return;
+  }
+  if (r->kind == DM_TRAIN_MMGAN) {
+    fprintf(f,
+            "At step %lld, on %d held-out pairs: r of the posterior mean with the truth inside "
+            "the mask (map by map, averaged) beside the best-smoothed Kaiser-Squires map of "
+            "the same shear; the RMSE of the mean (kappa); the PSNR gain of the mean of the "
+            "samples over one sample, and its value for calibrated samples; the std "
+            "calibration (1 when the samples' spread matches the mean's error).\n\n",
+            (long long)v->step, r->validation);
+    fprintf(f, "| | r | RMSE | PSNR gain | std calibration |\n|---|---|---|---|---|\n");
+    fprintf(f, "| MMGAN mean (this model) | %.3f | %.4f | %.2f dB (target %.2f) | %.3f |\n",
+            v->r, v->validation_loss, v->psnr_gain, v->psnr_gain_target, v->std_ratio);
+    fprintf(f, "| KS, best smoothing | %.3f | | | |\n\n", v->r_ks);
+    return;
+  }
+  fprintf(f,
+          "At step %lld, on %d held-out maps: the denoising score matching loss (lower is "
+          "better) of the %s against the theory score alone.\n\n",
+          (long long)v->step, r->validation,
+          r->kind == DM_TRAIN_SCORE_PLAIN ? "plain network" : "hybrid score");
+  fprintf(f, "| | DSM loss | below the theory score |\n|---|---|---|\n");
+  fprintf(f, "| %s (this model) | %.4f | %.1f %% |\n",
+          r->kind == DM_TRAIN_SCORE_PLAIN ? "plain network" : "hybrid score",
+          v->validation_loss, 100.0 * (1.0 - v->validation_loss / v->theory_loss));
+  fprintf(f, "| theory score alone | %.4f | |\n\n", v->theory_loss);
+}
+
+static void print_training(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
+  bool mmgan = r->kind == DM_TRAIN_MMGAN;
+  char time[64];
+  format_seconds(result->training_seconds, time, sizeof time);
+  fprintf(f, "## Training\n\n| | |\n|---|---|\n");
+  fprintf(f, "| kind | %s |\n", dm_train_kind_name(r->kind));
+  if (r->theory_path)
+    fprintf(f, "| theory C_ell | `%s`%s%s |\n", r->theory_path, r->theory_column ? ", column " : "",
+            r->theory_column ? r->theory_column : "");
+  if (mmgan) {
+    if (r->catalog_path) fprintf(f, "| catalogue | `%s` |\n", r->catalog_path);
+    fprintf(f, "| grid | %d × %d pixels of %g′, centre RA %.6f°, Dec %.6f°, %s projection |\n",
+            r->grid.nx, r->grid.ny, r->grid.pixel_arcmin, r->grid.center_ra, r->grid.center_dec,
+            r->grid.projection == DM_PROJECTION_FLAT ? "flat" : "TAN");
+    fprintf(f, "| pool | %d maps, %d noise realisations, %d validation pairs |\n", r->pool_maps,
+            r->pool_noise, r->validation);
+  } else {
+    fprintf(f, "| training maps | %d × %d pixels of %g′ |\n", r->size, r->size, r->pixel_arcmin);
+    fprintf(f, "| pool | %d maps, %d validation maps |\n", r->pool_maps, r->validation);
+  }
+  fprintf(f, "| fields | lognormal, shift %g, %s NFW haloes |\n", r->shift,
+          r->haloes ? "with" : "without");
+  fprintf(f, "| network | U-Net, base width %d, depth %d", r->width, r->depth);
+  if (mmgan) fprintf(f, ", %d noise-code channels; critic width %d", r->z_channels, r->critic_width);
+  fprintf(f, " |\n| parameters | %lld |\n", (long long)result->n_parameters);
+  fprintf(f, "| batch | %d %s per step |\n", r->batch, mmgan ? "conditions" : "maps");
+  if (r->cosine > 0)
+    fprintf(f, "| learning rate | %g, warm-up and cosine decay to step %d |\n", r->lr, r->cosine);
+  else
+    fprintf(f, "| learning rate | %g |\n", r->lr);
+  if (mmgan)
+    fprintf(f, "| adversarial weight | %g; w_SD updated every %d steps |\n", r->beta_adv,
+            r->adapt_every);
+  else
+    fprintf(f, "| noise levels | %g to %g |\n", r->sigma_min, r->sigma_max);
+  fprintf(f, "| seed | %llu |\n", (unsigned long long)r->seed);
+  fprintf(f, STEPS_ROW "%lld of %lld |\n", (long long)result->steps, (long long)r->steps);
+  fprintf(f, "| training time | %s |\n| device | %s |\n", time, result->device);
+}
+
+/* ---- Writing ---------------------------------------------------------------- */
+
+/* Builds a card with fill (into a memory stream) and writes it to path. */
+static bool write_card(const char *path, void (*fill)(FILE *f, const void *data), const void *data,
+                       DmError **error) {
+  char *text = NULL;
+  size_t length = 0;
+  FILE *f = open_memstream(&text, &length);
+  if (!f) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the model card.");
+  fill(f, data);
+  bool ok = fclose(f) == 0 && text;
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the model card.");
+  ok = ok && write_text(path, text, length, error);
+  free(text);
+  return ok;
+}
+
+typedef struct {
+  const DmTrainRequest *request;
+  const DmTrainResult *result;
+  const char *evaluation;  /* the kept section, or NULL */
+  size_t evaluation_length;
+} TrainingCard;
+
+static void fill_training(FILE *f, const void *data) {
+  const TrainingCard *card = data;
+  print_title(f, card->request);
+  print_paragraph(f, card->request, card->result);
+  if (card->evaluation) fwrite(card->evaluation, 1, card->evaluation_length, f);
+  print_validation(f, card->request, card->result);
+  print_training(f, card->request, card->result);
+}
+
+bool dm_model_card_write_training(const DmTrainRequest *request, const DmTrainResult *result,
+                                  DmError **error) {
+  char *path = dm_model_card_path(request->model_path);
+  if (!path) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  DmTrainRequest r = *request;
+  char *stem = NULL;
+  if (!r.name) r.name = stem = dm_train_replace_suffix(base_name(r.model_path), "");
+  char *old = read_text(path);
+  TrainingCard card = {&r, result, NULL, 0};
+  const char *start, *end;
+  if (old && card_steps(old) == result->steps &&
+      find_section(old, EVALUATION_HEADING, &start, &end)) {
+    card.evaluation = start;
+    card.evaluation_length = (size_t)(end - start);
+  }
+  bool ok = r.name && write_card(path, fill_training, &card, error);
+  if (!r.name) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  free(old);
+  free(stem);
+  free(path);
+  return ok;
+}
+
+/* ---- The evaluation ------------------------------------------------------------- */
+
+static const char *method_label(DmEvalMethod method, bool plain) {
+  switch (method) {
+  case DM_EVAL_KS:
+    return "KS, best smoothing";
+  case DM_EVAL_WIENER:
+    return "Wiener filter";
+  case DM_EVAL_SCORE:
+    return "score, theory prior";
+  case DM_EVAL_SCORE_HYBRID:
+    return plain ? "score, plain network prior" : "score, hybrid prior";
+  case DM_EVAL_SCORE_FLOW:
+    return "score flow, theory prior";
+  case DM_EVAL_MMGAN:
+    return "MMGAN";
+  case DM_EVAL_N_METHODS:
+    break;
+  }
+  return "unknown method";
+}
+
+static void print_coverage(FILE *f, double coverage) {
+  if (isfinite(coverage)) fprintf(f, " %.3f |", coverage);
+  else fprintf(f, " – |");
+}
+
+typedef struct {
+  const DmEvalResult *result;
+  DmEvalMethod model_method;
+  bool plain;
+  const char *description;
+} EvaluationSection;
+
+static void print_evaluation(FILE *f, const EvaluationSection *e) {
+  fprintf(f, EVALUATION_HEADING "\n\n%s\n\n", e->description ? e->description : "");
+  fprintf(f, "| | r | RMSE | 68 %% | 95 %% | time |\n|---|---|---|---|---|---|\n");
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
+    const DmEvalMetrics *x = &e->result->method[m];
+    if (!x->done) continue;
+    char time[64];
+    format_seconds(x->seconds, time, sizeof time);
+    fprintf(f, "| %s%s | %.3f | %.4f |", method_label((DmEvalMethod)m, e->plain),
+            m == (int)e->model_method ? " (this model)" : "", x->r, x->rmse);
+    print_coverage(f, x->coverage68);
+    print_coverage(f, x->coverage95);
+    fprintf(f, " %s |\n", time);
+  }
+  fprintf(f, "\n");
+}
+
+typedef struct {
+  const char *old;           /* the card, or NULL */
+  const char *model_path;
+  const DmModelInfo *info;   /* NULL when the model cannot be read */
+  EvaluationSection section;
+} EvaluationCard;
+
+static void fill_evaluation(FILE *f, const void *data) {
+  const EvaluationCard *card = data;
+  const char *old = card->old;
+  const char *start, *end;
+  if (!old) {
+    /* A minimal card: the title and what the model file says. */
+    char *name = dm_train_replace_suffix(base_name(card->model_path), "");
+    const DmModelInfo *info = card->info;
+    fprintf(f, "# %s: %s\n\n`%s` is a %s", name ? name : base_name(card->model_path),
+            info ? dm_model_kind_describe(info->kind) : "model", base_name(card->model_path),
+            info ? dm_model_kind_describe(info->kind) : "model");
+    if (info && info->nx > 0) fprintf(f, " for %d × %d pixels", info->nx, info->ny);
+    if (info && info->pixel_arcmin > 0.0) fprintf(f, " of %g′", info->pixel_arcmin);
+    fprintf(f, ".\n\n");
+    free(name);
+    print_evaluation(f, &card->section);
+    return;
+  }
+  if (find_section(old, EVALUATION_HEADING, &start, &end)) {
+    fwrite(old, 1, (size_t)(start - old), f);
+    print_evaluation(f, &card->section);
+    fputs(end, f);
+    return;
+  }
+  /* Before the first section, or at the end. */
+  const char *first = strstr(old, "\n## ");
+  size_t head = first ? (size_t)(first + 1 - old) : strlen(old);
+  fwrite(old, 1, head, f);
+  if (head > 0 && old[head - 1] != '\n') fputs("\n", f);
+  if (head > 1 && !(old[head - 1] == '\n' && old[head - 2] == '\n')) fputs("\n", f);
+  print_evaluation(f, &card->section);
+  fputs(old + head, f);
+}
+
+bool dm_model_card_add_evaluation(const char *model_path, const DmEvalResult *result,
+                                  DmEvalMethod model_method, const char *description,
+                                  DmError **error) {
+  char *path = dm_model_card_path(model_path);
+  if (!path) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  DmModelInfo info;
+  bool has_info = dm_model_info_read(model_path, &info, NULL);
+  EvaluationCard card = {read_text(path), model_path, has_info ? &info : NULL,
+                         {result, model_method, has_info && info.kind == DM_MODEL_SCORE_PLAIN,
+                          description}};
+  bool ok = write_card(path, fill_evaluation, &card, error);
+  free((char *)card.old);
+  free(path);
+  return ok;
+}
