@@ -10,6 +10,7 @@
 #include "darkmap-job.h"
 
 #define MODEL_SUFFIX ".safetensors"
+#define CHECKPOINT_SUFFIX ".checkpoint.safetensors"
 
 struct _DarkmapModel
 {
@@ -17,6 +18,7 @@ struct _DarkmapModel
 
   char *path;        /* owned */
   char *name;        /* owned */
+  DarkmapModelOrigin origin;
   DmModelInfo info;
   char *grid_text;   /* owned */
   char *title;       /* owned; "" without a card */
@@ -161,11 +163,35 @@ describe_grid (const DmModelInfo *info)
   return g_strdup (_("any grid"));
 }
 
+char *
+darkmap_model_user_folder (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "darkmap", "models", NULL);
+}
+
+/* Where the folder of path is: the shipped models', the user's or another. */
+static DarkmapModelOrigin
+origin_of (const char *path)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *shipped = darkmap_find_data_file ("models");
+  g_autofree char *user = darkmap_model_user_folder ();
+  g_autoptr (GFile) file = g_file_new_for_path (folder);
+  g_autoptr (GFile) shipped_file = g_file_new_for_path (shipped);
+  g_autoptr (GFile) user_file = g_file_new_for_path (user);
+
+  if (g_file_equal (file, user_file))
+    return DARKMAP_MODEL_USER;
+  if (g_file_equal (file, shipped_file))
+    return DARKMAP_MODEL_SHIPPED;
+  return DARKMAP_MODEL_OTHER;
+}
+
 DarkmapModel *
 darkmap_model_new (const char *path, GError **error)
 {
   g_autoptr (DarkmapModel) self = NULL;
-  g_autofree char *base = NULL, *stem = NULL, *card_path = NULL, *card = NULL;
+  g_autofree char *base = NULL, *card_path = NULL, *card = NULL;
   DmError *dm_error = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -176,14 +202,13 @@ darkmap_model_new (const char *path, GError **error)
       return NULL;
     }
   self->path = g_strdup (path);
+  self->origin = origin_of (path);
   base = g_path_get_basename (path);
   self->name = g_str_has_suffix (base, MODEL_SUFFIX)
                ? g_strndup (base, strlen (base) - strlen (MODEL_SUFFIX)) : g_strdup (base);
   self->grid_text = describe_grid (&self->info);
 
-  stem = g_str_has_suffix (path, MODEL_SUFFIX)
-         ? g_strndup (path, strlen (path) - strlen (MODEL_SUFFIX)) : g_strdup (path);
-  card_path = g_strconcat (stem, ".md", NULL);
+  card_path = darkmap_model_get_card_path (self);
   if (g_file_get_contents (card_path, &card, NULL, NULL))
     read_model_card (self, card);
   if (self->title == NULL)
@@ -207,6 +232,38 @@ darkmap_model_get_name (DarkmapModel *self)
 {
   g_return_val_if_fail (DARKMAP_IS_MODEL (self), NULL);
   return self->name;
+}
+
+DarkmapModelOrigin
+darkmap_model_get_origin (DarkmapModel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL (self), DARKMAP_MODEL_OTHER);
+  return self->origin;
+}
+
+/* path with its ".safetensors" (if any) replaced by suffix. */
+static char *
+sibling_path (const char *path, const char *suffix)
+{
+  g_autofree char *stem = g_str_has_suffix (path, MODEL_SUFFIX)
+                          ? g_strndup (path, strlen (path) - strlen (MODEL_SUFFIX))
+                          : g_strdup (path);
+
+  return g_strconcat (stem, suffix, NULL);
+}
+
+char *
+darkmap_model_get_card_path (DarkmapModel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL (self), NULL);
+  return sibling_path (self->path, ".md");
+}
+
+char *
+darkmap_model_get_checkpoint_path (DarkmapModel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL (self), NULL);
+  return sibling_path (self->path, CHECKPOINT_SUFFIX);
 }
 
 const DmModelInfo *
@@ -345,7 +402,8 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Appends the models of folder (absent: none), in file-name order. */
+/* Appends the models of folder (absent: none), in file-name order; a
+ * training's checkpoints are not models. */
 static void
 scan_folder (DarkmapModelList *self, const char *folder)
 {
@@ -356,7 +414,7 @@ scan_folder (DarkmapModelList *self, const char *folder)
   if (dir == NULL)
     return;
   while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_suffix (name, MODEL_SUFFIX))
+    if (g_str_has_suffix (name, MODEL_SUFFIX) && !g_str_has_suffix (name, CHECKPOINT_SUFFIX))
       g_ptr_array_add (names, g_strdup (name));
   g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
@@ -378,16 +436,72 @@ scan_folder (DarkmapModelList *self, const char *folder)
     }
 }
 
+/* The shipped folder's models, then the user's. */
+static void
+scan_folders (DarkmapModelList *self)
+{
+  g_autofree char *shipped = darkmap_find_data_file ("models");
+  g_autofree char *user = darkmap_model_user_folder ();
+
+  scan_folder (self, shipped);
+  scan_folder (self, user);
+}
+
 DarkmapModelList *
 darkmap_model_list_new (void)
 {
   DarkmapModelList *self = g_object_new (DARKMAP_TYPE_MODEL_LIST, NULL);
-  g_autofree char *shipped = darkmap_find_data_file ("models");
-  g_autofree char *user = g_build_filename (g_get_user_data_dir (), "darkmap", "models", NULL);
 
-  scan_folder (self, shipped);
-  scan_folder (self, user);
+  scan_folders (self);
   return self;
+}
+
+DarkmapModelList *
+darkmap_model_list_get_default (void)
+{
+  static DarkmapModelList *list;  /* the process's; never freed */
+
+  if (list == NULL)
+    list = darkmap_model_list_new ();
+  return list;
+}
+
+void
+darkmap_model_list_reload (DarkmapModelList *self)
+{
+  g_autoptr (GPtrArray) old = NULL;
+  guint n_old;
+
+  g_return_if_fail (DARKMAP_IS_MODEL_LIST (self));
+  old = g_steal_pointer (&self->models);
+  n_old = old->len;
+  self->models = g_ptr_array_new_with_free_func (g_object_unref);
+  self->n_skipped = 0;
+  scan_folders (self);
+  /* Files added by hand, read again while they are models. */
+  for (guint i = 0; i < old->len; i++)
+    {
+      DarkmapModel *model = g_ptr_array_index (old, i);
+      g_autoptr (GError) error = NULL;
+      DarkmapModel *again;
+
+      if (model->origin != DARKMAP_MODEL_OTHER || find_model (self, model->path) != NULL)
+        continue;
+      again = darkmap_model_new (model->path, &error);
+      if (again != NULL)
+        g_ptr_array_add (self->models, again);
+      else
+        g_debug ("Model %s dropped: %s", model->path, error->message);
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, n_old, self->models->len);
+}
+
+DarkmapModel *
+darkmap_model_list_find (DarkmapModelList *self, const char *path)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL_LIST (self), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  return find_model (self, path);
 }
 
 guint

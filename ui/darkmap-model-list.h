@@ -1,8 +1,15 @@
 /* DarkmapModel and DarkmapModelList: the network models a reconstruction
  * can use.  A model is a *.safetensors weights file with an optional model
- * card (the *.md file of the same name beside it); the list holds the
- * shipped models (the data folder's models/) and the user's
- * (g_get_user_data_dir()/darkmap/models/), plus files added by hand. */
+ * card (the *.md file of the same name beside it) and, for a model trained
+ * here, the training's checkpoint (*.checkpoint.safetensors, not a model);
+ * the list holds the shipped models (the data folder's models/) and the
+ * user's (g_get_user_data_dir()/darkmap/models/), plus files added by hand.
+ *
+ * The application shares one list (darkmap_model_list_get_default) between
+ * the Reconstruct dialog and the model library.  Whatever changes the
+ * folders (a rename, delete or import in the library, a training that
+ * wrote or finished a model) calls darkmap_model_list_reload on it, so that
+ * every view of the list shows the change at once. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -15,6 +22,17 @@ G_BEGIN_DECLS
 #define DARKMAP_TYPE_MODEL (darkmap_model_get_type ())
 G_DECLARE_FINAL_TYPE (DarkmapModel, darkmap_model, DARKMAP, MODEL, GObject)
 
+/* Where a model's file is. */
+typedef enum
+{
+  DARKMAP_MODEL_SHIPPED,  /* the data folder's models/: read-only */
+  DARKMAP_MODEL_USER,     /* the user's models folder */
+  DARKMAP_MODEL_OTHER,    /* elsewhere (added by hand) */
+} DarkmapModelOrigin;
+
+/* g_get_user_data_dir()/darkmap/models (newly allocated; may not exist). */
+char *darkmap_model_user_folder (void);
+
 /* Reads path's metadata (dm_model_info_read) and its model card when there
  * is one.  NULL with error (DARKMAP_ENGINE_ERROR) when the file is not a
  * model. */
@@ -25,6 +43,12 @@ const char *darkmap_model_get_path (DarkmapModel *self);
 /* The file name without .safetensors ("score-cosmos"). */
 const char *darkmap_model_get_name (DarkmapModel *self);
 const DmModelInfo *darkmap_model_get_info (DarkmapModel *self);
+DarkmapModelOrigin darkmap_model_get_origin (DarkmapModel *self);
+/* The paths of its card (<name>.md) and of a training's checkpoint
+ * (<name>.checkpoint.safetensors) beside it, which may not exist (newly
+ * allocated). */
+char *darkmap_model_get_card_path (DarkmapModel *self);
+char *darkmap_model_get_checkpoint_path (DarkmapModel *self);
 /* dm_model_kind_describe of the kind ("MMGAN generator"). */
 const char *darkmap_model_get_kind_text (DarkmapModel *self);
 /* "360 × 360 × 0.29′", "any grid of 0.29′ pixels" or "any grid". */
@@ -49,6 +73,20 @@ G_DECLARE_FINAL_TYPE (DarkmapModelList, darkmap_model_list, DARKMAP, MODEL_LIST,
  * folder in file-name order.  Files that cannot be read as models are
  * skipped (counted, and named by g_debug). */
 DarkmapModelList *darkmap_model_list_new (void);
+
+/* The application's list (not a new reference; made on first use). */
+DarkmapModelList *darkmap_model_list_get_default (void);
+
+/* Scans the two folders again and reads every model and card anew, keeping
+ * the files added by hand that are still models: every item is replaced
+ * (one "items-changed" over the whole list), so views holding a model find
+ * it again by path (darkmap_model_list_find).  Call it after changing the
+ * folders: renaming, deleting or importing a model, or a training writing
+ * one (on the main context, with darkmap_model_list_get_default ()). */
+void darkmap_model_list_reload (DarkmapModelList *self);
+
+/* The listed model of path, or NULL (the list keeps its reference). */
+DarkmapModel *darkmap_model_list_find (DarkmapModelList *self, const char *path);
 
 /* Files of the two folders that were skipped. */
 guint darkmap_model_list_get_n_skipped (DarkmapModelList *self);

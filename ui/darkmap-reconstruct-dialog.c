@@ -38,7 +38,7 @@ struct _DarkmapReconstructDialog
   GtkSpinButton *seed_spin;
   GtkLabel *message_label;
 
-  DarkmapModelList *models;      /* owned */
+  DarkmapModelList *models;      /* a reference to the application's list */
   GPtrArray *choices;            /* DarkmapModel of each model_chooser item
                                     (borrowed from models; NULL: none) */
   gboolean filling_choices;      /* the model chooser is being refilled */
@@ -263,6 +263,43 @@ on_model_changed (DarkmapReconstructDialog *self)
   update_state (self);
 }
 
+/* The chosen model's file in the list again (a reload replaces every
+ * model; the old ones live until the handlers of "items-changed" return):
+ * the same file, else for MMGAN the first generator; NULL stays NULL (the
+ * theory prior alone). */
+static DarkmapModel *
+find_again (DarkmapReconstructDialog *self, DarkmapModel *model, DmReconstructMethod method)
+{
+  DarkmapModel *again = model != NULL ? darkmap_model_list_find (self->models,
+                                                                 darkmap_model_get_path (model))
+                                      : NULL;
+
+  if (again == NULL && (model != NULL || method == DM_RECONSTRUCT_MMGAN))
+    again = first_model_for (self, method);
+  return again;
+}
+
+/* The list changed: the models chosen found again, the chooser refilled. */
+static void
+on_models_reloaded (DarkmapReconstructDialog *self)
+{
+  self->score_model = find_again (self, self->score_model, DM_RECONSTRUCT_SCORE_HMC);
+  self->mmgan_model = find_again (self, self->mmgan_model, DM_RECONSTRUCT_MMGAN);
+  fill_model_choices (self);
+  update_state (self);
+}
+
+/* "Manage Models…": the window's model library, this dialog out of its way. */
+static void
+manage_models_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (widget));
+
+  gtk_widget_set_visible (widget, FALSE);
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.models", NULL);
+}
+
 static void
 on_samples_changed (DarkmapReconstructDialog *self)
 {
@@ -383,6 +420,8 @@ darkmap_reconstruct_dialog_class_init (DarkmapReconstructDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_model_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_samples_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_other_file_clicked);
+  gtk_widget_class_install_action (widget_class, "dialog.manage-models", NULL,
+                                   manage_models_action);
   gtk_widget_class_install_action (widget_class, "dialog.reconstruct", NULL, reconstruct_action);
   gtk_widget_class_install_action (widget_class, "dialog.rebin", NULL, rebin_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -392,9 +431,11 @@ static void
 darkmap_reconstruct_dialog_init (DarkmapReconstructDialog *self)
 {
   self->choices = g_ptr_array_new ();
-  self->models = darkmap_model_list_new ();
+  self->models = g_object_ref (darkmap_model_list_get_default ());
   self->score_model = first_model_for (self, DM_RECONSTRUCT_SCORE_HMC);
   self->mmgan_model = first_model_for (self, DM_RECONSTRUCT_MMGAN);
+  g_signal_connect_object (self->models, "items-changed", G_CALLBACK (on_models_reloaded), self,
+                           G_CONNECT_SWAPPED);
   memcpy (self->samples, default_samples, sizeof self->samples);
   self->grid_ok = TRUE;
 

@@ -20,8 +20,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DarkmapReconstructDialog, darkmap_reconstruct_dialog, DARKMAP,
                       RECONSTRUCT_DIALOG, GtkWindow)
 
-/* Modal, transient for parent; lists the models of darkmap_model_list_new()
- * and starts on Kaiser-Squires, device auto, seed 1.  Signals:
+/* Modal, transient for parent; lists the models of the application's list
+ * (darkmap_model_list_get_default(): a reload shows at once, the models
+ * chosen found again by path) and starts on Kaiser-Squires, device auto,
+ * seed 1.  "Manage Models…" hides the dialog and activates win.models on
+ * the window it is transient for.  Signals:
  *   "reconstruct" ()  the user chose Reconstruct; read the choices with
  *                     darkmap_reconstruct_dialog_get_request().
  *   "rebin-requested" (int nx, int ny, double pixel_arcmin)  the user asked
