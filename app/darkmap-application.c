@@ -203,6 +203,7 @@ darkmap_application_startup (GApplication *application)
     { "win.layer::std", { "<Alt>7", NULL } },
     { "win.layer::significance", { "<Alt>8", NULL } },
     { "win.layer::sample", { "<Alt>9", NULL } },
+    { "win.models", { "<Control><Shift>m", NULL } },
     { "win.reconstruct", { "<Control>r", NULL } },
     { "win.save-posterior", { "<Control>s", NULL } },
     { "win.presentation", { "F11", NULL } },

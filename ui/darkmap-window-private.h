@@ -125,6 +125,8 @@ void darkmap_window_select_layer (DarkmapWindow *self, Layer layer);
 void darkmap_window_posteriors_init (DarkmapWindow *self);
 void darkmap_window_posteriors_dispose (DarkmapWindow *self);
 void darkmap_window_posteriors_class_init (GtkWidgetClass *widget_class);
+/* darkmap-window-models.c: win.models, the model library. */
+void darkmap_window_models_class_init (GtkWidgetClass *widget_class);
 /* The map of a posterior layer (a new 1-plane map; NULL without a
  * posterior or that map, or with error set) and its display limits. */
 DmMap *darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, double *lo,

@@ -1436,6 +1436,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.open-mask", NULL, open_mask_action);
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
+  darkmap_window_models_class_init (widget_class);
   darkmap_window_posteriors_class_init (widget_class);
 }
 

@@ -1,0 +1,79 @@
+/* DarkmapModelLibrary: the models of the application's list
+ * (darkmap_model_list_get_default: the shipped ones, read-only, and the
+ * user's) with each one's kind, grid, size and model card, and what can be
+ * done with them:
+ *   Rename   a user's model: its weights, card and training checkpoint
+ *            together;
+ *   Delete   a user's model, after a confirmation: the three files to the
+ *            trash (deleted where there is none);
+ *   Import   a model file (checked with dm_model_info_read) and the card
+ *            beside it, copied into the user's models folder;
+ *   Export   the weights and the card, copied atomically to a chosen place;
+ *   Evaluate on a Mock
+ *            the model, Kaiser-Squires and the Wiener filter scored on one
+ *            simulated survey (dm_evaluate_model on a DarkmapEvaluateJob,
+ *            with progress and cancel): the open field's catalogue and grid
+ *            (set_field), else the bundled COSMOS demo catalogue on 128 ×
+ *            128 pixels; an MMGAN generator on its own grid.  The table is
+ *            shown and, for a model that is not shipped, written into its
+ *            card (dm_model_card_add_evaluation).
+ * Every change to the folders reloads the list (darkmap_model_list_reload),
+ * so the Reconstruct dialog shows it at once. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "darkmap-job.h"
+#include "darkmap-model-list.h"
+#include "darkmap/model-evaluation.h"
+
+G_BEGIN_DECLS
+
+#define DARKMAP_TYPE_MODEL_LIBRARY (darkmap_model_library_get_type ())
+G_DECLARE_FINAL_TYPE (DarkmapModelLibrary, darkmap_model_library, DARKMAP, MODEL_LIBRARY,
+                      GtkWindow)
+
+/* Transient for parent (may be NULL), destroyed with it.  Signal:
+ *   "evaluation-finished" (GError *error)  an evaluation ended: NULL on
+ *                     success (the table is shown, the card written),
+ *                     else why not (cancelled: G_IO_ERROR_CANCELLED). */
+DarkmapModelLibrary *darkmap_model_library_new (GtkWindow *parent);
+
+/* The field whose catalogue and grid a mock is made on (the catalogue file
+ * and the settings it was opened with; copied); NULL: the demo catalogue. */
+void darkmap_model_library_set_field (DarkmapModelLibrary *self, const char *catalogue_path,
+                                      const DarkmapJobSettings *settings);
+
+/* The model selected (the list keeps its reference), or NULL; selecting one
+ * of the list shows its card. */
+DarkmapModel *darkmap_model_library_get_selected (DarkmapModelLibrary *self);
+void darkmap_model_library_select (DarkmapModelLibrary *self, DarkmapModel *model);
+
+/* What the buttons do, without their dialogs: darkmap-model-files.h's
+ * operations (and their refusals), then the list reloaded.  Rename and
+ * import return the model in the reloaded list, which they select; after
+ * a rename or a delete, model is no longer valid. */
+DarkmapModel *darkmap_model_library_rename (DarkmapModelLibrary *self, DarkmapModel *model,
+                                            const char *name, GError **error);
+gboolean darkmap_model_library_delete (DarkmapModelLibrary *self, DarkmapModel *model,
+                                       GError **error);
+DarkmapModel *darkmap_model_library_import (DarkmapModelLibrary *self, GFile *file,
+                                            GError **error);
+gboolean darkmap_model_library_export (DarkmapModelLibrary *self, DarkmapModel *model,
+                                       GFile *destination, GError **error);
+
+/* The request Evaluate on a Mock makes for model: the field's or the
+ * demo's survey, the model's grid for MMGAN, the samples chosen, seed 1,
+ * mock 0, KS and Wiener beside the model, device auto.  Its strings belong
+ * to the library and live until the next call. */
+void darkmap_model_library_get_evaluation_request (DarkmapModelLibrary *self,
+                                                   DarkmapModel *model,
+                                                   DmModelEvaluationRequest *request);
+/* Starts Evaluate on a Mock of the selected model (what the button does);
+ * FALSE when none is selected or one runs. */
+gboolean darkmap_model_library_evaluate (DarkmapModelLibrary *self);
+/* The last evaluation shown; FALSE before any. */
+gboolean darkmap_model_library_get_evaluation (DarkmapModelLibrary *self,
+                                               DmModelEvaluation *evaluation);
+
+G_END_DECLS
