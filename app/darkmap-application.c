@@ -161,10 +161,23 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
   return -1;
 }
 
+/* Quit closes the main windows as their close buttons do (one whose
+ * training runs asks first, and closes once its checkpoint is saved) and
+ * destroys any other window; the application ends with its last window. */
 static void
 quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (user_data)));
+
+  /* Closing one may destroy others (its dialogs): hold them all first. */
+  for (GList *w = windows; w != NULL; w = w->next)
+    g_object_ref (w->data);
+  for (GList *w = windows; w != NULL; w = w->next)
+    if (DARKMAP_IS_WINDOW (w->data))
+      gtk_window_close (w->data);
+    else
+      gtk_window_destroy (w->data);
+  g_list_free_full (windows, g_object_unref);
 }
 
 /* An uninstalled darkmap finds its icon in the source tree's data/icons
@@ -194,6 +207,7 @@ darkmap_application_startup (GApplication *application)
     { "win.page::map", { "<Control>1", NULL } },
     { "win.page::spectrum", { "<Control>2", NULL } },
     { "win.page::compare", { "<Control>3", NULL } },
+    { "win.page::training", { "<Control>4", NULL } },
     { "win.layer::kappa-e", { "<Alt>1", NULL } },
     { "win.layer::kappa-b", { "<Alt>2", NULL } },
     { "win.layer::shear", { "<Alt>3", NULL } },
@@ -205,6 +219,7 @@ darkmap_application_startup (GApplication *application)
     { "win.layer::sample", { "<Alt>9", NULL } },
     { "win.models", { "<Control><Shift>m", NULL } },
     { "win.reconstruct", { "<Control>r", NULL } },
+    { "win.train", { "<Control><Shift>t", NULL } },
     { "win.save-posterior", { "<Control>s", NULL } },
     { "win.presentation", { "F11", NULL } },
     { "win.show-contours", { "<Control>k", NULL } },

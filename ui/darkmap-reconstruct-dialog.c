@@ -341,6 +341,17 @@ reconstruct_action (GtkWidget *widget, const char *action_name, GVariant *parame
   darkmap_reconstruct_dialog_accept (DARKMAP_RECONSTRUCT_DIALOG (widget));
 }
 
+/* "Train a Model…": the window's Train dialog, this one out of its way. */
+static void
+train_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (widget));
+
+  gtk_widget_set_visible (widget, FALSE);
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.train", NULL);
+}
+
 static void
 rebin_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -424,6 +435,7 @@ darkmap_reconstruct_dialog_class_init (DarkmapReconstructDialogClass *klass)
                                    manage_models_action);
   gtk_widget_class_install_action (widget_class, "dialog.reconstruct", NULL, reconstruct_action);
   gtk_widget_class_install_action (widget_class, "dialog.rebin", NULL, rebin_action);
+  gtk_widget_class_install_action (widget_class, "dialog.train", NULL, train_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 

@@ -5,7 +5,8 @@
  * the field to be rebinned on the model's grid.
  *
  * The dialog hides itself on Reconstruct, Cancel and Escape, so a window can
- * keep one and present it again with the last choices. */
+ * keep one and present it again with the last choices.  "Train a Model…"
+ * hides it and activates win.train on the window it is transient for. */
 #pragma once
 
 #include <gtk/gtk.h>

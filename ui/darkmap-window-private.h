@@ -1,8 +1,9 @@
 /* DarkmapWindow's state, shared by the files that make up the window:
  * darkmap-window.c (the field: catalogue, KS maps, layers, clusters,
- * exports) and darkmap-window-posteriors.c (the posteriors: Reconstruct,
+ * exports), darkmap-window-posteriors.c (the posteriors: Reconstruct,
  * the result list, posterior layers and samples, posterior files, cluster
- * significance, the flip-book animation).  Not for other files. */
+ * significance, the flip-book animation) and darkmap-window-training.c
+ * (Train, the training job and its dashboard).  Not for other files. */
 #pragma once
 
 #include "darkmap-window.h"
@@ -17,6 +18,9 @@
 #include "darkmap-sample-player.h"
 #include "darkmap-smoother.h"
 #include "darkmap-spectrum-view.h"
+#include "darkmap-train-dashboard.h"
+#include "darkmap-train-dialog.h"
+#include "darkmap-train-job.h"
 
 #include <darkmap/cluster-significance.h>
 #include <darkmap/cluster-table.h>
@@ -106,6 +110,13 @@ struct _DarkmapWindow
   DarkmapSpectrumBand *spectrum_band;
   const DmMap *band_mask;            /* compared by identity only */
   GCancellable *band_cancellable;    /* the measurement running, or NULL */
+
+  /* Training (darkmap-window-training.c). */
+  DarkmapTrainDialog *train_dialog;  /* kept between uses; NULL until used */
+  DarkmapTrainJob *train_job;        /* running, or NULL */
+  DarkmapTrainDashboard *train_dashboard; /* the Training page */
+  GtkWidget *training_button;        /* header: the training's progress, to its page */
+  gboolean close_after_training;     /* closing once the checkpoint is saved */
 };
 
 /* darkmap-window.c, for the posterior part. */
@@ -148,6 +159,10 @@ gboolean darkmap_window_is_reconstructing (DarkmapWindow *self);
 void darkmap_window_cancel_reconstruction (DarkmapWindow *self);
 /* The actions of the posterior part, enabled for what is open. */
 void darkmap_window_update_posterior_actions (DarkmapWindow *self);
+/* darkmap-window-training.c. */
+void darkmap_window_training_class_init (GtkWidgetClass *widget_class);
+void darkmap_window_training_init (DarkmapWindow *self);
+void darkmap_window_training_dispose (DarkmapWindow *self);
 /* darkmap-window.c: the layers' display limits.  Three standard deviations
  * of the finite values of data (n floats; 1 when there are none or they are
  * all equal), and their mean into *mean (may be NULL; 0 when none). */

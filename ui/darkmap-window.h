@@ -27,6 +27,7 @@
 
 #include <darkmap/cluster-significance.h>
 #include <darkmap/reconstruct.h>
+#include <darkmap/train.h>
 
 G_BEGIN_DECLS
 
@@ -144,6 +145,33 @@ const DmClusterSignificance *darkmap_window_get_significance (DarkmapWindow *sel
 GtkWidget *darkmap_window_get_sample_player (DarkmapWindow *self);
 GtkWindow *darkmap_window_get_reconstruct_dialog (DarkmapWindow *self);
 gboolean darkmap_window_is_presenting (DarkmapWindow *self);
+
+/* ---- Training (darkmap-window-training.c) ----
+ * win.train (the Train dialog) starts one training at a time on a worker
+ * job; the Training page (win.page "training") shows its dashboard while
+ * the other pages stay usable, and the header bar its progress.  Closing
+ * the window during a training asks to stop it, its finished steps saved
+ * in its checkpoint, or to keep the window open. */
+
+/* Runs request (its theory_path NULL: the shipped κTNG table; for MMGAN
+ * its catalog_path NULL: the open field's catalogue and grid; theory and
+ * catalog are read by the job) in a worker job, shown on the Training page;
+ * "training-finished" (GError or NULL) is emitted when it ends.  FALSE with
+ * error (nothing started) when a training runs or the engine's check
+ * refuses the request.  What the Train dialog does, with any sizes. */
+gboolean darkmap_window_start_training (DarkmapWindow *self, const DmTrainRequest *request,
+                                        GError **error);
+/* Resumes the unfinished training of a checkpoint: its request read back
+ * (dm_train_checkpoint_read), the theory table and (MMGAN) the catalogue
+ * read again from their recorded paths.  FALSE with error when the
+ * checkpoint cannot be read, a recorded file is missing, or as above. */
+gboolean darkmap_window_resume_training (DarkmapWindow *self, const char *checkpoint_path,
+                                         GError **error);
+gboolean darkmap_window_is_training (DarkmapWindow *self);
+/* The dashboard (a DarkmapTrainDashboard) and the Train dialog (NULL until
+ * first opened). */
+GtkWidget *darkmap_window_get_train_dashboard (DarkmapWindow *self);
+GtkWindow *darkmap_window_get_train_dialog (DarkmapWindow *self);
 
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */
