@@ -6,8 +6,9 @@
  *    names the field's catalogue and grid, and follows the field rebinned
  *    on the quick MMGAN's grid;
  *  - a training's dashboard gets every report (steps / report_every points,
- *    the last at the total), its loss curve drawn; the model joins the open
- *    Reconstruct dialog's list at once, "Reconstruct with This Model"
+ *    the last at the total), its loss curve drawn, and for a tiny MMGAN of
+ *    the open field the r and std calibration curves; the model joins the
+ *    open Reconstruct dialog's list at once, "Reconstruct with This Model"
  *    selects it there, and a reconstruction with it gives a posterior;
  *  - Pause holds the steps; Cancel leaves a checkpoint at the dashboard's
  *    last step and a model; the Train dialog lists it as unfinished, and
@@ -221,7 +222,8 @@ check_dialog (DarkmapWindow *window, const char *existing_name)
     CHECK (job_error == NULL);
     CHECK (darkmap_window_get_result (window)->kappa_e->nx == quick.grid.nx);
     CHECK (darkmap_train_dialog_get_request (dialog, &request));
-    CHECK (request.grid.nx == quick.grid.nx && request.grid.pixel_arcmin == quick.grid.pixel_arcmin);
+    CHECK (request.grid.nx == quick.grid.nx
+           && request.grid.pixel_arcmin == quick.grid.pixel_arcmin);
   }
   darkmap_train_dialog_set_kind (dialog, DM_TRAIN_SCORE_HYBRID);
   gtk_window_close (GTK_WINDOW (dialog));
@@ -337,6 +339,46 @@ main (int argc, char **argv)
   }
 
   check_dialog (window, "tiny");
+
+  /* A tiny MMGAN for the field now open (rebinned on the quick grid): the
+   * window names its catalogue and grid, the job reads the catalogue, and
+   * the r and std calibration curves get each validation. */
+  {
+    g_autofree char *folder = darkmap_train_models_folder ();
+    g_autofree char *mmgan_model = g_build_filename (folder, "tiny-mmgan.safetensors", NULL);
+    DmTrainRequest mmgan;
+
+    dm_train_request_init (&mmgan, DM_TRAIN_MMGAN, DM_TRAIN_PRESET_QUICK);
+    mmgan.width = 4;
+    mmgan.depth = 2;
+    mmgan.critic_width = 4;
+    mmgan.pool_maps = 4;
+    mmgan.pool_noise = 2;
+    mmgan.validation = 2;
+    mmgan.batch = 1;
+    mmgan.steps = 4;
+    mmgan.report_every = 2;
+    mmgan.validate_every = 2;
+    mmgan.checkpoint_every = 0;
+    mmgan.device = "cpu";
+    mmgan.threads = 1;
+    mmgan.model_path = mmgan_model;
+    CHECK (darkmap_window_start_training (window, &mmgan, &error));
+    CHECK (strcmp (darkmap_train_job_get_request (darkmap_train_dashboard_get_job (dashboard))
+                     ->catalog_path,
+                   darkmap_window_get_result (window)->path) == 0);
+    error = wait_for_training (window);
+    if (error != NULL)
+      fprintf (stderr, "MMGAN training: %s\n", error->message);
+    CHECK (error == NULL);
+    CHECK (darkmap_train_dashboard_get_n_points (dashboard) == 2);
+    CHECK (darkmap_train_plot_get_n_points (darkmap_train_dashboard_get_r_plot (dashboard), 0)
+           == 2);
+    CHECK (darkmap_train_plot_get_n_points (darkmap_train_dashboard_get_std_plot (dashboard), 0)
+           == 2);
+    CHECK (gtk_widget_get_visible (GTK_WIDGET (darkmap_train_dashboard_get_std_plot (dashboard))));
+    CHECK (g_file_test (mmgan_model, G_FILE_TEST_EXISTS));
+  }
 
   /* Pause, then Cancel: a checkpoint at the dashboard's last step. */
   tiny_request (&request, "tiny-resumed", LONG_STEPS, &long_model);
