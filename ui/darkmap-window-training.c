@@ -397,7 +397,8 @@ on_reconstruct_with_model (DarkmapTrainDashboard *dashboard, const char *model_p
   darkmap_reconstruct_dialog_get_request (dialog, &current);
   if (darkmap_train_job_get_request (job)->kind == DM_TRAIN_MMGAN)
     method = DM_RECONSTRUCT_MMGAN;
-  else if (current.method == DM_RECONSTRUCT_SCORE_HMC || current.method == DM_RECONSTRUCT_SCORE_FLOW)
+  else if (current.method == DM_RECONSTRUCT_SCORE_HMC
+           || current.method == DM_RECONSTRUCT_SCORE_FLOW)
     method = current.method;
   else
     method = DM_RECONSTRUCT_SCORE_HMC;
