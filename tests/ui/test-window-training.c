@@ -10,8 +10,8 @@
  *    the open field the r and std calibration curves; the model joins the
  *    open Reconstruct dialog's list at once, "Reconstruct with This Model"
  *    selects it there, and a reconstruction with it gives a posterior;
- *  - Pause holds the steps; Cancel leaves a checkpoint at the dashboard's
- *    last step and a model; the Train dialog lists it as unfinished, and
+ *  - Checkpoint Now saves one mid-run; Pause holds the steps; Cancel leaves
+ *    a checkpoint at the dashboard's last step and a model; the Train dialog lists it as unfinished, and
  *    resuming it from there finishes with a model equal bit for bit to an
  *    uninterrupted dm_train of the same request;
  *  - closing the window during a training asks; Cancel keeps the window
@@ -380,10 +380,24 @@ main (int argc, char **argv)
     CHECK (g_file_test (mmgan_model, G_FILE_TEST_EXISTS));
   }
 
-  /* Pause, then Cancel: a checkpoint at the dashboard's last step. */
+  /* Checkpoint Now (the only checkpoint before the end in this run), then
+   * Pause, then Cancel: a checkpoint at the dashboard's last step. */
   tiny_request (&request, "tiny-resumed", LONG_STEPS, &long_model);
+  request.checkpoint_every = 0;
   CHECK (darkmap_window_start_training (window, &request, &error));
   CHECK (wait_for_step (dashboard, REPORT_EVERY));
+  {
+    DarkmapTrainJob *job = darkmap_train_dashboard_get_job (dashboard);
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+    CHECK (darkmap_train_job_get_checkpoint_step (job) == -1);
+    CHECK (gtk_widget_activate_action (GTK_WIDGET (dashboard), "dashboard.checkpoint", NULL));
+    while (darkmap_train_job_get_checkpoint_step (job) < 0 && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    printf ("checkpoint now: step %lld\n", (long long) darkmap_train_job_get_checkpoint_step (job));
+    CHECK (darkmap_train_job_get_checkpoint_step (job) > 0);
+    CHECK (darkmap_train_job_get_checkpoint_step (job) < LONG_STEPS);
+  }
   darkmap_train_job_set_paused (darkmap_train_dashboard_get_job (dashboard), TRUE);
   iterate_for (0.3);
   cancelled_step = darkmap_train_dashboard_get_last_step (dashboard);
