@@ -111,6 +111,7 @@ static long long card_steps(const char *text) {
 
 static void format_seconds(double seconds, char *out, size_t size) {
   if (!(seconds >= 0.0)) snprintf(out, size, "unknown time");
+  else if (seconds < 10.0) snprintf(out, size, "%.2f s", seconds);
   else if (seconds < 60.0) snprintf(out, size, "%.1f s", seconds);
   else if (seconds < 3600.0)
     snprintf(out, size, "%d min %02d s", (int)(seconds / 60.0), (int)fmod(seconds, 60.0));

@@ -338,31 +338,37 @@ static bool same_training(const DmTrainRequest *a, const DmTrainRequest *b, DmEr
   return true;
 }
 
-bool dm_train_checkpoint_resume(const DmTrainResolved *resolved, DmTrainMethod *method,
-                                double *seconds, DmError **error) {
+bool dm_train_checkpoint_check(const DmTrainResolved *resolved, int64_t *step, double *seconds,
+                               DmError **error) {
   const DmTrainRequest *r = &resolved->request;
-  const char *path = r->checkpoint_path;
-  DmSafetensors *st = dm_safetensors_read(path, error);
-  if (!st) return false;
   DmTrainCheckpointInfo *info = malloc(sizeof *info);
-  bool ok = info != NULL;
-  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  ok = ok && read_info(st, path, info, error) && same_training(&info->request, r, error);
+  if (!info) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  bool ok = dm_train_checkpoint_read(r->checkpoint_path, info, error) &&
+            same_training(&info->request, r, error);
   if (ok && info->step > r->steps)
     ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                       "The checkpoint is at step %lld, past the %lld steps asked for (the "
                       "steps count the resumed ones).",
                       (long long)info->step, (long long)r->steps);
-  if (ok && !method->read_state(method->state, st, error)) {
-    dm_error_prefix(error, "Cannot resume from %s", path);
-    ok = false;
+  if (ok) {
+    *step = info->step;
+    *seconds = info->seconds;
   }
-  if (ok && method->steps(method->state) != info->step)
-    ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
-                      "%s: the checkpoint says step %lld, its optimiser %lld.", path,
-                      (long long)info->step, (long long)method->steps(method->state));
-  if (ok) *seconds = info->seconds;
   free(info);
+  return ok;
+}
+
+bool dm_train_checkpoint_load(const DmTrainResolved *resolved, DmTrainMethod *method,
+                              int64_t step, DmError **error) {
+  const char *path = resolved->request.checkpoint_path;
+  DmSafetensors *st = dm_safetensors_read(path, error);
+  if (!st) return false;
+  bool ok = method->read_state(method->state, st, error);
+  if (!ok) dm_error_prefix(error, "Cannot resume from %s", path);
+  if (ok && method->steps(method->state) != step)
+    ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                      "%s: the checkpoint was at step %lld, its optimiser now says %lld.", path,
+                      (long long)step, (long long)method->steps(method->state));
   dm_safetensors_free(st);
   return ok;
 }

@@ -63,12 +63,16 @@ bool dm_train_mmgan_new(const DmTrainRequest *request, const DmProgress *pool_pr
 bool dm_train_checkpoint_write(const DmTrainResolved *resolved, const DmTrainMethod *method,
                                double seconds, DmError **error);
 
-/* Reads the checkpoint of resolved's request into method after checking that
- * it is of the request's kind, grid, networks and data (a sentence naming
- * both otherwise, DM_ERROR_INVALID_ARGUMENT) and not past its steps; seconds
- * gets its training time. */
-bool dm_train_checkpoint_resume(const DmTrainResolved *resolved, DmTrainMethod *method,
-                                double *seconds, DmError **error);
+/* Whether the checkpoint of resolved's request continues it: the same
+ * kind, grid, networks and data (a sentence naming both otherwise,
+ * DM_ERROR_INVALID_ARGUMENT) and not past its steps; *step and *seconds get
+ * its step count and training time.  Read before any work. */
+bool dm_train_checkpoint_check(const DmTrainResolved *resolved, int64_t *step, double *seconds,
+                               DmError **error);
+
+/* The checkpoint's trainer state into method, which must then be at step. */
+bool dm_train_checkpoint_load(const DmTrainResolved *resolved, DmTrainMethod *method,
+                              int64_t step, DmError **error);
 
 /* "an MMGAN of 64 × 64 pixels of 1.6′" or "a hybrid score network of maps
  * of 64 × 64 pixels of 0.29′" into text. */

@@ -47,11 +47,12 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
                         .sigma_min = 1e-3,
                         .sigma_max = 0.3,
                         .beta_adv = 1e-5,
-                        .adapt_every = quick ? 50 : 100,
+                        .adapt_every = 100,
                         .seed = 1,
+                        .steps = quick ? 2000 : mmgan ? 2000 : 1000,
                         .report_every = 10,
-                        .validate_every = quick ? 50 : 100,
-                        .checkpoint_every = quick ? 50 : 100};
+                        .validate_every = 100,
+                        .checkpoint_every = 100};
   dm_grid_spec_init(&r->grid);
   if (mmgan) {
     if (quick) {
@@ -64,12 +65,10 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
     r->pool_noise = quick ? 16 : 32;
     r->validation = quick ? 4 : 8;
     r->batch = quick ? 2 : 4;
-    r->steps = quick ? 300 : 2000;
   } else {
     r->pool_maps = quick ? 64 : 256;
     r->validation = quick ? 8 : 32;
     r->batch = quick ? 4 : 8;
-    r->steps = quick ? 300 : 1000;
   }
 }
 
@@ -337,6 +336,13 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
   DmTrainResolved resolved;
   if (!dm_train_check(request, error) || !dm_train_resolve(request, &resolved, error))
     return false;
+  int64_t resumed_step = 0;
+  double seconds_before = 0.0;
+  if (request->resume &&
+      !dm_train_checkpoint_check(&resolved, &resumed_step, &seconds_before, error)) {
+    dm_train_resolved_clear(&resolved);
+    return false;
+  }
   DmProgress pool_progress = {pool_report, (void *)progress, progress ? progress->cancel : NULL};
   dm_progress_report(progress, 0.0, "Making the training maps");
   DmTrainMethod method;
@@ -348,11 +354,10 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
     return false;
   }
   Run run = {.resolved = &resolved, .method = &method, .progress = progress, .monitor = monitor,
-             .result = result};
+             .seconds_before = seconds_before, .result = result};
   snprintf(result->device, sizeof result->device, "%s", dm_nn_device_name(method.nn));
   result->n_parameters = method.n_parameters;
-  if (request->resume)
-    ok = dm_train_checkpoint_resume(&resolved, &method, &run.seconds_before, error);
+  if (request->resume) ok = dm_train_checkpoint_load(&resolved, &method, resumed_step, error);
   if (ok) {
     run.first_step = method.steps(method.state);
     dm_train_clock_start(&run.clock);

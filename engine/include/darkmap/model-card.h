@@ -7,14 +7,16 @@
  * A card written here has:
  *   # <name>: <kind> for <grid>
  *   <one paragraph: kind, grid and pixel scale, steps, time, device>
- *   ## Training          (data, sizes, settings: a two-column table)
- *   ## Validation        (a table whose row "(this model)" holds the last
- *                         validation numbers, beside the theory score or the
- *                         best KS map)
  *   ## Evaluation on a mock   (only after dm_model_card_add_evaluation: r,
  *                         RMSE, 68/95 % coverage and time of this model,
  *                         KS and Wiener on the same mock)
- * Cards are written atomically. */
+ *   ## Validation        (a table whose row "(this model)" holds the last
+ *                         validation numbers, beside the theory score or the
+ *                         best KS map)
+ *   ## Training          (data, sizes, settings: a two-column table whose
+ *                         row "| steps | N of M |" dates the card)
+ * The evaluation comes first so that its "(this model)" row is the one the
+ * model list shows when there is one.  Cards are written atomically. */
 #ifndef DARKMAP_MODEL_CARD_H
 #define DARKMAP_MODEL_CARD_H
 
