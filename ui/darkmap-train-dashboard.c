@@ -517,7 +517,7 @@ darkmap_train_dashboard_set_n_unfinished (DarkmapTrainDashboard *self, guint n)
   text = g_strdup_printf (ngettext ("%u unfinished training can be resumed.",
                                     "%u unfinished trainings can be resumed.", n), n);
   gtk_label_set_text (self->unfinished_label, text);
-  gtk_info_bar_set_revealed (self->unfinished_bar, n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->unfinished_bar), n > 0);
 }
 
 const char *
