@@ -178,10 +178,54 @@ static bool cpu_supports(void *ctx, const DmNnNode *node) {
   return false;
 }
 
-static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
-  DmNnCpu *cpu = ctx;
-  /* OpenMP's thread count is per calling thread: set it for this one. */
-  omp_set_num_threads(cpu->threads);
+/* Multiply-adds of a convolution whose output side is y (N, O, Ho, Wo) and
+ * weights w (O, C, kh, kw), in any of its three directions. */
+static int64_t conv_macs(const DmTensor *y, const DmTensor *w) {
+  return numel(y) * w->shape[1] * w->shape[2] * w->shape[3];
+}
+
+/* The threads an op runs on: one per share of its work
+ * (DM_NN_CPU_*_PER_THREAD), at least one, at most the backend's.
+ *
+ * libgomp's threads wait by spinning unless OMP_WAIT_POLICY=passive (read
+ * once when the library loads: too late for a library to set): an idle
+ * thread spins 3.4 ms here after every parallel region, and a region's
+ * threads spin at its end for the last one.  Where other processes want the
+ * cores, the thread that lost its core holds the team up a whole time slice
+ * while the others burn theirs: an empty 2-thread region measured 0.9 to
+ * 12 ms beside one busy process, against 8 to 15 us with the variable.  A
+ * network of small tensors, a few hundred ops a step, then trained ten times
+ * slower than with the variable; on the calling thread alone it needs no
+ * team and trains as fast either way. */
+static int op_threads(const DmNnCpu *cpu, const DmNnNode *node) {
+  int64_t shares;
+  switch (node->op) {
+  case DM_NN_OP_CONV2D:
+    shares = conv_macs(node->dst[0], node->src[1]) / DM_NN_CPU_MACS_PER_THREAD;
+    break;
+  case DM_NN_OP_CONV2D_BWD_DATA:
+    shares = conv_macs(node->src[0], node->src[1]) / DM_NN_CPU_MACS_PER_THREAD;
+    break;
+  case DM_NN_OP_CONV2D_BWD_FILTER:
+    shares = conv_macs(node->src[1], node->dst[0]) / DM_NN_CPU_MACS_PER_THREAD;
+    break;
+  case DM_NN_OP_MATMUL: {
+    const DmTensor *a = node->src[0];
+    const int64_t k = node->trans_a ? a->shape[0] : numel(a) / a->shape[0];
+    shares = numel(node->dst[0]) * k / DM_NN_CPU_MACS_PER_THREAD;
+    break;
+  }
+  default: {
+    int64_t largest = numel(node->dst[0]);
+    for (int i = 0; i < 4; i++)
+      if (node->src[i] && numel(node->src[i]) > largest) largest = numel(node->src[i]);
+    shares = largest / DM_NN_CPU_ELEMENTS_PER_THREAD;
+  }
+  }
+  return shares < 1 ? 1 : shares < cpu->threads ? (int)shares : cpu->threads;
+}
+
+static bool run_kernel(DmNnCpu *cpu, const DmNnNode *node, int threads, DmError **error) {
   switch (node->op) {
   case DM_NN_OP_FILL: dm_nn_cpu_fill(node); return true;
   case DM_NN_OP_FILL_NORMAL: dm_nn_cpu_fill_normal(node); return true;
@@ -202,7 +246,7 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   case DM_NN_OP_CONV2D_BWD_FILTER: return dm_nn_cpu_conv2d_bwd_filter(cpu, node, error);
   case DM_NN_OP_MATMUL:
     /* OpenBLAS's count is process-wide: another context may have changed it. */
-    openblas_set_num_threads(cpu->threads);
+    openblas_set_num_threads(threads);
     dm_nn_cpu_matmul(node);
     return true;
   case DM_NN_OP_GROUP_NORM: dm_nn_cpu_group_norm(node); return true;
@@ -224,6 +268,18 @@ static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
   }
   return dm_error_set(error, DM_ERROR_UNSUPPORTED, 0, "The CPU backend has no kernel op %d.",
                       (int)node->op);
+}
+
+static bool cpu_compute(void *ctx, const DmNnNode *node, DmError **error) {
+  DmNnCpu *cpu = ctx;
+  /* OpenMP's thread count (which oneDNN follows) is the calling thread's:
+   * set for this op, then the caller's given back. */
+  const int caller_threads = omp_get_max_threads();
+  const int threads = op_threads(cpu, node);
+  omp_set_num_threads(threads);
+  const bool ok = run_kernel(cpu, node, threads, error);
+  omp_set_num_threads(caller_threads);
+  return ok;
 }
 
 static const char *cpu_describe(void *ctx) { return ((DmNnCpu *)ctx)->description; }

@@ -10,8 +10,22 @@
 
 typedef struct DmNnCpuConv DmNnCpuConv;
 
+/* The work that earns an op a thread (nn-cpu-backend.c gives each op one
+ * thread per share, at least one, at most the backend's): elements of the
+ * op's largest tensor, or multiply-adds of a convolution or matrix product.
+ * A share is about a scheduler time slice of work on one core here (2^22
+ * elements: 1.7 ms at 0.4 ns an element (addition) to 17 ms at 4 ns (SiLU);
+ * 2^28 multiply-adds: 5 ms at oneDNN's 55 G/s a core), so that a thread
+ * that waits a time slice for its core loses no more than its share gains
+ * (nn-cpu-backend.c, op_threads; bench/README.md, "CPU training and
+ * OpenMP's waiting threads"). */
+enum {
+  DM_NN_CPU_ELEMENTS_PER_THREAD = 1 << 22,
+  DM_NN_CPU_MACS_PER_THREAD = 1 << 28,
+};
+
 typedef struct {
-  int threads;              /* OpenMP, oneDNN and OpenBLAS threads */
+  int threads;              /* most OpenMP, oneDNN and OpenBLAS threads of an op */
   DmNnCpuConv *conv;        /* oneDNN engine, stream and primitives (nn-cpu-conv.c) */
   char description[128];    /* describe() */
 } DmNnCpu;
