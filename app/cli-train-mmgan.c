@@ -47,7 +47,9 @@ int cli_train_mmgan_main(int argc, char **argv) {
            "catalogue on the grid given: its mask and rotated real noise.  The quick\n"
            "preset's grid is 64 × 64 pixels of 1.6′, the full one's 360 × 360 of 0.29′.\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
+           "checkpoint; Ctrl+C stops after the step in progress and saves it.  The quick\n"
+           "preset runs the CPU on one thread (the fastest for its small networks),\n"
+           "unless --threads says otherwise.\n\n");
     cli_args_print_help(tables, 4);
     return 0;
   }
@@ -65,7 +67,7 @@ int cli_train_mmgan_main(int argc, char **argv) {
             cli_args_int(&args, "critic-width", 1, 1024, &request.critic_width, &error) &&
             cli_args_int(&args, "adapt-every", 0, 100000000, &request.adapt_every, &error) &&
             cli_args_double(&args, "beta-adv", &request.beta_adv, &error) &&
-            cli_device_from_options(&args, &request.device, &request.threads, &error) &&
+            cli_train_device_from_options(&args, &request, &error) &&
             grid_from_options(&args, &request.grid, &error) &&
             (catalog = cli_catalog_from_options(&args, &error)) != NULL;
   request.catalog = catalog;

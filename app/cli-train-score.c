@@ -32,7 +32,9 @@ int cli_train_score_main(int argc, char **argv) {
            "matching on lognormal fields of the theory C_ell plus NFW haloes (a pool of\n"
            "maps made once, randomly shifted, flipped and transposed at every draw).\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
+           "checkpoint; Ctrl+C stops after the step in progress and saves it.  The quick\n"
+           "preset runs the CPU on one thread (the fastest for its small networks),\n"
+           "unless --threads says otherwise.\n\n");
     cli_args_print_help(tables, 3);
     return 0;
   }
@@ -50,7 +52,7 @@ int cli_train_score_main(int argc, char **argv) {
             cli_args_double(&args, "pixel-arcmin", &request.pixel_arcmin, &error) &&
             cli_args_double(&args, "sigma-min", &request.sigma_min, &error) &&
             cli_args_double(&args, "sigma-max", &request.sigma_max, &error) &&
-            cli_device_from_options(&args, &request.device, &request.threads, &error);
+            cli_train_device_from_options(&args, &request, &error);
   int status = ok ? cli_train_run("train-score", &request) : cli_fail("train-score", error);
   dm_theory_free(theory);
   return status;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli-commands.h"
+#include "cli-device.h"
 #include "cli-progress.h"
 #include "darkmap/model-card.h"
 
@@ -75,6 +76,14 @@ bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind, DmTra
   *theory = dm_theory_read_csv(r->theory_path, r->theory_column, error);
   r->theory = *theory;
   return *theory != NULL;
+}
+
+bool cli_train_device_from_options(const CliArgs *args, DmTrainRequest *request,
+                                   DmError **error) {
+  int threads = 0;
+  if (!cli_device_from_options(args, &request->device, &threads, error)) return false;
+  if (cli_args_value(args, "threads")) request->threads = threads;
+  return true;
 }
 
 /* ---- The run ------------------------------------------------------------------ */
@@ -145,11 +154,14 @@ int cli_train_run(const char *command, const DmTrainRequest *request) {
   bool ok = dm_train(request, &progress, &monitor, &result, &error);
   sigaction(SIGINT, &previous, NULL);
   cli_progress_done();
-  if (ok || (error && error->code == DM_ERROR_CANCELLED && result.steps > 0))
+  if (result.last.checkpointed)
     fprintf(stderr, "Wrote %s (%lld weights, %s), its card %s and the checkpoint %s at step %lld "
                     "of %lld (%.1f s).\n",
             request->model_path, (long long)result.n_parameters, result.device, card, checkpoint,
             (long long)result.steps, (long long)request->steps, result.seconds);
+  else if (ok)
+    fprintf(stderr, "The checkpoint %s is at step %lld of %lld already: nothing to train.\n",
+            checkpoint, (long long)result.steps, (long long)request->steps);
   if (ok && !result.finished)
     fprintf(stderr, "Stopped on --max-seconds: continue with --resume.\n");
   free(checkpoint);

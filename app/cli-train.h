@@ -18,6 +18,11 @@ bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind,
                                     DmTrainRequest *request, DmTheorySpectrum **theory,
                                     DmError **error);
 
+/* --device and --threads (cli-device.h) into the request; without
+ * --threads the preset's thread count stays. */
+bool cli_train_device_from_options(const CliArgs *args, DmTrainRequest *request,
+                                   DmError **error);
+
 /* Runs the training: progress on a terminal, a line per report, Ctrl+C
  * stopping it after the step in progress with a checkpoint.  Returns the
  * exit status (cli_fail's on failure). */

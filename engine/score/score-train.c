@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/nn-autograd.h"

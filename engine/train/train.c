@@ -52,7 +52,8 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
                         .steps = quick ? 2000 : mmgan ? 2000 : 1000,
                         .report_every = 10,
                         .validate_every = 100,
-                        .checkpoint_every = 100};
+                        .checkpoint_every = 100,
+                        .threads = quick ? 1 : 0};
   dm_grid_spec_init(&r->grid);
   if (mmgan) {
     if (quick) {
@@ -279,7 +280,8 @@ static void send_report(Run *run, DmTrainReport *report) {
 
 /* Steps until the total, a time limit or a cancellation (which saves the
  * finished steps, then fails with DM_ERROR_CANCELLED). */
-static bool run_steps(Run *run, DmError **error) {
+static bool run_steps(Run *run, DmError **error_out) {
+  DmError *failure = NULL, **error = &failure;  /* read back: was it a cancellation? */
   const DmTrainRequest *r = &run->resolved->request;
   DmTrainMethod *m = run->method;
   DmTrainReport report = {.total_steps = r->steps, .validation_loss = NAN, .theory_loss = NAN,
@@ -308,22 +310,24 @@ static bool run_steps(Run *run, DmError **error) {
     if (ok && report_due) send_report(run, &report);
     if (out_of_time) break;
   }
-  if (!ok && error && *error && (*error)->code == DM_ERROR_CANCELLED && step > run->first_step) {
+  if (!ok && failure && failure->code == DM_ERROR_CANCELLED && step > run->first_step) {
     /* Keep the finished steps. */
-    DmError *cancelled = *error;
-    *error = NULL;
+    DmError *cancelled = failure;
+    failure = NULL;
     dm_train_report_timing(&report, &run->clock, m->nn, run->first_step, step, r->steps);
-    if (!checkpoint(run, &report, error)) {
+    if (checkpoint(run, &report, error)) {
+      send_report(run, &report);
+      failure = cancelled;
+    } else {
       dm_error_free(cancelled);
-      return false;
     }
-    send_report(run, &report);
-    *error = cancelled;
   }
-  if (ok && step == run->first_step) {
+  if (run->result->steps != step || step == run->first_step) {
+    /* No report said where it stopped (nothing to do, or a failure). */
     dm_train_report_timing(&report, &run->clock, m->nn, run->first_step, step, r->steps);
     update_result(run, &report);
   }
+  dm_error_propagate(error_out, failure);
   return ok;
 }
 

@@ -108,6 +108,10 @@ static void check_cancel(DmTrainRequest *request) {
   request->resume = false;
   CHECK(result.steps == STEPS && result.finished && none.n_reports == STEPS - K);
   printf("cancel at step %d: saved, resumed to %lld\n", K, (long long)result.steps);
+  /* The same without an error to fill. */
+  Controls quiet = {.cancel_at = 2, .pause_at = -1, .checkpoint_at = -1};
+  CHECK(!run(request, &quiet, &result, NULL));
+  CHECK(result.steps == 2 && quiet.checkpoint_step_on_disk == 2);
 }
 
 static void check_checkpoint_now(DmTrainRequest *request) {

@@ -74,13 +74,18 @@ bool dm_train_kind_from_name(const char *name, DmTrainKind *kind);
  *     depth 4, critic 16, 64 maps, 32 noise realisations, 8 pairs, batch
  *     4, 2000 steps.
  *   Both: validations and checkpoints every 100 steps, reports every 10,
- *   w_SD updated every 100, lr 1e-3, seed 1, device auto, all cores.
- * Measured on two otherwise idle cores (oneDNN CPU engine, 2 threads; the
- * first 300 steps of each): QUICK score 30 steps/s (the validation loss 14 %
- * below the theory score's at step 300), QUICK MMGAN on the COSMOS
- * catalogue 37 steps/s (r of the mean 0.78 against 0.74 for the best KS
- * map at step 300): about a minute for the 2000 steps.  Cores shared with
- * other busy processes can make it ten times slower. */
+ *   w_SD updated every 100, lr 1e-3, seed 1, device auto; QUICK runs the
+ *   CPU on one thread (threads 1), FULL on all cores (threads 0).
+ * One thread is the fast setting for networks this small: measured with
+ * the QUICK presets on this project's 2-core machine shared with other
+ * work (load 3.5 to 5), one thread trained the score network at 42
+ * steps/s and the MMGAN (COSMOS catalogue) at 25, both cores at 4 and 5.6
+ * (threads waiting on each other while the cores are busy elsewhere;
+ * idle, both cores gain at most 1.6×).  The whole QUICK runs took 49 s
+ * (score: validation loss 0.394 against 0.483 for the theory score alone,
+ * 18 % below) and 83 s (MMGAN: r of the mean 0.79 against 0.74 for the
+ * best KS map, std calibration 0.97), pools, validations and checkpoints
+ * included. */
 typedef enum { DM_TRAIN_PRESET_QUICK, DM_TRAIN_PRESET_FULL } DmTrainPreset;
 
 /* Everything a training reads.  Strings are borrowed for the call. */
