@@ -13,15 +13,19 @@ typedef struct DmNnCpuConv DmNnCpuConv;
 /* The work that earns an op a thread (nn-cpu-backend.c gives each op one
  * thread per share, at least one, at most the backend's): elements of the
  * op's largest tensor, or multiply-adds of a convolution or matrix product.
- * A share is about a scheduler time slice of work on one core here (2^22
- * elements: 1.7 ms at 0.4 ns an element (addition) to 17 ms at 4 ns (SiLU);
- * 2^28 multiply-adds: 5 ms at oneDNN's 55 G/s a core), so that a thread
- * that waits a time slice for its core loses no more than its share gains
- * (nn-cpu-backend.c, op_threads; bench/README.md, "CPU training and
- * OpenMP's waiting threads"). */
+ * A share is at least a scheduler time slice of work on one core here, so
+ * that a thread that waits a time slice for its core loses no more than its
+ * share gains (nn-cpu-backend.c, op_threads; bench/README.md, "CPU training
+ * and OpenMP's waiting threads"): 2^22 elements take 1.7 ms at 0.4 ns an
+ * element (addition) to 17 ms at 4 ns (SiLU); 2^29 multiply-adds take 10 ms
+ * at oneDNN's 55 G/s a core, a convolution being several parallel regions
+ * (the reorders into and out of oneDNN's layouts, Winograd's transforms),
+ * each of which can wait.  With 2^28, train-score's default network (128²,
+ * width 16, batch 8) ran its decoder's convolutions on 2 threads and
+ * trained at half the speed it has with OMP_WAIT_POLICY=passive. */
 enum {
   DM_NN_CPU_ELEMENTS_PER_THREAD = 1 << 22,
-  DM_NN_CPU_MACS_PER_THREAD = 1 << 28,
+  DM_NN_CPU_MACS_PER_THREAD = 1 << 29,
 };
 
 typedef struct {
