@@ -47,9 +47,7 @@ int cli_train_mmgan_main(int argc, char **argv) {
            "catalogue on the grid given: its mask and rotated real noise.  The quick\n"
            "preset's grid is 64 × 64 pixels of 1.6′, the full one's 360 × 360 of 0.29′.\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.  The quick\n"
-           "preset runs the CPU on one thread (the fastest for its small networks),\n"
-           "unless --threads says otherwise.\n\n");
+           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
     cli_args_print_help(tables, 4);
     return 0;
   }

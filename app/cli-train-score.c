@@ -32,9 +32,7 @@ int cli_train_score_main(int argc, char **argv) {
            "matching on lognormal fields of the theory C_ell plus NFW haloes (a pool of\n"
            "maps made once, randomly shifted, flipped and transposed at every draw).\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.  The quick\n"
-           "preset runs the CPU on one thread (the fastest for its small networks),\n"
-           "unless --threads says otherwise.\n\n");
+           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
     cli_args_print_help(tables, 3);
     return 0;
   }

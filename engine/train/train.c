@@ -52,8 +52,7 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
                         .steps = quick ? 2000 : mmgan ? 2000 : 1000,
                         .report_every = 10,
                         .validate_every = 100,
-                        .checkpoint_every = 100,
-                        .threads = quick ? 1 : 0};
+                        .checkpoint_every = 100};
   dm_grid_spec_init(&r->grid);
   if (mmgan) {
     if (quick) {

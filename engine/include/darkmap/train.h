@@ -74,18 +74,16 @@ bool dm_train_kind_from_name(const char *name, DmTrainKind *kind);
  *     depth 4, critic 16, 64 maps, 32 noise realisations, 8 pairs, batch
  *     4, 2000 steps.
  *   Both: validations and checkpoints every 100 steps, reports every 10,
- *   w_SD updated every 100, lr 1e-3, seed 1, device auto; QUICK runs the
- *   CPU on one thread (threads 1), FULL on all cores (threads 0).
- * One thread is the fast setting for networks this small: measured with
- * the QUICK presets on this project's 2-core machine shared with other
- * work (load 3.5 to 5), one thread trained the score network at 42
- * steps/s and the MMGAN (COSMOS catalogue) at 25, both cores at 4 and 5.6
- * (threads waiting on each other while the cores are busy elsewhere;
- * idle, both cores gain at most 1.6×).  The whole QUICK runs took 49 s
+ *   w_SD updated every 100, lr 1e-3, seed 1, device auto, all cores.
+ * Measured on this project's 2-core machine shared with other work (load
+ * 2 to 5): QUICK trained the score network at 39 to 42 steps/s and the
+ * MMGAN (COSMOS catalogue) at 23 to 25, the whole runs taking 50 s
  * (score: validation loss 0.394 against 0.483 for the theory score alone,
- * 18 % below) and 83 s (MMGAN: r of the mean 0.79 against 0.74 for the
- * best KS map, std calibration 0.97), pools, validations and checkpoints
- * included. */
+ * 18 % below) and 85 to 90 s (MMGAN: r of the mean 0.79 against 0.74 for
+ * the best KS map, std calibration 0.97), pools, validations and
+ * checkpoints included; one thread or both cores gave the same speed and
+ * the same numbers (the CPU engine gives an op a second thread only for
+ * large tensors). */
 typedef enum { DM_TRAIN_PRESET_QUICK, DM_TRAIN_PRESET_FULL } DmTrainPreset;
 
 /* Everything a training reads.  Strings are borrowed for the call. */
