@@ -7,9 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "darkmap-job.h"
 #include "darkmap-progress-relay.h"
-#include "darkmap/catalog.h"
-#include "darkmap/theory.h"
 
 struct _DarkmapTrainJob
 {
@@ -18,8 +17,7 @@ struct _DarkmapTrainJob
   DmTrainRequest request;       /* its strings point into the fields below */
   char *theory_path, *theory_column, *catalog_path, *device, *model_path, *checkpoint_path,
     *name;
-  gboolean has_field;
-  DarkmapJobSettings field;     /* the MMGAN catalogue's table and columns */
+  char *columns[5];             /* the catalogue's ra, dec, e1, e2, weight (NULL: detected) */
   gboolean started, finished;
 
   DarkmapProgressRelay relay;   /* fraction and stage, the cancel flag */
@@ -52,6 +50,8 @@ darkmap_train_job_finalize (GObject *object)
   g_free (self->theory_path);
   g_free (self->theory_column);
   g_free (self->catalog_path);
+  for (int i = 0; i < 5; i++)
+    g_free (self->columns[i]);
   g_free (self->device);
   g_free (self->model_path);
   g_free (self->checkpoint_path);
@@ -148,9 +148,9 @@ darkmap_train_job_init (DarkmapTrainJob *self)
 }
 
 DarkmapTrainJob *
-darkmap_train_job_new (const DmTrainRequest *request, const DarkmapJobSettings *field,
-                       GError **error)
+darkmap_train_job_new (const DmTrainRequest *request, GError **error)
 {
+  const DmCatalogColumns *columns = &request->catalog_columns;
   g_autoptr (DarkmapTrainJob) self = NULL;
   char *checkpoint_path;
 
@@ -184,11 +184,14 @@ darkmap_train_job_new (const DmTrainRequest *request, const DarkmapJobSettings *
   self->request.model_path = self->model_path;
   self->request.checkpoint_path = self->checkpoint_path;
   self->request.name = self->name;
-  if (field != NULL)
-    {
-      self->has_field = TRUE;
-      self->field = *field;
-    }
+  self->columns[0] = g_strdup (columns->ra);
+  self->columns[1] = g_strdup (columns->dec);
+  self->columns[2] = g_strdup (columns->e1);
+  self->columns[3] = g_strdup (columns->e2);
+  self->columns[4] = g_strdup (columns->weight);
+  self->request.catalog_columns = (DmCatalogColumns){ self->columns[0], self->columns[1],
+                                                      self->columns[2], self->columns[3],
+                                                      self->columns[4] };
   return g_steal_pointer (&self);
 }
 
@@ -358,47 +361,16 @@ on_engine_report (void *user_data, const DmTrainReport *report)
 
 /* ---- The worker --------------------------------------------------------- */
 
-/* Worker: what the engine needs besides the request: the theory table and,
- * for MMGAN, the catalogue, read from their paths. */
+/* Worker: the engine reads the theory table and the MMGAN's catalogue
+ * from the request's paths. */
 static gboolean
 run_engine (DarkmapTrainJob *self, DmTrainResult *result, DmError **dm_error)
 {
   DmProgress progress = { darkmap_progress_relay_engine_report, &self->relay,
                           &self->relay.cancel };
   DmTrainMonitor monitor = { on_engine_report, self, &self->pause, &self->checkpoint_now };
-  DmTrainRequest request = self->request;
-  DmTheorySpectrum *theory;
-  DmCatalog *catalog = NULL;
-  gboolean ok;
 
-  darkmap_progress_relay_report (&self->relay, 0.0, _("Reading the theory table"));
-  theory = dm_theory_read_csv (self->theory_path, self->theory_column, dm_error);
-  if (theory == NULL)
-    return FALSE;
-  if (request.kind == DM_TRAIN_MMGAN)
-    {
-      DarkmapJobSettings field;
-      DmCatalogColumns columns;
-
-      if (self->has_field)
-        field = self->field;
-      else
-        darkmap_job_settings_init (&field);
-      darkmap_job_settings_columns (&field, &columns);
-      darkmap_progress_relay_report (&self->relay, 0.0, _("Reading the catalogue"));
-      catalog = dm_catalog_read (self->catalog_path, field.hdu, &columns, &progress, dm_error);
-      if (catalog == NULL)
-        {
-          dm_theory_free (theory);
-          return FALSE;
-        }
-    }
-  request.theory = theory;
-  request.catalog = catalog;
-  ok = dm_train (&request, &progress, &monitor, result, dm_error);
-  dm_catalog_free (catalog);
-  dm_theory_free (theory);
-  return ok;
+  return dm_train (&self->request, &progress, &monitor, result, dm_error);
 }
 
 static void

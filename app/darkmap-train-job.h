@@ -2,11 +2,10 @@
  * darkmap-cli's train commands make) on a worker thread, for the window's
  * Train dialog and training dashboard.
  *
- * The job owns a copy of the request and of its strings.  The theory table
- * is read on the worker from the request's theory_path (and column); for
- * MMGAN the catalogue too, from catalog_path with the columns of the field's
- * settings (or detected ones), so that the window may change field, or
- * close, while the training runs.
+ * The job owns a copy of the request and of its strings.  The engine reads
+ * the theory table from the request's theory_path (and column) and, for
+ * MMGAN, the catalogue from catalog_path with its HDU and columns, so that
+ * the window may change field, or close, while the training runs.
  *
  * Reports.  The engine's DmTrainReports are never dropped: the worker
  * appends each one to a locked pending array, and at most one callback is
@@ -26,7 +25,6 @@
 
 #include <gio/gio.h>
 
-#include "darkmap-job.h"
 #include "darkmap/train.h"
 
 G_BEGIN_DECLS
@@ -35,12 +33,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DarkmapTrainJob, darkmap_train_job, DARKMAP, TRAIN_JOB, GObject)
 
 /* A job for request (its theory and catalog pointers are not used: the
- * job reads them from theory_path and catalog_path).  field: how to read
- * the MMGAN catalogue's table and columns (NULL: the first table, detected
- * columns).  NULL with error when the request has no model path, no theory
- * path, or (MMGAN) no catalogue path. */
-DarkmapTrainJob *darkmap_train_job_new (const DmTrainRequest *request,
-                                        const DarkmapJobSettings *field, GError **error);
+ * engine reads them from theory_path and catalog_path, catalog_hdu and
+ * catalog_columns).  NULL with error when the request has no model path,
+ * no theory path, or (MMGAN) no catalogue path. */
+DarkmapTrainJob *darkmap_train_job_new (const DmTrainRequest *request, GError **error);
 
 /* The request the job runs (its strings belong to the job). */
 const DmTrainRequest *darkmap_train_job_get_request (DarkmapTrainJob *self);

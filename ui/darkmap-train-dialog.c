@@ -166,9 +166,6 @@ build_request (DarkmapTrainDialog *self, char **message)
   DmTrainKind kind = current_kind (self);
   g_autoptr (GError) error = NULL;
   DmError *dm_error = NULL;
-  DmTrainRequest checked;
-  /* dm_train_check only asks that a catalogue be given: the job reads it. */
-  DmCatalog unread_catalogue = { 0 };
   gboolean exists;
 
   dm_train_request_init (r, kind, current_preset (self));
@@ -199,8 +196,6 @@ build_request (DarkmapTrainDialog *self, char **message)
   gtk_widget_set_visible (GTK_WIDGET (self->overwrite_check), exists);
   r->model_path = self->model_path;
   r->name = self->name;
-  checked = *r;
-  checked.catalog = r->catalog_path != NULL ? &unread_catalogue : NULL;
 
   if (kind == DM_TRAIN_MMGAN && !self->has_field)
     *message = g_strdup (_("Open the survey’s catalogue to train an MMGAN for it."));
@@ -208,7 +203,7 @@ build_request (DarkmapTrainDialog *self, char **message)
     *message = g_strdup (self->theory_error);
   else if (self->model_path == NULL)
     *message = g_strdup (error->message);
-  else if (!dm_train_check (&checked, &dm_error))
+  else if (!dm_train_check (r, &dm_error))
     {
       *message = g_strdup (dm_error->message);
       dm_error_free (dm_error);

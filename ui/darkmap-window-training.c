@@ -184,12 +184,7 @@ darkmap_window_start_training (DarkmapWindow *self, const DmTrainRequest *reques
                                GError **error)
 {
   DmTrainRequest full;
-  const DarkmapJobSettings *field = NULL;
-  /* dm_train_check only asks that a catalogue be given: the job reads it. */
-  DmCatalog unread_catalogue = { 0 };
-  DmTheorySpectrum *theory;
   DmError *dm_error = NULL;
-  gboolean checked;
   TrainingEnd *end;
 
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
@@ -210,29 +205,28 @@ darkmap_window_start_training (DarkmapWindow *self, const DmTrainRequest *reques
       darkmap_job_settings_grid_spec (&self->field_settings, &full.grid);
       full.pixel_arcmin = full.grid.pixel_arcmin;
     }
-  /* The open field's table and columns for its own catalogue. */
-  if (self->result != NULL && g_strcmp0 (full.catalog_path, self->result->path) == 0)
-    field = &self->field_settings;
+  /* A new training of the open field's catalogue reads its table and
+   * columns (a resumed one, those its checkpoint recorded). */
+  if (!full.resume && self->result != NULL
+      && g_strcmp0 (full.catalog_path, self->result->path) == 0)
+    {
+      full.catalog_hdu = self->field_settings.hdu;
+      darkmap_job_settings_columns (&self->field_settings, &full.catalog_columns);
+    }
 
-  /* The engine's check, with the table the job will read. */
   if (full.theory_path == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("No theory table: Darkmap’s data folder is missing."));
       return FALSE;
     }
-  theory = dm_theory_read_csv (full.theory_path, full.theory_column, &dm_error);
-  full.theory = theory;
-  full.catalog = full.catalog_path != NULL ? &unread_catalogue : NULL;
-  checked = theory != NULL && dm_train_check (&full, &dm_error);
-  dm_theory_free (theory);
-  if (!checked)
+  if (!dm_train_check (&full, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
   if (!make_folders (&full, error)
-      || (self->train_job = darkmap_train_job_new (&full, field, error)) == NULL)
+      || (self->train_job = darkmap_train_job_new (&full, error)) == NULL)
     return FALSE;
   self->close_after_training = FALSE;
   g_signal_connect_object (self->train_job, "notify::fraction",

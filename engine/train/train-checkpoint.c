@@ -51,6 +51,12 @@ static bool put_request(DmSafetensorsWriter *w, const DmTrainRequest *r, DmError
          put(w, "request.size", error, "%d", r->size) &&
          put(w, "request.pixel_arcmin", error, "%.17g", r->pixel_arcmin) &&
          put_string(w, "request.catalog_path", r->catalog_path, error) &&
+         put(w, "request.catalog_hdu", error, "%d", r->catalog_hdu) &&
+         put_string(w, "request.catalog_columns.ra", r->catalog_columns.ra, error) &&
+         put_string(w, "request.catalog_columns.dec", r->catalog_columns.dec, error) &&
+         put_string(w, "request.catalog_columns.e1", r->catalog_columns.e1, error) &&
+         put_string(w, "request.catalog_columns.e2", r->catalog_columns.e2, error) &&
+         put_string(w, "request.catalog_columns.weight", r->catalog_columns.weight, error) &&
          put(w, "request.grid.nx", error, "%d", g->nx) &&
          put(w, "request.grid.ny", error, "%d", g->ny) &&
          put(w, "request.grid.pixel_arcmin", error, "%.17g", g->pixel_arcmin) &&
@@ -214,6 +220,16 @@ static bool read_info(const DmSafetensors *st, const char *path, DmTrainCheckpoi
   r->pixel_arcmin = read_double(&rd, "request.pixel_arcmin");
   read_string(&rd, "request.catalog_path", info->catalog_path, sizeof info->catalog_path,
               &r->catalog_path);
+  r->catalog_hdu = read_int(&rd, "request.catalog_hdu", 0, 100000);
+  const char *column_keys[5] = {"request.catalog_columns.ra", "request.catalog_columns.dec",
+                                "request.catalog_columns.e1", "request.catalog_columns.e2",
+                                "request.catalog_columns.weight"};
+  const char *columns[5];
+  for (int i = 0; i < 5; i++)
+    read_string(&rd, column_keys[i], info->catalog_columns[i], sizeof info->catalog_columns[i],
+                &columns[i]);
+  r->catalog_columns = (DmCatalogColumns){columns[0], columns[1], columns[2], columns[3],
+                                          columns[4]};
   g->nx = read_int(&rd, "request.grid.nx", 1, DM_GRID_MAX_SIDE);
   g->ny = read_int(&rd, "request.grid.ny", 1, DM_GRID_MAX_SIDE);
   g->pixel_arcmin = read_double(&rd, "request.grid.pixel_arcmin");

@@ -13,20 +13,27 @@
 #include "darkmap/train.h"
 
 /* A request with everything dm_train leaves implicit made explicit: the
- * device name, the checkpoint path, the card's name, and for MMGAN the
- * grid's centre (the catalogue median when the caller set none) and
- * pixel_arcmin and size equal to the grid's.  The strings are owned. */
+ * theory and (MMGAN) the catalogue read from their paths when the caller
+ * gave none, the catalogue's HDU and columns as read, the device name, the
+ * checkpoint path, the card's name, and for MMGAN the grid's centre (the
+ * catalogue median when the caller set none) and pixel_arcmin and size
+ * equal to the grid's.  The strings, theory and catalogue are owned or the
+ * caller's. */
 typedef struct {
-  DmTrainRequest request;  /* its strings point into the fields below or the caller's */
+  DmTrainRequest request;  /* its pointers go to the fields below or the caller's */
   char *checkpoint_path;
   char *name;
+  DmTheorySpectrum *theory;  /* read here when the request had none; else NULL */
+  DmCatalog *catalog;        /* the same */
 } DmTrainResolved;
 
 /* path with ".safetensors" replaced by suffix (appended when it has none),
  * malloc'ed. */
 char *dm_train_replace_suffix(const char *path, const char *suffix);
 
-bool dm_train_resolve(const DmTrainRequest *request, DmTrainResolved *resolved, DmError **error);
+/* progress: the catalogue's reading (its cancel flag). */
+bool dm_train_resolve(const DmTrainRequest *request, const DmProgress *progress,
+                      DmTrainResolved *resolved, DmError **error);
 void dm_train_resolved_clear(DmTrainResolved *resolved);
 
 /* One kind's training: the state (pool, context, networks, optimisers,

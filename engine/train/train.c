@@ -103,7 +103,7 @@ static bool invalid(DmError **error, const char *format, ...) {
 /* The geometry: score maps' side and pixel, or the MMGAN's grid. */
 static bool check_geometry(const DmTrainRequest *r, DmError **error) {
   if (r->kind == DM_TRAIN_MMGAN) {
-    if (!r->catalog)
+    if (!r->catalog && !(r->catalog_path && *r->catalog_path))
       return invalid(error, "An MMGAN is trained for one survey: give its catalogue.");
     if (r->grid.nx < 4 || r->grid.ny < 4 || r->grid.nx > 8192 || r->grid.ny > 8192)
       return invalid(error, "The survey grid of %d × %d pixels is outside 4 to 8192 a side.",
@@ -147,7 +147,7 @@ static bool check_geometry(const DmTrainRequest *r, DmError **error) {
 bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   if (r->kind < 0 || r->kind >= DM_TRAIN_N_KINDS)
     return invalid(error, "Unknown kind of training %d.", (int)r->kind);
-  if (!r->theory)
+  if (!r->theory && !(r->theory_path && *r->theory_path))
     return invalid(error, "No theory C_ell: the training fields are drawn from it.");
   if (!r->model_path || !r->model_path[0])
     return invalid(error, "No model path: training writes its model there.");
@@ -186,14 +186,44 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   return true;
 }
 
-bool dm_train_resolve(const DmTrainRequest *request, DmTrainResolved *resolved, DmError **error) {
+/* The theory and the MMGAN's catalogue from their paths when the request
+ * has none; the catalogue's HDU and columns as read, for the checkpoint. */
+static bool read_inputs(DmTrainResolved *resolved, const DmProgress *progress,
+                        DmError **error) {
+  DmTrainRequest *r = &resolved->request;
+  if (!r->theory) {
+    resolved->theory = dm_theory_read_csv(r->theory_path, r->theory_column, error);
+    if (!resolved->theory) return false;
+    r->theory = resolved->theory;
+  }
+  if (r->kind != DM_TRAIN_MMGAN) return true;
+  if (!r->catalog) {
+    resolved->catalog =
+        dm_catalog_read(r->catalog_path, r->catalog_hdu, &r->catalog_columns, progress, error);
+    if (!resolved->catalog) return false;
+    r->catalog = resolved->catalog;
+  }
+  char *const *names = r->catalog->column_names;
+  r->catalog_hdu = r->catalog->hdu;
+  r->catalog_columns = (DmCatalogColumns){names[0], names[1], names[2], names[3], names[4]};
+  return true;
+}
+
+bool dm_train_resolve(const DmTrainRequest *request, const DmProgress *progress,
+                      DmTrainResolved *resolved, DmError **error) {
   *resolved = (DmTrainResolved){.request = *request};
   DmTrainRequest *r = &resolved->request;
   if (!r->device) r->device = "auto";
+  if (!read_inputs(resolved, progress, error)) {
+    dm_train_resolved_clear(resolved);
+    return false;
+  }
   if (r->kind == DM_TRAIN_MMGAN) {
     if (!r->grid.has_center &&
-        !dm_catalog_median_center(r->catalog, &r->grid.center_ra, &r->grid.center_dec, error))
+        !dm_catalog_median_center(r->catalog, &r->grid.center_ra, &r->grid.center_dec, error)) {
+      dm_train_resolved_clear(resolved);
       return false;
+    }
     r->grid.has_center = true;
     r->size = r->grid.nx;
     r->pixel_arcmin = r->grid.pixel_arcmin;
@@ -218,7 +248,11 @@ bool dm_train_resolve(const DmTrainRequest *request, DmTrainResolved *resolved, 
 void dm_train_resolved_clear(DmTrainResolved *resolved) {
   free(resolved->checkpoint_path);
   free(resolved->name);
+  dm_theory_free(resolved->theory);
+  dm_catalog_free(resolved->catalog);
   resolved->checkpoint_path = resolved->name = NULL;
+  resolved->theory = NULL;
+  resolved->catalog = NULL;
 }
 
 /* ---- The run ---------------------------------------------------------------- */
@@ -337,7 +371,10 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
   *result = (DmTrainResult){0};
   double start = dm_monotonic_seconds();
   DmTrainResolved resolved;
-  if (!dm_train_check(request, error) || !dm_train_resolve(request, &resolved, error))
+  /* The catalogue's reading can be cancelled; the fraction is the pool's. */
+  DmProgress cancel_only = {NULL, NULL, progress ? progress->cancel : NULL};
+  if (!dm_train_check(request, error) ||
+      !dm_train_resolve(request, &cancel_only, &resolved, error))
     return false;
   int64_t resumed_step = 0;
   double seconds_before = 0.0;

@@ -2,7 +2,10 @@
  * for bit on the CPU, for a score network and an MMGAN (w_SD updated
  * between the halves): 3 steps, a checkpoint, 3 more steps from the file
  * give the model file of 6 steps in one go, byte for byte, and every
- * tensor of its checkpoint (weights, critic, Adam moments).  A checkpoint
+ * tensor of its checkpoint (weights, critic, Adam moments).  The second half
+ * runs from the checkpoint alone, as the window resumes after a restart:
+ * its recorded request, the theory table and the catalogue read from the
+ * recorded paths with the recorded HDU and columns.  A checkpoint
  * of another kind, grid, network or seed, or past the steps asked for, is
  * refused with both named. */
 #include <math.h>
@@ -30,14 +33,21 @@ static void check_resume(DmTrainRequest *request, const char *what) {
   request->steps = HALF;
   CHECK_OK(dm_train(request, NULL, NULL, &result, &error), error);
   CHECK(result.steps == HALF && result.finished);
-  request->steps = 2 * HALF;
-  request->resume = true;
-  CHECK_OK(dm_train(request, NULL, NULL, &result, &error), error);
-  request->resume = false;
-  CHECK(result.steps == 2 * HALF && result.finished);
-
   char *a = dm_train_checkpoint_path(&(DmTrainRequest){.model_path = straight});
   char *b = dm_train_checkpoint_path(&(DmTrainRequest){.model_path = halves});
+  DmTrainCheckpointInfo half;
+  CHECK_OK(dm_train_checkpoint_read(b, &half, &error), error);
+  DmTrainRequest resumed = half.request;
+  CHECK(resumed.theory == NULL && resumed.catalog == NULL && half.step == HALF);
+  if (request->kind == DM_TRAIN_MMGAN)
+    CHECK(resumed.catalog_hdu == 2 && strcmp(resumed.catalog_columns.ra, "RA") == 0 &&
+          strcmp(resumed.catalog_columns.e2, "E2") == 0 &&
+          strcmp(resumed.catalog_columns.weight, "WEIGHT") == 0);
+  resumed.steps = 2 * HALF;
+  resumed.resume = true;
+  CHECK_OK(dm_train(&resumed, NULL, NULL, &result, &error), error);
+  CHECK(result.steps == 2 * HALF && result.finished);
+
   bool same_model = train_test_same_file(straight, halves);
   bool same_checkpoint = train_test_same_tensors(a, b);
   printf("%s: %d + %d steps resumed equal %d steps: model %s, checkpoint tensors %s\n", what,
@@ -109,11 +119,19 @@ int main(void) {
   DmTheorySpectrum *theory = dm_test_load_ktng_theory();
   DmCatalog *catalog = train_test_read_cosmos();
   if (!theory || !catalog) return dm_test_result();
+  char theory_path[4096], catalog_path[4096];
+  snprintf(theory_path, sizeof theory_path, "%s",
+           dm_test_app_data_path("theory/ktng_cl_theory.csv"));
+  snprintf(catalog_path, sizeof catalog_path, "%s",
+           dm_test_app_data_path("cosmos/cosmos_shear_schrabback2010.fits"));
   DmTrainRequest request;
   train_test_score_request(&request, theory, NULL, 0);
+  request.theory_path = theory_path;
   check_resume(&request, "score");
   check_refusals(&request);
   train_test_mmgan_request(&request, theory, catalog, NULL, 0);
+  request.theory_path = theory_path;
+  request.catalog_path = catalog_path;
   check_resume(&request, "MMGAN");
   check_refusals(&request);
   dm_catalog_free(catalog);

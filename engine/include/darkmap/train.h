@@ -89,8 +89,9 @@ typedef enum { DM_TRAIN_PRESET_QUICK, DM_TRAIN_PRESET_FULL } DmTrainPreset;
 /* Everything a training reads.  Strings are borrowed for the call. */
 typedef struct {
   DmTrainKind kind;
-  const DmTheorySpectrum *theory;  /* the training fields' C_ell (and the theory score) */
-  const char *theory_path;         /* recorded in the checkpoint and card; may be NULL */
+  const DmTheorySpectrum *theory;  /* the training fields' C_ell (and the theory score);
+                                      NULL: read from theory_path */
+  const char *theory_path;         /* recorded in the checkpoint and card */
   const char *theory_column;       /* the table's column; NULL: its first */
 
   /* Geometry.  Score: maps of size × size pixels of pixel_arcmin (grid
@@ -98,8 +99,12 @@ typedef struct {
    * pixel scale; its centre is made explicit in the checkpoint). */
   int size;                        /* score training maps' side (default 128) */
   double pixel_arcmin;             /* score (default 0.29); MMGAN: grid's */
-  const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed) */
-  const char *catalog_path;        /* recorded for a resume; may be NULL */
+  const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed); NULL: read
+                                      from catalog_path, catalog_hdu and catalog_columns */
+  const char *catalog_path;        /* recorded for a resume */
+  int catalog_hdu;                 /* 1-based HDU of the table; 0: the first table */
+  DmCatalogColumns catalog_columns;  /* NULL names: detected.  The checkpoint records the
+                                        HDU and the columns the catalogue was read with */
   DmGridSpec grid;                 /* MMGAN: the survey grid */
 
   /* Training data. */
@@ -196,7 +201,8 @@ typedef struct {
 } DmTrainResult;
 
 /* Checks the request before any work: DM_ERROR_INVALID_ARGUMENT with a
- * sentence naming what is wrong (no theory, no catalogue for MMGAN, a size
+ * sentence naming what is wrong (no theory nor its path, no catalogue nor
+ * its path for MMGAN (the files themselves are read by dm_train), a size
  * not divisible by 2^depth, non-positive rates, an unknown device, no model
  * path, a resume without checkpoint). */
 bool dm_train_check(const DmTrainRequest *request, DmError **error);
@@ -216,6 +222,7 @@ typedef struct {
   int64_t step;                    /* steps done */
   double seconds;                  /* training time so far, over every call */
   char model_path[4096], theory_path[4096], theory_column[256], catalog_path[4096];
+  char catalog_columns[5][256];    /* ra, dec, e1, e2, weight ("" weight: unit weights) */
   char name[256], device[160];
   char checkpoint_path[4096];      /* the file read (request.checkpoint_path points here) */
 } DmTrainCheckpointInfo;
