@@ -185,7 +185,9 @@ static int64_t conv_macs(const DmTensor *y, const DmTensor *w) {
 }
 
 /* The threads an op runs on: one per share of its work
- * (DM_NN_CPU_*_PER_THREAD), at least one, at most the backend's.
+ * (DM_NN_CPU_*_PER_THREAD: the elements of its largest tensor, or the
+ * multiply-adds of a convolution or matrix product where they make more
+ * shares), at least one, at most the backend's.
  *
  * libgomp's threads wait by spinning unless OMP_WAIT_POLICY=passive (read
  * once when the library loads: too late for a library to set): an idle
@@ -198,30 +200,23 @@ static int64_t conv_macs(const DmTensor *y, const DmTensor *w) {
  * slower than with the variable; on the calling thread alone it needs no
  * team and trains as fast either way. */
 static int op_threads(const DmNnCpu *cpu, const DmNnNode *node) {
-  int64_t shares;
+  int64_t largest = numel(node->dst[0]);
+  for (int i = 0; i < 4; i++)
+    if (node->src[i] && numel(node->src[i]) > largest) largest = numel(node->src[i]);
+  int64_t macs = 0;
   switch (node->op) {
-  case DM_NN_OP_CONV2D:
-    shares = conv_macs(node->dst[0], node->src[1]) / DM_NN_CPU_MACS_PER_THREAD;
-    break;
-  case DM_NN_OP_CONV2D_BWD_DATA:
-    shares = conv_macs(node->src[0], node->src[1]) / DM_NN_CPU_MACS_PER_THREAD;
-    break;
-  case DM_NN_OP_CONV2D_BWD_FILTER:
-    shares = conv_macs(node->src[1], node->dst[0]) / DM_NN_CPU_MACS_PER_THREAD;
-    break;
+  case DM_NN_OP_CONV2D: macs = conv_macs(node->dst[0], node->src[1]); break;
+  case DM_NN_OP_CONV2D_BWD_DATA: macs = conv_macs(node->src[0], node->src[1]); break;
+  case DM_NN_OP_CONV2D_BWD_FILTER: macs = conv_macs(node->src[1], node->dst[0]); break;
   case DM_NN_OP_MATMUL: {
     const DmTensor *a = node->src[0];
-    const int64_t k = node->trans_a ? a->shape[0] : numel(a) / a->shape[0];
-    shares = numel(node->dst[0]) * k / DM_NN_CPU_MACS_PER_THREAD;
+    macs = numel(node->dst[0]) * (node->trans_a ? a->shape[0] : numel(a) / a->shape[0]);
     break;
   }
-  default: {
-    int64_t largest = numel(node->dst[0]);
-    for (int i = 0; i < 4; i++)
-      if (node->src[i] && numel(node->src[i]) > largest) largest = numel(node->src[i]);
-    shares = largest / DM_NN_CPU_ELEMENTS_PER_THREAD;
+  default: break;
   }
-  }
+  int64_t shares = largest / DM_NN_CPU_ELEMENTS_PER_THREAD;
+  if (macs / DM_NN_CPU_MACS_PER_THREAD > shares) shares = macs / DM_NN_CPU_MACS_PER_THREAD;
   return shares < 1 ? 1 : shares < cpu->threads ? (int)shares : cpu->threads;
 }
 

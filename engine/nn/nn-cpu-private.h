@@ -12,7 +12,9 @@ typedef struct DmNnCpuConv DmNnCpuConv;
 
 /* The work that earns an op a thread (nn-cpu-backend.c gives each op one
  * thread per share, at least one, at most the backend's): elements of the
- * op's largest tensor, or multiply-adds of a convolution or matrix product.
+ * op's largest tensor, or multiply-adds of a convolution or matrix product
+ * where they make more shares (a convolution with few channels, such as a
+ * U-Net's stem, is bound by its large tensors, not by its multiply-adds).
  * A share is at least a scheduler time slice of work on one core here, so
  * that a thread that waits a time slice for its core loses no more than its
  * share gains (nn-cpu-backend.c, op_threads; bench/README.md, "CPU training
