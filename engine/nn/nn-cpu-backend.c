@@ -1,6 +1,7 @@
 /* The CPU backend: host memory, the kernel dispatch and what it supports.
  * Kernels live in nn-cpu-*.c by concern; OpenMP, oneDNN and OpenBLAS run
- * on the backend's thread count. */
+ * each op on the threads its work earns, at most the backend's count
+ * (op_threads). */
 #include <cblas.h>
 #include <dnnl.h>
 #include <omp.h>

@@ -64,8 +64,9 @@ struct DmTensor {
  * DM_ERROR_INVALID_ARGUMENT naming the three otherwise. */
 bool dm_nn_device_from_name(const char *name, DmNnDevice *device, DmError **error);
 
-/* threads: CPU worker threads (0 = all cores); ignored on CUDA except for
- * host-side work. */
+/* threads: the most CPU worker threads of an op (0 = all cores; an op
+ * with little work runs on the calling thread alone); ignored on CUDA except
+ * for host-side work. */
 DmNn *dm_nn_new(DmNnDevice device, int threads, DmError **error);
 /* The same on the device a name gives (dm_nn_device_from_name). */
 DmNn *dm_nn_new_by_name(const char *device, int threads, DmError **error);
