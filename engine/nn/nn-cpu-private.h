@@ -22,9 +22,10 @@ typedef struct DmNnCpuConv DmNnCpuConv;
  * element (addition) to 17 ms at 4 ns (SiLU); 2^29 multiply-adds take 10 ms
  * at oneDNN's 55 G/s a core, a convolution being several parallel regions
  * (the reorders into and out of oneDNN's layouts, Winograd's transforms),
- * each of which can wait.  With 2^28, train-score's default network (128²,
- * width 16, batch 8) ran its decoder's convolutions on 2 threads and
- * trained at half the speed it has with OMP_WAIT_POLICY=passive. */
+ * each of which can wait.  With 2^28, train-score's full network (128²,
+ * width 16, batch 8) ran its decoder's convolutions on 2 threads and,
+ * beside other users' trainings, trained at half the speed it has with
+ * OMP_WAIT_POLICY=passive. */
 enum {
   DM_NN_CPU_ELEMENTS_PER_THREAD = 1 << 22,
   DM_NN_CPU_MACS_PER_THREAD = 1 << 29,
