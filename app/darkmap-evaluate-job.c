@@ -48,17 +48,8 @@ darkmap_evaluate_job_get_property (GObject *object, guint prop_id, GValue *value
 {
   DarkmapEvaluateJob *self = DARKMAP_EVALUATE_JOB (object);
 
-  switch (prop_id)
-    {
-    case PROP_FRACTION:
-      g_value_set_double (value, self->relay.fraction);
-      break;
-    case PROP_STAGE:
-      g_value_set_string (value, self->relay.stage);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
+  if (!darkmap_progress_relay_get_property (&self->relay, pspec, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
 
 static void
@@ -68,12 +59,7 @@ darkmap_evaluate_job_class_init (DarkmapEvaluateJobClass *klass)
 
   object_class->finalize = darkmap_evaluate_job_finalize;
   object_class->get_property = darkmap_evaluate_job_get_property;
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_STAGE] =
-    g_param_spec_string ("stage", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  darkmap_progress_relay_make_properties (&properties[PROP_FRACTION], &properties[PROP_STAGE]);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

@@ -5,6 +5,30 @@
 #include <string.h>
 
 void
+darkmap_progress_relay_make_properties (GParamSpec **fraction_pspec, GParamSpec **stage_pspec)
+{
+  *fraction_pspec = g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
+                                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                           | G_PARAM_STATIC_STRINGS);
+  *stage_pspec = g_param_spec_string ("stage", NULL, NULL, NULL,
+                                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                        | G_PARAM_STATIC_STRINGS);
+}
+
+gboolean
+darkmap_progress_relay_get_property (DarkmapProgressRelay *relay, GParamSpec *pspec,
+                                     GValue *value)
+{
+  if (pspec == relay->fraction_pspec)
+    g_value_set_double (value, relay->fraction);
+  else if (pspec == relay->stage_pspec)
+    g_value_set_string (value, relay->stage);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
 darkmap_progress_relay_init (DarkmapProgressRelay *relay, GObject *owner,
                              GParamSpec *fraction_pspec, GParamSpec *stage_pspec)
 {

@@ -38,6 +38,14 @@ typedef struct
   gboolean pending;
 } DarkmapProgressRelay;
 
+/* The owner's read-only "fraction" (double in [0, 1]) and "stage"
+ * (string) properties, for its class_init to install. */
+void darkmap_progress_relay_make_properties (GParamSpec **fraction_pspec,
+                                             GParamSpec **stage_pspec);
+/* The owner's get_property for those two: FALSE when pspec is another. */
+gboolean darkmap_progress_relay_get_property (DarkmapProgressRelay *relay, GParamSpec *pspec,
+                                              GValue *value);
+
 void darkmap_progress_relay_init (DarkmapProgressRelay *relay, GObject *owner,
                                   GParamSpec *fraction_pspec, GParamSpec *stage_pspec);
 /* On the main context, before the worker starts: publishes there. */

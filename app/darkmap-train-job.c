@@ -70,14 +70,10 @@ darkmap_train_job_get_property (GObject *object, guint prop_id, GValue *value,
 {
   DarkmapTrainJob *self = DARKMAP_TRAIN_JOB (object);
 
+  if (darkmap_progress_relay_get_property (&self->relay, pspec, value))
+    return;
   switch (prop_id)
     {
-    case PROP_FRACTION:
-      g_value_set_double (value, self->relay.fraction);
-      break;
-    case PROP_STAGE:
-      g_value_set_string (value, self->relay.stage);
-      break;
     case PROP_PAUSED:
       g_value_set_boolean (value, darkmap_train_job_get_paused (self));
       break;
@@ -113,12 +109,7 @@ darkmap_train_job_class_init (DarkmapTrainJobClass *klass)
   object_class->finalize = darkmap_train_job_finalize;
   object_class->get_property = darkmap_train_job_get_property;
   object_class->set_property = darkmap_train_job_set_property;
-  properties[PROP_FRACTION] =
-    g_param_spec_double ("fraction", NULL, NULL, 0.0, 1.0, 0.0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_STAGE] =
-    g_param_spec_string ("stage", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  darkmap_progress_relay_make_properties (&properties[PROP_FRACTION], &properties[PROP_STAGE]);
   properties[PROP_PAUSED] =
     g_param_spec_boolean ("paused", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
