@@ -168,14 +168,6 @@ bool dm_adam_step(DmAdam *adam, float lr, float *grad_norm, DmError **error) {
 
 /* ---- state file --------------------------------------------------------- */
 
-/* prefix + kind + name, malloc'ed (NULL when out of memory). */
-static char *prefixed_name(const char *prefix, const char *kind, const char *name) {
-  size_t n = strlen(prefix) + strlen(kind) + strlen(name) + 1;
-  char *s = malloc(n);
-  if (s) snprintf(s, n, "%s%s%s", prefix, kind, name);
-  return s;
-}
-
 bool dm_adam_write(const DmAdam *adam, DmSafetensorsWriter *w, const char *prefix,
                    DmError **error) {
   const DmAdamConfig *c = &adam->config;
@@ -193,7 +185,7 @@ bool dm_adam_write(const DmAdam *adam, DmSafetensorsWriter *w, const char *prefi
                           c->decoupled ? "true" : "false", clip};
   bool ok = true;
   for (size_t i = 0; ok && i < sizeof keys / sizeof keys[0]; i++) {
-    char *key = prefixed_name(prefix, "", keys[i]);
+    char *key = dm_nn_prefixed_name(prefix, "", keys[i]);
     ok = key ? dm_safetensors_writer_add_metadata(w, key, values[i], error)
              : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
     free(key);
@@ -203,7 +195,7 @@ bool dm_adam_write(const DmAdam *adam, DmSafetensorsWriter *w, const char *prefi
     const AdamSlot *slot = &adam->slots[i / 2];
     const DmTensor *t = i % 2 ? slot->v : slot->m;
     size_t count = (size_t)dm_tensor_numel(t);
-    char *name = prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
+    char *name = dm_nn_prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
     float *host = malloc(count * sizeof(float));
     if (!name || !host) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
@@ -229,7 +221,7 @@ bool dm_adam_save(const DmAdam *adam, const char *path, DmError **error) {
 
 static bool parse_float(const DmSafetensors *st, const char *prefix, const char *key, float *out,
                         DmError **error) {
-  char *full = prefixed_name(prefix, "", key);
+  char *full = dm_nn_prefixed_name(prefix, "", key);
   const char *s = full ? dm_safetensors_metadata(st, full) : NULL;
   char *end = NULL;
   float value = s ? strtof(s, &end) : 0.0f;
@@ -245,7 +237,7 @@ static bool parse_float(const DmSafetensors *st, const char *prefix, const char 
 
 /* The metadata value prefix + key (NULL when absent or out of memory). */
 static const char *metadata(const DmSafetensors *st, const char *prefix, const char *key) {
-  char *full = prefixed_name(prefix, "", key);
+  char *full = dm_nn_prefixed_name(prefix, "", key);
   const char *value = full ? dm_safetensors_metadata(st, full) : NULL;
   free(full);
   return value;
@@ -281,7 +273,7 @@ bool dm_adam_read(DmAdam *adam, const DmSafetensors *st, const char *prefix, DmE
   for (int i = 0; ok && i < n; i++) {
     const AdamSlot *slot = &adam->slots[i / 2];
     const DmTensor *t = i % 2 ? slot->v : slot->m;
-    char *name = prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
+    char *name = dm_nn_prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
     const DmStTensorInfo *info = name ? dm_safetensors_find(st, name) : NULL;
     size_t count = (size_t)dm_tensor_numel(t);
     int64_t file_count = 1;

@@ -17,6 +17,7 @@
 #include "darkmap/nn-params.h"
 #include "darkmap/safetensors.h"
 #include "nn/nn-failure-private.h"
+#include "nn/nn-params-private.h"
 
 /* The error recorded in the tensor's context, moved into *error. */
 static bool take_tensor_error(const DmTensor *t, const char *what, const char *name,
@@ -36,11 +37,10 @@ static int file_shape(const DmNnParams *params, int i, int64_t shape[4]) {
   return ndim;
 }
 
-/* prefix + name, malloc'ed (NULL when out of memory). */
-static char *prefixed(const char *prefix, const char *name) {
-  size_t n = strlen(prefix) + strlen(name) + 1;
+char *dm_nn_prefixed_name(const char *prefix, const char *kind, const char *name) {
+  size_t n = strlen(prefix) + strlen(kind) + strlen(name) + 1;
   char *s = malloc(n);
-  if (s) snprintf(s, n, "%s%s", prefix, name);
+  if (s) snprintf(s, n, "%s%s%s", prefix, kind, name);
   return s;
 }
 
@@ -53,7 +53,7 @@ bool dm_nn_params_write(const DmNnParams *params, DmSafetensorsWriter *writer, c
     size_t count = (size_t)dm_tensor_numel(t);
     float *values = malloc(count ? count * sizeof *values : 1);
     uint16_t *bits = half ? malloc(count ? count * sizeof *bits : 1) : NULL;
-    char *file_name = prefixed(prefix, name);
+    char *file_name = dm_nn_prefixed_name(prefix, "", name);
     if (!values || (half && !bits) || !file_name) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing tensor \"%s\"",
                         name);
@@ -122,7 +122,7 @@ static bool validate(const DmNnParams *params, const DmSafetensors *st, const ch
   bool ok = true;
   for (int i = 0; ok && i < dm_nn_params_count(params); i++) {
     const DmTensor *t = dm_nn_params_tensor(params, i);
-    char *name = prefixed(prefix, dm_nn_params_name(params, i));
+    char *name = dm_nn_prefixed_name(prefix, "", dm_nn_params_name(params, i));
     const DmStTensorInfo *info = name ? dm_safetensors_find(st, name) : NULL;
     if (!name) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
@@ -163,7 +163,7 @@ bool dm_nn_params_read(DmNnParams *params, const DmSafetensors *st, const char *
   /* Convert everything before changing anything. */
   size_t offset = 0;
   for (int i = 0; ok && i < dm_nn_params_count(params); i++) {
-    char *name = prefixed(prefix, dm_nn_params_name(params, i));
+    char *name = dm_nn_prefixed_name(prefix, "", dm_nn_params_name(params, i));
     size_t count = (size_t)dm_tensor_numel(dm_nn_params_tensor(params, i));
     ok = name ? dm_safetensors_to_f32(st, dm_safetensors_find(st, name), values + offset, count,
                                       error)

@@ -80,14 +80,7 @@ static DmMmganPool *make_pool(const DmTrainRequest *r, const DmProgress *progres
                               DmError **error) {
   DmMockSurvey *survey = dm_mock_survey_new_rotated(r->catalog, &r->grid, error);
   DmDatasetConfig dc;
-  dm_dataset_config_init(&dc);
-  dc.theory = r->theory;
-  dc.nx = r->grid.nx;
-  dc.ny = r->grid.ny;
-  dc.pixel_arcmin = r->grid.pixel_arcmin;
-  dc.shift = r->shift;
-  dc.haloes = r->haloes;
-  dc.seed = r->seed;
+  dm_train_fields(r, r->grid.nx, r->grid.ny, r->grid.pixel_arcmin, &dc);
   DmDataset *dataset = survey ? dm_dataset_new(&dc, error) : NULL;
   DmMmganPoolOptions po;
   dm_mmgan_pool_options_init(&po);
@@ -114,7 +107,7 @@ bool dm_train_mmgan_new(const DmTrainRequest *r, const DmProgress *pool_progress
     config.pixel_arcmin = r->grid.pixel_arcmin;
     config.depth = r->depth;
     config.base_width = r->width;
-    config.groups = r->width % 4 == 0 ? 4 : r->width % 2 == 0 ? 2 : 1;
+    config.groups = dm_train_norm_groups(r->width);
     config.z_channels = r->z_channels;
     config.critic_base = r->critic_width;
     dm_mmgan_pool_statistics(s->pool, &config.kappa_mean, &config.kappa_std,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "darkmap/dataset.h"
 #include "darkmap/nn.h"
 #include "darkmap/safetensors.h"
 #include "darkmap/train.h"
@@ -35,6 +36,15 @@ char *dm_train_replace_suffix(const char *path, const char *suffix);
 bool dm_train_resolve(const DmTrainRequest *request, const DmProgress *progress,
                       DmTrainResolved *resolved, DmError **error);
 void dm_train_resolved_clear(DmTrainResolved *resolved);
+
+/* The training fields of the request (darkmap/dataset.h): its theory,
+ * shift, haloes and seed on nx × ny pixels of pixel_arcmin. */
+void dm_train_fields(const DmTrainRequest *request, int nx, int ny, double pixel_arcmin,
+                     DmDatasetConfig *fields);
+
+/* GroupNorm groups of a U-Net of base width: 4, 2 or 1, the most that
+ * divide it. */
+int dm_train_norm_groups(int width);
 
 /* One kind's training: the state (pool, context, networks, optimisers,
  * trainer) and what dm_train does with it.  step runs one step and puts its

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "darkmap/dataset.h"
 #include "darkmap/score-network.h"
 #include "darkmap/score-train-pool.h"
 #include "train/train-private.h"
@@ -82,13 +81,7 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
   if (!s) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the training.");
   s->pixel_arcmin = r->pixel_arcmin;
   DmDatasetConfig fields;
-  dm_dataset_config_init(&fields);
-  fields.theory = r->theory;
-  fields.nx = fields.ny = r->size;
-  fields.pixel_arcmin = r->pixel_arcmin;
-  fields.shift = r->shift;
-  fields.haloes = r->haloes;
-  fields.seed = r->seed;
+  dm_train_fields(r, r->size, r->size, r->pixel_arcmin, &fields);
   int threads = data_threads(r);
   s->pool = dm_score_train_pool_new(&fields, r->pool_maps, r->validation, r->seed, threads,
                                     pool_progress, error);
@@ -98,7 +91,7 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
   s->params = s->nn ? dm_nn_params_new(s->nn) : NULL;
   DmUNetConfig config = {.in_channels = 1, .out_channels = 1, .depth = r->depth,
                          .base_width = r->width,
-                         .groups = r->width % 4 == 0 ? 4 : r->width % 2 == 0 ? 2 : 1,
+                         .groups = dm_train_norm_groups(r->width),
                          .slope = 0.2f, .noise_features = 16};
   s->unet = s->params ? dm_unet_new(s->params, &config, r->seed, error) : NULL;
   DmAdamConfig adam = dm_adam_config_default();

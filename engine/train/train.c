@@ -72,6 +72,20 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
   }
 }
 
+void dm_train_fields(const DmTrainRequest *r, int nx, int ny, double pixel_arcmin,
+                     DmDatasetConfig *fields) {
+  dm_dataset_config_init(fields);
+  fields->theory = r->theory;
+  fields->nx = nx;
+  fields->ny = ny;
+  fields->pixel_arcmin = pixel_arcmin;
+  fields->shift = r->shift;
+  fields->haloes = r->haloes;
+  fields->seed = r->seed;
+}
+
+int dm_train_norm_groups(int width) { return width % 4 == 0 ? 4 : width % 2 == 0 ? 2 : 1; }
+
 char *dm_train_replace_suffix(const char *path, const char *suffix) {
   static const char model_suffix[] = ".safetensors";
   size_t length = strlen(path), stem = length;
