@@ -10,7 +10,8 @@
 
 G_BEGIN_DECLS
 
-/* g_get_user_data_dir()/darkmap/models (newly allocated). */
+/* g_get_user_data_dir()/darkmap/models (newly allocated; may not exist):
+ * the user's models, trained or imported. */
 char *darkmap_train_models_folder (void);
 
 /* The model file of name in the models folder: <folder>/<name>.safetensors.

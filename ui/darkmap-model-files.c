@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "darkmap-job.h"
+#include "darkmap-train-files.h"
 #include "darkmap/atomic-file.h"
 
 #define MODEL_SUFFIX ".safetensors"
@@ -220,7 +221,7 @@ darkmap_model_files_import (const char *path, GError **error)
   base = g_path_get_basename (path);
   name = g_str_has_suffix (base, MODEL_SUFFIX)
          ? g_strndup (base, strlen (base) - strlen (MODEL_SUFFIX)) : g_strdup (base);
-  folder = darkmap_model_user_folder ();
+  folder = darkmap_train_models_folder ();
   if (!check_name (name, error) || !check_free (folder, name, error))
     return NULL;
   if (g_mkdir_with_parents (folder, 0700) != 0)

@@ -8,6 +8,7 @@
 
 #include "darkmap-application.h"
 #include "darkmap-job.h"
+#include "darkmap-train-files.h"
 
 #define MODEL_SUFFIX ".safetensors"
 #define CHECKPOINT_SUFFIX ".checkpoint.safetensors"
@@ -163,19 +164,13 @@ describe_grid (const DmModelInfo *info)
   return g_strdup (_("any grid"));
 }
 
-char *
-darkmap_model_user_folder (void)
-{
-  return g_build_filename (g_get_user_data_dir (), "darkmap", "models", NULL);
-}
-
 /* Where the folder of path is: the shipped models', the user's or another. */
 static DarkmapModelOrigin
 origin_of (const char *path)
 {
   g_autofree char *folder = g_path_get_dirname (path);
   g_autofree char *shipped = darkmap_find_data_file ("models");
-  g_autofree char *user = darkmap_model_user_folder ();
+  g_autofree char *user = darkmap_train_models_folder ();
   g_autoptr (GFile) file = g_file_new_for_path (folder);
   g_autoptr (GFile) shipped_file = g_file_new_for_path (shipped);
   g_autoptr (GFile) user_file = g_file_new_for_path (user);
@@ -441,7 +436,7 @@ static void
 scan_folders (DarkmapModelList *self)
 {
   g_autofree char *shipped = darkmap_find_data_file ("models");
-  g_autofree char *user = darkmap_model_user_folder ();
+  g_autofree char *user = darkmap_train_models_folder ();
 
   scan_folder (self, shipped);
   scan_folder (self, user);

@@ -30,9 +30,6 @@ typedef enum
   DARKMAP_MODEL_OTHER,    /* elsewhere (added by hand) */
 } DarkmapModelOrigin;
 
-/* g_get_user_data_dir()/darkmap/models (newly allocated; may not exist). */
-char *darkmap_model_user_folder (void);
-
 /* Reads path's metadata (dm_model_info_read) and its model card when there
  * is one.  NULL with error (DARKMAP_ENGINE_ERROR) when the file is not a
  * model. */

@@ -25,6 +25,7 @@
 
 #include "darkmap-model-library.h"
 #include "darkmap-reconstruct-dialog.h"
+#include "darkmap-train-files.h"
 #include "window-test-util.h"
 
 #define SIZE 32
@@ -259,7 +260,7 @@ check_evaluation (DarkmapModelLibrary *library, DarkmapModel *model)
 static void
 check_library (DarkmapWindow *window, const char *scratch)
 {
-  g_autofree char *folder = darkmap_model_user_folder ();
+  g_autofree char *folder = darkmap_train_models_folder ();
   g_autofree char *source = in_folder (scratch, "tiny-gan.safetensors");
   g_autofree char *source_card = in_folder (scratch, "tiny-gan.md");
   g_autofree char *not_model = in_folder (scratch, "notes.safetensors");
