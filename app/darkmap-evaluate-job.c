@@ -139,8 +139,7 @@ static void
 job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   DarkmapEvaluateJob *self = source_object;
-  DmProgress progress = { darkmap_progress_relay_engine_report, &self->relay,
-                          &self->relay.cancel };
+  DmProgress progress = darkmap_progress_relay_engine_progress (&self->relay);
   DmError *dm_error = NULL;
   g_autofree DmModelEvaluation *evaluation = g_new0 (DmModelEvaluation, 1);
   gulong handler;

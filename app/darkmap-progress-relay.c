@@ -127,10 +127,16 @@ darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction, con
     }
 }
 
-void
-darkmap_progress_relay_engine_report (void *relay, double fraction, const char *stage)
+static void
+engine_report (void *relay, double fraction, const char *stage)
 {
   darkmap_progress_relay_report (relay, fraction, stage);
+}
+
+DmProgress
+darkmap_progress_relay_engine_progress (DarkmapProgressRelay *relay)
+{
+  return (DmProgress){ engine_report, relay, &relay->cancel };
 }
 
 static void

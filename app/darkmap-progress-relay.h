@@ -15,6 +15,8 @@
 #include <gio/gio.h>
 #include <stdatomic.h>
 
+#include "darkmap/progress.h"
+
 G_BEGIN_DECLS
 
 #define DARKMAP_PROGRESS_INTERVAL_MS 100
@@ -55,8 +57,9 @@ void darkmap_progress_relay_clear (DarkmapProgressRelay *relay);
 /* Worker thread: the latest fraction in [0, 1] and stage (may be NULL). */
 void darkmap_progress_relay_report (DarkmapProgressRelay *relay, double fraction,
                                     const char *stage);
-/* The same as a DmProgressFunc (user_data: the relay). */
-void darkmap_progress_relay_engine_report (void *relay, double fraction, const char *stage);
+/* The engine's DmProgress for the worker: reports go to the relay, the
+ * cancel flag is the relay's. */
+DmProgress darkmap_progress_relay_engine_progress (DarkmapProgressRelay *relay);
 
 /* Raises the cancel flag when cancellable (may be NULL) is cancelled, until
  * unwatched with the handler returned. */

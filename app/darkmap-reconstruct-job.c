@@ -136,8 +136,7 @@ static void
 job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   DarkmapReconstructJob *self = source_object;
-  DmProgress progress = { darkmap_progress_relay_engine_report, &self->relay,
-                          &self->relay.cancel };
+  DmProgress progress = darkmap_progress_relay_engine_progress (&self->relay);
   DmError *dm_error = NULL;
   DmReconstruction *reconstruction;
   DarkmapPosteriorResult *result;

@@ -357,8 +357,7 @@ on_engine_report (void *user_data, const DmTrainReport *report)
 static gboolean
 run_engine (DarkmapTrainJob *self, DmTrainResult *result, DmError **dm_error)
 {
-  DmProgress progress = { darkmap_progress_relay_engine_report, &self->relay,
-                          &self->relay.cancel };
+  DmProgress progress = darkmap_progress_relay_engine_progress (&self->relay);
   DmTrainMonitor monitor = { on_engine_report, self, &self->pause, &self->checkpoint_now };
 
   return dm_train (&self->request, &progress, &monitor, result, dm_error);
