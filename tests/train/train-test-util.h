@@ -12,6 +12,19 @@
 #include "darkmap/train.h"
 #include "test-util.h"
 
+/* What the tests' runs share: steps, a report every step, validations and
+ * checkpoints at the end only, one CPU thread, model_path. */
+static inline void train_test_run_settings(DmTrainRequest *r, const char *model_path,
+                                           int64_t steps) {
+  r->steps = steps;
+  r->report_every = 1;
+  r->validate_every = 0;
+  r->checkpoint_every = 0;
+  r->device = "cpu";
+  r->threads = 1;
+  r->model_path = model_path;
+}
+
 /* A score request: 16² maps of 2′, width 4, depth 2, 4 + 2 pool maps,
  * batch 2, seed 3, reports every step, checkpoints at the end only. */
 static inline void train_test_score_request(DmTrainRequest *r, const DmTheorySpectrum *theory,
@@ -26,13 +39,7 @@ static inline void train_test_score_request(DmTrainRequest *r, const DmTheorySpe
   r->validation = 2;
   r->batch = 2;
   r->seed = 3;
-  r->steps = steps;
-  r->report_every = 1;
-  r->validate_every = 0;
-  r->checkpoint_every = 0;
-  r->device = "cpu";
-  r->threads = 1;
-  r->model_path = model_path;
+  train_test_run_settings(r, model_path, steps);
 }
 
 /* An MMGAN request on the catalogue: 16² pixels of 6′, width 4, depth 2,
@@ -55,13 +62,7 @@ static inline void train_test_mmgan_request(DmTrainRequest *r, const DmTheorySpe
   r->batch = 2;
   r->adapt_every = 2;
   r->seed = 5;
-  r->steps = steps;
-  r->report_every = 1;
-  r->validate_every = 0;
-  r->checkpoint_every = 0;
-  r->device = "cpu";
-  r->threads = 1;
-  r->model_path = model_path;
+  train_test_run_settings(r, model_path, steps);
 }
 
 static inline DmCatalog *train_test_read_cosmos(void) {
