@@ -22,6 +22,34 @@
  * quantiles (linear interpolation between order statistics, NumPy's
  * default).  For the samplers, r is also given for the mean of the first
  * 1, 2, 4, … samples: how the mean's quality grows with their number.
+ * Every map also has its bias inside the mask: the mean of (map − truth)
+ * over the scored pixels (the k = 0 convention above makes it ~0 for an
+ * unbiased method).
+ *
+ * Coverage diagnostics of the samplers beyond the per-pixel intervals:
+ *  - aperture means: the mean of kappa in discs of radius aperture_arcmin
+ *    (cluster scale, default 2') centred on a regular lattice of centres
+ *    one radius apart whose whole disc has data; the coverage of the central
+ *    68 % / 95 % intervals of the samples' aperture means;
+ *  - TARP (Lemos et al. 2023, "Sampling-based accuracy testing of posterior
+ *    estimators"): the expected coverage probability ECP(alpha) of the
+ *    random-reference-point test on tiles of tarp_tile × tarp_tile pixels
+ *    wholly inside the mask, each tile's pixels one parameter vector.  For
+ *    each tile a reference point is drawn uniformly in the box spanned by
+ *    its samples (seeded, reproducible), f = the fraction of samples closer
+ *    (Euclidean) to it than the truth, and ECP(alpha) = the fraction of
+ *    tiles with f < alpha.  A calibrated posterior gives ECP(alpha) = alpha;
+ *    above the diagonal the intervals are too wide, below too narrow.
+ *
+ * Several mocks (n_mocks, tuple indices index, index + 1, …) are scored one
+ * after the other with the same settings: every metric of the result is the
+ * mean over the mocks and its scatter the std over them (0 for one mock).
+ *
+ * Calibration (darkmap/calibration.h): a sampler with a factor in
+ * calibration[method] is also scored after its samples' spread about their
+ * mean is scaled by that factor (coverage68_calibrated, …; NaN without).
+ * on_samples, when set, receives every sampler's samples on every mock (the
+ * raw ones): dm_calibrate_model collects its conformity scores through it.
  *
  * The score samplers run on a network-engine context (darkmap/score-device.h:
  * the CPU, or a GPU with cuFFT), all chains of a batch at once.
@@ -63,6 +91,32 @@ bool dm_eval_compare(const float *truth, const float *estimate, const float *mas
 bool dm_eval_coverage(const float *truth, const float *samples, int k, const float *mask,
                       size_t npix, double level, double *coverage, DmError **error);
 
+/* Mean of (estimate − truth) over the selected pixels.  Fails with
+ * DM_ERROR_NO_DATA when none is selected. */
+bool dm_eval_bias(const float *truth, const float *estimate, const float *mask, size_t npix,
+                  double *bias, DmError **error);
+
+/* Coverage of the central credible interval of probability level of the
+ * aperture means (above) of k >= 2 samples (nx × ny maps) against the
+ * truth's: discs of radius_pixels (> 0).  *n_apertures receives the number
+ * of discs scored; fails with DM_ERROR_NO_DATA when no disc fits inside the
+ * mask. */
+bool dm_eval_aperture_coverage(const float *truth, const float *samples, int k, const float *mask,
+                               int nx, int ny, double radius_pixels, double level,
+                               double *coverage, int *n_apertures, DmError **error);
+
+/* TARP levels: alpha_i = (i + 1) / (DM_EVAL_TARP_LEVELS + 1), i.e. 0.05, 0.10, …, 0.95. */
+#define DM_EVAL_TARP_LEVELS 19
+double dm_eval_tarp_alpha(int i);
+
+/* TARP's expected coverage ECP(alpha_i) (above) of k >= 2 samples on tiles of
+ * tile × tile pixels (tile >= 1) wholly inside the mask, reference points
+ * from the Philox stream of seed.  *n_tiles receives the tiles scored;
+ * fails with DM_ERROR_NO_DATA when none fits. */
+bool dm_eval_tarp(const float *truth, const float *samples, int k, const float *mask, int nx,
+                  int ny, int tile, uint64_t seed, double ecp[DM_EVAL_TARP_LEVELS], int *n_tiles,
+                  DmError **error);
+
 /* The Kaiser-Squires map of (g1, g2) (ny × nx each) smoothed by the
  * Gaussian, from a fixed list of sigmas in pixels (0 included), that gives
  * the highest r against truth inside the mask: its r, RMSE and sigma. */
@@ -96,11 +150,28 @@ typedef enum {
 typedef struct {
   bool done;            /* the method ran (the hybrid only with a residual) */
   double r, rmse;       /* of the map (mean of the samples) */
+  double bias;          /* mean of (map − truth) over the scored pixels */
   double coverage68, coverage95;  /* samplers only; NaN for KS */
+  /* Samplers with a calibration factor: the coverage after scaling; NaN
+   * without (and for KS). */
+  double coverage68_calibrated, coverage95_calibrated;
+  /* Samplers: the coverage of aperture means (NaN for KS). */
+  double aperture68, aperture95;
+  /* Samplers: TARP's ECP(alpha_i) and max_i |ECP(alpha_i) − alpha_i| (NaN
+   * for KS). */
+  double tarp_ecp[DM_EVAL_TARP_LEVELS];
+  double tarp_error;
   double seconds;       /* wall time of the method, samples included */
   int n_counts;         /* samplers: entries of r_by_count (2^j <= samples) */
   double r_by_count[DM_EVAL_MAX_COUNTS];
 } DmEvalMetrics;
+
+/* Receives k samples (k maps of npix) of a sampler on one mock, its
+ * truth (less its grid mean) and mask; returning false (with error set)
+ * stops the evaluation with that error. */
+typedef bool (*DmEvalSamplesHook)(void *hook_data, DmEvalMethod method, const float *truth,
+                                  const float *samples, int k, const float *mask, size_t npix,
+                                  DmError **error);
 
 typedef struct {
   const DmTheorySpectrum *theory;  /* borrowed; the prior of WF and score, and the mock's */
@@ -118,17 +189,32 @@ typedef struct {
   unsigned baselines;              /* DM_EVAL_BIT of the baselines run (KS, WIENER,
                                       SCORE, SCORE_FLOW; default DM_EVAL_ALL_BASELINES);
                                       the network and MMGAN run whenever given */
+  int n_mocks;                     /* mocks scored, tuple indices index, index + 1, …
+                                      (default 1) */
+  double aperture_arcmin;          /* radius of the aperture means (default 2) */
+  int tarp_tile;                   /* side of TARP's tiles in pixels (default 8) */
+  /* Calibration factor of each sampler's spread (darkmap/calibration.h);
+   * 0 (default): not calibrated. */
+  double calibration[DM_EVAL_N_METHODS];
+  DmEvalSamplesHook on_samples;    /* NULL: none */
+  void *hook_data;                 /* given to on_samples */
 } DmEvalConfig;
 
 void dm_eval_config_init(DmEvalConfig *config);
 
+/* Over several mocks: each value is the mean over the mocks, and scatter
+ * holds the std over them of every metric (0 for one mock). */
 typedef struct {
   DmEvalMetrics method[DM_EVAL_N_METHODS];
-  double ks_sigma_pixels;  /* the best KS smoothing */
-  long n_haloes;           /* haloes in the truth */
+  DmEvalMetrics scatter[DM_EVAL_N_METHODS];
+  int n_mocks;             /* mocks scored */
+  double ks_sigma_pixels;  /* the best KS smoothing (of the first mock) */
+  long n_haloes;           /* haloes in the truth (mean over the mocks) */
   size_t n_pixels;         /* masked-in pixels scored */
-  double truth_std;        /* std of the truth over those pixels */
-  double truth_mean;       /* the truth's mean over the grid, removed */
+  int n_apertures;         /* aperture means scored per mock */
+  int n_tarp_tiles;        /* TARP tiles per mock */
+  double truth_std;        /* std of the truth over those pixels (mean) */
+  double truth_mean;       /* the truth's mean over the grid, removed (mean) */
 } DmEvalResult;
 
 /* Runs the methods on the mock.  Fails with DM_ERROR_INVALID_ARGUMENT (no

@@ -52,7 +52,8 @@ typedef struct {
   DmGridSpec grid;                  /* the catalogue's binning */
   const DmBinnedShear *binned;      /* borrowed; with WCS */
 
-  uint64_t seed, index;             /* the mock (and the samples' seed) */
+  uint64_t seed, index;             /* the first mock (and the samples' seed) */
+  int n_mocks;                      /* mocks index, index + 1, … (default 1) */
   bool haloes;                      /* NFW haloes in the truth */
   int n_samples;                    /* >= 2 */
   unsigned baselines;               /* DM_EVAL_BIT of KS, WIENER, SCORE, SCORE_FLOW */
@@ -64,6 +65,11 @@ typedef struct {
   DmScoreSamplerOptions sampler;    /* the HMC's settings (seed: the request's) */
   DmScoreFlowOptions flow;
   double hybrid_step_scale;         /* HMC step scale with the network */
+  /* The model's calibration factor (darkmap/calibration.h), when its file
+   * has one, gives its row's calibrated coverage; uncalibrated: not used. */
+  bool uncalibrated;
+  DmEvalSamplesHook on_samples;     /* dm_eval_mock's hook; NULL: none */
+  void *hook_data;
 } DmModelEvaluationRequest;
 
 /* No model and no survey; dm_eval_config_init's mock, samples and sampler
