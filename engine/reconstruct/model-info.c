@@ -38,7 +38,13 @@ bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
   DmSafetensors *st = dm_safetensors_read(path, error);
   if (!st) return false;
   DmModelInfo found = {0};
-  bool ok = read_kind(st, path, &found, error);
+  bool ok = read_kind(st, path, &found, error) &&
+            dm_calibration_read(st, path, &found.calibration, error);
+  if (ok && found.calibration.present &&
+      strcmp(found.calibration.sampler, found.kind == DM_MODEL_MMGAN ? "mmgan" : "score-hmc") != 0)
+    ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                      "%s: a %s holds a calibration for the sampler \"%s\".", path,
+                      dm_model_kind_describe(found.kind), found.calibration.sampler);
   if (ok && found.pixel_arcmin < 0.0)
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: pixel_arcmin %g is negative.", path,
                       found.pixel_arcmin);

@@ -2,7 +2,8 @@
  * generator, a score network sampled by annealed HMC): one split-conformal
  * factor on the spread of the samples, fitted on simulated surveys of the
  * model's geometry, stored in the weights file's metadata and applied
- * whenever the model samples (darkmap/reconstruct.h).
+ * whenever the model samples (darkmap/reconstruct.h); the fit is
+ * darkmap/model-calibration.h.
  *
  * The factor.  The k samples of one pixel have a mean m and a central
  * interval [q_lo, q_hi] of level L (their (1 − L)/2 and (1 + L)/2
@@ -42,8 +43,6 @@
 #include <stdint.h>
 
 #include "darkmap/error.h"
-#include "darkmap/model-evaluation.h"
-#include "darkmap/progress.h"
 #include "darkmap/safetensors.h"
 
 #ifdef __cplusplus
@@ -110,38 +109,6 @@ bool dm_calibration_store(const char *model_path, const DmCalibration *calibrati
 /* "×1.43 at 68 % (95 %: ×1.38), 4 mocks of 360x360 at 0.29'", for headers
  * and lists; into text of size bytes. */
 void dm_calibration_describe(const DmCalibration *calibration, char *text, size_t size);
-
-/* ---- The fit: one engine call ------------------------------------------- */
-
-typedef struct {
-  /* The mocks (dm_evaluate_model's request: model_path required, the
-   * survey, theory, samples, device …).  Defaults: seed
-   * DM_CALIBRATION_SEED, 4 mocks, 32 samples, no baselines. */
-  DmModelEvaluationRequest mocks;
-  bool store;            /* write the factor into the model file (and its card) */
-} DmCalibrationRequest;
-
-/* The calibration mocks' default seed: not the evaluation's (2024) nor a
- * training seed, so that the factor is fitted on skies it is not judged on. */
-#define DM_CALIBRATION_SEED 77
-
-void dm_calibration_request_init(DmCalibrationRequest *request);
-
-typedef struct {
-  DmCalibration calibration;  /* the fitted factor(s) */
-  double coverage68_raw, coverage95_raw;  /* on the calibration mocks, before … */
-  double coverage68, coverage95;          /* … and after the factor */
-  char device[160];
-  double seconds;
-} DmCalibrationResult;
-
-/* Samples the model on the request's mocks, fits the factors at 68 and
- * 95 % from all their pixels' conformity scores, and with store writes them
- * into the model file and its card.  Fails with DM_ERROR_INVALID_ARGUMENT
- * (no model, fewer than 2 samples), dm_evaluate_model's errors,
- * dm_conformal_factor's, or DM_ERROR_CANCELLED (the file is then untouched). */
-bool dm_calibrate_model(const DmCalibrationRequest *request, DmCalibrationResult *result,
-                        const DmProgress *progress, DmError **error);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "darkmap/binning.h"
+#include "darkmap/calibration.h"
 #include "darkmap/error.h"
 
 #ifdef __cplusplus
@@ -28,6 +29,7 @@ typedef struct {
   int nx, ny;             /* the training grid; 0 when any grid works */
   double pixel_arcmin;    /* the training pixel side; 0 when not recorded */
   int64_t n_parameters;   /* float elements of all tensors */
+  DmCalibration calibration;  /* its interval calibration (present = false: none) */
 } DmModelInfo;
 
 /* Reads path's header and metadata (a hostile file fails with
