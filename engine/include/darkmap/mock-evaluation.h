@@ -29,21 +29,41 @@
  * Coverage diagnostics of the samplers beyond the per-pixel intervals:
  *  - aperture means: the mean of kappa in discs of radius aperture_arcmin
  *    (cluster scale, default 2') centred on a regular lattice of centres
- *    one radius apart whose whole disc has data; the coverage of the central
- *    68 % / 95 % intervals of the samples' aperture means;
+ *    one radius apart, (i r, j r) in pixels (pixel centres at integers), a
+ *    disc being the pixels whose centres lie within r of its centre; only
+ *    discs whose every pixel is on the grid with data (mask > 0) are scored:
+ *    the coverage of the central 68 % / 95 % intervals of the samples'
+ *    aperture means (the quantile rule above);
  *  - TARP (Lemos et al. 2023, "Sampling-based accuracy testing of posterior
  *    estimators"): the expected coverage probability ECP(alpha) of the
  *    random-reference-point test on tiles of tarp_tile × tarp_tile pixels
- *    wholly inside the mask, each tile's pixels one parameter vector.  For
- *    each tile a reference point is drawn uniformly in the box spanned by
- *    its samples (seeded, reproducible), f = the fraction of samples closer
- *    (Euclidean) to it than the truth, and ECP(alpha) = the fraction of
- *    tiles with f < alpha.  A calibrated posterior gives ECP(alpha) = alpha;
- *    above the diagonal the intervals are too wide, below too narrow.
+ *    wholly inside the mask (the grid cut into tiles from its corner), each
+ *    tile's pixels one parameter vector.  For each tile a reference point is
+ *    drawn uniformly in the box spanned by its samples and the truth (Philox
+ *    stream of the tile's number, seeded: reproducible), f = the fraction of
+ *    samples closer (Euclidean) to it than the truth, and ECP(alpha) = the
+ *    fraction of tiles with f < alpha.  The box holds the truth too so that
+ *    the reference is a symmetric function of the k + 1 points: for a
+ *    calibrated sampler the truth is then one more draw among its samples
+ *    and its rank is uniform (a box of the samples alone puts the truth
+ *    outside it more often than a sample, and drew ECP(0.5) = 0.42 instead
+ *    of 0.48 for exact Gaussian posteriors of 64 pixels with 32 samples).
+ *    With k samples f takes the values j / k, so a calibrated sampler gives
+ *    ECP(alpha) = #{j = 0 … k : j < alpha k} / (k + 1), within 1 / (k + 1)
+ *    of alpha (0.03 for 32 samples: the floor of tarp_error).  Above the
+ *    diagonal the intervals are too wide, below too narrow.
+ * Per-pixel intervals of k samples' quantiles also cover a little less than
+ * their level: level (k − 1) / (k + 1) for the exact posterior (0.64 for
+ * 68 % with 32 samples).  A mask without room for one disc or one tile
+ * leaves those diagnostics NaN in dm_eval_mock (n_apertures or n_tarp_tiles
+ * 0), not a failure.
  *
  * Several mocks (n_mocks, tuple indices index, index + 1, …) are scored one
  * after the other with the same settings: every metric of the result is the
- * mean over the mocks and its scatter the std over them (0 for one mock).
+ * mean over the mocks and its scatter the sample std over them (divided by
+ * n_mocks − 1; 0 for one mock; NaN where the metric is).  TARP's reference
+ * points on a mock come from a Philox key derived from seed and the mock's
+ * index, apart from the keys of the samplers.
  *
  * Calibration (darkmap/calibration.h): a sampler with a factor in
  * calibration[method] is also scored after its samples' spread about their
@@ -98,9 +118,9 @@ bool dm_eval_bias(const float *truth, const float *estimate, const float *mask, 
 
 /* Coverage of the central credible interval of probability level of the
  * aperture means (above) of k >= 2 samples (nx × ny maps) against the
- * truth's: discs of radius_pixels (> 0).  *n_apertures receives the number
- * of discs scored; fails with DM_ERROR_NO_DATA when no disc fits inside the
- * mask. */
+ * truth's: discs of radius_pixels (> 0) on the lattice above.  *n_apertures
+ * receives the number of discs scored; fails with DM_ERROR_NO_DATA when no
+ * disc fits inside the mask. */
 bool dm_eval_aperture_coverage(const float *truth, const float *samples, int k, const float *mask,
                                int nx, int ny, double radius_pixels, double level,
                                double *coverage, int *n_apertures, DmError **error);
@@ -110,9 +130,11 @@ bool dm_eval_aperture_coverage(const float *truth, const float *samples, int k, 
 double dm_eval_tarp_alpha(int i);
 
 /* TARP's expected coverage ECP(alpha_i) (above) of k >= 2 samples on tiles of
- * tile × tile pixels (tile >= 1) wholly inside the mask, reference points
- * from the Philox stream of seed.  *n_tiles receives the tiles scored;
- * fails with DM_ERROR_NO_DATA when none fits. */
+ * tile × tile pixels (tile >= 1) wholly inside the mask, each tile's
+ * reference point uniform in the box of its samples and truth, from the
+ * Philox key seed and the stream of the tile's number (ty × (nx / tile) +
+ * tx).  *n_tiles receives the tiles scored; fails with DM_ERROR_NO_DATA when
+ * none fits. */
 bool dm_eval_tarp(const float *truth, const float *samples, int k, const float *mask, int nx,
                   int ny, int tile, uint64_t seed, double ecp[DM_EVAL_TARP_LEVELS], int *n_tiles,
                   DmError **error);
@@ -209,7 +231,7 @@ typedef struct {
   DmEvalMetrics scatter[DM_EVAL_N_METHODS];
   int n_mocks;             /* mocks scored */
   double ks_sigma_pixels;  /* the best KS smoothing (of the first mock) */
-  long n_haloes;           /* haloes in the truth (mean over the mocks) */
+  long n_haloes;           /* haloes in the truth (mean over the mocks, rounded) */
   size_t n_pixels;         /* masked-in pixels scored */
   int n_apertures;         /* aperture means scored per mock */
   int n_tarp_tiles;        /* TARP tiles per mock */
@@ -217,9 +239,11 @@ typedef struct {
   double truth_mean;       /* the truth's mean over the grid, removed (mean) */
 } DmEvalResult;
 
-/* Runs the methods on the mock.  Fails with DM_ERROR_INVALID_ARGUMENT (no
- * theory or survey, a survey without WCS, fewer than 2 samples), or the
- * methods' errors (DM_ERROR_CANCELLED through progress). */
+/* Runs the methods on the mocks.  Fails with DM_ERROR_INVALID_ARGUMENT (no
+ * theory or survey, a survey without WCS, fewer than 2 samples, no mock, an
+ * aperture radius or a TARP tile not positive, a negative calibration
+ * factor), the methods' errors (DM_ERROR_CANCELLED through progress) or
+ * on_samples' error. */
 bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProgress *progress,
                   DmError **error);
 

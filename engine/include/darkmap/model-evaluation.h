@@ -54,6 +54,8 @@ typedef struct {
 
   uint64_t seed, index;             /* the first mock (and the samples' seed) */
   int n_mocks;                      /* mocks index, index + 1, … (default 1) */
+  double aperture_arcmin;           /* aperture means' radius; 0: dm_eval_config_init's */
+  int tarp_tile;                    /* TARP's tile side in pixels; 0: dm_eval_config_init's */
   bool haloes;                      /* NFW haloes in the truth */
   int n_samples;                    /* >= 2 */
   unsigned baselines;               /* DM_EVAL_BIT of KS, WIENER, SCORE, SCORE_FLOW */
