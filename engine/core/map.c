@@ -64,6 +64,14 @@ void dm_map_free(DmMap *map) {
   free(map);
 }
 
+double dm_plane_remove_mean(const float *src, float *dst, size_t npix) {
+  double sum = 0.0;
+  for (size_t i = 0; i < npix; i++) sum += src[i];
+  double mean = npix ? sum / (double)npix : 0.0;
+  for (size_t i = 0; i < npix; i++) dst[i] = (float)(src[i] - mean);
+  return mean;
+}
+
 DmMap *dm_map_copy(const DmMap *map, DmError **error) {
   DmMap *copy = dm_map_new(map->nx, map->ny, map->nplanes, map->wcs, error);
   if (!copy) return NULL;

@@ -48,8 +48,8 @@ static bool make_item(DmMmganPool *p, const DmDataset *dataset, const DmMockSurv
     if (!t) return false;
     bool ok = t->kappa->nx == p->nx && t->kappa->ny == p->ny;
     if (ok)
-      memcpy((validation ? p->val_kappa : p->kappa) + (size_t)j * p->npix, t->kappa->data,
-             p->npix * sizeof(float));
+      dm_plane_remove_mean(t->kappa->data,
+                           (validation ? p->val_kappa : p->kappa) + (size_t)j * p->npix, p->npix);
     else
       dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                    "The dataset's grid (%d x %d) is not the survey's (%d x %d).", t->kappa->nx,

@@ -66,6 +66,10 @@ bool dm_mmgan_sample(DmMmgan *m, const float *g1, const float *g2, const float *
     kappa = dm_nn_scale(nn, kappa, (float)m->config.kappa_std, (float)m->config.kappa_mean);
     size_t npix = (size_t)m->config.nx * (size_t)m->config.ny;
     ok = kappa && dm_tensor_download(kappa, samples + (size_t)first * npix, (size_t)count * npix);
+    for (int j = 0; ok && j < count; j++) {
+      float *sample = samples + (size_t)(first + j) * npix;
+      dm_plane_remove_mean(sample, sample, npix);
+    }
     dm_nn_clear(nn);
     dm_progress_report(progress, (double)(first + count) / n, "MMGAN sampling");
   }
@@ -101,7 +105,8 @@ DmPosterior *dm_mmgan_posterior_new(const DmMmgan *m, const float *samples, int 
             dm_map_set_double(mean, "KAPSTD", c->kappa_std, "training kappa std", error) &&
             dm_map_set_double(mean, "SHSCALE", c->shear_scale, "shear input scale", error) &&
             dm_map_set_int(mean, "SEED", (long)seed, "seed of the noise codes", error) &&
-            dm_map_set_int(mean, "NSAMPLES", n, "generator samples", error);
+            dm_map_set_int(mean, "NSAMPLES", n, "generator samples", error) &&
+            dm_map_set_bool(mean, "ZEROMEAN", true, "each sample's grid mean removed", error);
   if (!ok) {
     dm_posterior_free(p);
     return NULL;

@@ -35,12 +35,8 @@ typedef struct {
 static bool make_map(Maker *m, int index, DmError **error) {
   DmDatasetTuple *t = dm_dataset_tuple(m->dataset, (uint64_t)index, error);
   if (!t) return false;
-  const float *kappa = dm_map_plane(t->kappa, 0);
-  float *out = m->pool->maps + (size_t)index * m->pool->npix;
-  double sum = 0.0;
-  for (size_t i = 0; i < m->pool->npix; i++) sum += kappa[i];
-  double mean = sum / (double)m->pool->npix;
-  for (size_t i = 0; i < m->pool->npix; i++) out[i] = (float)(kappa[i] - mean);
+  dm_plane_remove_mean(dm_map_plane(t->kappa, 0),
+                       m->pool->maps + (size_t)index * m->pool->npix, m->pool->npix);
   dm_dataset_tuple_free(t);
   return true;
 }

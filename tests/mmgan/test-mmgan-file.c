@@ -3,6 +3,7 @@
  * drawn in; the posterior file carries METHOD = 'MMGAN'; and hostile or
  * wrong weights files are rejected with a clear error. */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,8 +107,17 @@ int main(void) {
     /* Same weights, same codes: the same samples, in batches of 3 + 3 + 1
      * and of 7. */
     CHECK(memcmp(a, b, N_SAMPLES * npix * sizeof(float)) == 0);
-    /* Distinct samples, spread around kappa_mean. */
+    /* Distinct samples, each with no grid mean (the k = 0 mode the shear
+     * does not hold), whatever the training maps' mean kappa_mean. */
     CHECK(memcmp(a, a + npix, npix * sizeof(float)) != 0);
+    for (int k = 0; k < N_SAMPLES; k++) {
+      double sum = 0.0, sum2 = 0.0;
+      for (size_t i = 0; i < npix; i++) {
+        sum += a[(size_t)k * npix + i];
+        sum2 += (double)a[(size_t)k * npix + i] * a[(size_t)k * npix + i];
+      }
+      CHECK(fabs(sum / npix) < 1e-6 * sqrt(sum2 / npix));
+    }
     DmPosterior *p = dm_mmgan_posterior_new(loaded, b, N_SAMPLES, NULL, 42, &error);
     CHECK_OK(p != NULL, error);
     if (p) {

@@ -68,6 +68,11 @@ static inline size_t dm_map_plane_size(const DmMap *map) {
   return (size_t)map->nx * (size_t)map->ny;
 }
 
+/* dst = src less its mean over the npix values (the k = 0 mode of a map on
+ * its grid, which no shear holds); src and dst may be the same.  Returns
+ * the mean removed. */
+double dm_plane_remove_mean(const float *src, float *dst, size_t npix);
+
 /* Replaces the WCS with a copy of wcs (NULL removes it). */
 bool dm_map_set_wcs(DmMap *map, const DmWcs *wcs, DmError **error);
 

@@ -77,9 +77,15 @@ void dm_mmgan_pool_options_init(DmMmganPoolOptions *options);
 typedef struct DmMmganPool DmMmganPool;
 
 /* Makes the pool on worker threads (OpenMP): dataset tuples 0 … n_kappa − 1
- * and DM_MMGAN_VALIDATION_INDEX + j give the maps (only their kappa is
- * kept: a dataset without a survey is enough), the survey the mask and
- * the noise.  The dataset's grid must be the survey's. */
+ * and DM_MMGAN_VALIDATION_INDEX + j give the maps (only their kappa, less
+ * its grid mean, is kept: a dataset without a survey is enough), the survey
+ * the mask and the noise.  The dataset's grid must be the survey's.
+ *
+ * Each map loses its grid mean (its k = 0 mode) because no shear holds it:
+ * a generator trained on the maps as drawn learns the prior's mean of that
+ * mode (the haloes make it about 0.02 on COSMOS grids) and adds it to every
+ * sample, an offset against the convention every other method and the
+ * evaluation keep (k = 0 set to 0). */
 DmMmganPool *dm_mmgan_pool_new(const DmDataset *dataset, const DmMockSurvey *survey,
                                const DmMmganPoolOptions *options, const DmProgress *progress,
                                DmError **error);

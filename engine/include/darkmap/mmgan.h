@@ -122,7 +122,11 @@ DmTensor *dm_mmgan_critic(DmMmgan *mmgan, DmTensor *kappa, DmTensor *condition);
 /* n posterior samples of kappa (n planes of nx × ny into samples) for one
  * binned shear (g1, g2 and mask on the model's grid), batch samples per
  * generator call.  Sample k uses noise-code stream k of seed, whatever the
- * batch.  Progress per batch; cancellation between batches. */
+ * batch.  Each sample has its mean over the grid removed: the k = 0 mode,
+ * which the shear does not hold and every method sets to 0 (generators
+ * trained on maps that kept it add the prior's mean of it, ~0.02 on COSMOS
+ * grids, to every pixel).  Progress per batch; cancellation between
+ * batches. */
 bool dm_mmgan_sample(DmMmgan *mmgan, const float *g1, const float *g2, const float *mask, int n,
                      int batch, uint64_t seed, float *samples, const DmProgress *progress,
                      DmError **error);
