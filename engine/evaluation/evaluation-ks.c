@@ -7,6 +7,7 @@
 #include "darkmap/ks.h"
 #include "darkmap/mock-evaluation.h"
 #include "darkmap/smooth.h"
+#include "evaluation/evaluation-private.h"
 
 /* KS smoothings tried, sigma in pixels. */
 static const double ks_sigmas[] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0};
@@ -14,6 +15,12 @@ static const double ks_sigmas[] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0};
 bool dm_eval_best_ks(const float *truth, const float *g1, const float *g2, const float *mask,
                      int nx, int ny, double *r, double *rmse, double *sigma_pixels,
                      DmError **error) {
+  return dm_eval_best_ks_map(truth, g1, g2, mask, nx, ny, NULL, r, rmse, sigma_pixels, error);
+}
+
+bool dm_eval_best_ks_map(const float *truth, const float *g1, const float *g2,
+                         const float *mask, int nx, int ny, float *best, double *r,
+                         double *rmse, double *sigma_pixels, DmError **error) {
   size_t npix = (size_t)nx * (size_t)ny;
   DmKsPlan *plan = dm_ks_plan_new(nx, ny, error);
   if (!plan) return false;
@@ -31,6 +38,7 @@ bool dm_eval_best_ks(const float *truth, const float *g1, const float *g2, const
       *r = rs;
       *rmse = rmse_s;
       *sigma_pixels = ks_sigmas[s];
+      if (best) memcpy(best, work, npix * sizeof(float));
     }
   }
   free(raw);

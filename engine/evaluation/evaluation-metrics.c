@@ -1,9 +1,10 @@
-/* Pearson r, RMSE and credible-interval coverage against a truth map
+/* Pearson r, RMSE, bias and credible-interval coverage against a truth map
  * (darkmap/mock-evaluation.h). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "darkmap/mock-evaluation.h"
+#include "evaluation/sample-quantiles.h"
 
 bool dm_eval_compare(const float *truth, const float *estimate, const float *mask, size_t npix,
                      double *r, double *rmse, DmError **error) {
@@ -31,18 +32,18 @@ bool dm_eval_compare(const float *truth, const float *estimate, const float *mas
   return true;
 }
 
-static int compare_floats(const void *a, const void *b) {
-  float x = *(const float *)a, y = *(const float *)b;
-  return (x > y) - (x < y);
-}
-
-/* The q-quantile of k sorted values, linear between order statistics. */
-static double quantile(const float *sorted, int k, double q) {
-  double pos = q * (k - 1);
-  int lo = (int)floor(pos);
-  if (lo >= k - 1) return sorted[k - 1];
-  double t = pos - lo;
-  return sorted[lo] + t * ((double)sorted[lo + 1] - sorted[lo]);
+bool dm_eval_bias(const float *truth, const float *estimate, const float *mask, size_t npix,
+                  double *bias, DmError **error) {
+  double sum = 0.0;
+  size_t n = 0;
+  for (size_t i = 0; i < npix; i++)
+    if (mask[i] > 0.0f) {
+      sum += (double)estimate[i] - truth[i];
+      n++;
+    }
+  if (n == 0) return dm_error_set(error, DM_ERROR_NO_DATA, 0, "No pixel to measure a bias on.");
+  *bias = sum / n;
+  return true;
 }
 
 bool dm_eval_coverage(const float *truth, const float *samples, int k, const float *mask,
@@ -56,9 +57,8 @@ bool dm_eval_coverage(const float *truth, const float *samples, int k, const flo
   for (size_t i = 0; i < npix; i++) {
     if (!(mask[i] > 0.0f)) continue;
     for (int j = 0; j < k; j++) values[j] = samples[(size_t)j * npix + i];
-    qsort(values, (size_t)k, sizeof(float), compare_floats);
-    double lo = quantile(values, k, 0.5 * (1.0 - level));
-    double hi = quantile(values, k, 0.5 * (1.0 + level));
+    double lo, hi;
+    dm_sample_interval(values, k, level, &lo, &hi);
     inside += truth[i] >= lo && truth[i] <= hi;
     n++;
   }

@@ -54,9 +54,9 @@
  *    diagonal the intervals are too wide, below too narrow.
  * Per-pixel intervals of k samples' quantiles also cover a little less than
  * their level: level (k − 1) / (k + 1) for the exact posterior (0.64 for
- * 68 % with 32 samples).  A mask without room for one disc or one tile
- * leaves those diagnostics NaN in dm_eval_mock (n_apertures or n_tarp_tiles
- * 0), not a failure.
+ * 68 % with 32 samples).  An aperture under half a pixel, or a mask
+ * without room for one disc or one tile, leaves those diagnostics NaN in
+ * dm_eval_mock (n_apertures or n_tarp_tiles 0), not a failure.
  *
  * Several mocks (n_mocks, tuple indices index, index + 1, …) are scored one
  * after the other with the same settings: every metric of the result is the
@@ -118,7 +118,7 @@ bool dm_eval_bias(const float *truth, const float *estimate, const float *mask, 
 
 /* Coverage of the central credible interval of probability level of the
  * aperture means (above) of k >= 2 samples (nx × ny maps) against the
- * truth's: discs of radius_pixels (> 0) on the lattice above.  *n_apertures
+ * truth's: discs of radius_pixels (>= 0.5) on the lattice above.  *n_apertures
  * receives the number of discs scored; fails with DM_ERROR_NO_DATA when no
  * disc fits inside the mask. */
 bool dm_eval_aperture_coverage(const float *truth, const float *samples, int k, const float *mask,
