@@ -35,7 +35,8 @@ struct DmNnTapeEntry {
   DmNnBackwardRule backward;
   int n_inputs;
   DmTensor *inputs[DM_NN_TAPE_MAX_INPUTS];  /* borrowed; may hold NULL */
-  DmTensor *saved[DM_NN_TAPE_MAX_INPUTS];   /* temporaries the rule reads */
+  DmTensor *saved[DM_NN_TAPE_MAX_INPUTS];   /* temporaries the rule reads (the op's own:
+                                             * it does not release what it saved) */
   DmTensor *output;
   int64_t shape[4];                /* a shape the rule needs (op-specific) */
   float f[4];                      /* op parameters (op-specific) */
@@ -56,9 +57,11 @@ bool dm_nn_needs_grad(const DmTensor *t);
  * records and one of them needs a gradient. */
 bool dm_nn_should_record(DmNn *nn, int n, DmTensor *const *inputs);
 
-/* Appends an entry for output = op(inputs) and marks output as its result.
- * Returns the entry, for the caller to fill saved tensors and parameters,
- * or NULL after recording an error (out of memory). */
+/* Appends an entry for output = op(inputs), marks output as its result and
+ * the inputs and output as held by the tape (never released before
+ * dm_nn_clear, darkmap/nn.h).  Returns the entry, for the caller to fill
+ * saved tensors and parameters, or NULL after recording an error (out of
+ * memory). */
 DmNnTapeEntry *dm_nn_tape_record(DmNn *nn, const char *op, DmNnBackwardRule backward,
                                  DmTensor *output, int n, DmTensor *const *inputs);
 

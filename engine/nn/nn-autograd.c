@@ -93,8 +93,12 @@ DmNnTapeEntry *dm_nn_tape_record(DmNn *nn, const char *op, DmNnBackwardRule back
   entry->op = op;
   entry->backward = backward;
   entry->n_inputs = n;
-  for (int i = 0; i < n; i++) entry->inputs[i] = inputs[i];
+  for (int i = 0; i < n; i++) {
+    entry->inputs[i] = inputs[i];
+    if (inputs[i]) inputs[i]->on_tape = true;
+  }
   entry->output = output;
+  output->on_tape = true;
   entry->index = tape->count;
   tape->entries[tape->count++] = entry;
   output->grad_fn = entry;

@@ -2,7 +2,8 @@
  * block and reused.  Sizes are rounded up to one of four steps per power of
  * two (at most 25 % waste) so that tensors of nearby sizes share blocks;
  * freed blocks wait in a free list per rounded size and go back to the
- * backend only in dm_nn_free(). */
+ * backend only in dm_nn_free().  The bytes of blocks in use are counted,
+ * with their peak (dm_nn_memory_peak). */
 #include <stdlib.h>
 
 #include "nn/nn-context-private.h"
@@ -22,6 +23,11 @@ static DmNnFreeList *free_list_for(DmNn *nn, size_t size) {
   return NULL;
 }
 
+static void count_in_use(DmNn *nn, size_t size) {
+  nn->allocator.in_use += size;
+  if (nn->allocator.in_use > nn->allocator.peak) nn->allocator.peak = nn->allocator.in_use;
+}
+
 DmNnBlock *dm_nn_allocator_take(DmNn *nn, size_t bytes) {
   if (!dm_nn_ok(nn)) return NULL;
   size_t size = round_block_size(bytes);
@@ -31,7 +37,7 @@ DmNnBlock *dm_nn_allocator_take(DmNn *nn, size_t bytes) {
     list->blocks = block->next;
     block->next = NULL;
     nn->allocator.cached -= size;
-    nn->allocator.in_use += size;
+    count_in_use(nn, size);
     return block;
   }
   DmNnBlock *block = calloc(1, sizeof *block);
@@ -52,7 +58,7 @@ DmNnBlock *dm_nn_allocator_take(DmNn *nn, size_t bytes) {
   block->size = size;
   block->next_allocated = nn->allocator.allocated;
   nn->allocator.allocated = block;
-  nn->allocator.in_use += size;
+  count_in_use(nn, size);
   return block;
 }
 
@@ -88,4 +94,10 @@ void dm_nn_allocator_release_all(DmNn *nn) {
 void dm_nn_memory_stats(const DmNn *nn, size_t *in_use, size_t *cached) {
   if (in_use) *in_use = nn ? nn->allocator.in_use : 0;
   if (cached) *cached = nn ? nn->allocator.cached : 0;
+}
+
+size_t dm_nn_memory_peak(const DmNn *nn) { return nn ? nn->allocator.peak : 0; }
+
+void dm_nn_memory_reset_peak(DmNn *nn) {
+  if (nn) nn->allocator.peak = nn->allocator.in_use;
 }

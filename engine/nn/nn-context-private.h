@@ -38,6 +38,7 @@ typedef struct {
   DmNnFreeList *lists;  /* one per rounded size seen so far */
   DmNnBlock *allocated; /* all blocks, in use or cached (for dm_nn_free) */
   size_t in_use;        /* bytes of blocks held by tensors */
+  size_t peak;          /* the most in_use since dm_nn_new or dm_nn_memory_reset_peak */
   size_t cached;        /* bytes of blocks waiting in the free lists */
 } DmNnAllocator;
 

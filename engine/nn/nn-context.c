@@ -168,9 +168,22 @@ void dm_nn_set_cancel(DmNn *nn, atomic_int *cancel) {
   if (nn) nn->cancel = cancel;
 }
 
+/* Whether a node names a tensor whose memory was released (dm_tensor_release). */
+static bool uses_released(const DmNnNode *node) {
+  for (int i = 0; i < 4; i++)
+    if (node->src[i] && !node->src[i]->data) return true;
+  for (int i = 0; i < 3; i++)
+    if (node->dst[i] && !node->dst[i]->data) return true;
+  return false;
+}
+
 bool dm_nn_compute(DmNn *nn, const DmNnNode *node) {
   if (!dm_nn_ok(nn)) return false;
   if (nn->cancel && atomic_load(nn->cancel)) return dm_nn_fail(nn, DM_ERROR_CANCELLED, "Cancelled.");
+  if (uses_released(node))
+    return dm_nn_fail(nn, DM_ERROR_INVALID_ARGUMENT,
+                      "Kernel op %s was given a tensor that was released (dm_tensor_release).",
+                      dm_nn_op_name(node->op));
   const DmNnBackendFuncs *funcs = nn->backend.funcs;
   if (!funcs->supports(nn->backend.ctx, node))
     return dm_nn_fail(nn, DM_ERROR_UNSUPPORTED,

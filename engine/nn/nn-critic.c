@@ -4,7 +4,8 @@
  * spectral normalisation; fc.{weight,bias} (4b -> 1) and fc.u [1].
  * Forward: LeakyReLU 0.2 after every conv, the mean over H and W of each
  * channel, the linear layer.  Spectral normalisation runs one power
- * iteration per call in training (updating u) and none otherwise. */
+ * iteration per call in training (updating u) and none otherwise.  Each
+ * activation is released once the next is made (dm_tensor_release). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,15 +98,21 @@ DmTensor *dm_critic_forward(DmCritic *c, DmTensor *x, bool training) {
                (long long)x->shape[1], c->config.in_channels);
     return NULL;
   }
-  DmTensor *h = x;
+  DmTensor *h = NULL;
   for (int i = 0; i < CONVS; i++) {
     int stride = i % 2 ? 2 : 1;
     DmTensor *w = weight(c, c->conv[i].weight, c->conv_u[i], training);
-    h = dm_nn_leaky_relu(nn, dm_nn_conv2d(nn, h, w, c->conv[i].bias, stride, 1), 0.2f);
+    dm_nn_advance(&h, dm_nn_conv2d(nn, i == 0 ? x : h, w, c->conv[i].bias, stride, 1));
+    dm_nn_advance(&h, dm_nn_leaky_relu(nn, h, 0.2f));
   }
   if (!h) return NULL;
   /* Global average: per-sample channel sums / (H W), (N, 4b, 1, 1). */
-  DmTensor *pooled = dm_nn_scale(nn, dm_nn_channel_sum(nn, h, true),
-                                 (float)(1.0 / (double)(h->shape[2] * h->shape[3])), 0.0f);
-  return dm_nn_linear(nn, pooled, weight(c, c->fc.weight, c->fc_u, training), c->fc.bias);
+  float inverse_area = (float)(1.0 / (double)(h->shape[2] * h->shape[3]));
+  DmTensor *pooled = dm_nn_channel_sum(nn, h, true);
+  dm_tensor_release(h);
+  dm_nn_advance(&pooled, dm_nn_scale(nn, pooled, inverse_area, 0.0f));
+  DmTensor *score =
+      dm_nn_linear(nn, pooled, weight(c, c->fc.weight, c->fc_u, training), c->fc.bias);
+  dm_tensor_release(pooled);
+  return score;
 }

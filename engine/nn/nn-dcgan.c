@@ -8,7 +8,8 @@
  *                  -> 8b) and, for i >= 1, norm.i.*; fc.{weight,bias}
  *                  (8b s0 s0 -> 1).
  * Batch norms: momentum 0.1, eps 1e-5; "running" holds the running mean
- * (C) then variance (C), starting at 0 and 1. */
+ * (C) then variance (C), starting at 0 and 1.  The forwards release each
+ * activation once the next is made (dm_tensor_release). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,6 +17,7 @@
 #include "darkmap/nn-ops.h"
 #include "nn/nn-failure-private.h"
 #include "nn/nn-module-builder.h"
+#include "nn/nn-ops-private.h"
 #include "nn/nn-params-private.h"
 
 #define LAYERS 4
@@ -111,13 +113,19 @@ DmTensor *dm_dcgan_generator_forward(DmDcganGenerator *g, DmTensor *z, bool trai
   DmNn *nn = g->nn;
   if (!z || !dm_nn_ok(nn)) return NULL;
   int64_t s0 = g->config.image_size / 16;
-  DmTensor *h = dm_nn_linear(nn, z, g->fc.weight, g->fc.bias);
-  h = dm_nn_reshape(nn, h, z->shape[0], 8 * (int64_t)g->config.base, s0, s0);
-  h = dm_nn_relu(nn, batch_norm(nn, &g->norm[0], h, training));
+  DmTensor *flat = dm_nn_linear(nn, z, g->fc.weight, g->fc.bias);
+  DmTensor *h = dm_nn_reshape(nn, flat, z->shape[0], 8 * (int64_t)g->config.base, s0, s0);
+  dm_nn_advance(&h, batch_norm(nn, &g->norm[0], h, training));
+  dm_tensor_release(flat);  /* after its view h */
+  dm_nn_advance(&h, dm_nn_relu(nn, h));
   for (int i = 0; i < LAYERS; i++) {
-    h = dm_nn_conv_transpose2d(nn, h, g->up[i].weight, g->up[i].bias, 2, 2, 1);
-    h = i < LAYERS - 1 ? dm_nn_relu(nn, batch_norm(nn, &g->norm[i + 1], h, training))
-                       : dm_nn_tanh(nn, h);
+    dm_nn_advance(&h, dm_nn_conv_transpose2d(nn, h, g->up[i].weight, g->up[i].bias, 2, 2, 1));
+    if (i < LAYERS - 1) {
+      dm_nn_advance(&h, batch_norm(nn, &g->norm[i + 1], h, training));
+      dm_nn_advance(&h, dm_nn_relu(nn, h));
+    } else {
+      dm_nn_advance(&h, dm_nn_tanh(nn, h));
+    }
   }
   return h;
 }
@@ -166,11 +174,13 @@ DmTensor *dm_dcgan_discriminator_forward(DmDcganDiscriminator *d, DmTensor *x, b
                d->config.out_channels, size, size);
     return NULL;
   }
-  DmTensor *h = x;
+  DmTensor *h = NULL;
   for (int i = 0; i < LAYERS; i++) {
-    h = dm_nn_conv2d(nn, h, d->conv[i].weight, d->conv[i].bias, 2, 2);
-    if (i > 0) h = batch_norm(nn, &d->norm[i], h, training);
-    h = dm_nn_leaky_relu(nn, h, 0.2f);
+    dm_nn_advance(&h, dm_nn_conv2d(nn, i == 0 ? x : h, d->conv[i].weight, d->conv[i].bias, 2, 2));
+    if (i > 0) dm_nn_advance(&h, batch_norm(nn, &d->norm[i], h, training));
+    dm_nn_advance(&h, dm_nn_leaky_relu(nn, h, 0.2f));
   }
-  return dm_nn_linear(nn, h, d->fc.weight, d->fc.bias);
+  DmTensor *logit = dm_nn_linear(nn, h, d->fc.weight, d->fc.bias);
+  dm_tensor_release(h);
+  return logit;
 }

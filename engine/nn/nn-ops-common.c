@@ -58,3 +58,8 @@ DmTensor *dm_nn_run(DmNn *nn, const DmNnNode *node) {
   if (!node->dst[0] || !dm_nn_compute(nn, node)) return NULL;
   return node->dst[0];
 }
+
+void dm_nn_advance(DmTensor **h, DmTensor *next) {
+  dm_tensor_release(*h);
+  *h = next;
+}

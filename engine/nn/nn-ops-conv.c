@@ -128,7 +128,8 @@ DmTensor *dm_nn_conv_transpose2d(DmNn *nn, DmTensor *x, DmTensor *w, DmTensor *b
   if (shape[2] < 1 || shape[3] < 1)
     return dm_nn_invalid(nn, "conv_transpose2d", "the output would be empty");
   DmTensor *y = dm_nn_conv2d_backward_data(nn, x, w, shape, stride, pad);
-  return b ? dm_nn_add_channel(nn, y, b) : y;
+  if (b) dm_nn_advance(&y, dm_nn_add_channel(nn, y, b));
+  return y;
 }
 
 /* ---- matrix products ---------------------------------------------------- */
@@ -189,5 +190,6 @@ DmTensor *dm_nn_linear(DmNn *nn, DmTensor *x, DmTensor *w, DmTensor *b) {
     return dm_nn_invalid(nn, "linear", "bias has %lld elements for %lld outputs",
                          (long long)dm_tensor_numel(b), (long long)w->shape[0]);
   DmTensor *y = dm_nn_matmul(nn, x, w, false, true);
-  return b ? dm_nn_add_channel(nn, y, b) : y;
+  if (b) dm_nn_advance(&y, dm_nn_add_channel(nn, y, b));
+  return y;
 }

@@ -67,6 +67,8 @@ DmTensor *dm_nn_group_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *bet
     if (!e) return NULL;
     e->saved[0] = node.dst[1];
     e->i[0] = groups;
+  } else {
+    dm_tensor_release(node.dst[1]);  /* the statistics are for backward only */
   }
   return y;
 }
@@ -156,7 +158,10 @@ DmTensor *dm_nn_batch_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *bet
   node.dst[1] = training ? dm_tensor_temp(nn, 2 * x->shape[1], 1, 1, 1) : NULL;
   if (training && !node.dst[1]) return NULL;
   DmTensor *y = dm_nn_run(nn, &node);
-  if (!y || !dm_nn_should_record(nn, 3, inputs)) return y;
+  if (!y || !dm_nn_should_record(nn, 3, inputs)) {
+    dm_tensor_release(node.dst[1]);  /* the statistics are for backward only */
+    return y;
+  }
   DmNnTapeEntry *e = dm_nn_tape_record(
       nn, "batch_norm", training ? batch_norm_train_backward : batch_norm_eval_backward, y, 3,
       inputs);

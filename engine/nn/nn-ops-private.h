@@ -32,6 +32,11 @@ DmTensor *dm_nn_view_as(DmNn *nn, DmTensor *x, const int64_t shape[4]);
 /* Runs a node; returns dst0, or NULL after recording an error. */
 DmTensor *dm_nn_run(DmNn *nn, const DmNnNode *node);
 
+/* For forwards that chain ops on one running tensor: releases *h, an
+ * intermediate that next was computed from and nothing else will use
+ * (dm_tensor_release: at once unless the tape holds it), then *h = next. */
+void dm_nn_advance(DmTensor **h, DmTensor *next);
+
 /* ---- Internal differentiable ops (taped like the public ones) ---------- */
 
 /* The gradient side of an activation: gy * f'(x).  Differentiable for ReLU,

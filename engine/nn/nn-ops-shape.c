@@ -26,12 +26,15 @@ DmTensor *dm_nn_reshape(DmNn *nn, DmTensor *x, int64_t n, int64_t c, int64_t h, 
   return y;
 }
 
-/* dst's channels [c0, c0 + src channels) = src. */
+/* dst's channels [c0, c0 + src channels) = src (through a view of dst,
+ * released after the copy). */
 static bool copy_into_channels(DmNn *nn, DmTensor *dst, int64_t c0, DmTensor *src) {
   DmNnNode node = {.op = DM_NN_OP_COPY};
   node.src[0] = src;
   node.dst[0] = dm_tensor_channel_view(dst, c0, src->shape[1]);
-  return dm_nn_run(nn, &node) != NULL;
+  bool ok = dm_nn_run(nn, &node) != NULL;
+  dm_tensor_release(node.dst[0]);
+  return ok;
 }
 
 /* entry->i[0]: channels of a. */
@@ -74,9 +77,12 @@ DmTensor *dm_nn_slice_channels(DmNn *nn, DmTensor *x, int64_t c0, int64_t nc) {
   DmTensor *y = dm_tensor_temp(nn, x->shape[0], nc, x->shape[2], x->shape[3]);
   if (!y) return NULL;
   DmNnNode node = {.op = DM_NN_OP_COPY};
-  node.src[0] = dm_tensor_channel_view(x, c0, nc);
+  DmTensor *channels = dm_tensor_channel_view(x, c0, nc);
+  node.src[0] = channels;
   node.dst[0] = y;
-  if (!node.src[0] || !dm_nn_run(nn, &node)) return NULL;
+  bool ok = channels && dm_nn_run(nn, &node);
+  dm_tensor_release(channels);
+  if (!ok) return NULL;
   if (dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "slice_channels", slice_backward, y, 1, &x);
     if (!e) return NULL;

@@ -1,6 +1,6 @@
-/* Tensors: creation and lifetimes, host transfers, fills, copies and
- * channel views (darkmap/nn.h).  Device work goes through kernel nodes
- * (nn-backend.h) so that every backend shares this file. */
+/* Tensors: creation and lifetimes (early release included), host transfers,
+ * fills, copies and channel views (darkmap/nn.h).  Device work goes through
+ * kernel nodes (nn-backend.h) so that every backend shares this file. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -77,6 +77,21 @@ void dm_tensor_free(DmTensor *t) {
   free(t);
 }
 
+void dm_tensor_release(DmTensor *t) {
+  if (!t || !t->data) return;
+  if (t->persistent) {
+    dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT,
+               "dm_tensor_release() was given a persistent tensor; persistent tensors are "
+               "freed by dm_tensor_free().");
+    return;
+  }
+  if (t->on_tape || t->views > 0) return;
+  if (t->base) t->base->views--;
+  dm_nn_allocator_give(t->nn, t->block);
+  t->block = NULL;
+  t->data = NULL;
+}
+
 int64_t dm_tensor_numel(const DmTensor *t) {
   return t ? t->shape[0] * t->shape[1] * t->shape[2] * t->shape[3] : 0;
 }
@@ -98,9 +113,16 @@ bool dm_tensor_same_shape(const DmTensor *a, const DmTensor *b) {
   return true;
 }
 
+/* Whether t still has its memory; records the error naming `what` if not. */
+static bool check_not_released(const DmTensor *t, const char *what) {
+  if (t->data) return true;
+  return dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT,
+                    "%s of a tensor that was released (dm_tensor_release).", what);
+}
+
 /* Checks a host transfer of `count` floats; records the error. */
 static bool check_transfer(const DmTensor *t, size_t count, const char *what) {
-  if (!t || !dm_nn_ok(t->nn)) return false;
+  if (!t || !dm_nn_ok(t->nn) || !check_not_released(t, what)) return false;
   if (!dm_tensor_is_contiguous(t))
     return dm_nn_fail(t->nn, DM_ERROR_INVALID_ARGUMENT, "%s needs a contiguous tensor.", what);
   if ((int64_t)count != dm_tensor_numel(t))
@@ -131,7 +153,7 @@ bool dm_tensor_download(const DmTensor *t, float *host, size_t count) {
 }
 
 float dm_tensor_item(const DmTensor *t) {
-  if (!t || !dm_nn_ok(t->nn)) return NAN;
+  if (!t || !dm_nn_ok(t->nn) || !check_not_released(t, "Item")) return NAN;
   DmNn *nn = t->nn;
   float value = NAN;
   DmError *error = NULL;
@@ -187,8 +209,11 @@ DmTensor *dm_tensor_clone(const DmTensor *src) {
 }
 
 /* A view of t restricted to [start, start + count) along dim (checked by
- * the caller): same strides, shifted data. */
+ * the caller): same strides, shifted data.  A view of a temporary is counted
+ * on the temporary that owns the memory, which is not released before the
+ * view is. */
 static DmTensor *view_along(DmTensor *t, int dim, int64_t start, int64_t count) {
+  if (!check_not_released(t, "A view")) return NULL;
   DmTensor *view = calloc(1, sizeof *view);
   if (!view) {
     dm_nn_fail(t->nn, DM_ERROR_NO_MEMORY, "Out of memory for a tensor view.");
@@ -201,6 +226,11 @@ static DmTensor *view_along(DmTensor *t, int dim, int64_t start, int64_t count) 
   view->shape[dim] = count;
   view->data = t->data + start * t->stride[dim];
   view->nn = t->nn;
+  DmTensor *owner = t->block ? t : t->base;
+  if (owner && !owner->persistent) {
+    view->base = owner;
+    owner->views++;
+  }
   track_temporary(t->nn, view);
   return view;
 }

@@ -10,7 +10,12 @@
  *   head.{weight,bias}
  * With noise conditioning, embed.freqs (buffer), embed.linear.{weight,bias}
  * follow head, and each block has <block>.noise.{weight,bias} after its
- * norm1. */
+ * norm1.
+ *
+ * The forward releases every intermediate once it is consumed
+ * (dm_tensor_release; nothing is released while the tape holds it): with
+ * recording off it keeps only the running activation, the skip connections
+ * still to be concatenated and the block being computed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,7 @@
 #include "darkmap/nn-ops.h"
 #include "nn/nn-failure-private.h"
 #include "nn/nn-module-builder.h"
+#include "nn/nn-ops-private.h"
 #include "nn/nn-params-private.h"
 
 typedef struct {
@@ -164,19 +170,28 @@ DmUNet *dm_unet_new(DmNnParams *params, const DmUNetConfig *config, uint64_t see
 }
 
 /* ResBlock(c, o): h = act(GN(conv1(x)) [+ noise(emb)]); h = GN(conv2(h));
- * out = act(h + skip(x)). */
+ * out = act(h + skip(x)).  x stays the caller's; the block's intermediates
+ * are released as they are consumed, so that with recording off at most
+ * three tensors of the output's size live beside x. */
 static DmTensor *block_forward(const DmUNet *unet, const ResBlock *b, DmTensor *x, DmTensor *emb) {
   DmNn *nn = unet->nn;
   int groups = unet->config.groups;
   float slope = unet->config.slope;
-  DmTensor *h = dm_nn_group_norm(nn, dm_nn_conv2d(nn, x, b->conv1, NULL, 1, 1), b->norm1_w,
-                                 b->norm1_b, groups, 1e-5f);
-  if (b->noise_w) h = dm_nn_add_channel(nn, h, dm_nn_linear(nn, emb, b->noise_w, b->noise_b));
-  h = dm_nn_leaky_relu(nn, h, slope);
-  h = dm_nn_group_norm(nn, dm_nn_conv2d(nn, h, b->conv2, NULL, 1, 1), b->norm2_w, b->norm2_b,
-                       groups, 1e-5f);
+  DmTensor *h = dm_nn_conv2d(nn, x, b->conv1, NULL, 1, 1);
+  dm_nn_advance(&h, dm_nn_group_norm(nn, h, b->norm1_w, b->norm1_b, groups, 1e-5f));
+  if (b->noise_w) {
+    DmTensor *noise = dm_nn_linear(nn, emb, b->noise_w, b->noise_b);
+    dm_nn_advance(&h, dm_nn_add_channel(nn, h, noise));
+    dm_tensor_release(noise);
+  }
+  dm_nn_advance(&h, dm_nn_leaky_relu(nn, h, slope));
+  dm_nn_advance(&h, dm_nn_conv2d(nn, h, b->conv2, NULL, 1, 1));
+  dm_nn_advance(&h, dm_nn_group_norm(nn, h, b->norm2_w, b->norm2_b, groups, 1e-5f));
   DmTensor *skip = b->skip ? dm_nn_conv2d(nn, x, b->skip, NULL, 1, 0) : x;
-  return dm_nn_leaky_relu(nn, dm_nn_add(nn, h, skip), slope);
+  dm_nn_advance(&h, dm_nn_add(nn, h, skip));
+  if (skip != x) dm_tensor_release(skip);
+  dm_nn_advance(&h, dm_nn_leaky_relu(nn, h, slope));
+  return h;
 }
 
 DmTensor *dm_unet_forward(DmUNet *unet, DmTensor *x, DmTensor *sigma) {
@@ -197,22 +212,28 @@ DmTensor *dm_unet_forward(DmUNet *unet, DmTensor *x, DmTensor *sigma) {
       dm_nn_fail(nn, DM_ERROR_INVALID_ARGUMENT, "U-Net: one noise level per sample is needed");
       return NULL;
     }
-    emb = dm_nn_silu(nn, dm_nn_linear(nn, dm_nn_fourier_embedding(nn, sigma, unet->freqs),
-                                      unet->embed.weight, unet->embed.bias));
+    emb = dm_nn_fourier_embedding(nn, sigma, unet->freqs);
+    dm_nn_advance(&emb, dm_nn_linear(nn, emb, unet->embed.weight, unet->embed.bias));
+    dm_nn_advance(&emb, dm_nn_silu(nn, emb));
   }
   DmTensor *skips[12];
   DmTensor *h = dm_nn_conv2d(nn, x, unet->stem.weight, unet->stem.bias, 1, 1);
   for (int l = 0; l < c->depth; l++) {
-    h = block_forward(unet, &unet->enc[l], h, emb);
-    skips[l] = h;
-    h = dm_nn_conv2d(nn, h, unet->down[l].weight, unet->down[l].bias, 2, 1);
+    dm_nn_advance(&h, block_forward(unet, &unet->enc[l], h, emb));
+    skips[l] = h;  /* kept for the decoder */
+    h = dm_nn_conv2d(nn, skips[l], unet->down[l].weight, unet->down[l].bias, 2, 1);
   }
-  h = block_forward(unet, &unet->mid, h, emb);
+  dm_nn_advance(&h, block_forward(unet, &unet->mid, h, emb));
   for (int j = 0; j < c->depth; j++) {
-    h = dm_nn_conv_transpose2d(nn, h, unet->up[j].weight, unet->up[j].bias, 2, 0, 0);
-    h = block_forward(unet, &unet->dec[j], dm_nn_concat(nn, h, skips[c->depth - 1 - j]), emb);
+    DmTensor *skip = skips[c->depth - 1 - j];
+    dm_nn_advance(&h, dm_nn_conv_transpose2d(nn, h, unet->up[j].weight, unet->up[j].bias, 2, 0, 0));
+    dm_nn_advance(&h, dm_nn_concat(nn, h, skip));
+    dm_tensor_release(skip);
+    dm_nn_advance(&h, block_forward(unet, &unet->dec[j], h, emb));
   }
-  return dm_nn_conv2d(nn, h, unet->head.weight, unet->head.bias, 1, 0);
+  dm_nn_advance(&h, dm_nn_conv2d(nn, h, unet->head.weight, unet->head.bias, 1, 0));
+  dm_tensor_release(emb);
+  return h;
 }
 
 int dm_unet_config_to_metadata(const DmUNetConfig *config, DmNnMetadata **out) {

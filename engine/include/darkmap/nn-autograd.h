@@ -14,8 +14,9 @@
 extern "C" {
 #endif
 
-/* Turns recording on or off (off = inference, like torch.no_grad); returns
- * the previous state so that callers can restore it. */
+/* Turns recording on or off (off = inference, like torch.no_grad: nothing
+ * is taped, so forwards free their intermediates as they go, darkmap/nn.h);
+ * returns the previous state so that callers can restore it. */
 bool dm_nn_set_recording(DmNn *nn, bool recording);
 bool dm_nn_is_recording(const DmNn *nn);
 

@@ -3,7 +3,11 @@
  *
  * A module adds its tensors to a DmNnParams under PyTorch's state_dict names
  * of the equivalent torch.nn module, so that weights move between the two
- * unchanged.  Forward functions are differentiable (darkmap/nn-ops.h). */
+ * unchanged.  Forward functions are differentiable (darkmap/nn-ops.h).
+ * They release each intermediate once it is consumed (darkmap/nn.h,
+ * "Inference"): with recording off a forward keeps only what it still needs,
+ * and returns its output as the one temporary it leaves; the input stays the
+ * caller's. */
 #ifndef DARKMAP_NN_MODULES_H
 #define DARKMAP_NN_MODULES_H
 
@@ -53,7 +57,12 @@ DmUNet *dm_unet_new(DmNnParams *params, const DmUNetConfig *config, uint64_t see
 void dm_unet_free(DmUNet *unet);
 const DmUNetConfig *dm_unet_config(const DmUNet *unet);
 /* x [N, in, H, W] with H, W divisible by 2^depth; sigma (N) when
- * noise_features > 0, else NULL.  Returns [N, out, H, W]. */
+ * noise_features > 0, else NULL.  Returns [N, out, H, W].  With recording
+ * off its peak memory beyond the parameters and x is 5 A, A = the bytes of
+ * one full-resolution activation (N base_width H W floats): the last
+ * decoder block's input [up, skip] (2 A) and three of its output's size
+ * (tests/nn/test-nn-inference-memory.c derives it); with the tape, every
+ * activation is kept (about 36 A at depth 3). */
 DmTensor *dm_unet_forward(DmUNet *unet, DmTensor *x, DmTensor *sigma);
 
 /* The architecture as safetensors metadata and back ("arch": "unet",

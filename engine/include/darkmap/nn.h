@@ -16,9 +16,27 @@
  *   - persistent tensors (dm_tensor_new): parameters, optimiser state, data;
  *     freed by dm_tensor_free();
  *   - temporaries: every op's result and every view; owned by the context and
- *     freed together by dm_nn_clear() (which also empties the tape).
+ *     freed together by dm_nn_clear() (which also empties the tape), or one by
+ *     one, earlier, by dm_tensor_release() (inference: see below).
  * Ops need contiguous inputs, except dm_tensor_copy() and the channel ops,
- * which accept strided views (dm_tensor_channel_view). */
+ * which accept strided views (dm_tensor_channel_view).
+ *
+ * Inference without keeping every intermediate: a forward pass that is done
+ * with an intermediate temporary calls dm_tensor_release() on it, which gives
+ * its memory back to the caching allocator at once, so that the next op of
+ * that size reuses it.  The module forwards (darkmap/nn-modules.h) and the
+ * ops that build on other ops release what they made as soon as it has been
+ * consumed.  What may still be needed is never released early, so the same
+ * forward code serves training unchanged:
+ *   - a tensor the autograd tape holds (an input or output of an op recorded
+ *     while the context records, darkmap/nn-autograd.h) lives until
+ *     dm_nn_clear(); with recording off nothing is taped, and a forward keeps
+ *     only what is still to be used (the U-Net: its skip connections);
+ *   - a tensor with views (dm_tensor_channel_view, dm_tensor_sample_view,
+ *     dm_nn_reshape) not yet released when it is released itself lives
+ *     until dm_nn_clear(): release the views first.
+ * The results are the same bits either way; only the peak memory differs
+ * (dm_nn_memory_peak). */
 #ifndef DARKMAP_NN_H
 #define DARKMAP_NN_H
 
@@ -48,16 +66,21 @@ struct DmTensor {
   /* Read-only for users. */
   int64_t shape[4];   /* N, C, H, W */
   int64_t stride[4];  /* in elements; contiguous: (C*H*W, H*W, W, 1) */
-  float *data;        /* in the backend's memory (device pointer on CUDA) */
+  float *data;        /* in the backend's memory (device pointer on CUDA); NULL once
+                       * released (dm_tensor_release) */
   DmTensor *grad;     /* accumulated gradient of a persistent tensor, or NULL */
   bool requires_grad;
   bool persistent;
 
   /* Private to the engine. */
   DmNn *nn;
-  void *block;        /* the allocation this tensor owns; NULL for views */
+  void *block;        /* the allocation this tensor owns; NULL for views and once
+                       * released */
   void *grad_fn;      /* tape entry that produced it (autograd); NULL for leaves */
   DmTensor *next_temporary; /* the context's list of temporaries */
+  DmTensor *base;     /* a view of a temporary: that temporary (the block's owner) */
+  int64_t views;      /* views of this temporary not yet released */
+  bool on_tape;       /* an input or output of a recorded op: never released early */
 };
 
 /* The device a name gives: "auto" (also NULL), "cpu" or "cuda";
@@ -101,14 +124,31 @@ void dm_nn_clear(DmNn *nn);
 /* Waits for the device to finish queued work. */
 bool dm_nn_synchronize(DmNn *nn);
 
-/* Bytes held by the caching allocator (in use, and cached for reuse). */
+/* Bytes held by the caching allocator (in use, and cached for reuse).  Their
+ * sum is the backend memory the context holds: blocks are requested once and
+ * kept until dm_nn_free(), so that sum only grows. */
 void dm_nn_memory_stats(const DmNn *nn, size_t *in_use, size_t *cached);
+/* The most bytes in use (blocks held by tensors, persistent or temporary,
+ * rounded as the allocator rounds them) at any moment since dm_nn_new() or
+ * the last dm_nn_memory_reset_peak(). */
+size_t dm_nn_memory_peak(const DmNn *nn);
+/* Starts a new peak measurement from the bytes in use now. */
+void dm_nn_memory_reset_peak(DmNn *nn);
 
 /* Tensors.  Shapes with fewer than 4 dims pass 1 for the rest. */
 DmTensor *dm_tensor_new(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
 /* A temporary of that shape (contents undefined). */
 DmTensor *dm_tensor_temp(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
 void dm_tensor_free(DmTensor *t);  /* persistent tensors only; frees ->grad too */
+/* Gives a temporary's memory back to the allocator now, for a caller that
+ * will not use it again (see "Inference" above).  Does nothing for NULL, a
+ * tensor already released, a tensor the tape holds or one with views not
+ * released (those live until dm_nn_clear()); releasing a view frees nothing
+ * itself but lets its base go.  Afterwards t->data is NULL and the record
+ * stays until dm_nn_clear(): an op given t records DM_ERROR_INVALID_ARGUMENT.
+ * A persistent tensor is refused (DM_ERROR_INVALID_ARGUMENT; see
+ * dm_tensor_free). */
+void dm_tensor_release(DmTensor *t);
 
 int64_t dm_tensor_numel(const DmTensor *t);
 bool dm_tensor_is_contiguous(const DmTensor *t);
