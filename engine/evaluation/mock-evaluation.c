@@ -462,10 +462,9 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
   if (config->n_mocks < 1 || !(config->aperture_arcmin > 0.0) || config->tarp_tile < 1 ||
       !calibration_valid(config))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "A mock evaluation needs at least 1 mock (%d asked), a positive "
-                        "aperture radius, a TARP tile of at least 1 pixel and calibration "
-                        "factors that are 0 or positive.",
-                        config->n_mocks);
+                        "A mock evaluation needs at least 1 mock, a positive aperture radius, "
+                        "a TARP tile of at least 1 pixel and calibration factors that are 0 "
+                        "or positive.");
   if (config->network && config->network->nn != config->nn)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The score network must run on the samplers' context.");
