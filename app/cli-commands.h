@@ -14,6 +14,7 @@ int cli_wiener_main(int argc, char **argv);
 int cli_train_score_main(int argc, char **argv);
 int cli_sample_score_main(int argc, char **argv);
 int cli_eval_mock_main(int argc, char **argv);
+int cli_calibrate_main(int argc, char **argv);
 int cli_train_mmgan_main(int argc, char **argv);
 int cli_sample_mmgan_main(int argc, char **argv);
 

@@ -17,6 +17,7 @@ static const CliOptionSpec sample_options[] = {
     {"samples", true, "K        posterior samples (default 64)"},
     {"batch", true, "B        samples per generator call (default 64 on a GPU, 1 on the CPU)"},
     {"seed", true, "S        seed of the noise codes (default 1)"},
+    {"uncalibrated", false, "         keep the raw samples of a calibrated model (no factor)"},
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
     {NULL, false, NULL},
 };
@@ -63,6 +64,7 @@ int cli_sample_mmgan_main(int argc, char **argv) {
       !cli_device_from_options(&args, &request.device, &request.threads, &error))
     return cli_fail("sample-mmgan", error);
   request.seed = (uint64_t)seed;
+  request.uncalibrated = cli_args_flag(&args, "uncalibrated");
   DmClusterSignificanceOptions sig_options;
   DmClusterTable *clusters = NULL;
   if (!cli_significance_parse(&args, request.n_samples, &sig_options, &clusters, &error))

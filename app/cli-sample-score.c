@@ -17,6 +17,7 @@ static const CliOptionSpec sample_options[] = {
     {"model", true, "FILE     network residual (from train-score); default none"},
     {"samples", true, "K        posterior samples (chains; default 16)"},
     {"seed", true, "S        seed of the chains (default 1)"},
+    {"uncalibrated", false, "         keep the raw samples of a calibrated model (no factor)"},
     {"sigma-max", true, "S        first noise level (default 0.2)"},
     {"sigma-min", true, "S        last noise level (default 1e-3)"},
     {"levels", true, "L        geometric noise levels (default 40)"},
@@ -92,6 +93,7 @@ int cli_sample_score_main(int argc, char **argv) {
   options->metropolis = cli_args_flag(&args, "metropolis");
   if (cli_args_flag(&args, "flow")) request.method = DM_RECONSTRUCT_SCORE_FLOW;
   request.seed = (uint64_t)seed;
+  request.uncalibrated = cli_args_flag(&args, "uncalibrated");
   request.device = cli_args_value(&args, "device");
   request.model_path = cli_args_value(&args, "model");
   request.theory_path = theory_path;

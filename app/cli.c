@@ -21,6 +21,7 @@ static const CliCommand commands[] = {
     {"train-mmgan", cli_train_mmgan_main, "train an MMGAN posterior sampler for a survey"},
     {"sample-mmgan", cli_sample_mmgan_main, "posterior samples from an MMGAN generator"},
     {"eval-mock", cli_eval_mock_main, "score KS, WF and score sampling on a simulated survey"},
+    {"calibrate", cli_calibrate_main, "fit a learned model's interval calibration on mocks"},
     {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
 };

@@ -47,6 +47,7 @@ void dm_model_evaluation_request_init(DmModelEvaluationRequest *request) {
   request->sampler = config.sampler;
   request->flow = config.flow;
   request->hybrid_step_scale = config.hybrid_step_scale;
+  request->n_mocks = config.n_mocks;
 }
 
 static bool check_request(const DmModelEvaluationRequest *r, DmError **error) {
@@ -61,6 +62,9 @@ static bool check_request(const DmModelEvaluationRequest *r, DmError **error) {
   if (r->binned && (!r->binned->shear || !r->binned->shear->wcs))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The binned field has no WCS: its pixel scale is unknown.");
+  if (r->n_mocks < 1)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "A mock evaluation needs at least one mock (%d asked).", r->n_mocks);
   if (r->n_samples < 2 || r->batch < 0)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "A mock evaluation needs at least 2 samples (%d asked) and a batch of "
@@ -123,6 +127,15 @@ static bool load_model(const DmModelEvaluationRequest *r, const DmModelInfo *inf
   return true;
 }
 
+/* The model's row is also scored with its calibration factor, when it has
+ * one for the sampler the evaluation runs (MMGAN, or the score network's
+ * HMC) and the request does not ask for the raw intervals. */
+static void use_calibration(const DmModelEvaluationRequest *r, const DmModelInfo *info,
+                            DmEvalMethod method, DmEvalConfig *config) {
+  if (!r->uncalibrated && info->calibration.present)
+    config->calibration[method] = info->calibration.factor;
+}
+
 /* The evaluation's settings from the request, on run's survey and context. */
 static void make_config(const DmModelEvaluationRequest *r, const Run *run, bool network,
                         DmEvalConfig *config) {
@@ -139,6 +152,11 @@ static void make_config(const DmModelEvaluationRequest *r, const Run *run, bool 
   config->nn = run->nn;
   config->hybrid_step_scale = r->hybrid_step_scale;
   config->baselines = r->baselines;
+  config->n_mocks = r->n_mocks;
+  if (r->aperture_arcmin > 0.0) config->aperture_arcmin = r->aperture_arcmin;
+  if (r->tarp_tile > 0) config->tarp_tile = r->tarp_tile;
+  config->on_samples = r->on_samples;
+  config->hook_data = r->hook_data;
   if (r->batch > 0) config->chains_per_batch = r->batch;
   else if (dm_nn_is_gpu(run->nn)) config->chains_per_batch = DM_RECONSTRUCT_GPU_BATCH;
   else config->chains_per_batch = network ? DM_RECONSTRUCT_CPU_NETWORK_BATCH
@@ -176,6 +194,7 @@ bool dm_evaluate_model(const DmModelEvaluationRequest *request, DmModelEvaluatio
     make_config(request, &run, result->has_model, &config);
     ok = (!result->has_model || load_model(request, &result->info, &run, &config, error)) &&
          dm_progress_check_cancel(progress, error);
+    if (result->has_model) use_calibration(request, &result->info, result->model_method, &config);
   }
   if (ok) {
     double first = request->catalog || request->binned ? 0.0 : CATALOG_SHARE;

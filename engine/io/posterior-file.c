@@ -2,6 +2,7 @@
 #include "darkmap/posterior.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ void dm_posterior_free(DmPosterior *posterior) {
   dm_map_free(posterior->std);
   dm_map_free(posterior->samples);
   dm_map_free(posterior->signif);
+  dm_map_free(posterior->std_raw);
   free(posterior);
 }
 
@@ -81,10 +83,41 @@ DmPosterior *dm_posterior_new(DmMap *mean, DmMap *samples, DmError **error) {
   return p;
 }
 
+bool dm_posterior_calibrate(DmPosterior *p, const DmCalibration *c, DmError **error) {
+  if (!c->present || !(c->factor > 0.0) || !p->samples || p->samples->nplanes < 2 || !p->std)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Only a posterior of at least 2 samples takes a calibration factor.");
+  DmMap *raw = dm_map_copy(p->std, error);
+  if (!raw) return false;
+  size_t npix = dm_map_plane_size(p->samples);
+  dm_calibration_apply(p->samples->data, p->samples->nplanes, npix, c->factor);
+  for (size_t i = 0; i < npix; i++) {
+    float std = (float)(raw->data[i] * c->factor);
+    p->std->data[i] = std;
+    p->signif->data[i] = std > 0.0f ? p->mean->data[i] / std : 0.0f;
+  }
+  p->std_raw = raw;
+  char grid[64];
+  snprintf(grid, sizeof grid, "%dx%d at %.4g arcmin", c->nx, c->ny, c->pixel_arcmin);
+  return dm_map_set_string(raw, "BUNIT", "", "posterior std of kappa before calibration",
+                           error) &&
+         dm_map_set_double(p->mean, "CALIB", c->factor, "calibration factor of the spread",
+                           error) &&
+         dm_map_set_double(p->mean, "CALLEVEL", c->level, "level the factor holds at", error) &&
+         dm_map_set_double(p->mean, "CALIB95", c->factor95, "its factor at 95 %", error) &&
+         dm_map_set_int(p->mean, "CALMOCKS", c->n_mocks, "calibration mocks", error) &&
+         dm_map_set_string(p->mean, "CALGRID", grid, "calibration grid", error) &&
+         dm_map_add_history(p->mean,
+                            "Samples' spread about the mean scaled by CALIB (split conformal); "
+                            "STDRAW is the std before.",
+                            error);
+}
+
 bool dm_posterior_write(const char *path, const DmPosterior *p, DmError **error) {
-  DmFitsImageHdu hdus[4] = {{p->mean, NULL}};
+  DmFitsImageHdu hdus[5] = {{p->mean, NULL}};
   int n = 1;
   if (p->std) hdus[n++] = (DmFitsImageHdu){p->std, "STD"};
+  if (p->std_raw) hdus[n++] = (DmFitsImageHdu){p->std_raw, "STDRAW"};
   if (p->samples) hdus[n++] = (DmFitsImageHdu){p->samples, "SAMPLES"};
   if (p->signif) hdus[n++] = (DmFitsImageHdu){p->signif, "SIGNIF"};
   return dm_fits_write_images(path, hdus, n, error);
@@ -100,8 +133,9 @@ DmPosterior *dm_posterior_read(const char *path, DmError **error) {
   bool ok = (p->mean = dm_fits_read_image(path, NULL, error)) != NULL;
   /* The extensions are optional: a missing one is not an error. */
   struct { DmMap **map; const char *name; } extensions[] = {
-      {&p->std, "STD"}, {&p->samples, "SAMPLES"}, {&p->signif, "SIGNIF"}};
-  for (size_t i = 0; ok && i < 3; i++) {
+      {&p->std, "STD"}, {&p->samples, "SAMPLES"}, {&p->signif, "SIGNIF"},
+      {&p->std_raw, "STDRAW"}};
+  for (size_t i = 0; ok && i < sizeof extensions / sizeof *extensions; i++) {
     *extensions[i].map = dm_fits_read_image(path, extensions[i].name, &missing);
     if (missing && missing->code != DM_ERROR_NOT_FOUND) {
       dm_error_propagate(error, missing);

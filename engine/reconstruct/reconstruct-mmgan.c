@@ -25,7 +25,8 @@ bool dm_reconstruct_mmgan(const DmBinnedShear *binned, const DmReconstructReques
                              &segment.progress, error);
   DmPosterior *posterior =
       ok ? dm_mmgan_posterior_new(m, samples, n, shear->wcs, request->seed, error) : NULL;
-  ok = posterior && dm_reconstruct_record_model(posterior->mean, request->model_path, error);
+  ok = posterior && dm_reconstruct_record_model(posterior->mean, request->model_path, error) &&
+       (n < 2 || dm_reconstruct_calibrate(posterior, request, "mmgan", error));
   free(samples);
   dm_mmgan_free(m);
   dm_nn_free(nn);

@@ -45,6 +45,12 @@ DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, const DmProgres
  * mean map of a posterior drawn with a trained network. */
 bool dm_reconstruct_record_model(DmMap *mean, const char *model_path, DmError **error);
 
+/* Applies the calibration of the request's model to posterior when the
+ * model has one for sampler ("mmgan", "score-hmc") and the request does not
+ * ask for raw samples; nothing otherwise. */
+bool dm_reconstruct_calibrate(DmPosterior *posterior, const DmReconstructRequest *request,
+                              const char *sampler, DmError **error);
+
 /* The progress of one part of a call: the inner work reports its own
  * fraction through `progress`, which reaches the caller's DmProgress
  * rescaled to [start, end] of the whole call, with the stage "<what>" or,

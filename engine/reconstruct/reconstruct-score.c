@@ -123,7 +123,8 @@ bool dm_reconstruct_score(const DmBinnedShear *binned, const DmReconstructReques
                          "prior network: none, hybrid residual or plain", error) &&
        (!request->theory_path || dm_map_set_string(posterior->mean, "PRIOR", request->theory_path,
                                                    "prior C_ell table", error)) &&
-       (!path || dm_reconstruct_record_model(posterior->mean, path, error));
+       (!path || dm_reconstruct_record_model(posterior->mean, path, error)) &&
+       (flow || n < 2 || dm_reconstruct_calibrate(posterior, request, "score-hmc", error));
   free(samples);
   model_free(&m);
   if (!ok) {

@@ -21,6 +21,7 @@
 #include "train/train-private.h"
 
 #define EVALUATION_HEADING "## Evaluation on a mock"
+#define CALIBRATION_HEADING "## Calibration"
 #define STEPS_ROW "| steps | "
 
 char *dm_model_card_path(const char *model_path) {
@@ -248,18 +249,24 @@ static bool write_card(const char *path, void (*fill)(FILE *f, const void *data)
   return ok;
 }
 
+/* The sections a training's card keeps when the model is the same (same
+ * step count): what was measured on it after its training. */
+static const char *const KEPT_HEADINGS[] = {EVALUATION_HEADING, CALIBRATION_HEADING};
+#define N_KEPT (sizeof KEPT_HEADINGS / sizeof *KEPT_HEADINGS)
+
 typedef struct {
   const DmTrainRequest *request;
   const DmTrainResult *result;
-  const char *evaluation;  /* the kept section, or NULL */
-  size_t evaluation_length;
+  const char *kept[N_KEPT];  /* the kept sections, or NULL */
+  size_t kept_length[N_KEPT];
 } TrainingCard;
 
 static void fill_training(FILE *f, const void *data) {
   const TrainingCard *card = data;
   print_title(f, card->request);
   print_paragraph(f, card->request, card->result);
-  if (card->evaluation) fwrite(card->evaluation, 1, card->evaluation_length, f);
+  for (size_t i = 0; i < N_KEPT; i++)
+    if (card->kept[i]) fwrite(card->kept[i], 1, card->kept_length[i], f);
   print_validation(f, card->request, card->result);
   print_training(f, card->request, card->result);
 }
@@ -272,13 +279,14 @@ bool dm_model_card_write_training(const DmTrainRequest *request, const DmTrainRe
   char *stem = NULL;
   if (!r.name) r.name = stem = dm_train_replace_suffix(base_name(r.model_path), "");
   char *old = read_text(path);
-  TrainingCard card = {&r, result, NULL, 0};
+  TrainingCard card = {&r, result, {NULL}, {0}};
   const char *start, *end;
-  if (old && card_steps(old) == result->steps &&
-      find_section(old, EVALUATION_HEADING, &start, &end)) {
-    card.evaluation = start;
-    card.evaluation_length = (size_t)(end - start);
-  }
+  for (size_t i = 0; i < N_KEPT; i++)
+    if (old && card_steps(old) == result->steps &&
+        find_section(old, KEPT_HEADINGS[i], &start, &end)) {
+      card.kept[i] = start;
+      card.kept_length[i] = (size_t)(end - start);
+    }
   bool ok = r.name && write_card(path, fill_training, &card, error);
   if (!r.name) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   free(old);
@@ -338,15 +346,19 @@ static void print_evaluation(FILE *f, const EvaluationSection *e) {
   fprintf(f, "\n");
 }
 
+/* A card with one section replaced (or added before the first section, or
+ * at the end; a minimal card when there is none). */
 typedef struct {
   const char *old;           /* the card, or NULL */
   const char *model_path;
   const DmModelInfo *info;   /* NULL when the model cannot be read */
-  EvaluationSection section;
-} EvaluationCard;
+  const char *heading;       /* the section's heading line */
+  void (*print)(FILE *f, const void *data);  /* the section, heading included */
+  const void *data;
+} SectionCard;
 
-static void fill_evaluation(FILE *f, const void *data) {
-  const EvaluationCard *card = data;
+static void fill_section(FILE *f, const void *data) {
+  const SectionCard *card = data;
   const char *old = card->old;
   const char *start, *end;
   if (!old) {
@@ -360,12 +372,12 @@ static void fill_evaluation(FILE *f, const void *data) {
     if (info && info->pixel_arcmin > 0.0) fprintf(f, " of %g′", info->pixel_arcmin);
     fprintf(f, ".\n\n");
     free(name);
-    print_evaluation(f, &card->section);
+    card->print(f, card->data);
     return;
   }
-  if (find_section(old, EVALUATION_HEADING, &start, &end)) {
+  if (find_section(old, card->heading, &start, &end)) {
     fwrite(old, 1, (size_t)(start - old), f);
-    print_evaluation(f, &card->section);
+    card->print(f, card->data);
     fputs(end, f);
     return;
   }
@@ -375,22 +387,60 @@ static void fill_evaluation(FILE *f, const void *data) {
   fwrite(old, 1, head, f);
   if (head > 0 && old[head - 1] != '\n') fputs("\n", f);
   if (head > 1 && !(old[head - 1] == '\n' && old[head - 2] == '\n')) fputs("\n", f);
-  print_evaluation(f, &card->section);
+  card->print(f, card->data);
   fputs(old + head, f);
+}
+
+/* Writes model_path's card with the section print makes under heading. */
+static bool write_section(const char *model_path, const char *heading,
+                          void (*print)(FILE *f, const void *data), const void *data,
+                          DmError **error) {
+  char *path = dm_model_card_path(model_path);
+  if (!path) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  DmModelInfo info;
+  bool has_info = dm_model_info_read(model_path, &info, NULL);
+  SectionCard card = {read_text(path), model_path, has_info ? &info : NULL, heading, print, data};
+  bool ok = write_card(path, fill_section, &card, error);
+  free((char *)card.old);
+  free(path);
+  return ok;
+}
+
+static void print_evaluation_section(FILE *f, const void *data) {
+  print_evaluation(f, data);
 }
 
 bool dm_model_card_add_evaluation(const char *model_path, const DmEvalResult *result,
                                   DmEvalMethod model_method, const char *description,
                                   DmError **error) {
-  char *path = dm_model_card_path(model_path);
-  if (!path) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   DmModelInfo info;
-  bool has_info = dm_model_info_read(model_path, &info, NULL);
-  EvaluationCard card = {read_text(path), model_path, has_info ? &info : NULL,
-                         {result, model_method, has_info && info.kind == DM_MODEL_SCORE_PLAIN,
-                          description}};
-  bool ok = write_card(path, fill_evaluation, &card, error);
-  free((char *)card.old);
-  free(path);
-  return ok;
+  bool plain = dm_model_info_read(model_path, &info, NULL) && info.kind == DM_MODEL_SCORE_PLAIN;
+  EvaluationSection section = {result, model_method, plain, description};
+  return write_section(model_path, EVALUATION_HEADING, print_evaluation_section, &section, error);
+}
+
+/* ---- The calibration ------------------------------------------------------------ */
+
+static void print_calibration(FILE *f, const void *data) {
+  const DmCalibrationResult *r = data;
+  const DmCalibration *c = &r->calibration;
+  char time[64];
+  format_seconds(r->seconds, time, sizeof time);
+  fprintf(f,
+          CALIBRATION_HEADING "\n\n"
+          "The samples' spread about their mean is scaled by **%.3f** (split-conformal factor "
+          "at %.0f %%; at 95 %% it would be %.3f), fitted on %d mocks (seed %llu, %d samples "
+          "each, %lld pixels with data) of %d × %d pixels of %g′ not used for evaluation, on %s "
+          "in %s. It is applied whenever the model samples; the posterior file keeps the raw "
+          "std in `STDRAW`.\n\n"
+          "| on the calibration mocks | 68 %% | 95 %% |\n|---|---|---|\n"
+          "| raw | %.3f | %.3f |\n| calibrated | %.3f | %.3f |\n\n",
+          c->factor, 100.0 * c->level, c->factor95, c->n_mocks, (unsigned long long)c->seed,
+          c->n_samples, (long long)c->n_pixels, c->nx, c->ny, c->pixel_arcmin, r->device, time,
+          r->coverage68_raw, r->coverage95_raw, r->coverage68, r->coverage95);
+}
+
+bool dm_model_card_add_calibration(const char *model_path, const DmCalibrationResult *result,
+                                   DmError **error) {
+  return write_section(model_path, CALIBRATION_HEADING, print_calibration, result, error);
 }

@@ -10,6 +10,8 @@
  *   ## Evaluation on a mock   (only after dm_model_card_add_evaluation: r,
  *                         RMSE, 68/95 % coverage and time of this model,
  *                         KS and Wiener on the same mock)
+ *   ## Calibration       (only after dm_model_card_add_calibration: the
+ *                         factor, its mocks and the coverage on them)
  *   ## Validation        (a table whose row "(this model)" holds the last
  *                         validation numbers, beside the theory score or the
  *                         best KS map)
@@ -24,6 +26,7 @@
 
 #include "darkmap/error.h"
 #include "darkmap/mock-evaluation.h"
+#include "darkmap/model-calibration.h"
 #include "darkmap/train.h"
 
 #ifdef __cplusplus
@@ -47,6 +50,12 @@ bool dm_model_card_write_training(const DmTrainRequest *request, const DmTrainRe
 bool dm_model_card_add_evaluation(const char *model_path, const DmEvalResult *result,
                                   DmEvalMethod model_method, const char *description,
                                   DmError **error);
+
+/* Replaces the card's "Calibration" section (added before the first section
+ * when the card has none; a minimal card when the model has none) with the
+ * factor of result and the coverage on its mocks. */
+bool dm_model_card_add_calibration(const char *model_path, const DmCalibrationResult *result,
+                                   DmError **error);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,8 @@
  * The mean map's header carries the provenance: METHOD and the method's
  * settings, PRIOR (theory_path), MODEL and MODELSHA (the SHA-256 of the
  * weights file) for networks, SCORENET (none, hybrid or plain) for score
- * posteriors.
+ * posteriors, and CALIB … with the STDRAW extension when the model's
+ * calibration was applied (darkmap/posterior.h).
  *
  * Progress: fraction of the whole run and a stage naming the samples done
  * ("Score sampling: 16 of 64 samples").  Cancellation is polled between
@@ -88,6 +89,10 @@ typedef struct {
   int n_samples;                   /* Wiener >= 0, score and MMGAN >= 1; default 16 */
   uint64_t seed;                   /* default 1 */
   int batch;                       /* chains (samples) per batch; 0: by device */
+  /* A model's calibration (darkmap/calibration.h) scales the spread of its
+   * samples (MMGAN, and the HMC of a score network: the sampler it was
+   * fitted for) unless this is set: the raw samples are then kept. */
+  bool uncalibrated;
 
   DmKsOptions ks;                  /* KS: padding and smoothing */
   DmWienerOptions wiener;          /* Wiener: solver */
