@@ -1,7 +1,9 @@
 /* darkmap-cli eval-mock: KS, Wiener filter, score samplers and MMGAN scored
- * against the truth of one simulated COSMOS-like survey
- * (darkmap/mock-evaluation.h). */
+ * against the truth of one simulated COSMOS-like survey or several, with
+ * the coverage diagnostics of their samples (darkmap/mock-evaluation.h). */
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ static const CliOptionSpec eval_options[] = {
     {"pixel-arcmin", true, "P        pixel side in arcmin (default 0.8)"},
     {"seed", true, "S        seed of the mock, its noise and the samples (default 2024)"},
     {"index", true, "I        mock number of that seed (default 0)"},
+    {"mocks", true, "N        mocks I, I + 1, … scored: each value the mean ± std (default 1)"},
     {"no-haloes", false, "         lognormal field without NFW haloes"},
     {"samples", true, "K        WF and score samples (default 32)"},
     {"model", true, "FILE     score network (from train-score): adds the hybrid prior"},
@@ -36,28 +39,137 @@ static const CliOptionSpec eval_options[] = {
     {"sigma-min", true, "S        last sampler noise level (default 1e-3)"},
     {"step-scale", true, "C        leapfrog step / sigma, theory prior (default 0.5)"},
     {"hybrid-step-scale", true, "C        leapfrog step / sigma with the network (default 0.2)"},
-    {"out", true, "FILE     also write the table as CSV"},
+    {"aperture", true, "ARCMIN   radius of the aperture means (default 2)"},
+    {"tarp-tile", true, "N        side of TARP's tiles in pixels (default 8)"},
+    {"uncalibrated", false, "         leave out the model's calibration factor"},
+    {"out", true, "FILE     also write every metric, its std and TARP's curve as CSV"},
     {NULL, false, NULL},
 };
 
 static const char *const method_names[DM_EVAL_N_METHODS] = {
     "ks", "wiener", "score", "score-hybrid", "score-flow", "mmgan"};
 
-/* One row per method run; the samplers' r of the mean of the first 1, 2,
- * 4, … samples in columns r_mean_1, r_mean_2, … */
+/* A metric of a row: its CSV name, its title in the printed table, its
+ * decimals in each and where it is in DmEvalMetrics. */
+typedef struct {
+  const char *name, *title;
+  int decimals, csv_decimals;
+  size_t offset;
+} Metric;
+
+static const Metric metrics[] = {
+    {"r", "r", 3, 4, offsetof(DmEvalMetrics, r)},
+    {"rmse", "RMSE", 4, 5, offsetof(DmEvalMetrics, rmse)},
+    {"bias", "bias", 5, 6, offsetof(DmEvalMetrics, bias)},
+    {"coverage68", "68 %", 3, 4, offsetof(DmEvalMetrics, coverage68)},
+    {"coverage95", "95 %", 3, 4, offsetof(DmEvalMetrics, coverage95)},
+    {"coverage68_calibrated", "68 % calibrated", 3, 4,
+     offsetof(DmEvalMetrics, coverage68_calibrated)},
+    {"coverage95_calibrated", "95 % calibrated", 3, 4,
+     offsetof(DmEvalMetrics, coverage95_calibrated)},
+    {"aperture68", "aperture 68 %", 3, 4, offsetof(DmEvalMetrics, aperture68)},
+    {"aperture95", "aperture 95 %", 3, 4, offsetof(DmEvalMetrics, aperture95)},
+    {"tarp_error", "TARP error", 3, 4, offsetof(DmEvalMetrics, tarp_error)},
+    {"seconds", "time (s)", 2, 2, offsetof(DmEvalMetrics, seconds)},
+};
+enum { N_METRICS = sizeof metrics / sizeof metrics[0] };
+
+static double metric_of(const DmEvalMetrics *row, const Metric *metric) {
+  return *(const double *)((const char *)row + metric->offset);
+}
+
+static bool is_calibrated_metric(const Metric *metric) {
+  return metric->offset == offsetof(DmEvalMetrics, coverage68_calibrated) ||
+         metric->offset == offsetof(DmEvalMetrics, coverage95_calibrated);
+}
+
+/* Whether a row that ran has a calibrated coverage. */
+static bool any_calibrated(const DmEvalResult *result) {
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++)
+    if (result->method[m].done && !isnan(result->method[m].coverage68_calibrated)) return true;
+  return false;
+}
+
+/* Characters of UTF-8 text (what the terminal shows of it). */
+static int text_width(const char *text) {
+  int width = 0;
+  for (const unsigned char *c = (const unsigned char *)text; *c; c++) width += (*c & 0xC0) != 0x80;
+  return width;
+}
+
+enum { CELL = 40 };
+
+/* A table cell: "–" for NaN, the mean, and "± std" over several mocks. */
+static void format_cell(char cell[CELL], double mean, double std, int decimals, bool scatter) {
+  if (isnan(mean)) snprintf(cell, CELL, "–");
+  else if (scatter) snprintf(cell, CELL, "%.*f ± %.*f", decimals, mean, decimals, std);
+  else snprintf(cell, CELL, "%.*f", decimals, mean);
+}
+
+/* The table of the methods that ran, columns aligned; the calibrated
+ * coverage only when a method has it; then the samplers' r of the mean of
+ * the first 1, 2, 4, … samples. */
 static void print_table(FILE *f, const DmEvalResult *result) {
+  bool calibrated = any_calibrated(result), scatter = result->n_mocks > 1;
+  char cells[DM_EVAL_N_METHODS][N_METRICS][CELL];
+  int widths[N_METRICS], name_width = (int)strlen("method");
+  for (int c = 0; c < N_METRICS; c++) widths[c] = text_width(metrics[c].title);
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
+    if (!result->method[m].done) continue;
+    name_width = (int)fmax(name_width, (double)strlen(method_names[m]));
+    for (int c = 0; c < N_METRICS; c++) {
+      format_cell(cells[m][c], metric_of(&result->method[m], &metrics[c]),
+                  metric_of(&result->scatter[m], &metrics[c]), metrics[c].decimals, scatter);
+      widths[c] = (int)fmax(widths[c], text_width(cells[m][c]));
+    }
+  }
+  fprintf(f, "%-*s", name_width, "method");
+  for (int c = 0; c < N_METRICS; c++)
+    if (calibrated || !is_calibrated_metric(&metrics[c]))
+      fprintf(f, "  %s%*s", metrics[c].title,
+              c + 1 < N_METRICS ? widths[c] - text_width(metrics[c].title) : 0, "");
+  fprintf(f, "\n");
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
+    if (!result->method[m].done) continue;
+    fprintf(f, "%-*s", name_width, method_names[m]);
+    for (int c = 0; c < N_METRICS; c++)
+      if (calibrated || !is_calibrated_metric(&metrics[c]))
+        fprintf(f, "  %s%*s", cells[m][c],
+                c + 1 < N_METRICS ? widths[c] - text_width(cells[m][c]) : 0, "");
+    fprintf(f, "\n");
+  }
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
+    const DmEvalMetrics *e = &result->method[m];
+    if (!e->done || e->n_counts == 0) continue;
+    fprintf(f, "%s: r of the mean of the first", method_names[m]);
+    for (int j = 0; j < e->n_counts; j++) fprintf(f, "%s %d", j ? "," : "", 1 << j);
+    fprintf(f, " samples:");
+    for (int j = 0; j < e->n_counts; j++) fprintf(f, " %.3f", e->r_by_count[j]);
+    fprintf(f, "\n");
+  }
+}
+
+/* One row per method run: every metric and its std over the mocks (0 for
+ * one), TARP's ECP at 0.05, 0.10, … 0.95 (columns tarp_0.05 …) and the
+ * samplers' r of the mean of the first 1, 2, 4, … samples (r_mean_1 …). */
+static void print_csv(FILE *f, const DmEvalResult *result) {
   int counts = 0;
   for (int m = 0; m < DM_EVAL_N_METHODS; m++)
     if (result->method[m].done && result->method[m].n_counts > counts)
       counts = result->method[m].n_counts;
-  fprintf(f, "method,r,rmse,coverage68,coverage95,seconds");
+  fprintf(f, "method,mocks");
+  for (int c = 0; c < N_METRICS; c++) fprintf(f, ",%s,%s_std", metrics[c].name, metrics[c].name);
+  for (int i = 0; i < DM_EVAL_TARP_LEVELS; i++) fprintf(f, ",tarp_%.2f", dm_eval_tarp_alpha(i));
   for (int j = 0; j < counts; j++) fprintf(f, ",r_mean_%d", 1 << j);
   fprintf(f, "\n");
   for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
     const DmEvalMetrics *e = &result->method[m];
     if (!e->done) continue;
-    fprintf(f, "%s,%.4f,%.5f,%.4f,%.4f,%.2f", method_names[m], e->r, e->rmse, e->coverage68,
-            e->coverage95, e->seconds);
+    fprintf(f, "%s,%d", method_names[m], result->n_mocks);
+    for (int c = 0; c < N_METRICS; c++)
+      fprintf(f, ",%.*f,%.*f", metrics[c].csv_decimals, metric_of(e, &metrics[c]),
+              metrics[c].csv_decimals, metric_of(&result->scatter[m], &metrics[c]));
+    for (int i = 0; i < DM_EVAL_TARP_LEVELS; i++) fprintf(f, ",%.4f", e->tarp_ecp[i]);
     for (int j = 0; j < counts; j++)
       if (j < e->n_counts) fprintf(f, ",%.4f", e->r_by_count[j]);
       else fprintf(f, ",");
@@ -72,7 +184,7 @@ static bool write_csv(const char *path, const DmEvalResult *result, DmError **er
   FILE *f = fopen(temp, "wx");
   bool ok = f != NULL;
   if (f) {
-    print_table(f, result);
+    print_csv(f, result);
     ok = !ferror(f) && fflush(f) == 0;
     ok = fclose(f) == 0 && ok;
   }
@@ -102,11 +214,16 @@ int cli_eval_mock_main(int argc, char **argv) {
   const CliOptionSpec *tables[] = {eval_options, cli_device_options};
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli eval-mock --catalog shear.fits --theory table.csv [--size N]\n"
-           "                             [--pixel-arcmin P] [--samples K] [--model w.safetensors]\n"
-           "Simulates one survey (lognormal field + NFW haloes, the catalogue's mask and\n"
-           "rotated real noise), reconstructs it by KS, Wiener filter, score sampling and\n"
-           "MMGAN (--mmgan), and prints r, RMSE and the 68/95 %% coverage of each against\n"
-           "the truth, and r of the mean of the first 1, 2, 4, ... samples.\n\n");
+           "                             [--pixel-arcmin P] [--samples K] [--mocks N]\n"
+           "                             [--model w.safetensors] [--out table.csv]\n"
+           "Simulates one survey or several (lognormal field + NFW haloes, the catalogue's\n"
+           "mask and rotated real noise), reconstructs each by KS, Wiener filter, score\n"
+           "sampling and MMGAN (--mmgan), and prints for each method against the truth\n"
+           "r, RMSE and bias; for the samplers the 68/95 %% coverage of per-pixel intervals\n"
+           "and of aperture means (discs of --aperture arcmin), TARP's largest distance to\n"
+           "the diagonal (tiles of --tarp-tile pixels), a calibrated model's coverage after\n"
+           "its calibration (unless --uncalibrated), and r of the mean of the first 1, 2,\n"
+           "4, ... samples.  Over several mocks (--mocks) each value is the mean ± std.\n\n");
     cli_args_print_help(tables, 2);
     return 0;
   }
@@ -118,6 +235,10 @@ int cli_eval_mock_main(int argc, char **argv) {
   spec->nx = 128;
   spec->pixel_arcmin = 0.8;
   request.batch = 16;
+  DmEvalConfig defaults;
+  dm_eval_config_init(&defaults);
+  request.aperture_arcmin = defaults.aperture_arcmin;
+  request.tarp_tile = defaults.tarp_tile;
   int seed = 2024, index = 0;
   if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("eval-mock", error);
   request.catalog_path = cli_args_require(&args, "catalog", &error);
@@ -126,6 +247,9 @@ int cli_eval_mock_main(int argc, char **argv) {
       !cli_args_double(&args, "pixel-arcmin", &spec->pixel_arcmin, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_args_int(&args, "index", 0, 2147483647, &index, &error) ||
+      !cli_args_int(&args, "mocks", 1, 100000, &request.n_mocks, &error) ||
+      !cli_args_double(&args, "aperture", &request.aperture_arcmin, &error) ||
+      !cli_args_int(&args, "tarp-tile", 1, 4096, &request.tarp_tile, &error) ||
       !cli_args_int(&args, "samples", 2, 100000, &request.n_samples, &error) ||
       !cli_args_int(&args, "batch", 1, 4096, &request.batch, &error) ||
       !cli_args_int(&args, "levels", 2, 100000, &request.sampler.n_levels, &error) ||
@@ -137,18 +261,20 @@ int cli_eval_mock_main(int argc, char **argv) {
       !cli_args_double(&args, "hybrid-step-scale", &request.hybrid_step_scale, &error) ||
       !model_and_device(&args, &request, &error))
     return cli_fail("eval-mock", error);
-  if (!(spec->pixel_arcmin > 0.0) || !(request.sampler.sigma_min > 0.0) ||
+  if (!(spec->pixel_arcmin > 0.0) || !(request.aperture_arcmin > 0.0) ||
+      !(request.sampler.sigma_min > 0.0) ||
       !(request.sampler.sigma_max > request.sampler.sigma_min) ||
       !(request.sampler.step_scale > 0.0) || !(request.hybrid_step_scale > 0.0)) {
     dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
-                 "Options --pixel-arcmin, --sigma-min, --step-scale and --hybrid-step-scale "
-                 "must be positive, and --sigma-max above --sigma-min.");
+                 "Options --pixel-arcmin, --aperture, --sigma-min, --step-scale and "
+                 "--hybrid-step-scale must be positive, and --sigma-max above --sigma-min.");
     return cli_fail("eval-mock", error);
   }
   spec->ny = spec->nx;
   request.seed = (uint64_t)seed;
   request.index = (uint64_t)index;
   request.haloes = !cli_args_flag(&args, "no-haloes");
+  request.uncalibrated = cli_args_flag(&args, "uncalibrated");
   request.baselines = cli_args_flag(&args, "no-theory-samplers")
                           ? DM_EVAL_BIT(DM_EVAL_KS) | DM_EVAL_BIT(DM_EVAL_WIENER)
                           : DM_EVAL_ALL_BASELINES;
@@ -168,6 +294,15 @@ int cli_eval_mock_main(int argc, char **argv) {
             "%ld haloes; best KS smoothing %.1f pixels.\n",
             spec->nx, spec->pixel_arcmin, result->n_pixels, result->truth_std,
             result->truth_mean, result->n_haloes, result->ks_sigma_pixels);
+    if (result->n_apertures > 0 || result->n_tarp_tiles > 0)
+      fprintf(stderr, "Per mock: %d aperture means of %.3g', %d TARP tiles of %d x %d pixels.\n",
+              result->n_apertures, request.aperture_arcmin, result->n_tarp_tiles,
+              request.tarp_tile, request.tarp_tile);
+    if (result->n_mocks > 1)
+      fprintf(stderr,
+              "Mean ± std (n − 1) over %d mocks, indices %d to %d of seed %d (pixels, truth "
+              "and haloes: their mean; KS smoothing: the first mock's).\n",
+              result->n_mocks, index, index + result->n_mocks - 1, seed);
     print_table(stdout, result);
     ok = !out || write_csv(out, result, &error);
   }

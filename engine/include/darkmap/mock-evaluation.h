@@ -50,7 +50,7 @@
  *    of 0.48 for exact Gaussian posteriors of 64 pixels with 32 samples).
  *    With k samples f takes the values j / k, so a calibrated sampler gives
  *    ECP(alpha) = #{j = 0 … k : j < alpha k} / (k + 1), within 1 / (k + 1)
- *    of alpha (0.03 for 32 samples: the floor of tarp_error).  Above the
+ *    of alpha (0.023 for 32 samples: the floor of tarp_error).  Above the
  *    diagonal the intervals are too wide, below too narrow.
  * Per-pixel intervals of k samples' quantiles also cover a little less than
  * their level: level (k − 1) / (k + 1) for the exact posterior (0.64 for
