@@ -174,10 +174,11 @@ static bool score_samples(const Mock *mock, DmEvalMethod method, const float *sa
   size_t npix = mock->npix;
   int k = c->n_samples;
   DmEvalMetrics *m = &mock->result->method[method];
-  if (c->on_samples && !c->on_samples(c->hook_data, method, truth, samples, k, mask, npix, error))
-    return error && !*error
-               ? dm_error_set(error, DM_ERROR_FAILED, 0, "The samples hook failed without a reason.")
-               : false;
+  if (c->on_samples && !c->on_samples(c->hook_data, method, truth, samples, k, mask, npix, error)) {
+    if (error && !*error)
+      dm_error_set(error, DM_ERROR_FAILED, 0, "The samples hook failed without a reason.");
+    return false;
+  }
   double rmse;
   m->n_counts = 0;
   for (int count = 1; count <= k && m->n_counts < DM_EVAL_MAX_COUNTS; count *= 2) {
