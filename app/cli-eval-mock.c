@@ -12,39 +12,27 @@
 #include "cli-args.h"
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-mock-request.h"
 #include "cli-progress.h"
 #include "darkmap/atomic-file.h"
 #include "darkmap/model-evaluation.h"
 #include "darkmap/theory.h"
 
+/* Beside the mocks' options (cli-mock-request.h) and the device's. */
 static const CliOptionSpec eval_options[] = {
-    {"catalog", true, "FILE     shear catalogue: the survey's mask and rotated real noise"},
-    {"theory", true, "FILE     C_ell table: the mock's spectrum and the WF and score prior"},
-    {"theory-column", true, "NAME     C_ell column of the theory table"},
-    {"size", true, "N        pixels per side (default 128)"},
-    {"pixel-arcmin", true, "P        pixel side in arcmin (default 0.8)"},
-    {"seed", true, "S        seed of the mock, its noise and the samples (default 2024)"},
-    {"index", true, "I        mock number of that seed (default 0)"},
-    {"mocks", true, "N        mocks I, I + 1, … scored: each value the mean ± std (default 1)"},
-    {"no-haloes", false, "         lognormal field without NFW haloes"},
-    {"samples", true, "K        WF and score samples (default 32)"},
     {"model", true, "FILE     score network (from train-score): adds the hybrid prior"},
     {"mmgan", true, "FILE     MMGAN generator (from train-mmgan) of the same grid: adds MMGAN"},
+    {"uncalibrated", false, "         leave out the model's calibration factor"},
     {"no-theory-samplers", false, "         leave out the theory-only score sampler and flow"},
-    {"batch", true, "B        score chains (and MMGAN samples) per batch (default 16)"},
-    {"levels", true, "L        sampler noise levels (default 40)"},
-    {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
-    {"final", true, "N        trajectories at the last level (default 20)"},
-    {"sigma-max", true, "S        first sampler noise level (default 0.2)"},
-    {"sigma-min", true, "S        last sampler noise level (default 1e-3)"},
     {"step-scale", true, "C        leapfrog step / sigma, theory prior (default 0.5)"},
-    {"hybrid-step-scale", true, "C        leapfrog step / sigma with the network (default 0.2)"},
     {"aperture", true, "ARCMIN   radius of the aperture means (default 2)"},
     {"tarp-tile", true, "N        side of TARP's tiles in pixels (default 8)"},
-    {"uncalibrated", false, "         leave out the model's calibration factor"},
     {"out", true, "FILE     also write every metric, its std and TARP's curve as CSV"},
     {NULL, false, NULL},
 };
+
+/* The seed of eval-mock's mocks and samples when --seed is not given. */
+#define EVAL_SEED 2024
 
 static const char *const method_names[DM_EVAL_N_METHODS] = {
     "ks", "wiener", "score", "score-hybrid", "score-flow", "mmgan"};
@@ -211,80 +199,56 @@ static bool model_and_device(const CliArgs *args, DmModelEvaluationRequest *requ
 }
 
 int cli_eval_mock_main(int argc, char **argv) {
-  const CliOptionSpec *tables[] = {eval_options, cli_device_options};
+  const CliOptionSpec *tables[] = {cli_mock_request_options, eval_options, cli_device_options};
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli eval-mock --catalog shear.fits --theory table.csv [--size N]\n"
            "                             [--pixel-arcmin P] [--samples K] [--mocks N]\n"
            "                             [--model w.safetensors] [--out table.csv]\n"
            "Simulates one survey or several (lognormal field + NFW haloes, the catalogue's\n"
-           "mask and rotated real noise), reconstructs each by KS, Wiener filter, score\n"
-           "sampling and MMGAN (--mmgan), and prints for each method against the truth\n"
-           "r, RMSE and bias; for the samplers the 68/95 %% coverage of per-pixel intervals\n"
-           "and of aperture means (discs of --aperture arcmin), TARP's largest distance to\n"
-           "the diagonal (tiles of --tarp-tile pixels), a calibrated model's coverage after\n"
-           "its calibration (unless --uncalibrated), and r of the mean of the first 1, 2,\n"
-           "4, ... samples.  Over several mocks (--mocks) each value is the mean ± std.\n\n");
-    cli_args_print_help(tables, 2);
+           "mask and rotated real noise; seed %d unless --seed), reconstructs each by KS,\n"
+           "Wiener filter, score sampling and MMGAN (--mmgan), and prints for each method\n"
+           "against the truth r, RMSE and bias; for the samplers the 68/95 %% coverage of\n"
+           "per-pixel intervals and of aperture means (discs of --aperture arcmin), TARP's\n"
+           "largest distance to the diagonal (tiles of --tarp-tile pixels), a calibrated\n"
+           "model's coverage after its calibration (unless --uncalibrated), and r of the\n"
+           "mean of the first 1, 2, 4, ... samples.  Over several mocks (--mocks) each\n"
+           "value is the mean ± std.\n\n",
+           EVAL_SEED);
+    cli_args_print_help(tables, 3);
     return 0;
   }
   DmError *error = NULL;
   CliArgs args;
   DmModelEvaluationRequest request;
   dm_model_evaluation_request_init(&request);
-  DmGridSpec *spec = &request.grid;
-  spec->nx = 128;
-  spec->pixel_arcmin = 0.8;
-  request.batch = 16;
   DmEvalConfig defaults;
   dm_eval_config_init(&defaults);
   request.aperture_arcmin = defaults.aperture_arcmin;
   request.tarp_tile = defaults.tarp_tile;
-  int seed = 2024, index = 0;
-  if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("eval-mock", error);
-  request.catalog_path = cli_args_require(&args, "catalog", &error);
-  const char *theory_path = request.catalog_path ? cli_args_require(&args, "theory", &error) : NULL;
-  if (!theory_path || !cli_args_int(&args, "size", 8, 4096, &spec->nx, &error) ||
-      !cli_args_double(&args, "pixel-arcmin", &spec->pixel_arcmin, &error) ||
-      !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
-      !cli_args_int(&args, "index", 0, 2147483647, &index, &error) ||
-      !cli_args_int(&args, "mocks", 1, 100000, &request.n_mocks, &error) ||
+  DmTheorySpectrum *theory = NULL;
+  if (!cli_args_parse(&args, argc, argv, tables, 3, &error) ||
+      !cli_mock_request_read(&args, EVAL_SEED, &request, &theory, &error) ||
+      !cli_args_double(&args, "step-scale", &request.sampler.step_scale, &error) ||
       !cli_args_double(&args, "aperture", &request.aperture_arcmin, &error) ||
       !cli_args_int(&args, "tarp-tile", 1, 4096, &request.tarp_tile, &error) ||
-      !cli_args_int(&args, "samples", 2, 100000, &request.n_samples, &error) ||
-      !cli_args_int(&args, "batch", 1, 4096, &request.batch, &error) ||
-      !cli_args_int(&args, "levels", 2, 100000, &request.sampler.n_levels, &error) ||
-      !cli_args_int(&args, "leapfrog", 1, 100000, &request.sampler.n_leapfrog, &error) ||
-      !cli_args_int(&args, "final", 0, 100000, &request.sampler.n_final, &error) ||
-      !cli_args_double(&args, "sigma-max", &request.sampler.sigma_max, &error) ||
-      !cli_args_double(&args, "sigma-min", &request.sampler.sigma_min, &error) ||
-      !cli_args_double(&args, "step-scale", &request.sampler.step_scale, &error) ||
-      !cli_args_double(&args, "hybrid-step-scale", &request.hybrid_step_scale, &error) ||
-      !model_and_device(&args, &request, &error))
-    return cli_fail("eval-mock", error);
-  if (!(spec->pixel_arcmin > 0.0) || !(request.aperture_arcmin > 0.0) ||
-      !(request.sampler.sigma_min > 0.0) ||
-      !(request.sampler.sigma_max > request.sampler.sigma_min) ||
-      !(request.sampler.step_scale > 0.0) || !(request.hybrid_step_scale > 0.0)) {
-    dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
-                 "Options --pixel-arcmin, --aperture, --sigma-min, --step-scale and "
-                 "--hybrid-step-scale must be positive, and --sigma-max above --sigma-min.");
+      !model_and_device(&args, &request, &error)) {
+    dm_theory_free(theory);
     return cli_fail("eval-mock", error);
   }
-  spec->ny = spec->nx;
-  request.seed = (uint64_t)seed;
-  request.index = (uint64_t)index;
-  request.haloes = !cli_args_flag(&args, "no-haloes");
+  if (!(request.sampler.step_scale > 0.0) || !(request.aperture_arcmin > 0.0)) {
+    dm_theory_free(theory);
+    dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Options --step-scale and --aperture must be positive.");
+    return cli_fail("eval-mock", error);
+  }
   request.uncalibrated = cli_args_flag(&args, "uncalibrated");
   request.baselines = cli_args_flag(&args, "no-theory-samplers")
                           ? DM_EVAL_BIT(DM_EVAL_KS) | DM_EVAL_BIT(DM_EVAL_WIENER)
                           : DM_EVAL_ALL_BASELINES;
-  DmTheorySpectrum *theory =
-      dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error);
-  request.theory = theory;
   DmModelEvaluation evaluation;
   const DmEvalResult *result = &evaluation.table;
   DmProgress progress = cli_progress_init();
-  bool ok = theory && dm_evaluate_model(&request, &evaluation, &progress, &error);
+  bool ok = dm_evaluate_model(&request, &evaluation, &progress, &error);
   cli_progress_done();
   const char *out = cli_args_value(&args, "out");
   if (ok) {
@@ -292,7 +256,7 @@ int cli_eval_mock_main(int argc, char **argv) {
     fprintf(stderr,
             "%d² pixels of %.2f'; %zu with data; truth std %.4f (grid mean %.4f removed); "
             "%ld haloes; best KS smoothing %.1f pixels.\n",
-            spec->nx, spec->pixel_arcmin, result->n_pixels, result->truth_std,
+            request.grid.nx, request.grid.pixel_arcmin, result->n_pixels, result->truth_std,
             result->truth_mean, result->n_haloes, result->ks_sigma_pixels);
     if (result->n_apertures > 0 || result->n_tarp_tiles > 0)
       fprintf(stderr, "Per mock: %d aperture means of %.3g', %d TARP tiles of %d x %d pixels.\n",
@@ -300,9 +264,11 @@ int cli_eval_mock_main(int argc, char **argv) {
               request.tarp_tile, request.tarp_tile);
     if (result->n_mocks > 1)
       fprintf(stderr,
-              "Mean ± std (n − 1) over %d mocks, indices %d to %d of seed %d (pixels, truth "
-              "and haloes: their mean; KS smoothing: the first mock's).\n",
-              result->n_mocks, index, index + result->n_mocks - 1, seed);
+              "Mean ± std (n − 1) over %d mocks, indices %llu to %llu of seed %llu (pixels, "
+              "truth and haloes: their mean; KS smoothing: the first mock's).\n",
+              result->n_mocks, (unsigned long long)request.index,
+              (unsigned long long)request.index + (unsigned long long)result->n_mocks - 1,
+              (unsigned long long)request.seed);
     print_table(stdout, result);
     ok = !out || write_csv(out, result, &error);
   }
