@@ -1,30 +1,42 @@
 /* Split-conformal scaling of the samples' spread: conformity scores, the
- * factor, the coverage it gives and its application (darkmap/calibration.h). */
+ * factor, the coverage of the error bars it gives and its application
+ * (darkmap/calibration.h). */
 #include "darkmap/calibration.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "evaluation/sample-quantiles.h"
 
-/* Mean and central interval [lo, hi] of level of pixel i's k samples;
- * values: room for k floats. */
-static void pixel_interval(const float *samples, int k, size_t npix, size_t i, double level,
-                           float *values, double *mean, double *lo, double *hi) {
-  double sum = 0.0;
-  for (int j = 0; j < k; j++) {
-    values[j] = samples[(size_t)j * npix + i];
-    sum += values[j];
+/* The half-width of the central interval of probability level of a
+ * standard normal: Phi^-1((1 + level) / 2), by bisection on erf. */
+static double normal_half_width(double level) {
+  double lo = 0.0, hi = 40.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
+    double mid = 0.5 * (lo + hi);
+    if (erf(mid / M_SQRT2) < level) lo = mid;
+    else hi = mid;
   }
-  *mean = sum / k;
-  dm_sample_interval(values, k, level, lo, hi);
+  return 0.5 * (lo + hi);
 }
 
-/* The smallest scale about mean whose interval [lo, hi] holds t. */
-static double conformity(double t, double mean, double lo, double hi) {
-  if (t > mean) return hi > mean ? (t - mean) / (hi - mean) : INFINITY;
-  if (t < mean) return lo < mean ? (mean - t) / (mean - lo) : INFINITY;
-  return 0.0;
+/* Mean and std (k − 1 in the denominator) of pixel i's k samples. */
+static void pixel_moments(const float *samples, int k, size_t npix, size_t i, double *mean,
+                          double *std) {
+  double sum = 0.0, sum_sq = 0.0;
+  for (int j = 0; j < k; j++) sum += samples[(size_t)j * npix + i];
+  *mean = sum / k;
+  for (int j = 0; j < k; j++) {
+    double d = samples[(size_t)j * npix + i] - *mean;
+    sum_sq += d * d;
+  }
+  *std = sqrt(sum_sq / (k - 1));
+}
+
+/* The smallest scale of the interval mean ± half_width std that holds t. */
+static double conformity(double t, double mean, double std, double half_width) {
+  double distance = fabs(t - mean);
+  if (distance == 0.0) return 0.0;
+  return std > 0.0 ? distance / (half_width * std) : INFINITY;
 }
 
 static bool check_samples(int k, double level, DmError **error) {
@@ -38,16 +50,14 @@ bool dm_conformity_scores(const float *truth, const float *samples, int k, const
                           size_t npix, double level, double *scores, size_t *n,
                           DmError **error) {
   if (!check_samples(k, level, error)) return false;
-  float *values = malloc((size_t)k * sizeof(float));
-  if (!values) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  double half_width = normal_half_width(level);
   *n = 0;
   for (size_t i = 0; i < npix; i++) {
     if (!(mask[i] > 0.0f)) continue;
-    double mean, lo, hi;
-    pixel_interval(samples, k, npix, i, level, values, &mean, &lo, &hi);
-    scores[(*n)++] = conformity(truth[i], mean, lo, hi);
+    double mean, std;
+    pixel_moments(samples, k, npix, i, &mean, &std);
+    scores[(*n)++] = conformity(truth[i], mean, std, half_width);
   }
-  free(values);
   return true;
 }
 
@@ -71,8 +81,9 @@ bool dm_conformal_factor(double *scores, size_t n, double level, double *factor,
   *factor = scores[(size_t)rank - 1];
   if (!isfinite(*factor))
     return dm_error_set(error, DM_ERROR_NO_DATA, 0,
-                        "The samples leave no room for the truth in %.3g %% of the calibration "
-                        "pixels: no finite factor covers %g %% of them.",
+                        "The samples have no spread where the truth differs from them in more "
+                        "than %.3g %% of the calibration pixels: no finite factor covers %g %% "
+                        "of them.",
                         100.0 * (1.0 - level), 100.0 * level);
   return true;
 }
@@ -84,17 +95,15 @@ bool dm_calibrated_coverage(const float *truth, const float *samples, int k, con
   if (!(factor > 0.0 && isfinite(factor)))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "A calibration factor must be finite and positive, not %g.", factor);
-  float *values = malloc((size_t)k * sizeof(float));
-  if (!values) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  double half_width = normal_half_width(level);
   size_t n = 0, inside = 0;
   for (size_t i = 0; i < npix; i++) {
     if (!(mask[i] > 0.0f)) continue;
-    double mean, lo, hi;
-    pixel_interval(samples, k, npix, i, level, values, &mean, &lo, &hi);
-    inside += conformity(truth[i], mean, lo, hi) <= factor;
+    double mean, std;
+    pixel_moments(samples, k, npix, i, &mean, &std);
+    inside += conformity(truth[i], mean, std, half_width) <= factor;
     n++;
   }
-  free(values);
   if (n == 0) return dm_error_set(error, DM_ERROR_NO_DATA, 0, "No pixel to score.");
   *coverage = (double)inside / n;
   return true;

@@ -317,11 +317,6 @@ static const char *method_label(DmEvalMethod method, bool plain) {
   return "unknown method";
 }
 
-static void print_coverage(FILE *f, double coverage) {
-  if (isfinite(coverage)) fprintf(f, " %.3f |", coverage);
-  else fprintf(f, " – |");
-}
-
 typedef struct {
   const DmEvalResult *result;
   DmEvalMethod model_method;
@@ -329,18 +324,48 @@ typedef struct {
   const char *description;
 } EvaluationSection;
 
+/* A metric, with its scatter over the mocks when there were several. */
+static void print_value(FILE *f, const char *format, double value, double scatter, int n_mocks) {
+  if (!isfinite(value)) {
+    fprintf(f, " – |");
+    return;
+  }
+  fprintf(f, " ");
+  fprintf(f, format, value);
+  if (n_mocks > 1) {
+    fprintf(f, " ± ");
+    fprintf(f, format, scatter);
+  }
+  fprintf(f, " |");
+}
+
 static void print_evaluation(FILE *f, const EvaluationSection *e) {
+  const DmEvalResult *result = e->result;
+  bool calibrated = false;
+  for (int m = 0; m < DM_EVAL_N_METHODS; m++)
+    calibrated = calibrated ||
+                 (result->method[m].done && isfinite(result->method[m].coverage68_calibrated));
   fprintf(f, EVALUATION_HEADING "\n\n%s\n\n", e->description ? e->description : "");
-  fprintf(f, "| | r | RMSE | 68 %% | 95 %% | time |\n|---|---|---|---|---|---|\n");
+  if (result->n_mocks > 1) fprintf(f, "Mean ± std over %d mocks.\n\n", result->n_mocks);
+  fprintf(f, "| | r | RMSE | bias | 68 %% | 95 %% |%s time |\n|---|---|---|---|---|---|%s---|\n",
+          calibrated ? " 68 % calibrated | 95 % calibrated |" : "", calibrated ? "---|---|" : "");
   for (int m = 0; m < DM_EVAL_N_METHODS; m++) {
-    const DmEvalMetrics *x = &e->result->method[m];
+    const DmEvalMetrics *x = &result->method[m], *sd = &result->scatter[m];
     if (!x->done) continue;
     char time[64];
     format_seconds(x->seconds, time, sizeof time);
-    fprintf(f, "| %s%s | %.3f | %.4f |", method_label((DmEvalMethod)m, e->plain),
-            m == (int)e->model_method ? " (this model)" : "", x->r, x->rmse);
-    print_coverage(f, x->coverage68);
-    print_coverage(f, x->coverage95);
+    fprintf(f, "| %s%s |", method_label((DmEvalMethod)m, e->plain),
+            m == (int)e->model_method ? " (this model)" : "");
+    int n = result->n_mocks;
+    print_value(f, "%.3f", x->r, sd->r, n);
+    print_value(f, "%.4f", x->rmse, sd->rmse, n);
+    print_value(f, "%.4f", x->bias, sd->bias, n);
+    print_value(f, "%.3f", x->coverage68, sd->coverage68, n);
+    print_value(f, "%.3f", x->coverage95, sd->coverage95, n);
+    if (calibrated) {
+      print_value(f, "%.3f", x->coverage68_calibrated, sd->coverage68_calibrated, n);
+      print_value(f, "%.3f", x->coverage95_calibrated, sd->coverage95_calibrated, n);
+    }
     fprintf(f, " %s |\n", time);
   }
   fprintf(f, "\n");
@@ -428,12 +453,13 @@ static void print_calibration(FILE *f, const void *data) {
   format_seconds(r->seconds, time, sizeof time);
   fprintf(f,
           CALIBRATION_HEADING "\n\n"
-          "The samples' spread about their mean is scaled by **%.3f** (split-conformal factor "
-          "at %.0f %%; at 95 %% it would be %.3f), fitted on %d mocks (seed %llu, %d samples "
-          "each, %lld pixels with data) of %d × %d pixels of %g′ not used for evaluation, on %s "
-          "in %s. It is applied whenever the model samples; the posterior file keeps the raw "
-          "std in `STDRAW`.\n\n"
-          "| on the calibration mocks | 68 %% | 95 %% |\n|---|---|---|\n"
+          "The samples' spread about their mean is scaled by **%.3f**: the split-conformal "
+          "factor that makes the error bars mean ± z std (z = 0.994) cover %.0f %% of the "
+          "pixels (at 95 %%, z = 1.960, it would be %.3f), fitted on %d mocks (seed %llu, %d "
+          "samples each, %lld pixels with data) of %d × %d pixels of %g′ not used for "
+          "evaluation, on %s in %s (`darkmap/calibration.h`). It is applied whenever the model "
+          "samples; the posterior file keeps the raw std in `STDRAW`.\n\n"
+          "| error bars on the calibration mocks | 68 %% | 95 %% |\n|---|---|---|\n"
           "| raw | %.3f | %.3f |\n| calibrated | %.3f | %.3f |\n\n",
           c->factor, 100.0 * c->level, c->factor95, c->n_mocks, (unsigned long long)c->seed,
           c->n_samples, (long long)c->n_pixels, c->nx, c->ny, c->pixel_arcmin, r->device, time,

@@ -120,22 +120,27 @@ int main(void) {
   CHECK(strstr(card, "| KS, best smoothing | 0.738 |") != NULL);
 
   /* An evaluation: its row is the one shown. */
-  DmEvalResult eval = {0};
-  eval.method[DM_EVAL_KS] = (DmEvalMetrics){.done = true, .r = 0.609, .rmse = 0.0274,
-                                            .coverage68 = NAN, .coverage95 = NAN, .seconds = 0.03};
-  eval.method[DM_EVAL_WIENER] = (DmEvalMetrics){.done = true, .r = 0.658, .rmse = 0.0259,
-                                                .coverage68 = 0.769, .coverage95 = 0.934,
-                                                .seconds = 4.2};
-  eval.method[DM_EVAL_MMGAN] = (DmEvalMetrics){.done = true, .r = 0.675, .rmse = 0.0309,
-                                               .coverage68 = 0.369, .coverage95 = 0.612,
-                                               .seconds = 0.35};
+  DmEvalResult eval = {.n_mocks = 1};
+  eval.method[DM_EVAL_KS] = (DmEvalMetrics){
+      .done = true, .r = 0.609, .rmse = 0.0274, .bias = -0.0014, .coverage68 = NAN,
+      .coverage95 = NAN, .coverage68_calibrated = NAN, .coverage95_calibrated = NAN,
+      .seconds = 0.03};
+  eval.method[DM_EVAL_WIENER] = (DmEvalMetrics){
+      .done = true, .r = 0.658, .rmse = 0.0259, .coverage68 = 0.769, .coverage95 = 0.934,
+      .coverage68_calibrated = NAN, .coverage95_calibrated = NAN, .seconds = 4.2};
+  /* The model's row with its calibrated coverage: the columns appear. */
+  eval.method[DM_EVAL_MMGAN] = (DmEvalMetrics){
+      .done = true, .r = 0.675, .rmse = 0.0309, .coverage68 = 0.369, .coverage95 = 0.612,
+      .coverage68_calibrated = 0.69, .coverage95_calibrated = 0.91, .seconds = 0.35};
   CHECK_OK(dm_model_card_add_evaluation(model, &eval, DM_EVAL_MMGAN, "One mock of seed 2024.",
                                         &error),
            error);
   card = read_card(path);
   CHECK(own_value(card, "r", heading) == 0.675 && strcmp(heading, "Evaluation on a mock") == 0);
   CHECK(own_value(card, "95 %", heading) == 0.612);
-  CHECK(strstr(card, "| KS, best smoothing | 0.609 | 0.0274 | – | – | 0.03 s |") != NULL);
+  CHECK(own_value(card, "68 % calibrated", heading) == 0.69);
+  CHECK(strstr(card, "| KS, best smoothing | 0.609 | 0.0274 | -0.0014 | – | – | – | – | 0.03 s |") !=
+        NULL);
   CHECK(strstr(card, "One mock of seed 2024.") != NULL);
   CHECK(strstr(card, "## Evaluation on a mock") < strstr(card, "## Validation"));
   /* The first paragraph is still the training's. */

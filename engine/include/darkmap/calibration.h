@@ -5,25 +5,30 @@
  * whenever the model samples (darkmap/reconstruct.h); the fit is
  * darkmap/model-calibration.h.
  *
- * The factor.  The k samples of one pixel have a mean m and a central
- * interval [q_lo, q_hi] of level L (their (1 − L)/2 and (1 + L)/2
- * quantiles, as dm_eval_coverage takes them).  Scaling every sample's
- * deviation from the mean by c, x' = m + c (x − m), scales that interval
- * about m by c.  A pixel's conformity score is the smallest c whose
- * interval holds the truth t:
- *   s = (t − m) / (q_hi − m) when t > m,  (m − t) / (m − q_lo) when t < m,
- *   0 when t = m  (+inf when the samples leave no room on t's side).
+ * The factor.  The k samples of one pixel have a mean m and a std s (k − 1
+ * in the denominator), the error bar the posterior file's STD shows; the
+ * interval m ± z_L s, z_L = Phi^-1((1 + L) / 2) (0.994 at 68 %, 1.960 at
+ * 95 %), is the error bar of level L it implies.  Scaling every sample's
+ * deviation from the mean by c, x' = m + c (x − m), scales s by c.  A
+ * pixel's conformity score is the smallest c whose interval holds the
+ * truth t:
+ *   score = |t − m| / (z_L s)   (0 when t = m; +inf when s = 0 and t != m).
  * Over n calibration pixels the factor c_L is the ceil((n + 1) L)-th
  * smallest score (split conformal prediction; Vovk et al. 2005, Angelopoulos
  * & Bates 2023).  If a new (survey, pixel) is exchangeable with the
- * calibration ones, the scaled interval holds its truth with probability at
- * least L.  What that promises, and what not: the guarantee is marginal, over
- * pixels and over skies drawn as the calibration mocks are (lognormal fields
- * with NFW haloes, the survey's mask and noise); it holds for a pixel of a
- * new mock only in so far as the pixels of one mock, which are correlated,
- * behave as exchangeable draws (checked on evaluation mocks, not assumed);
- * it says nothing about one given pixel, nor about real skies that differ
- * from the simulations.  A sampler that is already calibrated has c ≈ 1 (the
+ * calibration ones, m ± c_L z_L s holds its truth with probability at least
+ * L.  The error bars are built from the mean and std rather than from the
+ * samples' quantiles so that the factor does not depend on how many samples
+ * are drawn: with k samples the quantile interval of an exact posterior
+ * covers only about L (k − 1) / (k + 1) (0.639 for 32 samples at 68 %), the
+ * std interval L up to the estimate's own scatter, and the calibrated STD
+ * map stays a posterior std.  What the guarantee promises, and what not: it
+ * is marginal, over pixels and over skies drawn as the calibration mocks are
+ * (lognormal fields with NFW haloes, the survey's mask and noise); it holds
+ * for a pixel of a new mock only in so far as the pixels of one mock, which
+ * are correlated, behave as exchangeable draws (checked on evaluation mocks,
+ * not assumed); it says nothing about one given pixel, nor about real skies
+ * that differ * from the simulations.  A sampler that is already calibrated has c ≈ 1 (the
  * exact Gaussian posterior: tests/evaluation/test-calibration.c).
  *
  * One factor is applied, the one at DM_CALIBRATION_LEVEL (68 %: the error
@@ -67,8 +72,8 @@ bool dm_conformity_scores(const float *truth, const float *samples, int k, const
 bool dm_conformal_factor(double *scores, size_t n, double level, double *factor,
                          DmError **error);
 
-/* Coverage of the central interval of level of the k samples after their
- * spread is scaled by factor (> 0) about their mean. */
+/* Coverage of the error bars m ± factor z_L s of level (above): the
+ * fraction of selected pixels whose score is at most factor (> 0). */
 bool dm_calibrated_coverage(const float *truth, const float *samples, int k, const float *mask,
                             size_t npix, double level, double factor, double *coverage,
                             DmError **error);

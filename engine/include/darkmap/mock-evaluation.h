@@ -65,9 +65,10 @@
  * points on a mock come from a Philox key derived from seed and the mock's
  * index, apart from the keys of the samplers.
  *
- * Calibration (darkmap/calibration.h): a sampler with a factor in
- * calibration[method] is also scored after its samples' spread about their
- * mean is scaled by that factor (coverage68_calibrated, …; NaN without).
+ * Calibration (darkmap/calibration.h): a sampler with a factor c in
+ * calibration[method] is also scored by the coverage of its calibrated
+ * error bars, mean ± c z_L std of its samples (z_L = 0.994 at 68 %, 1.960
+ * at 95 %): coverage68_calibrated, … (NaN without).
  * on_samples, when set, receives every sampler's samples on every mock (the
  * raw ones): dm_calibrate_model collects its conformity scores through it.
  *
@@ -174,7 +175,8 @@ typedef struct {
   double r, rmse;       /* of the map (mean of the samples) */
   double bias;          /* mean of (map − truth) over the scored pixels */
   double coverage68, coverage95;  /* samplers only; NaN for KS */
-  /* Samplers with a calibration factor: the coverage after scaling; NaN
+  /* Samplers with a calibration factor: the coverage of the calibrated
+   * error bars (above); NaN
    * without (and for KS). */
   double coverage68_calibrated, coverage95_calibrated;
   /* Samplers: the coverage of aperture means (NaN for KS). */
