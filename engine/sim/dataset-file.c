@@ -27,6 +27,10 @@ static bool describe(DmMap *cube, const DmDataset *d, uint64_t first, int count,
          dm_map_set_bool(cube, "HALOES", c->haloes, "NFW haloes added", error) &&
          dm_map_set_double(cube, "ZSOURCE", c->paint.z_source, "source redshift (haloes)",
                            error) &&
+         dm_map_set_double(cube, "HALOCSIG", c->halo_options.concentration_scatter,
+                           "sigma of ln c about Duffy et al. 2008", error) &&
+         dm_map_set_bool(cube, "HALOELL", c->halo_options.elliptical, "elliptical haloes",
+                         error) &&
          dm_map_set_string(cube, "NOISEMOD", noise_names[dm_mock_survey_noise(d->survey)],
                            "mock noise", error) &&
          dm_map_set_double(cube, "PIXSCALE", d->pixel_arcmin, "pixel side [arcmin]", error);

@@ -17,9 +17,28 @@ enum { NZ = 128, NM = 256 };
 /* Largest number of haloes one field may hold. */
 #define MAX_HALOES 10000000L
 
+/* The concentration scatter: its largest sigma_lnc, the bound of its
+ * normal deviate, and the largest concentration a profile takes (nfw.h). */
+#define MAX_C_SCATTER 0.5
+#define C_DEVIATE_BOUND 4.0
+#define MAX_CONCENTRATION 100.0
+
+/* Projected axis ratios: uniform in [Q_MIN, Q_MAX] (halo-population.h). */
+#define Q_MIN 0.3
+#define Q_MAX 0.8
+
+/* The stream bits of the concentrations' and the shapes' draws. */
+#define CONCENTRATION_STREAM (1ull << 63)
+#define SHAPE_STREAM (1ull << 62)
+
 void dm_halo_population_options_init(DmHaloPopulationOptions *options) {
-  *options = (DmHaloPopulationOptions){
-      .m_min = 1e13, .m_max = 1e16, .z_min = 0.05, .z_max = 1.5, .count = -1};
+  *options = (DmHaloPopulationOptions){.m_min = 1e13,
+                                       .m_max = 1e16,
+                                       .z_min = 0.05,
+                                       .z_max = 1.5,
+                                       .count = -1,
+                                       .concentration_scatter = 0.0,
+                                       .elliptical = false};
 }
 
 static bool check_options(const DmHaloPopulationOptions *o, DmError **error) {
@@ -34,6 +53,10 @@ static bool check_options(const DmHaloPopulationOptions *o, DmError **error) {
                         "Halo redshift range %g to %g is invalid (within 0 to 20, minimum "
                         "below maximum).",
                         o->z_min, o->z_max);
+  if (!(o->concentration_scatter >= 0.0 && o->concentration_scatter <= MAX_C_SCATTER))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Halo concentration scatter %g is out of range (sigma of ln c, 0 to %g).",
+                        o->concentration_scatter, MAX_C_SCATTER);
   if (o->count > MAX_HALOES)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "%ld haloes is more than the %ld a field may hold.", o->count,
@@ -92,6 +115,17 @@ static long poisson(DmRng *rng, double mean) {
   return n;
 }
 
+/* ln c about the median c_median: a normal deviate of std sigma, redrawn
+ * beyond ±C_DEVIATE_BOUND or above MAX_CONCENTRATION. */
+static double scattered_concentration(DmRng *rng, double c_median, double sigma) {
+  for (;;) {
+    double deviate = dm_rng_normal(rng);
+    if (fabs(deviate) > C_DEVIATE_BOUND) continue;
+    double c = c_median * exp(sigma * deviate);
+    if (c <= MAX_CONCENTRATION) return c;
+  }
+}
+
 DmHaloPopulation *dm_halo_population_draw(const DmMassFunction *mf,
                                           const DmHaloPopulationOptions *o, int nx, int ny,
                                           double pixel_arcmin, uint64_t seed, uint64_t stream,
@@ -108,8 +142,10 @@ DmHaloPopulation *dm_halo_population_draw(const DmMassFunction *mf,
   double pixel_rad = pixel_arcmin / 60.0 * M_PI / 180.0;
   double total = cumulative[(size_t)NZ * NM - 1];
   DmHaloPopulation *pop = calloc(1, sizeof *pop);
-  DmRng rng;
+  DmRng rng, c_rng, shape_rng;
   dm_rng_init(&rng, seed, stream);
+  dm_rng_init(&c_rng, seed, stream ^ CONCENTRATION_STREAM);
+  dm_rng_init(&shape_rng, seed, stream ^ SHAPE_STREAM);
   if (pop) {
     pop->expected = total * (double)nx * (double)ny * pixel_rad * pixel_rad;
     long n = o->count >= 0 ? o->count : poisson(&rng, pop->expected);
@@ -140,6 +176,15 @@ DmHaloPopulation *dm_halo_population_draw(const DmMassFunction *mf,
     halo->concentration = dm_duffy08_concentration(c, halo->m200c, halo->z);
     halo->x = dm_rng_uniform(&rng) * nx - 0.5;
     halo->y = dm_rng_uniform(&rng) * ny - 0.5;
+    if (o->concentration_scatter > 0.0)
+      halo->concentration =
+          scattered_concentration(&c_rng, halo->concentration, o->concentration_scatter);
+    halo->axis_ratio = 1.0;
+    halo->position_angle = 0.0;
+    if (o->elliptical) {
+      halo->axis_ratio = Q_MIN + (Q_MAX - Q_MIN) * dm_rng_uniform(&shape_rng);
+      halo->position_angle = M_PI * dm_rng_uniform(&shape_rng);
+    }
   }
   free(cumulative);
   return pop;
@@ -159,7 +204,8 @@ bool dm_halo_population_paint(const DmHaloPopulation *population, DmMap *map, in
     DmNfwProfile profile;
     if (!dm_nfw_profile_init(&profile, cosmology, halo->m200c, halo->concentration, halo->z,
                              error) ||
-        !dm_nfw_add_at_pixel(map, plane, cosmology, &profile, halo->x, halo->y, options, error))
+        !dm_nfw_add_elliptical_at_pixel(map, plane, cosmology, &profile, halo->x, halo->y,
+                                        halo->axis_ratio, halo->position_angle, options, error))
       return false;
   }
   return true;

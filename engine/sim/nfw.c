@@ -98,6 +98,9 @@ typedef struct {
   double cx, cy;       /* halo centre (pixels) */
   double ra, dec;      /* halo centre (degrees; WCS maps) */
   double pixel_rad;    /* pixel side (radians) */
+  bool elliptical;     /* axis ratio q below 1 (nfw.h) */
+  double q;            /* minor / major axis */
+  double cos_pa, sin_pa;  /* the major axis's direction in pixels */
 } Painter;
 
 /* Angular distances (radians) of n pixel positions from the halo: through
@@ -115,6 +118,20 @@ static bool distances(const Painter *pt, size_t n, const double *x, const double
   return true;
 }
 
+/* An elliptical halo's radius theta_e (nfw.h) for n points at angular
+ * distances theta from its centre (replaced), their direction from their
+ * pixel offsets. */
+static void stretch(const Painter *pt, size_t n, const double *x, const double *y,
+                    double *theta) {
+  for (size_t i = 0; i < n; i++) {
+    double dx = x[i] - pt->cx, dy = y[i] - pt->cy, d = hypot(dx, dy);
+    if (!(d > 0.0)) continue;
+    double u = (dx * pt->cos_pa + dy * pt->sin_pa) / d;  /* along the major axis */
+    double v = (dy * pt->cos_pa - dx * pt->sin_pa) / d;  /* along the minor axis */
+    theta[i] *= sqrt(pt->q * u * u + v * v / pt->q);
+  }
+}
+
 static double kappa_at(const Painter *pt, double theta) {
   if (!(theta <= pt->theta_max)) return 0.0;
   return dm_nfw_sigma(pt->profile, pt->d_a * theta) / pt->sigma_crit;
@@ -126,7 +143,9 @@ static double kappa_at(const Painter *pt, double theta) {
  * pixels. */
 static bool paint(const Painter *pt, float *plane, double subsample_radius, DmError **error) {
   int nx = pt->map->nx, ny = pt->map->ny;
-  double reach = 1.1 * pt->theta_max / pt->pixel_rad + 2.0;  /* pixels, with margin */
+  /* Pixels, with margin; an elliptical halo reaches 1 / sqrt(q) farther
+   * along its major axis. */
+  double reach = 1.1 * pt->theta_max / pt->pixel_rad / (pt->elliptical ? sqrt(pt->q) : 1.0) + 2.0;
   double fx0 = fmax(floor(pt->cx - reach), 0.0), fx1 = fmin(ceil(pt->cx + reach), nx - 1.0);
   double fy0 = fmax(floor(pt->cy - reach), 0.0), fy1 = fmin(ceil(pt->cy + reach), ny - 1.0);
   if (!(fx0 <= fx1 && fy0 <= fy1)) return true;  /* entirely off the map */
@@ -151,6 +170,7 @@ static bool paint(const Painter *pt, float *plane, double subsample_radius, DmEr
     y[k] = y0 + (double)(k / (size_t)bw);
   }
   ok = distances(pt, n_box, x, y, theta, sra, sdec, error);
+  if (ok && pt->elliptical) stretch(pt, n_box, x, y, theta);
   for (int j = 0; ok && j < bh; j++)
     for (int i = 0; i < bw; i++) {
       double dx = x0 + i - pt->cx, dy = y0 + j - pt->cy;
@@ -175,6 +195,7 @@ static bool paint(const Painter *pt, float *plane, double subsample_radius, DmEr
       }
     }
   if (ok && n) ok = distances(pt, n, x, y, theta, sra, sdec, error);
+  if (ok && n && pt->elliptical) stretch(pt, n, x, y, theta);
   for (size_t k = 0; ok && k < n; k += (size_t)sub) {
     double sum = 0.0;
     for (int s = 0; s < sub; s++) sum += kappa_at(pt, theta[k + s]);
@@ -186,8 +207,8 @@ static bool paint(const Painter *pt, float *plane, double subsample_radius, DmEr
 
 /* Checks and fills what does not depend on where the centre is. */
 static bool painter_init(Painter *pt, const DmMap *map, int plane, const DmCosmology *cosmology,
-                         const DmNfwProfile *profile, const DmNfwPaintOptions *options,
-                         DmError **error) {
+                         const DmNfwProfile *profile, double axis_ratio, double position_angle,
+                         const DmNfwPaintOptions *options, DmError **error) {
   if (plane < 0 || plane >= map->nplanes)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Plane %d does not exist in a map of %d planes.", plane, map->nplanes);
@@ -197,6 +218,11 @@ static bool painter_init(Painter *pt, const DmMap *map, int plane, const DmCosmo
                         "Halo truncation (%g r200c) must be > 0 and the sub-sampling radius "
                         "(%g pixels) from 0 to 64.",
                         options->truncation_r200, options->subsample_radius);
+  if (!(axis_ratio > 0.0 && axis_ratio <= 1.0) || !isfinite(position_angle))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "A halo's axis ratio (%g) must be above 0 and at most 1, and its "
+                        "position angle (%g rad) finite.",
+                        axis_ratio, position_angle);
   if (!(options->z_source > 0.0 && options->z_source <= 20.0))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Source redshift %g is out of range (0 to 20).", options->z_source);
@@ -211,19 +237,22 @@ static bool painter_init(Painter *pt, const DmMap *map, int plane, const DmCosmo
       .sigma_crit = dm_sigma_crit(cosmology, profile->z, options->z_source),
       .d_a = dm_angular_diameter_distance(cosmology, profile->z),
       .pixel_rad = pixel_deg * M_PI / 180.0,
+      .elliptical = axis_ratio < 1.0,
+      .q = axis_ratio,
+      .cos_pa = cos(position_angle),
+      .sin_pa = sin(position_angle),
   };
   pt->theta_max = options->truncation_r200 * profile->r200c / pt->d_a;
   return true;
 }
 
-bool dm_nfw_add_at_sky(DmMap *map, int plane, const DmCosmology *cosmology,
-                       const DmNfwProfile *profile, double ra, double dec,
+/* Adds a halo of axis ratio q and position angle pa (nfw.h; q = 1: round)
+ * centred at (RA, Dec) on a map with a WCS. */
+static bool add_at_sky(DmMap *map, int plane, const DmCosmology *cosmology,
+                       const DmNfwProfile *profile, double ra, double dec, double q, double pa,
                        const DmNfwPaintOptions *options, DmError **error) {
-  if (!map->wcs)
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "A halo at RA %g, Dec %g needs a map with a WCS.", ra, dec);
   Painter pt;
-  if (!painter_init(&pt, map, plane, cosmology, profile, options, error)) return false;
+  if (!painter_init(&pt, map, plane, cosmology, profile, q, pa, options, error)) return false;
   if (!isfinite(pt.sigma_crit)) return true;  /* behind the sources */
   if (!dm_wcs_world_to_pixel(map->wcs, 1, &ra, &dec, &pt.cx, &pt.cy, error)) return false;
   if (!isfinite(pt.cx) || !isfinite(pt.cy)) return true;  /* does not project */
@@ -232,8 +261,10 @@ bool dm_nfw_add_at_sky(DmMap *map, int plane, const DmCosmology *cosmology,
   return paint(&pt, dm_map_plane(map, plane), options->subsample_radius, error);
 }
 
-bool dm_nfw_add_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
-                         const DmNfwProfile *profile, double x, double y,
+/* Adds a halo of axis ratio q and position angle pa centred at pixel
+ * (x, y): through its (RA, Dec) on a map with a WCS. */
+static bool add_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
+                         const DmNfwProfile *profile, double x, double y, double q, double pa,
                          const DmNfwPaintOptions *options, DmError **error) {
   if (!isfinite(x) || !isfinite(y))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Halo pixel position is not finite.");
@@ -241,12 +272,35 @@ bool dm_nfw_add_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
     double ra, dec;
     if (!dm_wcs_pixel_to_world(map->wcs, 1, &x, &y, &ra, &dec, error)) return false;
     if (!isfinite(ra) || !isfinite(dec)) return true;
-    return dm_nfw_add_at_sky(map, plane, cosmology, profile, ra, dec, options, error);
+    return add_at_sky(map, plane, cosmology, profile, ra, dec, q, pa, options, error);
   }
   Painter pt;
-  if (!painter_init(&pt, map, plane, cosmology, profile, options, error)) return false;
+  if (!painter_init(&pt, map, plane, cosmology, profile, q, pa, options, error)) return false;
   if (!isfinite(pt.sigma_crit)) return true;
   pt.cx = x;
   pt.cy = y;
   return paint(&pt, dm_map_plane(map, plane), options->subsample_radius, error);
+}
+
+bool dm_nfw_add_at_sky(DmMap *map, int plane, const DmCosmology *cosmology,
+                       const DmNfwProfile *profile, double ra, double dec,
+                       const DmNfwPaintOptions *options, DmError **error) {
+  if (!map->wcs)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "A halo at RA %g, Dec %g needs a map with a WCS.", ra, dec);
+  return add_at_sky(map, plane, cosmology, profile, ra, dec, 1.0, 0.0, options, error);
+}
+
+bool dm_nfw_add_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
+                         const DmNfwProfile *profile, double x, double y,
+                         const DmNfwPaintOptions *options, DmError **error) {
+  return add_at_pixel(map, plane, cosmology, profile, x, y, 1.0, 0.0, options, error);
+}
+
+bool dm_nfw_add_elliptical_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
+                                    const DmNfwProfile *profile, double x, double y,
+                                    double axis_ratio, double position_angle,
+                                    const DmNfwPaintOptions *options, DmError **error) {
+  return add_at_pixel(map, plane, cosmology, profile, x, y, axis_ratio, position_angle, options,
+                      error);
 }

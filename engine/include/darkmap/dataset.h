@@ -5,7 +5,8 @@
  *   1. a Gaussian or lognormal convergence field with the theory C_ell
  *      (gaussian-field.h, lognormal.h), optionally on a larger box cropped;
  *   2. optionally NFW haloes from the mass function (halo-population.h),
- *      added to the field;
+ *      added to the field, with the concentration scatter and the
+ *      ellipticity of halo_options when they are on;
  *   3. the mock shear of the survey (mock-survey.h): A kappa plus noise.
  * The seeds of the three steps are derived from (seed, i, step) with the
  * splitmix64 finaliser, so that tuples and steps are independent streams.
@@ -18,7 +19,8 @@
  *            the same for every tuple)
  *   MASK     1 plane, 1 where observed
  * all with the survey's WCS, and keywords DSFIRST, DSCOUNT, DSSEED, FIELD,
- * SHIFT, BOXFACT, HALOES, ZSOURCE, NOISEMOD, PIXSCALE in the primary
+ * SHIFT, BOXFACT, HALOES, ZSOURCE, HALOCSIG (the haloes' concentration
+ * scatter), HALOELL (elliptical haloes), NOISEMOD, PIXSCALE in the primary
  * header.  The writer streams (fits-cube-writer.h): each tuple is made,
  * written plane by plane and freed before the next, so that its memory is
  * one tuple's whatever `count` is, and the file appears atomically once
@@ -55,7 +57,8 @@ typedef struct {
   double shift;                    /* lognormal lambda (default 0.02) */
   int box_factor;                  /* generate on a box this many times larger (default 1) */
   bool haloes;                     /* add NFW haloes (default false) */
-  DmHaloPopulationOptions halo_options;
+  DmHaloPopulationOptions halo_options;  /* masses, redshifts, concentration scatter,
+                                           ellipticity (all off by default) */
   DmNfwPaintOptions paint;         /* source redshift, truncation, sub-sampling */
   DmCosmology cosmology;
   uint64_t seed;                   /* default 0 */

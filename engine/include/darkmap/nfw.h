@@ -80,6 +80,25 @@ bool dm_nfw_add_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
                          const DmNfwProfile *profile, double x, double y,
                          const DmNfwPaintOptions *options, DmError **error);
 
+/* A projected halo made elliptical in its convergence: in the frame of its major axis, rotated by
+ * position_angle from the map's +x pixel axis towards +y, a point at
+ * angular offset (x', y') gets kappa_circ(theta_e) with
+ *   theta_e = sqrt(q x'² + y'² / q),
+ * q = axis_ratio (minor / major axis, 0 < q <= 1).  The map
+ * (x', y') -> (sqrt(q) x', y' / sqrt(q)) has Jacobian 1, so the mass inside
+ * every iso-kappa ellipse, the truncation's included (theta_e at most the
+ * circular truncation radius), is the circular halo's; the second moments
+ * of kappa about the centre are those of the circular halo times 1 / q
+ * along the major axis and q along the minor one.  On a map with a WCS the
+ * angular distance is taken on the sphere and its direction from the pixel
+ * offsets (the grid's local axes).  q = 1 paints exactly as
+ * dm_nfw_add_at_pixel.  Fails with DM_ERROR_INVALID_ARGUMENT for q outside
+ * (0, 1] or a position angle that is not finite. */
+bool dm_nfw_add_elliptical_at_pixel(DmMap *map, int plane, const DmCosmology *cosmology,
+                                    const DmNfwProfile *profile, double x, double y,
+                                    double axis_ratio, double position_angle,
+                                    const DmNfwPaintOptions *options, DmError **error);
+
 #ifdef __cplusplus
 }
 #endif
