@@ -57,6 +57,8 @@ static DmDatasetTuple *make_mock(const DmEvalConfig *config, uint64_t index, dou
   dc.theory = config->theory;
   dc.survey = config->survey;
   dc.haloes = config->haloes;
+  dc.halo_options.concentration_scatter = config->halo_concentration_scatter;
+  dc.halo_options.elliptical = config->halo_elliptical;
   dc.seed = config->seed;
   DmDataset *dataset = dm_dataset_new(&dc, error);
   DmDatasetTuple *tuple = dataset ? dm_dataset_tuple(dataset, index, error) : NULL;

@@ -145,6 +145,8 @@ static void make_config(const DmModelEvaluationRequest *r, const Run *run, bool 
   config->seed = r->seed;
   config->index = r->index;
   config->haloes = r->haloes;
+  config->halo_concentration_scatter = r->halo_concentration_scatter;
+  config->halo_elliptical = r->halo_elliptical;
   config->n_samples = r->n_samples;
   config->sampler = r->sampler;
   config->sampler.seed = r->seed;

@@ -202,6 +202,9 @@ typedef struct {
   const DmMockSurvey *survey;      /* borrowed; grid (with WCS), mask and noise */
   uint64_t seed, index;            /* the mock: tuple index of the dataset of this seed */
   bool haloes;                     /* NFW haloes in the truth (default true) */
+  double halo_concentration_scatter;  /* their sigma of ln c (darkmap/halo-population.h);
+                                         0 (default): Duffy et al. 2008's c */
+  bool halo_elliptical;            /* elliptical haloes (default false: round) */
   int n_samples;                   /* WF and score samples, >= 2 (default 32) */
   DmScoreSamplerOptions sampler;   /* the theory-only sampler's settings */
   DmScoreFlowOptions flow;         /* the flow sampler's (seed: sampler.seed) */

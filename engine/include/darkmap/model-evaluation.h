@@ -57,6 +57,8 @@ typedef struct {
   double aperture_arcmin;           /* aperture means' radius; 0: dm_eval_config_init's */
   int tarp_tile;                    /* TARP's tile side in pixels; 0: dm_eval_config_init's */
   bool haloes;                      /* NFW haloes in the truth */
+  double halo_concentration_scatter; /* their sigma of ln c; 0: none (DmEvalConfig's) */
+  bool halo_elliptical;             /* elliptical haloes (DmEvalConfig's) */
   int n_samples;                    /* >= 2 */
   unsigned baselines;               /* DM_EVAL_BIT of KS, WIENER, SCORE, SCORE_FLOW */
 
