@@ -25,6 +25,9 @@ static const CliOptionSpec simulate_options[] = {
     {"haloes", true, "N|auto   add N NFW haloes from the mass function, or a Poisson number"},
     {"halo-mmin", true, "M        smallest halo M200c in M_sun (default 1e13)"},
     {"halo-zmax", true, "Z        largest halo redshift (default 1.5)"},
+    {"halo-c-scatter", true, "S        haloes' sigma of ln c about Duffy et al. 2008 (0.25: N-body\n"
+                             "                    like; default 0, none)"},
+    {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"halo", true, "RA,DEC,M,C,Z  one NFW halo (M200c in M_sun; C <= 0: Duffy et al. 2008)"},
     {"z-source", true, "Z        source redshift for the haloes' convergence (default 1)"},
     {"seed", true, "S        random seed (default 0)"},
@@ -128,6 +131,7 @@ static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
     o->haloes = n;
   }
   o->halo_options.count = o->haloes;
+  o->halo_options.elliptical = cli_args_flag(args, "halo-ellipticity");
   const char *seed = cli_args_value(args, "seed");
   if (seed) {
     char *end = NULL;
@@ -142,6 +146,8 @@ static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
                       error) &&
          cli_args_double(args, "halo-mmin", &o->halo_options.m_min, error) &&
          cli_args_double(args, "halo-zmax", &o->halo_options.z_max, error) &&
+         cli_args_double(args, "halo-c-scatter", &o->halo_options.concentration_scatter,
+                         error) &&
          cli_args_double(args, "z-source", &o->paint.z_source, error);
 }
 
@@ -204,6 +210,10 @@ static bool describe(DmMap *kappa, const SimOptions *o, long n_haloes, DmMockNoi
                         "generated on this larger box", error) &&
          dm_map_set_int(kappa, "NHALOES", n_haloes, "NFW haloes added", error) &&
          dm_map_set_double(kappa, "ZSOURCE", o->paint.z_source, "source redshift", error) &&
+         dm_map_set_double(kappa, "HALOCSIG", o->halo_options.concentration_scatter,
+                           "sigma of ln c about Duffy et al. 2008", error) &&
+         dm_map_set_bool(kappa, "HALOELL", o->halo_options.elliptical, "elliptical haloes",
+                         error) &&
          dm_map_set_string(kappa, "SEED", seed, "random seed", error) &&
          dm_map_set_string(kappa, "NOISEMOD", noise_names[noise], "mock noise", error);
 }
@@ -213,7 +223,8 @@ int cli_simulate_main(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
     printf("Usage: darkmap-cli simulate --theory table.csv [--size N --pixel-arcmin P]\n"
            "         [--field gaussian|lognormal] [--shift L] [--box-factor F]\n"
-           "         [--haloes N|auto] [--halo RA,DEC,M,C,Z] [--z-source Z] [--seed S]\n"
+           "         [--haloes N|auto] [--halo-c-scatter S] [--halo-ellipticity]\n"
+           "         [--halo RA,DEC,M,C,Z] [--z-source Z] [--seed S]\n"
            "         [--shear shear.fits] [--catalog FILE] --out sim.fits\n"
            "Simulated convergence and mock shear.  With --shear, the shear file's grid, mask\n"
            "and noise (Gaussian); with --catalog, rotated real galaxies as noise (on the\n"
