@@ -27,8 +27,8 @@ static const CliOptionSpec eval_options[] = {
     {"step-scale", true, "C        leapfrog step / sigma, theory prior (default 0.5)"},
     {"aperture", true, "ARCMIN   radius of the aperture means (default 2)"},
     {"tarp-tile", true, "N        side of TARP's tiles in pixels (default 8)"},
-    {"halo-c-scatter", true, "S        haloes' sigma of ln c about Duffy et al. 2008 (0.25: N-body\n"
-                             "                    like; default 0, none)"},
+    {"halo-c-scatter", true,
+     "S        haloes' sigma of ln c about Duffy et al. 2008 (default 0; N-body: 0.25)"},
     {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"out", true, "FILE     also write every metric, its std and TARP's curve as CSV"},
     {NULL, false, NULL},

@@ -25,8 +25,8 @@ static const CliOptionSpec simulate_options[] = {
     {"haloes", true, "N|auto   add N NFW haloes from the mass function, or a Poisson number"},
     {"halo-mmin", true, "M        smallest halo M200c in M_sun (default 1e13)"},
     {"halo-zmax", true, "Z        largest halo redshift (default 1.5)"},
-    {"halo-c-scatter", true, "S        haloes' sigma of ln c about Duffy et al. 2008 (0.25: N-body\n"
-                             "                    like; default 0, none)"},
+    {"halo-c-scatter", true,
+     "S        haloes' sigma of ln c about Duffy et al. 2008 (default 0; N-body: 0.25)"},
     {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"halo", true, "RA,DEC,M,C,Z  one NFW halo (M200c in M_sun; C <= 0: Duffy et al. 2008)"},
     {"z-source", true, "Z        source redshift for the haloes' convergence (default 1)"},
