@@ -43,7 +43,7 @@ bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
   if (ok && found.calibration.present &&
       strcmp(found.calibration.sampler, found.kind == DM_MODEL_MMGAN ? "mmgan" : "score-hmc") != 0)
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
-                      "%s: a %s holds a calibration for the sampler \"%s\".", path,
+                      "%s: the %s holds a calibration for the sampler \"%s\".", path,
                       dm_model_kind_describe(found.kind), found.calibration.sampler);
   if (ok && found.pixel_arcmin < 0.0)
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: pixel_arcmin %g is negative.", path,

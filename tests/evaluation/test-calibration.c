@@ -16,6 +16,8 @@
  *    unchanged, samples = mean + c (raw − mean), STD = c STDRAW, the header
  *    says so, the posterior file round-trips STDRAW, and --uncalibrated
  *    gives the raw samples;
+ *  - a score network's calibration ("score-hmc") is applied to its HMC
+ *    samples and not to the probability flow's, for which it was not fitted;
  *  - dm_calibrate_model on a tiny generator: its factor is the conformal
  *    quantile of the scores of the same samples taken by hand, stored with
  *    its card; a cancelled fit leaves the file untouched. */
@@ -31,6 +33,7 @@
 #include "darkmap/model-calibration.h"
 #include "darkmap/model-card.h"
 #include "darkmap/reconstruct.h"
+#include "darkmap/score-network.h"
 #include "darkmap/wiener.h"
 #include "test-util.h"
 
@@ -314,6 +317,76 @@ static void check_stored_and_applied(const DmCatalog *catalog, DmNn *nn) {
   unlink(path);
 }
 
+/* ---- A score network's calibration: HMC only ------------------------------- */
+
+/* Score posterior of binned with the network at path. */
+static DmReconstruction *sample_score(const DmBinnedShear *binned, const DmTheorySpectrum *theory,
+                                      const char *path, bool flow, bool raw) {
+  DmError *error = NULL;
+  DmReconstructRequest r;
+  dm_reconstruct_request_init(&r, flow ? DM_RECONSTRUCT_SCORE_FLOW : DM_RECONSTRUCT_SCORE_HMC);
+  r.theory = theory;
+  r.model_path = path;
+  r.device = "cpu";
+  r.threads = 1;
+  r.n_samples = 4;
+  r.seed = 6;
+  r.hmc.n_levels = 3;
+  r.hmc.n_leapfrog = 2;
+  r.hmc.n_final = 1;
+  r.flow.n_steps = 4;
+  r.uncalibrated = raw;
+  DmReconstruction *result = dm_reconstruct(binned, &r, NULL, &error);
+  CHECK_OK(result != NULL, error);
+  return result;
+}
+
+static void check_score_network(const DmTheorySpectrum *theory, const DmCatalog *catalog,
+                                DmNn *nn) {
+  DmError *error = NULL;
+  char path[4096];
+  snprintf(path, sizeof path, "%s", dm_test_tmp_path("score.safetensors"));
+  DmNnParams *params = dm_nn_params_new(nn);
+  const DmUNetConfig config = {.in_channels = 1, .out_channels = 1, .depth = 2, .base_width = 4,
+                               .groups = 2, .slope = 0.2f, .noise_features = 8};
+  DmUNet *unet = dm_unet_new(params, &config, 7, &error);
+  CHECK_OK(unet != NULL, error);
+  DmScoreNetwork network = {.nn = nn, .unet = unet, .data_variance = 4e-4};
+  bool saved = unet && dm_score_network_save(&network, params, PIXEL_ARCMIN, path, &error);
+  CHECK_OK(saved, error);
+  dm_unet_free(unet);
+  dm_nn_params_free(params);
+  DmGridSpec grid;
+  dm_grid_spec_init(&grid);
+  grid.nx = grid.ny = SIZE;
+  grid.pixel_arcmin = PIXEL_ARCMIN;
+  DmBinnedShear *binned = saved ? dm_bin_catalog(catalog, &grid, NULL, &error) : NULL;
+  CHECK_OK(!saved || binned != NULL, error);
+  if (!binned) return;
+  DmCalibration c = example_calibration();
+  snprintf(c.sampler, sizeof c.sampler, "score-hmc");
+  c.factor = 1.25;
+  CHECK_OK(dm_calibration_store(path, &c, &error), error);
+  DmReconstruction *raw = sample_score(binned, theory, path, false, true);
+  DmReconstruction *hmc = sample_score(binned, theory, path, false, false);
+  DmReconstruction *flow = sample_score(binned, theory, path, true, false);
+  if (raw && hmc && flow) {
+    size_t npix = dm_map_plane_size(raw->posterior->mean);
+    double worst = 0.0;
+    for (size_t i = 0; i < npix; i++)
+      worst = fmax(worst, fabs(hmc->posterior->std->data[i] - 1.25 * raw->posterior->std->data[i]));
+    CHECK(hmc->posterior->std_raw && worst < 1e-7 &&
+          memcmp(hmc->posterior->std_raw->data, raw->posterior->std->data,
+                 npix * sizeof(float)) == 0);
+    CHECK(!flow->posterior->std_raw && !dm_map_find_card(flow->posterior->mean, "CALIB"));
+  }
+  dm_reconstruction_free(raw);
+  dm_reconstruction_free(hmc);
+  dm_reconstruction_free(flow);
+  dm_binned_shear_free(binned);
+  unlink(path);
+}
+
 /* ---- The fit ---------------------------------------------------------------- */
 
 typedef struct {
@@ -416,6 +489,7 @@ int main(void) {
   if (theory && catalog && nn) {
     check_gaussian_case(theory, catalog);
     check_stored_and_applied(catalog, nn);
+    check_score_network(theory, catalog, nn);
     check_fit(theory, catalog, nn);
   }
   dm_nn_free(nn);
