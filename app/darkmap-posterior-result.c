@@ -100,6 +100,7 @@ darkmap_posterior_result_new (DmPosterior *posterior, const char *model, const c
 {
   DarkmapPosteriorResult *self;
   GString *summary = g_string_new (NULL);
+  const DmMetaCard *calibration;
   int n_samples;
 
   g_return_val_if_fail (posterior != NULL && posterior->mean != NULL, NULL);
@@ -123,6 +124,11 @@ darkmap_posterior_result_new (DmPosterior *posterior, const char *model, const c
     g_string_append_printf (summary, ngettext ("%d sample", "%d samples", n_samples), n_samples);
   else
     g_string_append (summary, _("no samples"));
+  /* A learned model's calibration scaled the spread (dm_posterior_calibrate). */
+  calibration = dm_map_find_card (posterior->mean, "CALIB");
+  if (calibration != NULL && calibration->type == DM_META_DOUBLE)
+    /* TRANSLATORS: the factor that scaled the samples' spread about their mean */
+    g_string_append_printf (summary, _(" · calibrated ×%.2f"), calibration->number);
   if (device != NULL)
     {
       /* The device's name up to its details: "cpu", "cuda: NVIDIA H100 …". */

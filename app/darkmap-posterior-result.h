@@ -35,7 +35,9 @@ const DmPosterior *darkmap_posterior_result_get_posterior (DarkmapPosteriorResul
 int darkmap_posterior_result_get_n_samples (DarkmapPosteriorResult *self);
 /* The method in words ("Wiener filter"), translated. */
 const char *darkmap_posterior_result_get_title (DarkmapPosteriorResult *self);
-/* "MMGAN · mmgan-cosmos · 64 samples · cuda: NVIDIA H100 · 2.1 s", translated. */
+/* "mmgan-cosmos · 64 samples · calibrated ×0.91 · cuda: NVIDIA H100 · 2.1 s",
+ * translated ("calibrated": the mean's header has CALIB, the factor a
+ * learned model's calibration scaled the samples' spread by). */
 const char *darkmap_posterior_result_get_summary (DarkmapPosteriorResult *self);
 /* The file read, or NULL. */
 const char *darkmap_posterior_result_get_source (DarkmapPosteriorResult *self);

@@ -1,5 +1,5 @@
 /* DarkmapModelLibrary: the model list with each model's card, rename,
- * delete, import, export and Evaluate on a Mock. */
+ * delete, import, export, Evaluate on a Mock and Calibrate on Mocks. */
 #include "darkmap-model-library.h"
 
 #include <math.h>
@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "darkmap-application.h"
+#include "darkmap-calibrate-job.h"
+#include "darkmap-calibration-text.h"
 #include "darkmap-card-text.h"
 #include "darkmap-evaluate-job.h"
 #include "darkmap-model-files.h"
@@ -16,6 +18,10 @@
 /* The demo catalogue's grid without an open field: 37′ of COSMOS at its
  * own pixel scale. */
 #define DEMO_GRID_SIZE 128
+/* Calibrate on Mocks: mocks and samples on each (dm_calibrate_model's
+ * defaults, as darkmap-cli calibrate). */
+#define CALIBRATION_MOCKS 4
+#define CALIBRATION_SAMPLES 32
 
 struct _DarkmapModelLibrary
 {
@@ -23,9 +29,11 @@ struct _DarkmapModelLibrary
 
   GtkListBox *list_box;          /* bound to models */
   GtkLabel *read_only_label;
+  GtkLabel *calibration_label;   /* the selected model's calibration */
   GtkLabel *survey_label;
   GtkSpinButton *samples_spin;
   GtkProgressBar *progress_bar;
+  GtkWidget *calibrate_button;
   GtkWidget *cancel_button;
   GtkGrid *table_grid;           /* the evaluation shown: a header row and one row per method */
   GtkLabel *message_label;
@@ -40,20 +48,28 @@ struct _DarkmapModelLibrary
   char *theory_path;             /* the shipped theory table */
   char *request_model;           /* the last request's model path */
 
-  DarkmapEvaluateJob *job;       /* running, or NULL */
+  DarkmapMockJob *job;           /* the evaluation or calibration running, or NULL */
   GCancellable *cancellable;     /* its */
   char *evaluated_path;          /* the model of the job or of the evaluation shown */
   char *evaluated_catalogue;     /* its catalogue file */
   DmModelEvaluationRequest evaluated_request;  /* its settings (no strings kept) */
   gboolean has_evaluation;
   DmModelEvaluation evaluation;  /* the last one finished */
+
+  int calibration_mocks;         /* Calibrate on Mocks' request */
+  int calibration_samples;
+  gboolean has_calibration;
+  DmCalibrationResult calibration;  /* the last one finished */
   gboolean disposed;             /* closed while a job ran: its end changes nothing */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapModelLibrary, darkmap_model_library, GTK_TYPE_WINDOW)
 
-enum { SIGNAL_EVALUATION_FINISHED, N_SIGNALS };
+enum { SIGNAL_EVALUATION_FINISHED, SIGNAL_CALIBRATION_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
+
+enum { PROP_0, PROP_CALIBRATION_MOCKS, PROP_CALIBRATION_SAMPLES, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 /* ---- The list ------------------------------------------------------------ */
 
@@ -109,6 +125,7 @@ create_row (gpointer item, gpointer user_data)
   /* TRANSLATORS: a model's kind, grid and size */
   g_autofree char *what = g_strdup_printf (_("%s · %s · %s"), darkmap_model_get_kind_text (model),
                                            darkmap_model_get_grid_text (model), size);
+  g_autofree char *calibration = darkmap_calibration_text (&info->calibration);
   GtkWidget *summary;
 
   gtk_widget_set_margin_start (box, 6);
@@ -121,6 +138,7 @@ create_row (gpointer item, gpointer user_data)
   gtk_label_set_lines (GTK_LABEL (summary), 3);
   gtk_label_set_ellipsize (GTK_LABEL (summary), PANGO_ELLIPSIZE_END);
   add_label (box, darkmap_model_get_validation (model), "dim-label");
+  add_label (box, calibration, "dim-label");
   add_label (box, describe_origin (darkmap_model_get_origin (model)), "dim-label");
   return box;
 }
@@ -197,19 +215,40 @@ update_survey_label (DarkmapModelLibrary *self, DarkmapModel *model)
   gtk_label_set_text (self->survey_label, text);
 }
 
+/* What Calibrate on Mocks does for model, or why it cannot: the button's
+ * tooltip. */
+static const char *
+describe_calibrate (DarkmapModel *model)
+{
+  switch (model != NULL ? darkmap_model_get_origin (model) : DARKMAP_MODEL_USER)
+    {
+    case DARKMAP_MODEL_SHIPPED:
+      return _("A shipped model is read-only: import a copy of it to calibrate the copy");
+    case DARKMAP_MODEL_OTHER:
+      return _("Only a model in your models folder can be calibrated: import it first");
+    case DARKMAP_MODEL_USER:
+      break;
+    }
+  return _("Fit the factor that makes the model’s error bars cover the truth of simulated "
+           "surveys as often as they say, and store it in the model: every later sampling "
+           "applies it");
+}
+
 static void
 update_actions (DarkmapModelLibrary *self)
 {
   DarkmapModel *model = darkmap_model_library_get_selected (self);
   gboolean running = self->job != NULL;
   gboolean user = model != NULL && darkmap_model_get_origin (model) == DARKMAP_MODEL_USER;
+  gboolean mocks = model != NULL && !running && self->theory_path != NULL;
   GtkWidget *widget = GTK_WIDGET (self);
 
   gtk_widget_action_set_enabled (widget, "library.rename", user && !running);
   gtk_widget_action_set_enabled (widget, "library.delete", user && !running);
   gtk_widget_action_set_enabled (widget, "library.export", model != NULL);
-  gtk_widget_action_set_enabled (widget, "library.evaluate",
-                                 model != NULL && !running && self->theory_path != NULL);
+  gtk_widget_action_set_enabled (widget, "library.evaluate", mocks);
+  gtk_widget_action_set_enabled (widget, "library.calibrate", mocks && user);
+  gtk_widget_set_tooltip_text (self->calibrate_button, describe_calibrate (model));
   gtk_widget_action_set_enabled (widget, "library.cancel", running);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
   gtk_widget_set_visible (self->cancel_button, running);
@@ -299,6 +338,23 @@ show_table (DarkmapModelLibrary *self, const char *model_name)
       attach_row (self, method_title (m), &table->method[m], row++);
 }
 
+/* The selected model's calibration in one line, the fit in its tooltip. */
+static void
+show_calibration (DarkmapModelLibrary *self, DarkmapModel *model)
+{
+  const DmCalibration *calibration = model != NULL
+                                     ? &darkmap_model_get_info (model)->calibration : NULL;
+  g_autofree char *text = calibration != NULL ? darkmap_calibration_text (calibration)
+                                              : g_strdup ("");
+  g_autofree char *details = calibration != NULL ? darkmap_calibration_details (calibration)
+                                                 : g_strdup ("");
+
+  gtk_label_set_text (self->calibration_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->calibration_label), text[0] != '\0');
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->calibration_label),
+                               details[0] != '\0' ? details : NULL);
+}
+
 static void
 show_model (DarkmapModelLibrary *self, DarkmapModel *model)
 {
@@ -309,6 +365,7 @@ show_model (DarkmapModelLibrary *self, DarkmapModel *model)
   self->selected_path = model != NULL ? g_strdup (darkmap_model_get_path (model)) : NULL;
   gtk_label_set_text (self->read_only_label,
                       model != NULL ? describe_origin (darkmap_model_get_origin (model)) : "");
+  show_calibration (self, model);
   show_card (self, model);
   update_survey_label (self, model);
   if (evaluated)
@@ -424,6 +481,63 @@ darkmap_model_library_export (DarkmapModelLibrary *self, DarkmapModel *model,
   return darkmap_model_files_export (model, path, error);
 }
 
+/* ---- Mocks: the request, the job ----------------------------------------- */
+
+/* The survey a mock of model is made on, into request: the field's or the
+ * demo's catalogue and grid (the model's for MMGAN), device auto.  Its
+ * strings belong to the library and live until the next call. */
+static void
+set_mock_survey (DarkmapModelLibrary *self, DarkmapModel *model,
+                 DmModelEvaluationRequest *request)
+{
+  g_free (self->request_model);
+  self->request_model = g_strdup (darkmap_model_get_path (model));
+  request->model_path = self->request_model;
+  request->catalog_path = self->catalogue_path;
+  request->catalog_hdu = self->settings.hdu;
+  darkmap_job_settings_columns (&self->settings, &request->catalog_columns);
+  mock_grid (self, model, &request->grid);
+  request->device = "auto";
+}
+
+static void
+on_job_progress (DarkmapModelLibrary *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->job == NULL)
+    return;
+  text = darkmap_mock_job_describe_progress (self->job);
+  gtk_progress_bar_set_fraction (self->progress_bar, darkmap_mock_job_get_fraction (self->job));
+  gtk_progress_bar_set_text (self->progress_bar, text);
+}
+
+/* Runs job (taken) with the progress bar and Cancel; done gets a reference
+ * to the library as its user data. */
+static void
+start_job (DarkmapModelLibrary *self, DarkmapMockJob *job, GAsyncReadyCallback done)
+{
+  self->job = job;
+  self->cancellable = g_cancellable_new ();
+  show_message (self, "", FALSE);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Making the mock"));
+  g_signal_connect_object (job, "notify::fraction", G_CALLBACK (on_job_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (job, "notify::stage", G_CALLBACK (on_job_progress), self,
+                           G_CONNECT_SWAPPED);
+  darkmap_mock_job_run_async (job, self->cancellable, done, g_object_ref (self));
+  update_actions (self);
+}
+
+static void
+end_job (DarkmapModelLibrary *self)
+{
+  g_clear_object (&self->job);
+  g_clear_object (&self->cancellable);
+  update_actions (self);
+}
+
 /* ---- Evaluation ---------------------------------------------------------- */
 
 void
@@ -432,16 +546,9 @@ darkmap_model_library_get_evaluation_request (DarkmapModelLibrary *self, Darkmap
 {
   g_return_if_fail (DARKMAP_IS_MODEL_LIBRARY (self));
   g_return_if_fail (DARKMAP_IS_MODEL (model) && request != NULL);
-  g_free (self->request_model);
-  self->request_model = g_strdup (darkmap_model_get_path (model));
   dm_model_evaluation_request_init (request);
-  request->model_path = self->request_model;
-  request->catalog_path = self->catalogue_path;
-  request->catalog_hdu = self->settings.hdu;
-  darkmap_job_settings_columns (&self->settings, &request->catalog_columns);
-  mock_grid (self, model, &request->grid);
+  set_mock_survey (self, model, request);
   request->n_samples = gtk_spin_button_get_value_as_int (self->samples_spin);
-  request->device = "auto";
 }
 
 /* The sentence the card gives the mock evaluated.  In English: the card
@@ -462,14 +569,6 @@ describe_mock (DarkmapModelLibrary *self)
                           request->index, request->seed, evaluation->nx, evaluation->ny,
                           evaluation->pixel_arcmin, catalogue, request->n_samples,
                           evaluation->device, date);
-}
-
-static void
-end_evaluation (DarkmapModelLibrary *self)
-{
-  g_clear_object (&self->job);
-  g_clear_object (&self->cancellable);
-  update_actions (self);
 }
 
 /* The card of the model evaluated gains the table, unless it is shipped. */
@@ -514,7 +613,7 @@ on_evaluation_done (GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   if (!ok)
     {
-      end_evaluation (self);
+      end_job (self);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         show_message (self, _("The evaluation was cancelled."), FALSE);
       else
@@ -529,7 +628,7 @@ on_evaluation_done (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   self->evaluation = evaluation;
   self->has_evaluation = TRUE;
-  end_evaluation (self);
+  end_job (self);
   model = darkmap_model_list_find (self->models, self->evaluated_path);
   if (model != NULL)
     {
@@ -542,24 +641,12 @@ on_evaluation_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_EVALUATION_FINISHED], 0, NULL);
 }
 
-static void
-on_evaluation_progress (DarkmapModelLibrary *self)
-{
-  g_autofree char *text = NULL;
-
-  if (self->job == NULL)
-    return;
-  text = darkmap_evaluate_job_describe_progress (self->job);
-  gtk_progress_bar_set_fraction (self->progress_bar,
-                                 darkmap_evaluate_job_get_fraction (self->job));
-  gtk_progress_bar_set_text (self->progress_bar, text);
-}
-
 gboolean
 darkmap_model_library_evaluate (DarkmapModelLibrary *self)
 {
   DarkmapModel *model;
   DmModelEvaluationRequest request;
+  DarkmapEvaluateJob *job;
   g_autoptr (GError) error = NULL;
 
   g_return_val_if_fail (DARKMAP_IS_MODEL_LIBRARY (self), FALSE);
@@ -567,8 +654,8 @@ darkmap_model_library_evaluate (DarkmapModelLibrary *self)
   if (model == NULL || self->job != NULL || self->theory_path == NULL)
     return FALSE;
   darkmap_model_library_get_evaluation_request (self, model, &request);
-  self->job = darkmap_evaluate_job_new (&request, self->theory_path, &error);
-  if (self->job == NULL)
+  job = darkmap_mock_job_new (DARKMAP_TYPE_EVALUATE_JOB, &request, self->theory_path, &error);
+  if (job == NULL)
     {
       show_message (self, error->message, TRUE);
       return FALSE;
@@ -582,18 +669,8 @@ darkmap_model_library_evaluate (DarkmapModelLibrary *self)
   self->evaluated_request.device = NULL;
   self->evaluated_request.catalog_columns = (DmCatalogColumns) { NULL };
   self->has_evaluation = FALSE;
-  self->cancellable = g_cancellable_new ();
   clear_table (self);
-  show_message (self, "", FALSE);
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Making the mock"));
-  g_signal_connect_object (self->job, "notify::fraction", G_CALLBACK (on_evaluation_progress),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->job, "notify::stage", G_CALLBACK (on_evaluation_progress),
-                           self, G_CONNECT_SWAPPED);
-  darkmap_evaluate_job_run_async (self->job, self->cancellable, on_evaluation_done,
-                                  g_object_ref (self));
-  update_actions (self);
+  start_job (self, DARKMAP_MOCK_JOB (job), on_evaluation_done);
   return TRUE;
 }
 
@@ -605,6 +682,110 @@ darkmap_model_library_get_evaluation (DarkmapModelLibrary *self, DmModelEvaluati
   if (!self->has_evaluation)
     return FALSE;
   *evaluation = self->evaluation;
+  return TRUE;
+}
+
+/* ---- Calibration --------------------------------------------------------- */
+
+void
+darkmap_model_library_get_calibration_request (DarkmapModelLibrary *self, DarkmapModel *model,
+                                               DmCalibrationRequest *request)
+{
+  g_return_if_fail (DARKMAP_IS_MODEL_LIBRARY (self));
+  g_return_if_fail (DARKMAP_IS_MODEL (model) && request != NULL);
+  dm_calibration_request_init (request);
+  set_mock_survey (self, model, &request->mocks);
+  request->mocks.n_mocks = self->calibration_mocks;
+  request->mocks.n_samples = self->calibration_samples;
+  request->store = TRUE;
+}
+
+/* A failure's headline and the engine's sentence, in a dialog over the
+ * library. */
+static void
+show_failure (DarkmapModelLibrary *self, const char *headline, const GError *error)
+{
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s",
+                                              headline);
+
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", error->message);
+  g_signal_connect (dialog, "response", G_CALLBACK (gtk_window_destroy), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_calibration_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (DarkmapModelLibrary) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  DmCalibrationResult result;
+  gboolean ok = darkmap_calibrate_job_run_finish (DARKMAP_CALIBRATE_JOB (source), res, &result,
+                                                  &error);
+
+  /* The model's file and card changed: the application's list shows them,
+   * open or closed library. */
+  if (ok)
+    darkmap_model_list_reload (self->models);
+  if (self->disposed)
+    return;
+  end_job (self);
+  if (!ok)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_message (self, _("The calibration was cancelled: the model is unchanged."), FALSE);
+      else
+        show_failure (self, _("The model could not be calibrated"), error);
+      g_signal_emit (self, signals[SIGNAL_CALIBRATION_FINISHED], 0, error);
+      return;
+    }
+  self->calibration = result;
+  self->has_calibration = TRUE;
+  /* TRANSLATORS: the factor applied to the error bars, then the share of
+   * pixels whose truth the 68 % error bars held on the calibration mocks,
+   * before and after it */
+  text = g_strdup_printf (_("Calibrated: error bars × %.2f; 68 %% coverage on the calibration "
+                            "mocks %.2f → %.2f"),
+                          result.calibration.factor, result.coverage68_raw, result.coverage68);
+  show_message (self, text, FALSE);
+  g_signal_emit (self, signals[SIGNAL_CALIBRATION_FINISHED], 0, NULL);
+}
+
+gboolean
+darkmap_model_library_calibrate (DarkmapModelLibrary *self)
+{
+  DarkmapModel *model;
+  DmCalibrationRequest request;
+  DarkmapCalibrateJob *job;
+  g_autoptr (GError) error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_MODEL_LIBRARY (self), FALSE);
+  model = darkmap_model_library_get_selected (self);
+  if (model == NULL || darkmap_model_get_origin (model) != DARKMAP_MODEL_USER
+      || self->job != NULL || self->theory_path == NULL)
+    return FALSE;
+  darkmap_model_library_get_calibration_request (self, model, &request);
+  job = darkmap_calibrate_job_new (&request, self->theory_path, &error);
+  if (job == NULL)
+    {
+      show_failure (self, _("The model could not be calibrated"), error);
+      return FALSE;
+    }
+  self->has_calibration = FALSE;
+  start_job (self, DARKMAP_MOCK_JOB (job), on_calibration_done);
+  return TRUE;
+}
+
+gboolean
+darkmap_model_library_get_calibration (DarkmapModelLibrary *self, DmCalibrationResult *result)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL_LIBRARY (self), FALSE);
+  g_return_val_if_fail (result != NULL, FALSE);
+  if (!self->has_calibration)
+    return FALSE;
+  *result = self->calibration;
   return TRUE;
 }
 
@@ -781,6 +962,12 @@ evaluate_action (GtkWidget *widget, const char *action_name, GVariant *parameter
 }
 
 static void
+calibrate_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  darkmap_model_library_calibrate (DARKMAP_MODEL_LIBRARY (widget));
+}
+
+static void
 cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   DarkmapModelLibrary *self = DARKMAP_MODEL_LIBRARY (widget);
@@ -799,6 +986,9 @@ darkmap_model_library_dispose (GObject *object)
   self->disposed = TRUE;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  /* A calibration that ends later still reloads the list: not the rows. */
+  if (self->models != NULL)
+    g_signal_handlers_disconnect_by_data (self->models, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_MODEL_LIBRARY);
   G_OBJECT_CLASS (darkmap_model_library_parent_class)->dispose (object);
 }
@@ -821,6 +1011,44 @@ darkmap_model_library_finalize (GObject *object)
 }
 
 static void
+darkmap_model_library_get_property (GObject *object, guint prop_id, GValue *value,
+                                    GParamSpec *pspec)
+{
+  DarkmapModelLibrary *self = DARKMAP_MODEL_LIBRARY (object);
+
+  switch (prop_id)
+    {
+    case PROP_CALIBRATION_MOCKS:
+      g_value_set_int (value, self->calibration_mocks);
+      break;
+    case PROP_CALIBRATION_SAMPLES:
+      g_value_set_int (value, self->calibration_samples);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+darkmap_model_library_set_property (GObject *object, guint prop_id, const GValue *value,
+                                    GParamSpec *pspec)
+{
+  DarkmapModelLibrary *self = DARKMAP_MODEL_LIBRARY (object);
+
+  switch (prop_id)
+    {
+    case PROP_CALIBRATION_MOCKS:
+      self->calibration_mocks = g_value_get_int (value);
+      break;
+    case PROP_CALIBRATION_SAMPLES:
+      self->calibration_samples = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 darkmap_model_library_class_init (DarkmapModelLibraryClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -828,20 +1056,38 @@ darkmap_model_library_class_init (DarkmapModelLibraryClass *klass)
 
   object_class->dispose = darkmap_model_library_dispose;
   object_class->finalize = darkmap_model_library_finalize;
+  object_class->get_property = darkmap_model_library_get_property;
+  object_class->set_property = darkmap_model_library_set_property;
+
+  /* Calibrate on Mocks' mocks and samples on each (the next run's). */
+  properties[PROP_CALIBRATION_MOCKS] =
+    g_param_spec_int ("calibration-mocks", NULL, NULL, 1, 1000, CALIBRATION_MOCKS,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CALIBRATION_SAMPLES] =
+    g_param_spec_int ("calibration-samples", NULL, NULL, 2, 4096, CALIBRATION_SAMPLES,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* DarkmapModelLibrary::evaluation-finished (GError *error): NULL on
    * success. */
   signals[SIGNAL_EVALUATION_FINISHED] =
     g_signal_new ("evaluation-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* DarkmapModelLibrary::calibration-finished (GError *error): NULL on
+   * success. */
+  signals[SIGNAL_CALIBRATION_FINISHED] =
+    g_signal_new ("calibration-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/darkmap/Darkmap/darkmap-model-library.ui");
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, list_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, read_only_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, calibration_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, survey_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, calibrate_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, table_grid);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, message_label);
@@ -852,6 +1098,7 @@ darkmap_model_library_class_init (DarkmapModelLibraryClass *klass)
   gtk_widget_class_install_action (widget_class, "library.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "library.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "library.evaluate", NULL, evaluate_action);
+  gtk_widget_class_install_action (widget_class, "library.calibrate", NULL, calibrate_action);
   gtk_widget_class_install_action (widget_class, "library.cancel", NULL, cancel_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

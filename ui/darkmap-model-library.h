@@ -16,7 +16,18 @@
  *            (set_field), else the bundled COSMOS demo catalogue on 128 ×
  *            128 pixels; an MMGAN generator on its own grid.  The table is
  *            shown and, for a model that is not shipped, written into its
- *            card (dm_model_card_add_evaluation).
+ *            card (dm_model_card_add_evaluation);
+ *   Calibrate on Mocks
+ *            a user's model's error bars calibrated on simulated surveys of
+ *            the same survey (dm_calibrate_model on a DarkmapCalibrateJob,
+ *            with progress and cancel; "calibration-mocks" mocks of seed
+ *            DM_CALIBRATION_SEED with "calibration-samples" samples each):
+ *            the factor is stored in the weights file and the card, the list
+ *            reloaded, and a line says the factor and the coverage before
+ *            and after; a failure is said in a dialog, and leaves the files
+ *            as they were, as does a cancel.  Shipped models are read-only:
+ *            the button is greyed, its tooltip says why.
+ * Each model's calibration is shown in its row and under the buttons.
  * Every change to the folders reloads the list (darkmap_model_list_reload),
  * so the Reconstruct dialog shows it at once. */
 #pragma once
@@ -25,6 +36,7 @@
 
 #include "darkmap-job.h"
 #include "darkmap-model-list.h"
+#include "darkmap/model-calibration.h"
 #include "darkmap/model-evaluation.h"
 
 G_BEGIN_DECLS
@@ -33,10 +45,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DarkmapModelLibrary, darkmap_model_library, DARKMAP, MODEL_LIBRARY,
                       GtkWindow)
 
-/* Transient for parent (may be NULL), destroyed with it.  Signal:
+/* Transient for parent (may be NULL), destroyed with it.  Signals:
  *   "evaluation-finished" (GError *error)  an evaluation ended: NULL on
  *                     success (the table is shown, the card written),
- *                     else why not (cancelled: G_IO_ERROR_CANCELLED). */
+ *                     else why not (cancelled: G_IO_ERROR_CANCELLED);
+ *   "calibration-finished" (GError *error)  a calibration ended: NULL on
+ *                     success (the model file and card hold the factor),
+ *                     else why not (cancelled: G_IO_ERROR_CANCELLED).
+ * Properties: "calibration-mocks" (int, default 4) and
+ * "calibration-samples" (int >= 2, default 32), the next calibration's. */
 DarkmapModelLibrary *darkmap_model_library_new (GtkWindow *parent);
 
 /* The field whose catalogue and grid a mock is made on (the catalogue file
@@ -65,7 +82,8 @@ gboolean darkmap_model_library_export (DarkmapModelLibrary *self, DarkmapModel *
 /* The request Evaluate on a Mock makes for model: the field's or the
  * demo's survey, the model's grid for MMGAN, the samples chosen, seed 1,
  * mock 0, KS and Wiener beside the model, device auto.  Its strings belong
- * to the library and live until the next call. */
+ * to the library and live until the next call of this or
+ * darkmap_model_library_get_calibration_request. */
 void darkmap_model_library_get_evaluation_request (DarkmapModelLibrary *self,
                                                    DarkmapModel *model,
                                                    DmModelEvaluationRequest *request);
@@ -75,5 +93,20 @@ gboolean darkmap_model_library_evaluate (DarkmapModelLibrary *self);
 /* The last evaluation shown; FALSE before any. */
 gboolean darkmap_model_library_get_evaluation (DarkmapModelLibrary *self,
                                                DmModelEvaluation *evaluation);
+
+/* The request Calibrate on Mocks makes for model: the survey of the
+ * evaluation request, dm_calibration_request_init's seed, the
+ * "calibration-mocks" and "calibration-samples" properties, store.  Its
+ * strings belong to the library and live until the next call of this or
+ * darkmap_model_library_get_evaluation_request. */
+void darkmap_model_library_get_calibration_request (DarkmapModelLibrary *self,
+                                                    DarkmapModel *model,
+                                                    DmCalibrationRequest *request);
+/* Starts Calibrate on Mocks of the selected model (what the button does);
+ * FALSE when none is selected, it is not the user's, or a job runs. */
+gboolean darkmap_model_library_calibrate (DarkmapModelLibrary *self);
+/* The last calibration finished; FALSE before any. */
+gboolean darkmap_model_library_get_calibration (DarkmapModelLibrary *self,
+                                                DmCalibrationResult *result);
 
 G_END_DECLS

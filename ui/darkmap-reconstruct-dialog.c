@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "darkmap-calibration-text.h"
 #include "darkmap-job.h"
 #include "darkmap/gpu.h"
 
@@ -25,6 +26,7 @@ struct _DarkmapReconstructDialog
   GtkLabel *model_info_label;
   GtkLabel *summary_label;
   GtkLabel *validation_label;
+  GtkLabel *calibration_label;   /* whether the model's error bars are calibrated */
   GtkLabel *grid_error_label;
   GtkWidget *rebin_button;
   GtkWidget *device_label;
@@ -145,6 +147,21 @@ check_grid (DarkmapReconstructDialog *self, DarkmapModel *model)
                    : (int) lround (self->grid_map.ny * field_pixel / self->rebin_pixel_arcmin);
 }
 
+/* Whether the error bars of model's samples by method are calibrated, in
+ * one line: a score network's factor holds for its HMC sampler only. */
+static char *
+describe_calibration (DmReconstructMethod method, DarkmapModel *model)
+{
+  const DmCalibration *calibration = &darkmap_model_get_info (model)->calibration;
+
+  if (calibration->present && method == DM_RECONSTRUCT_SCORE_FLOW)
+    /* TRANSLATORS: the factor that scales the model's error bars */
+    return g_strdup_printf (_("Error bars not calibrated: the model’s factor (×%.2f) holds for "
+                              "its HMC sampler"),
+                            calibration->factor);
+  return darkmap_calibration_text (calibration);
+}
+
 /* Shows what the method uses and whether Reconstruct can run. */
 static void
 update_state (DarkmapReconstructDialog *self)
@@ -169,11 +186,13 @@ update_state (DarkmapReconstructDialog *self)
     {
       g_autofree char *info = g_strdup_printf (_("%s, %s"), darkmap_model_get_kind_text (model),
                                                darkmap_model_get_grid_text (model));
+      g_autofree char *calibration = describe_calibration (method, model);
 
       show_text (self->title_label, darkmap_model_get_title (model));
       show_text (self->model_info_label, info);
       show_text (self->summary_label, darkmap_model_get_summary (model));
       show_text (self->validation_label, darkmap_model_get_validation (model));
+      show_text (self->calibration_label, calibration);
     }
   else
     {
@@ -185,6 +204,7 @@ update_state (DarkmapReconstructDialog *self)
                  theory ? _("The Gaussian prior of the theory power spectrum, without a "
                             "network.") : "");
       show_text (self->validation_label, "");
+      show_text (self->calibration_label, "");
     }
   check_grid (self, takes_model ? model : NULL);
   gtk_widget_set_visible (self->rebin_button, !self->grid_ok);
@@ -415,6 +435,7 @@ darkmap_reconstruct_dialog_class_init (DarkmapReconstructDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, model_info_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, summary_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, validation_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, calibration_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, grid_error_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, rebin_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapReconstructDialog, device_label);

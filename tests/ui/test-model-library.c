@@ -15,15 +15,26 @@
  *    run directly on the library's request, and the card gains the
  *    "Evaluation on a mock" section with this model's row; a cancelled
  *    evaluation ends with G_IO_ERROR_CANCELLED;
+ *  - Calibrate on Mocks (2 mocks of the demo catalogue on the model's 32²
+ *    grid, 4 samples): greyed for a shipped model; a cancelled run and a
+ *    failed one (a catalogue that is not there: its sentence in a dialog)
+ *    leave the weights and card bytes as they were; a run to the end stores
+ *    in the weights file the factor dm_calibrate_model gives for the
+ *    library's request run directly (bit for bit), the card gains
+ *    "## Calibration", and the library, the list and the Reconstruct
+ *    dialog show the line;
  *  - delete sends the three files away and both lists drop the model. */
 #include <string.h>
 
 #include <glib/gstdio.h>
 
 #include <darkmap/mmgan.h>
+#include <darkmap/model-card.h>
 #include <darkmap/sha256.h>
 
+#include "darkmap-calibration-text.h"
 #include "darkmap-model-library.h"
+#include "darkmap-posterior-result.h"
 #include "darkmap-reconstruct-dialog.h"
 #include "darkmap-train-files.h"
 #include "window-test-util.h"
@@ -98,9 +109,10 @@ find_model (const char *name)
   return NULL;
 }
 
-/* Whether the Reconstruct dialog's model chooser (on MMGAN) offers name. */
-static gboolean
-dialog_offers (DarkmapReconstructDialog *dialog, const char *name)
+/* The position of name in the Reconstruct dialog's model chooser (on
+ * MMGAN), or −1. */
+static int
+dialog_model_index (DarkmapReconstructDialog *dialog, const char *name)
 {
   GtkDropDown *methods = GTK_DROP_DOWN (gtk_widget_get_template_child (
     GTK_WIDGET (dialog), DARKMAP_TYPE_RECONSTRUCT_DIALOG, "method_chooser"));
@@ -112,8 +124,31 @@ dialog_offers (DarkmapReconstructDialog *dialog, const char *name)
   names = gtk_drop_down_get_model (models);
   for (guint i = 0; i < g_list_model_get_n_items (names); i++)
     if (strcmp (gtk_string_list_get_string (GTK_STRING_LIST (names), i), name) == 0)
-      return TRUE;
-  return FALSE;
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+dialog_offers (DarkmapReconstructDialog *dialog, const char *name)
+{
+  return dialog_model_index (dialog, name) >= 0;
+}
+
+/* The calibration line the Reconstruct dialog shows for the model name
+ * chosen for MMGAN ("" when it does not offer it). */
+static const char *
+dialog_calibration (DarkmapReconstructDialog *dialog, const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (dialog);
+  int index = dialog_model_index (dialog, name);
+
+  if (index < 0)
+    return "";
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (gtk_widget_get_template_child (
+                                widget, DARKMAP_TYPE_RECONSTRUCT_DIALOG, "model_chooser")),
+                              (guint) index);
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (
+    widget, DARKMAP_TYPE_RECONSTRUCT_DIALOG, "calibration_label")));
 }
 
 static gboolean
@@ -127,38 +162,48 @@ same_digest (const char *a, const char *b)
   return ok && strcmp (da, db) == 0;
 }
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} EvaluationWait;
-
-static void
-on_evaluation_finished (DarkmapModelLibrary *library, const GError *error, EvaluationWait *wait)
-{
-  wait->done = TRUE;
-  wait->error = error != NULL ? g_error_copy (error) : NULL;
-}
-
-/* Starts Evaluate on a Mock (cancelled at once when cancel) and iterates
- * until it ends: its error, or NULL. */
+/* Starts a job on mocks with action ("library.evaluate" or
+ * "library.calibrate"; cancelled at once when cancel) and iterates until
+ * the library emits finished_signal (its error: window-test-util.h's
+ * JobWait): its error, or NULL. */
 static GError *
-evaluate (DarkmapModelLibrary *library, gboolean cancel)
+run_on_mocks (DarkmapModelLibrary *library, const char *action, const char *finished_signal,
+              gboolean cancel)
 {
-  EvaluationWait wait = { FALSE, NULL };
+  JobWait wait = { FALSE, NULL };
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  gulong handler = g_signal_connect (library, "evaluation-finished",
-                                     G_CALLBACK (on_evaluation_finished), &wait);
+  gulong handler = g_signal_connect (library, finished_signal, G_CALLBACK (on_job_finished),
+                                     &wait);
 
-  CHECK (gtk_widget_activate_action (GTK_WIDGET (library), "library.evaluate", NULL));
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (library), action, NULL));
   if (cancel)
     CHECK (gtk_widget_activate_action (GTK_WIDGET (library), "library.cancel", NULL));
   while (!wait.done && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (library, handler);
   if (!wait.done)
-    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no end of the evaluation");
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no %s", finished_signal);
   return wait.error;
+}
+
+static GError *
+evaluate (DarkmapModelLibrary *library, gboolean cancel)
+{
+  return run_on_mocks (library, "library.evaluate", "evaluation-finished", cancel);
+}
+
+static GError *
+calibrate (DarkmapModelLibrary *library, gboolean cancel)
+{
+  return run_on_mocks (library, "library.calibrate", "calibration-finished", cancel);
+}
+
+/* The text of one of the library's labels. */
+static const char *
+library_label (DarkmapModelLibrary *library, const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (
+    GTK_WIDGET (library), DARKMAP_TYPE_MODEL_LIBRARY, name)));
 }
 
 /* The text of the table's cell (column, row). */
@@ -255,6 +300,205 @@ check_evaluation (DarkmapModelLibrary *library, DarkmapModel *model)
   g_clear_error (&error);
   error = evaluate (library, TRUE);
   CHECK (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+}
+
+/* The error dialog over library, or NULL. */
+static GtkMessageDialog *
+find_error_dialog (DarkmapModelLibrary *library)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) item = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_MESSAGE_DIALOG (item)
+          && gtk_window_get_transient_for (GTK_WINDOW (item)) == GTK_WINDOW (library))
+        return GTK_MESSAGE_DIALOG (item);
+    }
+  return NULL;
+}
+
+/* Whether the file at path holds bytes. */
+static gboolean
+holds (const char *path, const char *bytes, gsize length)
+{
+  g_autofree char *now = NULL;
+  gsize now_length = 0;
+
+  return g_file_get_contents (path, &now, &now_length, NULL) && now_length == length
+         && memcmp (now, bytes, length) == 0;
+}
+
+/* A posterior whose samples a calibration scaled (as dm_reconstruct does
+ * for model) says so in the result list; one without does not. */
+static void
+check_posterior_summary (const char *model, const DmCalibration *calibration)
+{
+  g_autofree char *expected = g_strdup_printf ("calibrated ×%.2f", calibration->factor);
+  DmError *dm_error = NULL;
+  DmMap *samples[2] = { NULL, NULL };
+  DmPosterior *posterior[2] = { NULL, NULL };
+
+  for (int p = 0; p < 2; p++)
+    {
+      samples[p] = dm_map_new (4, 4, 2, NULL, &dm_error);
+      CHECK_OK (samples[p] != NULL, dm_error);
+      if (samples[p] == NULL)
+        return;
+      for (int i = 0; i < 4 * 4 * 2; i++)
+        samples[p]->data[i] = (float) (i % 3) * 0.01f;
+      posterior[p] = dm_posterior_new (NULL, samples[p], &dm_error);
+      CHECK_OK (posterior[p] != NULL, dm_error);
+      if (posterior[p] == NULL)
+        return;
+    }
+  CHECK_OK (dm_posterior_calibrate (posterior[0], calibration, &dm_error), dm_error);
+  for (int p = 0; p < 2; p++)
+    {
+      g_autoptr (DarkmapPosteriorResult) result =
+        darkmap_posterior_result_new (posterior[p], model, "cpu", 1.0, NULL);
+      const char *summary = darkmap_posterior_result_get_summary (result);
+
+      printf ("posterior: %s\n", summary);
+      CHECK ((strstr (summary, expected) != NULL) == (p == 0));
+      CHECK ((strstr (summary, "calibrated") != NULL) == (p == 0));
+    }
+}
+
+/* Calibrate on Mocks of the user's model (the library on the demo
+ * catalogue), and greyed for a shipped one. */
+static void
+check_calibration (DarkmapModelLibrary *library, DarkmapReconstructDialog *dialog)
+{
+  g_autofree char *theory_path = darkmap_find_data_file (DARKMAP_THEORY);
+  g_autofree char *demo = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
+  g_autofree char *missing = g_build_filename (g_get_user_data_dir (), "missing.fits", NULL);
+  g_autofree char *weights = NULL, *card_path = NULL;
+  g_autofree char *weights_before = NULL, *card_before = NULL, *card = NULL;
+  g_autofree char *line = NULL, *status = NULL;
+  g_autofree char *secondary = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *button = GTK_WIDGET (gtk_widget_get_template_child (
+    GTK_WIDGET (library), DARKMAP_TYPE_MODEL_LIBRARY, "calibrate_button"));
+  gsize weights_length = 0, card_length = 0;
+  DarkmapJobSettings settings;
+  DmCalibrationRequest request;
+  DmCalibrationResult shown, direct;
+  DmModelInfo info;
+  DmTheorySpectrum *theory;
+  DmError *dm_error = NULL;
+  GtkMessageDialog *failure;
+  DarkmapModel *model, *shipped;
+
+  /* A shipped model: greyed, the tooltip says why. */
+  shipped = find_model ("mmgan-cosmos");
+  CHECK (shipped != NULL);
+  if (shipped == NULL)
+    return;
+  darkmap_model_library_select (library, shipped);
+  CHECK (!gtk_widget_get_sensitive (button));
+  CHECK (strstr (gtk_widget_get_tooltip_text (button), "read-only") != NULL);
+  CHECK (!darkmap_model_library_calibrate (library));
+  line = darkmap_calibration_text (&darkmap_model_get_info (shipped)->calibration);
+  CHECK (strcmp (library_label (library, "calibration_label"), line) == 0);
+  printf ("shipped: %s\n", line);
+  g_clear_pointer (&line, g_free);
+
+  model = find_model ("renamed-gan");
+  CHECK (model != NULL);
+  if (model == NULL)
+    return;
+  darkmap_model_library_select (library, model);
+  CHECK (gtk_widget_get_sensitive (button));
+  CHECK (strcmp (library_label (library, "calibration_label"), "Error bars not calibrated") == 0);
+  CHECK (strcmp (dialog_calibration (dialog, "renamed-gan"), "Error bars not calibrated") == 0);
+  weights = g_strdup (darkmap_model_get_path (model));
+  card_path = darkmap_model_get_card_path (model);
+  CHECK (g_file_get_contents (weights, &weights_before, &weights_length, NULL));
+  CHECK (g_file_get_contents (card_path, &card_before, &card_length, NULL));
+  g_object_set (library, "calibration-mocks", 2, "calibration-samples", 4, NULL);
+
+  /* Cancelled: the files as they were. */
+  error = calibrate (library, TRUE);
+  CHECK (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  CHECK (holds (weights, weights_before, weights_length) && holds (card_path, card_before,
+                                                                   card_length));
+  g_clear_error (&error);
+
+  /* Failed (no catalogue): the engine's sentence in a dialog, the files as
+   * they were. */
+  darkmap_job_settings_init (&settings);
+  settings.grid_size = SIZE;
+  settings.pixel_arcmin = PIXEL_ARCMIN;
+  darkmap_model_library_set_field (library, missing, &settings);
+  error = calibrate (library, FALSE);
+  CHECK (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  failure = find_error_dialog (library);
+  CHECK (failure != NULL);
+  if (failure != NULL)
+    {
+      g_object_get (failure, "secondary-text", &secondary, NULL);
+      CHECK (error != NULL && g_strcmp0 (secondary, error->message) == 0);
+      CHECK (secondary != NULL && strstr (secondary, "missing.fits") != NULL);
+      printf ("calibration failure: %s\n", secondary);
+      gtk_window_destroy (GTK_WINDOW (failure));
+    }
+  CHECK (holds (weights, weights_before, weights_length) && holds (card_path, card_before,
+                                                                   card_length));
+  g_clear_error (&error);
+
+  /* To the end: the factor in the weights file is dm_calibrate_model's on
+   * the library's request, bit for bit. */
+  darkmap_model_library_set_field (library, demo, &settings);
+  error = calibrate (library, FALSE);
+  if (error != NULL)
+    fprintf (stderr, "calibration: %s\n", error->message);
+  CHECK (error == NULL);
+  CHECK (darkmap_model_library_get_calibration (library, &shown));
+  CHECK_OK (dm_model_info_read (weights, &info, &dm_error), dm_error);
+  CHECK (info.calibration.present && info.calibration.factor == shown.calibration.factor);
+  CHECK (info.calibration.n_mocks == 2 && info.calibration.n_samples == 4);
+  CHECK (info.calibration.seed == DM_CALIBRATION_SEED);
+  CHECK (info.calibration.nx == SIZE && info.calibration.ny == SIZE);
+  model = find_model ("renamed-gan");
+  CHECK (model != NULL);
+  if (model == NULL)
+    return;
+  darkmap_model_library_get_calibration_request (library, model, &request);
+  CHECK (request.store && request.mocks.n_mocks == 2 && request.mocks.n_samples == 4);
+  request.store = FALSE;
+  theory = dm_theory_read_csv (theory_path, NULL, &dm_error);
+  CHECK_OK (theory != NULL, dm_error);
+  request.mocks.theory = theory;
+  CHECK_OK (dm_calibrate_model (&request, &direct, NULL, &dm_error), dm_error);
+  dm_theory_free (theory);
+  CHECK (direct.calibration.factor == info.calibration.factor);
+  CHECK (direct.calibration.factor95 == info.calibration.factor95);
+  CHECK (direct.coverage68_raw == shown.coverage68_raw && direct.coverage68 == shown.coverage68);
+  CHECK (direct.calibration.n_pixels == info.calibration.n_pixels);
+  printf ("window calibration: factor %.17g (direct %.17g), 95 %% %.4f, %lld pixels, 68 %% "
+          "coverage %.3f -> %.3f\n", info.calibration.factor, direct.calibration.factor,
+          info.calibration.factor95, (long long) info.calibration.n_pixels, shown.coverage68_raw,
+          shown.coverage68);
+
+  /* The card, the status line, the library's line, the list's row and the
+   * Reconstruct dialog. */
+  CHECK (g_file_get_contents (card_path, &card, NULL, NULL));
+  CHECK (card != NULL && strstr (card, "## Calibration") != NULL);
+  CHECK (card != NULL && strstr (card, "## Evaluation on a mock") != NULL);
+  status = g_strdup_printf ("Calibrated: error bars × %.2f; 68 %% coverage on the calibration "
+                            "mocks %.2f → %.2f", shown.calibration.factor, shown.coverage68_raw,
+                            shown.coverage68);
+  CHECK (strcmp (library_label (library, "message_label"), status) == 0);
+  line = g_strdup_printf ("Error bars calibrated ×%.2f (2 mocks)", info.calibration.factor);
+  CHECK (darkmap_model_library_get_selected (library) == model);
+  CHECK (strcmp (library_label (library, "calibration_label"), line) == 0);
+  CHECK (darkmap_model_get_info (model)->calibration.factor == info.calibration.factor);
+  CHECK (strcmp (dialog_calibration (dialog, "renamed-gan"), line) == 0);
+  printf ("%s\n%s\n", status, line);
+
+  check_posterior_summary (weights, &info.calibration);
 }
 
 static void
@@ -366,6 +610,7 @@ check_library (DarkmapWindow *window, const char *scratch)
   CHECK (same_digest (new_weights, exported) && same_digest (new_card, exported_card));
 
   check_evaluation (library, model);
+  check_calibration (library, dialog);
 
   /* Delete: the files go, and the model from both lists. */
   model = find_model ("renamed-gan");
