@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-args.h"
 #include "darkmap/mmgan.h"
 #include "darkmap/nn-autograd.h"
 #include "darkmap/nn-ops.h"
@@ -126,20 +127,6 @@ static Memory sampler(DmNnDevice device, int threads, int n, int batch) {
   return memory;
 }
 
-/* "a,b,c" into list; returns the count (0 on a malformed list). */
-static int parse_list(const char *text, int *list) {
-  int n = 0;
-  for (const char *p = text; *p && n < MAX_BATCHES;) {
-    char *end = NULL;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 100000) return 0;
-    list[n++] = (int)v;
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return 0;
-  }
-  return n;
-}
-
 static double mib(size_t bytes) { return (double)bytes / 1048576.0; }
 
 /* Bytes per sample (slope between the last two batches) and the fixed part;
@@ -170,7 +157,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--target") && i + 1 < argc) target = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--budget-gb") && i + 1 < argc) budget_gb = atof(argv[++i]);
     else if (!strcmp(argv[i], "--batches") && i + 1 < argc)
-      n_batches = parse_list(argv[++i], batches);
+      n_batches = bench_parse_list(argv[++i], batches, MAX_BATCHES);
     else {
       fprintf(stderr,
               "usage: %s [--device cpu|cuda] [--threads T] [--size N] [--batches 1,4,16]\n"

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-args.h"
 #include "bench-timing.h"
 #include "darkmap/ks.h"
 #include "darkmap/mmgan-train.h"
@@ -32,20 +33,6 @@ enum { MAX_RUNS = 32, MAX_LIST = 16 };
 static void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-mmgan: %s: %s\n", what, error ? error->message : "unknown error");
   exit(1);
-}
-
-/* "a,b,c" into list; returns the count (0 on a malformed list). */
-static int parse_list(const char *text, int *list) {
-  int n = 0;
-  for (const char *p = text; *p && n < MAX_LIST;) {
-    char *end = NULL;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 100000) return 0;
-    list[n++] = (int)v;
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return 0;
-  }
-  return n;
 }
 
 static void row(const char *label, int size, int batch, int runs, double *times, double median) {
@@ -125,9 +112,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--samples") && i + 1 < argc) samples = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--train-steps") && i + 1 < argc) train_steps = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) n_sizes = parse_list(argv[++i], sizes);
+    else if (!strcmp(argv[i], "--sizes") && i + 1 < argc)
+      n_sizes = bench_parse_list(argv[++i], sizes, MAX_LIST);
     else if (!strcmp(argv[i], "--batches") && i + 1 < argc) {
-      n_batches = parse_list(argv[++i], batches);
+      n_batches = bench_parse_list(argv[++i], batches, MAX_LIST);
       batches_given = true;
     } else {
       fprintf(stderr,

@@ -35,6 +35,7 @@
 #include "darkmap/reconstruct.h"
 #include "darkmap/score-network.h"
 #include "darkmap/wiener.h"
+#include "../mmgan/mmgan-test-util.h"
 #include "test-util.h"
 
 #define SIZE 32
@@ -173,25 +174,6 @@ static void check_conformal_rank(void) {
 
 /* ---- A model's calibration: stored, read, applied ---------------------------- */
 
-/* A tiny generator for the test grid, saved to path. */
-static bool save_tiny_mmgan(DmNn *nn, const char *path) {
-  DmError *error = NULL;
-  DmMmganConfig config;
-  dm_mmgan_config_init(&config);
-  config.nx = config.ny = SIZE;
-  config.pixel_arcmin = PIXEL_ARCMIN;
-  config.depth = 2;
-  config.base_width = 4;
-  config.groups = 2;
-  config.kappa_std = 0.02;
-  DmMmgan *m = dm_mmgan_new(nn, &config, false, 3, &error);
-  CHECK_OK(m != NULL, error);
-  bool ok = m && dm_mmgan_save(m, path, &error);
-  if (m) CHECK_OK(ok, error);
-  dm_mmgan_free(m);
-  return ok;
-}
-
 static DmCalibration example_calibration(void) {
   DmCalibration c = {.present = true, .sampler = "mmgan", .level = 0.68, .factor = 0.875,
                      .factor95 = 1.25, .n_mocks = 3, .n_samples = 8, .seed = 77,
@@ -247,7 +229,7 @@ static void check_stored_and_applied(const DmCatalog *catalog, DmNn *nn) {
   DmError *error = NULL;
   char path[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("calibrated.safetensors"));
-  if (!save_tiny_mmgan(nn, path)) return;
+  if (!dm_test_save_tiny_mmgan(nn, SIZE, SIZE, PIXEL_ARCMIN, 3, path)) return;
   DmGridSpec grid;
   dm_grid_spec_init(&grid);
   grid.nx = grid.ny = SIZE;
@@ -410,7 +392,7 @@ static void check_fit(const DmTheorySpectrum *theory, const DmCatalog *catalog, 
   DmError *error = NULL;
   char path[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("fit.safetensors"));
-  if (!save_tiny_mmgan(nn, path)) return;
+  if (!dm_test_save_tiny_mmgan(nn, SIZE, SIZE, PIXEL_ARCMIN, 3, path)) return;
   DmCalibrationRequest request;
   dm_calibration_request_init(&request);
   CHECK(request.mocks.seed == DM_CALIBRATION_SEED && request.mocks.baselines == 0);

@@ -17,6 +17,7 @@
 #include "darkmap/mmgan.h"
 #include "darkmap/model-evaluation.h"
 #include "darkmap/score-network.h"
+#include "../mmgan/mmgan-test-util.h"
 #include "test-util.h"
 
 #define SIZE 32
@@ -130,31 +131,11 @@ static void check_baselines(const DmTheorySpectrum *theory, const DmCatalog *cat
   dm_mock_survey_free(survey);
 }
 
-/* A tiny generator for nx × ny pixels of pixel_arcmin, saved to path. */
-static bool save_tiny_mmgan(DmNn *nn, int nx, int ny, double pixel_arcmin, const char *path) {
-  DmError *error = NULL;
-  DmMmganConfig config;
-  dm_mmgan_config_init(&config);
-  config.nx = nx;
-  config.ny = ny;
-  config.pixel_arcmin = pixel_arcmin;
-  config.depth = 2;
-  config.base_width = 4;
-  config.groups = 2;
-  config.kappa_std = 0.02;
-  DmMmgan *m = dm_mmgan_new(nn, &config, false, 3, &error);
-  CHECK_OK(m != NULL, error);
-  bool ok = m && dm_mmgan_save(m, path, &error);
-  if (m) CHECK_OK(ok, error);
-  dm_mmgan_free(m);
-  return ok;
-}
-
 static void check_mmgan(const DmTheorySpectrum *theory, const DmCatalog *catalog, DmNn *nn) {
   DmError *error = NULL;
   char path[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("mmgan.safetensors"));
-  if (!save_tiny_mmgan(nn, SIZE, SIZE, PIXEL_ARCMIN, path)) return;
+  if (!dm_test_save_tiny_mmgan(nn, SIZE, SIZE, PIXEL_ARCMIN, 3, path)) return;
   DmModelEvaluationRequest r;
   request_init(&r, theory, catalog);
   r.model_path = path;
@@ -180,7 +161,7 @@ static void check_mmgan(const DmTheorySpectrum *theory, const DmCatalog *catalog
   dm_mmgan_free(m);
 
   /* A generator of another grid: dm_model_info_check_grid's sentence. */
-  if (survey && save_tiny_mmgan(nn, 16, 24, PIXEL_ARCMIN, path)) {
+  if (survey && dm_test_save_tiny_mmgan(nn, 16, 24, PIXEL_ARCMIN, 3, path)) {
     DmModelInfo info;
     DmError *expected = NULL;
     CHECK_OK(dm_model_info_read(path, &info, &error), error);
