@@ -143,11 +143,18 @@ static double kappa_at(const Painter *pt, double theta) {
  * pixels. */
 static bool paint(const Painter *pt, float *plane, double subsample_radius, DmError **error) {
   int nx = pt->map->nx, ny = pt->map->ny;
-  /* Pixels, with margin; an elliptical halo reaches 1 / sqrt(q) farther
-   * along its major axis. */
-  double reach = 1.1 * pt->theta_max / pt->pixel_rad / (pt->elliptical ? sqrt(pt->q) : 1.0) + 2.0;
-  double fx0 = fmax(floor(pt->cx - reach), 0.0), fx1 = fmin(ceil(pt->cx + reach), nx - 1.0);
-  double fy0 = fmax(floor(pt->cy - reach), 0.0), fy1 = fmin(ceil(pt->cy + reach), ny - 1.0);
+  /* Half-sides of the box in pixels, with margin: an elliptical halo's are
+   * those of the box around its truncation ellipse, semi-axes
+   * R / sqrt(q) along the position angle and R sqrt(q) across. */
+  double radius = 1.1 * pt->theta_max / pt->pixel_rad;
+  double reach_x = radius + 2.0, reach_y = radius + 2.0;
+  if (pt->elliptical) {
+    double c2 = pt->cos_pa * pt->cos_pa, s2 = pt->sin_pa * pt->sin_pa;
+    reach_x = radius * sqrt(c2 / pt->q + s2 * pt->q) + 2.0;
+    reach_y = radius * sqrt(s2 / pt->q + c2 * pt->q) + 2.0;
+  }
+  double fx0 = fmax(floor(pt->cx - reach_x), 0.0), fx1 = fmin(ceil(pt->cx + reach_x), nx - 1.0);
+  double fy0 = fmax(floor(pt->cy - reach_y), 0.0), fy1 = fmin(ceil(pt->cy + reach_y), ny - 1.0);
   if (!(fx0 <= fx1 && fy0 <= fy1)) return true;  /* entirely off the map */
   int x0 = (int)fx0, x1 = (int)fx1, y0 = (int)fy0, y1 = (int)fy1;
   int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
