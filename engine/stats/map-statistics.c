@@ -283,8 +283,9 @@ static bool derivative_statistics(DmMapStats *s, const float *f, const uint8_t *
     }
   if (interior == 0)
     return dm_error_set(error, DM_ERROR_NO_DATA, 0,
-                        "No observed pixel has all 8 neighbours observed: gradients, peaks and "
-                        "Minkowski functionals V1, V2 are undefined.");
+                        "No observed pixel has its 3 x 3 neighbourhood and the pixels 2 away "
+                        "along the axes observed: gradients, peaks and the Minkowski "
+                        "functionals V1, V2 are undefined.");
   s->n_interior = interior;
   s->sigma1 = sqrt(gradient_squares / interior);
   s->sigma2 = sqrt(laplacian_squares / interior);
