@@ -27,9 +27,6 @@ static const CliOptionSpec eval_options[] = {
     {"step-scale", true, "C        leapfrog step / sigma, theory prior (default 0.5)"},
     {"aperture", true, "ARCMIN   radius of the aperture means (default 2)"},
     {"tarp-tile", true, "N        side of TARP's tiles in pixels (default 8)"},
-    {"halo-c-scatter", true,
-     "S        haloes' sigma of ln c about Duffy et al. 2008 (default 0; N-body: 0.25)"},
-    {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"out", true, "FILE     also write every metric, its std and TARP's curve as CSV"},
     {NULL, false, NULL},
 };
@@ -234,7 +231,6 @@ int cli_eval_mock_main(int argc, char **argv) {
       !cli_args_double(&args, "step-scale", &request.sampler.step_scale, &error) ||
       !cli_args_double(&args, "aperture", &request.aperture_arcmin, &error) ||
       !cli_args_int(&args, "tarp-tile", 1, 4096, &request.tarp_tile, &error) ||
-      !cli_args_double(&args, "halo-c-scatter", &request.halo_concentration_scatter, &error) ||
       !model_and_device(&args, &request, &error)) {
     dm_theory_free(theory);
     return cli_fail("eval-mock", error);
@@ -246,7 +242,6 @@ int cli_eval_mock_main(int argc, char **argv) {
     return cli_fail("eval-mock", error);
   }
   request.uncalibrated = cli_args_flag(&args, "uncalibrated");
-  request.halo_elliptical = cli_args_flag(&args, "halo-ellipticity");
   request.baselines = cli_args_flag(&args, "no-theory-samplers")
                           ? DM_EVAL_BIT(DM_EVAL_KS) | DM_EVAL_BIT(DM_EVAL_WIENER)
                           : DM_EVAL_ALL_BASELINES;

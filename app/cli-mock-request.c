@@ -13,6 +13,9 @@ const CliOptionSpec cli_mock_request_options[] = {
     {"index", true, "I        first mock number of that seed (default 0)"},
     {"mocks", true, "N        mocks I, I + 1, ... (metrics: mean and std over them)"},
     {"no-haloes", false, "         lognormal field without NFW haloes"},
+    {"halo-c-scatter", true,
+     "S        haloes' sigma of ln c about Duffy et al. 2008 (default 0; N-body: 0.25)"},
+    {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"samples", true, "K        samples per method and mock (default 32)"},
     {"batch", true, "B        score chains (and MMGAN samples) per batch (default 16)"},
     {"levels", true, "L        sampler noise levels (default 40)"},
@@ -47,7 +50,8 @@ bool cli_mock_request_read(const CliArgs *args, uint64_t default_seed,
       !cli_args_int(args, "final", 0, 100000, &request->sampler.n_final, error) ||
       !cli_args_double(args, "sigma-max", &request->sampler.sigma_max, error) ||
       !cli_args_double(args, "sigma-min", &request->sampler.sigma_min, error) ||
-      !cli_args_double(args, "hybrid-step-scale", &request->hybrid_step_scale, error))
+      !cli_args_double(args, "hybrid-step-scale", &request->hybrid_step_scale, error) ||
+      !cli_args_double(args, "halo-c-scatter", &request->halo_concentration_scatter, error))
     return false;
   if (!(spec->pixel_arcmin > 0.0) || !(request->sampler.sigma_min > 0.0) ||
       !(request->sampler.sigma_max > request->sampler.sigma_min) ||
@@ -59,6 +63,7 @@ bool cli_mock_request_read(const CliArgs *args, uint64_t default_seed,
   request->seed = (uint64_t)seed;
   request->index = (uint64_t)index;
   request->haloes = !cli_args_flag(args, "no-haloes");
+  request->halo_elliptical = cli_args_flag(args, "halo-ellipticity");
   *theory = dm_theory_read_csv(theory_path, cli_args_value(args, "theory-column"), error);
   request->theory = *theory;
   return *theory != NULL;

@@ -10,7 +10,8 @@
 #include "darkmap/model-evaluation.h"
 
 /* --catalog, --theory, --theory-column, --size, --pixel-arcmin, --seed,
- * --index, --mocks, --no-haloes, --samples, --batch and the HMC's --levels,
+ * --index, --mocks, --no-haloes, --halo-c-scatter, --halo-ellipticity,
+ * --samples, --batch and the HMC's --levels,
  * --leapfrog, --final, --sigma-max, --sigma-min, --hybrid-step-scale. */
 extern const CliOptionSpec cli_mock_request_options[];
 
