@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "darkmap-stats-page.h"
 #include "darkmap-window.h"
 
 #define DARKMAP_APP_ICON "org.darkmap.Darkmap"
@@ -14,8 +15,9 @@ struct _DarkmapApplication
   char *screenshot_path;  /* --screenshot, or NULL */
   char *posterior_path;   /* --posterior, or NULL */
   char *layer;            /* --layer, or NULL */
+  char *page;             /* --page, or NULL */
   DarkmapWindow *screenshot_window;
-  DarkmapWindow *first_window;      /* gets --posterior and --layer */
+  DarkmapWindow *first_window;      /* gets --posterior, --layer and --page */
   gulong job_finished_handler, after_paint_handler;
   int exit_status;
 };
@@ -43,13 +45,20 @@ darkmap_application_get_exit_status (DarkmapApplication *self)
   return self->exit_status;
 }
 
-/* --screenshot: once the first frame after the job is painted, save it. */
+/* --screenshot: once the first frame after the job is painted (and, on
+ * the Statistics page, after the posterior's band is measured), save it. */
 static void
 save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
 {
   DarkmapWindow *window = self->screenshot_window;
+  GtkWidget *stats_page = darkmap_window_get_stats_page (window);
   g_autoptr (GdkTexture) texture = NULL;
 
+  if (darkmap_stats_page_is_measuring (DARKMAP_STATS_PAGE (stats_page)))
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (window));
+      return;
+    }
   g_clear_signal_handler (&self->after_paint_handler, clock);
   texture = darkmap_widget_render (GTK_WIDGET (window));
   if (texture == NULL || !gdk_texture_save_to_png (texture, self->screenshot_path))
@@ -60,8 +69,8 @@ save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-/* --posterior and --layer, once the first window shows its field: FALSE
- * (printed) when the posterior cannot be shown there. */
+/* --posterior, --layer and --page, once the first window shows its field:
+ * FALSE (printed) when the posterior cannot be shown there. */
 static gboolean
 show_requested_result (DarkmapApplication *self, DarkmapWindow *window)
 {
@@ -79,6 +88,8 @@ show_requested_result (DarkmapApplication *self, DarkmapWindow *window)
     }
   if (self->layer != NULL)
     g_object_set (window, "layer", self->layer, NULL);
+  if (self->page != NULL)
+    g_object_set (window, "page", self->page, NULL);
   return TRUE;
 }
 
@@ -120,7 +131,8 @@ open_window (DarkmapApplication *self, GFile *file)
       self->first_window = window;
       if (self->screenshot_path != NULL)
         self->screenshot_window = window;
-      if (self->screenshot_path != NULL || self->posterior_path != NULL || self->layer != NULL)
+      if (self->screenshot_path != NULL || self->posterior_path != NULL || self->layer != NULL
+          || self->page != NULL)
         self->job_finished_handler =
           g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
     }
@@ -152,6 +164,7 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
 
   g_variant_dict_lookup (options, "posterior", "^ay", &self->posterior_path);
   g_variant_dict_lookup (options, "layer", "s", &self->layer);
+  g_variant_dict_lookup (options, "page", "s", &self->page);
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path))
     {
       /* A one-shot run of its own, never handed to a running instance. */
@@ -208,6 +221,7 @@ darkmap_application_startup (GApplication *application)
     { "win.page::spectrum", { "<Control>2", NULL } },
     { "win.page::compare", { "<Control>3", NULL } },
     { "win.page::training", { "<Control>4", NULL } },
+    { "win.page::statistics", { "<Control>5", NULL } },
     { "win.layer::kappa-e", { "<Alt>1", NULL } },
     { "win.layer::kappa-b", { "<Alt>2", NULL } },
     { "win.layer::shear", { "<Alt>3", NULL } },
@@ -249,6 +263,7 @@ darkmap_application_finalize (GObject *object)
   g_free (self->screenshot_path);
   g_free (self->posterior_path);
   g_free (self->layer);
+  g_free (self->page);
   G_OBJECT_CLASS (darkmap_application_parent_class)->finalize (object);
 }
 
@@ -277,6 +292,8 @@ darkmap_application_init (DarkmapApplication *self)
     { "layer", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Show a layer: kappa-e, kappa-b, shear, counts, noise, mean, std, significance or "
          "sample"), N_("NAME") },
+    { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Show a page: map, spectrum, statistics, compare or training"), N_("NAME") },
     { NULL },
   };
 

@@ -119,7 +119,10 @@ static void
 on_sample_index (DarkmapSamplePlayer *player, GParamSpec *pspec, DarkmapWindow *self)
 {
   if (self->layer == LAYER_SAMPLE)
-    darkmap_map_view_set_plane (self->map_view, darkmap_sample_player_get_index (player));
+    {
+      darkmap_map_view_set_plane (self->map_view, darkmap_sample_player_get_index (player));
+      darkmap_window_update_statistics (self, self->result, self->layer);
+    }
   darkmap_window_update_caption (self);
 }
 
@@ -352,6 +355,7 @@ select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
         darkmap_window_refresh_layer (self);
     }
   darkmap_window_update_actions (self);
+  darkmap_window_update_statistics (self, self->result, self->layer);
 }
 
 static void
@@ -788,13 +792,9 @@ darkmap_window_export_significance (DarkmapWindow *self, const char *path, GErro
   return TRUE;
 }
 
-/* A file chooser to save with: on acceptance, save (self, path, error),
- * its failure shown under headline. */
-typedef gboolean (*SaveFunc) (DarkmapWindow *self, const char *path, GError **error);
-
 typedef struct
 {
-  SaveFunc save;
+  DarkmapWindowSaveFunc save;
   char *headline;
 } SaveRequest;
 
@@ -827,10 +827,10 @@ on_save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   g_object_unref (dialog);
 }
 
-static void
-choose_file_to_save (DarkmapWindow *self, const char *title, const char *name,
-                     const char *filter_name, const char *suffix, SaveFunc save,
-                     const char *headline)
+void
+darkmap_window_choose_file_to_save (DarkmapWindow *self, const char *title, const char *name,
+                                    const char *filter_name, const char *suffix,
+                                    DarkmapWindowSaveFunc save, const char *headline)
 {
   GtkFileChooserNative *chooser;
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
@@ -853,26 +853,30 @@ choose_file_to_save (DarkmapWindow *self, const char *title, const char *name,
 static void
 save_posterior_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  choose_file_to_save (DARKMAP_WINDOW (widget), _("Save the Posterior"), "posterior.fits",
-                       _("FITS images"), "fits", darkmap_window_save_posterior,
-                       _("Could not save the posterior"));
+  darkmap_window_choose_file_to_save (DARKMAP_WINDOW (widget), _("Save the Posterior"),
+                                      "posterior.fits", _("FITS images"), "fits",
+                                      darkmap_window_save_posterior,
+                                      _("Could not save the posterior"));
 }
 
 static void
 export_animation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Samples as an Animation"),
-                       "posterior-samples.webp", _("Animated WebP images"), "webp",
-                       export_animation_async, _("Could not export the animation"));
+  darkmap_window_choose_file_to_save (DARKMAP_WINDOW (widget),
+                                      _("Export the Samples as an Animation"),
+                                      "posterior-samples.webp", _("Animated WebP images"), "webp",
+                                      export_animation_async,
+                                      _("Could not export the animation"));
 }
 
 static void
 export_significance_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Cluster Significance"),
-                       "cluster-significance.csv", _("CSV tables"), "csv",
-                       darkmap_window_export_significance,
-                       _("Could not export the cluster significance"));
+  darkmap_window_choose_file_to_save (DARKMAP_WINDOW (widget),
+                                      _("Export the Cluster Significance"),
+                                      "cluster-significance.csv", _("CSV tables"), "csv",
+                                      darkmap_window_export_significance,
+                                      _("Could not export the cluster significance"));
 }
 
 static void
@@ -888,41 +892,43 @@ remove_result_action (GtkWidget *widget, const char *action_name, GVariant *para
     }
 }
 
-void
-darkmap_window_update_caption (DarkmapWindow *self)
+char *
+darkmap_window_layer_caption (DarkmapWindow *self, Layer layer)
 {
   static const char *const field_layers[] = {
     N_("Kaiser-Squires E mode"), N_("Kaiser-Squires B mode"), N_("Binned shear"),
     N_("Galaxy counts"), N_("Noise of the shear"),
   };
-  g_autofree char *text = NULL;
   const char *method = self->posterior != NULL
                          ? darkmap_posterior_result_get_title (self->posterior)
                          : NULL;
 
-  if (!self->presenting)
-    return;
-  switch (self->layer)
+  switch (layer)
     {
     case LAYER_MEAN:
       /* TRANSLATORS: presentation caption: the method, then what is shown */
-      text = g_strdup_printf (_("%s — posterior mean"), method);
-      break;
+      return g_strdup_printf (_("%s — posterior mean"), method);
     case LAYER_STD:
-      text = g_strdup_printf (_("%s — posterior standard deviation"), method);
-      break;
+      return g_strdup_printf (_("%s — posterior standard deviation"), method);
     case LAYER_SIGNIFICANCE:
-      text = g_strdup_printf (_("%s — significance (mean / std)"), method);
-      break;
+      return g_strdup_printf (_("%s — significance (mean / std)"), method);
     case LAYER_SAMPLE:
-      text = g_strdup_printf (_("%s — sample %d of %d"), method,
+      return g_strdup_printf (_("%s — sample %d of %d"), method,
                               darkmap_sample_player_get_index (self->sample_player) + 1,
                               darkmap_sample_player_get_n_samples (self->sample_player));
-      break;
     default:
-      text = g_strdup (_(field_layers[self->layer]));
-      break;
+      return g_strdup (_(field_layers[layer]));
     }
+}
+
+void
+darkmap_window_update_caption (DarkmapWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!self->presenting)
+    return;
+  text = darkmap_window_layer_caption (self, self->layer);
   gtk_label_set_text (self->presentation_caption, text);
 }
 

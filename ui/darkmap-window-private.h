@@ -18,6 +18,7 @@
 #include "darkmap-sample-player.h"
 #include "darkmap-smoother.h"
 #include "darkmap-spectrum-view.h"
+#include "darkmap-stats-page.h"
 #include "darkmap-train-dashboard.h"
 #include "darkmap-train-dialog.h"
 #include "darkmap-train-job.h"
@@ -58,8 +59,9 @@ struct _DarkmapWindow
   /* The window's own children. */
   GtkWidget *progress_box;
   GtkProgressBar *progress_bar;
-  GtkStack *stack;              /* pages: map, spectrum, compare */
+  GtkStack *stack;              /* pages: map, spectrum, statistics, compare */
   DarkmapSpectrumView *spectrum_view;
+  DarkmapStatsPage *stats_page;
   DarkmapCompareView *compare_view; /* two posteriors side by side, locked */
   GtkWidget *status_bar;
   GtkLabel *status_label;
@@ -111,6 +113,15 @@ struct _DarkmapWindow
   const DmMap *band_mask;            /* compared by identity only */
   GCancellable *band_cancellable;    /* the measurement running, or NULL */
 
+  /* The Statistics page (darkmap-window-statistics.c): the layer's
+   * statistics are measured while the page shows, and when it comes; the
+   * band of the selected posterior's samples on a worker. */
+  gboolean stats_stale;              /* the layer or posterior changed while hidden */
+  DarkmapPosteriorResult *stats_posterior; /* whose band is shown or measured (a
+                                              reference), or NULL */
+  const DmMap *stats_band_mask;      /* the band's mask, compared by identity only */
+  GCancellable *stats_cancellable;   /* the band's measurement running, or NULL */
+
   /* Training (darkmap-window-training.c). */
   DarkmapTrainDialog *train_dialog;  /* kept between uses; NULL until used */
   DarkmapTrainJob *train_job;        /* running, or NULL */
@@ -159,6 +170,25 @@ gboolean darkmap_window_is_reconstructing (DarkmapWindow *self);
 void darkmap_window_cancel_reconstruction (DarkmapWindow *self);
 /* The actions of the posterior part, enabled for what is open. */
 void darkmap_window_update_posterior_actions (DarkmapWindow *self);
+/* The caption of layer (what presentation mode shows over the map). */
+char *darkmap_window_layer_caption (DarkmapWindow *self, Layer layer);
+/* A file chooser to save with: on acceptance, save (self, path, error),
+ * its failure shown under headline. */
+typedef gboolean (*DarkmapWindowSaveFunc) (DarkmapWindow *self, const char *path,
+                                           GError **error);
+void darkmap_window_choose_file_to_save (DarkmapWindow *self, const char *title,
+                                         const char *name, const char *filter_name,
+                                         const char *suffix, DarkmapWindowSaveFunc save,
+                                         const char *headline);
+/* darkmap-window-statistics.c. */
+void darkmap_window_statistics_class_init (GtkWidgetClass *widget_class);
+void darkmap_window_statistics_init (DarkmapWindow *self);
+void darkmap_window_statistics_dispose (DarkmapWindow *self);
+/* The map view shows layer of result (result may not be adopted yet), or
+ * the selected posterior or its sample changed: the Statistics page
+ * follows, now if it shows, else when it comes. */
+void darkmap_window_update_statistics (DarkmapWindow *self, const DarkmapResult *result,
+                                       Layer layer);
 /* darkmap-window-training.c. */
 void darkmap_window_training_class_init (GtkWidgetClass *widget_class);
 void darkmap_window_training_init (DarkmapWindow *self);

@@ -194,6 +194,7 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
     }
   darkmap_map_view_set_limits (self->map_view, lo, hi);
   apply_colormap (self);
+  darkmap_window_update_statistics (self, result, layer);
   return TRUE;
 }
 
@@ -1351,6 +1352,7 @@ darkmap_window_dispose (GObject *object)
   g_clear_object (&self->smoother);
   g_clear_handle_id (&self->clusters_timeout, g_source_remove);
   darkmap_window_posteriors_dispose (self);
+  darkmap_window_statistics_dispose (self);
   darkmap_window_training_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
@@ -1439,6 +1441,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   darkmap_window_models_class_init (widget_class);
   darkmap_window_posteriors_class_init (widget_class);
+  darkmap_window_statistics_class_init (widget_class);
   darkmap_window_training_class_init (widget_class);
 }
 
@@ -1509,6 +1512,7 @@ darkmap_window_init (DarkmapWindow *self)
                            G_CONNECT_SWAPPED);
   gtk_menu_button_set_popover (self->display_button, GTK_WIDGET (display));
   darkmap_window_posteriors_init (self);
+  darkmap_window_statistics_init (self);
   darkmap_window_training_init (self);
   set_busy (self, FALSE);
   update_clusters (self);

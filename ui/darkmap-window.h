@@ -173,6 +173,25 @@ gboolean darkmap_window_is_training (DarkmapWindow *self);
 GtkWidget *darkmap_window_get_train_dashboard (DarkmapWindow *self);
 GtkWindow *darkmap_window_get_train_dialog (DarkmapWindow *self);
 
+/* ---- Statistics (darkmap-window-statistics.c) ----
+ * The Statistics page (win.page "statistics", a DarkmapStatsPage) draws the
+ * one-point PDF, peaks, minima and Minkowski functionals V0, V1, V2 of the
+ * layer the map shows (the Sample layer: the sample shown) inside the
+ * field's mask against nu, with a Gaussian field's, and the 16-84 % band of
+ * the selected posterior's samples with its mean map's statistics
+ * (darkmap-stats-band.h), measured on a worker thread and cancelled when the
+ * selection changes.  The layer is measured while the page shows, and when
+ * it comes.  win.export-statistics writes the page as CSV. */
+
+/* The Statistics page (a DarkmapStatsPage). */
+GtkWidget *darkmap_window_get_stats_page (DarkmapWindow *self);
+/* Writes the page's statistics (the layer shown, measured now if the page
+ * has not shown it yet, and the band when it has been measured) as CSV
+ * (darkmap-stats-csv.h); what win.export-statistics does once a file is
+ * chosen.  FALSE without statistics or when the file cannot be written. */
+gboolean darkmap_window_export_statistics (DarkmapWindow *self, const char *path,
+                                           GError **error);
+
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */
 GdkTexture *darkmap_widget_render (GtkWidget *widget);

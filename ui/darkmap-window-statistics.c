@@ -1,0 +1,266 @@
+/* DarkmapWindow, the Statistics page (win.page "statistics"): the one-point
+ * PDF, peaks, minima and Minkowski functionals of the layer the map view
+ * shows (its map and plane, inside the field's mask), the band of the
+ * selected posterior's samples measured on a worker (cancelled when the
+ * selection changes), and win.export-statistics (CSV).  The layer is
+ * measured while the page shows, or when it comes.  The window's state is in
+ * darkmap-window-private.h. */
+#include "darkmap-window-private.h"
+
+#include "darkmap-stats-csv.h"
+
+#include <glib/gi18n.h>
+
+#define STATISTICS_PAGE "statistics"
+
+static gboolean
+page_shown (DarkmapWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), STATISTICS_PAGE) == 0;
+}
+
+/* The map view's map and plane, which show layer of result (NULL: none;
+ * under the shear's sticks, the E mode).  A map the engine cannot measure
+ * is said on the page itself. */
+static void
+measure_layer (DarkmapWindow *self, const DarkmapResult *result, Layer layer)
+{
+  const DmMap *map = result != NULL ? darkmap_map_view_get_map (self->map_view) : NULL;
+  g_autofree char *label = darkmap_window_layer_caption (self, layer == LAYER_SHEAR
+                                                                 ? LAYER_KAPPA_E
+                                                                 : layer);
+  DmError *dm_error = NULL;
+
+  darkmap_stats_page_set_map (self->stats_page, map,
+                              map != NULL ? darkmap_map_view_get_plane (self->map_view) : 0,
+                              map != NULL ? result->binned->mask : NULL,
+                              map != NULL ? result->pixel_arcmin : 0.0, label, &dm_error);
+  dm_error_free (dm_error);
+}
+
+/* ---- The posterior's band ---------------------------------------------- */
+
+/* What the band's worker reads: its own references and copies. */
+typedef struct
+{
+  DarkmapPosteriorResult *result; /* a reference */
+  DmMap *mask;                    /* a copy */
+  double pixel_arcmin;
+} BandInput;
+
+static void
+band_input_free (gpointer data)
+{
+  BandInput *input = data;
+
+  g_object_unref (input->result);
+  dm_map_free (input->mask);
+  g_free (input);
+}
+
+static void
+measure_band (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BandInput *input = data;
+  const DmPosterior *p = darkmap_posterior_result_get_posterior (input->result);
+  DmError *dm_error = NULL;
+  DarkmapStatsBand *band;
+
+  darkmap_job_lower_thread_priority ();
+  band = darkmap_stats_band_compute (p->samples, p->mean, input->mask, input->pixel_arcmin,
+                                     cancellable, &dm_error);
+  if (band == NULL)
+    {
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_stats_band_free);
+}
+
+static void
+on_band_measured (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  DarkmapStatsBand *band = g_task_propagate_pointer (G_TASK (res), &error);
+  DmError *dm_error = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_task_get_cancellable (G_TASK (res)) != self->stats_cancellable)
+    {
+      darkmap_stats_band_free (band);
+      return;
+    }
+  g_clear_object (&self->stats_cancellable);
+  darkmap_stats_page_set_measuring (self->stats_page, NULL);
+  if (band == NULL)
+    {
+      darkmap_window_show_error (self, _("Could not measure the posterior's statistics"),
+                                 error->message);
+      return;
+    }
+  if (!darkmap_stats_view_set_band (darkmap_stats_page_get_view (self->stats_page), band,
+                                    darkmap_posterior_result_get_title (self->stats_posterior),
+                                    &dm_error))
+    {
+      darkmap_propagate_engine_error (&error, dm_error);
+      darkmap_window_show_error (self, _("Could not show the posterior's statistics"),
+                                 error->message);
+    }
+}
+
+/* No band: a measurement running stops. */
+static void
+forget_band (DarkmapWindow *self)
+{
+  if (self->stats_cancellable != NULL)
+    g_cancellable_cancel (self->stats_cancellable);
+  g_clear_object (&self->stats_cancellable);
+  g_clear_object (&self->stats_posterior);
+  self->stats_band_mask = NULL;
+  if (self->stats_page != NULL)
+    {
+      darkmap_stats_view_set_band (darkmap_stats_page_get_view (self->stats_page), NULL, NULL,
+                                   NULL);
+      darkmap_stats_page_set_measuring (self->stats_page, NULL);
+    }
+}
+
+/* The band of the selected posterior of result, measured again when the
+ * posterior or the mask changed. */
+static void
+update_band (DarkmapWindow *self, const DarkmapResult *result)
+{
+  const DmMap *mask = result != NULL ? result->binned->mask : NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autofree char *text = NULL;
+  BandInput *input;
+  int n_samples = self->posterior != NULL
+                    ? darkmap_posterior_result_get_n_samples (self->posterior)
+                    : 0;
+
+  if (result == NULL || result != self->result || n_samples == 0 || mask == NULL)
+    {
+      forget_band (self);
+      return;
+    }
+  if (self->stats_posterior == self->posterior && self->stats_band_mask == mask)
+    return;
+  forget_band (self);
+  input = g_new (BandInput, 1);
+  input->result = g_object_ref (self->posterior);
+  input->mask = dm_map_copy (mask, NULL);
+  input->pixel_arcmin = result->pixel_arcmin;
+  if (input->mask == NULL)
+    {
+      band_input_free (input);
+      return;
+    }
+  self->stats_posterior = g_object_ref (self->posterior);
+  self->stats_band_mask = mask;
+  self->stats_cancellable = g_cancellable_new ();
+  /* TRANSLATORS: %d is the number of posterior samples */
+  text = g_strdup_printf (ngettext ("Measuring the statistics of %d sample…",
+                                    "Measuring the statistics of %d samples…", n_samples),
+                          n_samples);
+  darkmap_stats_page_set_measuring (self->stats_page, text);
+  task = g_task_new (self, self->stats_cancellable, on_band_measured, NULL);
+  g_task_set_task_data (task, input, band_input_free);
+  g_task_run_in_thread (task, measure_band);
+}
+
+/* ---- Following the window ---------------------------------------------- */
+
+void
+darkmap_window_update_statistics (DarkmapWindow *self, const DarkmapResult *result, Layer layer)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-statistics", result != NULL);
+  if (!page_shown (self))
+    {
+      self->stats_stale = TRUE;
+      if (self->posterior != self->stats_posterior)
+        forget_band (self);
+      return;
+    }
+  self->stats_stale = FALSE;
+  measure_layer (self, result, layer);
+  update_band (self, result);
+}
+
+static void
+on_page_changed (DarkmapWindow *self)
+{
+  if (page_shown (self) && self->stats_stale)
+    darkmap_window_update_statistics (self, self->result, self->layer);
+}
+
+GtkWidget *
+darkmap_window_get_stats_page (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->stats_page);
+}
+
+gboolean
+darkmap_window_export_statistics (DarkmapWindow *self, const char *path, GError **error)
+{
+  DarkmapStatsView *view;
+  DmError *dm_error = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+
+  view = darkmap_stats_page_get_view (self->stats_page);
+  if (self->stats_stale)
+    measure_layer (self, self->result, self->layer);
+  if (darkmap_stats_view_get_stats (view) == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There are no statistics to export: the map shown could not be "
+                             "measured, or no catalogue is open."));
+      return FALSE;
+    }
+  if (!darkmap_stats_csv_write (path, darkmap_stats_view_get_stats (view),
+                                darkmap_stats_view_get_label (view),
+                                darkmap_stats_view_get_band (view),
+                                darkmap_stats_view_get_band_label (view), &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+export_statistics_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  darkmap_window_choose_file_to_save (DARKMAP_WINDOW (widget), _("Export the Statistics"),
+                                      "statistics.csv", _("CSV tables"), "csv",
+                                      darkmap_window_export_statistics,
+                                      _("Could not export the statistics"));
+}
+
+void
+darkmap_window_statistics_class_init (GtkWidgetClass *widget_class)
+{
+  g_type_ensure (DARKMAP_TYPE_STATS_PAGE);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapWindow, stats_page);
+  gtk_widget_class_install_action (widget_class, "win.export-statistics", NULL,
+                                   export_statistics_action);
+}
+
+void
+darkmap_window_statistics_init (DarkmapWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-statistics", FALSE);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (on_page_changed), self, G_CONNECT_SWAPPED);
+}
+
+void
+darkmap_window_statistics_dispose (DarkmapWindow *self)
+{
+  forget_band (self);
+}
