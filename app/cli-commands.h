@@ -8,6 +8,7 @@
 int cli_bin_main(int argc, char **argv);
 int cli_ks_main(int argc, char **argv);
 int cli_pspec_main(int argc, char **argv);
+int cli_stats_main(int argc, char **argv);
 int cli_info_main(int argc, char **argv);
 int cli_simulate_main(int argc, char **argv);
 int cli_wiener_main(int argc, char **argv);

@@ -15,6 +15,7 @@ static const CliCommand commands[] = {
     {"bin", cli_bin_main, "bin a shear catalogue onto a grid (shear file)"},
     {"ks", cli_ks_main, "Kaiser-Squires convergence map (E and B modes)"},
     {"pspec", cli_pspec_main, "angular power spectrum of a map"},
+    {"stats", cli_stats_main, "PDF, peaks and Minkowski functionals of maps, two sets compared"},
     {"wiener", cli_wiener_main, "Wiener filter and exact Gaussian posterior samples"},
     {"train-score", cli_train_score_main, "train the network residual of the score prior"},
     {"sample-score", cli_sample_score_main, "posterior samples by annealed HMC on the score"},
