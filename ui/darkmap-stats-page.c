@@ -1,4 +1,4 @@
-/* DarkmapStatsPage: the statistic selector, the summary and the view. */
+/* DarkmapStatsPage: the statistic selector, Export and the view. */
 #include "darkmap-stats-page.h"
 
 #include <glib/gi18n.h>
@@ -13,7 +13,6 @@ struct _DarkmapStatsPage
   DarkmapStatsView *view;
   GtkWidget *measuring_box;
   GtkLabel *measuring_label;
-  GtkLabel *summary_label;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapStatsPage, darkmap_stats_page, GTK_TYPE_BOX)
@@ -23,33 +22,6 @@ darkmap_stats_page_get_view (DarkmapStatsPage *self)
 {
   g_return_val_if_fail (DARKMAP_IS_STATS_PAGE (self), NULL);
   return self->view;
-}
-
-gboolean
-darkmap_stats_page_set_map (DarkmapStatsPage *self, const DmMap *map, int plane,
-                            const DmMap *mask, double pixel_arcmin, const char *label,
-                            DmError **error)
-{
-  const DmMapStats *s;
-  gboolean ok;
-
-  g_return_val_if_fail (DARKMAP_IS_STATS_PAGE (self), FALSE);
-
-  ok = darkmap_stats_view_set_map (self->view, map, plane, mask, pixel_arcmin, label, error);
-  s = darkmap_stats_view_get_stats (self->view);
-  if (s != NULL)
-    {
-      g_autofree char *text = NULL;
-
-      /* TRANSLATORS: the map's standard deviation, its numbers of peaks and
-       * minima, and the area measured */
-      text = g_strdup_printf (_("σ₀ %.3g · %ld peaks · %ld minima · %.2f deg²"), s->sigma0,
-                              s->n_peaks, s->n_minima, s->area_deg2);
-      gtk_label_set_text (self->summary_label, text);
-    }
-  else
-    gtk_label_set_text (self->summary_label, "");
-  return ok;
 }
 
 void
@@ -136,7 +108,6 @@ darkmap_stats_page_class_init (DarkmapStatsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, measuring_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, measuring_label);
-  gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, summary_label);
 }
 
 static void

@@ -1,8 +1,8 @@
 /* DarkmapStatsPage: the window's Statistics page.  A DarkmapStatsView under
  * a bar with the statistic drawn (PDF, Peaks, Minima, V₀, V₁, V₂: the
  * stats.kind action, the "kind" property), a note while the posterior's
- * band is being measured, the map's summary (mean, sigma0, peak and minimum
- * counts, area) and Export CSV… (win.export-statistics, the window's). */
+ * band is being measured and Export CSV… (win.export-statistics, the
+ * window's). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -17,11 +17,6 @@ G_DECLARE_FINAL_TYPE (DarkmapStatsPage, darkmap_stats_page, DARKMAP, STATS_PAGE,
 GtkWidget *darkmap_stats_page_new (void);
 
 DarkmapStatsView *darkmap_stats_page_get_view (DarkmapStatsPage *self);
-
-/* darkmap_stats_view_set_map on the page's view, and the summary after it. */
-gboolean darkmap_stats_page_set_map (DarkmapStatsPage *self, const DmMap *map, int plane,
-                                     const DmMap *mask, double pixel_arcmin, const char *label,
-                                     DmError **error);
 
 /* Shows text beside a spinner while something is measured; NULL hides it. */
 void darkmap_stats_page_set_measuring (DarkmapStatsPage *self, const char *text);

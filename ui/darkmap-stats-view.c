@@ -769,6 +769,22 @@ draw_message (DarkmapStatsView *self, cairo_t *cr, const Plot *p, int width, int
     }
 }
 
+/* The map's numbers where the readout goes, while the pointer is away. */
+static void
+draw_summary (DarkmapStatsView *self, const Plot *p, cairo_t *cr)
+{
+  const DmMapStats *s = self->stats;
+  g_autofree char *text = NULL;
+
+  /* TRANSLATORS: the map's standard deviation, its numbers of peaks and
+   * minima, and the area measured */
+  text = g_strdup_printf (_("σ₀ %.3g · %ld peaks · %ld minima · %.2f deg²"), s->sigma0,
+                          s->n_peaks, s->n_minima, s->area_deg2);
+  cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
+  cairo_set_font_size (cr, 12.0);
+  show_text_at (cr, text, p->x0, p->y0 - 14.0, 0.0);
+}
+
 static void
 draw_pointer (DarkmapStatsView *self, const Plot *p, cairo_t *cr, int width, int height)
 {
@@ -834,6 +850,8 @@ darkmap_stats_view_render (DarkmapStatsView *self, cairo_t *cr, int width, int h
     draw_pointer (self, &p, cr, width, height);
   else if (self->message != NULL)
     draw_message (self, cr, &p, width, height);
+  else if (self->stats != NULL)
+    draw_summary (self, &p, cr);
   cairo_restore (cr);
 }
 

@@ -4,7 +4,8 @@
  * Gaussian field of the map's own sigma0, sigma1, sigma2 (dashed) and
  * optionally a posterior: the 16-84 % band of its samples' statistic and
  * the statistic of its mean map.  Hovering reads out (nu, value) under the
- * pointer and the nearest threshold's values.
+ * pointer and the nearest threshold's values; otherwise the line above the
+ * plot gives the map's sigma0, numbers of peaks and minima and area.
  *
  * Layout of a drawing of width × height (pixels): the plot area spans
  * x in [DARKMAP_STATS_MARGIN_LEFT, width − DARKMAP_STATS_MARGIN_RIGHT] and

@@ -31,7 +31,7 @@ measure_layer (DarkmapWindow *self, const DarkmapResult *result, Layer layer)
                                                                  : layer);
   DmError *dm_error = NULL;
 
-  darkmap_stats_page_set_map (self->stats_page, map,
+  darkmap_stats_view_set_map (darkmap_stats_page_get_view (self->stats_page), map,
                               map != NULL ? darkmap_map_view_get_plane (self->map_view) : 0,
                               map != NULL ? result->binned->mask : NULL,
                               map != NULL ? result->pixel_arcmin : 0.0, label, &dm_error);
