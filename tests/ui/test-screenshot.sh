@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # darkmap --screenshot FILE writes a PNG of the window on the demo field,
-# and with --posterior and --layer one of a posterior of that field.
+# with --posterior and --layer one of a posterior of that field, and with
+# --page one of another page.
 #   test-screenshot.sh DARKMAP OUT_DIR
 set -euo pipefail
 darkmap=$1
@@ -33,6 +34,12 @@ rm -f "$posterior_out"
 "$darkmap" --screenshot "$posterior_out" --posterior "$2/ui-screenshot-wf.fits" --layer sample
 [ -f "$posterior_out" ] || { echo "no posterior screenshot written" >&2; exit 1; }
 cmp -s "$out" "$posterior_out" && { echo "the posterior screenshot shows the KS map" >&2; exit 1; }
+# --page: the Statistics page, once the samples' band is measured.
+statistics_out=$2/ui-screenshot-statistics.png
+rm -f "$statistics_out"
+"$darkmap" --screenshot "$statistics_out" --posterior "$2/ui-screenshot-wf.fits" --page statistics
+[ -f "$statistics_out" ] || { echo "no statistics screenshot written" >&2; exit 1; }
+cmp -s "$posterior_out" "$statistics_out" && { echo "--page statistics shows the map" >&2; exit 1; }
 "$cli" bin --catalog "$data/cosmos/cosmos_shear_schrabback2010.fits" --size 64 \
   --pixel-arcmin 2 --out "$2/ui-screenshot-shear64.fits" 2>/dev/null
 "$cli" wiener --shear "$2/ui-screenshot-shear64.fits" --theory "$data/theory/ktng_cl_theory.csv" \
