@@ -1,0 +1,295 @@
+/* The training maps of a CosmoGAN (darkmap/cosmogan-train.h): simulated,
+ * or tiles of the users' FITS images. */
+#include <ctype.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "darkmap/cosmogan-train.h"
+#include "darkmap/fits.h"
+
+struct DmCosmoganMaps {
+  int count, size;
+  double pixel_arcmin;
+  float *data; /* count × size × size */
+  char description[96];
+};
+
+void dm_cosmogan_maps_free(DmCosmoganMaps *maps) {
+  if (!maps) return;
+  free(maps->data);
+  free(maps);
+}
+
+int dm_cosmogan_maps_count(const DmCosmoganMaps *maps) { return maps->count; }
+int dm_cosmogan_maps_size(const DmCosmoganMaps *maps) { return maps->size; }
+double dm_cosmogan_maps_pixel_arcmin(const DmCosmoganMaps *maps) { return maps->pixel_arcmin; }
+const float *dm_cosmogan_maps_data(const DmCosmoganMaps *maps) { return maps->data; }
+const char *dm_cosmogan_maps_describe(const DmCosmoganMaps *maps) { return maps->description; }
+
+/* count maps of size², uninitialised. */
+static DmCosmoganMaps *maps_new(int count, int size, double pixel_arcmin, DmError **error) {
+  DmCosmoganMaps *maps = calloc(1, sizeof *maps);
+  size_t floats = (size_t)count * (size_t)size * (size_t)size;
+  if (maps) maps->data = malloc(floats * sizeof(float));
+  if (!maps || !maps->data) {
+    dm_cosmogan_maps_free(maps);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for %d training maps of %d × %d.",
+                 count, size, size);
+    return NULL;
+  }
+  maps->count = count;
+  maps->size = size;
+  maps->pixel_arcmin = pixel_arcmin;
+  return maps;
+}
+
+/* ---- Simulated ------------------------------------------------------------------ */
+
+DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
+                                          const DmProgress *progress, DmError **error) {
+  if (n < 1 || fields->nx != fields->ny) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "CosmoGAN trains on square maps (%d of %d × %d asked for).", n, fields->nx,
+                 fields->ny);
+    return NULL;
+  }
+  DmDataset *dataset = dm_dataset_new(fields, error);
+  DmCosmoganMaps *maps = dataset ? maps_new(n, fields->nx, fields->pixel_arcmin, error) : NULL;
+  if (!maps) {
+    dm_dataset_free(dataset);
+    return NULL;
+  }
+  snprintf(maps->description, sizeof maps->description, "%d simulated maps", n);
+  size_t npix = (size_t)fields->nx * (size_t)fields->nx;
+  DmError *first_error = NULL;
+  atomic_int done = 0, failed = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int i = 0; i < n; i++) {
+    if (atomic_load(&failed)) continue;
+    if (progress && progress->cancel && atomic_load(progress->cancel)) {
+      atomic_store(&failed, 1);
+      continue;
+    }
+    DmError *item_error = NULL;
+    DmDatasetTuple *tuple = dm_dataset_tuple(dataset, (uint64_t)i, &item_error);
+    if (!tuple) {
+#pragma omp critical(dm_cosmogan_maps_error)
+      {
+        if (!first_error)
+          first_error = item_error;
+        else
+          dm_error_free(item_error);
+      }
+      atomic_store(&failed, 1);
+      continue;
+    }
+    memcpy(maps->data + (size_t)i * npix, tuple->kappa->data, npix * sizeof(float));
+    dm_dataset_tuple_free(tuple);
+    int count = atomic_fetch_add(&done, 1) + 1;
+#pragma omp critical(dm_cosmogan_maps_progress)
+    dm_progress_report(progress, (double)count / n, "Simulating the training maps");
+  }
+  dm_dataset_free(dataset);
+  if (atomic_load(&failed)) {
+    if (first_error)
+      dm_error_propagate(error, first_error);
+    else
+      dm_progress_check_cancel(progress, error);
+    dm_cosmogan_maps_free(maps);
+    return NULL;
+  }
+  return maps;
+}
+
+/* ---- Read from FITS ------------------------------------------------------------------ */
+
+static bool is_fits_name(const char *name) {
+  static const char *const suffixes[] = {".fits", ".fit", ".fits.gz"};
+  size_t n = strlen(name);
+  for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+    size_t k = strlen(suffixes[i]);
+    if (n > k && strcasecmp(name + n - k, suffixes[i]) == 0) return true;
+  }
+  return false;
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct {
+  char **paths;
+  int count;
+} FileList;
+
+static void file_list_clear(FileList *list) {
+  for (int i = 0; i < list->count; i++) free(list->paths[i]);
+  free(list->paths);
+  *list = (FileList){0};
+}
+
+/* path itself, or the FITS files of the folder path in name order. */
+static bool list_files(const char *path, FileList *list, DmError **error) {
+  *list = (FileList){0};
+  struct stat info;
+  if (stat(path, &info) != 0)
+    return dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "There are no training maps at %s.", path);
+  if (!S_ISDIR(info.st_mode)) {
+    list->paths = malloc(sizeof *list->paths);
+    if (list->paths && (list->paths[0] = strdup(path))) list->count = 1;
+    return list->count == 1 || dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  }
+  DIR *dir = opendir(path);
+  if (!dir) return dm_error_set(error, DM_ERROR_IO, 0, "Cannot read the folder %s.", path);
+  int capacity = 0;
+  bool ok = true;
+  for (struct dirent *entry; ok && (entry = readdir(dir));) {
+    if (entry->d_name[0] == '.' || !is_fits_name(entry->d_name)) continue;
+    if (list->count == capacity) {
+      capacity = capacity ? 2 * capacity : 16;
+      char **bigger = realloc(list->paths, (size_t)capacity * sizeof *bigger);
+      if (!bigger) {
+        ok = false;
+        break;
+      }
+      list->paths = bigger;
+    }
+    size_t n = strlen(path) + strlen(entry->d_name) + 2;
+    char *full = malloc(n);
+    if (!full) {
+      ok = false;
+      break;
+    }
+    snprintf(full, n, "%s/%s", path, entry->d_name);
+    list->paths[list->count++] = full;
+  }
+  closedir(dir);
+  if (!ok) {
+    file_list_clear(list);
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  }
+  if (list->count == 0) {
+    file_list_clear(list);
+    return dm_error_set(error, DM_ERROR_NOT_FOUND, 0,
+                        "The folder %s holds no FITS image (*.fits, *.fit, *.fits.gz).", path);
+  }
+  qsort(list->paths, (size_t)list->count, sizeof *list->paths, compare_names);
+  return true;
+}
+
+/* The pixel side of an image in arcmin from its WCS, 0 without one. */
+static double pixel_of(const DmMap *image) {
+  return image->wcs ? dm_wcs_pixel_scale_deg(image->wcs) * 60.0 : 0.0;
+}
+
+bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **error) {
+  FileList list;
+  if (!list_files(path, &list, error)) return false;
+  DmMap *image = dm_fits_read_image(list.paths[0], NULL, error);
+  file_list_clear(&list);
+  if (!image) return false;
+  *pixel_arcmin = pixel_of(image);
+  dm_map_free(image);
+  return true;
+}
+
+/* Whether the size × size tile at (x0, y0) of plane is finite throughout. */
+static bool tile_finite(const DmMap *image, int plane, int x0, int y0, int size) {
+  const float *data = dm_map_plane(image, plane);
+  for (int y = y0; y < y0 + size; y++)
+    for (int x = x0; x < x0 + size; x++)
+      if (!isfinite(data[(size_t)y * (size_t)image->nx + (size_t)x])) return false;
+  return true;
+}
+
+/* Appends the finite tiles of image to maps (grown as needed), up to
+ * max_maps in all. */
+static bool add_tiles(DmCosmoganMaps *maps, const DmMap *image, int max_maps, int *capacity,
+                      DmError **error) {
+  int size = maps->size;
+  size_t npix = (size_t)size * (size_t)size;
+  for (int p = 0; p < image->nplanes; p++)
+    for (int y0 = 0; y0 + size <= image->ny; y0 += size)
+      for (int x0 = 0; x0 + size <= image->nx; x0 += size) {
+        if (maps->count >= max_maps) return true;
+        if (!tile_finite(image, p, x0, y0, size)) continue;
+        if (maps->count == *capacity) {
+          int grown = *capacity ? 2 * *capacity : 64;
+          if (grown > max_maps) grown = max_maps;
+          float *bigger = realloc(maps->data, (size_t)grown * npix * sizeof(float));
+          if (!bigger) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+          maps->data = bigger;
+          *capacity = grown;
+        }
+        float *tile = maps->data + (size_t)maps->count * npix;
+        const float *data = dm_map_plane(image, p);
+        for (int y = 0; y < size; y++)
+          memcpy(tile + (size_t)y * size, data + (size_t)(y0 + y) * image->nx + x0,
+                 (size_t)size * sizeof(float));
+        maps->count++;
+      }
+  return true;
+}
+
+DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, double pixel_arcmin,
+                                      const DmProgress *progress, DmError **error) {
+  if (size < 1 || max_maps < 1) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Training maps need a side and a count (%d, %d).", size, max_maps);
+    return NULL;
+  }
+  FileList list;
+  if (!list_files(path, &list, error)) return NULL;
+  DmCosmoganMaps *maps = calloc(1, sizeof *maps);
+  if (!maps) {
+    file_list_clear(&list);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+    return NULL;
+  }
+  maps->size = size;
+  double pixel = 0.0; /* the first file's WCS pixel; 0 until one has a WCS */
+  int capacity = 0, used_files = 0;
+  bool ok = true;
+  for (int f = 0; ok && f < list.count && maps->count < max_maps; f++) {
+    ok = dm_progress_check_cancel(progress, error);
+    DmMap *image = ok ? dm_fits_read_image(list.paths[f], NULL, error) : NULL;
+    ok = image != NULL;
+    if (ok && (image->nx < size || image->ny < size))
+      ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "%s is %d × %d pixels, smaller than the %d × %d training maps.",
+                        list.paths[f], image->nx, image->ny, size, size);
+    double own = ok ? pixel_of(image) : 0.0;
+    if (ok && own > 0.0 && pixel > 0.0 && fabs(own / pixel - 1.0) > 0.01)
+      ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "%s has pixels of %.4g′, the files before it %.4g′: one set of maps has "
+                        "one pixel scale.",
+                        list.paths[f], own, pixel);
+    if (ok && own > 0.0 && pixel == 0.0) pixel = own;
+    int before = maps->count;
+    ok = ok && add_tiles(maps, image, max_maps, &capacity, error);
+    if (ok && maps->count > before) used_files++;
+    dm_map_free(image);
+    dm_progress_report(progress, (double)(f + 1) / list.count, "Reading the training maps");
+  }
+  if (ok && maps->count == 0)
+    ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "%s holds no finite %d × %d tile to train on.", path, size, size);
+  maps->pixel_arcmin = pixel > 0.0 ? pixel : pixel_arcmin;
+  if (ok && !(maps->pixel_arcmin > 0.0))
+    ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "The training maps of %s have no WCS: give their pixel side.", path);
+  if (ok)
+    snprintf(maps->description, sizeof maps->description, "%d tiles of %d file%s", maps->count,
+             used_files, used_files == 1 ? "" : "s");
+  file_list_clear(&list);
+  if (!ok) {
+    dm_cosmogan_maps_free(maps);
+    return NULL;
+  }
+  return maps;
+}

@@ -1,0 +1,130 @@
+/* Training a CosmoGAN (darkmap/cosmogan.h) on a set of convergence maps.
+ *
+ * Training maps (DmCosmoganMaps), size × size each, in one of two ways:
+ *  - simulated (dm_cosmogan_maps_simulate): dataset tuples 0 … n − 1 of a
+ *    dataset configuration (darkmap/dataset.h: lognormal fields of a theory
+ *    C_ell, NFW haloes), kept as drawn (their mean included);
+ *  - read (dm_cosmogan_maps_read): a FITS cube, or a folder of FITS images
+ *    (every *.fits, *.fit, *.fits.gz in name order), so that users train on
+ *    their own N-body maps.  Every plane of every file is cut into
+ *    non-overlapping size × size tiles from its first pixel, row by row; a
+ *    tile with a non-finite pixel is left out.  The pixel side comes from
+ *    the files' WCS (all must agree within 1 %), or from the caller for
+ *    files without one.
+ *
+ * Losses (the DCGAN of the paper, its code's settings): the discriminator
+ * minimises the binary cross-entropy of its logits, real maps labelled 1
+ * and generated maps 0, except that on 1 % of the steps (flip) both labels
+ * are swapped; the generator minimises the non-saturating loss
+ * −mean log D(G(z)).  The gradient of each cross-entropy goes back from the
+ * logits l as (sigmoid(l) − y) / N.  Each step: one latent batch z, the
+ * generator once (batch statistics, recorded); the discriminator's update
+ * on the real batch and on a copy of the generated one, then the
+ * generator's update through the updated discriminator.  Adam (lr 2e-4,
+ * betas (0.5, 0.999)) for each network.
+ *
+ * Batches.  Map b of step n is a pure function of (seed, n batch + b): a
+ * training map, one of the 8 flips and transposes of the square (the field
+ * is statistically isotropic), transformed by s(kappa); the latent vector
+ * and the label flip of the step likewise, so that a resume from a
+ * checkpoint is bit-identical on the CPU. */
+#ifndef DARKMAP_COSMOGAN_TRAIN_H
+#define DARKMAP_COSMOGAN_TRAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "darkmap/cosmogan-validation.h"
+#include "darkmap/cosmogan.h"
+#include "darkmap/dataset.h"
+#include "darkmap/nn-optim.h"
+#include "darkmap/safetensors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Training maps ------------------------------------------------------------ */
+
+typedef struct DmCosmoganMaps DmCosmoganMaps;
+
+/* n maps of the dataset (whose grid must be square), made on worker
+ * threads; progress per map, and its cancel flag. */
+DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
+                                          const DmProgress *progress, DmError **error);
+
+/* The pixel side (arcmin) of the first image a path (cube or folder) holds,
+ * from its WCS; 0 when it has none.  Fails as dm_cosmogan_maps_read on a
+ * path without images. */
+bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **error);
+
+/* At most max_maps tiles of size × size from path (see above); pixel_arcmin
+ * is the pixel side of files without a WCS.  DM_ERROR_NOT_FOUND for a
+ * folder without FITS files, DM_ERROR_INVALID_ARGUMENT for planes smaller
+ * than size, pixel scales that disagree, or no finite tile. */
+DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, double pixel_arcmin,
+                                      const DmProgress *progress, DmError **error);
+
+void dm_cosmogan_maps_free(DmCosmoganMaps *maps);
+int dm_cosmogan_maps_count(const DmCosmoganMaps *maps);
+int dm_cosmogan_maps_size(const DmCosmoganMaps *maps);
+double dm_cosmogan_maps_pixel_arcmin(const DmCosmoganMaps *maps);
+/* The count maps, one after the other. */
+const float *dm_cosmogan_maps_data(const DmCosmoganMaps *maps);
+/* Where they came from: "1024 simulated maps" or "96 tiles of 3 files". */
+const char *dm_cosmogan_maps_describe(const DmCosmoganMaps *maps);
+
+/* ---- The trainer ----------------------------------------------------------------- */
+
+typedef struct {
+  int batch;           /* maps per step (default 64) */
+  float lr;            /* both Adams (default 2e-4) */
+  float beta1, beta2;  /* (default 0.5, 0.999) */
+  double flip;         /* chance that a step swaps the labels (default 0.01) */
+  int validation_maps; /* maps generated per validation (default 1000) */
+  uint64_t seed;       /* batches, latent vectors and flips (default 1) */
+} DmCosmoganTrainOptions;
+
+void dm_cosmogan_train_options_init(DmCosmoganTrainOptions *options);
+
+typedef struct DmCosmoganTrainer DmCosmoganTrainer;
+
+/* The losses of the last step. */
+typedef struct {
+  double discriminator;  /* BCE on the real batch plus BCE on the generated one */
+  double generator;      /* −mean log D(G(z)) */
+  double d_real, d_fake; /* mean D (a probability) on the real and the generated batch */
+  bool flipped;          /* the labels were swapped */
+} DmCosmoganLosses;
+
+/* A trainer of model (with a discriminator, of the maps' size) on maps:
+ * both borrowed; the validation reference is made here from the maps (at
+ * most the first 2000).  progress: the reference's making. */
+DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *model, const DmCosmoganMaps *maps,
+                                           const DmCosmoganTrainOptions *options,
+                                           const DmProgress *progress, DmError **error);
+void dm_cosmogan_trainer_free(DmCosmoganTrainer *trainer);
+
+/* One step; losses may be NULL. */
+bool dm_cosmogan_trainer_step(DmCosmoganTrainer *trainer, DmCosmoganLosses *losses,
+                              DmError **error);
+int64_t dm_cosmogan_trainer_steps(const DmCosmoganTrainer *trainer);
+
+/* validation_maps maps drawn with the running statistics (as sampling
+ * does) from a fixed seed, against the reference. */
+bool dm_cosmogan_trainer_validate(DmCosmoganTrainer *trainer, DmCosmoganValidation *validation,
+                                  DmError **error);
+
+/* The trainer's state (generator, discriminator, both Adams) added to a
+ * checkpoint under "generator.", "discriminator.", "adam_g.", "adam_d.",
+ * and read back. */
+bool dm_cosmogan_trainer_write_state(const DmCosmoganTrainer *trainer, DmSafetensorsWriter *writer,
+                                     DmError **error);
+bool dm_cosmogan_trainer_read_state(DmCosmoganTrainer *trainer, const DmSafetensors *st,
+                                    DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
