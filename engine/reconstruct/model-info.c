@@ -12,6 +12,15 @@
 static bool read_kind(const DmSafetensors *st, const char *path, DmModelInfo *info,
                       DmError **error) {
   const char *arch = dm_safetensors_metadata(st, "arch");
+  if (arch && strcmp(arch, "cosmogan") == 0) {
+    info->kind = DM_MODEL_COSMOGAN;
+    int size = 0;
+    bool ok = dm_safetensors_metadata_int(st, path, "size", 16, 4096, &size, error) &&
+              dm_safetensors_metadata_double(st, path, "pixel_arcmin", &info->pixel_arcmin,
+                                             error);
+    info->nx = info->ny = size;
+    return ok;
+  }
   if (arch && strcmp(arch, "mmgan") == 0) {
     info->kind = DM_MODEL_MMGAN;
     return dm_safetensors_metadata_int(st, path, "nx", 4, 8192, &info->nx, error) &&
@@ -21,8 +30,8 @@ static bool read_kind(const DmSafetensors *st, const char *path, DmModelInfo *in
   }
   if (!arch || strcmp(arch, "unet") != 0)
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "%s is not a Darkmap network (metadata \"arch\" is %s%s%s, not \"unet\" "
-                        "or \"mmgan\").",
+                        "%s is not a Darkmap network (metadata \"arch\" is %s%s%s, not \"unet\", "
+                        "\"mmgan\" or \"cosmogan\").",
                         path, arch ? "\"" : "", arch ? arch : "missing", arch ? "\"" : "");
   const char *plain = dm_safetensors_metadata(st, "score_plain");  /* absent: hybrid */
   if (plain && strcmp(plain, "true") != 0 && strcmp(plain, "false") != 0)
@@ -40,6 +49,10 @@ bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
   DmModelInfo found = {0};
   bool ok = read_kind(st, path, &found, error) &&
             dm_calibration_read(st, path, &found.calibration, error);
+  if (ok && found.calibration.present && found.kind == DM_MODEL_COSMOGAN)
+    ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                      "%s: a CosmoGAN emulator holds a calibration, but it draws no error bars.",
+                      path);
   if (ok && found.calibration.present &&
       strcmp(found.calibration.sampler, found.kind == DM_MODEL_MMGAN ? "mmgan" : "score-hmc") != 0)
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
@@ -67,6 +80,8 @@ const char *dm_model_kind_describe(DmModelKind kind) {
     return "score prior (plain)";
   case DM_MODEL_MMGAN:
     return "MMGAN generator";
+  case DM_MODEL_COSMOGAN:
+    return "CosmoGAN emulator";
   }
   return "unknown model";
 }

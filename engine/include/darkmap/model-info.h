@@ -2,7 +2,8 @@
  * without loading the weights: the kind of model, the survey grid it was
  * trained on (MMGAN generators are tied to one grid; score networks are
  * convolutional and only need the pixel scale of their training maps, which
- * older files do not record), and its size.  Used to list models and to
+ * older files do not record; CosmoGAN generators make maps of one size and
+ * pixel scale), and its size.  Used to list models and to
  * refuse a model made for another grid before any work. */
 #ifndef DARKMAP_MODEL_INFO_H
 #define DARKMAP_MODEL_INFO_H
@@ -22,22 +23,27 @@ typedef enum {
   DM_MODEL_SCORE_HYBRID,  /* a residual added to the theory score (arch "unet") */
   DM_MODEL_SCORE_PLAIN,   /* the whole prior score (arch "unet", score_plain) */
   DM_MODEL_MMGAN,         /* a conditional GAN generator (arch "mmgan") */
+  DM_MODEL_COSMOGAN,      /* an emulator of convergence maps (arch "cosmogan"): it
+                             reconstructs nothing, it draws maps (darkmap/cosmogan.h) */
 } DmModelKind;
 
 typedef struct {
   DmModelKind kind;
-  int nx, ny;             /* the training grid; 0 when any grid works */
+  int nx, ny;             /* the training grid (CosmoGAN: its maps'); 0 when any grid
+                             works */
   double pixel_arcmin;    /* the training pixel side; 0 when not recorded */
   int64_t n_parameters;   /* float elements of all tensors */
   DmCalibration calibration;  /* its interval calibration (present = false: none) */
 } DmModelInfo;
 
 /* Reads path's header and metadata (a hostile file fails with
- * DM_ERROR_FORMAT, as dm_safetensors_read): an "arch" other than "unet" or
- * "mmgan" is refused. */
+ * DM_ERROR_FORMAT, as dm_safetensors_read): an "arch" other than "unet",
+ * "mmgan" or "cosmogan" is refused, and so is a CosmoGAN with a
+ * calibration (it draws no error bars). */
 bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error);
 
-/* "score prior (hybrid residual)", "score prior (plain)", "MMGAN generator". */
+/* "score prior (hybrid residual)", "score prior (plain)", "MMGAN generator",
+ * "CosmoGAN emulator". */
 const char *dm_model_kind_describe(DmModelKind kind);
 
 /* Whether binned (its size and WCS pixel scale) is on the model's grid:
