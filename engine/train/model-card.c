@@ -127,7 +127,10 @@ static const char *base_name(const char *path) {
 }
 
 static void print_title(FILE *f, const DmTrainRequest *r) {
-  if (r->kind == DM_TRAIN_MMGAN)
+  if (r->kind == DM_TRAIN_COSMOGAN)
+    fprintf(f, "# %s: CosmoGAN generator of %d × %d maps of %g′\n\n", r->name, r->size, r->size,
+            r->pixel_arcmin);
+  else if (r->kind == DM_TRAIN_MMGAN)
     fprintf(f, "# %s: MMGAN generator for %d × %d pixels of %g′\n\n", r->name, r->grid.nx,
             r->grid.ny, r->grid.pixel_arcmin);
   else
@@ -139,7 +142,18 @@ static void print_paragraph(FILE *f, const DmTrainRequest *r, const DmTrainResul
   char time[64];
   format_seconds(result->training_seconds, time, sizeof time);
   const char *fields = r->haloes ? "lognormal fields with NFW haloes" : "lognormal fields";
-  if (r->kind == DM_TRAIN_MMGAN)
+  if (r->kind == DM_TRAIN_COSMOGAN) {
+    fprintf(f,
+            "`%s` is a CosmoGAN generator (`darkmap/cosmogan.h`, the DCGAN of Mustafa et al. "
+            "2019): it emulates convergence maps of %d × %d pixels of %g′ like its training "
+            "maps, %s",
+            base_name(r->model_path), r->size, r->size, r->pixel_arcmin,
+            result->maps[0] ? result->maps : "maps");
+    if (r->maps_path) fprintf(f, " of `%s`.", r->maps_path);
+    else fprintf(f, " (%s of the theory C_ell).", fields);
+    if (r->size < 256 || r->width < 64)
+      fprintf(f, " It is smaller than the paper's generator of 256 × 256 maps and width 64.");
+  } else if (r->kind == DM_TRAIN_MMGAN)
     fprintf(f,
             "`%s` is an MMGAN generator (`darkmap/mmgan.h`): posterior samples of kappa for "
             "one survey grid, %d × %d pixels of %g′ centred on RA %.4f°, Dec %.4f°, with the "
@@ -159,9 +173,72 @@ static void print_paragraph(FILE *f, const DmTrainRequest *r, const DmTrainResul
           result->finished ? "." : " so far: the training can be resumed from its checkpoint.");
 }
 
+/* "a of b". */
+static void print_count(FILE *f, int inside, int of) { fprintf(f, " %d of %d |", inside, of); }
+
+/* A curve's training mean ± std and the generated mean at threshold t. */
+static void print_curve(FILE *f, const DmCosmoganValidation *v, DmCosmoganCurve c, int t) {
+  fprintf(f, " %.4g ± %.2g | %.4g%s |", v->reference[c][t], v->reference_std[c][t],
+          v->generated[c][t],
+          fabs(v->generated[c][t] - v->reference[c][t]) <= v->reference_std[c][t] ? "" : " (out)");
+}
+
+/* The CosmoGAN's validation: the paper's comparison of the generated maps
+ * with the training set, a summary row and the curves. */
+static void print_cosmogan_validation(FILE *f, const DmTrainResult *result) {
+  const DmCosmoganValidation *v = &result->cosmogan;
+  if (v->n_generated == 0) {
+    fprintf(f, "No validation yet.\n\n");
+    return;
+  }
+  double ell_nyquist = M_PI / (v->pixel_arcmin / 60.0 * M_PI / 180.0);
+  fprintf(f,
+          "At step %lld, %d maps generated (with the batch norms' running statistics, as "
+          "sampling draws them) against %d training maps, as Mustafa et al. (2019) judge them "
+          "(`darkmap/cosmogan-validation.h`). The resolved ell range is the bins whose modes "
+          "have a mean ell of at most %.0f, half the Nyquist ell (wavelengths of 4 pixels or "
+          "more). A point is inside when the mean of the generated maps lies within the "
+          "training maps' 1-sigma scatter (the std of single maps). The KS distance D is the "
+          "largest gap between the cumulative distributions of all pixel values (its p-value "
+          "takes the correlated pixels as independent and is tiny for any difference).\n\n",
+          (long long)result->last.step, v->n_generated, v->n_reference, 0.5 * ell_nyquist);
+  fprintf(f, "| | mean C_ell difference | largest | C_ell inside 1σ | PDF inside 1σ | V0 | V1 | "
+             "V2 | KS D |\n|---|---|---|---|---|---|---|---|---|\n");
+  fprintf(f, "| CosmoGAN (this model) | %.1f %% | %.1f %% |", 100.0 * v->cl_mean_difference,
+          100.0 * v->cl_max_difference);
+  print_count(f, v->n_cl_inside, v->n_resolved);
+  for (int c = 0; c < DM_COSMOGAN_N_CURVES; c++)
+    print_count(f, v->n_inside[c], DM_COSMOGAN_THRESHOLDS);
+  fprintf(f, " %.4f (p = %.2g) |\n\n", v->ks_d, v->ks_p);
+  fprintf(f, "### Power spectrum\n\n| ell | C_ell training ± std | C_ell generated | relative "
+             "difference | inside 1σ |\n|---|---|---|---|---|\n");
+  for (int b = 0; b < DM_COSMOGAN_ELL_BINS; b++) {
+    if (!isfinite(v->ell[b])) continue;
+    fprintf(f, "| %.0f%s | %.3e ± %.2e | %.3e | %+.1f %% | %s |\n", v->ell[b],
+            v->resolved[b] ? "" : " (not resolved)", v->cl_reference[b], v->cl_reference_std[b],
+            v->cl_generated[b], 100.0 * v->cl_difference[b], v->cl_inside[b] ? "yes" : "no");
+  }
+  fprintf(f, "\n### Pixel PDF and Minkowski functionals\n\nTraining mean ± std and generated "
+             "mean at each kappa threshold; (out) marks a point outside the training maps' "
+             "1-sigma scatter. PDF per unit kappa, V1 per degree, V2 per deg².\n\n"
+             "| kappa | PDF training | PDF generated | V0 training | V0 generated | V1 training "
+             "| V1 generated | V2 training | V2 generated |\n"
+             "|---|---|---|---|---|---|---|---|---|\n");
+  for (int t = 0; t < DM_COSMOGAN_THRESHOLDS; t++) {
+    fprintf(f, "| %.4f |", v->threshold[t]);
+    for (int c = 0; c < DM_COSMOGAN_N_CURVES; c++) print_curve(f, v, (DmCosmoganCurve)c, t);
+    fprintf(f, "\n");
+  }
+  fprintf(f, "\n");
+}
+
 static void print_validation(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
   const DmTrainReport *v = &result->last;
   fprintf(f, "## Validation\n\n");
+  if (r->kind == DM_TRAIN_COSMOGAN) {
+    print_cosmogan_validation(f, result);
+    return;
+  }
   if (!isfinite(v->validation_loss)) {
     fprintf(f, "No validation yet.\n\n");
     return;
@@ -192,12 +269,46 @@ static void print_validation(FILE *f, const DmTrainRequest *r, const DmTrainResu
   fprintf(f, "| theory score alone | %.4f | |\n\n", v->theory_loss);
 }
 
+/* The CosmoGAN's rows of the training table (data, network, optimiser). */
+static void print_cosmogan_training(FILE *f, const DmTrainRequest *r,
+                                    const DmTrainResult *result) {
+  if (r->maps_path)
+    fprintf(f, "| training maps | %s of `%s`, %d × %d pixels of %g′ |\n",
+            result->maps[0] ? result->maps : "tiles", r->maps_path, r->size, r->size,
+            r->pixel_arcmin);
+  else
+    fprintf(f, "| training maps | %s of %d × %d pixels of %g′: lognormal, shift %g, %s NFW "
+               "haloes |\n",
+            result->maps[0] ? result->maps : "simulated maps", r->size, r->size, r->pixel_arcmin,
+            r->shift, r->haloes ? "with" : "without");
+  fprintf(f, "| network | DCGAN, latent size %d, base width %d (generator %d, %d, %d, %d, 1 "
+             "channels; discriminator %d to %d) |\n",
+          r->z_channels, r->width, 8 * r->width, 4 * r->width, 2 * r->width, r->width, r->width,
+          8 * r->width);
+  fprintf(f, "| parameters | %lld (generator) |\n", (long long)result->n_parameters);
+  fprintf(f, "| batch | %d maps per step, %d maps generated per validation |\n", r->batch,
+          r->validation);
+  fprintf(f, "| optimiser | Adam, learning rate %g, betas (0.5, 0.999); labels swapped on 1 %% "
+             "of the steps |\n",
+          r->lr);
+}
+
 static void print_training(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
   bool mmgan = r->kind == DM_TRAIN_MMGAN;
   char time[64];
   format_seconds(result->training_seconds, time, sizeof time);
   fprintf(f, "## Training\n\n| | |\n|---|---|\n");
   fprintf(f, "| kind | %s |\n", dm_train_kind_name(r->kind));
+  if (r->kind == DM_TRAIN_COSMOGAN) {
+    if (r->theory_path && !r->maps_path)
+      fprintf(f, "| theory C_ell | `%s`%s%s |\n", r->theory_path,
+              r->theory_column ? ", column " : "", r->theory_column ? r->theory_column : "");
+    print_cosmogan_training(f, r, result);
+    fprintf(f, "| seed | %llu |\n", (unsigned long long)r->seed);
+    fprintf(f, STEPS_ROW "%lld of %lld |\n", (long long)result->steps, (long long)r->steps);
+    fprintf(f, "| training time | %s |\n| device | %s |\n", time, result->device);
+    return;
+  }
   if (r->theory_path)
     fprintf(f, "| theory C_ell | `%s`%s%s |\n", r->theory_path, r->theory_column ? ", column " : "",
             r->theory_column ? r->theory_column : "");

@@ -1,6 +1,7 @@
 /* The training checkpoint (darkmap/train.h): one safetensors file with the
- * trainer's state (train-score.c, train-mmgan.c: tensors under "network." /
- * "adam." or "generator." / "critic." / "adam_g." / "adam_c.") and, as
+ * trainer's state (train-score.c, train-mmgan.c, train-cosmogan.c: tensors
+ * under "network." / "adam.", "generator." / "critic." / "adam_g." /
+ * "adam_c." or "generator." / "discriminator." / "adam_g." / "adam_d.") and, as
  * metadata, "format" = "darkmap-training-checkpoint", "kind", "step",
  * "seconds" and the whole request under "request.<field>" (numbers with 17
  * significant digits, so that they read back exactly; a string absent when
@@ -50,6 +51,7 @@ static bool put_request(DmSafetensorsWriter *w, const DmTrainRequest *r, DmError
          put_string(w, "request.theory_column", r->theory_column, error) &&
          put(w, "request.size", error, "%d", r->size) &&
          put(w, "request.pixel_arcmin", error, "%.17g", r->pixel_arcmin) &&
+         put_string(w, "request.maps_path", r->maps_path, error) &&
          put_string(w, "request.catalog_path", r->catalog_path, error) &&
          put(w, "request.catalog_hdu", error, "%d", r->catalog_hdu) &&
          put_string(w, "request.catalog_columns.ra", r->catalog_columns.ra, error) &&
@@ -218,6 +220,7 @@ static bool read_info(const DmSafetensors *st, const char *path, DmTrainCheckpoi
               &r->theory_column);
   r->size = read_int(&rd, "request.size", 4, 8192);
   r->pixel_arcmin = read_double(&rd, "request.pixel_arcmin");
+  read_string(&rd, "request.maps_path", info->maps_path, sizeof info->maps_path, &r->maps_path);
   read_string(&rd, "request.catalog_path", info->catalog_path, sizeof info->catalog_path,
               &r->catalog_path);
   r->catalog_hdu = read_int(&rd, "request.catalog_hdu", 0, 100000);
@@ -295,7 +298,10 @@ bool dm_train_checkpoint_read(const char *path, DmTrainCheckpointInfo *info, DmE
 /* ---- Resuming ----------------------------------------------------------------- */
 
 void dm_train_describe(const DmTrainRequest *r, char *text_out, size_t size) {
-  if (r->kind == DM_TRAIN_MMGAN)
+  if (r->kind == DM_TRAIN_COSMOGAN)
+    snprintf(text_out, size, "a CosmoGAN of %d × %d maps of %g′", r->size, r->size,
+             r->pixel_arcmin);
+  else if (r->kind == DM_TRAIN_MMGAN)
     snprintf(text_out, size, "an MMGAN of %d × %d pixels of %g′", r->grid.nx, r->grid.ny,
              r->grid.pixel_arcmin);
   else
@@ -308,7 +314,14 @@ void dm_train_describe(const DmTrainRequest *r, char *text_out, size_t size) {
  * geometry, networks and data; DM_ERROR_INVALID_ARGUMENT naming the
  * difference otherwise. */
 static bool same_training(const DmTrainRequest *a, const DmTrainRequest *b, DmError **error) {
-  bool mmgan = a->kind == DM_TRAIN_MMGAN;
+  bool mmgan = a->kind == DM_TRAIN_MMGAN, cosmogan = a->kind == DM_TRAIN_COSMOGAN;
+  const char *maps_a = a->maps_path ? a->maps_path : "the simulator";
+  const char *maps_b = b->maps_path ? b->maps_path : "the simulator";
+  if (cosmogan && b->kind == DM_TRAIN_COSMOGAN && strcmp(maps_a, maps_b) != 0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The checkpoint trained on maps from %s; the request's come from %s (a "
+                        "resume continues the same training).",
+                        maps_a, maps_b);
   bool same_geometry =
       a->kind == b->kind &&
       (mmgan ? a->grid.nx == b->grid.nx && a->grid.ny == b->grid.ny &&
@@ -327,7 +340,8 @@ static bool same_training(const DmTrainRequest *a, const DmTrainRequest *b, DmEr
   } settings[] = {
       {"network width", a->width, b->width},
       {"network depth", a->depth, b->depth},
-      {"noise-code channels", mmgan ? a->z_channels : 0, mmgan ? b->z_channels : 0},
+      {mmgan ? "noise-code channels" : "latent size", mmgan || cosmogan ? a->z_channels : 0,
+       mmgan || cosmogan ? b->z_channels : 0},
       {"critic width", mmgan ? a->critic_width : 0, mmgan ? b->critic_width : 0},
       {"grid centre's RA", mmgan ? a->grid.center_ra : 0, mmgan ? b->grid.center_ra : 0},
       {"grid centre's Dec", mmgan ? a->grid.center_dec : 0, mmgan ? b->grid.center_dec : 0},

@@ -1,5 +1,6 @@
 /* What the pieces of dm_train (darkmap/train.h) share: one kind's training
- * behind a table of functions (train-score.c, train-mmgan.c), the
+ * behind a table of functions (train-score.c, train-mmgan.c,
+ * train-cosmogan.c), the
  * checkpoint file (train-checkpoint.c) and the report's clock
  * (train-report.c). */
 #ifndef DARKMAP_TRAIN_PRIVATE_H
@@ -51,7 +52,9 @@ int dm_train_norm_groups(int width);
  * losses into report; validate puts the validation numbers into report
  * (has_validation set); the state functions add or read the trainer's
  * tensors and w_SD (not the request: train-checkpoint.c); save_model writes
- * the model file reconstructions load. */
+ * the model file reconstructions load.  curves and data point into the
+ * state for COSMOGAN (its last validation's curves, what its maps are) and
+ * are NULL for the others. */
 typedef struct {
   void *state;
   DmNn *nn;                /* the state's network context */
@@ -63,6 +66,8 @@ typedef struct {
   bool (*read_state)(void *state, const DmSafetensors *st, DmError **error);
   bool (*save_model)(const void *state, const char *path, DmError **error);
   void (*free)(void *state);
+  const DmCosmoganValidation *curves;
+  const char *data;
 } DmTrainMethod;
 
 /* The methods of the kinds: the pool made with pool_progress (its fraction
@@ -71,6 +76,8 @@ bool dm_train_score_new(const DmTrainRequest *request, const DmProgress *pool_pr
                         DmTrainMethod *method, DmError **error);
 bool dm_train_mmgan_new(const DmTrainRequest *request, const DmProgress *pool_progress,
                         DmTrainMethod *method, DmError **error);
+bool dm_train_cosmogan_new(const DmTrainRequest *request, const DmProgress *pool_progress,
+                           DmTrainMethod *method, DmError **error);
 
 /* ---- The checkpoint (train-checkpoint.c) ---------------------------------- */
 
@@ -91,8 +98,9 @@ bool dm_train_checkpoint_check(const DmTrainResolved *resolved, int64_t *step, d
 bool dm_train_checkpoint_load(const DmTrainResolved *resolved, DmTrainMethod *method,
                               int64_t step, DmError **error);
 
-/* "an MMGAN of 64 × 64 pixels of 1.6′" or "a hybrid score network of maps
- * of 64 × 64 pixels of 0.29′" into text. */
+/* "an MMGAN of 64 × 64 pixels of 1.6′", "a hybrid score network of maps
+ * of 64 × 64 pixels of 0.29′" or "a CosmoGAN of 64 × 64 maps of 0.29′"
+ * into text. */
 void dm_train_describe(const DmTrainRequest *request, char *text, size_t size);
 
 /* ---- Time (train-report.c) -------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* dm_train (darkmap/train.h): the kinds, the presets, the request's checks
  * and the loop of steps, validations, checkpoints and reports around one
- * kind's training (train-score.c, train-mmgan.c). */
+ * kind's training (train-score.c, train-mmgan.c, train-cosmogan.c). */
 #include "darkmap/train.h"
 
 #include <math.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/model-card.h"
 #include "darkmap/monotonic-clock.h"
 #include "train/train-private.h"
@@ -17,7 +18,8 @@
 /* The share of the progress fraction that the pool's making takes. */
 #define POOL_SHARE 0.1
 
-static const char *const kind_names[DM_TRAIN_N_KINDS] = {"score-hybrid", "score-plain", "mmgan"};
+static const char *const kind_names[DM_TRAIN_N_KINDS] = {"score-hybrid", "score-plain", "mmgan",
+                                                          "cosmogan"};
 
 const char *dm_train_kind_name(DmTrainKind kind) {
   return kind >= 0 && kind < DM_TRAIN_N_KINDS ? kind_names[kind] : "unknown";
@@ -54,7 +56,19 @@ void dm_train_request_init(DmTrainRequest *r, DmTrainKind kind, DmTrainPreset pr
                         .validate_every = 100,
                         .checkpoint_every = 100};
   dm_grid_spec_init(&r->grid);
-  if (mmgan) {
+  if (kind == DM_TRAIN_COSMOGAN) {
+    /* The paper's DCGAN (FULL), or a narrow one on 64² maps for a CPU. */
+    r->size = quick ? 64 : 256;
+    r->width = quick ? 8 : 64;
+    r->depth = 4;
+    r->z_channels = 64;
+    r->pool_maps = quick ? 1024 : 4096;
+    r->validation = quick ? 256 : 1000;
+    r->batch = quick ? 32 : 64;
+    r->lr = 2e-4;
+    r->steps = quick ? 3000 : 20000;
+    r->validate_every = r->checkpoint_every = quick ? 500 : 1000;
+  } else if (mmgan) {
     if (quick) {
       r->grid.nx = r->grid.ny = 64;
       r->grid.pixel_arcmin = 1.6;
@@ -114,8 +128,26 @@ static bool invalid(DmError **error, const char *format, ...) {
   return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "%s", message);
 }
 
-/* The geometry: score maps' side and pixel, or the MMGAN's grid. */
+/* A CosmoGAN's maps and networks. */
+static bool check_cosmogan(const DmTrainRequest *r, DmError **error) {
+  if (r->size < 16 || r->size > 4096 || r->size % 16 != 0)
+    return invalid(error, "A CosmoGAN's maps have a side that is a multiple of 16 from 16 to "
+                          "4096 (four stride-2 layers from a 1/16 grid), not %d.",
+                   r->size);
+  if (!(r->pixel_arcmin > 0.0) || !isfinite(r->pixel_arcmin))
+    return invalid(error, "The pixel side must be positive, not %g′.", r->pixel_arcmin);
+  if (r->z_channels < 1 || r->z_channels > 64)
+    return invalid(error, "A CosmoGAN's latent size must be 1 to 64, not %d.", r->z_channels);
+  if (r->validation < 2)
+    return invalid(error, "A CosmoGAN validation compares at least 2 generated maps, not %d.",
+                   r->validation);
+  return true;
+}
+
+/* The geometry: score maps' side and pixel, the MMGAN's grid, or the
+ * CosmoGAN's maps. */
 static bool check_geometry(const DmTrainRequest *r, DmError **error) {
+  if (r->kind == DM_TRAIN_COSMOGAN) return check_cosmogan(r, error);
   if (r->kind == DM_TRAIN_MMGAN) {
     if (!r->catalog && !(r->catalog_path && *r->catalog_path))
       return invalid(error, "An MMGAN is trained for one survey: give its catalogue.");
@@ -158,10 +190,15 @@ static bool check_geometry(const DmTrainRequest *r, DmError **error) {
   return true;
 }
 
+/* Whether the request's maps come from files (a CosmoGAN's maps_path). */
+static bool takes_files(const DmTrainRequest *r) {
+  return r->kind == DM_TRAIN_COSMOGAN && r->maps_path && *r->maps_path;
+}
+
 bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   if (r->kind < 0 || r->kind >= DM_TRAIN_N_KINDS)
     return invalid(error, "Unknown kind of training %d.", (int)r->kind);
-  if (!r->theory && !(r->theory_path && *r->theory_path))
+  if (!r->theory && !(r->theory_path && *r->theory_path) && !takes_files(r))
     return invalid(error, "No theory C_ell: the training fields are drawn from it.");
   if (!r->model_path || !r->model_path[0])
     return invalid(error, "No model path: training writes its model there.");
@@ -201,10 +238,18 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
 }
 
 /* The theory and the MMGAN's catalogue from their paths when the request
- * has none; the catalogue's HDU and columns as read, for the checkpoint. */
+ * has none; the catalogue's HDU and columns as read, for the checkpoint;
+ * the pixel side of a CosmoGAN's map files from their WCS (they need no
+ * theory). */
 static bool read_inputs(DmTrainResolved *resolved, const DmProgress *progress,
                         DmError **error) {
   DmTrainRequest *r = &resolved->request;
+  if (takes_files(r)) {
+    double pixel = 0.0;
+    if (!dm_cosmogan_maps_probe(r->maps_path, &pixel, error)) return false;
+    if (pixel > 0.0) r->pixel_arcmin = pixel;
+    return true;
+  }
   if (!r->theory) {
     resolved->theory = dm_theory_read_csv(r->theory_path, r->theory_column, error);
     if (!resolved->theory) return false;
@@ -228,6 +273,7 @@ bool dm_train_resolve(const DmTrainRequest *request, const DmProgress *progress,
   *resolved = (DmTrainResolved){.request = *request};
   DmTrainRequest *r = &resolved->request;
   if (!r->device) r->device = "auto";
+  if (!takes_files(r)) r->maps_path = NULL;
   if (!read_inputs(resolved, progress, error)) {
     dm_train_resolved_clear(resolved);
     return false;
@@ -304,6 +350,7 @@ static void update_result(Run *run, const DmTrainReport *report) {
   result->training_seconds = run->seconds_before + report->seconds;
   result->finished = report->step >= run->resolved->request.steps;
   result->last = *report;
+  if (run->method->curves) result->cosmogan = *run->method->curves;
 }
 
 /* Checkpoint, model, card. */
@@ -333,7 +380,9 @@ static bool run_steps(Run *run, DmError **error_out) {
   DmTrainMethod *m = run->method;
   DmTrainReport report = {.total_steps = r->steps, .validation_loss = NAN, .theory_loss = NAN,
                           .r = NAN, .r_ks = NAN, .std_ratio = NAN, .psnr_gain = NAN,
-                          .psnr_gain_target = NAN};
+                          .psnr_gain_target = NAN, .d_real = NAN, .d_fake = NAN,
+                          .cl_inside = NAN, .pdf_inside = NAN, .mf_inside = NAN,
+                          .pixel_ks = NAN};
   int64_t step = m->steps(m->state);
   bool ok = true;
   while (ok && step < r->steps) {
@@ -378,6 +427,22 @@ static bool run_steps(Run *run, DmError **error_out) {
   return ok;
 }
 
+/* The method of the request's kind. */
+static bool method_new(const DmTrainRequest *r, const DmProgress *pool_progress,
+                       DmTrainMethod *method, DmError **error) {
+  switch (r->kind) {
+  case DM_TRAIN_MMGAN:
+    return dm_train_mmgan_new(r, pool_progress, method, error);
+  case DM_TRAIN_COSMOGAN:
+    return dm_train_cosmogan_new(r, pool_progress, method, error);
+  case DM_TRAIN_SCORE_HYBRID:
+  case DM_TRAIN_SCORE_PLAIN:
+  case DM_TRAIN_N_KINDS:
+    break;
+  }
+  return dm_train_score_new(r, pool_progress, method, error);
+}
+
 bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
               const DmTrainMonitor *monitor, DmTrainResult *result, DmError **error) {
   DmTrainResult local;
@@ -400,9 +465,7 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
   DmProgress pool_progress = {pool_report, (void *)progress, progress ? progress->cancel : NULL};
   dm_progress_report(progress, 0.0, "Making the training maps");
   DmTrainMethod method;
-  bool ok = request->kind == DM_TRAIN_MMGAN
-                ? dm_train_mmgan_new(&resolved.request, &pool_progress, &method, error)
-                : dm_train_score_new(&resolved.request, &pool_progress, &method, error);
+  bool ok = method_new(&resolved.request, &pool_progress, &method, error);
   if (!ok) {
     dm_train_resolved_clear(&resolved);
     return false;
@@ -410,6 +473,7 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
   Run run = {.resolved = &resolved, .method = &method, .progress = progress, .monitor = monitor,
              .seconds_before = seconds_before, .result = result};
   snprintf(result->device, sizeof result->device, "%s", dm_nn_device_name(method.nn));
+  if (method.data) snprintf(result->maps, sizeof result->maps, "%s", method.data);
   result->n_parameters = method.n_parameters;
   if (request->resume) ok = dm_train_checkpoint_load(&resolved, &method, resumed_step, error);
   if (ok) {

@@ -1,9 +1,10 @@
 /* One call per trainer: request + progress + report -> a model file and its
- * checkpoint.  The command line (train-score, train-mmgan) and the
- * application's training job both call dm_train, so neither composes
+ * checkpoint.  The command line (train-score, train-mmgan, train-cosmogan)
+ * and the application's training job all call dm_train, so none composes
  * networks, pools or optimisers itself.
  *
- * Kinds and what they train (darkmap/score-network.h, darkmap/mmgan-train.h):
+ * Kinds and what they train (darkmap/score-network.h, darkmap/mmgan-train.h,
+ * darkmap/cosmogan-train.h):
  *   SCORE_HYBRID  the network residual of the hybrid prior score, by
  *                 denoising score matching on clean maps (lognormal fields
  *                 of the theory C_ell, optionally NFW haloes) of the
@@ -13,13 +14,19 @@
  *   MMGAN         a conditional GAN generator for ONE survey geometry: the
  *                 grid (size, pixel scale, centre), the mask and the rotated
  *                 real noise of the catalogue binned on it.
+ *   COSMOGAN      an emulator of convergence maps (a DCGAN generator of
+ *                 size × size maps of pixel_arcmin) trained on maps from a
+ *                 FITS cube or folder (maps_path: users' own N-body maps) or,
+ *                 by default, from the simulator (lognormal fields of the
+ *                 theory C_ell with NFW haloes).
  *
  * Files.  The model (model_path) is what reconstructions load: the network's
  * weights with its metadata (dm_model_info_read reads its kind and grid).
  * The checkpoint (checkpoint_path) is ONE safetensors file holding
- * everything a resume needs: the network, for MMGAN the critic, every
- * optimiser's moments and step, w_SD, the step count and the request
- * itself (dm_train_checkpoint_read gives it back, so that an unfinished
+ * everything a resume needs: the network, for MMGAN the critic, for
+ * COSMOGAN the discriminator, every optimiser's moments and step, w_SD,
+ * the step count and the request itself (dm_train_checkpoint_read gives it
+ * back, so that an unfinished
  * training can be resumed from the file alone).  Both are written
  * atomically (temporary file, fsync, rename): a kill at any moment leaves
  * the last checkpoint whole.  The model card (the model's *.md, written by
@@ -41,6 +48,7 @@
 
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
+#include "darkmap/cosmogan-validation.h"
 #include "darkmap/error.h"
 #include "darkmap/progress.h"
 #include "darkmap/theory.h"
@@ -53,10 +61,11 @@ typedef enum {
   DM_TRAIN_SCORE_HYBRID,
   DM_TRAIN_SCORE_PLAIN,
   DM_TRAIN_MMGAN,
+  DM_TRAIN_COSMOGAN,
   DM_TRAIN_N_KINDS
 } DmTrainKind;
 
-/* "score-hybrid", "score-plain", "mmgan". */
+/* "score-hybrid", "score-plain", "mmgan", "cosmogan". */
 const char *dm_train_kind_name(DmTrainKind kind);
 bool dm_train_kind_from_name(const char *name, DmTrainKind *kind);
 
@@ -73,8 +82,15 @@ bool dm_train_kind_from_name(const char *name, DmTrainKind *kind);
  *     steps; FULL MMGAN: the grid 360 × 360 pixels of 0.29′, width 16
  *     depth 4, critic 16, 64 maps, 32 noise realisations, 8 pairs, batch
  *     4, 2000 steps.
- *   Both: validations and checkpoints every 100 steps, reports every 10,
- *   w_SD updated every 100, lr 1e-3, seed 1, device auto, all cores.
+ *   QUICK CosmoGAN: 64² maps of 0.29′ from the simulator, width 8, latent
+ *     size 64, 1024 maps, 256 maps generated per validation, batch 32, lr
+ *     2e-4, 3000 steps, validations and checkpoints every 500.
+ *   FULL CosmoGAN: the paper's network: 256² maps of 0.29′, width 64,
+ *     latent size 64, 4096 maps, 1000 per validation, batch 64, lr 2e-4,
+ *     20000 steps, validations and checkpoints every 1000.
+ *   The others: validations and checkpoints every 100 steps; all: reports
+ *   every 10, w_SD updated every 100, lr 1e-3 (CosmoGAN 2e-4), seed 1,
+ *   device auto, all cores.
  * Measured on this project's 2-core machine shared with other work (load
  * 2 to 5): QUICK trained the score network at 39 to 42 steps/s and the
  * MMGAN (COSMOS catalogue) at 23 to 25, the whole runs taking 50 s
@@ -96,9 +112,13 @@ typedef struct {
 
   /* Geometry.  Score: maps of size × size pixels of pixel_arcmin (grid
    * ignored).  MMGAN: the catalogue binned on grid (which fixes size and
-   * pixel scale; its centre is made explicit in the checkpoint). */
+   * pixel scale; its centre is made explicit in the checkpoint).  COSMOGAN:
+   * maps of size × size (a multiple of 16) pixels of pixel_arcmin; with
+   * maps_path, the files' WCS pixel when they have one. */
   int size;                        /* score training maps' side (default 128) */
   double pixel_arcmin;             /* score (default 0.29); MMGAN: grid's */
+  const char *maps_path;           /* COSMOGAN: a FITS cube or a folder of FITS images cut
+                                      into size² tiles; NULL: simulated maps */
   const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed); NULL: read
                                       from catalog_path, catalog_hdu and catalog_columns */
   const char *catalog_path;        /* recorded for a resume */
@@ -110,17 +130,22 @@ typedef struct {
   /* Training data. */
   bool haloes;                     /* NFW haloes in the fields (default true) */
   double shift;                    /* lognormal shift (default 0.02) */
-  int pool_maps;                   /* clean maps made once (score 256, MMGAN 64) */
+  int pool_maps;                   /* clean maps made once (score 256, MMGAN 64); COSMOGAN:
+                                      maps simulated, or at most read from maps_path */
   int pool_noise;                  /* MMGAN noise realisations (default 32) */
-  int validation;                  /* held-out maps / pairs (score 32, MMGAN 8) */
+  int validation;                  /* held-out maps / pairs (score 32, MMGAN 8); COSMOGAN:
+                                      maps generated per validation (1000) */
 
   /* Networks. */
-  int width, depth;                /* U-Net base width and levels (default 16, 4) */
-  int z_channels, critic_width;    /* MMGAN (default 2, 16) */
+  int width, depth;                /* U-Net base width and levels (default 16, 4); COSMOGAN:
+                                      both networks' base width b (64), depth 4 */
+  int z_channels, critic_width;    /* MMGAN (default 2, 16); COSMOGAN: z_channels is the
+                                      latent size (64) */
 
   /* Optimisation. */
   int batch;                       /* maps (score, default 8) or conditions (MMGAN, 4) per step */
-  double lr;                       /* Adam rate (default 1e-3) */
+  double lr;                       /* Adam rate (default 1e-3; COSMOGAN 2e-4, betas 0.5 and
+                                      0.999, 1 % label flips) */
   int cosine;                      /* score: warm-up + cosine decay to step N; 0: constant */
   double sigma_min, sigma_max;     /* score noise levels (default 1e-3, 0.3) */
   double beta_adv;                 /* MMGAN adversarial weight (default 1e-5) */
@@ -161,21 +186,30 @@ typedef struct {
   double seconds;                  /* training time of this call */
   double steps_per_second;         /* over this call */
   double seconds_left;             /* to total_steps at that rate */
-  double train_loss;               /* score: DSM loss of the last step; MMGAN: L1 */
-  /* MMGAN only: the last step's terms and w_SD. */
+  double train_loss;               /* score: DSM loss of the last step; MMGAN: L1;
+                                      COSMOGAN: the generator's loss −mean log D(G(z)) */
+  /* MMGAN only: the last step's terms and w_SD.  COSMOGAN: critic_loss is the
+   * discriminator's cross-entropy (real plus generated). */
   double critic_loss, gradient_penalty, adversarial_loss, std_reward, std_weight;
+  double d_real, d_fake;           /* COSMOGAN: mean D on the real and generated batch */
   /* Validation (has_validation when this report comes with one; the others
    * carry the last validation's numbers, NaN before the first). */
   bool has_validation;
   double validation_loss;          /* score: DSM loss of the network (hybrid or plain);
                                       MMGAN: RMSE of the posterior mean (kappa units,
-                                      inside the mask, all pairs together) */
+                                      inside the mask, all pairs together); COSMOGAN: mean
+                                      |C_ell generated / C_ell training − 1| over the
+                                      resolved ell bins (darkmap/cosmogan-validation.h) */
   double theory_loss;              /* score: the theory score alone (the baseline); NaN MMGAN */
   double r, r_ks;                  /* MMGAN: r of the posterior mean and of the best
                                       KS map, map by map on the validation pairs,
                                       averaged; NaN for score */
   double std_ratio;                /* MMGAN: std calibration (1: calibrated); NaN score */
   double psnr_gain, psnr_gain_target;  /* MMGAN */
+  /* COSMOGAN: the fractions of resolved ell bins, PDF thresholds and
+   * Minkowski-functional points (V0, V1, V2 together) inside the training
+   * set's 1-sigma scatter, and the KS distance D of the pixel values. */
+  double cl_inside, pdf_inside, mf_inside, pixel_ks;
   size_t device_memory;            /* bytes the network engine holds (in use + cached) */
   bool checkpointed;               /* a checkpoint was written with this report */
 } DmTrainReport;
@@ -198,13 +232,18 @@ typedef struct {
   int64_t n_parameters;            /* the model's trainable weights */
   bool finished;                   /* steps == total steps (not stopped on max_seconds) */
   DmTrainReport last;              /* the last report (with the last validation's numbers) */
+  DmCosmoganValidation cosmogan;   /* COSMOGAN: the last validation's curves (n_generated 0
+                                      before the first) */
+  char maps[96];                   /* COSMOGAN: what the training maps were ("1024
+                                      simulated maps", "96 tiles of 3 files") */
 } DmTrainResult;
 
 /* Checks the request before any work: DM_ERROR_INVALID_ARGUMENT with a
- * sentence naming what is wrong (no theory nor its path, no catalogue nor
- * its path for MMGAN (the files themselves are read by dm_train), a size
- * not divisible by 2^depth, non-positive rates, an unknown device, no model
- * path, a resume without checkpoint). */
+ * sentence naming what is wrong (no theory nor its path (COSMOGAN: unless
+ * its maps come from maps_path), no catalogue nor its path for MMGAN (the
+ * files themselves are read by dm_train), a size not divisible by 2^depth
+ * (COSMOGAN: by 16), non-positive rates, an unknown device, no model path,
+ * a resume without checkpoint). */
 bool dm_train_check(const DmTrainRequest *request, DmError **error);
 
 /* Trains.  progress: the fraction of the steps (the pool's making first)
@@ -222,6 +261,7 @@ typedef struct {
   int64_t step;                    /* steps done */
   double seconds;                  /* training time so far, over every call */
   char model_path[4096], theory_path[4096], theory_column[256], catalog_path[4096];
+  char maps_path[4096];
   char catalog_columns[5][256];    /* ra, dec, e1, e2, weight ("" weight: unit weights) */
   char name[256], device[160];
   char checkpoint_path[4096];      /* the file read (request.checkpoint_path points here) */
