@@ -18,6 +18,8 @@ int cli_eval_mock_main(int argc, char **argv);
 int cli_calibrate_main(int argc, char **argv);
 int cli_train_mmgan_main(int argc, char **argv);
 int cli_sample_mmgan_main(int argc, char **argv);
+int cli_train_cosmogan_main(int argc, char **argv);
+int cli_sample_cosmogan_main(int argc, char **argv);
 
 /* Prints an error as darkmap-cli reports them and returns the exit status
  * for it (2 for a usage error, else 1); frees the error. */

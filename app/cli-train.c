@@ -1,5 +1,5 @@
-/* The options and run that train-score and train-mmgan share (see
- * cli-train.h). */
+/* The options and run that train-score, train-mmgan and train-cosmogan
+ * share (see cli-train.h). */
 #include "cli-train.h"
 
 #include <math.h>
@@ -52,8 +52,10 @@ bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind, DmTra
                         preset && strcmp(preset, "quick") == 0 ? DM_TRAIN_PRESET_QUICK
                                                                : DM_TRAIN_PRESET_FULL);
   int steps = (int)r->steps, seed = (int)r->seed;
-  r->theory_path = cli_args_require(args, "theory", error);
-  r->model_path = r->theory_path ? cli_args_require(args, "out", error) : NULL;
+  /* A CosmoGAN trained on map files draws no field: it needs no theory. */
+  bool files = kind == DM_TRAIN_COSMOGAN && cli_args_value(args, "maps");
+  r->theory_path = files ? NULL : cli_args_require(args, "theory", error);
+  r->model_path = files || r->theory_path ? cli_args_require(args, "out", error) : NULL;
   if (!r->model_path || !cli_args_int(args, "steps", 1, 100000000, &steps, error) ||
       !cli_args_int(args, "batch", 1, 4096, &r->batch, error) ||
       !cli_args_int(args, "width", 1, 1024, &r->width, error) ||
@@ -73,6 +75,7 @@ bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind, DmTra
   r->resume = cli_args_flag(args, "resume");
   r->checkpoint_path = cli_args_value(args, "checkpoint");
   r->name = cli_args_value(args, "name");
+  if (files) return true;
   *theory = dm_theory_read_csv(r->theory_path, r->theory_column, error);
   r->theory = *theory;
   return *theory != NULL;
@@ -106,7 +109,14 @@ static void print_report(void *user_data, const DmTrainReport *r) {
   char left[32];
   format_time_left(r->seconds_left, left, sizeof left);
   cli_progress_done();
-  if (request->kind == DM_TRAIN_MMGAN)
+  if (request->kind == DM_TRAIN_COSMOGAN)
+    fprintf(stderr,
+            "Step %lld of %lld: discriminator %.4f, generator %.4f, D(real) %.3f, D(generated) "
+            "%.3f | %.2f steps/s, %.0f maps/s, ETA %s%s\n",
+            (long long)r->step, (long long)r->total_steps, r->critic_loss, r->train_loss,
+            r->d_real, r->d_fake, r->steps_per_second, r->steps_per_second * request->batch,
+            left, r->checkpointed ? "; checkpoint saved" : "");
+  else if (request->kind == DM_TRAIN_MMGAN)
     fprintf(stderr,
             "Step %lld of %lld: critic %.4f, GP %.4f, adversarial %.4f, L1 %.4f, L_SD %.4f, "
             "w_SD %.4f | %.2f steps/s, %.1f pairs/s, ETA %s%s\n",
@@ -118,7 +128,14 @@ static void print_report(void *user_data, const DmTrainReport *r) {
             (long long)r->step, (long long)r->total_steps, r->train_loss, r->steps_per_second,
             left, r->checkpointed ? "; checkpoint saved" : "");
   if (!r->has_validation) return;
-  if (request->kind == DM_TRAIN_MMGAN)
+  if (request->kind == DM_TRAIN_COSMOGAN)
+    fprintf(stderr,
+            "Validation at step %lld: C_ell %.1f %% from the training maps' on average over the "
+            "resolved ell bins, %.0f %% of the bins inside their 1-sigma scatter; PDF %.0f %%, "
+            "Minkowski functionals %.0f %% inside; pixel KS distance %.4f.\n",
+            (long long)r->step, 100.0 * r->validation_loss, 100.0 * r->cl_inside,
+            100.0 * r->pdf_inside, 100.0 * r->mf_inside, r->pixel_ks);
+  else if (request->kind == DM_TRAIN_MMGAN)
     fprintf(stderr,
             "Validation at step %lld: r %.3f (best KS map %.3f), RMSE %.5f, PSNR gain %.2f dB "
             "(target %.2f), std calibration %.3f.\n",

@@ -1,6 +1,7 @@
-/* What train-score and train-mmgan share around dm_train (darkmap/train.h):
- * the options of every training, the request they make, and the run with
- * one line per report on stderr and Ctrl+C saving a checkpoint. */
+/* What train-score, train-mmgan and train-cosmogan share around dm_train
+ * (darkmap/train.h): the options of every training, the request they make,
+ * and the run with one line per report on stderr and Ctrl+C saving a
+ * checkpoint. */
 #ifndef DARKMAP_CLI_TRAIN_H
 #define DARKMAP_CLI_TRAIN_H
 
@@ -13,7 +14,8 @@
 extern const CliOptionSpec cli_train_options[];
 
 /* The request of kind at the --preset size (default full) with the shared
- * options applied; *theory gets the table read (the caller frees it). */
+ * options applied; *theory gets the table read (the caller frees it), NULL
+ * for a CosmoGAN given --maps (which needs none). */
 bool cli_train_request_from_options(const CliArgs *args, DmTrainKind kind,
                                     DmTrainRequest *request, DmTheorySpectrum **theory,
                                     DmError **error);

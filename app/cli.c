@@ -21,6 +21,8 @@ static const CliCommand commands[] = {
     {"sample-score", cli_sample_score_main, "posterior samples by annealed HMC on the score"},
     {"train-mmgan", cli_train_mmgan_main, "train an MMGAN posterior sampler for a survey"},
     {"sample-mmgan", cli_sample_mmgan_main, "posterior samples from an MMGAN generator"},
+    {"train-cosmogan", cli_train_cosmogan_main, "train a CosmoGAN emulator of convergence maps"},
+    {"sample-cosmogan", cli_sample_cosmogan_main, "emulated convergence maps from a CosmoGAN"},
     {"eval-mock", cli_eval_mock_main, "score KS, WF and score sampling on a simulated survey"},
     {"calibrate", cli_calibrate_main, "fit a learned model's interval calibration on mocks"},
     {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
