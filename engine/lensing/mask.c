@@ -6,9 +6,30 @@
 
 #include "darkmap/fits.h"
 
+/* The mask image of path: its MASK extension when it has one (a shear or
+ * dataset file), else its first image, which must be one plane. */
+static DmMap *read_mask_image(const char *path, DmError **error) {
+  DmError *missing = NULL;
+  DmMap *file = dm_fits_read_image(path, "MASK", &missing);
+  if (file || (missing && missing->code != DM_ERROR_NOT_FOUND)) {
+    if (missing) dm_error_propagate(error, missing);
+    return file;
+  }
+  dm_error_clear(&missing);
+  file = dm_fits_read_image(path, NULL, error);
+  if (file && file->nplanes != 1) {
+    dm_error_set(error, DM_ERROR_FORMAT, 0,
+                 "%s holds %d planes and no MASK extension: a mask is one image.", path,
+                 file->nplanes);
+    dm_map_free(file);
+    return NULL;
+  }
+  return file;
+}
+
 DmMap *dm_mask_read_for_map(const char *path, const DmMap *map, bool *had_wcs,
                             DmError **error) {
-  DmMap *file = dm_fits_read_image(path, NULL, error);
+  DmMap *file = read_mask_image(path, error);
   if (!file) return NULL;
   if (had_wcs) *had_wcs = file->wcs != NULL;
 

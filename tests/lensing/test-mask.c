@@ -1,6 +1,7 @@
 /* Masks opened for a map: values above 0 are observed; a mask must have the
- * map's size and, when it has a WCS, the map's sky grid; the shipped COSMOS
- * mask (no WCS) goes with a 360² map. */
+ * map's size and, when it has a WCS, the map's sky grid; a file of several
+ * planes is refused unless its MASK extension is the mask; the shipped
+ * COSMOS mask (no WCS) goes with a 360² map. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,28 @@ int main(void) {
   for (int i = 0; i < SIDE * SIDE; i++) file->data[i] = 0.0f;
   write_mask(path, file);
   CHECK_FAILS(dm_mask_read_for_map(path, map, NULL, &error), error, DM_ERROR_FORMAT);
+
+  /* Several planes: refused, unless the file has a MASK extension (a shear
+   * file), which is then the mask. */
+  DmMap *cube = dm_map_new(SIDE, SIDE, 2, map->wcs, &error);
+  CHECK_OK(cube, error);
+  if (cube) {
+    for (int i = 0; i < 2 * SIDE * SIDE; i++) cube->data[i] = 1.0f;
+    write_mask(path, cube);
+    CHECK_FAILS(dm_mask_read_for_map(path, map, NULL, &error), error, DM_ERROR_FORMAT);
+    DmMap *inner = dm_map_new(SIDE, SIDE, 1, map->wcs, &error);
+    CHECK_OK(inner, error);
+    for (int i = 0; inner && i < SIDE * SIDE; i++) inner->data[i] = i % 2 ? 1.0f : 0.0f;
+    DmFitsImageHdu hdus[2] = {{cube, NULL}, {inner, "MASK"}};
+    CHECK_OK(dm_fits_write_images(path, hdus, 2, &error), error);
+    DmMap *from_extension = dm_mask_read_for_map(path, map, NULL, &error);
+    CHECK_OK(from_extension, error);
+    CHECK(from_extension && inner &&
+          memcmp(from_extension->data, inner->data, SIDE * SIDE * sizeof(float)) == 0);
+    dm_map_free(from_extension);
+    dm_map_free(inner);
+    dm_map_free(cube);
+  }
 
   /* Not FITS; missing. */
   FILE *text = fopen(path, "w");

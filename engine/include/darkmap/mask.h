@@ -22,11 +22,13 @@ extern "C" {
  * and its field. */
 #define DM_MASK_WCS_TOLERANCE 0.01
 
-/* Reads the first image of path as a mask for map: a new one-plane map of
- * 0/1 with map's WCS.  *had_wcs (may be NULL) tells whether the file had a
- * celestial WCS that was checked.  Fails with DM_ERROR_FORMAT (not an image,
- * another size, another WCS, no observed pixel), DM_ERROR_NOT_FOUND or
- * DM_ERROR_IO, leaving nothing allocated. */
+/* Reads path's mask for map: its MASK image extension when it has one (a
+ * shear file from 'bin', a dataset), else its first image, which must be
+ * one plane; a new one-plane map of 0/1 with map's WCS.  *had_wcs (may be
+ * NULL) tells whether the file had a celestial WCS that was checked.  Fails
+ * with DM_ERROR_FORMAT (not an image, several planes without a MASK
+ * extension, another size, another WCS, no observed pixel),
+ * DM_ERROR_NOT_FOUND or DM_ERROR_IO, leaving nothing allocated. */
 DmMap *dm_mask_read_for_map(const char *path, const DmMap *map, bool *had_wcs,
                             DmError **error);
 
