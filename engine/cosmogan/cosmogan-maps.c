@@ -182,6 +182,19 @@ static bool list_files(const char *path, FileList *list, DmError **error) {
   return true;
 }
 
+/* The maps of one file: its SAMPLES extension when it has one (a Darkmap
+ * posterior or cube of emulated maps), else its primary image. */
+static DmMap *read_maps(const char *path, DmError **error) {
+  DmError *missing = NULL;
+  DmMap *samples = dm_fits_read_image(path, "SAMPLES", &missing);
+  if (samples || (missing && missing->code != DM_ERROR_NOT_FOUND)) {
+    dm_error_propagate(error, missing);
+    return samples;
+  }
+  dm_error_free(missing);
+  return dm_fits_read_image(path, NULL, error);
+}
+
 /* The pixel side of an image in arcmin from its WCS, 0 without one. */
 static double pixel_of(const DmMap *image) {
   return image->wcs ? dm_wcs_pixel_scale_deg(image->wcs) * 60.0 : 0.0;
@@ -190,7 +203,7 @@ static double pixel_of(const DmMap *image) {
 bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **error) {
   FileList list;
   if (!list_files(path, &list, error)) return false;
-  DmMap *image = dm_fits_read_image(list.paths[0], NULL, error);
+  DmMap *image = read_maps(list.paths[0], error);
   file_list_clear(&list);
   if (!image) return false;
   *pixel_arcmin = pixel_of(image);
@@ -257,7 +270,7 @@ DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, 
   bool ok = true;
   for (int f = 0; ok && f < list.count && maps->count < max_maps; f++) {
     ok = dm_progress_check_cancel(progress, error);
-    DmMap *image = ok ? dm_fits_read_image(list.paths[f], NULL, error) : NULL;
+    DmMap *image = ok ? read_maps(list.paths[f], error) : NULL;
     ok = image != NULL;
     if (ok && (image->nx < size || image->ny < size))
       ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,

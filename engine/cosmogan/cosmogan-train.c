@@ -95,6 +95,12 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
     dm_cosmogan_train_options_init(&o);
   if (!options_valid(&o, error)) return NULL;
   int size = dm_cosmogan_maps_size(maps);
+  if (dm_cosmogan_maps_count(maps) < 2) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "A CosmoGAN learns from 2 training maps or more, not from %s.",
+                 dm_cosmogan_maps_describe(maps));
+    return NULL;
+  }
   if (!m->discriminator || size != m->config.size) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "The CosmoGAN to train needs a discriminator and the maps' size (%d, not %d).",

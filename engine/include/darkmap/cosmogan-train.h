@@ -6,7 +6,9 @@
  *    C_ell, NFW haloes), kept as drawn (their mean included);
  *  - read (dm_cosmogan_maps_read): a FITS cube, or a folder of FITS images
  *    (every *.fits, *.fit, *.fits.gz in name order), so that users train on
- *    their own N-body maps.  Every plane of every file is cut into
+ *    their own N-body maps.  A file's maps are its SAMPLES extension when it
+ *    has one (a Darkmap posterior file or cube of emulated maps), else its
+ *    primary image.  Every plane of every file is cut into
  *    non-overlapping size × size tiles from its first pixel, row by row; a
  *    tile with a non-finite pixel is left out.  The pixel side comes from
  *    the files' WCS (all must agree within 1 %), or from the caller for
