@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "darkmap-stats-page.h"
+#include "darkmap-universes-page.h"
 #include "darkmap-window.h"
 
 #define DARKMAP_APP_ICON "org.darkmap.Darkmap"
@@ -46,15 +47,18 @@ darkmap_application_get_exit_status (DarkmapApplication *self)
 }
 
 /* --screenshot: once the first frame after the job is painted (and, on
- * the Statistics page, after the posterior's band is measured), save it. */
+ * the Statistics page, after the posterior's band is measured; on the
+ * Emulated Universes page, after its universes are drawn), save it. */
 static void
 save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
 {
   DarkmapWindow *window = self->screenshot_window;
   GtkWidget *stats_page = darkmap_window_get_stats_page (window);
+  GtkWidget *universes_page = darkmap_window_get_universes_page (window);
   g_autoptr (GdkTexture) texture = NULL;
 
-  if (darkmap_stats_page_is_measuring (DARKMAP_STATS_PAGE (stats_page)))
+  if (darkmap_stats_page_is_measuring (DARKMAP_STATS_PAGE (stats_page))
+      || darkmap_universes_page_is_generating (DARKMAP_UNIVERSES_PAGE (universes_page)))
     {
       gtk_widget_queue_draw (GTK_WIDGET (window));
       return;
@@ -222,6 +226,7 @@ darkmap_application_startup (GApplication *application)
     { "win.page::compare", { "<Control>3", NULL } },
     { "win.page::training", { "<Control>4", NULL } },
     { "win.page::statistics", { "<Control>5", NULL } },
+    { "win.page::universes", { "<Control>6", NULL } },
     { "win.layer::kappa-e", { "<Alt>1", NULL } },
     { "win.layer::kappa-b", { "<Alt>2", NULL } },
     { "win.layer::shear", { "<Alt>3", NULL } },
@@ -293,7 +298,8 @@ darkmap_application_init (DarkmapApplication *self)
       N_("Show a layer: kappa-e, kappa-b, shear, counts, noise, mean, std, significance or "
          "sample"), N_("NAME") },
     { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-      N_("Show a page: map, spectrum, statistics, compare or training"), N_("NAME") },
+      N_("Show a page: map, spectrum, statistics, compare, training or universes"),
+      N_("NAME") },
     { NULL },
   };
 

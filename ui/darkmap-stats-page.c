@@ -13,6 +13,7 @@ struct _DarkmapStatsPage
   DarkmapStatsView *view;
   GtkWidget *measuring_box;
   GtkLabel *measuring_label;
+  GtkWidget *emulator_check;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapStatsPage, darkmap_stats_page, GTK_TYPE_BOX)
@@ -38,6 +39,24 @@ darkmap_stats_page_is_measuring (DarkmapStatsPage *self)
 {
   g_return_val_if_fail (DARKMAP_IS_STATS_PAGE (self), FALSE);
   return gtk_widget_get_visible (self->measuring_box);
+}
+
+void
+darkmap_stats_page_set_emulator (DarkmapStatsPage *self, gboolean shown, gboolean usable,
+                                 const char *note)
+{
+  g_return_if_fail (DARKMAP_IS_STATS_PAGE (self));
+
+  gtk_widget_set_visible (self->emulator_check, shown);
+  gtk_widget_set_sensitive (self->emulator_check, usable);
+  gtk_widget_set_tooltip_text (self->emulator_check, note);
+}
+
+GtkWidget *
+darkmap_stats_page_get_emulator_toggle (DarkmapStatsPage *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_STATS_PAGE (self), NULL);
+  return self->emulator_check;
 }
 
 static void
@@ -108,6 +127,7 @@ darkmap_stats_page_class_init (DarkmapStatsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, view);
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, measuring_box);
   gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, measuring_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapStatsPage, emulator_check);
 }
 
 static void
@@ -116,6 +136,8 @@ darkmap_stats_page_init (DarkmapStatsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (self->view, "notify::kind", G_CALLBACK (on_view_kind), self,
                            G_CONNECT_SWAPPED);
+  g_object_bind_property (self->view, "show-emulator", self->emulator_check, "active",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
 }
 
 GtkWidget *

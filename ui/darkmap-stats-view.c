@@ -1,5 +1,6 @@
 /* DarkmapStatsView: a map's PDF, peaks, minima or Minkowski functionals
- * against nu, beside a Gaussian field's and the posterior's band. */
+ * against nu, beside a Gaussian field's, the posterior's band and the
+ * emulator's. */
 #include "darkmap-stats-view.h"
 
 #include <math.h>
@@ -18,9 +19,10 @@
 static const double MAP_COLOUR[3] = { 0.12, 0.47, 0.71 };
 static const double GAUSSIAN_COLOUR[3] = { 0.85, 0.37, 0.0 };
 static const double POSTERIOR_COLOUR[3] = { 0.17, 0.63, 0.17 };
+static const double EMULATOR_COLOUR[3] = { 0.58, 0.40, 0.74 };
 static const double GAUSSIAN_DASH[2] = { 6.0, 4.0 };
 
-enum { PROP_0, PROP_KIND, N_PROPS };
+enum { PROP_0, PROP_KIND, PROP_SHOW_EMULATOR, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 struct _DarkmapStatsView
@@ -32,6 +34,9 @@ struct _DarkmapStatsView
   char *message;              /* why the map could not be measured, or NULL */
   DarkmapStatsBand *band;     /* the posterior's (owned), or NULL */
   char *band_label;
+  DarkmapStatsBand *emulator; /* the emulated maps' (owned), or NULL */
+  char *emulator_label;
+  gboolean show_emulator;
   DmStatKind kind;
 
   gboolean has_range;
@@ -95,7 +100,14 @@ kind_is_positive (DmStatKind kind)
   return kind != DM_STAT_V2;
 }
 
-/* The thresholds drawn: the map's, else the band's; NULL without either. */
+/* Whether the emulator's band is drawn. */
+static gboolean
+emulator_drawn (DarkmapStatsView *self)
+{
+  return self->emulator != NULL && self->show_emulator;
+}
+
+/* The thresholds drawn: the map's, else a band's; NULL without any. */
 static const double *
 thresholds (DarkmapStatsView *self, int *n)
 {
@@ -108,6 +120,11 @@ thresholds (DarkmapStatsView *self, int *n)
     {
       *n = self->band->n;
       return self->band->threshold;
+    }
+  if (emulator_drawn (self))
+    {
+      *n = self->emulator->n;
+      return self->emulator->threshold;
     }
   *n = 0;
   return NULL;
@@ -194,6 +211,7 @@ for_each_point (DarkmapStatsView *self, PointFunc func, gpointer data)
 {
   const DmMapStats *s = self->stats;
   const DarkmapStatsBand *b = self->band;
+  const DarkmapStatsBand *e = emulator_drawn (self) ? self->emulator : NULL;
 
   for (int i = 0; s != NULL && i < s->n; i++)
     func (s->threshold[i], darkmap_stats_value (s, self->kind, i), data);
@@ -209,6 +227,11 @@ for_each_point (DarkmapStatsView *self, PointFunc func, gpointer data)
       func (b->threshold[i], b->hi[self->kind][i], data);
       if (b->mean != NULL)
         func (b->threshold[i], darkmap_stats_value (b->mean, self->kind, i), data);
+    }
+  for (int i = 0; e != NULL && i < e->n; i++)
+    {
+      func (e->threshold[i], e->lo[self->kind][i], data);
+      func (e->threshold[i], e->hi[self->kind][i], data);
     }
 }
 
@@ -314,6 +337,11 @@ darkmap_stats_view_set_map (DarkmapStatsView *self, const DmMap *map, int plane,
       g_clear_pointer (&self->band, darkmap_stats_band_free);
       g_clear_pointer (&self->band_label, g_free);
     }
+  if (stats != NULL && self->emulator != NULL && !same_thresholds (stats, self->emulator))
+    {
+      g_clear_pointer (&self->emulator, darkmap_stats_band_free);
+      g_clear_pointer (&self->emulator_label, g_free);
+    }
   changed (self);
   return map == NULL || stats != NULL;
 }
@@ -367,6 +395,63 @@ darkmap_stats_view_get_band_label (DarkmapStatsView *self)
 {
   g_return_val_if_fail (DARKMAP_IS_STATS_VIEW (self), NULL);
   return self->band_label;
+}
+
+gboolean
+darkmap_stats_view_set_emulator_band (DarkmapStatsView *self, DarkmapStatsBand *band,
+                                      const char *label, DmError **error)
+{
+  g_autoptr (DarkmapStatsBand) owned = band;
+
+  g_return_val_if_fail (DARKMAP_IS_STATS_VIEW (self), FALSE);
+
+  if (band != NULL && self->stats != NULL && !same_thresholds (self->stats, band))
+    return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                         "The emulated maps' statistics have %d thresholds from %g to %g, the "
+                         "map's %d from %g to %g",
+                         band->n, band->threshold[0], band->threshold[band->n - 1],
+                         self->stats->n, self->stats->threshold[0],
+                         self->stats->threshold[self->stats->n - 1]);
+  g_clear_pointer (&self->emulator, darkmap_stats_band_free);
+  g_clear_pointer (&self->emulator_label, g_free);
+  self->emulator = g_steal_pointer (&owned);
+  self->emulator_label = band != NULL ? g_strdup (label) : NULL;
+  changed (self);
+  return TRUE;
+}
+
+const DarkmapStatsBand *
+darkmap_stats_view_get_emulator_band (DarkmapStatsView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_STATS_VIEW (self), NULL);
+  return self->emulator;
+}
+
+const char *
+darkmap_stats_view_get_emulator_label (DarkmapStatsView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_STATS_VIEW (self), NULL);
+  return self->emulator_label;
+}
+
+void
+darkmap_stats_view_set_show_emulator (DarkmapStatsView *self, gboolean show)
+{
+  g_return_if_fail (DARKMAP_IS_STATS_VIEW (self));
+
+  show = show != FALSE;
+  if (show == self->show_emulator)
+    return;
+  self->show_emulator = show;
+  changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_EMULATOR]);
+}
+
+gboolean
+darkmap_stats_view_get_show_emulator (DarkmapStatsView *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_STATS_VIEW (self), FALSE);
+  return self->show_emulator;
 }
 
 void
@@ -425,6 +510,13 @@ darkmap_stats_view_readout (DarkmapStatsView *self, int width, int height, doubl
       g_string_append (text, "      ");
       g_string_append_printf (text, _("posterior 16–84 %%: %.3g–%.3g"),
                               self->band->lo[self->kind][i], self->band->hi[self->kind][i]);
+    }
+  if (emulator_drawn (self))
+    {
+      g_string_append (text, "      ");
+      g_string_append_printf (text, _("emulator 16–84 %%: %.3g–%.3g"),
+                              self->emulator->lo[self->kind][i],
+                              self->emulator->hi[self->kind][i]);
     }
   return g_string_free (text, FALSE);
 }
@@ -600,16 +692,15 @@ draw_measured (DarkmapStatsView *self, const Plot *p, cairo_t *cr, const DmMapSt
     }
 }
 
-/* The band: along the upper edge, then back along the lower one. */
+/* A band: along the upper edge, then back along the lower one. */
 static void
-draw_band (DarkmapStatsView *self, const Plot *p, cairo_t *cr)
+draw_band (DarkmapStatsView *self, const Plot *p, cairo_t *cr, const DarkmapStatsBand *b,
+           const double *colour)
 {
-  const DarkmapStatsBand *b = self->band;
   const double *lo = b->lo[self->kind], *hi = b->hi[self->kind];
   double vx, vy;
 
-  cairo_set_source_rgba (cr, POSTERIOR_COLOUR[0], POSTERIOR_COLOUR[1], POSTERIOR_COLOUR[2],
-                         BAND_ALPHA);
+  cairo_set_source_rgba (cr, colour[0], colour[1], colour[2], BAND_ALPHA);
   cairo_new_path (cr);
   for (int i = 0; i < b->n; i++)
     {
@@ -660,7 +751,7 @@ count_hidden (double nu, double value, gpointer data)
 static void
 draw_legend (DarkmapStatsView *self, const Plot *p, cairo_t *cr)
 {
-  LegendEntry entries[4];
+  LegendEntry entries[5];
   Corner best = { 0 };
   double box_w = 0.0, box_h, y;
   int n = 0;
@@ -685,6 +776,13 @@ draw_legend (DarkmapStatsView *self, const Plot *p, cairo_t *cr)
         entries[n++] = (LegendEntry) { g_strdup_printf (_("%s: mean"), label), ENTRY_SQUARE,
                                        POSTERIOR_COLOUR };
     }
+  if (emulator_drawn (self))
+    /* TRANSLATORS: %s names the emulator, e.g. "cosmogan-cosmos" */
+    entries[n++] = (LegendEntry) {
+      g_strdup_printf (_("%s: emulated maps 16–84 %%"),
+                       self->emulator_label != NULL ? self->emulator_label : _("emulator")),
+      ENTRY_BAND, EMULATOR_COLOUR
+    };
   if (n == 0)
     return;
 
@@ -832,9 +930,11 @@ darkmap_stats_view_render (DarkmapStatsView *self, cairo_t *cr, int width, int h
   cairo_save (cr);
   cairo_rectangle (cr, p.x0, p.y0, p.x1 - p.x0, p.y1 - p.y0);
   cairo_clip (cr);
+  if (emulator_drawn (self))
+    draw_band (self, &p, cr, self->emulator, EMULATOR_COLOUR);
   if (self->band != NULL)
     {
-      draw_band (self, &p, cr);
+      draw_band (self, &p, cr, self->band, POSTERIOR_COLOUR);
       if (self->band->mean != NULL)
         draw_measured (self, &p, cr, self->band->mean, POSTERIOR_COLOUR, TRUE);
     }
@@ -904,6 +1004,9 @@ darkmap_stats_view_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_KIND:
       g_value_set_int (value, self->kind);
       break;
+    case PROP_SHOW_EMULATOR:
+      g_value_set_boolean (value, self->show_emulator);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -920,6 +1023,9 @@ darkmap_stats_view_set_property (GObject *object, guint prop_id, const GValue *v
     case PROP_KIND:
       darkmap_stats_view_set_kind (self, (DmStatKind) g_value_get_int (value));
       break;
+    case PROP_SHOW_EMULATOR:
+      darkmap_stats_view_set_show_emulator (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -935,6 +1041,8 @@ darkmap_stats_view_finalize (GObject *object)
   g_free (self->message);
   darkmap_stats_band_free (self->band);
   g_free (self->band_label);
+  darkmap_stats_band_free (self->emulator);
+  g_free (self->emulator_label);
   G_OBJECT_CLASS (darkmap_stats_view_parent_class)->finalize (object);
 }
 
@@ -954,6 +1062,9 @@ darkmap_stats_view_class_init (DarkmapStatsViewClass *klass)
   properties[PROP_KIND] =
     g_param_spec_int ("kind", NULL, NULL, 0, DM_STAT_COUNT - 1, DM_STAT_PDF,
                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_EMULATOR] =
+    g_param_spec_boolean ("show-emulator", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -963,6 +1074,7 @@ darkmap_stats_view_init (DarkmapStatsView *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   self->kind = DM_STAT_PDF;
+  self->show_emulator = TRUE;
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "enter", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);

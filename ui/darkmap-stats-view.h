@@ -3,7 +3,9 @@
  * V1, V2; darkmap-stats-band.h gives the units), with the expectation for a
  * Gaussian field of the map's own sigma0, sigma1, sigma2 (dashed) and
  * optionally a posterior: the 16-84 % band of its samples' statistic and
- * the statistic of its mean map.  Hovering reads out (nu, value) under the
+ * the statistic of its mean map, and an emulator's: the 16-84 % band of
+ * emulated maps (darkmap-universes-page.h), drawn while "show-emulator"
+ * is TRUE (the default).  Hovering reads out (nu, value) under the
  * pointer and the nearest threshold's values; otherwise the line above the
  * plot gives the map's sigma0, numbers of peaks and minima and area.
  *
@@ -56,6 +58,20 @@ gboolean darkmap_stats_view_set_band (DarkmapStatsView *self, DarkmapStatsBand *
 /* The band shown and its label, or NULL. */
 const DarkmapStatsBand *darkmap_stats_view_get_band (DarkmapStatsView *self);
 const char *darkmap_stats_view_get_band_label (DarkmapStatsView *self);
+
+/* Shows the band of emulated maps (taken, even on failure; NULL removes
+ * it) labelled label (the emulator's name).  FALSE with error set (the
+ * view unchanged) when its thresholds are not the map's.  A map of other
+ * thresholds removes it, as the posterior's. */
+gboolean darkmap_stats_view_set_emulator_band (DarkmapStatsView *self, DarkmapStatsBand *band,
+                                               const char *label, DmError **error);
+/* The emulator's band and its label, or NULL. */
+const DarkmapStatsBand *darkmap_stats_view_get_emulator_band (DarkmapStatsView *self);
+const char *darkmap_stats_view_get_emulator_label (DarkmapStatsView *self);
+/* Whether the emulator's band is drawn (also the "show-emulator"
+ * property). */
+void darkmap_stats_view_set_show_emulator (DarkmapStatsView *self, gboolean show);
+gboolean darkmap_stats_view_get_show_emulator (DarkmapStatsView *self);
 
 /* The statistic drawn (also the "kind" property, an int); DM_STAT_PDF at
  * first. */

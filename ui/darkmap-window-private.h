@@ -22,6 +22,7 @@
 #include "darkmap-train-dashboard.h"
 #include "darkmap-train-dialog.h"
 #include "darkmap-train-job.h"
+#include "darkmap-universes-page.h"
 
 #include <darkmap/cluster-significance.h>
 #include <darkmap/cluster-table.h>
@@ -121,6 +122,11 @@ struct _DarkmapWindow
                                               reference), or NULL */
   const DmMap *stats_band_mask;      /* the band's mask, compared by identity only */
   GCancellable *stats_cancellable;   /* the band's measurement running, or NULL */
+  /* The band of the Emulated Universes page's maps, measured on a worker
+   * when they have the shown map's pixel scale. */
+  const DmMap *stats_emulator_maps;  /* whose band is shown or measured, compared by
+                                        identity only; or NULL */
+  GCancellable *emulator_cancellable; /* its measurement running, or NULL */
 
   /* Training (darkmap-window-training.c). */
   DarkmapTrainDialog *train_dialog;  /* kept between uses; NULL until used */
@@ -128,6 +134,9 @@ struct _DarkmapWindow
   DarkmapTrainDashboard *train_dashboard; /* the Training page */
   GtkWidget *training_button;        /* header: the training's progress, to its page */
   gboolean close_after_training;     /* closing once the checkpoint is saved */
+
+  /* The Emulated Universes page (darkmap-window-universes.c). */
+  DarkmapUniversesPage *universes_page;
 };
 
 /* darkmap-window.c, for the posterior part. */
@@ -189,10 +198,20 @@ void darkmap_window_statistics_dispose (DarkmapWindow *self);
  * follows, now if it shows, else when it comes. */
 void darkmap_window_update_statistics (DarkmapWindow *self, const DarkmapResult *result,
                                        Layer layer);
+/* The Emulated Universes page's maps changed: the Statistics page's
+ * emulator band follows, now if it shows, else when it comes. */
+void darkmap_window_statistics_emulator_changed (DarkmapWindow *self);
 /* darkmap-window-training.c. */
 void darkmap_window_training_class_init (GtkWidgetClass *widget_class);
 void darkmap_window_training_init (DarkmapWindow *self);
 void darkmap_window_training_dispose (DarkmapWindow *self);
+/* darkmap-window-universes.c. */
+void darkmap_window_universes_class_init (GtkWidgetClass *widget_class);
+void darkmap_window_universes_init (DarkmapWindow *self);
+/* Whether the Emulated Universes page draws or saves maps, and stopping it
+ * (what win.cancel does too). */
+gboolean darkmap_window_is_generating_universes (DarkmapWindow *self);
+void darkmap_window_cancel_universes (DarkmapWindow *self);
 /* darkmap-window.c: the layers' display limits.  Three standard deviations
  * of the finite values of data (n floats; 1 when there are none or they are
  * all equal), and their mean into *mean (may be NULL; 0 when none). */

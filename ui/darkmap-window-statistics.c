@@ -2,16 +2,24 @@
  * PDF, peaks, minima and Minkowski functionals of the layer the map view
  * shows (its map and plane, inside the field's mask), the band of the
  * selected posterior's samples measured on a worker (cancelled when the
- * selection changes), and win.export-statistics (CSV).  The layer is
+ * selection changes), the band of the Emulated Universes page's maps when
+ * their pixel is the map's (measured on a worker, each map whole), and
+ * win.export-statistics (CSV).  The layer is
  * measured while the page shows, or when it comes.  The window's state is in
  * darkmap-window-private.h. */
 #include "darkmap-window-private.h"
 
 #include "darkmap-stats-csv.h"
 
+#include <math.h>
+
 #include <glib/gi18n.h>
 
 #define STATISTICS_PAGE "statistics"
+
+/* Emulated maps whose pixel differs from the map's by more than this
+ * (relative) are not compared: peak counts and V1, V2 depend on it. */
+#define PIXEL_TOLERANCE 0.01
 
 static gboolean
 page_shown (DarkmapWindow *self)
@@ -36,6 +44,35 @@ measure_layer (DarkmapWindow *self, const DarkmapResult *result, Layer layer)
                               map != NULL ? result->binned->mask : NULL,
                               map != NULL ? result->pixel_arcmin : 0.0, label, &dm_error);
   dm_error_free (dm_error);
+}
+
+/* The note beside the spinner: the posterior's band being measured, else
+ * the emulator's, else none. */
+static void
+update_measuring (DarkmapWindow *self)
+{
+  g_autofree char *text = NULL;
+  const DmMap *maps;
+  int n;
+
+  if (self->stats_cancellable != NULL)
+    {
+      n = darkmap_posterior_result_get_n_samples (self->stats_posterior);
+      /* TRANSLATORS: %d is the number of posterior samples */
+      text = g_strdup_printf (ngettext ("Measuring the statistics of %d sample…",
+                                        "Measuring the statistics of %d samples…", n),
+                              n);
+    }
+  else if (self->emulator_cancellable != NULL)
+    {
+      maps = darkmap_universes_page_get_maps (self->universes_page);
+      n = maps != NULL ? maps->nplanes : 0;
+      /* TRANSLATORS: %d is the number of emulated maps */
+      text = g_strdup_printf (ngettext ("Measuring the statistics of %d emulated map…",
+                                        "Measuring the statistics of %d emulated maps…", n),
+                              n);
+    }
+  darkmap_stats_page_set_measuring (self->stats_page, text);
 }
 
 /* ---- The posterior's band ---------------------------------------------- */
@@ -95,7 +132,7 @@ on_band_measured (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   g_clear_object (&self->stats_cancellable);
-  darkmap_stats_page_set_measuring (self->stats_page, NULL);
+  update_measuring (self);
   if (band == NULL)
     {
       darkmap_window_show_error (self, _("Could not measure the posterior's statistics"),
@@ -125,7 +162,7 @@ forget_band (DarkmapWindow *self)
     {
       darkmap_stats_view_set_band (darkmap_stats_page_get_view (self->stats_page), NULL, NULL,
                                    NULL);
-      darkmap_stats_page_set_measuring (self->stats_page, NULL);
+      update_measuring (self);
     }
 }
 
@@ -136,7 +173,6 @@ update_band (DarkmapWindow *self, const DarkmapResult *result)
 {
   const DmMap *mask = result != NULL ? result->binned->mask : NULL;
   g_autoptr (GTask) task = NULL;
-  g_autofree char *text = NULL;
   BandInput *input;
   int n_samples = self->posterior != NULL
                     ? darkmap_posterior_result_get_n_samples (self->posterior)
@@ -162,14 +198,155 @@ update_band (DarkmapWindow *self, const DarkmapResult *result)
   self->stats_posterior = g_object_ref (self->posterior);
   self->stats_band_mask = mask;
   self->stats_cancellable = g_cancellable_new ();
-  /* TRANSLATORS: %d is the number of posterior samples */
-  text = g_strdup_printf (ngettext ("Measuring the statistics of %d sample…",
-                                    "Measuring the statistics of %d samples…", n_samples),
-                          n_samples);
-  darkmap_stats_page_set_measuring (self->stats_page, text);
+  update_measuring (self);
   task = g_task_new (self, self->stats_cancellable, on_band_measured, NULL);
   g_task_set_task_data (task, input, band_input_free);
   g_task_run_in_thread (task, measure_band);
+}
+
+/* ---- The emulator's band ------------------------------------------------ */
+
+/* What the emulator band's worker reads: its own copy of the maps. */
+typedef struct
+{
+  DmMap *maps;
+  double pixel_arcmin;
+} EmulatorInput;
+
+static void
+emulator_input_free (gpointer data)
+{
+  EmulatorInput *input = data;
+
+  dm_map_free (input->maps);
+  g_free (input);
+}
+
+/* Each emulated map whole: they have no mask. */
+static void
+measure_emulator (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  EmulatorInput *input = data;
+  DmError *dm_error = NULL;
+  DarkmapStatsBand *band;
+
+  darkmap_job_lower_thread_priority ();
+  band = darkmap_stats_band_compute (input->maps, NULL, NULL, input->pixel_arcmin, cancellable,
+                                     &dm_error);
+  if (band == NULL)
+    {
+      GError *error = NULL;
+
+      darkmap_propagate_engine_error (&error, dm_error);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_stats_band_free);
+}
+
+static void
+on_emulator_measured (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  DarkmapStatsBand *band = g_task_propagate_pointer (G_TASK (res), &error);
+  DmError *dm_error = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || g_task_get_cancellable (G_TASK (res)) != self->emulator_cancellable)
+    {
+      darkmap_stats_band_free (band);
+      return;
+    }
+  g_clear_object (&self->emulator_cancellable);
+  update_measuring (self);
+  if (band == NULL)
+    {
+      darkmap_window_show_error (self, _("Could not measure the emulated maps' statistics"),
+                                 error->message);
+      return;
+    }
+  if (!darkmap_stats_view_set_emulator_band (
+        darkmap_stats_page_get_view (self->stats_page), band,
+        darkmap_universes_page_get_maps_name (self->universes_page), &dm_error))
+    {
+      darkmap_propagate_engine_error (&error, dm_error);
+      darkmap_window_show_error (self, _("Could not show the emulated maps' statistics"),
+                                 error->message);
+    }
+}
+
+/* No emulator band: a measurement running stops. */
+static void
+forget_emulator (DarkmapWindow *self)
+{
+  if (self->emulator_cancellable != NULL)
+    g_cancellable_cancel (self->emulator_cancellable);
+  g_clear_object (&self->emulator_cancellable);
+  self->stats_emulator_maps = NULL;
+  if (self->stats_page != NULL)
+    {
+      darkmap_stats_view_set_emulator_band (darkmap_stats_page_get_view (self->stats_page), NULL,
+                                            NULL, NULL);
+      update_measuring (self);
+    }
+}
+
+/* The band of the emulated maps beside the map of result, measured again
+ * when the maps changed; none (the toggle saying why) when their pixel is
+ * not the map's. */
+static void
+update_emulator (DarkmapWindow *self, const DarkmapResult *result)
+{
+  const DmMap *maps = darkmap_universes_page_get_maps (self->universes_page);
+  double pixel = darkmap_universes_page_get_pixel_arcmin (self->universes_page);
+  g_autoptr (GTask) task = NULL;
+  g_autofree char *note = NULL;
+  EmulatorInput *input;
+
+  if (maps == NULL)
+    {
+      forget_emulator (self);
+      darkmap_stats_page_set_emulator (self->stats_page, FALSE, FALSE, NULL);
+      return;
+    }
+  if (result == NULL || fabs (pixel / result->pixel_arcmin - 1.0) > PIXEL_TOLERANCE)
+    {
+      forget_emulator (self);
+      /* TRANSLATORS: the emulated maps' pixel, then the map's, in arcmin */
+      note = result != NULL
+               ? g_strdup_printf (_("The emulated maps have pixels of %.3g′, the map %.3g′: "
+                                    "their statistics cannot be compared."),
+                                  pixel, result->pixel_arcmin)
+               : NULL;
+      darkmap_stats_page_set_emulator (self->stats_page, TRUE, FALSE, note);
+      return;
+    }
+  /* TRANSLATORS: the number of emulated maps and their emulator */
+  note = g_strdup_printf (ngettext ("The 16–84 %% band of %d emulated map of %s (Emulated "
+                                    "Universes), each measured whole",
+                                    "The 16–84 %% band of the %d emulated maps of %s (Emulated "
+                                    "Universes), each measured whole",
+                                    maps->nplanes),
+                          maps->nplanes, darkmap_universes_page_get_maps_name (self->universes_page));
+  darkmap_stats_page_set_emulator (self->stats_page, TRUE, TRUE, note);
+  if (self->stats_emulator_maps == maps)
+    return;
+  forget_emulator (self);
+  input = g_new (EmulatorInput, 1);
+  input->maps = dm_map_copy (maps, NULL);
+  input->pixel_arcmin = pixel;
+  if (input->maps == NULL)
+    {
+      emulator_input_free (input);
+      return;
+    }
+  self->stats_emulator_maps = maps;
+  self->emulator_cancellable = g_cancellable_new ();
+  update_measuring (self);
+  task = g_task_new (self, self->emulator_cancellable, on_emulator_measured, NULL);
+  g_task_set_task_data (task, input, emulator_input_free);
+  g_task_run_in_thread (task, measure_emulator);
 }
 
 /* ---- Following the window ---------------------------------------------- */
@@ -188,6 +365,18 @@ darkmap_window_update_statistics (DarkmapWindow *self, const DarkmapResult *resu
   self->stats_stale = FALSE;
   measure_layer (self, result, layer);
   update_band (self, result);
+  update_emulator (self, result);
+}
+
+void
+darkmap_window_statistics_emulator_changed (DarkmapWindow *self)
+{
+  /* New maps may sit where the old ones were: measured again whatever. */
+  forget_emulator (self);
+  if (page_shown (self))
+    update_emulator (self, self->result);
+  else
+    self->stats_stale = TRUE;
 }
 
 static void
@@ -263,4 +452,5 @@ void
 darkmap_window_statistics_dispose (DarkmapWindow *self)
 {
   forget_band (self);
+  forget_emulator (self);
 }

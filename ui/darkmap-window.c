@@ -510,7 +510,8 @@ darkmap_window_update_actions (DarkmapWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-mask",
                                  !busy && self->result != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel",
-                                 busy || darkmap_window_is_reconstructing (self));
+                                 busy || darkmap_window_is_reconstructing (self)
+                                   || darkmap_window_is_generating_universes (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-view",
                                  !busy && self->result != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-fits",
@@ -1143,6 +1144,7 @@ cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   darkmap_window_cancel_reconstruction (self);
+  darkmap_window_cancel_universes (self);
 }
 
 /* Selecting a row selects the cluster on the map and centres it there;
@@ -1443,6 +1445,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   darkmap_window_posteriors_class_init (widget_class);
   darkmap_window_statistics_class_init (widget_class);
   darkmap_window_training_class_init (widget_class);
+  darkmap_window_universes_class_init (widget_class);
 }
 
 static GSettings *
@@ -1514,6 +1517,7 @@ darkmap_window_init (DarkmapWindow *self)
   darkmap_window_posteriors_init (self);
   darkmap_window_statistics_init (self);
   darkmap_window_training_init (self);
+  darkmap_window_universes_init (self);
   set_busy (self, FALSE);
   update_clusters (self);
 

@@ -192,6 +192,17 @@ GtkWidget *darkmap_window_get_stats_page (DarkmapWindow *self);
 gboolean darkmap_window_export_statistics (DarkmapWindow *self, const char *path,
                                            GError **error);
 
+/* ---- Emulated Universes (darkmap-window-universes.c) ----
+ * The Emulated Universes page (win.page "universes", a
+ * DarkmapUniversesPage): a CosmoGAN emulator's maps as a grid of
+ * thumbnails; Esc (win.cancel) stops their drawing.  Its maps are the
+ * Statistics page's emulator band when their pixel scale is the map's. */
+
+GtkWidget *darkmap_window_get_universes_page (DarkmapWindow *self);
+/* Shows the page; with model_path (a listed CosmoGAN emulator), chooses it
+ * and draws its universes. */
+void darkmap_window_show_universes (DarkmapWindow *self, const char *model_path);
+
 /* Renders a mapped widget as it is drawn now (its snapshot through its
  * window's renderer); NULL when it has no size yet. */
 GdkTexture *darkmap_widget_render (GtkWidget *widget);

@@ -1,0 +1,93 @@
+/* DarkmapWindow, the Emulated Universes page (win.page "universes"): a
+ * DarkmapUniversesPage in the window's stack, in the colour map of the
+ * preferences; Esc (win.cancel) stops its drawing; its maps go to the
+ * Statistics page's emulator band; a CosmoGAN trained in the window draws
+ * its universes from the Training page.  The window's state is in
+ * darkmap-window-private.h. */
+#include "darkmap-window-private.h"
+
+#include <glib/gi18n.h>
+
+#define UNIVERSES_PAGE "universes"
+
+GtkWidget *
+darkmap_window_get_universes_page (DarkmapWindow *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->universes_page);
+}
+
+gboolean
+darkmap_window_is_generating_universes (DarkmapWindow *self)
+{
+  return self->universes_page != NULL
+         && darkmap_universes_page_is_generating (self->universes_page);
+}
+
+void
+darkmap_window_cancel_universes (DarkmapWindow *self)
+{
+  if (self->universes_page != NULL)
+    darkmap_universes_page_cancel (self->universes_page);
+}
+
+void
+darkmap_window_show_universes (DarkmapWindow *self, const char *model_path)
+{
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  /* Drawing first: the page shown without maps would draw the emulator
+   * chosen before. */
+  if (model_path != NULL && darkmap_universes_page_select_model (self->universes_page, model_path))
+    darkmap_universes_page_generate (self->universes_page);
+  gtk_stack_set_visible_child_name (self->stack, UNIVERSES_PAGE);
+}
+
+/* The preferences' colour map: the universes are kappa maps, as the map's
+ * layers. */
+static void
+apply_colormap (DarkmapWindow *self)
+{
+  g_autofree char *name = NULL;
+  DarkmapColormap cmap = DARKMAP_COLORMAP_GREY;
+
+  if (self->settings != NULL)
+    {
+      name = g_settings_get_string (self->settings, "colormap");
+      darkmap_colormap_from_name (name, &cmap);
+    }
+  darkmap_universes_page_set_colormap (self->universes_page, cmap);
+}
+
+static void
+on_generating (DarkmapWindow *self)
+{
+  darkmap_window_update_actions (self);
+}
+
+static void
+on_maps_changed (DarkmapWindow *self)
+{
+  darkmap_window_statistics_emulator_changed (self);
+}
+
+void
+darkmap_window_universes_class_init (GtkWidgetClass *widget_class)
+{
+  g_type_ensure (DARKMAP_TYPE_UNIVERSES_PAGE);
+}
+
+void
+darkmap_window_universes_init (DarkmapWindow *self)
+{
+  self->universes_page = DARKMAP_UNIVERSES_PAGE (darkmap_universes_page_new ());
+  gtk_stack_add_titled (self->stack, GTK_WIDGET (self->universes_page), UNIVERSES_PAGE,
+                        _("Universes"));
+  g_signal_connect_object (self->universes_page, "notify::generating",
+                           G_CALLBACK (on_generating), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->universes_page, "maps-changed", G_CALLBACK (on_maps_changed),
+                           self, G_CONNECT_SWAPPED);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::colormap", G_CALLBACK (apply_colormap),
+                             self, G_CONNECT_SWAPPED);
+  apply_colormap (self);
+}
