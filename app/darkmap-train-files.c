@@ -85,6 +85,8 @@ darkmap_train_kind_title (DmTrainKind kind)
       return _("Score prior, plain");
     case DM_TRAIN_MMGAN:
       return _("MMGAN");
+    case DM_TRAIN_COSMOGAN:
+      return _("CosmoGAN emulator");
     default:
       return "";
     }

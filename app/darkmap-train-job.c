@@ -15,8 +15,8 @@ struct _DarkmapTrainJob
   GObject parent_instance;
 
   DmTrainRequest request;       /* its strings point into the fields below */
-  char *theory_path, *theory_column, *catalog_path, *device, *model_path, *checkpoint_path,
-    *name;
+  char *theory_path, *theory_column, *catalog_path, *maps_path, *device, *model_path,
+    *checkpoint_path, *name;
   char *columns[5];             /* the catalogue's ra, dec, e1, e2, weight (NULL: detected) */
   gboolean started, finished;
 
@@ -50,6 +50,7 @@ darkmap_train_job_finalize (GObject *object)
   g_free (self->theory_path);
   g_free (self->theory_column);
   g_free (self->catalog_path);
+  g_free (self->maps_path);
   for (int i = 0; i < 5; i++)
     g_free (self->columns[i]);
   g_free (self->device);
@@ -159,6 +160,7 @@ darkmap_train_job_new (const DmTrainRequest *request, GError **error)
   self->theory_path = g_strdup (request->theory_path);
   self->theory_column = g_strdup (request->theory_column);
   self->catalog_path = g_strdup (request->catalog_path);
+  self->maps_path = g_strdup (request->maps_path);
   self->device = g_strdup (request->device);
   self->model_path = g_strdup (request->model_path);
   self->name = g_strdup (request->name);
@@ -171,6 +173,7 @@ darkmap_train_job_new (const DmTrainRequest *request, GError **error)
   self->request.theory_path = self->theory_path;
   self->request.theory_column = self->theory_column;
   self->request.catalog_path = self->catalog_path;
+  self->request.maps_path = self->maps_path;
   self->request.device = self->device;
   self->request.model_path = self->model_path;
   self->request.checkpoint_path = self->checkpoint_path;

@@ -3,9 +3,10 @@
  * Train dialog and training dashboard.
  *
  * The job owns a copy of the request and of its strings.  The engine reads
- * the theory table from the request's theory_path (and column) and, for
- * MMGAN, the catalogue from catalog_path with its HDU and columns, so that
- * the window may change field, or close, while the training runs.
+ * the theory table from the request's theory_path (and column), for MMGAN
+ * the catalogue from catalog_path with its HDU and columns, and for a
+ * CosmoGAN its own training maps from maps_path, so that the window may
+ * change field, or close, while the training runs.
  *
  * Reports.  The engine's DmTrainReports are never dropped: the worker
  * appends each one to a locked pending array, and at most one callback is

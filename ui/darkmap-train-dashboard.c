@@ -12,6 +12,7 @@ static const double TRAIN_COLOUR[3] = { 0.12, 0.47, 0.71 };
 static const double VALIDATION_COLOUR[3] = { 0.85, 0.37, 0.0 };
 static const double BASELINE_COLOUR[3] = { 0.45, 0.45, 0.45 };
 static const double STD_COLOUR[3] = { 0.17, 0.63, 0.17 };
+static const double MF_COLOUR[3] = { 0.58, 0.40, 0.74 };
 
 /* What the job's end left. */
 typedef enum
@@ -49,6 +50,12 @@ struct _DarkmapTrainDashboard
   DarkmapTrainPlot *r_plot;      /* series: r, best KS r (MMGAN) */
   DarkmapTrainPlot *std_plot;    /* series: std ratio; reference 1 (MMGAN) */
   guint train_series, validation_series, theory_series, r_series, r_ks_series, std_series;
+  /* CosmoGAN. */
+  DarkmapTrainPlot *gan_plot;    /* series: generator, discriminator, C_ell error */
+  DarkmapTrainPlot *d_plot;      /* series: D on real, on generated maps; reference 1/2 */
+  DarkmapTrainPlot *inside_plot; /* series: C_ell bins, PDF, MF points inside 1 sigma */
+  guint generator_series, discriminator_series, cl_series, d_real_series, d_fake_series,
+    cl_inside_series, pdf_inside_series, mf_inside_series;
 
   DarkmapTrainJob *job;          /* followed (a reference), or NULL */
   gint64 last_step;              /* of the training-loss curve; -1: none */
@@ -76,11 +83,23 @@ format_duration (double seconds)
   return g_strdup_printf (_("%ld h %02ld min"), s / 3600, (s / 60) % 60);
 }
 
+static DmTrainKind
+job_kind (DarkmapTrainDashboard *self)
+{
+  return self->job != NULL ? darkmap_train_job_get_request (self->job)->kind
+                           : DM_TRAIN_SCORE_HYBRID;
+}
+
 static gboolean
 is_score (DarkmapTrainDashboard *self)
 {
-  return self->job == NULL
-         || darkmap_train_job_get_request (self->job)->kind != DM_TRAIN_MMGAN;
+  return job_kind (self) == DM_TRAIN_SCORE_HYBRID || job_kind (self) == DM_TRAIN_SCORE_PLAIN;
+}
+
+static gboolean
+is_cosmogan (DarkmapTrainDashboard *self)
+{
+  return job_kind (self) == DM_TRAIN_COSMOGAN;
 }
 
 /* The state line. */
@@ -145,6 +164,9 @@ update_state (DarkmapTrainDashboard *self)
   gtk_widget_set_visible (self->reconstruct_button,
                           self->end == END_FINISHED || self->end == END_STOPPED
                           || (self->end == END_CANCELLED && self->end_step > 0));
+  gtk_button_set_label (GTK_BUTTON (self->reconstruct_button),
+                        is_cosmogan (self) ? _("_Draw Universes with This Model")
+                                           : _("_Reconstruct with This Model"));
 }
 
 /* The numbers of the last report. */
@@ -187,6 +209,15 @@ update_numbers (DarkmapTrainDashboard *self)
     /* TRANSLATORS: validation losses of the network and of the theory score alone */
     numbers = g_strdup_printf (_("loss %.4g (theory alone %.4g)"), validation->validation_loss,
                                validation->theory_loss);
+  else if (is_cosmogan (self))
+    /* TRANSLATORS: CosmoGAN validation: the mean C_ell difference in per cent, the
+     * percentages of C_ell bins, PDF and Minkowski-functional points inside the
+     * training maps' 1-sigma scatter, and the KS distance of the pixel values */
+    numbers = g_strdup_printf (_("C_ℓ off by %.1f %%; inside 1σ: C_ℓ %.0f %%, PDF %.0f %%, "
+                                 "MFs %.0f %%; KS D %.3f"),
+                               100.0 * validation->validation_loss,
+                               100.0 * validation->cl_inside, 100.0 * validation->pdf_inside,
+                               100.0 * validation->mf_inside, validation->pixel_ks);
   else
     /* TRANSLATORS: MMGAN validation: r of the posterior mean, the best KS r, std calibration */
     numbers = g_strdup_printf (_("r %.3f (best KS %.3f), std ratio %.2f"), validation->r,
@@ -196,6 +227,31 @@ update_numbers (DarkmapTrainDashboard *self)
   gtk_label_set_text (self->time_label, left);
   gtk_label_set_text (self->memory_label, memory);
   gtk_label_set_text (self->validation_label, numbers);
+}
+
+/* A CosmoGAN's step: both losses and D's mean outputs. */
+static void
+add_gan_step (DarkmapTrainDashboard *self, const DmTrainReport *r)
+{
+  darkmap_train_plot_add_point (self->gan_plot, self->generator_series, r->step, r->train_loss);
+  darkmap_train_plot_add_point (self->gan_plot, self->discriminator_series, r->step,
+                                r->critic_loss);
+  darkmap_train_plot_add_point (self->d_plot, self->d_real_series, r->step, r->d_real);
+  darkmap_train_plot_add_point (self->d_plot, self->d_fake_series, r->step, r->d_fake);
+}
+
+/* A CosmoGAN's validation: the C_ell difference and the points inside the
+ * training maps' 1-sigma scatter. */
+static void
+add_gan_validation (DarkmapTrainDashboard *self, const DmTrainReport *r)
+{
+  darkmap_train_plot_add_point (self->gan_plot, self->cl_series, r->step, r->validation_loss);
+  darkmap_train_plot_add_point (self->inside_plot, self->cl_inside_series, r->step,
+                                r->cl_inside);
+  darkmap_train_plot_add_point (self->inside_plot, self->pdf_inside_series, r->step,
+                                r->pdf_inside);
+  darkmap_train_plot_add_point (self->inside_plot, self->mf_inside_series, r->step,
+                                r->mf_inside);
 }
 
 /* The curves take n reports of the history from position. */
@@ -212,12 +268,20 @@ add_reports (DarkmapTrainDashboard *self, guint position, guint n)
        * the step's report repeats its training loss. */
       if (r->step > self->last_step && isfinite (r->train_loss))
         {
-          darkmap_train_plot_add_point (self->loss_plot, self->train_series, r->step,
-                                        r->train_loss);
+          if (is_cosmogan (self))
+            add_gan_step (self, r);
+          else
+            darkmap_train_plot_add_point (self->loss_plot, self->train_series, r->step,
+                                          r->train_loss);
           self->last_step = r->step;
         }
       if (!r->has_validation)
         continue;
+      if (is_cosmogan (self))
+        {
+          add_gan_validation (self, r);
+          continue;
+        }
       darkmap_train_plot_add_point (self->loss_plot, self->validation_series, r->step,
                                     r->validation_loss);
       if (is_score (self))
@@ -306,22 +370,26 @@ reconstruct_action (GtkWidget *widget, const char *action_name, GVariant *parame
 }
 
 /* The plots for the job's kind: the loss alone for the score priors; the
- * loss, r and std calibration for MMGAN. */
+ * loss, r and std calibration for MMGAN; for a CosmoGAN both losses with the
+ * validation's C_ell difference, D's outputs and the points inside the
+ * training maps' scatter. */
 static void
 reset_plots (DarkmapTrainDashboard *self)
 {
-  gboolean score = is_score (self);
+  DarkmapTrainPlot *plots[] = { self->loss_plot, self->r_plot, self->std_plot, self->gan_plot,
+                                self->d_plot, self->inside_plot };
+  gboolean shown[] = { !is_cosmogan (self), job_kind (self) == DM_TRAIN_MMGAN,
+                       job_kind (self) == DM_TRAIN_MMGAN, is_cosmogan (self),
+                       is_cosmogan (self), is_cosmogan (self) };
   double total = self->job != NULL ? (double) darkmap_train_job_get_request (self->job)->steps
                                    : 0.0;
 
-  darkmap_train_plot_clear (self->loss_plot);
-  darkmap_train_plot_clear (self->r_plot);
-  darkmap_train_plot_clear (self->std_plot);
-  darkmap_train_plot_set_total_steps (self->loss_plot, total);
-  darkmap_train_plot_set_total_steps (self->r_plot, total);
-  darkmap_train_plot_set_total_steps (self->std_plot, total);
-  gtk_widget_set_visible (GTK_WIDGET (self->r_plot), !score);
-  gtk_widget_set_visible (GTK_WIDGET (self->std_plot), !score);
+  for (guint i = 0; i < G_N_ELEMENTS (plots); i++)
+    {
+      darkmap_train_plot_clear (plots[i]);
+      darkmap_train_plot_set_total_steps (plots[i], total);
+      gtk_widget_set_visible (GTK_WIDGET (plots[i]), shown[i]);
+    }
   self->last_step = -1;
 }
 
@@ -354,7 +422,8 @@ darkmap_train_dashboard_class_init (DarkmapTrainDashboardClass *klass)
   object_class->finalize = darkmap_train_dashboard_finalize;
 
   /* DarkmapTrainDashboard::reconstruct (const char *model_path): the
-   * trained model to reconstruct the open field with. */
+   * trained model to reconstruct the open field with (a CosmoGAN: to draw
+   * universes with). */
   signals[SIGNAL_RECONSTRUCT] = g_signal_new ("reconstruct", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -408,9 +477,42 @@ darkmap_train_dashboard_init (DarkmapTrainDashboard *self)
   self->std_series = darkmap_train_plot_add_series (self->std_plot, _("posterior std / error"),
                                                     STD_COLOUR, DARKMAP_TRAIN_PLOT_MARKED);
   darkmap_train_plot_set_reference (self->std_plot, 1.0, _("calibrated"));
+  self->gan_plot = DARKMAP_TRAIN_PLOT (darkmap_train_plot_new (_("loss"), TRUE));
+  self->generator_series = darkmap_train_plot_add_series (self->gan_plot, _("generator"),
+                                                          TRAIN_COLOUR, DARKMAP_TRAIN_PLOT_LINE);
+  self->discriminator_series = darkmap_train_plot_add_series (self->gan_plot,
+                                                              _("discriminator"),
+                                                              VALIDATION_COLOUR,
+                                                              DARKMAP_TRAIN_PLOT_LINE);
+  self->cl_series = darkmap_train_plot_add_series (self->gan_plot,
+                                                   _("validation: mean |C_ℓ ratio − 1|"),
+                                                   BASELINE_COLOUR, DARKMAP_TRAIN_PLOT_MARKED);
+  self->d_plot = DARKMAP_TRAIN_PLOT (darkmap_train_plot_new (_("discriminator’s mean D"),
+                                                             FALSE));
+  self->d_real_series = darkmap_train_plot_add_series (self->d_plot, _("on training maps"),
+                                                       TRAIN_COLOUR, DARKMAP_TRAIN_PLOT_LINE);
+  self->d_fake_series = darkmap_train_plot_add_series (self->d_plot, _("on generated maps"),
+                                                       VALIDATION_COLOUR,
+                                                       DARKMAP_TRAIN_PLOT_LINE);
+  darkmap_train_plot_set_reference (self->d_plot, 0.5, _("undecided"));
+  self->inside_plot = DARKMAP_TRAIN_PLOT (darkmap_train_plot_new (_("inside the 1σ scatter"),
+                                                                  FALSE));
+  self->cl_inside_series = darkmap_train_plot_add_series (self->inside_plot, _("C_ℓ bins"),
+                                                          TRAIN_COLOUR,
+                                                          DARKMAP_TRAIN_PLOT_MARKED);
+  self->pdf_inside_series = darkmap_train_plot_add_series (self->inside_plot, _("PDF points"),
+                                                           STD_COLOUR,
+                                                           DARKMAP_TRAIN_PLOT_MARKED);
+  self->mf_inside_series = darkmap_train_plot_add_series (self->inside_plot,
+                                                          _("Minkowski points"), MF_COLOUR,
+                                                          DARKMAP_TRAIN_PLOT_MARKED);
+  darkmap_train_plot_set_reference (self->inside_plot, 1.0, _("all"));
   gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->loss_plot));
   gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->r_plot));
   gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->std_plot));
+  gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->gan_plot));
+  gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->d_plot));
+  gtk_box_append (GTK_BOX (self->plots_box), GTK_WIDGET (self->inside_plot));
   self->last_step = -1;
   self->end_step = -1;
   reset_plots (self);
@@ -531,6 +633,8 @@ guint
 darkmap_train_dashboard_get_n_points (DarkmapTrainDashboard *self)
 {
   g_return_val_if_fail (DARKMAP_IS_TRAIN_DASHBOARD (self), 0);
+  if (is_cosmogan (self))
+    return darkmap_train_plot_get_n_points (self->gan_plot, self->generator_series);
   return darkmap_train_plot_get_n_points (self->loss_plot, self->train_series);
 }
 
@@ -560,6 +664,27 @@ darkmap_train_dashboard_get_std_plot (DarkmapTrainDashboard *self)
 {
   g_return_val_if_fail (DARKMAP_IS_TRAIN_DASHBOARD (self), NULL);
   return self->std_plot;
+}
+
+DarkmapTrainPlot *
+darkmap_train_dashboard_get_gan_plot (DarkmapTrainDashboard *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_TRAIN_DASHBOARD (self), NULL);
+  return self->gan_plot;
+}
+
+DarkmapTrainPlot *
+darkmap_train_dashboard_get_discriminator_plot (DarkmapTrainDashboard *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_TRAIN_DASHBOARD (self), NULL);
+  return self->d_plot;
+}
+
+DarkmapTrainPlot *
+darkmap_train_dashboard_get_inside_plot (DarkmapTrainDashboard *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_TRAIN_DASHBOARD (self), NULL);
+  return self->inside_plot;
 }
 
 char *

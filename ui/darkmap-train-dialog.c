@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "darkmap-train-files.h"
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/gpu.h"
 
 struct _DarkmapTrainDialog
@@ -20,6 +21,10 @@ struct _DarkmapTrainDialog
   GtkLabel *geometry_label;
   GtkLabel *grid_hint_label;
   GtkWidget *rebin_button;
+  GtkWidget *maps_box;            /* CosmoGAN: its training maps */
+  GtkCheckButton *simulated_button;
+  GtkCheckButton *files_button;
+  GtkLabel *maps_label;
   GtkLabel *theory_label;
   GtkCheckButton *quick_button;
   GtkCheckButton *full_button;
@@ -47,6 +52,11 @@ struct _DarkmapTrainDialog
   char *theory_path;              /* NULL: none */
   DmTheorySpectrum *theory;       /* read from it; NULL when it could not be */
   char *theory_error;             /* why not, or NULL */
+
+  /* CosmoGAN's own training maps (maps_path NULL: none chosen). */
+  char *maps_path;
+  double maps_pixel_arcmin;       /* from their WCS; 0 without one */
+  char *maps_error;               /* why they cannot be read, or NULL */
 
   /* The request as edited; its strings point to these. */
   DmTrainRequest request;
@@ -118,6 +128,52 @@ show_grid_hint (DarkmapTrainDialog *self)
   gtk_widget_set_visible (self->rebin_button, other_grid);
 }
 
+/* Whether a CosmoGAN is to train on the user's own maps. */
+static gboolean
+uses_own_maps (DarkmapTrainDialog *self)
+{
+  return current_kind (self) == DM_TRAIN_COSMOGAN
+         && gtk_check_button_get_active (self->files_button);
+}
+
+/* What a CosmoGAN is trained on, in words. */
+static char *
+describe_cosmogan_maps (DarkmapTrainDialog *self)
+{
+  g_autofree char *file = NULL;
+  DmTrainRequest defaults;
+  double pixel;
+
+  dm_train_request_init (&defaults, DM_TRAIN_COSMOGAN, current_preset (self));
+  pixel = self->has_field ? self->field_pixel_arcmin : defaults.pixel_arcmin;
+  if (!uses_own_maps (self))
+    return self->has_field
+             /* TRANSLATORS: map size and the field's pixel scale */
+             ? g_strdup_printf (_("Maps of %d × %d pixels of %.3g′, the open field’s pixel "
+                                  "scale: the emulator draws maps of that size and pixel."),
+                                defaults.size, defaults.size, pixel)
+             : g_strdup_printf (_("Maps of %d × %d pixels of %.3g′ (no field is open: the "
+                                  "COSMOS pixel scale): the emulator draws maps of that size "
+                                  "and pixel."),
+                                defaults.size, defaults.size, pixel);
+  if (self->maps_path == NULL)
+    /* TRANSLATORS: the map size */
+    return g_strdup_printf (_("Tiles of %d × %d pixels cut from your own convergence maps: "
+                              "choose a FITS cube or a folder of FITS images."),
+                            defaults.size, defaults.size);
+  file = g_path_get_basename (self->maps_path);
+  if (self->maps_pixel_arcmin > 0.0)
+    /* TRANSLATORS: the map size, the file or folder, the pixel scale of its WCS */
+    return g_strdup_printf (_("Tiles of %d × %d pixels cut from the maps of %s, whose WCS "
+                              "gives pixels of %.3g′: the emulator draws maps of that size and "
+                              "pixel."),
+                            defaults.size, defaults.size, file, self->maps_pixel_arcmin);
+  /* TRANSLATORS: the map size, the file or folder, the pixel scale assumed */
+  return g_strdup_printf (_("Tiles of %d × %d pixels cut from the maps of %s, which have no "
+                            "WCS: pixels of %.3g′ are assumed."),
+                          defaults.size, defaults.size, file, pixel);
+}
+
 /* What the model is trained on, in words. */
 static void
 show_geometry (DarkmapTrainDialog *self)
@@ -140,6 +196,8 @@ show_geometry (DarkmapTrainDialog *self)
                                 self->field_nx, self->field_ny, self->field_pixel_arcmin,
                                 self->field_observed, self->field_galaxies, file);
     }
+  else if (current_kind (self) == DM_TRAIN_COSMOGAN)
+    text = describe_cosmogan_maps (self);
   else
     {
       dm_train_request_init (&defaults, current_kind (self), current_preset (self));
@@ -154,6 +212,9 @@ show_geometry (DarkmapTrainDialog *self)
                                 defaults.size, defaults.size, defaults.pixel_arcmin);
     }
   gtk_label_set_text (self->geometry_label, text);
+  gtk_widget_set_visible (self->maps_box, current_kind (self) == DM_TRAIN_COSMOGAN);
+  gtk_label_set_text (self->maps_label, self->maps_path != NULL ? self->maps_path : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->maps_label), self->maps_path);
   show_grid_hint (self);
 }
 
@@ -179,6 +240,8 @@ build_request (DarkmapTrainDialog *self, char **message)
     }
   else if (self->has_field)
     r->pixel_arcmin = self->field_pixel_arcmin;
+  if (uses_own_maps (self))
+    r->maps_path = self->maps_path;
   r->steps = gtk_spin_button_get_value_as_int (self->steps_spin);
   r->max_seconds = gtk_check_button_get_active (self->budget_check)
                      ? 60.0 * gtk_spin_button_get_value (self->minutes_spin)
@@ -199,7 +262,12 @@ build_request (DarkmapTrainDialog *self, char **message)
 
   if (kind == DM_TRAIN_MMGAN && !self->has_field)
     *message = g_strdup (_("Open the survey’s catalogue to train an MMGAN for it."));
-  else if (self->theory_error != NULL)
+  else if (uses_own_maps (self) && self->maps_path == NULL)
+    *message = g_strdup (_("Choose your training maps: a FITS cube or a folder of FITS "
+                           "images."));
+  else if (uses_own_maps (self) && self->maps_error != NULL)
+    *message = g_strdup (self->maps_error);
+  else if (self->theory_error != NULL && !uses_own_maps (self))
     *message = g_strdup (self->theory_error);
   else if (self->model_path == NULL)
     *message = g_strdup (error->message);
@@ -327,6 +395,57 @@ on_theory_clicked (DarkmapTrainDialog *self)
   /* The chooser's reference is dropped in on_theory_chosen. */
   g_signal_connect (chooser, "response", G_CALLBACK (on_theory_chosen), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_maps_chosen (GtkNativeDialog *chooser, int response, DarkmapTrainDialog *self)
+{
+  g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT && path != NULL)
+    darkmap_train_dialog_set_maps_path (self, path);
+  g_object_unref (chooser);
+}
+
+/* A chooser of a FITS cube (folder FALSE) or of a folder of FITS images. */
+static void
+choose_maps (DarkmapTrainDialog *self, gboolean folder)
+{
+  GtkFileChooserNative *chooser =
+    gtk_file_chooser_native_new (folder ? _("Choose a Folder of Training Maps")
+                                        : _("Choose a Cube of Training Maps"),
+                                 GTK_WINDOW (self),
+                                 folder ? GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER
+                                        : GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 _("_Choose"), _("_Cancel"));
+
+  if (!folder)
+    {
+      g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("FITS images"));
+      gtk_file_filter_add_suffix (filter, "fits");
+      gtk_file_filter_add_suffix (filter, "fit");
+      gtk_file_filter_add_suffix (filter, "fits.gz");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  /* The chooser's reference is dropped in on_maps_chosen. */
+  g_signal_connect (chooser, "response", G_CALLBACK (on_maps_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+on_cube_clicked (DarkmapTrainDialog *self)
+{
+  choose_maps (self, FALSE);
+}
+
+static void
+on_folder_clicked (DarkmapTrainDialog *self)
+{
+  choose_maps (self, TRUE);
 }
 
 static void
@@ -485,6 +604,8 @@ darkmap_train_dialog_finalize (GObject *object)
   g_free (self->theory_path);
   dm_theory_free (self->theory);
   g_free (self->theory_error);
+  g_free (self->maps_path);
+  g_free (self->maps_error);
   g_free (self->model_path);
   g_free (self->name);
   g_free (self->message);
@@ -527,6 +648,10 @@ darkmap_train_dialog_class_init (DarkmapTrainDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, geometry_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, grid_hint_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, rebin_button);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, maps_box);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, simulated_button);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, files_button);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, maps_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, theory_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, quick_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapTrainDialog, full_button);
@@ -546,6 +671,8 @@ darkmap_train_dialog_class_init (DarkmapTrainDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_name_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_theory_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_cube_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_folder_clicked);
   gtk_widget_class_install_action (widget_class, "dialog.train", NULL, train_action);
   gtk_widget_class_install_action (widget_class, "dialog.rebin", NULL, rebin_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
@@ -634,6 +761,49 @@ darkmap_train_dialog_set_theory (DarkmapTrainDialog *self, const char *path, GEr
     }
   update_state (self);
   return theory != NULL;
+}
+
+void
+darkmap_train_dialog_set_preset (DarkmapTrainDialog *self, DmTrainPreset preset)
+{
+  g_return_if_fail (DARKMAP_IS_TRAIN_DIALOG (self));
+  gtk_check_button_set_active (preset == DM_TRAIN_PRESET_FULL ? self->full_button
+                                                              : self->quick_button,
+                               TRUE);
+}
+
+void
+darkmap_train_dialog_set_maps_path (DarkmapTrainDialog *self, const char *path)
+{
+  DmError *dm_error = NULL;
+
+  g_return_if_fail (DARKMAP_IS_TRAIN_DIALOG (self));
+  g_clear_pointer (&self->maps_path, g_free);
+  g_clear_pointer (&self->maps_error, g_free);
+  self->maps_pixel_arcmin = 0.0;
+  if (path != NULL)
+    {
+      self->maps_path = g_strdup (path);
+      if (!dm_cosmogan_maps_probe (path, &self->maps_pixel_arcmin, &dm_error))
+        {
+          g_autofree char *name = g_path_get_basename (path);
+
+          /* TRANSLATORS: the file or folder, then the reason */
+          self->maps_error = g_strdup_printf (_("The training maps “%s” cannot be read: %s"),
+                                              name, dm_error->message);
+          dm_error_free (dm_error);
+        }
+    }
+  /* Toggling calls update_state; the state is brought up to date either way. */
+  gtk_check_button_set_active (path != NULL ? self->files_button : self->simulated_button, TRUE);
+  update_state (self);
+}
+
+const char *
+darkmap_train_dialog_get_maps_path (DarkmapTrainDialog *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_TRAIN_DIALOG (self), NULL);
+  return self->maps_path;
 }
 
 void

@@ -1,7 +1,9 @@
 /* DarkmapTrainDialog: prepares a training for the open field: the kind of
- * model (score prior hybrid or plain, MMGAN), the field's geometry it is
- * trained for (the pixel scale for a score prior; the grid, mask and
- * catalogue noise for MMGAN), the theory table, the size (Quick on a CPU,
+ * model (score prior hybrid or plain, MMGAN, CosmoGAN emulator), the
+ * field's geometry it is trained for (the pixel scale for a score prior
+ * and for a CosmoGAN's simulated maps; the grid, mask and catalogue noise
+ * for MMGAN), a CosmoGAN's training maps (simulated from the theory, or the
+ * user's own: a FITS cube or a folder of FITS images), the theory table, the size (Quick on a CPU,
  * Full on a GPU), the device, the steps or a time budget, and the name the
  * model is saved under in the user's models folder.  The request is checked
  * as it is edited (dm_train_check and the name): what is wrong is said
@@ -47,11 +49,19 @@ gboolean darkmap_train_dialog_set_theory (DarkmapTrainDialog *self, const char *
                                           GError **error);
 
 void darkmap_train_dialog_set_kind (DarkmapTrainDialog *self, DmTrainKind kind);
+/* Quick or Full (what the Size buttons choose); the preset's steps follow. */
+void darkmap_train_dialog_set_preset (DarkmapTrainDialog *self, DmTrainPreset preset);
+/* A CosmoGAN's own training maps (a FITS cube or a folder of FITS images,
+ * probed for their pixel now: what the Cube… and Folder… choosers do), or
+ * NULL for simulated maps; the path chosen, or NULL. */
+void darkmap_train_dialog_set_maps_path (DarkmapTrainDialog *self, const char *path);
+const char *darkmap_train_dialog_get_maps_path (DarkmapTrainDialog *self);
 void darkmap_train_dialog_set_name (DarkmapTrainDialog *self, const char *name);
 
 /* The choices as a request: dm_train_request_init of the kind and preset,
- * then the field's geometry, the theory, steps, budget, device, model path
- * and name.  Its strings and theory belong to the dialog and live until the
+ * then the field's geometry (a CosmoGAN: the field's pixel scale, and its
+ * own maps as maps_path when chosen), the theory, steps, budget, device,
+ * model path and name.  Its strings and theory belong to the dialog and live until the
  * dialog changes; the MMGAN catalogue is only named (catalog_path; catalog
  * NULL).  FALSE (request undefined) when it cannot train. */
 gboolean darkmap_train_dialog_get_request (DarkmapTrainDialog *self, DmTrainRequest *request);

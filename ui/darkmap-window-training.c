@@ -2,7 +2,8 @@
  * (dm_train, the call darkmap-cli's train commands make), the Training page
  * with the dashboard, the header's progress button, the unfinished
  * trainings to resume, the question asked when the window closes during a
- * training, and "Reconstruct with This Model".  The window's state is in
+ * training, and "Reconstruct with This Model" (a CosmoGAN: its universes
+ * drawn on the Emulated Universes page).  The window's state is in
  * darkmap-window-private.h.
  *
  * A running training holds the application, so that the window going away
@@ -269,6 +270,7 @@ darkmap_window_resume_training (DarkmapWindow *self, const char *checkpoint_path
   g_autofree DmTrainCheckpointInfo *info = g_new0 (DmTrainCheckpointInfo, 1);
   DmTrainRequest request;
   DmError *dm_error = NULL;
+  gboolean own_maps;
 
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (checkpoint_path != NULL, FALSE);
@@ -277,10 +279,18 @@ darkmap_window_resume_training (DarkmapWindow *self, const char *checkpoint_path
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  if (!check_recorded_file (info->theory_path,
-                            _("The theory table this training was started with, “%s”, is "
-                              "missing: put it back there to resume the training."),
-                            error)
+  /* A CosmoGAN trained on the user's maps needs them, not the theory. */
+  own_maps = info->request.kind == DM_TRAIN_COSMOGAN && info->maps_path[0] != '\0';
+  if ((own_maps
+       && !check_recorded_file (info->maps_path,
+                                _("The training maps this training was started with, “%s”, are "
+                                  "missing: put them back there to resume the training."),
+                                error))
+      || (!own_maps
+          && !check_recorded_file (info->theory_path,
+                                   _("The theory table this training was started with, “%s”, "
+                                     "is missing: put it back there to resume the training."),
+                                   error))
       || (info->request.kind == DM_TRAIN_MMGAN
           && !check_recorded_file (info->catalog_path,
                                    _("The catalogue this training was started with, “%s”, is "
@@ -379,6 +389,11 @@ on_reconstruct_with_model (DarkmapTrainDashboard *dashboard, const char *model_p
   DmReconstructMethod method;
   DarkmapReconstructDialog *dialog;
 
+  if (darkmap_train_job_get_request (job)->kind == DM_TRAIN_COSMOGAN)
+    {
+      darkmap_window_show_universes (self, model_path);
+      return;
+    }
   if (self->result == NULL)
     {
       darkmap_window_show_error (self, _("Could not reconstruct with the model"),
