@@ -309,7 +309,8 @@ darkmap_model_fits_method (DarkmapModel *self, DmReconstructMethod method)
   g_return_val_if_fail (DARKMAP_IS_MODEL (self), FALSE);
   if (method == DM_RECONSTRUCT_MMGAN)
     return self->info.kind == DM_MODEL_MMGAN;
-  return dm_reconstruct_method_takes_model (method) && self->info.kind != DM_MODEL_MMGAN;
+  return dm_reconstruct_method_takes_model (method)
+         && (self->info.kind == DM_MODEL_SCORE_HYBRID || self->info.kind == DM_MODEL_SCORE_PLAIN);
 }
 
 struct _DarkmapModelList

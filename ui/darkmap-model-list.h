@@ -60,7 +60,7 @@ const char *darkmap_model_get_summary (DarkmapModel *self);
 const char *darkmap_model_get_validation (DarkmapModel *self);
 
 /* Whether the method can run with this model: score models for the score
- * methods, MMGAN generators for MMGAN. */
+ * methods, MMGAN generators for MMGAN; a CosmoGAN emulator for none. */
 gboolean darkmap_model_fits_method (DarkmapModel *self, DmReconstructMethod method);
 
 #define DARKMAP_TYPE_MODEL_LIST (darkmap_model_list_get_type ())

@@ -18,6 +18,7 @@
  *    shows it; maps of another pixel (1′) give no band and an insensitive
  *    toggle that says why;
  *  - Save writes the cube of the maps shown: its SAMPLES are those maps;
+ *  - an emulator is offered to no reconstruction method;
  *  - without an emulator the page has none and Generate does nothing.
  * Prints the time of the 4 maps. */
 #include <math.h>
@@ -416,6 +417,17 @@ check_save (DarkmapUniversesPage *page)
   g_remove (path);
 }
 
+/* The Reconstruct dialog lists no emulator. */
+static void
+check_no_reconstruction (const char *model_path)
+{
+  DarkmapModel *model = darkmap_model_list_find (darkmap_model_list_get_default (), model_path);
+
+  CHECK (model != NULL && darkmap_model_get_info (model)->kind == DM_MODEL_COSMOGAN);
+  for (int method = 0; model != NULL && method < DM_RECONSTRUCT_N_METHODS; method++)
+    CHECK (!darkmap_model_fits_method (model, (DmReconstructMethod) method));
+}
+
 /* With the models folder emptied, a new page has no emulator. */
 static void
 check_empty (const char *model_path, const char *coarse_path)
@@ -455,6 +467,7 @@ main (void)
   check_emulator_band (window, page);
   check_other_pixel (window, page, coarse_path);
   check_save (page);
+  check_no_reconstruction (model_path);
   gtk_window_destroy (GTK_WINDOW (window));
   check_empty (model_path, coarse_path);
   g_free (model_path);
