@@ -4,6 +4,7 @@
 #include "darkmap/cosmogan-train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,9 @@ struct DmCosmoganTrainer {
   float *logits, *grad; /* batch each */
   float *generated;     /* validation_maps × npix */
   DmCosmoganReference *reference;
+  DmCosmogan *kept; /* a generator: the best validated one when kept_step >= 0 */
+  int64_t kept_step;
+  DmCosmoganValidation kept_validation;
 };
 
 void dm_cosmogan_train_options_init(DmCosmoganTrainOptions *o) {
@@ -60,6 +64,7 @@ void dm_cosmogan_trainer_free(DmCosmoganTrainer *t) {
   free(t->grad);
   free(t->generated);
   dm_cosmogan_reference_free(t->reference);
+  dm_cosmogan_free(t->kept);
   free(t);
 }
 
@@ -115,6 +120,7 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
   t->m = m;
   t->maps = maps;
   t->o = o;
+  t->kept_step = -1;
   t->size = size;
   t->npix = (size_t)size * (size_t)size;
   bool ok = (t->batch = malloc((size_t)o.batch * t->npix * sizeof(float))) &&
@@ -129,7 +135,8 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
   adam.beta1 = o.beta1;
   adam.beta2 = o.beta2;
   ok = ok && (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&
-       (t->adam_d = dm_adam_new(m->discriminator_params, &adam, error));
+       (t->adam_d = dm_adam_new(m->discriminator_params, &adam, error)) &&
+       (t->kept = dm_cosmogan_new(m->nn, &m->config, false, 0, error));
   int n_reference = dm_cosmogan_maps_count(maps);
   if (n_reference > REFERENCE_MAPS) n_reference = REFERENCE_MAPS;
   ok = ok && (t->reference =
@@ -256,15 +263,52 @@ bool dm_cosmogan_trainer_step(DmCosmoganTrainer *t, DmCosmoganLosses *losses, Dm
   return true;
 }
 
-bool dm_cosmogan_trainer_validate(DmCosmoganTrainer *t, DmCosmoganValidation *v, DmError **error) {
-  return dm_cosmogan_sample(t->m, 0, t->o.validation_maps, t->o.batch,
-                            key_of(t->o.seed, KEY_VALIDATION), t->generated, NULL, error) &&
-         dm_cosmogan_validate(t->reference, t->generated, t->o.validation_maps, v, error);
+/* The validation of generator m at the trainer's step into v. */
+static bool validate_generator(DmCosmoganTrainer *t, DmCosmogan *m, DmCosmoganValidation *v,
+                               DmError **error) {
+  if (!dm_cosmogan_sample(m, 0, t->o.validation_maps, t->o.batch,
+                          key_of(t->o.seed, KEY_VALIDATION), t->generated, NULL, error) ||
+      !dm_cosmogan_validate(t->reference, t->generated, t->o.validation_maps, v, error))
+    return false;
+  v->step = dm_cosmogan_trainer_steps(t);
+  return true;
+}
+
+/* Copies every tensor of the generator of from into to's (same layout). */
+static bool copy_generator(DmCosmogan *to, const DmCosmogan *from, DmError **error) {
+  bool ok = true;
+  for (int i = 0; ok && i < dm_nn_params_count(from->generator_params); i++)
+    ok = dm_tensor_copy(dm_nn_params_tensor(to->generator_params, i),
+                        dm_nn_params_tensor(from->generator_params, i));
+  return dm_nn_take_error(to->nn, error) && ok;
+}
+
+bool dm_cosmogan_trainer_validate(DmCosmoganTrainer *t, DmCosmoganValidation *v, bool keep,
+                                  DmError **error) {
+  if (!validate_generator(t, t->m, v, error)) return false;
+  /* NaN (no resolved bin) is never better, but better than nothing. */
+  double now = v->cl_mean_difference, best = t->kept_validation.cl_mean_difference;
+  bool better = t->kept_step < 0 || (!isnan(now) && (isnan(best) || now < best));
+  if (!keep || !better) return true;
+  if (!copy_generator(t->kept, t->m, error)) return false;
+  t->kept_step = v->step;
+  t->kept_validation = *v;
+  return true;
+}
+
+DmCosmogan *dm_cosmogan_trainer_kept(DmCosmoganTrainer *t,
+                                     const DmCosmoganValidation **validation) {
+  *validation = t->kept_step >= 0 ? &t->kept_validation : NULL;
+  return t->kept_step >= 0 ? t->kept : t->m;
 }
 
 bool dm_cosmogan_trainer_write_state(const DmCosmoganTrainer *t, DmSafetensorsWriter *writer,
                                      DmError **error) {
-  return dm_nn_params_write(t->m->generator_params, writer, "generator.", false, error) &&
+  char kept_step[32];
+  snprintf(kept_step, sizeof kept_step, "%lld", (long long)t->kept_step);
+  return dm_safetensors_writer_add_metadata(writer, "kept_step", kept_step, error) &&
+         dm_nn_params_write(t->kept->generator_params, writer, "kept.", false, error) &&
+         dm_nn_params_write(t->m->generator_params, writer, "generator.", false, error) &&
          dm_nn_params_write(t->m->discriminator_params, writer, "discriminator.", false, error) &&
          dm_adam_write(t->adam_g, writer, "adam_g.", error) &&
          dm_adam_write(t->adam_d, writer, "adam_d.", error);
@@ -272,8 +316,26 @@ bool dm_cosmogan_trainer_write_state(const DmCosmoganTrainer *t, DmSafetensorsWr
 
 bool dm_cosmogan_trainer_read_state(DmCosmoganTrainer *t, const DmSafetensors *st,
                                     DmError **error) {
-  return dm_nn_params_read(t->m->generator_params, st, "generator.", true, error) &&
-         dm_nn_params_read(t->m->discriminator_params, st, "discriminator.", true, error) &&
-         dm_adam_read(t->adam_g, st, "adam_g.", error) &&
-         dm_adam_read(t->adam_d, st, "adam_d.", error);
+  const char *text = dm_safetensors_metadata(st, "kept_step");
+  char *end = NULL;
+  long long kept_step = text ? strtoll(text, &end, 10) : -2;
+  if (!text || end == text || *end || kept_step < -1)
+    return dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "The checkpoint's \"kept_step\" is %s%s%s, not a step or -1.",
+                        text ? "\"" : "", text ? text : "missing", text ? "\"" : "");
+  if (!dm_nn_params_read(t->kept->generator_params, st, "kept.", true, error) ||
+      !dm_nn_params_read(t->m->generator_params, st, "generator.", true, error) ||
+      !dm_nn_params_read(t->m->discriminator_params, st, "discriminator.", true, error) ||
+      !dm_adam_read(t->adam_g, st, "adam_g.", error) ||
+      !dm_adam_read(t->adam_d, st, "adam_d.", error))
+    return false;
+  if (kept_step > dm_cosmogan_trainer_steps(t))
+    return dm_error_set(error, DM_ERROR_FORMAT, 0,
+                        "The checkpoint kept a generator of step %lld, after its own step %lld.",
+                        kept_step, (long long)dm_cosmogan_trainer_steps(t));
+  t->kept_step = kept_step;
+  if (kept_step < 0) return true;
+  if (!validate_generator(t, t->kept, &t->kept_validation, error)) return false;
+  t->kept_validation.step = kept_step;
+  return true;
 }

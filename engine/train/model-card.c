@@ -200,8 +200,16 @@ static void print_cosmogan_validation(FILE *f, const DmTrainResult *result) {
           "more). A point is inside when the mean of the generated maps lies within the "
           "training maps' 1-sigma scatter (the std of single maps). The KS distance D is the "
           "largest gap between the cumulative distributions of all pixel values (its p-value "
-          "takes the correlated pixels as independent and is tiny for any difference).\n\n",
-          (long long)result->last.step, v->n_generated, v->n_reference, 0.5 * ell_nyquist);
+          "takes the correlated pixels as independent and is tiny for any difference).",
+          (long long)v->step, v->n_generated, v->n_reference, 0.5 * ell_nyquist);
+  if (v->step != result->steps)
+    fprintf(f,
+            " The model is the generator of step %lld, kept as the one with the lowest mean "
+            "C_ell difference among the validations; training went on to step %lld (last "
+            "validation: %.1f %%).",
+            (long long)v->step, (long long)result->steps,
+            100.0 * result->last.validation_loss);
+  fprintf(f, "\n\n");
   fprintf(f, "| | mean C_ell difference | largest | C_ell inside 1σ | PDF inside 1σ | V0 | V1 | "
              "V2 | KS D |\n|---|---|---|---|---|---|---|---|---|\n");
   fprintf(f, "| CosmoGAN (this model) | %.1f %% | %.1f %% |", 100.0 * v->cl_mean_difference,

@@ -17,7 +17,9 @@ typedef struct {
   DmNn *nn;
   DmCosmogan *model;
   DmCosmoganTrainer *trainer;
-  DmCosmoganValidation last; /* the last validation (n_generated 0 before the first) */
+  int validate_every;          /* the request's: validations at its multiples keep */
+  DmCosmoganValidation shown;  /* the model's: the kept generator's validation, else the
+                                  last one (n_generated 0 before the first) */
 } CosmoganState;
 
 static void cosmogan_free(void *state) {
@@ -46,10 +48,26 @@ static bool cosmogan_step(void *state, DmTrainReport *report, DmError **error) {
   return true;
 }
 
+/* What the card shows: the kept generator's validation, else last (NULL:
+ * none yet). */
+static void update_shown(CosmoganState *s, const DmCosmoganValidation *last) {
+  const DmCosmoganValidation *kept;
+  dm_cosmogan_trainer_kept(s->trainer, &kept);
+  if (kept) s->shown = *kept;
+  else if (last) s->shown = *last;
+}
+
 static bool cosmogan_validate(void *state, DmTrainReport *report, DmError **error) {
   CosmoganState *s = state;
-  DmCosmoganValidation *v = &s->last;
-  if (!dm_cosmogan_trainer_validate(s->trainer, v, error)) return false;
+  /* Only validations at multiples of validate_every keep a generator, so
+   * that the model depends neither on when a time limit or a cancellation
+   * stopped a run nor on the steps a resumed run was first asked for. */
+  int64_t step = dm_cosmogan_trainer_steps(s->trainer);
+  bool keep = s->validate_every > 0 && step % s->validate_every == 0;
+  DmCosmoganValidation last;
+  DmCosmoganValidation *v = &last;
+  if (!dm_cosmogan_trainer_validate(s->trainer, v, keep, error)) return false;
+  update_shown(s, v);
   int points = 0, inside = 0;
   for (int c = DM_COSMOGAN_V0; c <= DM_COSMOGAN_V2; c++) {
     points += DM_COSMOGAN_THRESHOLDS;
@@ -71,12 +89,16 @@ static bool cosmogan_write_state(const void *state, DmSafetensorsWriter *writer,
 
 static bool cosmogan_read_state(void *state, const DmSafetensors *st, DmError **error) {
   CosmoganState *s = state;
-  return dm_cosmogan_trainer_read_state(s->trainer, st, error);
+  if (!dm_cosmogan_trainer_read_state(s->trainer, st, error)) return false;
+  update_shown(s, NULL);
+  return true;
 }
 
+/* The generator kept (the live one before any validation kept one). */
 static bool cosmogan_save_model(const void *state, const char *path, DmError **error) {
   const CosmoganState *s = state;
-  return dm_cosmogan_save(s->model, path, error);
+  const DmCosmoganValidation *kept;
+  return dm_cosmogan_save(dm_cosmogan_trainer_kept(s->trainer, &kept), path, error);
 }
 
 /* A part [lo, lo + share) of the pool's progress. */
@@ -131,6 +153,7 @@ bool dm_train_cosmogan_new(const DmTrainRequest *r, const DmProgress *pool_progr
     o.lr = (float)r->lr;
     o.validation_maps = r->validation;
     o.seed = r->seed;
+    s->validate_every = r->validate_every;
     s->trainer = dm_cosmogan_trainer_new(s->model, s->maps, &o, &reference_progress, error);
   }
   if (!s->trainer) {
@@ -147,7 +170,7 @@ bool dm_train_cosmogan_new(const DmTrainRequest *r, const DmProgress *pool_progr
                             .read_state = cosmogan_read_state,
                             .save_model = cosmogan_save_model,
                             .free = cosmogan_free,
-                            .curves = &s->last,
+                            .curves = &s->shown,
                             .data = dm_cosmogan_maps_describe(s->maps)};
   return true;
 }

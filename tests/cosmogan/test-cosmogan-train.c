@@ -3,7 +3,8 @@
  * Exact resume: 3 steps, a checkpoint, 3 more steps from the checkpoint
  * alone (its recorded request, the theory read from its path) give the
  * model file of 6 steps in one go byte for byte, and every tensor of the
- * checkpoint (generator, discriminator, both Adams) bit for bit; the model
+ * checkpoint (generator, discriminator, both Adams, the generator kept at
+ * the validations every 2 steps) bit for bit; the model
  * is a CosmoGAN of the request's maps and its card says so.  A checkpoint
  * of another latent size or other training maps is refused with both named.
  *
@@ -84,6 +85,8 @@ static void check_resume(const DmTheorySpectrum *theory, const char *theory_path
   CHECK(result.steps == 2 * HALF && result.finished);
   CHECK(strcmp(result.maps, "8 simulated maps") == 0);
   CHECK(result.cosmogan.n_generated == 4 && result.cosmogan.n_reference == 8);
+  /* The model is the generator kept at step 2, 4 or 6 (validations every 2). */
+  CHECK(result.cosmogan.step > 0 && result.cosmogan.step % 2 == 0);
   CHECK(isfinite(result.last.validation_loss) && isfinite(result.last.critic_loss) &&
         isfinite(result.last.train_loss) && result.last.d_real > 0.0 && result.last.d_real < 1.0);
 

@@ -29,7 +29,14 @@
  * training map, one of the 8 flips and transposes of the square (the field
  * is statistically isotropic), transformed by s(kappa); the latent vector
  * and the label flip of the step likewise, so that a resume from a
- * checkpoint is bit-identical on the CPU. */
+ * checkpoint is bit-identical on the CPU.
+ *
+ * The generator kept.  A GAN's maps do not improve steadily: between
+ * validations their power spectrum drifts by tens of per cent as the two
+ * networks chase each other.  The trainer therefore keeps a copy of the
+ * generator of the validation (among those that ask to keep) with the lowest
+ * mean C_ell difference over the resolved ell bins: that is the model to
+ * save, while training goes on from the live networks. */
 #ifndef DARKMAP_COSMOGAN_TRAIN_H
 #define DARKMAP_COSMOGAN_TRAIN_H
 
@@ -113,13 +120,23 @@ bool dm_cosmogan_trainer_step(DmCosmoganTrainer *trainer, DmCosmoganLosses *loss
 int64_t dm_cosmogan_trainer_steps(const DmCosmoganTrainer *trainer);
 
 /* validation_maps maps drawn with the running statistics (as sampling
- * does) from a fixed seed, against the reference. */
+ * does) from a fixed seed, against the reference; validation->step is the
+ * trainer's step count.  With keep, a generator whose mean C_ell
+ * difference is lower than the kept one's (or the first) becomes the one
+ * kept. */
 bool dm_cosmogan_trainer_validate(DmCosmoganTrainer *trainer, DmCosmoganValidation *validation,
-                                  DmError **error);
+                                  bool keep, DmError **error);
 
-/* The trainer's state (generator, discriminator, both Adams) added to a
- * checkpoint under "generator.", "discriminator.", "adam_g.", "adam_d.",
- * and read back. */
+/* The generator kept and its validation (whose step says when it was
+ * kept); before any, the live generator and NULL. */
+DmCosmogan *dm_cosmogan_trainer_kept(DmCosmoganTrainer *trainer,
+                                     const DmCosmoganValidation **validation);
+
+/* The trainer's state (generator, discriminator, both Adams, the generator
+ * kept) added to a checkpoint under "generator.", "discriminator.",
+ * "adam_g.", "adam_d.", "kept." and the metadata "kept_step" (−1: none),
+ * and read back (the kept generator's validation is drawn again: it is a
+ * pure function of its weights). */
 bool dm_cosmogan_trainer_write_state(const DmCosmoganTrainer *trainer, DmSafetensorsWriter *writer,
                                      DmError **error);
 bool dm_cosmogan_trainer_read_state(DmCosmoganTrainer *trainer, const DmSafetensors *st,

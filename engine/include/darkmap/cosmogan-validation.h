@@ -26,6 +26,7 @@
 #define DARKMAP_COSMOGAN_VALIDATION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "darkmap/error.h"
 #include "darkmap/progress.h"
@@ -51,6 +52,8 @@ const char *dm_cosmogan_curve_name(DmCosmoganCurve curve);
 
 typedef struct {
   int n_generated, n_reference; /* maps behind each set (0 generated: no validation) */
+  int64_t step;                 /* the training step of the generator validated (0 outside a
+                                   training) */
   int size;                     /* map side */
   double pixel_arcmin;
 

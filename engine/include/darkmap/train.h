@@ -18,7 +18,11 @@
  *                 size × size maps of pixel_arcmin) trained on maps from a
  *                 FITS cube or folder (maps_path: users' own N-body maps) or,
  *                 by default, from the simulator (lognormal fields of the
- *                 theory C_ell with NFW haloes).
+ *                 theory C_ell with NFW haloes).  Its model file holds the
+ *                 generator of the validation at a multiple of
+ *                 validate_every with the lowest mean C_ell difference (the
+ *                 generator kept, darkmap/cosmogan-train.h), the live one
+ *                 before the first.
  *
  * Files.  The model (model_path) is what reconstructions load: the network's
  * weights with its metadata (dm_model_info_read reads its kind and grid).
@@ -232,8 +236,8 @@ typedef struct {
   int64_t n_parameters;            /* the model's trainable weights */
   bool finished;                   /* steps == total steps (not stopped on max_seconds) */
   DmTrainReport last;              /* the last report (with the last validation's numbers) */
-  DmCosmoganValidation cosmogan;   /* COSMOGAN: the last validation's curves (n_generated 0
-                                      before the first) */
+  DmCosmoganValidation cosmogan;   /* COSMOGAN: the model's validation (the kept generator's,
+                                      else the last one; n_generated 0 before the first) */
   char maps[96];                   /* COSMOGAN: what the training maps were ("1024
                                       simulated maps", "96 tiles of 3 files") */
 } DmTrainResult;
