@@ -5,6 +5,7 @@
 
 #define BAR_MARGIN 12.0
 #define BAR_THICKNESS 14.0
+#define BAR_TITLE 18.0
 #define MIN_CELL 8.0
 
 struct _DarkmapUniversesGrid
@@ -230,15 +231,18 @@ darkmap_universes_grid_render (DarkmapUniversesGrid *self, cairo_t *cr, int widt
       cairo_rectangle (cr, x - 1.0, y - 1.0, side + 2.0, side + 2.0);
       cairo_stroke (cr);
     }
-  /* The colour bar beside the last column, as tall as the rows. */
+  /* The colour bar beside the last column, under its title, down to the
+   * last row. */
   cairo_set_source_rgb (cr, 0.13, 0.13, 0.13);
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 12.0);
+  cairo_move_to (cr, width - DARKMAP_UNIVERSES_BAR_WIDTH + BAR_MARGIN, l.y0 + 12.0);
+  cairo_show_text (cr, "κ");
   cairo_set_font_size (cr, 11.0);
   darkmap_colormap_draw_bar (cr, self->cmap, &LINEAR, self->lo, self->hi,
-                             width - DARKMAP_UNIVERSES_BAR_WIDTH + BAR_MARGIN, l.y0,
-                             BAR_THICKNESS, l.rows * l.side + (l.rows - 1) * DARKMAP_UNIVERSES_GAP);
-  cairo_move_to (cr, width - DARKMAP_UNIVERSES_BAR_WIDTH + BAR_MARGIN, l.y0 - 6.0);
-  cairo_show_text (cr, "κ");
+                             width - DARKMAP_UNIVERSES_BAR_WIDTH + BAR_MARGIN, l.y0 + BAR_TITLE,
+                             BAR_THICKNESS,
+                             l.rows * l.side + (l.rows - 1) * DARKMAP_UNIVERSES_GAP - BAR_TITLE);
   cairo_restore (cr);
 }
 

@@ -5,16 +5,16 @@
  *
  * Above the grid: the emulator (the model list's CosmoGAN emulators, the
  * shipped one chosen first when there is one), how many maps (4, 9, 16 or
- * 25), the seed, Generate, New Universes (another seed, drawn at once) and
- * Save… (the cube of the maps shown, written by the engine: the mean, STD
- * and SAMPLES with WCS and provenance, atomically).  The maps are drawn by a
- * DarkmapEmulateJob on a worker thread, with a progress bar and Cancel (a
- * cancelled or failed run leaves the maps shown).  Under the grid, a
- * caption: the emulator, the maps' size in pixels and arcmin, the pixel and
- * the seed.  Clicking a thumbnail opens that map large in a map view (RA/Dec
- * grid, colour bar, pointer readout; Back returns).  Without any emulator,
- * the page says how to get one.  The first time the page is shown with an
- * emulator and no maps, it draws them.
+ * 25), the seed, Generate and New Universes (another seed, drawn at once).
+ * The maps are drawn by a DarkmapEmulateJob on a worker thread, with a
+ * progress bar and Cancel (a cancelled or failed run leaves the maps
+ * shown).  Under the grid, a caption (the emulator, the maps' size in
+ * pixels and arcmin, the pixel, the seed and the time they took) and Save…
+ * (the cube of the maps shown, written by the engine: the mean, STD and
+ * SAMPLES with WCS and provenance, atomically).  Clicking a thumbnail opens
+ * that map large in a map view (RA/Dec grid, colour bar, zoom and pan; Back
+ * returns).  Without any emulator, the page says how to get one.  The first
+ * time the page is shown with an emulator and no maps, it draws them.
  *
  * Actions (the page's): universes.generate, universes.new-seed,
  * universes.save, universes.cancel, universes.back. */
