@@ -14,7 +14,11 @@
  *                         factor, its mocks and the coverage on them)
  *   ## Validation        (a table whose row "(this model)" holds the last
  *                         validation numbers, beside the theory score or the
- *                         best KS map)
+ *                         best KS map; a CosmoGAN's: the mean C_ell
+ *                         difference and the points inside the training
+ *                         maps' scatter of its kept generator, then the
+ *                         "### Power spectrum" and "### Pixel PDF and
+ *                         Minkowski functionals" tables)
  *   ## Training          (data, sizes, settings: a two-column table whose
  *                         row "| steps | N of M |" dates the card)
  * The evaluation comes first so that its "(this model)" row is the one the
