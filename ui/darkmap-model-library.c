@@ -220,6 +220,9 @@ update_survey_label (DarkmapModelLibrary *self, DarkmapModel *model)
 static const char *
 describe_calibrate (DarkmapModel *model)
 {
+  if (model != NULL && darkmap_model_get_info (model)->kind == DM_MODEL_COSMOGAN)
+    return _("An emulator draws maps from the prior, not posterior samples: it has no error "
+             "bars to calibrate");
   switch (model != NULL ? darkmap_model_get_origin (model) : DARKMAP_MODEL_USER)
     {
     case DARKMAP_MODEL_SHIPPED:
@@ -240,7 +243,9 @@ update_actions (DarkmapModelLibrary *self)
   DarkmapModel *model = darkmap_model_library_get_selected (self);
   gboolean running = self->job != NULL;
   gboolean user = model != NULL && darkmap_model_get_origin (model) == DARKMAP_MODEL_USER;
-  gboolean mocks = model != NULL && !running && self->theory_path != NULL;
+  /* An emulator samples no posterior: nothing to evaluate or calibrate. */
+  gboolean posterior = model != NULL && darkmap_model_get_info (model)->kind != DM_MODEL_COSMOGAN;
+  gboolean mocks = posterior && !running && self->theory_path != NULL;
   GtkWidget *widget = GTK_WIDGET (self);
 
   gtk_widget_action_set_enabled (widget, "library.rename", user && !running);

@@ -176,6 +176,11 @@ bool dm_evaluate_model(const DmModelEvaluationRequest *request, DmModelEvaluatio
   result->has_model = request->model_path != NULL;
   if (result->has_model && !dm_model_info_read(request->model_path, &result->info, error))
     return false;
+  if (result->has_model && result->info.kind == DM_MODEL_COSMOGAN)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "%s is a CosmoGAN emulator: it draws maps from the prior, not posterior "
+                        "samples of a shear field, so it has no mock evaluation or calibration.",
+                        request->model_path);
   result->model_method =
       result->info.kind == DM_MODEL_MMGAN ? DM_EVAL_MMGAN : DM_EVAL_SCORE_HYBRID;
 

@@ -8,15 +8,18 @@
  *    loaded by hand, and the shipped score network's hybrid row equals
  *    dm_eval_mock's with the network loaded by hand;
  *  - an MMGAN generator of another grid is refused with
- *    dm_model_info_check_grid's sentence, and bad requests are refused;
+ *    dm_model_info_check_grid's sentence, and bad requests and a CosmoGAN
+ *    emulator (no posterior) are refused;
  *  - progress never goes back and ends at 1, and a cancel raised during the
  *    Wiener samples stops the call with DM_ERROR_CANCELLED. */
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "darkmap/mmgan.h"
 #include "darkmap/model-evaluation.h"
 #include "darkmap/score-network.h"
+#include "../cosmogan/cosmogan-test-util.h"
 #include "../mmgan/mmgan-test-util.h"
 #include "test-util.h"
 
@@ -233,6 +236,19 @@ static void check_refusals(const DmTheorySpectrum *theory, const DmCatalog *cata
   request_init(&r, theory, catalog);
   r.model_path = dm_test_tmp_path("missing.safetensors");
   CHECK_FAILS(dm_evaluate_model(&r, &evaluation, NULL, &error), error, DM_ERROR_NOT_FOUND);
+  /* An emulator samples no posterior. */
+  DmNn *nn = cosmogan_test_nn();
+  DmCosmogan *emulator = cosmogan_test_model(nn, 4);
+  char path[4096];
+  snprintf(path, sizeof path, "%s", dm_test_tmp_path("emulator.safetensors"));
+  CHECK_OK(emulator && dm_cosmogan_save(emulator, path, &error), error);
+  request_init(&r, theory, catalog);
+  r.model_path = path;
+  CHECK_FAILS(dm_evaluate_model(&r, &evaluation, NULL, &error), error,
+              DM_ERROR_INVALID_ARGUMENT);
+  dm_cosmogan_free(emulator);
+  dm_nn_free(nn);
+  unlink(path);
 }
 
 typedef struct {

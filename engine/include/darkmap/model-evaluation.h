@@ -6,7 +6,8 @@
  * The model (optional: without one only the baselines run) is a weights
  * file whose kind dm_model_info_read tells: a score network (hybrid
  * residual or plain score, the DM_EVAL_SCORE_HYBRID row) or an MMGAN
- * generator (the DM_EVAL_MMGAN row).  A model made for another grid than
+ * generator (the DM_EVAL_MMGAN row); a CosmoGAN emulator, which samples no
+ * posterior, is refused (DM_ERROR_INVALID_ARGUMENT).  A model made for another grid than
  * the survey's is refused before any work with dm_model_info_check_grid's
  * sentence (an MMGAN generator must have the survey's size and pixel
  * scale; a score network the pixel scale it records, if any).
