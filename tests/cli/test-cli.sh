@@ -4,24 +4,8 @@
 # Usage: test-cli.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
 set -u
 cli=$1 data=$2 tmp=$3/cli-test-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$(dirname "$0")/cli-test-lib.sh"
 catalog=$data/cosmos/cosmos_shear_schrabback2010.fits
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_status STATUS OUTFILE PATTERN -- command...: the exit status, the
-# message on stderr and, for failures, that OUTFILE was not created.
-expect() {
-  local want=$1 out=$2 pattern=$3; shift 4
-  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want: $(cat "$tmp/stderr")"
-  grep -q -- "$pattern" "$tmp/stderr" "$tmp/stdout" || fail "$*: no '$pattern' in: $(cat "$tmp/stderr")"
-  if [ "$want" -ne 0 ] && [ -n "$out" ] && [ -e "$out" ]; then fail "$*: left $out behind"; fi
-  if [ "$want" -ne 0 ] && ls "$tmp" | grep -q 'tmp-'; then fail "$*: left a temporary file"; fi
-}
 
 # The main path on the real catalogue.
 expect 0 "" "Wrote" -- "$cli" bin --catalog "$catalog" --size 360 --pixel-arcmin 0.29 \
@@ -205,5 +189,4 @@ echo "precious" > "$tmp/keep.fits"
 expect 1 "" "inside" -- "$cli" bin --catalog "$catalog" --center 10,10 --out "$tmp/keep.fits"
 grep -q precious "$tmp/keep.fits" || fail "a failed run replaced an existing file"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish darkmap-cli

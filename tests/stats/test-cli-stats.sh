@@ -5,24 +5,8 @@
 # Usage: test-cli-stats.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
 set -u
 cli=$1 data=$2 tmp=$3/cli-stats-test-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$(dirname "$0")/../cli/cli-test-lib.sh"
 theory=$data/theory/ktng_cl_theory.csv
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect STATUS OUTFILE PATTERN -- command...: the exit status, the message on stderr and,
-# for failures, that OUTFILE was not created and no temporary file was left.
-expect() {
-  local want=$1 out=$2 pattern=$3; shift 4
-  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want: $(cat "$tmp/stderr")"
-  grep -q -- "$pattern" "$tmp/stderr" "$tmp/stdout" || fail "$*: no '$pattern' in: $(cat "$tmp/stderr")"
-  if [ "$want" -ne 0 ] && [ -n "$out" ] && [ -e "$out" ]; then fail "$*: left $out behind"; fi
-  if ls "$tmp" | grep -q 'tmp-'; then fail "$*: left a temporary file"; fi
-}
 
 # value FILE SET PLANE STATISTIC [THRESHOLD]: the value column of one row.
 value() {
@@ -109,5 +93,4 @@ expect 2 "$tmp/x.csv" "128 × 128" -- "$cli" stats --map "$tmp/g1.fits" --mask "
   --against "$tmp/wf.fits" --out "$tmp/x.csv"
 expect 2 "$tmp/x.csv" "out" -- "$cli" stats --map "$tmp/g1.fits"
 
-[ "$failures" -eq 0 ] && echo "darkmap-cli stats: all checks passed"
-exit $((failures > 0))
+finish "darkmap-cli stats"
