@@ -6,15 +6,16 @@
 
 #include <glib/gi18n.h>
 
+#include "darkmap-plot.h"
+
 #define THEORY_SAMPLES 200
-#define MIN_PLOT 24.0
 #define ARCMIN_RAD (G_PI / (180.0 * 60.0))
-#define BAND_ALPHA 0.25
 
 static const double MAP_COLOUR[3] = { 0.12, 0.47, 0.71 };
 static const double THEORY_COLOUR[3] = { 0.85, 0.37, 0.0 };
 static const double NOISE_COLOUR[3] = { 0.45, 0.45, 0.45 };
 static const double POSTERIOR_COLOUR[3] = { 0.17, 0.63, 0.17 };
+static const double NOISE_DASH[2] = { 2.0, 3.0 };
 
 struct _DarkmapSpectrumView
 {
@@ -29,50 +30,36 @@ struct _DarkmapSpectrumView
   DmTheorySpectrum theory;    /* arrays owned (n = 0: none); column unused */
   char *theory_name;
 
-  double log_ell_lo, log_ell_hi, log_cl_lo, log_cl_hi; /* axis ranges, whole decades */
+  DarkmapPlotAxis ell_axis, cl_axis; /* whole decades */
 
-  gboolean pointer_in;
-  double pointer_x, pointer_y;
+  DarkmapPlotPointer pointer;
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapSpectrumView, darkmap_spectrum_view, GTK_TYPE_WIDGET)
 
-typedef struct
-{
-  double x0, y0, x1, y1; /* the plot area: left, top, right, bottom */
-} Plot;
-
+/* The frame of a drawing of width × height: ell along x, C_ell along y;
+ * FALSE without a spectrum or for a size too small. */
 static gboolean
-get_plot (DarkmapSpectrumView *self, int width, int height, Plot *p)
+get_frame (DarkmapSpectrumView *self, int width, int height, DarkmapPlotFrame *f)
 {
-  if (self->spectrum == NULL)
+  if (self->spectrum == NULL
+      || !darkmap_plot_frame_init (f, &darkmap_plot_page_layout, width, height))
     return FALSE;
-  p->x0 = DARKMAP_SPECTRUM_MARGIN_LEFT;
-  p->y0 = DARKMAP_SPECTRUM_MARGIN_TOP;
-  p->x1 = width - DARKMAP_SPECTRUM_MARGIN_RIGHT;
-  p->y1 = height - DARKMAP_SPECTRUM_MARGIN_BOTTOM;
-  return p->x1 - p->x0 >= MIN_PLOT && p->y1 - p->y0 >= MIN_PLOT;
-}
-
-static void
-to_view (DarkmapSpectrumView *self, const Plot *p, double ell, double cl, double *vx, double *vy)
-{
-  *vx = p->x0 + (p->x1 - p->x0) * (log10 (ell) - self->log_ell_lo)
-                  / (self->log_ell_hi - self->log_ell_lo);
-  *vy = p->y1 - (p->y1 - p->y0) * (log10 (cl) - self->log_cl_lo)
-                  / (self->log_cl_hi - self->log_cl_lo);
+  f->x = self->ell_axis;
+  f->y = self->cl_axis;
+  return TRUE;
 }
 
 gboolean
 darkmap_spectrum_view_data_to_view (DarkmapSpectrumView *self, int width, int height,
                                     double ell, double cl, double *vx, double *vy)
 {
-  Plot p;
+  DarkmapPlotFrame f;
 
   g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
-  if (!get_plot (self, width, height, &p) || !(ell > 0.0) || !(cl > 0.0))
+  if (!get_frame (self, width, height, &f) || !(ell > 0.0) || !(cl > 0.0))
     return FALSE;
-  to_view (self, &p, ell, cl, vx, vy);
+  darkmap_plot_to_view (&f, ell, cl, vx, vy);
   return TRUE;
 }
 
@@ -80,15 +67,12 @@ gboolean
 darkmap_spectrum_view_view_to_data (DarkmapSpectrumView *self, int width, int height,
                                     double vx, double vy, double *ell, double *cl)
 {
-  Plot p;
+  DarkmapPlotFrame f;
 
   g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
-  if (!get_plot (self, width, height, &p))
+  if (!get_frame (self, width, height, &f))
     return FALSE;
-  *ell = pow (10.0, self->log_ell_lo + (vx - p.x0) / (p.x1 - p.x0)
-                                         * (self->log_ell_hi - self->log_ell_lo));
-  *cl = pow (10.0, self->log_cl_lo + (p.y1 - vy) / (p.y1 - p.y0)
-                                       * (self->log_cl_hi - self->log_cl_lo));
+  darkmap_plot_from_view (&f, vx, vy, ell, cl);
   return TRUE;
 }
 
@@ -99,10 +83,10 @@ darkmap_spectrum_view_get_range (DarkmapSpectrumView *self, double *ell_lo, doub
   g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
   if (self->spectrum == NULL)
     return FALSE;
-  *ell_lo = pow (10.0, self->log_ell_lo);
-  *ell_hi = pow (10.0, self->log_ell_hi);
-  *cl_lo = pow (10.0, self->log_cl_lo);
-  *cl_hi = pow (10.0, self->log_cl_hi);
+  *ell_lo = pow (10.0, self->ell_axis.lo);
+  *ell_hi = pow (10.0, self->ell_axis.hi);
+  *cl_lo = pow (10.0, self->cl_axis.lo);
+  *cl_hi = pow (10.0, self->cl_axis.hi);
   return TRUE;
 }
 
@@ -155,16 +139,8 @@ update_range (DarkmapSpectrumView *self)
   for (int i = 0; i < self->theory.n; i++)
     if (self->theory.ell[i] >= ell_lo && self->theory.ell[i] <= ell_hi && self->theory.cl[i] > 0.0)
       cl_hi = fmax (cl_hi, self->theory.cl[i]);
-  if (!(cl_lo <= cl_hi))
-    cl_lo = cl_hi = 1.0;
-  self->log_ell_lo = floor (log10 (ell_lo));
-  self->log_ell_hi = ceil (log10 (ell_hi));
-  self->log_cl_lo = floor (log10 (cl_lo));
-  self->log_cl_hi = ceil (log10 (cl_hi));
-  if (self->log_ell_hi <= self->log_ell_lo)
-    self->log_ell_hi = self->log_ell_lo + 1.0;
-  if (self->log_cl_hi <= self->log_cl_lo)
-    self->log_cl_hi = self->log_cl_lo + 1.0;
+  darkmap_plot_axis_set_decades (&self->ell_axis, ell_lo, ell_hi);
+  darkmap_plot_axis_set_decades (&self->cl_axis, cl_lo, cl_hi);
 }
 
 /* White-noise level <(s1² + s2²) / 2> Omega_pix over the observed pixels. */
@@ -343,20 +319,18 @@ darkmap_spectrum_view_set_theory (DarkmapSpectrumView *self, const DmTheorySpect
 
 /* Readout */
 
-char *
-darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height, double vx,
-                               double vy)
+/* The readout at (vx, vy) in frame f, or NULL outside the plot area. */
+static char *
+readout_in_frame (DarkmapSpectrumView *self, const DarkmapPlotFrame *f, double vx, double vy)
 {
   const DmPowerSpectrum *s;
   GString *text;
-  Plot p;
   double ell, cl, best = INFINITY;
   int nearest = -1;
 
-  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), NULL);
-  if (!get_plot (self, width, height, &p) || vx < p.x0 || vx > p.x1 || vy < p.y0 || vy > p.y1)
+  if (!darkmap_plot_contains (f, vx, vy))
     return NULL;
-  darkmap_spectrum_view_view_to_data (self, width, height, vx, vy, &ell, &cl);
+  darkmap_plot_from_view (f, vx, vy, &ell, &cl);
   s = self->spectrum;
   for (int i = 0; i < s->n_bins; i++)
     if (isfinite (s->ell[i]) && isfinite (s->cl[i]) && fabs (log (s->ell[i] / ell)) < best)
@@ -380,407 +354,162 @@ darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height,
   return g_string_free (text, FALSE);
 }
 
+char *
+darkmap_spectrum_view_readout (DarkmapSpectrumView *self, int width, int height, double vx,
+                               double vy)
+{
+  DarkmapPlotFrame f;
+
+  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), NULL);
+  return get_frame (self, width, height, &f) ? readout_in_frame (self, &f, vx, vy) : NULL;
+}
+
 /* Drawing */
 
-static void
-set_text_colour (cairo_t *cr)
-{
-  cairo_set_source_rgb (cr, 0.13, 0.13, 0.13);
-}
-
-/* "10" with the exponent raised, right-aligned at x (align_right) or
- * centred on it, its middle at y. */
-static void
-draw_power_of_ten (cairo_t *cr, int exponent, double x, double y, gboolean align_right)
-{
-  char exp_text[16];
-  cairo_text_extents_t base, sup;
-
-  g_snprintf (exp_text, sizeof exp_text, "%d", exponent);
-  cairo_set_font_size (cr, 11.0);
-  cairo_text_extents (cr, "10", &base);
-  cairo_set_font_size (cr, 8.0);
-  cairo_text_extents (cr, exp_text, &sup);
-  x -= align_right ? base.x_advance + sup.x_advance : (base.x_advance + sup.x_advance) / 2.0;
-  cairo_set_font_size (cr, 11.0);
-  cairo_move_to (cr, x, y + base.height / 2.0);
-  cairo_show_text (cr, "10");
-  cairo_set_font_size (cr, 8.0);
-  cairo_move_to (cr, x + base.x_advance, y - base.height / 2.0 + sup.height / 2.0);
-  cairo_show_text (cr, exp_text);
-}
-
-static void
-draw_axes (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
-{
-  cairo_text_extents_t ext;
-  const char *x_title = _("multipole ℓ");
-  const char *y_title = _("C_ℓ (per sr)");
-
-  cairo_set_line_width (cr, 1.0);
-  for (int axis = 0; axis < 2; axis++)
-    {
-      double lo = axis == 0 ? self->log_ell_lo : self->log_cl_lo;
-      double hi = axis == 0 ? self->log_ell_hi : self->log_cl_hi;
-
-      for (int k = (int) lo; k <= (int) hi; k++)
-        for (int m = 1; m <= 9 && (m == 1 || k < (int) hi); m++)
-          {
-            double v = log10 (m) + k, pos, length = m == 1 ? 7.0 : 3.5;
-
-            if (axis == 0)
-              {
-                pos = p->x0 + (p->x1 - p->x0) * (v - lo) / (hi - lo);
-                if (m == 1)
-                  {
-                    cairo_set_source_rgb (cr, 0.88, 0.88, 0.88);
-                    cairo_move_to (cr, round (pos) + 0.5, p->y0);
-                    cairo_line_to (cr, round (pos) + 0.5, p->y1);
-                    cairo_stroke (cr);
-                  }
-                set_text_colour (cr);
-                cairo_move_to (cr, round (pos) + 0.5, p->y1);
-                cairo_line_to (cr, round (pos) + 0.5, p->y1 - length);
-                cairo_stroke (cr);
-                if (m == 1)
-                  draw_power_of_ten (cr, k, pos, p->y1 + 14.0, FALSE);
-              }
-            else
-              {
-                pos = p->y1 - (p->y1 - p->y0) * (v - lo) / (hi - lo);
-                if (m == 1)
-                  {
-                    cairo_set_source_rgb (cr, 0.88, 0.88, 0.88);
-                    cairo_move_to (cr, p->x0, round (pos) + 0.5);
-                    cairo_line_to (cr, p->x1, round (pos) + 0.5);
-                    cairo_stroke (cr);
-                  }
-                set_text_colour (cr);
-                cairo_move_to (cr, p->x0, round (pos) + 0.5);
-                cairo_line_to (cr, p->x0 + length, round (pos) + 0.5);
-                cairo_stroke (cr);
-                if (m == 1)
-                  draw_power_of_ten (cr, k, p->x0 - 6.0, pos, TRUE);
-              }
-          }
-    }
-  set_text_colour (cr);
-  cairo_rectangle (cr, p->x0 + 0.5, p->y0 + 0.5, p->x1 - p->x0 - 1.0, p->y1 - p->y0 - 1.0);
-  cairo_stroke (cr);
-
-  cairo_set_font_size (cr, 11.0);
-  cairo_text_extents (cr, x_title, &ext);
-  cairo_move_to (cr, (p->x0 + p->x1 - ext.x_advance) / 2.0, p->y1 + 36.0);
-  cairo_show_text (cr, x_title);
-  cairo_text_extents (cr, y_title, &ext);
-  cairo_save (cr);
-  cairo_move_to (cr, 16.0, (p->y0 + p->y1 + ext.x_advance) / 2.0);
-  cairo_rotate (cr, -G_PI / 2.0);
-  cairo_show_text (cr, y_title);
-  cairo_restore (cr);
-}
-
-/* Adds the point (ell, cl) to the curve being traced: a line from the
- * previous point while the pen is down; a point that cannot be drawn (ell
- * not finite, cl not positive) lifts the pen. */
-static void
-trace (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr, double ell, double cl,
-       gboolean *pen_down)
-{
-  double vx, vy;
-
-  if (!isfinite (ell) || !(cl > 0.0))
-    {
-      *pen_down = FALSE;
-      return;
-    }
-  to_view (self, p, ell, cl, &vx, &vy);
-  if (*pen_down)
-    cairo_line_to (cr, vx, vy);
-  else
-    cairo_move_to (cr, vx, vy);
-  *pen_down = TRUE;
-}
-
 /* A curve f(ell) sampled on a log grid across the plot, through the
- * smoothing. */
+ * smoothing: the theory or the noise level. */
 static void
-draw_curve (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr, gboolean theory)
+draw_curve (DarkmapSpectrumView *self, const DarkmapPlotFrame *f, cairo_t *cr, gboolean theory)
 {
   gboolean pen_down = FALSE;
 
   cairo_new_path (cr);
   for (int i = 0; i < THEORY_SAMPLES; i++)
     {
-      double log_ell = self->log_ell_lo
-                       + (self->log_ell_hi - self->log_ell_lo) * i / (THEORY_SAMPLES - 1.0);
+      double log_ell = f->x.lo + (f->x.hi - f->x.lo) * i / (THEORY_SAMPLES - 1.0);
       double ell = pow (10.0, log_ell);
       double cl = (theory ? dm_theory_eval (&self->theory, ell) : self->noise_level)
                   * smoothing_window (self, ell);
 
-      trace (self, p, cr, ell, cl, &pen_down);
+      darkmap_plot_trace (cr, f, ell, cl, &pen_down);
     }
   cairo_stroke (cr);
 }
 
+/* The measured C_ell: a line through the bins, each with its error bar
+ * and a round marker. */
 static void
-draw_spectrum (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
+draw_spectrum (DarkmapSpectrumView *self, const DarkmapPlotFrame *f, cairo_t *cr)
 {
   const DmPowerSpectrum *s = self->spectrum;
-  gboolean pen_down = FALSE;
 
-  cairo_set_source_rgb (cr, MAP_COLOUR[0], MAP_COLOUR[1], MAP_COLOUR[2]);
-  cairo_set_line_width (cr, 1.5);
-  for (int i = 0; i < s->n_bins; i++)
-    trace (self, p, cr, s->ell[i], s->cl[i], &pen_down);
-  cairo_stroke (cr);
+  darkmap_plot_set_pen (cr, MAP_COLOUR, 1.5, NULL);
+  darkmap_plot_draw_line (cr, f, s->n_bins, s->ell, s->cl);
   for (int i = 0; i < s->n_bins; i++)
     {
       double vx, vy, lo_y, hi_y, low = s->cl[i] - s->cl_error[i];
 
-      if (!isfinite (s->ell[i]) || !(s->cl[i] > 0.0))
+      if (!darkmap_plot_drawable (f, s->ell[i], s->cl[i]))
         continue;
-      to_view (self, p, s->ell[i], s->cl[i], &vx, &vy);
-      to_view (self, p, s->ell[i], s->cl[i] + s->cl_error[i], &vx, &hi_y);
-      lo_y = p->y1 + 1.0; /* an error bar reaching zero runs off the bottom */
+      darkmap_plot_to_view (f, s->ell[i], s->cl[i], &vx, &vy);
+      darkmap_plot_to_view (f, s->ell[i], s->cl[i] + s->cl_error[i], &vx, &hi_y);
+      lo_y = f->y1 + 1.0; /* an error bar reaching zero runs off the bottom */
       if (low > 0.0)
-        to_view (self, p, s->ell[i], low, &vx, &lo_y);
+        darkmap_plot_to_view (f, s->ell[i], low, &vx, &lo_y);
       cairo_move_to (cr, vx, lo_y);
       cairo_line_to (cr, vx, hi_y);
       cairo_stroke (cr);
-      cairo_arc (cr, vx, vy, 3.0, 0.0, 2.0 * G_PI);
-      cairo_fill (cr);
+      darkmap_plot_draw_marker (cr, DARKMAP_PLOT_KEY_CIRCLE, vx, vy);
     }
 }
 
-/* The posterior's band: one filled region per run of bins with a band,
- * along the upper edges then back along the lower ones. */
+/* The posterior: its samples' band, and its mean's C_ell as a line with
+ * square markers. */
 static void
-draw_band (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
+draw_posterior (DarkmapSpectrumView *self, const DarkmapPlotFrame *f, cairo_t *cr)
 {
   const DarkmapSpectrumBand *b = self->band;
 
-  cairo_set_source_rgba (cr, POSTERIOR_COLOUR[0], POSTERIOR_COLOUR[1], POSTERIOR_COLOUR[2],
-                         BAND_ALPHA);
-  for (int first = 0; first < b->n_bins;)
-    {
-      int last = first;
-      double vx, vy;
-
-      while (last < b->n_bins && isfinite (b->ell[last]) && b->lo[last] > 0.0)
-        last++;
-      if (last - first >= 2)
-        {
-          cairo_new_path (cr);
-          for (int i = first; i < last; i++)
-            {
-              to_view (self, p, b->ell[i], b->hi[i], &vx, &vy);
-              cairo_line_to (cr, vx, vy);
-            }
-          for (int i = last - 1; i >= first; i--)
-            {
-              to_view (self, p, b->ell[i], b->lo[i], &vx, &vy);
-              cairo_line_to (cr, vx, vy);
-            }
-          cairo_close_path (cr);
-          cairo_fill (cr);
-        }
-      first = last + 1;
-    }
+  darkmap_plot_fill_band (cr, f, b->n_bins, b->ell, b->lo, b->hi, POSTERIOR_COLOUR);
+  darkmap_plot_set_pen (cr, POSTERIOR_COLOUR, 1.5, NULL);
+  darkmap_plot_draw_line (cr, f, b->n_bins, b->ell, b->mean_cl);
+  darkmap_plot_draw_markers (cr, f, DARKMAP_PLOT_KEY_SQUARE, b->n_bins, b->ell, b->mean_cl);
 }
 
-/* The posterior mean's C_ell: a line with markers at the bins. */
 static void
-draw_posterior_mean (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
+draw_legend (DarkmapSpectrumView *self, const DarkmapPlotFrame *f, cairo_t *cr)
 {
-  const DarkmapSpectrumBand *b = self->band;
-  gboolean pen_down = FALSE;
-  double vx, vy;
-
-  cairo_set_source_rgb (cr, POSTERIOR_COLOUR[0], POSTERIOR_COLOUR[1], POSTERIOR_COLOUR[2]);
-  cairo_set_line_width (cr, 1.5);
-  cairo_new_path (cr);
-  for (int i = 0; i < b->n_bins; i++)
-    trace (self, p, cr, b->ell[i], b->mean_cl[i], &pen_down);
-  cairo_stroke (cr);
-  for (int i = 0; i < b->n_bins; i++)
-    if (isfinite (b->ell[i]) && b->mean_cl[i] > 0.0)
-      {
-        to_view (self, p, b->ell[i], b->mean_cl[i], &vx, &vy);
-        cairo_rectangle (cr, vx - 2.5, vy - 2.5, 5.0, 5.0);
-        cairo_fill (cr);
-      }
-}
-
-/* A legend entry's key: a line, a dashed line, a line with a marker, a
- * patch of the band's fill, or none (a note). */
-typedef enum { ENTRY_LINE, ENTRY_DASHED, ENTRY_MARKED, ENTRY_BAND, ENTRY_NOTE } EntryStyle;
-
-typedef struct
-{
-  char *name; /* owned */
-  EntryStyle style;
-  const double *colour;
-} LegendEntry;
-
-static void
-draw_legend (DarkmapSpectrumView *self, const Plot *p, cairo_t *cr)
-{
-  LegendEntry entries[7];
+  DarkmapPlotEntry entries[6];
+  g_autofree char *band_name = NULL, *mean_name = NULL;
   int n = 0;
-  double x = p->x1 - 8.0, y = p->y0 + 16.0;
 
-  entries[n++] = (LegendEntry) { g_strdup (_("Kaiser-Squires")), ENTRY_LINE, MAP_COLOUR };
+  entries[n++] = (DarkmapPlotEntry) { _("Kaiser-Squires"), DARKMAP_PLOT_KEY_LINE, MAP_COLOUR,
+                                      NULL };
   if (self->band != NULL)
     {
       const char *label = self->band_label != NULL ? self->band_label : _("posterior");
 
       /* TRANSLATORS: %s names the posterior, e.g. "Wiener filter" */
-      entries[n++] = (LegendEntry) { g_strdup_printf (_("%s: samples 16–84 %%"), label),
-                                     ENTRY_BAND, POSTERIOR_COLOUR };
+      band_name = g_strdup_printf (_("%s: samples 16–84 %%"), label);
+      entries[n++] = (DarkmapPlotEntry) { band_name, DARKMAP_PLOT_KEY_BAND, POSTERIOR_COLOUR,
+                                          NULL };
       if (self->band->has_mean)
-        /* TRANSLATORS: %s names the posterior, e.g. "Wiener filter" */
-        entries[n++] = (LegendEntry) { g_strdup_printf (_("%s: mean"), label), ENTRY_MARKED,
-                                       POSTERIOR_COLOUR };
+        {
+          /* TRANSLATORS: %s names the posterior, e.g. "Wiener filter" */
+          mean_name = g_strdup_printf (_("%s: mean"), label);
+          entries[n++] = (DarkmapPlotEntry) { mean_name, DARKMAP_PLOT_KEY_SQUARE,
+                                              POSTERIOR_COLOUR, NULL };
+        }
     }
   if (self->theory.n > 0)
-    entries[n++] = (LegendEntry) {
-      g_strdup (self->theory_name != NULL ? self->theory_name : _("theory")), ENTRY_LINE,
-      THEORY_COLOUR
+    entries[n++] = (DarkmapPlotEntry) {
+      self->theory_name != NULL ? self->theory_name : _("theory"), DARKMAP_PLOT_KEY_LINE,
+      THEORY_COLOUR, NULL
     };
   if (isfinite (self->noise_level))
-    entries[n++] = (LegendEntry) { g_strdup (_("noise level")), ENTRY_DASHED, NOISE_COLOUR };
+    entries[n++] = (DarkmapPlotEntry) { _("noise level"), DARKMAP_PLOT_KEY_LINE, NOISE_COLOUR,
+                                        NOISE_DASH };
   if (self->smooth_sigma_rad > 0.0 && (self->theory.n > 0 || isfinite (self->noise_level)))
-    entries[n++] = (LegendEntry) { g_strdup (_("(curves smoothed as the map)")), ENTRY_NOTE,
-                                   NULL };
+    entries[n++] = (DarkmapPlotEntry) { _("(curves smoothed as the map)"),
+                                        DARKMAP_PLOT_KEY_NONE, NULL, NULL };
+  darkmap_plot_draw_legend (cr, f, entries, n);
+}
 
-  cairo_set_font_size (cr, 11.0);
-  for (int i = 0; i < n; i++)
+/* The curves: the noise level, theory, the posterior and the spectrum. */
+static void
+draw_data (gpointer plot, const DarkmapPlotFrame *f, cairo_t *cr)
+{
+  DarkmapSpectrumView *self = plot;
+
+  if (isfinite (self->noise_level))
     {
-      const LegendEntry *e = &entries[i];
-      cairo_text_extents_t ext;
-      double key_x0, key_x1;
-
-      cairo_text_extents (cr, e->name, &ext);
-      key_x0 = x - ext.x_advance - 30.0;
-      key_x1 = x - ext.x_advance - 8.0;
-      if (e->style == ENTRY_BAND)
-        {
-          cairo_set_source_rgba (cr, e->colour[0], e->colour[1], e->colour[2], BAND_ALPHA);
-          cairo_rectangle (cr, key_x0, y - 9.0, key_x1 - key_x0, 10.0);
-          cairo_fill (cr);
-        }
-      else if (e->style != ENTRY_NOTE)
-        {
-          cairo_set_source_rgb (cr, e->colour[0], e->colour[1], e->colour[2]);
-          cairo_set_line_width (cr, 2.0);
-          if (e->style == ENTRY_DASHED)
-            cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
-          cairo_move_to (cr, key_x0, y - 4.0);
-          cairo_line_to (cr, key_x1, y - 4.0);
-          cairo_stroke (cr);
-          cairo_set_dash (cr, NULL, 0, 0.0);
-          if (e->style == ENTRY_MARKED)
-            {
-              cairo_rectangle (cr, (key_x0 + key_x1) / 2.0 - 2.5, y - 6.5, 5.0, 5.0);
-              cairo_fill (cr);
-            }
-        }
-      set_text_colour (cr);
-      cairo_move_to (cr, x - ext.x_advance, y);
-      cairo_show_text (cr, e->name);
-      y += 16.0;
-      g_free (entries[i].name);
+      darkmap_plot_set_pen (cr, NOISE_COLOUR, 1.5, NOISE_DASH);
+      draw_curve (self, f, cr, FALSE);
     }
+  if (self->theory.n > 0)
+    {
+      darkmap_plot_set_pen (cr, THEORY_COLOUR, 2.0, NULL);
+      draw_curve (self, f, cr, TRUE);
+    }
+  if (self->band != NULL)
+    draw_posterior (self, f, cr);
+  draw_spectrum (self, f, cr);
+}
+
+/* The legend, and the pointer with its readout. */
+static void
+draw_over (gpointer plot, const DarkmapPlotFrame *f, cairo_t *cr)
+{
+  DarkmapSpectrumView *self = plot;
+  g_autofree char *text = NULL;
+
+  draw_legend (self, f, cr);
+  if (self->pointer.in
+      && (text = readout_in_frame (self, f, self->pointer.x, self->pointer.y)) != NULL)
+    darkmap_plot_draw_pointer (cr, f, self->pointer.x, self->pointer.y, text);
 }
 
 void
 darkmap_spectrum_view_render (DarkmapSpectrumView *self, cairo_t *cr, int width, int height)
 {
-  Plot p;
+  DarkmapPlotFrame f;
 
   g_return_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self));
-
-  cairo_save (cr);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
-  cairo_fill (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  if (!get_plot (self, width, height, &p))
-    {
-      cairo_restore (cr);
-      return;
-    }
-  draw_axes (self, &p, cr);
-
-  cairo_save (cr);
-  cairo_rectangle (cr, p.x0, p.y0, p.x1 - p.x0, p.y1 - p.y0);
-  cairo_clip (cr);
-  if (isfinite (self->noise_level))
-    {
-      cairo_set_source_rgb (cr, NOISE_COLOUR[0], NOISE_COLOUR[1], NOISE_COLOUR[2]);
-      cairo_set_line_width (cr, 1.5);
-      cairo_set_dash (cr, (double[]) { 2.0, 3.0 }, 2, 0.0);
-      draw_curve (self, &p, cr, FALSE);
-      cairo_set_dash (cr, NULL, 0, 0.0);
-    }
-  if (self->theory.n > 0)
-    {
-      cairo_set_source_rgb (cr, THEORY_COLOUR[0], THEORY_COLOUR[1], THEORY_COLOUR[2]);
-      cairo_set_line_width (cr, 2.0);
-      draw_curve (self, &p, cr, TRUE);
-    }
-  if (self->band != NULL)
-    {
-      draw_band (self, &p, cr);
-      draw_posterior_mean (self, &p, cr);
-    }
-  draw_spectrum (self, &p, cr);
-  cairo_restore (cr);
-  draw_legend (self, &p, cr);
-
-  if (self->pointer_in)
-    {
-      g_autofree char *text = darkmap_spectrum_view_readout (self, width, height,
-                                                             self->pointer_x, self->pointer_y);
-
-      if (text != NULL)
-        {
-          cairo_set_source_rgba (cr, 0.3, 0.3, 0.3, 0.6);
-          cairo_set_line_width (cr, 1.0);
-          cairo_set_dash (cr, (double[]) { 4.0, 3.0 }, 2, 0.0);
-          cairo_move_to (cr, round (self->pointer_x) + 0.5, p.y0);
-          cairo_line_to (cr, round (self->pointer_x) + 0.5, p.y1);
-          cairo_move_to (cr, p.x0, round (self->pointer_y) + 0.5);
-          cairo_line_to (cr, p.x1, round (self->pointer_y) + 0.5);
-          cairo_stroke (cr);
-          cairo_set_dash (cr, NULL, 0, 0.0);
-          set_text_colour (cr);
-          cairo_set_font_size (cr, 12.0);
-          cairo_move_to (cr, p.x0, p.y0 - 14.0);
-          cairo_show_text (cr, text);
-        }
-    }
-  cairo_restore (cr);
+  darkmap_plot_render (cr, width, height, get_frame (self, width, height, &f) ? &f : NULL,
+                       _("multipole ℓ"), _("C_ℓ (per sr)"), draw_data, draw_over, self);
 }
 
 /* GtkWidget */
-
-static void
-on_motion (GtkEventControllerMotion *controller, double x, double y, DarkmapSpectrumView *self)
-{
-  self->pointer_in = TRUE;
-  self->pointer_x = x;
-  self->pointer_y = y;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-on_leave (GtkEventControllerMotion *controller, DarkmapSpectrumView *self)
-{
-  self->pointer_in = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
 
 static void
 darkmap_spectrum_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
@@ -791,15 +520,6 @@ darkmap_spectrum_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   darkmap_spectrum_view_render (DARKMAP_SPECTRUM_VIEW (widget), cr, width, height);
   cairo_destroy (cr);
-}
-
-static void
-darkmap_spectrum_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size,
-                               int *minimum, int *natural, int *minimum_baseline,
-                               int *natural_baseline)
-{
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 180;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 640 : 480;
 }
 
 static void
@@ -822,20 +542,15 @@ darkmap_spectrum_view_class_init (DarkmapSpectrumViewClass *klass)
 
   object_class->finalize = darkmap_spectrum_view_finalize;
   widget_class->snapshot = darkmap_spectrum_view_snapshot;
-  widget_class->measure = darkmap_spectrum_view_measure;
+  widget_class->measure = darkmap_plot_measure;
   gtk_widget_class_set_css_name (widget_class, "darkmap-spectrum-view");
 }
 
 static void
 darkmap_spectrum_view_init (DarkmapSpectrumView *self)
 {
-  GtkEventController *motion = gtk_event_controller_motion_new ();
-
   self->noise_level = NAN;
-  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
-  g_signal_connect (motion, "enter", G_CALLBACK (on_motion), self);
-  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  darkmap_plot_track_pointer (GTK_WIDGET (self), &self->pointer);
 }
 
 GtkWidget *

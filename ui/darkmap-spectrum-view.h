@@ -18,14 +18,16 @@
 #include <darkmap/pspec.h>
 #include <darkmap/theory.h>
 
+#include "darkmap-plot.h"
 #include "darkmap-spectrum-band.h"
 
 G_BEGIN_DECLS
 
-#define DARKMAP_SPECTRUM_MARGIN_LEFT 72.0
-#define DARKMAP_SPECTRUM_MARGIN_RIGHT 16.0
-#define DARKMAP_SPECTRUM_MARGIN_TOP 40.0
-#define DARKMAP_SPECTRUM_MARGIN_BOTTOM 44.0
+/* A page's plot (darkmap-plot.h). */
+#define DARKMAP_SPECTRUM_MARGIN_LEFT DARKMAP_PLOT_PAGE_MARGIN_LEFT
+#define DARKMAP_SPECTRUM_MARGIN_RIGHT DARKMAP_PLOT_PAGE_MARGIN_RIGHT
+#define DARKMAP_SPECTRUM_MARGIN_TOP DARKMAP_PLOT_PAGE_MARGIN_TOP
+#define DARKMAP_SPECTRUM_MARGIN_BOTTOM DARKMAP_PLOT_PAGE_MARGIN_BOTTOM
 
 #define DARKMAP_TYPE_SPECTRUM_VIEW (darkmap_spectrum_view_get_type ())
 G_DECLARE_FINAL_TYPE (DarkmapSpectrumView, darkmap_spectrum_view, DARKMAP, SPECTRUM_VIEW,
