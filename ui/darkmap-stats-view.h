@@ -22,14 +22,16 @@
 #include <darkmap/map-statistics.h>
 #include <darkmap/map.h>
 
+#include "darkmap-plot.h"
 #include "darkmap-stats-band.h"
 
 G_BEGIN_DECLS
 
-#define DARKMAP_STATS_MARGIN_LEFT 72.0
-#define DARKMAP_STATS_MARGIN_RIGHT 16.0
-#define DARKMAP_STATS_MARGIN_TOP 40.0
-#define DARKMAP_STATS_MARGIN_BOTTOM 44.0
+/* A page's plot (darkmap-plot.h). */
+#define DARKMAP_STATS_MARGIN_LEFT DARKMAP_PLOT_PAGE_MARGIN_LEFT
+#define DARKMAP_STATS_MARGIN_RIGHT DARKMAP_PLOT_PAGE_MARGIN_RIGHT
+#define DARKMAP_STATS_MARGIN_TOP DARKMAP_PLOT_PAGE_MARGIN_TOP
+#define DARKMAP_STATS_MARGIN_BOTTOM DARKMAP_PLOT_PAGE_MARGIN_BOTTOM
 
 #define DARKMAP_TYPE_STATS_VIEW (darkmap_stats_view_get_type ())
 G_DECLARE_FINAL_TYPE (DarkmapStatsView, darkmap_stats_view, DARKMAP, STATS_VIEW, GtkWidget)
