@@ -5,16 +5,17 @@
 
 #include <glib/gi18n.h>
 
-#define MARGIN_LEFT 62.0
-#define MARGIN_RIGHT 14.0
-#define MARGIN_TOP 12.0
-#define MARGIN_BOTTOM 42.0
-#define MIN_PLOT 24.0
+#include "darkmap-plot.h"
+
 #define TARGET_TICKS 5
 
-static const double INK[3] = { 0.13, 0.13, 0.13 };
-static const double GRID[3] = { 0.88, 0.88, 0.88 };
 static const double REFERENCE[3] = { 0.45, 0.45, 0.45 };
+static const double DASH[2] = { 5.0, 4.0 };
+
+/* A compact plot: margins of 62, 14, 12 and 42 pixels (left, right, top,
+ * bottom), the x labels' middle 12 below the plot, the x title 32 below,
+ * the y title 14 from the left. */
+static const DarkmapPlotLayout LAYOUT = { 62.0, 14.0, 12.0, 42.0, 12.0, 32.0, 14.0 };
 
 typedef struct
 {
@@ -49,15 +50,6 @@ series_free (gpointer data)
   g_free (s);
 }
 
-/* The plot area and the axes' ranges (value range in log10 units on a log
- * axis). */
-typedef struct
-{
-  double x0, y0, x1, y1;         /* left, top, right, bottom */
-  double step_hi;
-  double lo, hi;
-} Frame;
-
 /* Whether a value can be drawn on the value axis. */
 static gboolean
 drawable (DarkmapTrainPlot *self, double value)
@@ -65,31 +57,18 @@ drawable (DarkmapTrainPlot *self, double value)
   return isfinite (value) && (!self->log_scale || value > 0.0);
 }
 
-/* A "nice" tick spacing (1, 2 or 5 × 10^k) giving about TARGET_TICKS ticks
- * over span. */
-static double
-tick_spacing (double span)
-{
-  double raw = span / TARGET_TICKS;
-  double decade = pow (10.0, floor (log10 (raw)));
-  double f = raw / decade;
-
-  return decade * (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0);
-}
-
+/* The frame of a drawing of width × height: the steps along x from 0 to
+ * the total (or the last step), ticked about TARGET_TICKS times in whole
+ * steps; the values along y over the points and the reference, in
+ * decades on a log axis, else padded by 5 % and ticked about TARGET_TICKS
+ * times.  FALSE for a size too small. */
 static gboolean
-get_frame (DarkmapTrainPlot *self, int width, int height, Frame *f)
+get_frame (DarkmapTrainPlot *self, int width, int height, DarkmapPlotFrame *f)
 {
-  double lo = INFINITY, hi = -INFINITY;
+  double lo = INFINITY, hi = -INFINITY, step_hi = self->total_steps;
 
-  f->x0 = MARGIN_LEFT;
-  f->y0 = MARGIN_TOP;
-  f->x1 = width - MARGIN_RIGHT;
-  f->y1 = height - MARGIN_BOTTOM;
-  if (f->x1 - f->x0 < MIN_PLOT || f->y1 - f->y0 < MIN_PLOT)
+  if (!darkmap_plot_frame_init (f, &LAYOUT, width, height))
     return FALSE;
-
-  f->step_hi = self->total_steps;
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
@@ -98,7 +77,7 @@ get_frame (DarkmapTrainPlot *self, int width, int height, Frame *f)
         {
           double v = g_array_index (s->values, double, k);
 
-          f->step_hi = fmax (f->step_hi, g_array_index (s->steps, double, k));
+          step_hi = fmax (step_hi, g_array_index (s->steps, double, k));
           if (drawable (self, v))
             {
               lo = fmin (lo, v);
@@ -111,311 +90,103 @@ get_frame (DarkmapTrainPlot *self, int width, int height, Frame *f)
       lo = fmin (lo, self->reference);
       hi = fmax (hi, self->reference);
     }
-  if (!(f->step_hi > 0.0))
-    f->step_hi = 1.0;
+  if (!(step_hi > 0.0))
+    step_hi = 1.0;
+  f->x = (DarkmapPlotAxis) {
+    .lo = 0.0,
+    .hi = step_hi,
+    .step = fmax (darkmap_plot_nice_step (step_hi, TARGET_TICKS), 1.0),
+  };
   if (self->log_scale)
-    {
-      if (!(lo <= hi))
-        lo = hi = 1.0;
-      f->lo = floor (log10 (lo));
-      f->hi = ceil (log10 (hi));
-      if (f->hi <= f->lo)
-        f->hi = f->lo + 1.0;
-    }
+    darkmap_plot_axis_set_decades (&f->y, lo, hi);
   else
     {
-      double pad, spacing;
+      double pad;
 
       if (!(lo <= hi))
         lo = 0.0, hi = 1.0;
       pad = hi > lo ? 0.05 * (hi - lo) : fmax (0.1 * fabs (hi), 0.1);
-      spacing = tick_spacing (hi - lo + 2.0 * pad);
-      f->lo = floor ((lo - pad) / spacing) * spacing;
-      f->hi = ceil ((hi + pad) / spacing) * spacing;
+      darkmap_plot_axis_set_ticks (&f->y, lo - pad, hi + pad, TARGET_TICKS);
+      /* Labelled about TARGET_TICKS times over the range, padded. */
+      f->y.step = darkmap_plot_nice_step (f->y.hi - f->y.lo, TARGET_TICKS);
     }
   return TRUE;
 }
 
-static double
-to_x (const Frame *f, double step)
+static const double *
+series_dash (DarkmapTrainPlotStyle style)
 {
-  return f->x0 + (f->x1 - f->x0) * step / f->step_hi;
-}
-
-/* The vertical position of value (already in log10 units on a log axis). */
-static double
-to_y (const Frame *f, double v)
-{
-  return f->y1 - (f->y1 - f->y0) * (v - f->lo) / (f->hi - f->lo);
-}
-
-static double
-axis_value (DarkmapTrainPlot *self, double value)
-{
-  return self->log_scale ? log10 (value) : value;
+  return style == DARKMAP_TRAIN_PLOT_DASHED ? DASH : NULL;
 }
 
 static void
-set_colour (cairo_t *cr, const double colour[3])
+draw_series (cairo_t *cr, const DarkmapPlotFrame *f, const Series *s)
 {
-  cairo_set_source_rgb (cr, colour[0], colour[1], colour[2]);
-}
+  const double *steps = (const double *) s->steps->data;
+  const double *values = (const double *) s->values->data;
 
-/* text with its right end (align 1), middle (0.5) or left end (0) at x, its
- * middle at y. */
-static void
-show_text_at (cairo_t *cr, const char *text, double x, double y, double align)
-{
-  cairo_text_extents_t ext;
-
-  cairo_text_extents (cr, text, &ext);
-  cairo_move_to (cr, x - align * ext.x_advance, y + ext.height / 2.0);
-  cairo_show_text (cr, text);
-}
-
-/* "10" with the exponent raised, right-aligned at x, its middle at y. */
-static void
-draw_power_of_ten (cairo_t *cr, int exponent, double x, double y)
-{
-  char exp_text[16];
-  cairo_text_extents_t base, sup;
-
-  g_snprintf (exp_text, sizeof exp_text, "%d", exponent);
-  cairo_set_font_size (cr, 11.0);
-  cairo_text_extents (cr, "10", &base);
-  cairo_set_font_size (cr, 8.0);
-  cairo_text_extents (cr, exp_text, &sup);
-  x -= base.x_advance + sup.x_advance;
-  cairo_set_font_size (cr, 11.0);
-  cairo_move_to (cr, x, y + base.height / 2.0);
-  cairo_show_text (cr, "10");
-  cairo_set_font_size (cr, 8.0);
-  cairo_move_to (cr, x + base.x_advance, y - base.height / 2.0 + sup.height / 2.0);
-  cairo_show_text (cr, exp_text);
-  cairo_set_font_size (cr, 11.0);
-}
-
-static void
-grid_line (cairo_t *cr, double x0, double y0, double x1, double y1)
-{
-  set_colour (cr, GRID);
-  cairo_move_to (cr, x0, y0);
-  cairo_line_to (cr, x1, y1);
-  cairo_stroke (cr);
-}
-
-static void
-draw_axes (DarkmapTrainPlot *self, const Frame *f, cairo_t *cr)
-{
-  double spacing = fmax (tick_spacing (f->step_hi), 1.0);
-  const char *step_title = _("step");
-  cairo_text_extents_t ext;
-
-  cairo_set_line_width (cr, 1.0);
-  cairo_set_font_size (cr, 11.0);
-  /* Steps: linear, whole numbers. */
-  for (long i = 0; i * spacing <= f->step_hi * (1.0 + 1e-9); i++)
-    {
-      double step = i * spacing;
-      double x = round (to_x (f, step)) + 0.5;
-      char label[32];
-
-      grid_line (cr, x, f->y0, x, f->y1);
-      set_colour (cr, INK);
-      cairo_move_to (cr, x, f->y1);
-      cairo_line_to (cr, x, f->y1 - 6.0);
-      cairo_stroke (cr);
-      g_snprintf (label, sizeof label, "%.0f", step);
-      show_text_at (cr, label, x, f->y1 + 12.0, 0.5);
-    }
-  /* Values: decades with their minor ticks, or nice linear ticks. */
-  if (self->log_scale)
-    for (int k = (int) f->lo; k <= (int) f->hi; k++)
-      for (int m = 1; m <= 9 && (m == 1 || k < (int) f->hi); m++)
-        {
-          double y = round (to_y (f, log10 (m) + k)) + 0.5;
-
-          if (m == 1)
-            grid_line (cr, f->x0, y, f->x1, y);
-          set_colour (cr, INK);
-          cairo_move_to (cr, f->x0, y);
-          cairo_line_to (cr, f->x0 + (m == 1 ? 7.0 : 3.5), y);
-          cairo_stroke (cr);
-          if (m == 1)
-            draw_power_of_ten (cr, k, f->x0 - 6.0, y);
-        }
-  else
-    {
-      double value_spacing = tick_spacing (f->hi - f->lo);
-      long first = lround (ceil (f->lo / value_spacing - 1e-9));
-      long last = lround (floor (f->hi / value_spacing + 1e-9));
-
-      for (long i = first; i <= last; i++)
-        {
-          double v = i * value_spacing;
-          double y = round (to_y (f, v)) + 0.5;
-          char label[32];
-
-          grid_line (cr, f->x0, y, f->x1, y);
-          set_colour (cr, INK);
-          cairo_move_to (cr, f->x0, y);
-          cairo_line_to (cr, f->x0 + 6.0, y);
-          cairo_stroke (cr);
-          g_snprintf (label, sizeof label, "%g", v);
-          show_text_at (cr, label, f->x0 - 6.0, y, 1.0);
-        }
-    }
-  set_colour (cr, INK);
-  cairo_rectangle (cr, f->x0 + 0.5, f->y0 + 0.5, f->x1 - f->x0 - 1.0, f->y1 - f->y0 - 1.0);
-  cairo_stroke (cr);
-
-  cairo_text_extents (cr, step_title, &ext);
-  cairo_move_to (cr, (f->x0 + f->x1 - ext.x_advance) / 2.0, f->y1 + 32.0);
-  cairo_show_text (cr, step_title);
-  cairo_text_extents (cr, self->value_title, &ext);
-  cairo_save (cr);
-  cairo_move_to (cr, 14.0, (f->y0 + f->y1 + ext.x_advance) / 2.0);
-  cairo_rotate (cr, -G_PI / 2.0);
-  cairo_show_text (cr, self->value_title);
-  cairo_restore (cr);
-}
-
-static void
-set_style (cairo_t *cr, DarkmapTrainPlotStyle style)
-{
-  if (style == DARKMAP_TRAIN_PLOT_DASHED)
-    cairo_set_dash (cr, (double[]) { 5.0, 4.0 }, 2, 0.0);
-  else
-    cairo_set_dash (cr, NULL, 0, 0.0);
-}
-
-static void
-draw_series (DarkmapTrainPlot *self, const Frame *f, cairo_t *cr, const Series *s)
-{
-  gboolean pen_down = FALSE;
-
-  set_colour (cr, s->colour);
-  cairo_set_line_width (cr, s->style == DARKMAP_TRAIN_PLOT_LINE ? 1.5 : 2.0);
-  set_style (cr, s->style);
-  cairo_new_path (cr);
-  for (guint k = 0; k < s->values->len; k++)
-    {
-      double v = g_array_index (s->values, double, k);
-      double x = to_x (f, g_array_index (s->steps, double, k));
-
-      if (!drawable (self, v))
-        {
-          pen_down = FALSE;
-          continue;
-        }
-      if (pen_down)
-        cairo_line_to (cr, x, to_y (f, axis_value (self, v)));
-      else
-        cairo_move_to (cr, x, to_y (f, axis_value (self, v)));
-      pen_down = TRUE;
-    }
-  cairo_stroke (cr);
+  darkmap_plot_set_pen (cr, s->colour, s->style == DARKMAP_TRAIN_PLOT_LINE ? 1.5 : 2.0,
+                        series_dash (s->style));
+  darkmap_plot_draw_line (cr, f, s->values->len, steps, values);
   cairo_set_dash (cr, NULL, 0, 0.0);
-  if (s->style != DARKMAP_TRAIN_PLOT_MARKED)
-    return;
-  for (guint k = 0; k < s->values->len; k++)
-    {
-      double v = g_array_index (s->values, double, k);
-
-      if (drawable (self, v))
-        {
-          cairo_rectangle (cr, to_x (f, g_array_index (s->steps, double, k)) - 2.5,
-                           to_y (f, axis_value (self, v)) - 2.5, 5.0, 5.0);
-          cairo_fill (cr);
-        }
-    }
+  if (s->style == DARKMAP_TRAIN_PLOT_MARKED)
+    darkmap_plot_draw_markers (cr, f, DARKMAP_PLOT_KEY_SQUARE, s->values->len, steps, values);
 }
 
-/* One legend line: its key (a line of the series' style) and name, right
- * aligned at x. */
+/* The legend: the series with points, then the reference when named. */
 static void
-draw_legend_entry (cairo_t *cr, const char *name, const double colour[3],
-                   DarkmapTrainPlotStyle style, double x, double y)
+draw_legend (gpointer plot, const DarkmapPlotFrame *f, cairo_t *cr)
 {
-  cairo_text_extents_t ext;
-  double key_x0, key_x1;
+  DarkmapTrainPlot *self = plot;
+  g_autofree DarkmapPlotEntry *entries = g_new (DarkmapPlotEntry, self->series->len + 1);
+  int n = 0;
 
-  cairo_text_extents (cr, name, &ext);
-  key_x0 = x - ext.x_advance - 30.0;
-  key_x1 = x - ext.x_advance - 8.0;
-  set_colour (cr, colour);
-  cairo_set_line_width (cr, 2.0);
-  set_style (cr, style);
-  cairo_move_to (cr, key_x0, y - 4.0);
-  cairo_line_to (cr, key_x1, y - 4.0);
-  cairo_stroke (cr);
-  cairo_set_dash (cr, NULL, 0, 0.0);
-  if (style == DARKMAP_TRAIN_PLOT_MARKED)
-    {
-      cairo_rectangle (cr, (key_x0 + key_x1) / 2.0 - 2.5, y - 6.5, 5.0, 5.0);
-      cairo_fill (cr);
-    }
-  set_colour (cr, INK);
-  cairo_move_to (cr, x - ext.x_advance, y);
-  cairo_show_text (cr, name);
-}
-
-static void
-draw_legend (DarkmapTrainPlot *self, const Frame *f, cairo_t *cr)
-{
-  double x = f->x1 - 8.0, y = f->y0 + 16.0;
-
-  cairo_set_font_size (cr, 11.0);
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
 
-      if (s->values->len == 0)
-        continue;
-      draw_legend_entry (cr, s->name, s->colour, s->style, x, y);
-      y += 16.0;
+      if (s->values->len > 0)
+        entries[n++] = (DarkmapPlotEntry) {
+          s->name,
+          s->style == DARKMAP_TRAIN_PLOT_MARKED ? DARKMAP_PLOT_KEY_SQUARE : DARKMAP_PLOT_KEY_LINE,
+          s->colour, series_dash (s->style)
+        };
     }
   if (drawable (self, self->reference) && self->reference_name != NULL)
-    draw_legend_entry (cr, self->reference_name, REFERENCE, DARKMAP_TRAIN_PLOT_DASHED, x, y);
+    entries[n++] = (DarkmapPlotEntry) { self->reference_name, DARKMAP_PLOT_KEY_LINE, REFERENCE,
+                                        DASH };
+  darkmap_plot_draw_legend (cr, f, entries, n);
+}
+
+/* The reference line across the plot, then the series. */
+static void
+draw_data (gpointer plot, const DarkmapPlotFrame *f, cairo_t *cr)
+{
+  DarkmapTrainPlot *self = plot;
+
+  if (drawable (self, self->reference))
+    {
+      double vx, vy;
+
+      darkmap_plot_to_view (f, 0.0, self->reference, &vx, &vy);
+      darkmap_plot_set_pen (cr, REFERENCE, 1.5, DASH);
+      cairo_move_to (cr, f->x0, vy);
+      cairo_line_to (cr, f->x1, vy);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0.0);
+    }
+  for (guint i = 0; i < self->series->len; i++)
+    draw_series (cr, f, g_ptr_array_index (self->series, i));
 }
 
 void
 darkmap_train_plot_render (DarkmapTrainPlot *self, cairo_t *cr, int width, int height)
 {
-  Frame f;
+  DarkmapPlotFrame f;
 
   g_return_if_fail (DARKMAP_IS_TRAIN_PLOT (self));
-  cairo_save (cr);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
-  cairo_fill (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  if (!get_frame (self, width, height, &f))
-    {
-      cairo_restore (cr);
-      return;
-    }
-  draw_axes (self, &f, cr);
-  cairo_save (cr);
-  cairo_rectangle (cr, f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
-  cairo_clip (cr);
-  if (drawable (self, self->reference))
-    {
-      double y = to_y (&f, axis_value (self, self->reference));
-
-      set_colour (cr, REFERENCE);
-      cairo_set_line_width (cr, 1.5);
-      set_style (cr, DARKMAP_TRAIN_PLOT_DASHED);
-      cairo_move_to (cr, f.x0, y);
-      cairo_line_to (cr, f.x1, y);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0.0);
-    }
-  for (guint i = 0; i < self->series->len; i++)
-    draw_series (self, &f, cr, g_ptr_array_index (self->series, i));
-  cairo_restore (cr);
-  draw_legend (self, &f, cr);
-  cairo_restore (cr);
+  darkmap_plot_render (cr, width, height, get_frame (self, width, height, &f) ? &f : NULL,
+                       _("step"), self->value_title, draw_data, draw_legend, self);
 }
 
 static void
