@@ -8,6 +8,7 @@
 
 #include "darkmap-animation.h"
 #include "darkmap-cluster.h"
+#include "darkmap-window-bands.h"
 
 #include <darkmap/mask.h>
 #include <darkmap/wcs.h>
@@ -195,44 +196,13 @@ darkmap_window_apply_significance (DarkmapWindow *self)
                                : NULL);
 }
 
-/* What the band's worker reads: its own references and copies. */
-typedef struct
+/* darkmap_spectrum_band_compute as a DarkmapBandMeasure: it measures every
+ * spectrum, whatever cancellable says. */
+static gpointer
+measure_spectrum_band (const DmMap *maps, const DmMap *mean, const DmMap *mask,
+                       double pixel_arcmin, GCancellable *cancellable, DmError **error)
 {
-  DarkmapPosteriorResult *result;   /* a reference */
-  DmMap *mask;                      /* a copy */
-  double pixel_arcmin;
-} BandInput;
-
-static void
-band_input_free (gpointer data)
-{
-  BandInput *input = data;
-
-  g_object_unref (input->result);
-  dm_map_free (input->mask);
-  g_free (input);
-}
-
-static void
-measure_band (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  BandInput *input = data;
-  const DmPosterior *p = darkmap_posterior_result_get_posterior (input->result);
-  DmError *dm_error = NULL;
-  DarkmapSpectrumBand *band;
-
-  darkmap_job_lower_thread_priority ();
-  band = darkmap_spectrum_band_compute (p->samples, p->mean, input->mask, input->pixel_arcmin,
-                                        &dm_error);
-  if (band == NULL)
-    {
-      GError *error = NULL;
-
-      darkmap_propagate_engine_error (&error, dm_error);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_spectrum_band_free);
+  return darkmap_spectrum_band_compute (maps, mean, mask, pixel_arcmin, error);
 }
 
 static void
@@ -253,28 +223,12 @@ show_band (DarkmapWindow *self)
     }
 }
 
+/* The posterior's band measured (NULL: it could not be). */
 static void
-on_band_measured (GObject *source, GAsyncResult *res, gpointer user_data)
+on_band_measured (DarkmapWindow *self, gpointer band)
 {
-  DarkmapWindow *self = DARKMAP_WINDOW (source);
-  BandInput *input = g_task_get_task_data (G_TASK (res));
-  g_autoptr (GError) error = NULL;
-  DarkmapSpectrumBand *band = g_task_propagate_pointer (G_TASK (res), &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_task_get_cancellable (G_TASK (res)) != self->band_cancellable
-      || input->result != self->posterior)
-    {
-      darkmap_spectrum_band_free (band);
-      return;
-    }
-  g_clear_object (&self->band_cancellable);
   if (band == NULL)
-    {
-      darkmap_window_show_error (self, _("Could not measure the posterior's power spectrum"),
-                                 error->message);
-      return;
-    }
+    return;
   darkmap_spectrum_band_free (self->spectrum_band);
   self->spectrum_band = band;
   show_band (self);
@@ -285,12 +239,13 @@ darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
 {
   const DmPowerSpectrum *spectrum = darkmap_spectrum_view_get_spectrum (self->spectrum_view);
   const DmMap *mask = self->result != NULL ? self->result->binned->mask : NULL;
-  g_autoptr (GTask) task = NULL;
-  BandInput *input;
+  const DmPosterior *p;
 
   if (self->posterior == NULL || darkmap_posterior_result_get_n_samples (self->posterior) == 0
       || spectrum == NULL || mask == NULL)
     {
+      /* A band still measured is another posterior's, or another map's. */
+      darkmap_window_stop_band (&self->band_cancellable);
       darkmap_spectrum_view_set_band (self->spectrum_view, NULL, NULL, NULL);
       return;
     }
@@ -302,23 +257,15 @@ darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
   /* Measured again on a worker (K + 1 spectra: some 3 ms each at 360²). */
   g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
   darkmap_spectrum_view_set_band (self->spectrum_view, NULL, NULL, NULL);
-  if (self->band_cancellable != NULL)
-    g_cancellable_cancel (self->band_cancellable);
-  g_clear_object (&self->band_cancellable);
-  input = g_new (BandInput, 1);
-  input->result = g_object_ref (self->posterior);
-  input->mask = dm_map_copy (mask, NULL);
-  input->pixel_arcmin = spectrum->pixel_arcmin;
-  if (input->mask == NULL)
-    {
-      band_input_free (input);
-      return;
-    }
+  p = darkmap_posterior_result_get_posterior (self->posterior);
+  if (!darkmap_window_measure_band (self, &self->band_cancellable, G_OBJECT (self->posterior),
+                                    p->samples, p->mean, mask, spectrum->pixel_arcmin,
+                                    measure_spectrum_band,
+                                    (GDestroyNotify) darkmap_spectrum_band_free,
+                                    _("Could not measure the posterior's power spectrum"),
+                                    on_band_measured))
+    return;
   self->band_mask = mask;
-  self->band_cancellable = g_cancellable_new ();
-  task = g_task_new (self, self->band_cancellable, on_band_measured, NULL);
-  g_task_set_task_data (task, input, band_input_free);
-  g_task_run_in_thread (task, measure_band);
 }
 
 /* Shows result (NULL: none) in the layers, the spectrum and the clusters. */
@@ -1011,8 +958,6 @@ darkmap_window_posteriors_dispose (DarkmapWindow *self)
   g_clear_object (&self->posterior);
   g_clear_object (&self->posteriors);
   g_clear_pointer (&self->significance, dm_cluster_significance_free);
-  if (self->band_cancellable != NULL)
-    g_cancellable_cancel (self->band_cancellable);
-  g_clear_object (&self->band_cancellable);
+  darkmap_window_stop_band (&self->band_cancellable);
   g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
 }

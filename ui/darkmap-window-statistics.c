@@ -10,6 +10,7 @@
 #include "darkmap-window-private.h"
 
 #include "darkmap-stats-csv.h"
+#include "darkmap-window-bands.h"
 
 #include <math.h>
 
@@ -77,85 +78,43 @@ update_measuring (DarkmapWindow *self)
 
 /* ---- The posterior's band ---------------------------------------------- */
 
-/* What the band's worker reads: its own references and copies. */
-typedef struct
+/* darkmap_stats_band_compute as a DarkmapBandMeasure. */
+static gpointer
+measure_stats_band (const DmMap *maps, const DmMap *mean, const DmMap *mask, double pixel_arcmin,
+                    GCancellable *cancellable, DmError **error)
 {
-  DarkmapPosteriorResult *result; /* a reference */
-  DmMap *mask;                    /* a copy */
-  double pixel_arcmin;
-} BandInput;
-
-static void
-band_input_free (gpointer data)
-{
-  BandInput *input = data;
-
-  g_object_unref (input->result);
-  dm_map_free (input->mask);
-  g_free (input);
+  return darkmap_stats_band_compute (maps, mean, mask, pixel_arcmin, cancellable, error);
 }
 
+/* Says why a band measured cannot be shown. */
 static void
-measure_band (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+show_band_error (DarkmapWindow *self, const char *headline, DmError *dm_error)
 {
-  BandInput *input = data;
-  const DmPosterior *p = darkmap_posterior_result_get_posterior (input->result);
-  DmError *dm_error = NULL;
-  DarkmapStatsBand *band;
-
-  darkmap_job_lower_thread_priority ();
-  band = darkmap_stats_band_compute (p->samples, p->mean, input->mask, input->pixel_arcmin,
-                                     cancellable, &dm_error);
-  if (band == NULL)
-    {
-      GError *error = NULL;
-
-      darkmap_propagate_engine_error (&error, dm_error);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_stats_band_free);
-}
-
-static void
-on_band_measured (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  DarkmapWindow *self = DARKMAP_WINDOW (source);
   g_autoptr (GError) error = NULL;
-  DarkmapStatsBand *band = g_task_propagate_pointer (G_TASK (res), &error);
+
+  darkmap_propagate_engine_error (&error, dm_error);
+  darkmap_window_show_error (self, headline, error->message);
+}
+
+/* The posterior's band measured (NULL: it could not be). */
+static void
+on_band_measured (DarkmapWindow *self, gpointer band)
+{
   DmError *dm_error = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_task_get_cancellable (G_TASK (res)) != self->stats_cancellable)
-    {
-      darkmap_stats_band_free (band);
-      return;
-    }
-  g_clear_object (&self->stats_cancellable);
   update_measuring (self);
-  if (band == NULL)
-    {
-      darkmap_window_show_error (self, _("Could not measure the posterior's statistics"),
-                                 error->message);
-      return;
-    }
-  if (!darkmap_stats_view_set_band (darkmap_stats_page_get_view (self->stats_page), band,
-                                    darkmap_posterior_result_get_title (self->stats_posterior),
-                                    &dm_error))
-    {
-      darkmap_propagate_engine_error (&error, dm_error);
-      darkmap_window_show_error (self, _("Could not show the posterior's statistics"),
-                                 error->message);
-    }
+  if (band != NULL
+      && !darkmap_stats_view_set_band (darkmap_stats_page_get_view (self->stats_page), band,
+                                       darkmap_posterior_result_get_title (self->stats_posterior),
+                                       &dm_error))
+    show_band_error (self, _("Could not show the posterior's statistics"), dm_error);
 }
 
 /* No band: a measurement running stops. */
 static void
 forget_band (DarkmapWindow *self)
 {
-  if (self->stats_cancellable != NULL)
-    g_cancellable_cancel (self->stats_cancellable);
-  g_clear_object (&self->stats_cancellable);
+  darkmap_window_stop_band (&self->stats_cancellable);
   g_clear_object (&self->stats_posterior);
   self->stats_band_mask = NULL;
   if (self->stats_page != NULL)
@@ -172,8 +131,7 @@ static void
 update_band (DarkmapWindow *self, const DarkmapResult *result)
 {
   const DmMap *mask = result != NULL ? result->binned->mask : NULL;
-  g_autoptr (GTask) task = NULL;
-  BandInput *input;
+  const DmPosterior *p;
   int n_samples = self->posterior != NULL
                     ? darkmap_posterior_result_get_n_samples (self->posterior)
                     : 0;
@@ -186,103 +144,39 @@ update_band (DarkmapWindow *self, const DarkmapResult *result)
   if (self->stats_posterior == self->posterior && self->stats_band_mask == mask)
     return;
   forget_band (self);
-  input = g_new (BandInput, 1);
-  input->result = g_object_ref (self->posterior);
-  input->mask = dm_map_copy (mask, NULL);
-  input->pixel_arcmin = result->pixel_arcmin;
-  if (input->mask == NULL)
-    {
-      band_input_free (input);
-      return;
-    }
+  p = darkmap_posterior_result_get_posterior (self->posterior);
+  if (!darkmap_window_measure_band (self, &self->stats_cancellable, G_OBJECT (self->posterior),
+                                    p->samples, p->mean, mask, result->pixel_arcmin,
+                                    measure_stats_band, (GDestroyNotify) darkmap_stats_band_free,
+                                    _("Could not measure the posterior's statistics"),
+                                    on_band_measured))
+    return;
   self->stats_posterior = g_object_ref (self->posterior);
   self->stats_band_mask = mask;
-  self->stats_cancellable = g_cancellable_new ();
   update_measuring (self);
-  task = g_task_new (self, self->stats_cancellable, on_band_measured, NULL);
-  g_task_set_task_data (task, input, band_input_free);
-  g_task_run_in_thread (task, measure_band);
 }
 
 /* ---- The emulator's band ------------------------------------------------ */
 
-/* What the emulator band's worker reads: its own copy of the maps. */
-typedef struct
-{
-  DmMap *maps;
-  double pixel_arcmin;
-} EmulatorInput;
-
+/* The emulated maps' band measured (NULL: it could not be). */
 static void
-emulator_input_free (gpointer data)
+on_emulator_measured (DarkmapWindow *self, gpointer band)
 {
-  EmulatorInput *input = data;
-
-  dm_map_free (input->maps);
-  g_free (input);
-}
-
-/* Each emulated map whole: they have no mask. */
-static void
-measure_emulator (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  EmulatorInput *input = data;
-  DmError *dm_error = NULL;
-  DarkmapStatsBand *band;
-
-  darkmap_job_lower_thread_priority ();
-  band = darkmap_stats_band_compute (input->maps, NULL, NULL, input->pixel_arcmin, cancellable,
-                                     &dm_error);
-  if (band == NULL)
-    {
-      GError *error = NULL;
-
-      darkmap_propagate_engine_error (&error, dm_error);
-      g_task_return_error (task, error);
-    }
-  else
-    g_task_return_pointer (task, band, (GDestroyNotify) darkmap_stats_band_free);
-}
-
-static void
-on_emulator_measured (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  DarkmapWindow *self = DARKMAP_WINDOW (source);
-  g_autoptr (GError) error = NULL;
-  DarkmapStatsBand *band = g_task_propagate_pointer (G_TASK (res), &error);
   DmError *dm_error = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-      || g_task_get_cancellable (G_TASK (res)) != self->emulator_cancellable)
-    {
-      darkmap_stats_band_free (band);
-      return;
-    }
-  g_clear_object (&self->emulator_cancellable);
   update_measuring (self);
-  if (band == NULL)
-    {
-      darkmap_window_show_error (self, _("Could not measure the emulated maps' statistics"),
-                                 error->message);
-      return;
-    }
-  if (!darkmap_stats_view_set_emulator_band (
+  if (band != NULL
+      && !darkmap_stats_view_set_emulator_band (
         darkmap_stats_page_get_view (self->stats_page), band,
         darkmap_universes_page_get_maps_name (self->universes_page), &dm_error))
-    {
-      darkmap_propagate_engine_error (&error, dm_error);
-      darkmap_window_show_error (self, _("Could not show the emulated maps' statistics"),
-                                 error->message);
-    }
+    show_band_error (self, _("Could not show the emulated maps' statistics"), dm_error);
 }
 
 /* No emulator band: a measurement running stops. */
 static void
 forget_emulator (DarkmapWindow *self)
 {
-  if (self->emulator_cancellable != NULL)
-    g_cancellable_cancel (self->emulator_cancellable);
-  g_clear_object (&self->emulator_cancellable);
+  darkmap_window_stop_band (&self->emulator_cancellable);
   self->stats_emulator_maps = NULL;
   if (self->stats_page != NULL)
     {
@@ -300,9 +194,7 @@ update_emulator (DarkmapWindow *self, const DarkmapResult *result)
 {
   const DmMap *maps = darkmap_universes_page_get_maps (self->universes_page);
   double pixel = darkmap_universes_page_get_pixel_arcmin (self->universes_page);
-  g_autoptr (GTask) task = NULL;
   g_autofree char *note = NULL;
-  EmulatorInput *input;
 
   if (maps == NULL)
     {
@@ -333,20 +225,15 @@ update_emulator (DarkmapWindow *self, const DarkmapResult *result)
   if (self->stats_emulator_maps == maps)
     return;
   forget_emulator (self);
-  input = g_new (EmulatorInput, 1);
-  input->maps = dm_map_copy (maps, NULL);
-  input->pixel_arcmin = pixel;
-  if (input->maps == NULL)
-    {
-      emulator_input_free (input);
-      return;
-    }
+  /* Each emulated map whole (they have no mask), measured on a copy. */
+  if (!darkmap_window_measure_band (self, &self->emulator_cancellable, NULL, maps, NULL, NULL,
+                                    pixel, measure_stats_band,
+                                    (GDestroyNotify) darkmap_stats_band_free,
+                                    _("Could not measure the emulated maps' statistics"),
+                                    on_emulator_measured))
+    return;
   self->stats_emulator_maps = maps;
-  self->emulator_cancellable = g_cancellable_new ();
   update_measuring (self);
-  task = g_task_new (self, self->emulator_cancellable, on_emulator_measured, NULL);
-  g_task_set_task_data (task, input, emulator_input_free);
-  g_task_run_in_thread (task, measure_emulator);
 }
 
 /* ---- Following the window ---------------------------------------------- */
