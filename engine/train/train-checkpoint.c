@@ -349,7 +349,9 @@ static bool same_training(const DmTrainRequest *a, const DmTrainRequest *b, DmEr
        mmgan ? b->grid.projection : 0},
       {"number of training maps", a->pool_maps, b->pool_maps},
       {"number of noise realisations", mmgan ? a->pool_noise : 0, mmgan ? b->pool_noise : 0},
-      {"number of validation maps", a->validation, b->validation},
+      /* A CosmoGAN's validation maps are drawn by its generator: their number
+       * does not change the training. */
+      {"number of validation maps", cosmogan ? 0 : a->validation, cosmogan ? 0 : b->validation},
       {"batch", a->batch, b->batch},
       {"haloes (1: with)", a->haloes, b->haloes},
       {"lognormal shift", a->shift, b->shift},

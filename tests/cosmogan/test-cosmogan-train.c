@@ -6,7 +6,9 @@
  * checkpoint (generator, discriminator, both Adams, the generator kept at
  * the validations every 2 steps) bit for bit; the model
  * is a CosmoGAN of the request's maps and its card says so.  A checkpoint
- * of another latent size or other training maps is refused with both named.
+ * of another latent size or other training maps is refused with both named;
+ * one resumed with more maps per validation goes on (they are not training
+ * data).
  *
  * Maps from files: a FITS cube of 2 planes of 40 × 35 pixels of 3′ (WCS)
  * gives 2 × 2 tiles of 16² per plane, one of them left out for its NaN: 7
@@ -127,6 +129,13 @@ static void check_resume(const DmTheorySpectrum *theory, const char *theory_path
   CHECK(strstr(card, "| steps | 6 of 6 |") != NULL);
   free(card_path);
 
+  /* A resume may draw more maps per validation: they are not training data. */
+  DmTrainRequest more = resumed;
+  more.steps = 2 * HALF + 2;
+  more.validation = 6;
+  CHECK_OK(dm_train(&more, NULL, NULL, &result, &error), error);
+  CHECK(result.steps == 2 * HALF + 2 && result.cosmogan.n_generated == 6);
+
   /* Resumes that would not continue the same training. */
   char maps[4096];
   snprintf(maps, sizeof maps, "%s", dm_test_tmp_path("resume-maps.fits"));
@@ -134,7 +143,7 @@ static void check_resume(const DmTheorySpectrum *theory, const char *theory_path
   const char *fragments[] = {"latent size is 8; the request's is 16", "maps from the simulator"};
   for (int c = 0; c < 2; c++) {
     DmTrainRequest bad = resumed;
-    bad.steps = 2 * HALF + 1;
+    bad.steps = 2 * HALF + 3;
     if (c == 0) bad.z_channels = 16;
     if (c == 1) bad.maps_path = maps;
     CHECK(!dm_train(&bad, NULL, NULL, NULL, &error));

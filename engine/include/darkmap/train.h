@@ -141,7 +141,8 @@ typedef struct {
                                       maps simulated, or at most read from maps_path */
   int pool_noise;                  /* MMGAN noise realisations (default 32) */
   int validation;                  /* held-out maps / pairs (score 32, MMGAN 8); COSMOGAN:
-                                      maps generated per validation (1000) */
+                                      maps generated per validation (1000), which a resume
+                                      may change */
 
   /* Networks. */
   int width, depth;                /* U-Net base width and levels (default 16, 4); COSMOGAN:
