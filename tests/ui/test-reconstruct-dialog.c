@@ -88,8 +88,13 @@ check_model_list (const char *user_model)
   DarkmapModel *score = find_model (list, "score-cosmos");
   DarkmapModel *mmgan = find_model (list, "mmgan-cosmos");
   DarkmapModel *user = find_model (list, "user-gan");
+  DarkmapModel *emulator = find_model (list, "cosmogan-cosmos");
 
-  CHECK (g_list_model_get_n_items (G_LIST_MODEL (list)) == 3);
+  CHECK (g_list_model_get_n_items (G_LIST_MODEL (list)) == 4);
+  /* The shipped emulator is listed and fits no reconstruction method. */
+  CHECK (emulator != NULL && darkmap_model_get_info (emulator)->kind == DM_MODEL_COSMOGAN);
+  for (int m = 0; emulator != NULL && m < DM_RECONSTRUCT_N_METHODS; m++)
+    CHECK (!darkmap_model_fits_method (emulator, (DmReconstructMethod) m));
   CHECK (darkmap_model_list_get_n_skipped (list) == 1);
   CHECK (score != NULL && mmgan != NULL && user != NULL);
   if (score == NULL || mmgan == NULL || user == NULL)

@@ -428,19 +428,31 @@ check_no_reconstruction (const char *model_path)
     CHECK (!darkmap_model_fits_method (model, (DmReconstructMethod) method));
 }
 
-/* With the models folder emptied, a new page has no emulator. */
+/* With the user's emulators removed and no shipped one (a data folder
+ * without models), a new page has no emulator; the shipped data folder
+ * is then given back. */
 static void
 check_empty (const char *model_path, const char *coarse_path)
 {
+  g_autofree char *shipped = g_strdup (g_getenv ("DARKMAP_DATA_DIR"));
+  g_autofree char *bare = g_strdup (dm_test_tmp_path ("bare-data"));
   GtkWidget *page;
 
   g_remove (model_path);
   g_remove (coarse_path);
+  g_mkdir_with_parents (bare, 0700);
+  g_setenv ("DARKMAP_DATA_DIR", bare, TRUE);
   darkmap_model_list_reload (darkmap_model_list_get_default ());
   page = g_object_ref_sink (darkmap_universes_page_new ());
   CHECK (!darkmap_universes_page_has_model (DARKMAP_UNIVERSES_PAGE (page)));
   CHECK (!darkmap_universes_page_generate (DARKMAP_UNIVERSES_PAGE (page)));
   g_object_unref (page);
+  if (shipped != NULL)
+    g_setenv ("DARKMAP_DATA_DIR", shipped, TRUE);
+  else
+    g_unsetenv ("DARKMAP_DATA_DIR");
+  darkmap_model_list_reload (darkmap_model_list_get_default ());
+  g_rmdir (bare);
 }
 
 int
