@@ -75,7 +75,8 @@ static bool check_model(const DmBinnedShear *binned, const DmReconstructRequest 
   DmModelInfo info;
   if (!dm_model_info_read(request->model_path, &info, error)) return false;
   bool mmgan = request->method == DM_RECONSTRUCT_MMGAN;
-  if (mmgan != (info.kind == DM_MODEL_MMGAN))
+  bool score = info.kind == DM_MODEL_SCORE_HYBRID || info.kind == DM_MODEL_SCORE_PLAIN;
+  if (mmgan ? info.kind != DM_MODEL_MMGAN : !score)
     return dm_error_set(error, DM_ERROR_FORMAT, 0, "%s is not %s; it holds a model of kind: %s.",
                         request->model_path,
                         mmgan ? "an MMGAN generator" : "a score network",

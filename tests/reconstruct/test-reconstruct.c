@@ -438,6 +438,11 @@ static void check_refusals(const DmBinnedShear *binned, const DmTheorySpectrum *
   dm_reconstruct_request_init(&r, DM_RECONSTRUCT_MMGAN);
   r.model_path = dm_test_app_data_path("models/score-cosmos.safetensors");
   expect_refused(binned, &r, DM_ERROR_FORMAT, "not an MMGAN generator", NULL);
+  /* An emulator is neither. */
+  dm_reconstruct_request_init(&r, DM_RECONSTRUCT_SCORE_FLOW);
+  r.theory = theory;
+  r.model_path = dm_test_app_data_path("models/cosmogan-cosmos.safetensors");
+  expect_refused(binned, &r, DM_ERROR_FORMAT, "not a score network", "CosmoGAN");
 }
 
 static void check_names(void) {
