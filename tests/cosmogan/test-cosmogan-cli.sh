@@ -7,24 +7,8 @@
 # Usage: test-cosmogan-cli.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
 set -u
 cli=$1 data=$2 tmp=$3/cosmogan-cli-test-$$
-mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$(dirname "$0")/../cli/cli-test-lib.sh"
 theory=$data/theory/ktng_cl_theory.csv
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect STATUS OUTFILE PATTERN -- command...: the exit status, the message
-# and, for failures, that OUTFILE was not created.
-expect() {
-  local want=$1 out=$2 pattern=$3; shift 4
-  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "$* exited $got, expected $want: $(cat "$tmp/stderr")"
-  grep -q -- "$pattern" "$tmp/stderr" "$tmp/stdout" || fail "$*: no '$pattern' in: $(cat "$tmp/stderr")"
-  if [ "$want" -ne 0 ] && [ -n "$out" ] && [ -e "$out" ]; then fail "$*: left $out behind"; fi
-  if [ "$want" -ne 0 ] && ls "$tmp" | grep -q 'tmp-'; then fail "$*: left a temporary file"; fi
-}
 
 net=(--size 16 --pixel-arcmin 4 --width 2 --latent 8 --pool-maps 8 --validation 4 --batch 4
   --device cpu --threads 1)
@@ -64,5 +48,4 @@ expect 2 "$tmp/bad.fits" "RA,DEC" -- "$cli" sample-cosmogan --model "$tmp/gan.sa
   --center 150 --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "--out" -- "$cli" sample-cosmogan --model "$tmp/gan.safetensors"
 
-[ "$failures" -eq 0 ] && echo "all CosmoGAN command-line checks passed"
-exit $((failures > 0))
+finish "darkmap-cli train-cosmogan and sample-cosmogan"
