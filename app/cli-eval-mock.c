@@ -1,13 +1,11 @@
 /* darkmap-cli eval-mock: KS, Wiener filter, score samplers and MMGAN scored
  * against the truth of one simulated COSMOS-like survey or several, with
  * the coverage diagnostics of their samples (darkmap/mock-evaluation.h). */
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli-args.h"
 #include "cli-commands.h"
@@ -165,26 +163,15 @@ static void print_csv(FILE *f, const DmEvalResult *result) {
   }
 }
 
+/* print_csv for dm_atomic_write_text. */
+static bool print_csv_data(FILE *f, void *result) {
+  print_csv(f, result);
+  return true;
+}
+
 /* The table to path, atomically. */
 static bool write_csv(const char *path, const DmEvalResult *result, DmError **error) {
-  char *temp = dm_atomic_temp_name(path, error);
-  if (!temp) return false;
-  FILE *f = fopen(temp, "wx");
-  bool ok = f != NULL;
-  if (f) {
-    print_csv(f, result);
-    ok = !ferror(f) && fflush(f) == 0;
-    ok = fclose(f) == 0 && ok;
-  }
-  if (!ok) {
-    int err = errno ? errno : EIO;
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
-  }
-  free(temp);
-  return ok;
+  return dm_atomic_write_text(path, "the table", print_csv_data, (void *)result, error);
 }
 
 /* The model of --model or --mmgan (one of them), the device and threads. */

@@ -1,12 +1,10 @@
 /* darkmap-cli stats: the PDF, peaks, minima and Minkowski functionals of a map, of every
  * sample of a posterior file or of every plane of a cube, and the comparison of those maps
  * with a second set (darkmap/map-statistics.h). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli-args.h"
 #include "cli-commands.h"
@@ -311,35 +309,30 @@ static void print_csv(FILE *f, const StatsSet *sets, int n_sets, const Compariso
   if (comparison->done) print_comparison(f, comparison);
 }
 
+/* print_csv's arguments, for dm_atomic_write_text. */
+typedef struct {
+  const StatsSet *sets;
+  int n_sets;
+  const Comparison *comparison;
+  double *scratch;
+} CsvData;
+
+static bool print_csv_data(FILE *f, void *data) {
+  const CsvData *c = data;
+  print_csv(f, c->sets, c->n_sets, c->comparison, c->scratch);
+  return true;
+}
+
 /* The table to path, atomically. */
 static bool write_csv(const char *path, const StatsSet *sets, int n_sets,
                       const Comparison *comparison, DmError **error) {
   int planes = sets[0].maps->nplanes;
   for (int s = 1; s < n_sets; s++)
     planes = sets[s].maps->nplanes > planes ? sets[s].maps->nplanes : planes;
-  double *scratch = malloc((size_t)planes * sizeof(double));
-  char *temp = scratch ? dm_atomic_temp_name(path, error) : NULL;
-  if (!temp) {
-    free(scratch);
-    return scratch ? false : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  }
-  errno = 0;
-  FILE *f = fopen(temp, "wx");
-  bool ok = f != NULL;
-  if (f) {
-    print_csv(f, sets, n_sets, comparison, scratch);
-    ok = !ferror(f) && fflush(f) == 0;
-    ok = fclose(f) == 0 && ok;
-  }
-  if (!ok) {
-    int err = errno ? errno : EIO;
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
-  }
-  free(temp);
-  free(scratch);
+  CsvData data = {sets, n_sets, comparison, malloc((size_t)planes * sizeof(double))};
+  if (!data.scratch) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  bool ok = dm_atomic_write_text(path, "the statistics", print_csv_data, &data, error);
+  free(data.scratch);
   return ok;
 }
 

@@ -67,3 +67,31 @@ bool dm_atomic_commit(const char *temp, const char *path, DmError **error) {
   sync_parent_directory(path);
   return true;
 }
+
+bool dm_atomic_write_text(const char *path, const char *what,
+                          bool (*write)(FILE *f, void *data), void *data, DmError **error) {
+  char *temp = dm_atomic_temp_name(path, error);
+  if (!temp) return false;
+  FILE *f = fopen(temp, "wx");
+  if (!f) {
+    int err = errno;
+    free(temp);
+    return dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
+  }
+  errno = 0;
+  bool ok = write(f, data) && !ferror(f) && fflush(f) == 0;
+  int err = errno;
+  if (fclose(f) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    unlink(temp);
+    dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s to %s: %s.", what, path,
+                 strerror(err ? err : EIO));
+  } else {
+    ok = dm_atomic_commit(temp, path, error);
+  }
+  free(temp);
+  return ok;
+}

@@ -68,16 +68,6 @@ void dm_cosmogan_trainer_free(DmCosmoganTrainer *t) {
   free(t);
 }
 
-/* The trainable tensors of params into a new array. */
-static DmTensor **trainable_of(DmNnParams *params, int *count) {
-  int n = dm_nn_params_count(params);
-  DmTensor **out = malloc((size_t)(n > 0 ? n : 1) * sizeof *out);
-  *count = 0;
-  for (int i = 0; out && i < n; i++)
-    if (dm_nn_params_trainable(params, i)) out[(*count)++] = dm_nn_params_tensor(params, i);
-  return out;
-}
-
 static bool options_valid(const DmCosmoganTrainOptions *o, DmError **error) {
   if (o->batch < 1 || !(o->lr > 0.0f) || !(o->beta1 >= 0.0f && o->beta1 < 1.0f) ||
       !(o->beta2 >= 0.0f && o->beta2 < 1.0f) || !(o->flip >= 0.0 && o->flip <= 1.0) ||
@@ -127,8 +117,9 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
             (t->logits = malloc((size_t)o.batch * sizeof(float))) &&
             (t->grad = malloc((size_t)o.batch * sizeof(float))) &&
             (t->generated = malloc((size_t)o.validation_maps * t->npix * sizeof(float))) &&
-            (t->gen_trainable = trainable_of(m->generator_params, &t->n_gen)) &&
-            (t->disc_trainable = trainable_of(m->discriminator_params, &t->n_disc));
+            (t->gen_trainable = dm_nn_params_trainable_tensors(m->generator_params, &t->n_gen)) &&
+            (t->disc_trainable =
+                 dm_nn_params_trainable_tensors(m->discriminator_params, &t->n_disc));
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the CosmoGAN trainer.");
   DmAdamConfig adam = dm_adam_config_default();
   adam.lr = o.lr;

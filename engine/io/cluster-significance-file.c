@@ -2,7 +2,6 @@
  * (darkmap/cluster-significance.h), written atomically. */
 #include "darkmap/cluster-significance.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,33 +43,14 @@ static bool write_rows(FILE *f, const DmClusterSignificance *s) {
   return !ferror(f);
 }
 
+/* write_rows for dm_atomic_write_text. */
+static bool write_rows_data(FILE *f, void *data) { return write_rows(f, data); }
+
 bool dm_cluster_significance_write_csv(const DmClusterSignificance *significance,
                                        const char *path, DmError **error) {
   if (!check(significance, path, error)) return false;
-  char *temp = dm_atomic_temp_name(path, error);
-  if (!temp) return false;
-  FILE *f = fopen(temp, "wx");
-  if (!f) {
-    int err = errno;
-    free(temp);
-    return dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
-  }
-  errno = 0;
-  bool ok = write_rows(f, significance) && fflush(f) == 0;
-  int err = errno;
-  if (fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot write the cluster significances to %s: %s.",
-                 path, strerror(err ? err : EIO));
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
-  }
-  free(temp);
-  return ok;
+  return dm_atomic_write_text(path, "the cluster significances", write_rows_data,
+                              (void *)significance, error);
 }
 
 /* Creates the table HDU and writes its keywords and columns. */

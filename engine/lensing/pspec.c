@@ -7,12 +7,10 @@
  * and power |F|² Omega_pix / N_pix, divided by f_sky,2 = <w²> with a window. */
 #include "darkmap/pspec.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/fft.h"
@@ -307,34 +305,23 @@ static bool write_table(FILE *f, const DmPowerSpectrum *s, const DmTheorySpectru
   return !ferror(f);
 }
 
+/* write_table for dm_atomic_write_text. */
+typedef struct {
+  const DmPowerSpectrum *spectrum;
+  const DmTheorySpectrum *theory;
+} TableData;
+
+static bool write_table_data(FILE *f, void *data) {
+  const TableData *t = data;
+  return write_table(f, t->spectrum, t->theory);
+}
+
 bool dm_power_spectrum_write_csv(const DmPowerSpectrum *spectrum,
                                  const struct DmTheorySpectrum *theory, const char *path,
                                  DmError **error) {
   if (!spectrum || !path)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Writing a power spectrum needs a spectrum and a path.");
-  char *temp = dm_atomic_temp_name(path, error);
-  if (!temp) return false;
-  FILE *f = fopen(temp, "wx");
-  if (!f) {
-    int err = errno;
-    free(temp);
-    return dm_error_set(error, DM_ERROR_IO, err, "Cannot write %s: %s.", path, strerror(err));
-  }
-  errno = 0;
-  bool ok = write_table(f, spectrum, theory) && fflush(f) == 0;
-  int err = errno;
-  if (fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, err, "Cannot write the power spectrum to %s: %s.", path,
-                 strerror(err ? err : EIO));
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
-  }
-  free(temp);
-  return ok;
+  TableData table = {spectrum, theory};
+  return dm_atomic_write_text(path, "the power spectrum", write_table_data, &table, error);
 }

@@ -69,16 +69,6 @@ void dm_mmgan_trainer_free(DmMmganTrainer *t) {
   free(t);
 }
 
-/* The trainable tensors of params into a new array. */
-static DmTensor **trainable_of(DmNnParams *params, int *count) {
-  int n = dm_nn_params_count(params);
-  DmTensor **out = malloc((size_t)(n > 0 ? n : 1) * sizeof *out);
-  *count = 0;
-  for (int i = 0; out && i < n; i++)
-    if (dm_nn_params_trainable(params, i)) out[(*count)++] = dm_nn_params_tensor(params, i);
-  return out;
-}
-
 DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
                                      const DmMmganTrainOptions *options, DmError **error) {
   DmMmganTrainOptions o;
@@ -127,8 +117,8 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
             (t->truth = malloc((size_t)o.batch * t->plane * sizeof(float))) &&
             (t->eps = malloc((size_t)o.batch * sizeof(float))) &&
             (t->samples = malloc((size_t)o.validation_p * t->npix * sizeof(float))) &&
-            (t->gen_trainable = trainable_of(m->generator_params, &t->n_gen)) &&
-            (t->critic_trainable = trainable_of(m->critic_params, &t->n_critic));
+            (t->gen_trainable = dm_nn_params_trainable_tensors(m->generator_params, &t->n_gen)) &&
+            (t->critic_trainable = dm_nn_params_trainable_tensors(m->critic_params, &t->n_critic));
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the MMGAN trainer.");
   for (int b = 0; ok && b < o.batch; b++) ok = (t->plans[b] = dm_ks_plan_new(nx, ny, error));
   ok = ok && (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&

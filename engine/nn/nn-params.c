@@ -120,6 +120,14 @@ bool dm_nn_params_trainable(const DmNnParams *params, int i) {
   return i >= 0 && i < params->count && params->items[i].trainable;
 }
 
+DmTensor **dm_nn_params_trainable_tensors(const DmNnParams *params, int *count) {
+  DmTensor **out = malloc((size_t)(params->count > 0 ? params->count : 1) * sizeof *out);
+  *count = 0;
+  for (int i = 0; out && i < params->count; i++)
+    if (params->items[i].trainable) out[(*count)++] = params->items[i].tensor;
+  return out;
+}
+
 DmTensor *dm_nn_params_find(const DmNnParams *params, const char *name) {
   for (int i = 0; i < params->count; i++)
     if (strcmp(params->items[i].name, name) == 0) return params->items[i].tensor;

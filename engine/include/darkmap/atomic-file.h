@@ -8,6 +8,7 @@
 #define DARKMAP_ATOMIC_FILE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "darkmap/error.h"
 
@@ -19,5 +20,13 @@ char *dm_atomic_temp_name(const char *path, DmError **error);
 /* Flushes the closed file temp to disk and renames it to path.  On failure
  * temp is removed and path is untouched. */
 bool dm_atomic_commit(const char *temp, const char *path, DmError **error);
+
+/* Writes a text file atomically: write(f, data) prints it into the
+ * temporary file (returning false on a failure of its own) and the file
+ * replaces path only when every write, flush and close succeeded.  what
+ * names the content in the message ("the power spectrum"); on failure the
+ * error is DM_ERROR_IO with the system's reason, and path is untouched. */
+bool dm_atomic_write_text(const char *path, const char *what,
+                          bool (*write)(FILE *f, void *data), void *data, DmError **error);
 
 #endif

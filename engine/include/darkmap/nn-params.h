@@ -31,6 +31,9 @@ int dm_nn_params_count(const DmNnParams *params);
 const char *dm_nn_params_name(const DmNnParams *params, int i);
 DmTensor *dm_nn_params_tensor(const DmNnParams *params, int i);
 bool dm_nn_params_trainable(const DmNnParams *params, int i);
+/* The trainable tensors in order, as a new array (free with free(); NULL
+ * when out of memory) of *count entries: what an optimiser steps. */
+DmTensor **dm_nn_params_trainable_tensors(const DmNnParams *params, int *count);
 DmTensor *dm_nn_params_find(const DmNnParams *params, const char *name);
 /* How many dimensions the tensor has in PyTorch, which its file shape
  * follows: 2 for a linear layer's weight (O, F) held as (O, F, 1, 1).
