@@ -1,11 +1,7 @@
 /* The Statistics page's CSV table. */
 #include "darkmap-stats-csv.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-
-#include <glib/gstdio.h>
 
 #include <darkmap/atomic-file.h>
 
@@ -90,13 +86,30 @@ one_line (const char *label)
   return g_strdelimit (g_strdup (label != NULL ? label : ""), "\r\n", ' ');
 }
 
+/* The rows of a band: the percentiles of each statistic as set's planes
+ * "p16" and "p84", and its number of maps as count_name. */
+static void
+append_band (GString *out, const char *set, const DarkmapStatsBand *band, const char *count_name)
+{
+  for (int kind = 0; kind < DM_STAT_COUNT; kind++)
+    for (int i = 0; i < band->n; i++)
+      {
+        append_row (out, set, "p16", drawn_names[kind], &band->threshold[i], band->lo[kind][i]);
+        append_row (out, set, "p84", drawn_names[kind], &band->threshold[i], band->hi[kind][i]);
+      }
+  append_row (out, set, "p16", count_name, NULL, band->n_maps);
+  append_row (out, set, "p84", count_name, NULL, band->n_maps);
+}
+
 static GString *
 format_table (const DmMapStats *s, const char *label, const DarkmapStatsBand *band,
-              const char *band_label)
+              const char *band_label, const DarkmapStatsBand *emulator,
+              const char *emulator_label)
 {
   GString *out = g_string_new (NULL);
   g_autofree char *map_line = one_line (label);
   g_autofree char *band_line = one_line (band_label);
+  g_autofree char *emulator_line = one_line (emulator_label);
   char lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE], half[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_string_append_printf (out,
@@ -107,10 +120,13 @@ format_table (const DmMapStats *s, const char *label, const DarkmapStatsBand *ba
                           g_ascii_dtostr (half, sizeof half, s->bin_width / 2.0));
   if (band != NULL)
     g_string_append_printf (out, "# posterior: %s, %d samples\n", band_line, band->n_maps);
+  if (emulator != NULL)
+    g_string_append_printf (out, "# emulator: %s, %d maps\n", emulator_line, emulator->n_maps);
   g_string_append (out,
                    "# set: map (the map shown), gaussian (a Gaussian field of its sigma0, "
                    "sigma1, sigma2), samples (p16, p84: the posterior samples' 16th and 84th "
-                   "percentiles), mean (the posterior mean map)\n"
+                   "percentiles), mean (the posterior mean map), emulator (p16, p84: the "
+                   "emulated maps' percentiles)\n"
                    "# pdf per unit threshold; peaks, minima: counts in the bin; *_per_deg2: "
                    "per deg^2 in the bin; v0 fraction; v1 per deg; v2 per deg^2; sigma1 per "
                    "deg, sigma2 per deg^2\n"
@@ -122,50 +138,33 @@ format_table (const DmMapStats *s, const char *label, const DarkmapStatsBand *ba
                   darkmap_stats_gaussian (s, (DmStatKind) kind, s->threshold[i]));
   if (band != NULL)
     {
-      for (int kind = 0; kind < DM_STAT_COUNT; kind++)
-        for (int i = 0; i < band->n; i++)
-          {
-            append_row (out, "samples", "p16", drawn_names[kind], &band->threshold[i],
-                        band->lo[kind][i]);
-            append_row (out, "samples", "p84", drawn_names[kind], &band->threshold[i],
-                        band->hi[kind][i]);
-          }
-      append_row (out, "samples", "p16", "n_samples", NULL, band->n_maps);
-      append_row (out, "samples", "p84", "n_samples", NULL, band->n_maps);
+      append_band (out, "samples", band, "n_samples");
       if (band->mean != NULL)
         append_map (out, "mean", band->mean);
     }
+  if (emulator != NULL)
+    append_band (out, "emulator", emulator, "n_maps");
   return out;
+}
+
+static bool
+write_string (FILE *f, void *table)
+{
+  const GString *text = table;
+
+  return fwrite (text->str, 1, text->len, f) == text->len;
 }
 
 gboolean
 darkmap_stats_csv_write (const char *path, const DmMapStats *stats, const char *label,
-                         const DarkmapStatsBand *band, const char *band_label, DmError **error)
+                         const DarkmapStatsBand *band, const char *band_label,
+                         const DarkmapStatsBand *emulator, const char *emulator_label,
+                         DmError **error)
 {
   g_autoptr (GString) table = NULL;
-  char *temp;
-  FILE *f;
-  gboolean ok;
-  int err;
 
   g_return_val_if_fail (path != NULL && stats != NULL, FALSE);
 
-  table = format_table (stats, label, band, band_label);
-  if ((temp = dm_atomic_temp_name (path, error)) == NULL)
-    return FALSE;
-  errno = 0;
-  f = fopen (temp, "wx");
-  ok = f != NULL && fwrite (table->str, 1, table->len, f) == table->len;
-  if (f != NULL)
-    ok = fclose (f) == 0 && ok;
-  err = errno != 0 ? errno : EIO;
-  if (!ok)
-    {
-      g_unlink (temp);
-      dm_error_set (error, DM_ERROR_IO, err, "Cannot write %s: %s", path, g_strerror (err));
-    }
-  else
-    ok = dm_atomic_commit (temp, path, error);
-  free (temp);
-  return ok;
+  table = format_table (stats, label, band, band_label, emulator, emulator_label);
+  return dm_atomic_write_text (path, "the statistics", write_string, table, error);
 }

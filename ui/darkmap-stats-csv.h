@@ -12,7 +12,9 @@
  *    darkmap_stats_gaussian);
  *  - samples, planes "p16" and "p84": the posterior band, the same
  *    statistics, and n_samples;
- *  - mean, plane 0: the posterior mean map, as map.
+ *  - mean, plane 0: the posterior mean map, as map;
+ *  - emulator, planes "p16" and "p84": the emulated maps' band, the same
+ *    statistics, and n_maps.
  * Numbers are written in the C locale, with the digits that read back to the
  * same double (g_ascii_dtostr). */
 #pragma once
@@ -25,11 +27,13 @@
 
 G_BEGIN_DECLS
 
-/* Writes the table to path atomically: stats (required) labelled label, and
- * band (NULL: none) labelled band_label.  FALSE with error set when the
- * file cannot be written (nothing is left at path then). */
+/* Writes the table to path atomically: stats (required) labelled label,
+ * band (NULL: none) labelled band_label and emulator (NULL: none) labelled
+ * emulator_label.  FALSE with error set when the file cannot be written
+ * (nothing is left at path then). */
 gboolean darkmap_stats_csv_write (const char *path, const DmMapStats *stats, const char *label,
                                   const DarkmapStatsBand *band, const char *band_label,
+                                  const DarkmapStatsBand *emulator, const char *emulator_label,
                                   DmError **error);
 
 G_END_DECLS

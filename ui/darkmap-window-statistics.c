@@ -301,7 +301,11 @@ darkmap_window_export_statistics (DarkmapWindow *self, const char *path, GError 
   if (!darkmap_stats_csv_write (path, darkmap_stats_view_get_stats (view),
                                 darkmap_stats_view_get_label (view),
                                 darkmap_stats_view_get_band (view),
-                                darkmap_stats_view_get_band_label (view), &dm_error))
+                                darkmap_stats_view_get_band_label (view),
+                                darkmap_stats_view_get_show_emulator (view)
+                                  ? darkmap_stats_view_get_emulator_band (view)
+                                  : NULL,
+                                darkmap_stats_view_get_emulator_label (view), &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;

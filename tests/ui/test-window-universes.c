@@ -27,6 +27,7 @@
 #include <glib/gstdio.h>
 
 #include <darkmap/cosmogan.h>
+#include <darkmap/csv.h>
 #include <darkmap/map-statistics.h>
 #include <darkmap/nn-autograd.h>
 #include <darkmap/posterior.h>
@@ -376,6 +377,32 @@ check_emulator_band (DarkmapWindow *window, DarkmapUniversesPage *page)
   CHECK (darkmap_stats_view_get_emulator_band (view) == band);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (toggle), TRUE);
   CHECK (darkmap_stats_view_get_show_emulator (view));
+
+  /* The export holds the band as the emulator set: 6 statistics per
+   * threshold twice, and n_maps twice; V0 at nu = 0 as drawn. */
+  {
+    g_autofree char *path = scratch_path ("universes-statistics.csv");
+    g_autoptr (GError) error = NULL;
+    DmCsvTable *table;
+    int rows = 0, v0_found = 0;
+
+    CHECK (darkmap_window_export_statistics (window, path, &error));
+    table = dm_csv_read (path, &dm_error);
+    CHECK_OK (table != NULL, dm_error);
+    for (int r = 0; table != NULL && r < table->n_rows; r++)
+      if (g_str_equal (table->text[0][r], "emulator"))
+        {
+          rows++;
+          if (g_str_equal (table->text[2][r], "v0")
+              && table->values[3][r] == band->threshold[16])
+            v0_found += table->values[4][r] == (g_str_equal (table->text[1][r], "p16")
+                                                    ? band->lo[DM_STAT_V0][16]
+                                                    : band->hi[DM_STAT_V0][16]);
+        }
+    CHECK (rows == 12 * band->n + 2 && v0_found == 2);
+    dm_csv_free (table);
+    g_remove (path);
+  }
 }
 
 /* Maps of 1′ pixels beside the field's 0.29′: no band, the toggle says why. */
