@@ -64,15 +64,24 @@ static Memory held_after(DmNn *nn) {
   return (Memory){.peak = dm_nn_memory_peak(nn), .held = in_use + cached};
 }
 
+/* A generator of full_config(n) on a fresh context (*nn; both the
+ * caller's to free). */
+static DmMmgan *new_generator(DmNnDevice device, int threads, int n, DmNn **nn) {
+  DmError *error = NULL;
+  *nn = dm_nn_new(device, threads, &error);
+  if (!*nn) fail("network context", error);
+  DmMmganConfig c = full_config(n);
+  DmMmgan *m = dm_mmgan_new(*nn, &c, false, 1, &error);
+  if (!m) fail("generator", error);
+  return m;
+}
+
 /* One batch of samples as dm_mmgan_sample makes it, with recording on or
  * off, on a fresh context; the condition's values do not matter here. */
 static Memory one_batch(DmNnDevice device, int threads, int n, int batch, bool recording) {
-  DmError *error = NULL;
-  DmNn *nn = dm_nn_new(device, threads, &error);
-  if (!nn) fail("network context", error);
-  DmMmganConfig c = full_config(n);
-  DmMmgan *m = dm_mmgan_new(nn, &c, false, 1, &error);
-  if (!m) fail("generator", error);
+  DmNn *nn = NULL;
+  DmMmgan *m = new_generator(device, threads, n, &nn);
+  const DmMmganConfig c = m->config;
   size_t plane = (size_t)m->px * (size_t)m->py, npix = (size_t)n * (size_t)n;
   float *condition_host = calloc((size_t)batch * DM_MMGAN_CONDITION_CHANNELS * plane,
                                  sizeof(float));
@@ -104,12 +113,9 @@ static Memory one_batch(DmNnDevice device, int threads, int n, int batch, bool r
 
 /* The peak of dm_mmgan_sample itself, `batch` samples in one call. */
 static Memory sampler(DmNnDevice device, int threads, int n, int batch) {
+  DmNn *nn = NULL;
+  DmMmgan *m = new_generator(device, threads, n, &nn);
   DmError *error = NULL;
-  DmNn *nn = dm_nn_new(device, threads, &error);
-  if (!nn) fail("network context", error);
-  DmMmganConfig c = full_config(n);
-  DmMmgan *m = dm_mmgan_new(nn, &c, false, 1, &error);
-  if (!m) fail("generator", error);
   size_t npix = (size_t)n * (size_t)n;
   float *g1 = calloc(npix, sizeof(float)), *g2 = calloc(npix, sizeof(float));
   float *mask = malloc(npix * sizeof(float)), *samples = malloc((size_t)batch * npix * sizeof(float));
@@ -172,12 +178,9 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  DmError *error = NULL;
-  DmNn *nn = dm_nn_new(device, threads, &error);
-  if (!nn) fail("network context", error);
-  DmMmganConfig c = full_config(size);
-  DmMmgan *m = dm_mmgan_new(nn, &c, false, 1, &error);
-  if (!m) fail("generator", error);
+  DmNn *nn = NULL;
+  DmMmgan *m = new_generator(device, threads, size, &nn);
+  const DmMmganConfig c = m->config;
   printf("# %s\n# MMGAN generator: depth %d, width %d, %d code channels, %dx%d padded to "
          "%dx%d, %lld parameters\n",
          dm_nn_device_name(nn), c.depth, c.base_width, c.z_channels, size, size, m->px, m->py,

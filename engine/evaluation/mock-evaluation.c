@@ -65,11 +65,7 @@ static DmDatasetTuple *make_mock(const DmEvalConfig *config, uint64_t index, dou
   dm_dataset_free(dataset);
   if (!tuple) return NULL;
   float *truth = dm_map_plane(tuple->kappa, 0);
-  size_t npix = dm_map_plane_size(tuple->kappa);
-  double sum = 0.0;
-  for (size_t i = 0; i < npix; i++) sum += truth[i];
-  *mean = sum / npix;
-  for (size_t i = 0; i < npix; i++) truth[i] = (float)(truth[i] - *mean);
+  *mean = dm_plane_remove_mean(truth, truth, dm_map_plane_size(tuple->kappa));
   return tuple;
 }
 

@@ -98,24 +98,6 @@ check_layer (DarkmapWindow *window, const DmMap *map, int plane, const char *lab
            shown, direct->sigma0, direct->n_peaks, direct->n_minima, direct->v2[20]);
 }
 
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* The q-quantile of n sorted values, linear between order statistics. */
-static double
-quantile (const double *sorted, int n, double q)
-{
-  double position = q * (n - 1);
-  int j = (int) floor (position);
-
-  return j >= n - 1 ? sorted[n - 1] : sorted[j] + (position - j) * (sorted[j + 1] - sorted[j]);
-}
-
 /* The band shown equals the quantiles of per-sample dm_map_stats. */
 static void
 check_band (DarkmapWindow *window, const DmPosterior *p)

@@ -291,24 +291,6 @@ check_cancel (DarkmapWindow *window, DarkmapUniversesPage *page)
   darkmap_universes_page_set_seed (page, SEED);
 }
 
-static int
-compare_doubles (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* The q-quantile of n sorted values, linear between order statistics. */
-static double
-quantile (const double *sorted, int n, double q)
-{
-  double position = q * (n - 1);
-  int j = (int) floor (position);
-
-  return j >= n - 1 ? sorted[n - 1] : sorted[j] + (position - j) * (sorted[j + 1] - sorted[j]);
-}
-
 static DarkmapStatsPage *
 stats_page (DarkmapWindow *window)
 {

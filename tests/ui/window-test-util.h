@@ -3,6 +3,9 @@
 #ifndef DARKMAP_WINDOW_TEST_UTIL_H
 #define DARKMAP_WINDOW_TEST_UTIL_H
 
+#include <math.h>
+#include <stdlib.h>
+
 #include <gtk/gtk.h>
 
 #include "darkmap-application.h"
@@ -18,6 +21,26 @@ scratch_path (const char *name)
   const char *dir = g_getenv ("DARKMAP_TEST_TMP");
 
   return g_build_filename (dir != NULL ? dir : g_get_tmp_dir (), name, NULL);
+}
+
+/* The q-quantile of n values sorted ascending (qsort with
+ * compare_doubles), linear between order statistics: the tests' own
+ * reference for the bands the pages draw. */
+static inline int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static inline double
+quantile (const double *sorted, int n, double q)
+{
+  double position = q * (n - 1);
+  int j = (int) floor (position);
+
+  return j >= n - 1 ? sorted[n - 1] : sorted[j] + (position - j) * (sorted[j + 1] - sorted[j]);
 }
 
 typedef struct {
