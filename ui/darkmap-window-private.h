@@ -149,6 +149,8 @@ void darkmap_window_refresh_clusters (DarkmapWindow *self);
 void darkmap_window_update_actions (DarkmapWindow *self);
 /* The caption over the map in presentation mode follows what is shown. */
 void darkmap_window_update_caption (DarkmapWindow *self);
+/* The colour map the preferences choose (grey without settings). */
+DarkmapColormap darkmap_window_preferred_colormap (DarkmapWindow *self);
 /* Selects a layer by its win.layer name. */
 void darkmap_window_select_layer (DarkmapWindow *self, Layer layer);
 

@@ -47,15 +47,8 @@ darkmap_window_show_universes (DarkmapWindow *self, const char *model_path)
 static void
 apply_colormap (DarkmapWindow *self)
 {
-  g_autofree char *name = NULL;
-  DarkmapColormap cmap = DARKMAP_COLORMAP_GREY;
-
-  if (self->settings != NULL)
-    {
-      name = g_settings_get_string (self->settings, "colormap");
-      darkmap_colormap_from_name (name, &cmap);
-    }
-  darkmap_universes_page_set_colormap (self->universes_page, cmap);
+  darkmap_universes_page_set_colormap (self->universes_page,
+                                       darkmap_window_preferred_colormap (self));
 }
 
 static void

@@ -93,8 +93,8 @@ darkmap_window_plane_max (const DmMap *map)
   return max > 0.0 ? max : 1.0;
 }
 
-static void
-apply_colormap (DarkmapWindow *self)
+DarkmapColormap
+darkmap_window_preferred_colormap (DarkmapWindow *self)
 {
   g_autofree char *name = NULL;
   DarkmapColormap cmap = DARKMAP_COLORMAP_GREY;
@@ -104,6 +104,14 @@ apply_colormap (DarkmapWindow *self)
       name = g_settings_get_string (self->settings, "colormap");
       darkmap_colormap_from_name (name, &cmap);
     }
+  return cmap;
+}
+
+static void
+apply_colormap (DarkmapWindow *self)
+{
+  DarkmapColormap cmap = darkmap_window_preferred_colormap (self);
+
   /* Counts and noise are positive: a diverging map would centre them on
    * nothing. */
   if ((self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE || self->layer == LAYER_STD)
