@@ -102,15 +102,7 @@ static void check_resume(const DmTheorySpectrum *theory, const char *theory_path
   DmTrainRequest resumed = half.request;
   CHECK(resumed.kind == DM_TRAIN_COSMOGAN && resumed.theory == NULL && half.step == HALF);
   CHECK(resumed.maps_path == NULL && resumed.z_channels == 8 && resumed.size == 16);
-  resumed.steps = 2 * HALF;
-  resumed.resume = true;
-  CHECK_OK(dm_train(&resumed, NULL, NULL, &result, &error), error);
-  CHECK(result.steps == 2 * HALF && result.finished);
-  bool same_model = train_test_same_file(straight, halves);
-  bool same_checkpoint = train_test_same_tensors(a, b);
-  printf("CosmoGAN: %d + %d steps resumed equal %d steps: model %s, checkpoint tensors %s\n", HALF,
-         HALF, 2 * HALF, same_model ? "yes" : "no", same_checkpoint ? "yes" : "no");
-  CHECK(same_model && same_checkpoint);
+  train_test_check_resumed(&resumed, 2 * HALF, straight, halves, a, b, "CosmoGAN");
 
   DmModelInfo info;
   CHECK_OK(dm_model_info_read(halves, &info, &error), error);

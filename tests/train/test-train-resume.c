@@ -43,16 +43,7 @@ static void check_resume(DmTrainRequest *request, const char *what) {
     CHECK(resumed.catalog_hdu == 2 && strcmp(resumed.catalog_columns.ra, "RA") == 0 &&
           strcmp(resumed.catalog_columns.e2, "E2") == 0 &&
           strcmp(resumed.catalog_columns.weight, "WEIGHT") == 0);
-  resumed.steps = 2 * HALF;
-  resumed.resume = true;
-  CHECK_OK(dm_train(&resumed, NULL, NULL, &result, &error), error);
-  CHECK(result.steps == 2 * HALF && result.finished);
-
-  bool same_model = train_test_same_file(straight, halves);
-  bool same_checkpoint = train_test_same_tensors(a, b);
-  printf("%s: %d + %d steps resumed equal %d steps: model %s, checkpoint tensors %s\n", what,
-         HALF, HALF, 2 * HALF, same_model ? "yes" : "no", same_checkpoint ? "yes" : "no");
-  CHECK(same_model && same_checkpoint);
+  train_test_check_resumed(&resumed, 2 * HALF, straight, halves, a, b, what);
 
   /* The step count, the training time over both calls and the request
    * come back from the checkpoint alone; the model is what reconstructions

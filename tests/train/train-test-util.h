@@ -109,6 +109,28 @@ static inline bool train_test_same_file(const char *path_a, const char *path_b) 
   return same;
 }
 
+/* Resumes a training from its checkpoint's request (*resumed, left set to
+ * resume to `steps`) and checks that the model file of the resumed run (halves) and its
+ * checkpoint's tensors (checkpoint_halves) equal those of the straight run
+ * (straight, checkpoint_straight) bit for bit; what names the kind. */
+static inline void train_test_check_resumed(DmTrainRequest *resumed, int64_t steps,
+                                            const char *straight, const char *halves,
+                                            const char *checkpoint_straight,
+                                            const char *checkpoint_halves, const char *what) {
+  DmError *error = NULL;
+  DmTrainResult result;
+  resumed->steps = steps;
+  resumed->resume = true;
+  CHECK_OK(dm_train(resumed, NULL, NULL, &result, &error), error);
+  CHECK(result.steps == steps && result.finished);
+  bool same_model = train_test_same_file(straight, halves);
+  bool same_checkpoint = train_test_same_tensors(checkpoint_straight, checkpoint_halves);
+  printf("%s: %lld + %lld steps resumed equal %lld steps: model %s, checkpoint tensors %s\n",
+         what, (long long)(steps / 2), (long long)(steps - steps / 2), (long long)steps,
+         same_model ? "yes" : "no", same_checkpoint ? "yes" : "no");
+  CHECK(same_model && same_checkpoint);
+}
+
 /* Removes a training's files: the model, its card and its checkpoint. */
 static inline void train_test_remove(const char *model_path) {
   char path[4200];
