@@ -6,22 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "darkmap/memory-budget.h"
+
 bool dm_map_check_size(int nx, int ny, int nplanes, DmError **error) {
   if (nx <= 0 || ny <= 0 || nplanes <= 0)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Invalid map size %d × %d × %d: every dimension must be positive.",
                         nx, ny, nplanes);
+  double bytes = (double)nx * (double)ny * (double)nplanes * sizeof(float);
+  bool fits = nplanes == 1 ? dm_memory_check(error, bytes, "A %d × %d map", nx, ny)
+                           : dm_memory_check(error, bytes, "A %d × %d map of %d planes", nx,
+                                             ny, nplanes);
+  if (!fits) return false;
   if (nx > DM_MAP_MAX_SIDE || ny > DM_MAP_MAX_SIDE)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Map size %d × %d is too large: at most %d pixels per side.", nx, ny,
                         DM_MAP_MAX_SIDE);
-  size_t bytes = (size_t)nx * (size_t)ny * (size_t)nplanes * sizeof(float);
-  if (bytes / sizeof(float) / (size_t)nplanes != (size_t)nx * (size_t)ny ||
-      bytes > DM_MAP_MAX_BYTES)
-    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
-                        "A %d × %d × %d map would need %.1f GiB, more than the %.0f GiB limit.",
-                        nx, ny, nplanes, (double)nx * ny * nplanes * 4.0 / (1 << 30),
-                        (double)(DM_MAP_MAX_BYTES >> 30));
   return true;
 }
 

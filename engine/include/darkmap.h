@@ -23,6 +23,7 @@
 #include "darkmap/map.h"
 #include "darkmap/mask.h"
 #include "darkmap/mass-function.h"
+#include "darkmap/memory-budget.h"
 #include "darkmap/mock-evaluation.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/nfw.h"

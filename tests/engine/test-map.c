@@ -10,8 +10,9 @@ int main(void) {
   /* Absurd sizes fail cleanly, before any allocation. */
   CHECK_FAILS(dm_map_new(0, 10, 1, NULL, &error), error, DM_ERROR_INVALID_ARGUMENT);
   CHECK_FAILS(dm_map_new(10, -3, 1, NULL, &error), error, DM_ERROR_INVALID_ARGUMENT);
-  CHECK_FAILS(dm_map_new(1000000, 1000000, 1, NULL, &error), error, DM_ERROR_INVALID_ARGUMENT);
-  CHECK_FAILS(dm_map_new(30000, 30000, 8, NULL, &error), error, DM_ERROR_NO_MEMORY);
+  CHECK_FAILS(dm_map_new(1000000, 1000000, 1, NULL, &error), error, DM_ERROR_NO_MEMORY);
+  CHECK_FAILS(dm_map_new(30000, 30000, 1000000, NULL, &error), error, DM_ERROR_NO_MEMORY);
+  CHECK_FAILS(dm_map_new(40000, 2, 1, NULL, &error), error, DM_ERROR_INVALID_ARGUMENT);
 
   DmMap *map = dm_map_new(5, 4, 3, NULL, &error);
   CHECK(map != NULL);

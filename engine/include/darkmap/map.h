@@ -16,10 +16,10 @@
 extern "C" {
 #endif
 
-/* Largest side accepted, and largest total size (bytes) of one map: sizes are
- * checked before anything is allocated, so an absurd request fails cleanly. */
+/* Largest side accepted (pixel indices of a plane fit in an int).  Sizes
+ * are checked before anything is allocated, against this and the memory
+ * budget (darkmap/memory-budget.h), so an absurd request fails cleanly. */
 #define DM_MAP_MAX_SIDE 32768
-#define DM_MAP_MAX_BYTES ((size_t)8 << 30)
 
 typedef enum {
   DM_META_STRING,
@@ -46,7 +46,9 @@ typedef struct {
   int n_cards;
 } DmMap;
 
-/* Checks that nx × ny × nplanes floats is a size the engine accepts. */
+/* Checks that nx × ny × nplanes floats is a size the engine accepts:
+ * positive, within the memory budget (DM_ERROR_NO_MEMORY naming the need)
+ * and at most DM_MAP_MAX_SIDE per side. */
 bool dm_map_check_size(int nx, int ny, int nplanes, DmError **error);
 
 /* A zero-filled map.  wcs is copied when non-NULL. */
