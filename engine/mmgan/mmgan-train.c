@@ -334,7 +334,7 @@ bool dm_mmgan_trainer_validate(DmMmganTrainer *t, DmMmganValidation *v, DmError 
       lo = fminf(lo, truth[q]);
       hi = fmaxf(hi, truth[q]);
     }
-    double r, rmse, r_best, rmse_best, sigma;
+    double r = 0.0, rmse = 0.0, r_best = 0.0, rmse_best = 0.0, sigma = 0.0;
     const float *mask = dm_mmgan_pool_mask(t->pool);
     ok = dm_eval_compare(truth, mean, mask, npix, &r, &rmse, error) &&
          dm_eval_best_ks(truth, t->g1, t->g2, mask, t->nx, t->ny, &r_best, &rmse_best, &sigma,
