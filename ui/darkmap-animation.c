@@ -1,9 +1,7 @@
 /* Animated WebP of posterior samples (see darkmap-animation.h). */
 #include "darkmap-animation.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,31 +249,24 @@ encode (Frames *f, double frames_per_second, GCancellable *cancellable, WebPData
   return ok;
 }
 
+/* webp written to path atomically (darkmap/atomic-file.h). */
 static gboolean
-write_bytes (const char *temp, const char *path, const WebPData *webp, GError **error)
+write_file (const char *path, const WebPData *webp, GError **error)
 {
-  FILE *file = fopen (temp, "wb");
-  int saved_errno;
-  gboolean ok;
+  DmError *dm_error = NULL;
+  DmAtomicFile *file = dm_atomic_file_new (path, &dm_error);
 
-  if (file == NULL)
+  if (file != NULL && !dm_atomic_file_write (file, webp->bytes, webp->size, &dm_error))
     {
-      saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot write %s: %s."), path, g_strerror (saved_errno));
+      dm_atomic_file_abort (file);
+      file = NULL;
+    }
+  if (file == NULL || !dm_atomic_file_commit (file, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  ok = fwrite (webp->bytes, 1, webp->size, file) == webp->size;
-  saved_errno = errno;
-  if (fclose (file) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok)
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                 _("Cannot write %s: %s."), path, g_strerror (saved_errno));
-  return ok;
+  return TRUE;
 }
 
 gboolean
@@ -288,8 +279,6 @@ darkmap_animation_write_webp (const char *path, const DmMap *samples, const DmMa
   Frames f = { samples, colormap, stretch != NULL ? *stretch : linear, lo, hi, NULL, NULL,
                NULL };
   WebPData webp;
-  DmError *dm_error = NULL;
-  char *temp = NULL;
   int height;
   gboolean ok;
 
@@ -309,22 +298,7 @@ darkmap_animation_write_webp (const char *path, const DmMap *samples, const DmMa
   WebPDataInit (&webp);
   ok = encode (&f, frames_per_second, cancellable, &webp, error);
   frames_clear (&f);
-  if (ok && (temp = dm_atomic_temp_name (path, &dm_error)) == NULL)
-    {
-      darkmap_propagate_engine_error (error, dm_error);
-      ok = FALSE;
-    }
-  if (ok && !write_bytes (temp, path, &webp, error))
-    {
-      g_unlink (temp);
-      ok = FALSE;
-    }
-  if (ok && !dm_atomic_commit (temp, path, &dm_error))
-    {
-      darkmap_propagate_engine_error (error, dm_error);
-      ok = FALSE;
-    }
-  free (temp);
+  ok = ok && write_file (path, &webp, error);
   WebPDataClear (&webp);
   return ok;
 }

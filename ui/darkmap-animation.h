@@ -34,9 +34,9 @@ G_BEGIN_DECLS
  * pixel; the height keeps the map's aspect (rounded, at least 1), and
  * neither may exceed WebP's 16383.  cancellable is checked between frames.
  *
- * The file is written under a temporary name beside path and renamed over
- * it once complete: on failure (G_IO_ERROR_CANCELLED when cancelled) no file
- * is left and a file already at path is untouched. */
+ * The file is written atomically (darkmap/atomic-file.h): on failure
+ * (G_IO_ERROR_CANCELLED when cancelled) or when the process is killed no
+ * file is left and a file already at path is untouched. */
 gboolean darkmap_animation_write_webp (const char *path, const DmMap *samples,
                                        const DmMap *mask, DarkmapColormap colormap,
                                        const DarkmapStretch *stretch, double lo, double hi,

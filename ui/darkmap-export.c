@@ -4,9 +4,7 @@
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
-#include <stdlib.h>
 
 #include "darkmap/atomic-file.h"
 #include "darkmap-job.h"
@@ -68,9 +66,27 @@ finish (cairo_surface_t *surface, const char *path, GError **error)
   return !cairo_failed (cairo_surface_status (surface), path, error);
 }
 
+/* cairo's output: the file being written, and the first failure to write
+ * to it (whose system reason beats cairo's "error while writing"). */
+typedef struct
+{
+  DmAtomicFile *file;
+  DmError *error;
+} ExportStream;
+
+static cairo_status_t
+write_to_stream (void *closure, const unsigned char *data, unsigned int length)
+{
+  ExportStream *stream = closure;
+
+  if (stream->error == NULL && dm_atomic_file_write (stream->file, data, length, &stream->error))
+    return CAIRO_STATUS_SUCCESS;
+  return CAIRO_STATUS_WRITE_ERROR;
+}
+
 static gboolean
-write_file (DarkmapMapView *view, const char *temp, const char *path, DarkmapExportFormat format,
-            int width, int height, double dpi, GError **error)
+write_file (DarkmapMapView *view, ExportStream *stream, const char *path,
+            DarkmapExportFormat format, int width, int height, double dpi, GError **error)
 {
   cairo_surface_t *surface;
   gboolean ok;
@@ -85,16 +101,19 @@ write_file (DarkmapMapView *view, const char *temp, const char *path, DarkmapExp
                                               (int) lround (width * scale),
                                               (int) lround (height * scale));
         ok = draw (view, surface, scale, width, height, path, error) &&
-             !cairo_failed (cairo_surface_write_to_png (surface, temp), path, error);
+             !cairo_failed (cairo_surface_write_to_png_stream (surface, write_to_stream, stream),
+                            path, error);
         break;
       }
     case DARKMAP_EXPORT_SVG:
-      surface = cairo_svg_surface_create (temp, width * 0.75, height * 0.75);
+      surface = cairo_svg_surface_create_for_stream (write_to_stream, stream, width * 0.75,
+                                                     height * 0.75);
       ok = draw (view, surface, 0.75, width, height, path, error) &&
            finish (surface, path, error);
       break;
     case DARKMAP_EXPORT_PDF:
-      surface = cairo_pdf_surface_create (temp, width * 0.75, height * 0.75);
+      surface = cairo_pdf_surface_create_for_stream (write_to_stream, stream, width * 0.75,
+                                                     height * 0.75);
       ok = draw (view, surface, 0.75, width, height, path, error) &&
            finish (surface, path, error);
       break;
@@ -102,6 +121,13 @@ write_file (DarkmapMapView *view, const char *temp, const char *path, DarkmapExp
       g_return_val_if_reached (FALSE);
     }
   cairo_surface_destroy (surface);
+  if (stream->error != NULL)
+    {
+      g_clear_error (error);
+      darkmap_propagate_engine_error (error, stream->error);
+      stream->error = NULL;
+      ok = FALSE;
+    }
   return ok;
 }
 
@@ -110,7 +136,7 @@ darkmap_export_view (DarkmapMapView *view, const char *path, DarkmapExportFormat
                      int width, int height, double dpi, GError **error)
 {
   DmError *dm_error = NULL;
-  char *temp;
+  ExportStream stream = { NULL, NULL };
   gboolean ok;
 
   g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (view), FALSE);
@@ -118,23 +144,19 @@ darkmap_export_view (DarkmapMapView *view, const char *path, DarkmapExportFormat
   g_return_val_if_fail (width > 0 && height > 0 && dpi > 0.0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* A name beside path; cairo creates the file anew under it. */
-  temp = dm_atomic_temp_name (path, &dm_error);
-  if (!temp)
+  stream.file = dm_atomic_file_new (path, &dm_error);
+  if (stream.file == NULL)
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  ok = write_file (view, temp, path, format, width, height, dpi, error);
-  if (ok && !dm_atomic_commit (temp, path, &dm_error))
+  ok = write_file (view, &stream, path, format, width, height, dpi, error);
+  if (!ok)
+    dm_atomic_file_abort (stream.file);
+  else if (!dm_atomic_file_commit (stream.file, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       ok = FALSE;
     }
-  else if (!ok)
-    {
-      g_unlink (temp);
-    }
-  free (temp);
   return ok;
 }

@@ -1,9 +1,9 @@
 /* Exporting what a DarkmapMapView shows (map, colour bar, RA/Dec grid) as a
  * PNG, SVG or PDF file, drawn by darkmap_map_view_render.
  *
- * The file is written under a temporary name beside path ("<path>.tmp-XXXXXX")
- * and renamed over it once complete; on failure the temporary file is removed
- * and a file already at path is left as it was. */
+ * The file is written atomically (darkmap/atomic-file.h): it has no name
+ * until complete, so a failure or a killed process leaves no file behind and
+ * a file already at path as it was. */
 #pragma once
 
 #include <gtk/gtk.h>

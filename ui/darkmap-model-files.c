@@ -154,33 +154,44 @@ darkmap_model_files_delete (DarkmapModel *model, GError **error)
   return ok;
 }
 
-/* source copied to destination atomically (a temporary file beside it,
- * flushed and renamed over it): a failure leaves destination untouched. */
+/* source copied to destination atomically (darkmap/atomic-file.h): a
+ * failure leaves destination untouched. */
 static gboolean
 copy_atomically (const char *source, const char *destination, GError **error)
 {
   g_autoptr (GFile) from = g_file_new_for_path (source);
-  g_autoptr (GFile) to = NULL;
+  g_autoptr (GFileInputStream) input = g_file_read (from, NULL, error);
   DmError *dm_error = NULL;
-  char *temp = dm_atomic_temp_name (destination, &dm_error);
-  gboolean ok;
+  DmAtomicFile *file;
+  guint8 buffer[65536];
+  gssize n;
 
-  if (temp == NULL)
+  if (input == NULL)
+    return FALSE;
+  file = dm_atomic_file_new (destination, &dm_error);
+  if (file == NULL)
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
-  to = g_file_new_for_path (temp);
-  ok = g_file_copy (from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, error);
-  if (ok && !dm_atomic_commit (temp, destination, &dm_error))
+  do
+    n = g_input_stream_read (G_INPUT_STREAM (input), buffer, sizeof buffer, NULL, error);
+  while (n > 0 && dm_atomic_file_write (file, buffer, (gsize) n, &dm_error));
+  /* n is 0 at the end of source, -1 when reading failed (error is set),
+   * positive when writing failed (dm_error is set). */
+  if (n != 0)
+    {
+      dm_atomic_file_abort (file);
+      if (dm_error != NULL)
+        darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  if (!dm_atomic_file_commit (file, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
-      ok = FALSE;
+      return FALSE;
     }
-  if (!ok)
-    g_remove (temp);
-  free (temp);
-  return ok;
+  return TRUE;
 }
 
 /* The weights and, when there is one, the card of weights (a model path)

@@ -5,8 +5,8 @@
  * anything else is refused with G_IO_ERROR_PERMISSION_DENIED.  A name is
  * refused when empty, with '/' or starting with '.'
  * (G_IO_ERROR_INVALID_FILENAME), or when one of its three files exists in
- * the folder (G_IO_ERROR_EXISTS).  Copies are atomic (a temporary file
- * beside the target, flushed and renamed over it).  The caller reloads its
+ * the folder (G_IO_ERROR_EXISTS).  Copies are atomic (darkmap/atomic-file.h:
+ * unnamed until complete and flushed to disk).  The caller reloads its
  * model list after a change. */
 #pragma once
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "darkmap/atomic-file.h"
+#include "fits-atomic.h"
 #include "fits-common.h"
 
 static bool check(const DmClusterSignificance *s, const char *path, DmError **error) {
@@ -92,12 +93,12 @@ static bool write_table(fitsfile *fits, const DmClusterSignificance *s, int *sta
 bool dm_cluster_significance_write_fits(const DmClusterSignificance *significance,
                                         const char *path, DmError **error) {
   if (!check(significance, path, error)) return false;
-  char *temp = dm_atomic_temp_name(path, error);
-  if (!temp) return false;
+  DmAtomicFile *file = dm_atomic_file_new(path, error);
+  if (!file) return false;
   fitsfile *fits = NULL;
   int status = 0;
   fits_clear_errmsg();
-  bool ok = !fits_create_diskfile(&fits, temp, &status) &&
+  bool ok = !dm_fits_create_atomic(&fits, file, &status) &&
             write_table(fits, significance, &status);
   if (fits) {
     int close_status = 0;
@@ -108,12 +109,10 @@ bool dm_cluster_significance_write_fits(const DmClusterSignificance *significanc
   }
   if (!ok) {
     dm_fits_set_error(error, status, "Cannot write", path);
-    unlink(temp);
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
+    dm_atomic_file_abort(file);
+    return false;
   }
-  free(temp);
-  return ok;
+  return dm_atomic_file_commit(file, error);
 }
 
 bool dm_cluster_significance_write(const DmClusterSignificance *significance, const char *path,

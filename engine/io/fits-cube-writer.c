@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/version.h"
+#include "io/fits-atomic.h"
 #include "io/fits-common.h"
 
 /* Where one HDU's planes are in the writer's table of written planes. */
@@ -22,7 +22,7 @@ typedef struct {
 struct DmFitsCubeWriter {
   fitsfile *fits;
   char *path;              /* the target */
-  char *temp;              /* the file being written */
+  DmAtomicFile *file;      /* the file being written, until committed */
   HduShape *shapes;
   int n_hdus;
   unsigned char *written;  /* one flag per plane of every HDU */
@@ -190,9 +190,10 @@ static bool write_header(fitsfile *fits, const DmFitsCubeHdu *hdu, const char *p
 
 /* ---- the temporary file ------------------------------------------------ */
 
+/* Frees writer, discarding its file when it was not committed. */
 static void free_writer(DmFitsCubeWriter *writer) {
+  dm_atomic_file_abort(writer->file);
   free(writer->path);
-  free(writer->temp);
   free(writer->shapes);
   free(writer->written);
   free(writer);
@@ -224,7 +225,7 @@ DmFitsCubeWriter *dm_fits_cube_writer_new(const char *path, const DmFitsCubeHdu 
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
     return NULL;
   }
-  if (!(writer->temp = dm_atomic_temp_name(path, error))) {
+  if (!(writer->file = dm_atomic_file_new(path, error))) {
     free_writer(writer);
     return NULL;
   }
@@ -232,9 +233,9 @@ DmFitsCubeWriter *dm_fits_cube_writer_new(const char *path, const DmFitsCubeHdu 
   int status = 0;
   fits_clear_errmsg();
   bool ok = true;
-  if (fits_create_diskfile(&writer->fits, writer->temp, &status)) {
+  if (dm_fits_create_atomic(&writer->fits, writer->file, &status)) {
     writer->fits = NULL;
-    ok = dm_fits_set_error(error, status, "Cannot create", writer->temp);
+    ok = dm_fits_set_error(error, status, "Cannot create", path);
   }
   for (int i = 0; ok && i < n; i++) ok = write_header(writer->fits, &hdus[i], path, error);
   if (!ok) {
@@ -315,10 +316,10 @@ bool dm_fits_cube_writer_finish(DmFitsCubeWriter *writer, DmError **error) {
   int status = 0;
   if (fits_close_file(writer->fits, &status) && ok)
     ok = dm_fits_set_error(error, status, "Cannot finish writing", writer->path);
-  if (ok)
-    ok = dm_atomic_commit(writer->temp, writer->path, error);
-  else
-    unlink(writer->temp);
+  if (ok) {
+    ok = dm_atomic_file_commit(writer->file, error); /* discards the file on failure */
+    writer->file = NULL;
+  }
   free_writer(writer);
   return ok;
 }
@@ -331,6 +332,5 @@ void dm_fits_cube_writer_abort(DmFitsCubeWriter *writer) {
     fits_close_file(writer->fits, &status);
     fits_clear_errmark();
   }
-  unlink(writer->temp);
   free_writer(writer);
 }

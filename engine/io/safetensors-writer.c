@@ -3,15 +3,12 @@
  * The header is compact JSON: "__metadata__" first (when there is any),
  * then the tensors in the order added, each {"dtype", "shape",
  * "data_offsets"}; it is padded with spaces so that the buffer starts at a
- * multiple of 8 bytes.  The file is written under a temporary name and
- * renamed over the target (darkmap/atomic-file.h). */
-#include <errno.h>
-#include <fcntl.h>
+ * multiple of 8 bytes.  The file is written unnamed and takes the target's
+ * name once complete (darkmap/atomic-file.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/safetensors.h"
@@ -261,49 +258,29 @@ static bool build_header(const DmSafetensorsWriter *w, Text *header, DmError **e
 
 /* ---- the file ----------------------------------------------------------- */
 
-static bool write_all(FILE *file, const void *bytes, size_t n) {
-  return n == 0 || fwrite(bytes, 1, n, file) == n;
-}
-
-/* Writes length, header and tensors to the new file temp. */
-static bool write_file(const DmSafetensorsWriter *w, const Text *header, const char *temp,
-                       const char *path, DmError **error) {
-  int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-  FILE *file = fd >= 0 ? fdopen(fd, "wb") : NULL;
-  if (!file) {
-    int saved = errno;
-    if (fd >= 0) close(fd);
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s", path,
-                        strerror(saved));
-  }
+/* Writes length, header and tensors into file. */
+static bool write_file(const DmSafetensorsWriter *w, const Text *header, DmAtomicFile *file,
+                       DmError **error) {
   unsigned char length[8];
   for (int i = 0; i < 8; i++) length[i] = (unsigned char)((uint64_t)header->length >> (8 * i));
-  bool ok = write_all(file, length, 8) && write_all(file, header->text, header->length);
+  bool ok = dm_atomic_file_write(file, length, 8, error) &&
+            dm_atomic_file_write(file, header->text, header->length, error);
   for (int i = 0; ok && i < w->n_tensors; i++)
-    ok = write_all(file, w->tensors[i].data, w->tensors[i].nbytes);
-  int saved = errno;
-  if (fclose(file) != 0 && ok) {
-    ok = false;
-    saved = errno;
-  }
-  if (!ok)
-    return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s", path,
-                        strerror(saved));
-  return true;
+    ok = dm_atomic_file_write(file, w->tensors[i].data, w->tensors[i].nbytes, error);
+  return ok;
 }
 
 bool dm_safetensors_writer_write(DmSafetensorsWriter *w, const char *path, DmError **error) {
   Text header = {0};
-  char *temp = NULL;
-  bool ok = build_header(w, &header, error) && (temp = dm_atomic_temp_name(path, error));
+  DmAtomicFile *file = NULL;
+  bool ok = build_header(w, &header, error) && (file = dm_atomic_file_new(path, error));
   if (ok) {
-    ok = write_file(w, &header, temp, path, error);
+    ok = write_file(w, &header, file, error);
     if (ok)
-      ok = dm_atomic_commit(temp, path, error); /* removes temp on failure */
+      ok = dm_atomic_file_commit(file, error); /* discards file on failure */
     else
-      unlink(temp);
+      dm_atomic_file_abort(file);
   }
-  free(temp);
   free(header.text);
   return ok;
 }

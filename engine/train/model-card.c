@@ -9,12 +9,10 @@
  * is how a rewrite knows whether an evaluation is of the same model. */
 #include "darkmap/model-card.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/model-info.h"
@@ -63,24 +61,13 @@ static char *read_text(const char *path) {
 }
 
 static bool write_text(const char *path, const char *text, size_t length, DmError **error) {
-  char *temp = dm_atomic_temp_name(path, error);
-  if (!temp) return false;
-  FILE *file = fopen(temp, "wb");
-  bool ok = file && fwrite(text, 1, length, file) == length;
-  int saved = errno;
-  if (file && fclose(file) != 0 && ok) {
-    ok = false;
-    saved = errno;
+  DmAtomicFile *file = dm_atomic_file_new(path, error);
+  if (!file) return false;
+  if (!dm_atomic_file_write(file, text, length, error)) {
+    dm_atomic_file_abort(file);
+    return false;
   }
-  if (!ok) {
-    unlink(temp);
-    dm_error_set(error, DM_ERROR_IO, saved, "Cannot write the model card %s: %s", path,
-                 strerror(saved));
-  } else {
-    ok = dm_atomic_commit(temp, path, error);
-  }
-  free(temp);
-  return ok;
+  return dm_atomic_file_commit(file, error);
 }
 
 /* The section of text that starts at the line heading (up to the next

@@ -1,25 +1,51 @@
 /* Atomic replacement of output files.
  *
- * A writer creates its output under a temporary name beside the target,
- * then dm_atomic_commit flushes it to disk, renames it over the target and
- * syncs the directory: a failure at any point leaves no partial file and
- * never destroys an existing target. */
+ * A writer writes its output into a DmAtomicFile and dm_atomic_file_commit
+ * flushes it to disk and gives it the target's name in one step: a failure
+ * at any point, or the process killed (SIGKILL, power loss) while writing,
+ * leaves no partial file and never destroys an existing target.
+ *
+ * While it is written the file has no name (Linux's O_TMPFILE in the
+ * target's directory), so a killed writer leaves nothing behind.  Where the
+ * file system has no unnamed files, and for the microseconds between naming
+ * the finished file and renaming it over an existing target, the file is
+ * named "<path>.tmp-<pid>-XXXXXX"; every later write to path removes such
+ * names left by processes that no longer run. */
 #ifndef DARKMAP_ATOMIC_FILE_H
 #define DARKMAP_ATOMIC_FILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "darkmap/error.h"
 
-/* A unique name "<path>.tmp-XXXXXX" beside path that no file has (malloc'ed;
- * free with free()).  Fails with DM_ERROR_IO when the directory is not
- * writable or does not exist. */
-char *dm_atomic_temp_name(const char *path, DmError **error);
+/* An output file being written, to replace path when committed. */
+typedef struct DmAtomicFile DmAtomicFile;
 
-/* Flushes the closed file temp to disk and renames it to path.  On failure
- * temp is removed and path is untouched. */
-bool dm_atomic_commit(const char *temp, const char *path, DmError **error);
+/* Starts writing a file that will replace path (empty, opened read-write,
+ * at offset 0).  Fails with DM_ERROR_IO when path's directory does not
+ * exist or is not writable. */
+DmAtomicFile *dm_atomic_file_new(const char *path, DmError **error);
+
+/* The file's descriptor, for writers that write through it themselves
+ * (owned by file: never close it). */
+int dm_atomic_file_fd(const DmAtomicFile *file);
+
+/* The target path the file was made for (owned by file). */
+const char *dm_atomic_file_path(const DmAtomicFile *file);
+
+/* Appends n bytes at the descriptor's offset.  A failure is DM_ERROR_IO
+ * "Cannot write <path>: <reason>." */
+bool dm_atomic_file_write(DmAtomicFile *file, const void *data, size_t n, DmError **error);
+
+/* Flushes the file to disk and renames it to its target, then frees file.
+ * On failure the file is discarded and the target is untouched. */
+bool dm_atomic_file_commit(DmAtomicFile *file, DmError **error);
+
+/* Discards the file and frees it; the target is untouched.  NULL is
+ * ignored. */
+void dm_atomic_file_abort(DmAtomicFile *file);
 
 /* Writes a text file atomically: write(f, data) prints it into the
  * temporary file (returning false on a failure of its own) and the file

@@ -2,11 +2,10 @@
  * filled one plane at a time, so that a file of any size is written while
  * holding a single plane in memory.
  *
- * Writing is atomic as in fits.h: the file is written under a temporary name
- * "<path>.tmp-XXXXXX" beside the target, and only dm_fits_cube_writer_finish
- * flushes, fsyncs and renames it over the target.  A failure, or
- * dm_fits_cube_writer_abort, removes the temporary file and never touches an
- * existing target. */
+ * Writing is atomic (darkmap/atomic-file.h): the file has no name while it
+ * is written, and only dm_fits_cube_writer_finish flushes it to disk and
+ * gives it the target's name.  A failure, dm_fits_cube_writer_abort or a
+ * killed process discards it and never touches an existing target. */
 #ifndef DARKMAP_FITS_CUBE_WRITER_H
 #define DARKMAP_FITS_CUBE_WRITER_H
 

@@ -1,8 +1,8 @@
 /* FITS images (cfitsio): float32 maps with WCS and provenance.
  *
- * Writing is atomic: the file is written under a temporary name beside the
- * target, flushed, fsync'ed and renamed over it, so a failure never leaves a
- * partial file and never destroys an existing one. */
+ * Writing is atomic (darkmap/atomic-file.h): the file has no name until it
+ * is complete and flushed to disk, so a failure or a killed process never
+ * leaves a partial file and never destroys an existing one. */
 #ifndef DARKMAP_FITS_H
 #define DARKMAP_FITS_H
 
