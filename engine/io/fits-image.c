@@ -3,6 +3,7 @@
  * float32 (darkmap/fits.h). */
 #include "darkmap/fits.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -150,13 +151,20 @@ static bool keep_value(fitsfile *fits, const char *path, DmMap *map, const char 
 }
 
 /* Splits a header card into its keyword and, when it has one, its value and
- * comment ("" when absent).  False for a card that does not parse. */
+ * comment ("" when absent).  False for a card that does not parse, and for
+ * a keyword with characters FITS does not allow (the writer refuses them,
+ * so a map read could not be written back). */
 static bool parse_card(char *card, char key[FLEN_KEYWORD], char value[FLEN_VALUE],
                        char comment[FLEN_COMMENT]) {
   int status = 0, key_len = 0;
   value[0] = comment[0] = '\0';
   fits_write_errmark(); /* a malformed card is dropped, not reported */
   fits_get_keyname(card, key, &key_len, &status);
+  if (status == 0 && key_len >= 1 && key_len <= 8) {
+    char upper[FLEN_KEYWORD]; /* the map keeps keys in upper case */
+    for (int i = 0; i <= key_len; i++) upper[i] = (char)toupper((unsigned char)key[i]);
+    fits_test_keyword(upper, &status);
+  }
   if (status == 0 && strncmp(card + 8, "= ", 2) == 0)
     fits_parse_value(card, value, comment, &status);
   fits_clear_errmark();

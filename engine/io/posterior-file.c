@@ -138,7 +138,8 @@ DmPosterior *dm_posterior_read(const char *path, DmError **error) {
   for (size_t i = 0; ok && i < sizeof extensions / sizeof *extensions; i++) {
     *extensions[i].map = dm_fits_read_image(path, extensions[i].name, &missing);
     if (missing && missing->code != DM_ERROR_NOT_FOUND) {
-      dm_error_propagate(error, missing);
+      dm_error_propagate(error, missing); /* hands missing over */
+      missing = NULL;
       ok = false;
     }
     dm_error_clear(&missing);

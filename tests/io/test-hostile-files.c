@@ -1,0 +1,110 @@
+/* Files that once broke a reader, found by the fuzz targets (tests/fuzz):
+ * each is now refused with a clear error or read into something that can
+ * be written back.
+ *
+ *   - An image header card whose keyword has characters FITS does not
+ *     allow ("CR#AL2", a byte above 127) was kept as metadata, which the
+ *     writer then refused: reading is fine, writing the map back failed.
+ *     Such cards are now dropped on reading (a lower-case keyword, which
+ *     FITS does not allow either but cfitsio reads, is still kept, in
+ *     upper case, as before).
+ *   - A posterior file whose STD extension is damaged (not merely absent)
+ *     freed the extension's error twice. */
+#include <stdio.h>
+#include <string.h>
+
+#include "darkmap/fits.h"
+#include "darkmap/posterior.h"
+#include "test-util.h"
+
+enum { BLOCK = 2880, SIDE = 4 };
+
+/* Writes a SIDE × SIDE float image of zeros whose header holds the given
+ * extra cards (each at most 80 characters), by hand, so that the cards are
+ * exactly these bytes. */
+static bool write_image_with_cards(const char *path, const char *const *cards, int n_cards) {
+  char header[BLOCK];
+  memset(header, ' ', sizeof header);
+  const char *structure[] = {"SIMPLE  =                    T", "BITPIX  =                  -32",
+                             "NAXIS   =                    2", "NAXIS1  =                    4",
+                             "NAXIS2  =                    4"};
+  int k = 0;
+  for (size_t i = 0; i < sizeof structure / sizeof *structure; i++, k++)
+    memcpy(header + 80 * k, structure[i], strlen(structure[i]));
+  for (int i = 0; i < n_cards; i++, k++) memcpy(header + 80 * k, cards[i], strlen(cards[i]));
+  memcpy(header + 80 * k, "END", 3);
+  char data[BLOCK] = {0};
+  FILE *file = fopen(path, "wb");
+  if (!file) return false;
+  bool ok = fwrite(header, 1, BLOCK, file) == BLOCK && fwrite(data, 1, BLOCK, file) == BLOCK;
+  return fclose(file) == 0 && ok;
+}
+
+static void test_invalid_keywords_dropped(const char *path, const char *rewrite) {
+  const char *cards[] = {"CR#AL2  =                  1.5", "CU\xffIT1  = 'deg     '",
+                         "lower   =                    3", "METHOD  = 'ks      '"};
+  CHECK(write_image_with_cards(path, cards, 4));
+  DmError *error = NULL;
+  DmMap *map = dm_fits_read_image(path, NULL, &error);
+  CHECK_OK(map, error);
+  if (!map) return;
+  CHECK(dm_map_find_card(map, "CR#AL2") == NULL);
+  CHECK(dm_map_find_card(map, "CU\xffIT1") == NULL);
+  const DmMetaCard *lower = dm_map_find_card(map, "LOWER");
+  CHECK(lower && lower->type == DM_META_INT && lower->number == 3.0);
+  const DmMetaCard *method = dm_map_find_card(map, "METHOD");
+  CHECK(method && method->type == DM_META_STRING && strcmp(method->text, "ks") == 0);
+
+  CHECK_OK(dm_fits_write_map(rewrite, map, &error), error);
+  DmMap *again = dm_fits_read_image(rewrite, NULL, &error);
+  CHECK_OK(again, error);
+  if (again) {
+    lower = dm_map_find_card(again, "LOWER");
+    CHECK(lower && lower->type == DM_META_INT && lower->number == 3.0);
+    CHECK(again->nx == SIDE && again->ny == SIDE && again->data[0] == 0.0f);
+  }
+  dm_map_free(again);
+  dm_map_free(map);
+}
+
+static void test_posterior_with_damaged_std(const char *path) {
+  DmError *error = NULL;
+  DmMap *mean = dm_map_new(SIDE, SIDE, 1, NULL, &error);
+  DmMap *std = dm_map_new(SIDE, SIDE, 1, NULL, &error);
+  CHECK_OK(mean && std, error);
+  if (!mean || !std) {
+    dm_map_free(mean);
+    dm_map_free(std);
+    return;
+  }
+  DmFitsImageHdu hdus[] = {{mean, NULL}, {std, "STD"}};
+  CHECK_OK(dm_fits_write_images(path, hdus, 2, &error), error);
+  dm_map_free(mean);
+  dm_map_free(std);
+
+  /* Cut the STD extension's data block: its header stays, its pixels go. */
+  FILE *file = fopen(path, "r+b");
+  CHECK(file && fseek(file, 0, SEEK_END) == 0);
+  long size = file ? ftell(file) : 0;
+  CHECK(size == 4 * BLOCK);
+  if (file) fclose(file);
+  CHECK(truncate(path, size - BLOCK) == 0);
+
+  DmPosterior *posterior = dm_posterior_read(path, &error);
+  CHECK(posterior == NULL);
+  CHECK(error && error->code != DM_ERROR_NOT_FOUND && strstr(error->message, path));
+  if (error) printf("expected failure: %s\n", error->message);
+  dm_error_clear(&error);
+  dm_posterior_free(posterior);
+}
+
+int main(void) {
+  char path[4096], rewrite[4096];
+  snprintf(path, sizeof path, "%s", dm_test_tmp_path("hostile.fits"));
+  snprintf(rewrite, sizeof rewrite, "%s", dm_test_tmp_path("rewrite.fits"));
+  test_invalid_keywords_dropped(path, rewrite);
+  test_posterior_with_damaged_std(path);
+  remove(path);
+  remove(rewrite);
+  return dm_test_result();
+}
