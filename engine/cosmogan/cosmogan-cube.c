@@ -53,7 +53,12 @@ static bool make_headers(DmCosmoganCube *cube, const DmCosmogan *m, const DmWcs 
   cube->mean = dm_map_new(s, s, 1, wcs, error);
   bool ok = cube->mean && dm_cosmogan_record_provenance(cube->mean, m, cube->n, o, error) &&
             dm_map_set_string(cube->mean, "BUNIT", "", "mean of the emulated kappa maps", error);
-  if (ok && cube->n >= 2)
+  if (ok && cube->n < 2)
+    ok = dm_map_add_history(cube->mean,
+                            "One map: its standard deviation is undefined, so the file has no "
+                            "STD.",
+                            error);
+  else if (ok)
     ok = (cube->std = dm_map_new(s, s, 1, wcs, error)) &&
          dm_map_set_string(cube->std, "BUNIT", "", "std of the emulated kappa maps", error) &&
          dm_map_set_int(cube->std, "NSAMPLES", cube->n, "maps behind the std", error);

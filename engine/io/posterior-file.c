@@ -29,30 +29,42 @@ static DmMap *plane_like(const DmMap *like, DmError **error) {
   return map;
 }
 
-/* Sample mean (when the posterior has none), std (K >= 2, unbiased) and
- * significance mean / std, per pixel in double precision. */
+/* Sample mean (when the posterior has none), and from K >= 2 samples the
+ * std (unbiased: the sum of squares over K - 1) and significance mean /
+ * std, per pixel in double precision.  One sample is its own mean, bit for
+ * bit, and has no std: the mean's header says so. */
 static bool summarise(DmPosterior *p, bool need_mean, DmError **error) {
   const DmMap *s = p->samples;
   size_t npix = dm_map_plane_size(s);
   int k = s->nplanes;
   if (!p->mean && !(p->mean = plane_like(s, error))) return false;
-  if (k < 2) return true;
-  if (!(p->std = plane_like(s, error)) || !(p->signif = plane_like(s, error))) return false;
+  if (k >= 2 && (!(p->std = plane_like(s, error)) || !(p->signif = plane_like(s, error))))
+    return false;
   for (size_t i = 0; i < npix; i++) {
     double sum = 0.0, sum_sq = 0.0;
     for (int j = 0; j < k; j++) sum += dm_map_plane(s, j)[i];
     double mean = sum / k;
+    if (need_mean) p->mean->data[i] = (float)mean;
+    if (k < 2) continue;
     for (int j = 0; j < k; j++) {
       double d = dm_map_plane(s, j)[i] - mean;
       sum_sq += d * d;
     }
     double std = sqrt(sum_sq / (k - 1));
-    if (need_mean) p->mean->data[i] = (float)mean;
     p->std->data[i] = (float)std;
     p->signif->data[i] = std > 0.0 ? (float)(p->mean->data[i] / std) : 0.0f;
   }
+  if (k < 2)
+    return dm_map_add_history(p->mean,
+                              "One sample: its standard deviation is undefined, so the file "
+                              "has no STD or SIGNIF.",
+                              error);
   return dm_map_set_string(p->std, "BUNIT", "", "posterior std of kappa", error) &&
          dm_map_set_int(p->std, "NSAMPLES", k, "samples behind the std", error) &&
+         dm_map_add_history(p->std,
+                            "Per-pixel sample std: the sum of squares about the mean over "
+                            "NSAMPLES - 1.",
+                            error) &&
          dm_map_set_string(p->signif, "BUNIT", "", "posterior mean / std", error);
 }
 

@@ -3,6 +3,10 @@
  * samples, when there are any) and SIGNIF (mean / std, 0 where std is 0).
  * All float32 with the shear's WCS and the method's provenance.
  *
+ * The std of K samples is the unbiased one, sqrt(sum (x - mean)^2 / (K - 1)):
+ * from two samples a and b, |a - b| / sqrt(2).  One sample has none: the
+ * file then holds no STD or SIGNIF, and the mean's HISTORY says why.
+ *
  * A learned model's calibration (darkmap/calibration.h) scales the samples'
  * spread about their mean: STD, SAMPLES and SIGNIF are then the calibrated
  * ones, STDRAW the std the model gave, and the mean's header says by how
@@ -30,7 +34,8 @@ typedef struct {
 
 /* Takes ownership of mean and samples (either may be NULL, not both); makes
  * std and signif from the samples when there are at least 2; mean is the
- * sample mean when NULL.  On failure the maps given are freed. */
+ * sample mean when NULL (one sample's mean is that sample).  On failure the
+ * maps given are freed. */
 DmPosterior *dm_posterior_new(DmMap *mean, DmMap *samples, DmError **error);
 void dm_posterior_free(DmPosterior *posterior);
 

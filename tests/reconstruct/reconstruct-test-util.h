@@ -1,0 +1,43 @@
+/* What the reconstruction tests share: a binned shear made from arrays. */
+#ifndef DARKMAP_RECONSTRUCT_TEST_UTIL_H
+#define DARKMAP_RECONSTRUCT_TEST_UTIL_H
+
+#include <stdlib.h>
+
+#include "darkmap/binning.h"
+#include "test-util.h"
+
+/* A binned shear of nx × ny pixels of pixel_arcmin with (g1, g2), the noise
+ * std (std1, std2) and the mask; uniform values where those are NULL. */
+static inline DmBinnedShear *dm_test_binned_new(int nx, int ny, double pixel_arcmin,
+                                                const float *s1, const float *s2,
+                                                const float *n1, const float *n2,
+                                                const float *m) {
+  DmError *error = NULL;
+  DmGridSpec spec;
+  dm_grid_spec_init(&spec);
+  spec.nx = nx;
+  spec.ny = ny;
+  spec.pixel_arcmin = pixel_arcmin;
+  spec.has_center = true;
+  spec.center_ra = 150.1;
+  spec.center_dec = 2.2;
+  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
+  CHECK_OK(wcs != NULL, error);
+  DmBinnedShear *b = calloc(1, sizeof *b);
+  b->shear = dm_map_new(nx, ny, 2, wcs, &error);
+  b->noise = dm_map_new(nx, ny, 2, wcs, &error);
+  b->mask = dm_map_new(nx, ny, 1, wcs, &error);
+  dm_wcs_free(wcs);
+  size_t npix = (size_t)nx * ny;
+  for (size_t i = 0; i < npix; i++) {
+    dm_map_plane(b->shear, 0)[i] = s1 ? s1[i] : 0.0f;
+    dm_map_plane(b->shear, 1)[i] = s2 ? s2[i] : 0.0f;
+    dm_map_plane(b->noise, 0)[i] = n1 ? n1[i] : 0.03f;
+    dm_map_plane(b->noise, 1)[i] = n2 ? n2[i] : 0.03f;
+    b->mask->data[i] = m ? m[i] : 1.0f;
+  }
+  return b;
+}
+
+#endif
