@@ -124,7 +124,8 @@ on_first_job_finished (DarkmapWindow *window, const GError *error, DarkmapApplic
   gtk_widget_queue_draw (GTK_WIDGET (window));
 }
 
-/* A window on file, or on the demo field for NULL. */
+/* A window on file; for NULL, on the field opened last (the demo field on
+ * a first start, and always for --screenshot, which shows the demo). */
 static void
 open_window (DarkmapApplication *self, GFile *file)
 {
@@ -143,8 +144,10 @@ open_window (DarkmapApplication *self, GFile *file)
   gtk_window_present (GTK_WINDOW (window));
   if (file != NULL)
     darkmap_window_open_file (window, file);
-  else
+  else if (self->screenshot_path != NULL)
     darkmap_window_open_demo (window);
+  else
+    darkmap_window_open_last_field (window);
 }
 
 static void
@@ -217,6 +220,7 @@ darkmap_application_startup (GApplication *application)
   };
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
+    { "window.close", { "<Control>w", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "win.open-clusters", { "<Control><Shift>o", NULL } },
     { "win.open-mask", { "<Control>m", NULL } },

@@ -603,6 +603,7 @@ darkmap_window_save_posterior (DarkmapWindow *self, const char *path, GError **e
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
     }
+  darkmap_window_mark_posterior_saved (self, self->posterior);
   return TRUE;
 }
 

@@ -1,6 +1,8 @@
 /* DarkmapWindow's state, shared by the files that make up the window:
  * darkmap-window.c (the field: catalogue, KS maps, layers, clusters,
- * exports), darkmap-window-posteriors.c (the posteriors: Reconstruct,
+ * exports), darkmap-window-close.c (closing without losing work),
+ * darkmap-window-last-field.c (the field reopened at the next start),
+ * darkmap-window-posteriors.c (the posteriors: Reconstruct,
  * the result list, posterior layers and samples, posterior files, cluster
  * significance, the flip-book animation) and darkmap-window-training.c
  * (Train, the training job and its dashboard).  Not for other files. */
@@ -135,6 +137,17 @@ struct _DarkmapWindow
   GtkWidget *training_button;        /* header: the training's progress, to its page */
   gboolean close_after_training;     /* closing once the checkpoint is saved */
 
+  /* Closing (darkmap-window-close.c). */
+  GtkWidget *close_question;         /* the question shown, or NULL */
+  guint close_agreed;                /* the losses this close has agreed to */
+  GHashTable *saved_posteriors;      /* of DarkmapPosteriorResult (references): written
+                                        by Save Posterior */
+
+  /* The field opened last (darkmap-window-last-field.c). */
+  char *reopening_path;              /* the catalogue the running job reopens, or NULL */
+  GtkWidget *notice_bar;             /* a GtkInfoBar over the window, or NULL */
+  GtkLabel *notice_label;            /* its message */
+
   /* The Emulated Universes page (darkmap-window-universes.c). */
   DarkmapUniversesPage *universes_page;
 };
@@ -207,6 +220,16 @@ void darkmap_window_statistics_emulator_changed (DarkmapWindow *self);
 void darkmap_window_training_class_init (GtkWidgetClass *widget_class);
 void darkmap_window_training_init (DarkmapWindow *self);
 void darkmap_window_training_dispose (DarkmapWindow *self);
+/* darkmap-window-close.c. */
+void darkmap_window_close_init (DarkmapWindow *self);
+void darkmap_window_close_dispose (DarkmapWindow *self);
+/* result (of the list) is written to a posterior file: closing keeps it. */
+void darkmap_window_mark_posterior_saved (DarkmapWindow *self, DarkmapPosteriorResult *result);
+/* darkmap-window-last-field.c. */
+void darkmap_window_last_field_init (DarkmapWindow *self);
+/* Remembers the field shown (its catalogue, the settings it was opened
+ * with and the cluster table shown) for the next start. */
+void darkmap_window_remember_field (DarkmapWindow *self);
 /* darkmap-window-universes.c. */
 void darkmap_window_universes_class_init (GtkWidgetClass *widget_class);
 void darkmap_window_universes_init (DarkmapWindow *self);

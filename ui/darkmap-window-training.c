@@ -1,10 +1,10 @@
 /* DarkmapWindow, training: the Train dialog (win.train) and its worker job
  * (dm_train, the call darkmap-cli's train commands make), the Training page
  * with the dashboard, the header's progress button, the unfinished
- * trainings to resume, the question asked when the window closes during a
- * training, and "Reconstruct with This Model" (a CosmoGAN: its universes
- * drawn on the Emulated Universes page).  The window's state is in
- * darkmap-window-private.h.
+ * trainings to resume, and "Reconstruct with This Model" (a CosmoGAN: its
+ * universes drawn on the Emulated Universes page).  Closing the window
+ * during a training asks first (darkmap-window-close.c).  The window's
+ * state is in darkmap-window-private.h.
  *
  * A running training holds the application, so that the window going away
  * (or the last one closing) lets its checkpoint be written before the
@@ -420,53 +420,6 @@ on_reconstruct_with_model (DarkmapTrainDashboard *dashboard, const char *model_p
   darkmap_reconstruct_dialog_set_request (dialog, &request);
 }
 
-/* ---- Closing the window during a training -------------------------------- */
-
-static void
-on_stop_response (GtkDialog *dialog, int response, DarkmapWindow *self)
-{
-  gtk_window_destroy (GTK_WINDOW (dialog));
-  if (response != GTK_RESPONSE_ACCEPT || self->train_job == NULL)
-    return;
-  /* The window closes once the engine has saved the finished steps. */
-  self->close_after_training = TRUE;
-  darkmap_train_job_cancel (self->train_job);
-  darkmap_train_job_set_paused (self->train_job, FALSE);
-  gtk_stack_set_visible_child_name (self->stack, TRAINING_PAGE);
-}
-
-/* A GTK application ends with its windows: a training cannot go on in the
- * background, so closing asks to stop it with its checkpoint saved. */
-static gboolean
-on_close_request (GtkWindow *window, DarkmapWindow *self)
-{
-  GtkWidget *dialog;
-  GtkWidget *stop;
-  g_autofree char *name = NULL;
-
-  if (self->train_job == NULL)
-    return FALSE;
-  if (self->close_after_training)
-    return TRUE; /* closing as soon as the checkpoint is saved */
-  name = g_path_get_basename (darkmap_train_job_get_model_path (self->train_job));
-  dialog = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s",
-                                   _("Stop the training and close?"));
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog),
-    _("The training of %s cannot go on once the window is closed. Stopping saves its finished "
-      "steps in a checkpoint: resume it later from Train a Model."),
-    name);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
-  stop = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Stop and Save Checkpoint"),
-                                GTK_RESPONSE_ACCEPT);
-  gtk_widget_add_css_class (stop, "destructive-action");
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_stop_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-  return TRUE;
-}
-
 /* ---- Set-up ------------------------------------------------------------- */
 
 void
@@ -504,7 +457,6 @@ darkmap_window_training_init (DarkmapWindow *self)
   if (GTK_IS_HEADER_BAR (header))
     gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->training_button);
 
-  g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), self);
   g_signal_connect (self, "job-finished", G_CALLBACK (on_job_finished), NULL);
   update_training_actions (self);
   refresh_unfinished (self);

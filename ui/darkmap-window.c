@@ -591,7 +591,8 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
       darkmap_recent_add (file);
       update_clusters (self);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           && self->reopening_path == NULL) /* the last field: a notice, not a dialog */
     {
       g_autofree char *name = g_path_get_basename (darkmap_job_get_path (job));
       g_autofree char *headline = g_strdup_printf (_("Could not open “%s”"), name);
@@ -654,6 +655,7 @@ darkmap_window_open_catalogue (DarkmapWindow *self, GFile *file,
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->job);
+  g_clear_pointer (&self->reopening_path, g_free);
 
   self->job = darkmap_job_new (path, settings);
   self->cancellable = g_cancellable_new ();
@@ -742,6 +744,7 @@ darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error)
   self->cluster_table = table;
   self->cluster_path = g_steal_pointer (&path);
   update_clusters (self);
+  darkmap_window_remember_field (self);
   return TRUE;
 }
 
@@ -1364,6 +1367,7 @@ darkmap_window_dispose (GObject *object)
   darkmap_window_posteriors_dispose (self);
   darkmap_window_statistics_dispose (self);
   darkmap_window_training_dispose (self);
+  darkmap_window_close_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), DARKMAP_TYPE_WINDOW);
   G_OBJECT_CLASS (darkmap_window_parent_class)->dispose (object);
 }
@@ -1377,6 +1381,7 @@ darkmap_window_finalize (GObject *object)
   darkmap_result_free (self->result);
   dm_cluster_table_free (self->cluster_table);
   g_free (self->cluster_path);
+  g_free (self->reopening_path);
   g_free (self->theory_path);
   dm_theory_free (self->theory);
   G_OBJECT_CLASS (darkmap_window_parent_class)->finalize (object);
@@ -1526,6 +1531,8 @@ darkmap_window_init (DarkmapWindow *self)
   darkmap_window_statistics_init (self);
   darkmap_window_training_init (self);
   darkmap_window_universes_init (self);
+  darkmap_window_close_init (self);
+  darkmap_window_last_field_init (self);
   set_busy (self, FALSE);
   update_clusters (self);
 

@@ -65,8 +65,20 @@ gboolean darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError 
 gboolean darkmap_window_open_mask (DarkmapWindow *self, GFile *file, GError **error);
 
 /* Opens the bundled COSMOS field and its X-ray cluster table (what the
- * application does when started without a file). */
+ * application does on its first start without a file). */
 void darkmap_window_open_demo (DarkmapWindow *self);
+
+/* Opens the field opened last as it was: its catalogue with the settings
+ * (grid, table, columns) it was opened with and the cluster table then
+ * shown, remembered in GSettings' "last-field" each time a field opens;
+ * on a first start, or without the schema, the demo field.  A last
+ * catalogue that is gone or no longer reads is named in a notice over the
+ * window (no dialog) and the demo field opened instead.  What the
+ * application does when started without a file. */
+void darkmap_window_open_last_field (DarkmapWindow *self);
+/* The notice shown over the window (a field that could not be reopened),
+ * or NULL when none shows. */
+const char *darkmap_window_get_notice (DarkmapWindow *self);
 
 /* The clusters shown (a GListModel of DarkmapCluster, in the table's
  * order), or NULL without a table. */
@@ -151,7 +163,8 @@ gboolean darkmap_window_is_presenting (DarkmapWindow *self);
  * job; the Training page (win.page "training") shows its dashboard while
  * the other pages stay usable, and the header bar its progress.  Closing
  * the window during a training asks to stop it, its finished steps saved
- * in its checkpoint, or to keep the window open. */
+ * in its checkpoint, or to keep the window open (so do a reconstruction
+ * running and an unsaved result: see darkmap-window-close.c). */
 
 /* Runs request (its theory_path NULL: the shipped κTNG table; for MMGAN
  * its catalog_path NULL: the open field's catalogue and grid; theory and
