@@ -403,6 +403,10 @@ const DmStTensorInfo *dm_safetensors_info(const DmSafetensors *st, int i) {
   return i >= 0 && i < st->n_tensors ? &st->tensors[i] : NULL;
 }
 
+size_t dm_safetensors_numel(const DmStTensorInfo *info) {
+  return info->nbytes / dm_st_dtype_size(info->dtype);
+}
+
 const DmStTensorInfo *dm_safetensors_find(const DmSafetensors *st, const char *name) {
   int lo = 0, hi = st->n_tensors;
   while (lo < hi) {

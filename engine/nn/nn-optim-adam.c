@@ -276,15 +276,14 @@ bool dm_adam_read(DmAdam *adam, const DmSafetensors *st, const char *prefix, DmE
     char *name = dm_nn_prefixed_name(prefix, i % 2 ? "v." : "m.", slot->name);
     const DmStTensorInfo *info = name ? dm_safetensors_find(st, name) : NULL;
     size_t count = (size_t)dm_tensor_numel(t);
-    int64_t file_count = 1;
-    for (int d = 0; info && d < info->ndim; d++) file_count *= info->shape[d];
+    size_t file_count = info ? dm_safetensors_numel(info) : 0;
     if (!name) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
     } else if (!info) {
       ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: %s is missing", name);
-    } else if (file_count != (int64_t)count) {
-      ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: %s has %lld elements, expected %zu",
-                        name, (long long)file_count, count);
+    } else if (file_count != count) {
+      ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "Adam state: %s has %zu elements, expected %zu",
+                        name, file_count, count);
     } else if (!(host[i] = malloc(count * sizeof(float)))) {
       ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Adam state: out of memory");
     } else {

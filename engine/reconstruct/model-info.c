@@ -62,10 +62,7 @@ bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: pixel_arcmin %g is negative.", path,
                       found.pixel_arcmin);
   for (int i = 0; ok && i < dm_safetensors_count(st); i++) {
-    const DmStTensorInfo *t = dm_safetensors_info(st, i);
-    int64_t numel = 1;
-    for (int d = 0; d < t->ndim; d++) numel *= t->shape[d];
-    found.n_parameters += numel;
+    found.n_parameters += (int64_t)dm_safetensors_numel(dm_safetensors_info(st, i));
   }
   dm_safetensors_free(st);
   if (ok) *info = found;

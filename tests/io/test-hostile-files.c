@@ -9,11 +9,17 @@
  *     FITS does not allow either but cfitsio reads, is still kept, in
  *     upper case, as before).
  *   - A posterior file whose STD extension is damaged (not merely absent)
- *     freed the extension's error twice. */
+ *     freed the extension's error twice.
+ *   - A weights file with an empty tensor whose other dimensions are huge
+ *     (the file's size bounds only non-empty tensors) made the model's
+ *     parameter count multiply past INT64_MAX (undefined behaviour, caught
+ *     by UBSan in the fuzz build); the count is now taken from the bytes. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "darkmap/fits.h"
+#include "darkmap/model-info.h"
 #include "darkmap/posterior.h"
 #include "test-util.h"
 
@@ -98,12 +104,35 @@ static void test_posterior_with_damaged_std(const char *path) {
   dm_posterior_free(posterior);
 }
 
+static void test_model_with_empty_huge_tensor(const char *path) {
+  /* A 2-element F32 tensor and an empty one of 2^62 x 4 x 0. */
+  const char header[] =
+      "{\"__metadata__\":{\"arch\":\"unet\"},"
+      "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      "\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4,0],"
+      "\"data_offsets\":[8,8]}}";
+  uint64_t header_size = sizeof header - 1;
+  const float values[2] = {0.5f, -0.5f};
+  FILE *file = fopen(path, "wb");
+  CHECK(file && fwrite(&header_size, sizeof header_size, 1, file) == 1 &&
+        fwrite(header, 1, header_size, file) == header_size &&
+        fwrite(values, sizeof values, 1, file) == 1);
+  if (file) fclose(file);
+
+  DmError *error = NULL;
+  DmModelInfo info;
+  CHECK_OK(dm_model_info_read(path, &info, &error), error);
+  CHECK(info.kind == DM_MODEL_SCORE_HYBRID);
+  CHECK(info.n_parameters == 2);
+}
+
 int main(void) {
   char path[4096], rewrite[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("hostile.fits"));
   snprintf(rewrite, sizeof rewrite, "%s", dm_test_tmp_path("rewrite.fits"));
   test_invalid_keywords_dropped(path, rewrite);
   test_posterior_with_damaged_std(path);
+  test_model_with_empty_huge_tensor(path);
   remove(path);
   remove(rewrite);
   return dm_test_result();

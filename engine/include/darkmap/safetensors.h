@@ -57,6 +57,10 @@ void dm_safetensors_free(DmSafetensors *st);
 int dm_safetensors_count(const DmSafetensors *st);
 const DmStTensorInfo *dm_safetensors_info(const DmSafetensors *st, int i);
 const DmStTensorInfo *dm_safetensors_find(const DmSafetensors *st, const char *name);
+/* The tensor's element count: nbytes over the dtype's size.  (Multiplying
+ * the shape can overflow: an empty tensor's other dimensions are not
+ * bounded by the file's size.) */
+size_t dm_safetensors_numel(const DmStTensorInfo *info);
 /* The tensor's bytes (little-endian, as stored). */
 const void *dm_safetensors_data(const DmSafetensors *st, const DmStTensorInfo *info);
 /* Converts a F32/F16/BF16/F64 tensor to count floats (count must equal its
