@@ -127,12 +127,12 @@ static bool split_path(DmAtomicFile *file, const char *target) {
 
 DmAtomicFile *dm_atomic_file_new(const char *path, DmError **error) {
   DmAtomicFile *file = calloc(1, sizeof *file);
+  if (file) file->fd = file->dir_fd = -1;
   if (!file || !split_path(file, path)) {
     if (file) free_file(file);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
     return NULL;
   }
-  file->fd = -1;
   file->dir_fd = open(file->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (file->dir_fd < 0) {
     set_io_error(error, errno, "Cannot write %s: %s.", path);
@@ -166,8 +166,8 @@ bool dm_atomic_file_write(DmAtomicFile *file, const void *data, size_t n, DmErro
   while (n > 0) {
     ssize_t written = write(file->fd, bytes, n);
     if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return set_io_error(error, written < 0 ? errno : EIO,
-                                          "Cannot write %s: %s.", file->path);
+    if (written <= 0)
+      return set_io_error(error, written < 0 ? errno : EIO, "Cannot write %s: %s.", file->path);
     bytes += written;
     n -= (size_t)written;
   }
