@@ -165,16 +165,11 @@ new_question (DarkmapWindow *self, Loss loss, const char *headline, const char *
   return dialog;
 }
 
+/* A question about a job running: Stop and Close, or Cancel. */
 static GtkWidget *
-ask_training (DarkmapWindow *self)
+new_stop_question (DarkmapWindow *self, Loss loss, const char *headline, const char *detail)
 {
-  g_autofree char *name = g_path_get_basename (darkmap_train_job_get_model_path (self->train_job));
-  g_autofree char *detail =
-    g_strdup_printf (_("The training of %s cannot go on once the window is closed. Stopping "
-                       "saves its finished steps in a checkpoint: resume it later from Train "
-                       "a Model."), name);
-  GtkWidget *dialog = new_question (self, LOSS_TRAINING, _("Stop the training and close?"),
-                                    detail);
+  GtkWidget *dialog = new_question (self, loss, headline, detail);
 
   gtk_widget_add_css_class (gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Stop and Close"),
                                                    GTK_RESPONSE_ACCEPT),
@@ -183,17 +178,24 @@ ask_training (DarkmapWindow *self)
 }
 
 static GtkWidget *
+ask_training (DarkmapWindow *self)
+{
+  g_autofree char *name = g_path_get_basename (darkmap_train_job_get_model_path (self->train_job));
+  g_autofree char *detail =
+    g_strdup_printf (_("The training of %s cannot go on once the window is closed. Stopping "
+                       "saves its finished steps in a checkpoint: resume it later from Train "
+                       "a Model."), name);
+
+  return new_stop_question (self, LOSS_TRAINING, _("Stop the training and close?"), detail);
+}
+
+static GtkWidget *
 ask_reconstruction (DarkmapWindow *self)
 {
-  GtkWidget *dialog = new_question (
+  return new_stop_question (
     self, LOSS_RECONSTRUCTION, _("Stop the reconstruction and close?"),
     _("The reconstruction running in this window cannot go on once the window is closed: "
       "what it has computed so far is lost."));
-
-  gtk_widget_add_css_class (gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Stop and Close"),
-                                                   GTK_RESPONSE_ACCEPT),
-                            "destructive-action");
-  return dialog;
 }
 
 static GtkWidget *

@@ -14,28 +14,11 @@
 
 #include <glib/gstdio.h>
 
-#include <darkmap/train.h>
-
-#include "darkmap-train-dashboard.h"
-#include "darkmap-train-files.h"
-#include "darkmap-train-job.h"
-#include "window-test-util.h"
+#include "train-test-util.h"
 
 /* The unsaved result's question's responses (darkmap-window-close.c). */
 #define RESPONSE_SAVE 1
 #define RESPONSE_DISCARD 2
-
-static void
-iterate_for (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
 
 /* Iterates until *flag, at most seconds; *flag. */
 static gboolean
@@ -286,52 +269,28 @@ check_reconstruction_running (DarkmapApplication *app)
 }
 
 static void
-on_training_step (DarkmapTrainJob *job, GParamSpec *pspec, gboolean *stepped)
-{
-  *stepped = TRUE;
-}
-
-static void
 check_training_running (DarkmapApplication *app)
 {
   g_autoptr (DarkmapWindow) window = held_demo_window (app);
-  g_autofree char *folder = darkmap_train_models_folder ();
-  g_autofree char *model_path = g_build_filename (folder, "close-tiny.safetensors", NULL);
+  g_autofree char *model_path = NULL;
   g_autofree char *checkpoint = NULL;
   g_autofree char *headline = NULL, *detail = NULL;
   g_autofree DmTrainCheckpointInfo *info = g_new0 (DmTrainCheckpointInfo, 1);
-  DarkmapTrainDashboard *dashboard;
   DmTrainRequest request;
   DmError *dm_error = NULL;
   g_autoptr (GError) error = NULL;
   GtkDialog *question;
-  gboolean stepped = FALSE;
 
-  /* A tiny hybrid score prior, far from done when closed. */
-  dm_train_request_init (&request, DM_TRAIN_SCORE_HYBRID, DM_TRAIN_PRESET_QUICK);
-  request.size = 16;
-  request.width = 4;
-  request.depth = 2;
-  request.pool_maps = 8;
-  request.validation = 2;
-  request.batch = 2;
-  request.steps = 100000;
-  request.report_every = 2;
-  request.validate_every = 10;
-  request.checkpoint_every = 50;
-  request.device = "cpu";
-  request.threads = 1;
-  request.name = "close-tiny";
-  request.model_path = model_path;
+  /* Far from done when closed. */
+  tiny_request (&request, "close-tiny", 100000, &model_path);
   checkpoint = dm_train_checkpoint_path (&request);
   g_unlink (checkpoint);
+  g_unlink (model_path);
 
   reconstruct_ks (window);
   CHECK (darkmap_window_start_training (window, &request, &error));
-  dashboard = DARKMAP_TRAIN_DASHBOARD (darkmap_window_get_train_dashboard (window));
-  g_signal_connect (darkmap_train_dashboard_get_job (dashboard), "notify::fraction",
-                    G_CALLBACK (on_training_step), &stepped);
-  CHECK (wait_for_flag (&stepped, 30.0));
+  CHECK (wait_for_step (DARKMAP_TRAIN_DASHBOARD (darkmap_window_get_train_dashboard (window)),
+                        TINY_REPORT_EVERY));
 
   gtk_window_close (GTK_WINDOW (window));
   question = the_question (window, &headline, &detail);

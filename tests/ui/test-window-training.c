@@ -15,8 +15,8 @@
  *    resuming it from there finishes with a model equal bit for bit to an
  *    uninterrupted dm_train of the same request;
  *  - closing the window during a training asks; Cancel keeps the window
- *    and the training; app.quit then "Stop and Save Checkpoint" closes the
- *    window once the finished steps are saved. */
+ *    and the training; app.quit then "Stop and Close" closes the window
+ *    once the finished steps are saved. */
 #include <math.h>
 #include <string.h>
 
@@ -26,12 +26,10 @@
 #include <darkmap/train.h>
 
 #include "darkmap-reconstruct-dialog.h"
-#include "darkmap-train-dashboard.h"
 #include "darkmap-train-dialog.h"
-#include "darkmap-train-files.h"
-#include "window-test-util.h"
+#include "train-test-util.h"
 
-#define REPORT_EVERY 2
+#define REPORT_EVERY TINY_REPORT_EVERY
 #define SHORT_STEPS 20
 #define LONG_STEPS 600
 
@@ -63,59 +61,6 @@ wait_for_training (DarkmapWindow *window)
   if (!wait.done)
     return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the training did not end");
   return wait.error;
-}
-
-/* Iterates until the dashboard shows a step at least min_step. */
-static gboolean
-wait_for_step (DarkmapTrainDashboard *dashboard, gint64 min_step)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (darkmap_train_dashboard_get_last_step (dashboard) < min_step
-         && g_get_monotonic_time () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return darkmap_train_dashboard_get_last_step (dashboard) >= min_step;
-}
-
-static void
-iterate_for (double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (g_get_monotonic_time () < end)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-/* A tiny hybrid score prior of steps steps saved as name in the models
- * folder (model_path: newly allocated). */
-static void
-tiny_request (DmTrainRequest *request, const char *name, gint64 steps, char **model_path)
-{
-  g_autofree char *folder = darkmap_train_models_folder ();
-  g_autofree char *file = g_strconcat (name, ".safetensors", NULL);
-
-  dm_train_request_init (request, DM_TRAIN_SCORE_HYBRID, DM_TRAIN_PRESET_QUICK);
-  request->size = 16;
-  request->width = 4;
-  request->depth = 2;
-  request->pool_maps = 8;
-  request->validation = 2;
-  request->batch = 2;
-  request->steps = steps;
-  request->report_every = REPORT_EVERY;
-  request->validate_every = 10;
-  request->checkpoint_every = 50;
-  request->device = "cpu";
-  request->threads = 1;
-  request->name = name;
-  *model_path = g_build_filename (folder, file, NULL);
-  request->model_path = *model_path;
 }
 
 static gboolean
