@@ -90,10 +90,23 @@ field_from_variant (GVariant *value, char **catalogue, char **clusters,
   return TRUE;
 }
 
+/* Whether the settings can hold the last field (an older schema
+ * installed may not). */
+static gboolean
+can_remember (DarkmapWindow *self)
+{
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (self->settings == NULL)
+    return FALSE;
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  return g_settings_schema_has_key (schema, LAST_FIELD_KEY);
+}
+
 void
 darkmap_window_remember_field (DarkmapWindow *self)
 {
-  if (self->settings == NULL || self->result == NULL)
+  if (self->result == NULL || !can_remember (self))
     return;
   g_settings_set_value (self->settings, LAST_FIELD_KEY,
                         field_to_variant (self->result->path, self->cluster_path,
@@ -150,7 +163,7 @@ darkmap_window_open_last_field (DarkmapWindow *self)
   g_autoptr (GFile) file = NULL;
 
   g_return_if_fail (DARKMAP_IS_WINDOW (self));
-  if (self->settings != NULL)
+  if (can_remember (self))
     value = g_settings_get_value (self->settings, LAST_FIELD_KEY);
   if (value == NULL || !field_from_variant (value, &catalogue, &clusters, &settings))
     {

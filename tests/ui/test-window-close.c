@@ -1,6 +1,7 @@
 /* Closing the window without losing work, on the demo field:
  *  - with nothing to lose (a field alone, a result saved, a posterior file
- *    opened) it closes at once, asking nothing;
+ *    opened) it closes at once, asking nothing, by the close button,
+ *    window.close (Ctrl+W) or app.quit;
  *  - with an unsaved reconstruction it asks "Save the result before
  *    closing?": Cancel keeps the window, Save… writes the posterior file
  *    chosen (what Save Posterior writes) and closes, Discard closes;
@@ -160,7 +161,19 @@ check_nothing_to_lose (DarkmapApplication *app)
   g_autofree char *path = scratch_path ("close-saved.fits");
   g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) error = NULL;
+  g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                 "window.close");
 
+  /* Ctrl+W's action and app.quit close as the close button does. */
+  CHECK (accels[0] != NULL && strcmp (accels[0], "<Control>w") == 0);
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "window.close", NULL));
+  CHECK (is_closed (window));
+  g_object_unref (window);
+  window = held_demo_window (app);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  CHECK (is_closed (window));
+  g_object_unref (window);
+  window = held_demo_window (app);
   check_closes_at_once (window);
 
   /* A result saved, then the file opened again beside it. */
