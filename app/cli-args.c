@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const CliOptionSpec *find_spec(const CliOptionSpec *const *tables, int n_tables,
                                       const char *name) {
@@ -13,6 +14,27 @@ static const CliOptionSpec *find_spec(const CliOptionSpec *const *tables, int n_
     for (const CliOptionSpec *s = tables[t]; s->name; s++)
       if (strcmp(s->name, name) == 0) return s;
   return NULL;
+}
+
+/* Output options ("out", "out-shear", "significance-out"): their folder is
+ * checked before any work starts, so a mistyped path fails at once rather
+ * than after the reconstruction it was to hold. */
+static bool is_output_option(const char *name) {
+  size_t n = strlen(name);
+  return strcmp(name, "out") == 0 || strncmp(name, "out-", 4) == 0 ||
+         (n > 4 && strcmp(name + n - 4, "-out") == 0);
+}
+
+static bool check_output_folder(const char *path, DmError **error) {
+  const char *slash = strrchr(path, '/');
+  char folder[PATH_MAX];
+  if (!slash)
+    snprintf(folder, sizeof folder, ".");
+  else
+    snprintf(folder, sizeof folder, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+  if (access(folder, W_OK | X_OK) == 0) return true;
+  int saved = errno;
+  return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s.", path, strerror(saved));
 }
 
 bool cli_args_parse(CliArgs *args, int argc, char **argv, const CliOptionSpec *const *tables,
@@ -38,6 +60,7 @@ bool cli_args_parse(CliArgs *args, int argc, char **argv, const CliOptionSpec *c
         return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Option '%s' needs a value.",
                             arg);
       value = argv[++i];
+      if (is_output_option(spec->name) && !check_output_folder(value, error)) return false;
     }
     args->names[args->count] = spec->name;
     args->values[args->count] = value;
