@@ -56,7 +56,7 @@ typedef struct {
   int peer_chains;
 } Options;
 
-static void fail(const char *what, DmError *error) {
+static _Noreturn void fail(const char *what, DmError *error) {
   fprintf(stderr, "bench-score-sampler: %s: %s\n", what, error ? error->message : "failed");
   exit(1);
 }

@@ -199,7 +199,7 @@ static void check_training(DmNn *nn, const Setup *s) {
   CHECK_OK(plan != NULL, error);
   int wins = 0, n_val = dm_mmgan_pool_validation_count(s->pool);
   for (int j = 0; ok && plan && j < n_val; j++) {
-    double r_gan, rmse_gan, r_ks, rmse_ks, sigma;
+    double r_gan = 0.0, rmse_gan = 0.0, r_ks = 0.0, rmse_ks = 0.0, sigma = 0.0;
     dm_mmgan_pool_validation_pair(s->pool, plan, j, truth, g1, g2);
     const float *mask = dm_mmgan_pool_mask(s->pool);
     CHECK_OK(dm_mmgan_trainer_validation_mean(t, j, mean, truth, &error) &&
