@@ -79,6 +79,24 @@ static inline void fuzz_require_same_map(const DmMap *a, const DmMap *b) {
   }
 }
 
+/* The same for a file's n maps (NULL where absent): each well formed and of
+ * like's nx × ny; after a write and re-read, each again where it was. */
+static inline void fuzz_check_maps(const DmMap *const *maps, int n, const DmMap *like) {
+  for (int i = 0; i < n; i++) {
+    if (!maps[i]) continue;
+    fuzz_check_map(maps[i]);
+    FUZZ_REQUIRE(maps[i]->nx == like->nx && maps[i]->ny == like->ny);
+  }
+}
+
+static inline void fuzz_require_same_maps(const DmMap *const *maps, const DmMap *const *again,
+                                          int n) {
+  for (int i = 0; i < n; i++) {
+    FUZZ_REQUIRE((maps[i] == NULL) == (again[i] == NULL));
+    if (maps[i]) fuzz_require_same_map(maps[i], again[i]);
+  }
+}
+
 /* Requires that a write or re-read of what the reader accepted succeeded;
  * else prints why before the crash. */
 static inline void fuzz_require_written(bool done, DmError **error) {

@@ -37,21 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (posterior) {
     const DmMap *maps[5];
     maps_of(posterior, maps);
-    for (int i = 0; i < 5; i++) {
-      if (!maps[i]) continue;
-      fuzz_check_map(maps[i]);
-      FUZZ_REQUIRE(maps[i]->nx == posterior->mean->nx && maps[i]->ny == posterior->mean->ny);
-    }
+    fuzz_check_maps(maps, 5, posterior->mean);
     const char *rewrite = fuzz_rewrite_path();
     fuzz_require_written(dm_posterior_write(rewrite, posterior, &error), &error);
     DmPosterior *again = dm_posterior_read(rewrite, &error);
     fuzz_require_written(again != NULL, &error);
     const DmMap *maps_again[5];
     maps_of(again, maps_again);
-    for (int i = 0; i < 5; i++) {
-      FUZZ_REQUIRE((maps[i] == NULL) == (maps_again[i] == NULL));
-      if (maps[i]) fuzz_require_same_map(maps[i], maps_again[i]);
-    }
+    fuzz_require_same_maps(maps, maps_again, 5);
     dm_posterior_free(again);
   }
   dm_posterior_free(posterior);

@@ -37,10 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (binned) {
     const DmMap *maps[5];
     maps_of(binned, maps);
-    for (int i = 0; i < 5; i++) {
-      fuzz_check_map(maps[i]);
-      FUZZ_REQUIRE(maps[i]->nx == binned->shear->nx && maps[i]->ny == binned->shear->ny);
-    }
+    for (int i = 0; i < 5; i++) FUZZ_REQUIRE(maps[i] != NULL);
+    fuzz_check_maps(maps, 5, binned->shear);
     const char *rewrite = fuzz_rewrite_path();
     fuzz_require_written(dm_binned_shear_write(rewrite, binned, &error), &error);
     DmBinnedShear *again = dm_binned_shear_read(rewrite, &error);
@@ -50,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_REQUIRE(binned->n_binned == again->n_binned && binned->n_outside == again->n_outside);
     const DmMap *maps_again[5];
     maps_of(again, maps_again);
-    for (int i = 0; i < 5; i++) fuzz_require_same_map(maps[i], maps_again[i]);
+    fuzz_require_same_maps(maps, maps_again, 5);
     dm_binned_shear_free(again);
   }
   dm_binned_shear_free(binned);
