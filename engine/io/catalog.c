@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "darkmap/memory-budget.h"
 #include "io/fits-common.h"
 
 enum { COL_RA, COL_DEC, COL_E1, COL_E2, COL_WEIGHT, N_ROLES };
@@ -245,8 +246,9 @@ static bool read_chunk(fitsfile *fits, const char *path, DmCatalog *catalog,
   return true;
 }
 
-/* The table's rows must physically fit in the file before n_rows
- * doubles per column are allocated on the header's word. */
+/* The table's rows must physically fit in the file, and n_rows doubles per
+ * column in the memory budget, before they are allocated on the header's
+ * word. */
 static bool check_table_size(fitsfile *fits, const char *path, long long n_rows,
                              DmError **error) {
   long long row_bytes = 0;
@@ -258,7 +260,9 @@ static bool check_table_size(fitsfile *fits, const char *path, long long n_rows,
   if (n_rows > (long long)(SIZE_MAX / sizeof(double)))
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "%lld rows are too many for %s", n_rows,
                         path);
-  return dm_fits_check_data_present(fits, path, row_bytes * n_rows, error);
+  return dm_fits_check_data_present(fits, path, row_bytes * n_rows, error) &&
+         dm_memory_check(error, (double)n_rows * N_ROLES * sizeof(double),
+                         "The %lld rows of %s", n_rows, path);
 }
 
 static bool read_rows(fitsfile *fits, const char *path, DmCatalog *catalog,

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "darkmap/csv.h"
+#include "darkmap/memory-budget.h"
 #include "io/fits-common.h"
 
 enum { ROLE_LABEL, ROLE_RA, ROLE_DEC, ROLE_Z, ROLE_MASS, N_ROLES };
@@ -101,6 +102,9 @@ void dm_cluster_table_free(DmClusterTable *table) {
  * and the names of the columns used. */
 static DmClusterTable *table_new(size_t n, char *const *names, const int columns[N_ROLES],
                                  DmError **error) {
+  if (!dm_memory_check(error, (double)n * (4 * sizeof(double) + sizeof(char *)),
+                       "A cluster table of %zu rows", n))
+    return NULL;
   DmClusterTable *table = calloc(1, sizeof *table);
   if (!table) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a cluster table");

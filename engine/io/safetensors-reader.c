@@ -12,13 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "darkmap/memory-budget.h"
 #include "darkmap/safetensors.h"
 #include "io/json-reader.h"
 #include "io/safetensors-dtype.h"
 
-/* Headers longer than this are refused, as the reference implementation
- * does: no real header comes close. */
-#define ST_MAX_HEADER_BYTES ((uint64_t)100000000)
 /* The header object, a tensor's object, its shape array. */
 #define ST_JSON_DEPTH 3
 
@@ -269,9 +267,9 @@ static bool header_length(const unsigned char bytes[8], uint64_t available, uint
                           DmError **error) {
   uint64_t n = 0;
   for (int i = 7; i >= 0; i--) n = n << 8 | bytes[i];
-  if (n > ST_MAX_HEADER_BYTES)
+  if (n > DM_ST_MAX_HEADER_BYTES)
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "The header length %llu is over the 100 MB limit",
+                        "The header length %llu is over the 1 MiB limit",
                         (unsigned long long)n);
   if (n > available)
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
@@ -376,6 +374,10 @@ DmSafetensors *dm_safetensors_read(const char *path, DmError **error) {
     goto done;
   }
   size_t buffer_size = (size_t)(size - 8 - length);
+  /* The file's size is the header's word too (it may be sparse). */
+  if (!dm_memory_check(error, (double)buffer_size, "The tensors of %s (%zu bytes)", path,
+                       buffer_size))
+    goto done;
   header = malloc(length ? (size_t)length : 1);
   buffer = malloc(buffer_size ? buffer_size : 1);
   if (!header || !buffer) {

@@ -494,11 +494,11 @@ static void check_hostile_files(void) {
            strlen(valid) + 1, strlen(valid));
   check_rejected(image, size - 4, expected, "length+1");
   free(image);
-  image = file_image(valid, 100000001, 4, &size);
-  check_rejected(image, size, "The header length 100000001 is over the 100 MB limit", "100MB");
+  image = file_image(valid, DM_ST_MAX_HEADER_BYTES + 1, 4, &size);
+  check_rejected(image, size, "The header length 1048577 is over the 1 MiB limit", "1MiB");
   free(image);
   image = file_image(valid, UINT64_MAX, 4, &size);
-  check_rejected(image, size, "over the 100 MB limit", "2^64-1");
+  check_rejected(image, size, "over the 1 MiB limit", "2^64-1");
   free(image);
   check_rejected((const unsigned char *)"\x05\0\0\0", 4,
                  "The file is 4 bytes long, too short for the 8-byte header length", "short");

@@ -7,7 +7,7 @@
  *
  * A weights file is untrusted input: the reader rejects, with
  * DM_ERROR_FORMAT and a message naming the problem, a header length past the
- * end of the file or over 100 MB, JSON that is not well formed (or nested
+ * end of the file or over DM_ST_MAX_HEADER_BYTES, JSON that is not well formed (or nested
  * deeper than needed, or with duplicate names), unknown dtypes, shapes whose
  * element count overflows or does not match the byte range, offsets past the
  * buffer, overlapping tensors, and a buffer with bytes that no tensor covers.
@@ -36,6 +36,18 @@ typedef enum {
 } DmStDtype;
 
 #define DM_ST_MAX_DIMS 8
+
+/* The longest header read: 1 MiB.  Darkmap's largest headers are those of
+ * training checkpoints, 13 to 18 KB for the test networks and about 3 times
+ * a model's own (8.5 KB for the shipped score network, 100 tensors), so
+ * even a network of 8 levels keeps well below 100 KB.  Parsing takes up to
+ * about 20 times the header's length (a JSON value per array item): a
+ * hostile header of 1 MiB (one shape of 524,000 zeros) raises darkmap-cli's
+ * peak memory from 20 to 40 MB, where one of the reference implementation's
+ * 100 MB limit took it to 2.1 GB.  The tensors' bytes, as long as the file
+ * says, are checked against the memory budget (darkmap/memory-budget.h)
+ * before they are read. */
+#define DM_ST_MAX_HEADER_BYTES ((uint64_t)1 << 20)
 
 typedef struct {
   const char *name;          /* owned by the file object */
