@@ -1,6 +1,7 @@
 /* Dataset files: tuples streamed to FITS cubes one at a time, and read
  * back (layout in darkmap/dataset.h). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +110,22 @@ DmDatasetFile *dm_dataset_file_read(const char *path, DmError **error) {
             (f->noise = dm_fits_read_image(path, "NOISE", error)) &&
             (f->mask = dm_fits_read_image(path, "MASK", error));
   const DmMetaCard *first = ok ? dm_map_find_card(f->kappa, "DSFIRST") : NULL;
-  if (ok && (!first || first->number < 0.0 || !dm_map_find_card(f->kappa, "DSCOUNT")))
+  const DmMetaCard *count = ok ? dm_map_find_card(f->kappa, "DSCOUNT") : NULL;
+  if (ok && (!first || !count))
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
                       "%s is not a dataset file: its primary header has no DSFIRST/DSCOUNT.",
                       path);
+  /* A tuple index: a whole number that a double holds exactly. */
+  if (ok && !(first->number >= 0.0 && first->number <= 9007199254740992.0 &&
+              first->number == floor(first->number)))
+    ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
+                      "%s: DSFIRST = %g is not a tuple index (a whole number from 0 to 2^53).",
+                      path, first->number);
   if (ok) {
     f->first = (uint64_t)first->number;
     f->count = f->kappa->nplanes;
     int nx = f->kappa->nx, ny = f->kappa->ny;
-    if ((int)dm_map_find_card(f->kappa, "DSCOUNT")->number != f->count ||
+    if (count->number != (double)f->count ||
         f->shear->nplanes != 2 * f->count || f->noise->nplanes != 2 || f->mask->nplanes != 1 ||
         f->shear->nx != nx || f->noise->nx != nx || f->mask->nx != nx || f->shear->ny != ny ||
         f->noise->ny != ny || f->mask->ny != ny)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hand-made edge seeds of the fuzz corpora (tests/fuzz/corpus/):
 FITS images of every BITPIX with BSCALE/BZERO/BLANK, NaN and infinities,
-odd header cards, cubes and extensions; a FITS cluster table; and tiny
-safetensors weights files with the metadata of each kind of model.  The
+odd header cards, cubes and extensions; a FITS cluster table; a training
+dataset file of two 8 x 8 tuples; and tiny safetensors weights files with
+the metadata of each kind of model.  The
 valid seeds cut from real files come from darkmap-cli at 8 x 8 pixels (see
 corpus/README).  Standard library only:
 
@@ -131,6 +132,21 @@ def cluster_table():
     return hdu(image_cards(True, 8, ())) + hdu(cards, data)
 
 
+def dataset_file(count=2, side=8):
+    """A dataset file (darkmap/dataset.h) of count tuples from index 5."""
+    n = side * side
+    wcs = tan_wcs(side, side)
+    floats = lambda k: pixels("f", [0.01 * (i % 17) for i in range(k * n)])
+    primary = image_cards(True, -32, (side, side, count)) + wcs + [
+        card("DSFIRST", 5), card("DSCOUNT", count), card("DSSEED", 1)]
+    return (hdu(primary, floats(count)) +
+            hdu(image_cards(False, -32, (side, side, 2 * count), "SHEAR") + wcs,
+                floats(2 * count)) +
+            hdu(image_cards(False, -32, (side, side, 2), "NOISE") + wcs, floats(2)) +
+            hdu(image_cards(False, -32, (side, side), "MASK") + wcs,
+                pixels("f", [float(v) for v in mask_values(n)])))
+
+
 def safetensors(tensors, metadata):
     """A safetensors file of F32 tensors {name: (shape, values)}."""
     header, blobs, offset = {"__metadata__": metadata}, b"", 0
@@ -168,6 +184,8 @@ def main():
     for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask"]:
         for name, data in images.items():
             write(os.path.join(corpus, target), name, data)
+    write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-2-tuples-8x8.fits", dataset_file())
+    write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-1-tuple-8x8.fits", dataset_file(1))
     for target in ["fuzz-cluster-table", "fuzz-fits-describe"]:
         write(os.path.join(corpus, target), "clusters-table.fits", cluster_table())
     for name, data in model_seeds().items():

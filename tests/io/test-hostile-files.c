@@ -13,11 +13,15 @@
  *   - A weights file with an empty tensor whose other dimensions are huge
  *     (the file's size bounds only non-empty tensors) made the model's
  *     parameter count multiply past INT64_MAX (undefined behaviour, caught
- *     by UBSan in the fuzz build); the count is now taken from the bytes. */
+ *     by UBSan in the fuzz build); the count is now taken from the bytes.
+ *   - A dataset file whose DSFIRST is not a tuple index (1e30, NaN) was
+ *     converted to an integer regardless (undefined behaviour: on x86 the
+ *     file then claimed tuples from index 0 or 2^63); it is refused. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "darkmap/dataset.h"
 #include "darkmap/fits.h"
 #include "darkmap/model-info.h"
 #include "darkmap/posterior.h"
@@ -126,6 +130,33 @@ static void test_model_with_empty_huge_tensor(const char *path) {
   CHECK(info.n_parameters == 2);
 }
 
+static void test_dataset_with_bad_first_index(const char *path) {
+  DmError *error = NULL;
+  DmMap *kappa = dm_map_new(SIDE, SIDE, 1, NULL, &error);
+  DmMap *shear = dm_map_new(SIDE, SIDE, 2, NULL, &error);
+  DmMap *noise = dm_map_new(SIDE, SIDE, 2, NULL, &error);
+  DmMap *mask = dm_map_new(SIDE, SIDE, 1, NULL, &error);
+  CHECK_OK(kappa && shear && noise && mask, error);
+  if (kappa && shear && noise && mask) {
+    CHECK_OK(dm_map_set_double(kappa, "DSFIRST", 1e30, NULL, &error) &&
+                 dm_map_set_int(kappa, "DSCOUNT", 1, NULL, &error),
+             error);
+    DmFitsImageHdu hdus[] = {{kappa, NULL}, {shear, "SHEAR"}, {noise, "NOISE"}, {mask, "MASK"}};
+    CHECK_OK(dm_fits_write_images(path, hdus, 4, &error), error);
+    DmDatasetFile *file = dm_dataset_file_read(path, &error);
+    CHECK(file == NULL);
+    CHECK(error && error->code == DM_ERROR_FORMAT &&
+          strstr(error->message, "DSFIRST = 1e+30 is not a tuple index"));
+    if (error) printf("expected failure: %s\n", error->message);
+    dm_error_clear(&error);
+    dm_dataset_file_free(file);
+  }
+  dm_map_free(kappa);
+  dm_map_free(shear);
+  dm_map_free(noise);
+  dm_map_free(mask);
+}
+
 int main(void) {
   char path[4096], rewrite[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("hostile.fits"));
@@ -133,6 +164,7 @@ int main(void) {
   test_invalid_keywords_dropped(path, rewrite);
   test_posterior_with_damaged_std(path);
   test_model_with_empty_huge_tensor(path);
+  test_dataset_with_bad_first_index(path);
   remove(path);
   remove(rewrite);
   return dm_test_result();
