@@ -17,6 +17,7 @@ struct _DarkmapApplication
   char *posterior_path;   /* --posterior, or NULL */
   char *layer;            /* --layer, or NULL */
   char *page;             /* --page, or NULL */
+  gboolean demo;          /* --demo: the demo field, whatever was opened last */
   DarkmapWindow *screenshot_window;
   DarkmapWindow *first_window;      /* gets --posterior, --layer and --page */
   gulong job_finished_handler, after_paint_handler;
@@ -125,7 +126,7 @@ on_first_job_finished (DarkmapWindow *window, const GError *error, DarkmapApplic
 }
 
 /* A window on file; for NULL, on the field opened last (the demo field on
- * a first start, and always for --screenshot, which shows the demo). */
+ * a first start, and always for --demo and --screenshot). */
 static void
 open_window (DarkmapApplication *self, GFile *file)
 {
@@ -144,7 +145,7 @@ open_window (DarkmapApplication *self, GFile *file)
   gtk_window_present (GTK_WINDOW (window));
   if (file != NULL)
     darkmap_window_open_file (window, file);
-  else if (self->screenshot_path != NULL)
+  else if (self->demo || self->screenshot_path != NULL)
     darkmap_window_open_demo (window);
   else
     darkmap_window_open_last_field (window);
@@ -172,6 +173,7 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
   g_variant_dict_lookup (options, "posterior", "^ay", &self->posterior_path);
   g_variant_dict_lookup (options, "layer", "s", &self->layer);
   g_variant_dict_lookup (options, "page", "s", &self->page);
+  g_variant_dict_lookup (options, "demo", "b", &self->demo);
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path))
     {
       /* A one-shot run of its own, never handed to a running instance. */
@@ -293,6 +295,8 @@ static void
 darkmap_application_init (DarkmapApplication *self)
 {
   static const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Open the bundled COSMOS field, whatever was opened last"), NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       N_("Save the window as a PNG once the map is shown, then quit"), N_("FILE") },
     { "posterior", 0, 0, G_OPTION_ARG_FILENAME, NULL,

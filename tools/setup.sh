@@ -54,10 +54,10 @@ if [ "$mode" = demo ]; then
   echo "The COSMOS convergence map is in demo/cosmos_kappa_ks.fits (open it in DS9)."
   if [ -x build/app/darkmap ]; then
     if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-      GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap
+      GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap --demo
     else
       echo "No display: start the application on the same field with"
-      echo "  GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap"
+      echo "  GSETTINGS_SCHEMA_DIR=build/data build/app/darkmap --demo"
     fi
   fi
   exit 0
