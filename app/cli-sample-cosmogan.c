@@ -1,6 +1,7 @@
 /* darkmap-cli sample-cosmogan: emulated convergence maps from a trained
  * CosmoGAN generator (darkmap/cosmogan.h), written as a cube with the TAN
  * WCS of the model's grid and the provenance. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli-args.h"
@@ -55,7 +56,7 @@ int cli_sample_cosmogan_main(int argc, char **argv) {
     return cli_fail("sample-cosmogan", error);
   request.model_path = cli_args_require(&args, "model", &error);
   request.out_path = request.model_path ? cli_args_require(&args, "out", &error) : NULL;
-  if (!request.out_path || !cli_args_int(&args, "samples", 1, 1000000, &request.n_maps, &error) ||
+  if (!request.out_path || !cli_args_int(&args, "samples", 1, INT_MAX, &request.n_maps, &error) ||
       !cli_args_int(&args, "batch", 1, 4096, &request.batch, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !center_from_options(&args, &request, &error) ||

@@ -1,6 +1,7 @@
 /* darkmap-cli sample-mmgan: posterior samples of the convergence from a
  * trained MMGAN generator (darkmap/mmgan.h), written as the shared
  * posterior file, with the cluster significance table on request. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli-args.h"
@@ -58,13 +59,14 @@ int cli_sample_mmgan_main(int argc, char **argv) {
   if (!cli_args_parse(&args, argc, argv, tables, 4, &error)) return cli_fail("sample-mmgan", error);
   request.model_path = cli_args_require(&args, "model", &error);
   const char *out = request.model_path ? cli_args_require(&args, "out", &error) : NULL;
-  if (!out || !cli_args_int(&args, "samples", 1, 1000000, &request.n_samples, &error) ||
+  if (!out || !cli_args_int(&args, "samples", 1, INT_MAX, &request.n_samples, &error) ||
       !cli_args_int(&args, "batch", 1, 4096, &request.batch, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_device_from_options(&args, &request.device, &request.threads, &error))
     return cli_fail("sample-mmgan", error);
   request.seed = (uint64_t)seed;
   request.uncalibrated = cli_args_flag(&args, "uncalibrated");
+  request.out_path = out;
   DmClusterSignificanceOptions sig_options;
   DmClusterTable *clusters = NULL;
   if (!cli_significance_parse(&args, request.n_samples, &sig_options, &clusters, &error))

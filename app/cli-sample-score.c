@@ -2,6 +2,7 @@
  * HMC, or the probability flow, on the score (theory prior, optionally plus a
  * trained network residual), every chain of a batch together on the CPU or
  * the GPU (darkmap/reconstruct.h). */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli-args.h"
@@ -78,7 +79,7 @@ int cli_sample_score_main(int argc, char **argv) {
   const char *shear_path = cli_args_require(&args, "shear", &error);
   const char *theory_path = shear_path ? cli_args_require(&args, "theory", &error) : NULL;
   const char *out = theory_path ? cli_args_require(&args, "out", &error) : NULL;
-  if (!out || !cli_args_int(&args, "samples", 1, 100000, &request.n_samples, &error) ||
+  if (!out || !cli_args_int(&args, "samples", 1, INT_MAX, &request.n_samples, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_args_int(&args, "batch", 1, 100000, &request.batch, &error) ||
       !cli_args_int(&args, "levels", 2, 100000, &options->n_levels, &error) ||
@@ -94,6 +95,7 @@ int cli_sample_score_main(int argc, char **argv) {
   if (cli_args_flag(&args, "flow")) request.method = DM_RECONSTRUCT_SCORE_FLOW;
   request.seed = (uint64_t)seed;
   request.uncalibrated = cli_args_flag(&args, "uncalibrated");
+  request.out_path = out;
   request.device = cli_args_value(&args, "device");
   request.model_path = cli_args_value(&args, "model");
   request.theory_path = theory_path;

@@ -1,4 +1,5 @@
 /* darkmap-cli wiener: Wiener-filter map and exact Gaussian posterior samples. */
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli-commands.h"
@@ -58,7 +59,7 @@ int cli_wiener_main(int argc, char **argv) {
   const char *shear_path = cli_args_require(&args, "shear", &error);
   const char *theory_path = shear_path ? cli_args_require(&args, "theory", &error) : NULL;
   const char *out = theory_path ? cli_args_require(&args, "out", &error) : NULL;
-  if (!out || !cli_args_int(&args, "samples", 0, 100000, &request.n_samples, &error) ||
+  if (!out || !cli_args_int(&args, "samples", 0, INT_MAX, &request.n_samples, &error) ||
       !cli_args_int(&args, "seed", 0, 2147483647, &seed, &error) ||
       !cli_args_int(&args, "max-iterations", 1, 1000000, &options->max_iterations, &error) ||
       !cli_args_double(&args, "tolerance", &options->tolerance, &error) ||
@@ -74,6 +75,7 @@ int cli_wiener_main(int argc, char **argv) {
              : NULL;
   request.theory = theory;
   request.theory_path = theory_path;
+  request.out_path = out;
   request.seed = (uint64_t)seed;
   DmReconstruction *result = theory ? run(binned, &request, &error) : NULL;
   const DmPosterior *posterior = result ? result->posterior : NULL;

@@ -54,7 +54,12 @@ bool dm_memory_check(DmError **error, double bytes, const char *what_format, ...
 bool dm_disk_check(DmError **error, const char *path, double bytes, const char *what_format,
                    ...) {
   const char *slash = strrchr(path, '/');
-  char *folder = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  char *named = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  char *folder = named ? realpath(named, NULL) : NULL;
+  if (folder)
+    free(named);
+  else
+    folder = named;
   struct statvfs fs;
   bool known = folder && statvfs(folder, &fs) == 0;
   double free_bytes = known ? (double)fs.f_bavail * (double)fs.f_frsize : 0.0;

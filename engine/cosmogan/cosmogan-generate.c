@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cosmogan/cosmogan-private.h"
+#include "darkmap/memory-budget.h"
 #include "darkmap/monotonic-clock.h"
 
 /* Default batches: what fills a GPU, and what keeps two CPU cores busy
@@ -71,6 +72,20 @@ static bool check(const DmCosmoganGenerateRequest *r, DmError **error) {
   return true;
 }
 
+/* The maps in memory (all of them when kept, else a batch) against the
+ * memory budget, and the cube file (mean, STD and the maps) against its
+ * folder's free space (darkmap/memory-budget.h). */
+static bool check_room(const DmCosmoganGenerateRequest *r, int size, int batch,
+                       DmError **error) {
+  double map_bytes = (double)size * size * sizeof(float);
+  int held = r->keep_maps ? r->n_maps : batch;
+  return dm_memory_check(error, held * map_bytes, "%d emulated maps of %d × %d pixels", held,
+                         size, size) &&
+         (!r->out_path || dm_disk_check(error, r->out_path, (r->n_maps + 2.0) * map_bytes,
+                                        "A file of %d emulated maps of %d × %d pixels",
+                                        r->n_maps, size, size));
+}
+
 bool dm_cosmogan_generate(const DmCosmoganGenerateRequest *r, const DmProgress *progress,
                           DmCosmoganGenerateResult *result, DmError **error) {
   *result = (DmCosmoganGenerateResult){0};
@@ -94,9 +109,11 @@ bool dm_cosmogan_generate(const DmCosmoganGenerateRequest *r, const DmProgress *
                                    .center_dec = r->center_dec,
                                    .model_path = r->model_path,
                                    .seed = r->seed};
-  DmCosmoganCube *cube =
-      r->out_path ? dm_cosmogan_cube_new(r->out_path, m, r->n_maps, &options, error) : NULL;
-  bool ok = cube || !r->out_path;
+  bool ok = check_room(r, c->size, result->batch, error);
+  DmCosmoganCube *cube = ok && r->out_path
+                             ? dm_cosmogan_cube_new(r->out_path, m, r->n_maps, &options, error)
+                             : NULL;
+  ok = ok && (cube || !r->out_path);
   DmMap *kept = NULL;
   if (ok && r->keep_maps) {
     DmWcs *wcs = dm_cosmogan_wcs(c, r->has_center ? r->center_ra : 0.0,

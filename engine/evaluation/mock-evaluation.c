@@ -11,6 +11,7 @@
 #include "darkmap/calibration.h"
 #include "darkmap/dataset.h"
 #include "darkmap/ks.h"
+#include "darkmap/memory-budget.h"
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/smooth.h"
 #include "darkmap/wiener.h"
@@ -483,6 +484,10 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
                         config->mmgan->config.nx, config->mmgan->config.ny,
                         config->mmgan->config.pixel_arcmin, grid->nx, grid->ny, pixel_arcmin);
   size_t npix = (size_t)grid->nx * (size_t)grid->ny;
+  if (!dm_memory_check(error, ((double)config->n_samples + 1.0) * (double)npix * sizeof(float),
+                       "A mock evaluation with %d samples of %d × %d pixels", config->n_samples,
+                       grid->nx, grid->ny))
+    return false;
   float *samples = malloc((size_t)config->n_samples * npix * sizeof(float));
   float *mean = malloc(npix * sizeof(float));
   DmEvalResult *mocks = calloc((size_t)config->n_mocks, sizeof(DmEvalResult));

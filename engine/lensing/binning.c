@@ -47,7 +47,8 @@ static bool check_spec(const DmGridSpec *spec, DmError **error) {
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "A %.1f° TAN grid is too wide for a tangent-plane projection.",
                         field_deg);
-  return dm_map_check_size(spec->nx, spec->ny, 2, error);
+  /* The binned shear's maps: shear, counts, weight, noise and mask. */
+  return dm_map_check_size(spec->nx, spec->ny, 7, error);
 }
 
 DmWcs *dm_grid_spec_wcs(const DmGridSpec *spec, DmError **error) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "darkmap/memory-budget.h"
 #include "darkmap/model-info.h"
 #include "darkmap/monotonic-clock.h"
 #include "reconstruct/reconstruct-private.h"
@@ -114,6 +115,21 @@ static bool check_settings(const DmReconstructRequest *r, DmError **error) {
   }
 }
 
+/* The posterior in memory and in its file (darkmap/reconstruct.h). */
+static bool check_room(const DmBinnedShear *binned, const DmReconstructRequest *r,
+                       DmError **error) {
+  const DmMap *shear = binned->shear;
+  int n = dm_reconstruct_method_samples(r->method) ? r->n_samples : 0;
+  double map_bytes = (double)shear->nx * shear->ny * sizeof(float);
+  return dm_memory_check(error, (2.0 * n + 3.0) * map_bytes,
+                         "A posterior of %d samples of %d × %d pixels", n, shear->nx,
+                         shear->ny) &&
+         (!r->out_path ||
+          dm_disk_check(error, r->out_path, (n + 4.0) * map_bytes,
+                        "A posterior file of %d samples of %d × %d pixels", n, shear->nx,
+                        shear->ny));
+}
+
 bool dm_reconstruct_check(const DmBinnedShear *binned, const DmReconstructRequest *request,
                           DmError **error) {
   if (!binned || !binned->shear || !binned->noise || !binned->mask || !request)
@@ -145,7 +161,7 @@ bool dm_reconstruct_check(const DmBinnedShear *binned, const DmReconstructReques
   if (method != DM_RECONSTRUCT_KS && !binned->shear->wcs)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The shear has no WCS: its pixel scale is unknown.");
-  return check_settings(request, error) &&
+  return check_settings(request, error) && check_room(binned, request, error) &&
          (!request->model_path || check_model(binned, request, error));
 }
 

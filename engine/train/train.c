@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "darkmap/cosmogan-train.h"
+#include "darkmap/memory-budget.h"
 #include "darkmap/model-card.h"
 #include "darkmap/monotonic-clock.h"
 #include "train/train-private.h"
@@ -195,6 +196,19 @@ static bool takes_files(const DmTrainRequest *r) {
   return r->kind == DM_TRAIN_COSMOGAN && r->maps_path && *r->maps_path;
 }
 
+/* The training data held in memory against the memory budget
+ * (darkmap/memory-budget.h): the pool's clean maps, the validation's and a
+ * batch, each a map of the training grid; an MMGAN's noise realisations and
+ * validation pairs add two shear planes each. */
+static bool check_memory(const DmTrainRequest *r, DmError **error) {
+  bool mmgan = r->kind == DM_TRAIN_MMGAN;
+  int nx = mmgan ? r->grid.nx : r->size, ny = mmgan ? r->grid.ny : r->size;
+  double maps = (double)r->pool_maps + r->validation + r->batch +
+                (mmgan ? 2.0 * ((double)r->pool_noise + r->validation) : 0.0);
+  return dm_memory_check(error, maps * nx * ny * sizeof(float),
+                         "Training data of %.0f maps of %d × %d pixels", maps, nx, ny);
+}
+
 bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   if (r->kind < 0 || r->kind >= DM_TRAIN_N_KINDS)
     return invalid(error, "Unknown kind of training %d.", (int)r->kind);
@@ -210,6 +224,7 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
                           "(%d and %d asked for).",
                    r->pool_maps, r->validation);
   if (r->batch < 1) return invalid(error, "The batch must hold at least one map, not %d.", r->batch);
+  if (!check_memory(r, error)) return false;
   if (!(r->lr > 0.0) || !isfinite(r->lr))
     return invalid(error, "The learning rate must be positive, not %g.", r->lr);
   if (!(r->shift > 0.0) || !isfinite(r->shift))

@@ -5,10 +5,12 @@
  * headers declare them: a FITS image of 10^6 × 10^6 pixels in 3 kB, and
  * sparse files as long as their headers say (a safetensors file, a galaxy
  * catalogue and a cluster table) whose contents would need twice this
- * machine's memory. */
+ * machine's memory; and a file that would need more than its folder's free
+ * space. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "darkmap/catalog.h"
@@ -242,11 +244,34 @@ static void check_sparse_files(void) {
   CHECK(seconds < 0.5);
 }
 
+/* A file of twice the free space of the test folder is refused, naming
+ * the folder; one byte is not. */
+static void check_disk(void) {
+  DmError *error = NULL;
+  const char *path = dm_test_tmp_path("absent.fits");
+  struct statvfs fs;
+  CHECK(statvfs(getenv("DARKMAP_TEST_TMP") ? getenv("DARKMAP_TEST_TMP") : "/tmp", &fs) == 0);
+  double twice = 2.0 * (double)fs.f_bavail * (double)fs.f_frsize + 1e9;
+  CHECK_OK(dm_disk_check(&error, path, 1.0, "One byte"), error);
+  CHECK(!dm_disk_check(&error, path, twice, "A file of %s", "twice the free space"));
+  char need[DM_MEMORY_TEXT_SIZE], expected[256];
+  snprintf(expected, sizeof expected, "A file of twice the free space would need %s on disk; /",
+           dm_memory_format(twice, need));
+  const char *message = error ? error->message : "";
+  size_t n = strlen(message);
+  CHECK(error && error->code == DM_ERROR_IO);
+  CHECK(strncmp(message, expected, strlen(expected)) == 0 && strstr(message, " has ") &&
+        n > 6 && strcmp(message + n - 6, " free.") == 0);
+  printf("%s\n", message);
+  dm_error_clear(&error);
+}
+
 int main(void) {
   check_format();
   check_budget();
   check_maps();
   check_fits_image();
   check_sparse_files();
+  check_disk();
   return dm_test_result();
 }

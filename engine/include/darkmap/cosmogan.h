@@ -204,8 +204,11 @@ typedef struct {
 
 /* Loads the model on the device, draws the maps batch by batch (progress
  * per batch, cancellation between batches and within a network pass) and
- * writes the cube and/or keeps the maps.  A cancelled or failed call leaves
- * no file and result->maps NULL. */
+ * writes the cube and/or keeps the maps.  Before drawing, the maps held
+ * (all when kept, else a batch) must fit in the memory budget
+ * (DM_ERROR_NO_MEMORY) and the cube in its folder (DM_ERROR_IO), each
+ * message naming the need (darkmap/memory-budget.h).  A cancelled or failed
+ * call leaves no file and result->maps NULL. */
 bool dm_cosmogan_generate(const DmCosmoganGenerateRequest *request, const DmProgress *progress,
                           DmCosmoganGenerateResult *result, DmError **error);
 void dm_cosmogan_generate_result_clear(DmCosmoganGenerateResult *result);

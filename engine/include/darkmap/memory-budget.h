@@ -44,8 +44,8 @@ bool dm_memory_check(DmError **error, double bytes, const char *what_format, ...
 
 /* Accepts a file of bytes that fits in the space free on the filesystem of
  * the folder holding path (the file need not exist yet); otherwise
- * DM_ERROR_IO "<what> would need <bytes> on disk; <folder> has <free>
- * free.".  A folder whose free space cannot be read is left to the write
+ * DM_ERROR_IO "<what> would need <bytes> on disk; <folder, absolute> has
+ * <free> free.".  A folder whose free space cannot be read is left to the write
  * to report. */
 bool dm_disk_check(DmError **error, const char *path, double bytes, const char *what_format,
                    ...) __attribute__((format(printf, 4, 5)));

@@ -93,6 +93,9 @@ typedef struct {
    * samples (MMGAN, and the HMC of a score network: the sampler it was
    * fitted for) unless this is set: the raw samples are then kept. */
   bool uncalibrated;
+  /* The file the posterior will be written to (dm_posterior_write), whose
+   * folder must have room for it (darkmap/memory-budget.h); NULL: none. */
+  const char *out_path;
 
   DmKsOptions ks;                  /* KS: padding and smoothing */
   DmWienerOptions wiener;          /* Wiener: solver */
@@ -133,6 +136,10 @@ void dm_reconstruction_free(DmReconstruction *reconstruction);
  * sample count, device name, solver and sampler settings, a WCS for the
  * pixel scale, the model's grid) before any work:
  * DM_ERROR_INVALID_ARGUMENT with a sentence naming what is wrong.  The
+ * posterior must fit in the memory budget (darkmap/memory-budget.h: its
+ * samples twice, as the sampler's output and the posterior's cube, and
+ * three maps), DM_ERROR_NO_MEMORY naming the need, and its file in
+ * out_path's folder (n_samples + 4 maps), DM_ERROR_IO.  The
  * model file's metadata is read (darkmap/model-info.h): its own errors
  * (DM_ERROR_IO, DM_ERROR_FORMAT) pass through, and a model of the other
  * kind (a score network for MMGAN, a generator for the score) is
