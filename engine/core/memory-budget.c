@@ -30,10 +30,19 @@ char *dm_memory_format(double bytes, char out[DM_MEMORY_TEXT_SIZE]) {
   return out;
 }
 
-/* The printf-formatted subject of a message; NULL when out of memory. */
-static char *subject(const char *format, va_list args) {
-  char *text = NULL;
-  return vasprintf(&text, format, args) < 0 ? NULL : text;
+/* Sets *error to "<what> would need <need><on>; <holder> has <have><kind>.",
+ * what being printf-formatted from what_format and args.  Returns false. */
+static bool refuse(DmError **error, DmErrorCode code, double need, const char *on,
+                   const char *holder, double have, const char *kind, const char *what_format,
+                   va_list args) {
+  char *what = NULL;
+  if (vasprintf(&what, what_format, args) < 0) what = NULL;
+  char need_text[DM_MEMORY_TEXT_SIZE], have_text[DM_MEMORY_TEXT_SIZE];
+  dm_error_set(error, code, 0, "%s would need %s%s; %s has %s%s.", what ? what : "This",
+               dm_memory_format(need, need_text), on, holder, dm_memory_format(have, have_text),
+               kind);
+  free(what);
+  return false;
 }
 
 bool dm_memory_check(DmError **error, double bytes, const char *what_format, ...) {
@@ -41,13 +50,8 @@ bool dm_memory_check(DmError **error, double bytes, const char *what_format, ...
   if (physical <= 0.0 || bytes <= physical) return true;
   va_list args;
   va_start(args, what_format);
-  char *what = subject(what_format, args);
+  refuse(error, DM_ERROR_NO_MEMORY, bytes, "", "this machine", physical, "", what_format, args);
   va_end(args);
-  char need[DM_MEMORY_TEXT_SIZE], have[DM_MEMORY_TEXT_SIZE];
-  dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "%s would need %s; this machine has %s.",
-               what ? what : "This operation", dm_memory_format(bytes, need),
-               dm_memory_format(physical, have));
-  free(what);
   return false;
 }
 
@@ -63,19 +67,12 @@ bool dm_disk_check(DmError **error, const char *path, double bytes, const char *
   struct statvfs fs;
   bool known = folder && statvfs(folder, &fs) == 0;
   double free_bytes = known ? (double)fs.f_bavail * (double)fs.f_frsize : 0.0;
-  if (!known || bytes <= free_bytes) {
-    free(folder);
-    return true;
+  if (known && bytes > free_bytes) {
+    va_list args;
+    va_start(args, what_format);
+    refuse(error, DM_ERROR_IO, bytes, " on disk", folder, free_bytes, " free", what_format, args);
+    va_end(args);
   }
-  va_list args;
-  va_start(args, what_format);
-  char *what = subject(what_format, args);
-  va_end(args);
-  char need[DM_MEMORY_TEXT_SIZE], have[DM_MEMORY_TEXT_SIZE];
-  dm_error_set(error, DM_ERROR_IO, 0, "%s would need %s on disk; %s has %s free.",
-               what ? what : "This file", dm_memory_format(bytes, need), folder,
-               dm_memory_format(free_bytes, have));
-  free(what);
   free(folder);
-  return false;
+  return !known || bytes <= free_bytes;
 }
