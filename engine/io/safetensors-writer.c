@@ -253,6 +253,12 @@ static bool build_header(const DmSafetensorsWriter *w, Text *header, DmError **e
   while (header->length % 8) append_text(header, " ");
   if (header->failed)
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing a header");
+  /* What is written can be read back. */
+  if (header->length > DM_ST_MAX_HEADER_BYTES)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The header of %d tensors and %d metadata entries would be %zu bytes, "
+                        "over the 1 MiB that readers accept",
+                        w->n_tensors, w->n_metadata, header->length);
   return true;
 }
 

@@ -5,8 +5,9 @@
  * headers declare them: a FITS image of 10^6 × 10^6 pixels in 3 kB, and
  * sparse files as long as their headers say (a safetensors file, a galaxy
  * catalogue and a cluster table) whose contents would need twice this
- * machine's memory; and a file that would need more than its folder's free
- * space. */
+ * machine's memory; a safetensors header over the readers' limit, which
+ * the writer refuses; and a file that would need more than its folder's
+ * free space. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -244,6 +245,28 @@ static void check_sparse_files(void) {
   CHECK(seconds < 0.5);
 }
 
+/* The writer refuses a header the reader would refuse: 1 MiB of
+ * metadata, more than any model's. */
+static void check_safetensors_header(void) {
+  DmError *error = NULL;
+  size_t n = DM_ST_MAX_HEADER_BYTES;
+  char *value = malloc(n + 1);
+  memset(value, 'x', n);
+  value[n] = '\0';
+  DmSafetensorsWriter *w = dm_safetensors_writer_new();
+  CHECK_OK(dm_safetensors_writer_add_metadata(w, "note", value, &error), error);
+  const char *path = dm_test_tmp_path("long-header.safetensors");
+  CHECK(!dm_safetensors_writer_write(w, path, &error));
+  CHECK(error && strcmp(error->message,
+                        "The header of 0 tensors and 1 metadata entries would be 1048608 bytes, "
+                        "over the 1 MiB that readers accept") == 0);
+  if (error) printf("%s\n", error->message);
+  dm_error_clear(&error);
+  CHECK(access(path, F_OK) != 0);
+  dm_safetensors_writer_free(w);
+  free(value);
+}
+
 /* A file of twice the free space of the test folder is refused, naming
  * the folder; one byte is not. */
 static void check_disk(void) {
@@ -272,6 +295,7 @@ int main(void) {
   check_maps();
   check_fits_image();
   check_sparse_files();
+  check_safetensors_header();
   check_disk();
   return dm_test_result();
 }
