@@ -227,16 +227,17 @@ static void check_sparse_files(void) {
   }
   remove(path);
 
-  /* A cluster table: 4 numbers and a label pointer per row in memory. */
+  /* A cluster table: 4 numbers and a label pointer per row in memory (the
+   * reader takes tables of up to 2^40 bytes on disk). */
   static const char *const clusters[] = {"RA", "DEC", "Z", "MASS"};
   rows = (long long)(twice / (4.0 * sizeof(double) + sizeof(char *))) + 1;
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("huge-clusters.fits"));
-  if (write_sparse_table(path, rows, clusters, 4)) {
+  if (rows <= (1LL << 40) / 16 && write_sparse_table(path, rows, clusters, 4)) {
     CHECK(dm_cluster_table_read(path, &error) == NULL);
     check_refusal(&error, dm_memory_format(rows * 40.0, need), "A cluster table of %lld rows",
                   rows);
   } else {
-    printf("no sparse cluster table of %lld rows here: that case is skipped\n", rows);
+    printf("no cluster table of %lld rows here (or over the reader's 2^40 bytes): skipped\n", rows);
   }
   remove(path);
   double seconds = dm_monotonic_seconds() - start;
