@@ -5,7 +5,8 @@
  * headers declare them: a FITS image of 10^6 × 10^6 pixels in 3 kB, and
  * sparse files as long as their headers say (a safetensors file, a galaxy
  * catalogue and a cluster table) whose contents would need twice this
- * machine's memory; a safetensors header over the readers' limit, which
+ * machine's memory; reconstruction batches whose working memory the
+ * machine cannot hold; a safetensors header over the readers' limit, which
  * the writer refuses; and a file that would need more than its folder's
  * free space. */
 #include <stdarg.h>
@@ -20,7 +21,9 @@
 #include "darkmap/map.h"
 #include "darkmap/memory-budget.h"
 #include "darkmap/monotonic-clock.h"
+#include "darkmap/reconstruct.h"
 #include "darkmap/safetensors.h"
+#include "reconstruct/reconstruct-test-util.h"
 #include "test-util.h"
 
 /* The machine's memory as the messages write it. */
@@ -246,6 +249,47 @@ static void check_sparse_files(void) {
   CHECK(seconds < 0.5);
 }
 
+/* On the CPU a batch's working memory counts: the smallest batch at 360²
+ * that the machine cannot hold, of MMGAN samples (216 maps each) and of
+ * theory-score chains (16 maps each), is refused before any work, naming
+ * it. */
+static void check_batches(void) {
+  DmError *error = NULL;
+  DmTheorySpectrum *theory = dm_test_load_ktng_theory();
+  DmBinnedShear *binned = dm_test_binned_new(360, 360, 0.29, NULL, NULL, NULL, NULL, NULL);
+  double map_bytes = 360.0 * 360.0 * sizeof(float), physical = dm_memory_physical_bytes();
+  char need[DM_MEMORY_TEXT_SIZE];
+  struct {
+    DmReconstructMethod method;
+    const char *model;
+    int chain_maps;
+  } cases[] = {{DM_RECONSTRUCT_MMGAN, "models/mmgan-cosmos.safetensors", 216},
+               {DM_RECONSTRUCT_SCORE_HMC, NULL, 16}};
+  for (size_t i = 0; theory && i < sizeof cases / sizeof *cases; i++) {
+    DmReconstructRequest r;
+    dm_reconstruct_request_init(&r, cases[i].method);
+    r.theory = theory;
+    r.model_path = cases[i].model ? dm_test_app_data_path(cases[i].model) : NULL;
+    r.device = "cpu";
+    int batch = (int)(physical / ((2.0 + cases[i].chain_maps) * map_bytes)) + 1;
+    r.n_samples = r.batch = batch;
+    double bytes = (2.0 * batch + 3.0 + (double)cases[i].chain_maps * batch) * map_bytes;
+    double start = dm_monotonic_seconds();
+    CHECK(!dm_reconstruct_check(binned, &r, &error));
+    double seconds = dm_monotonic_seconds() - start;
+    check_refusal(&error, dm_memory_format(bytes, need),
+                  "A posterior of %d samples of 360 × 360 pixels in batches of %d", batch, batch);
+    printf("%s: a batch of %d refused in %.1f ms\n", dm_reconstruct_method_name(r.method), batch,
+           1e3 * seconds);
+    CHECK(seconds < 0.1);
+    /* Two fewer fit, with the three maps of the summary. */
+    r.n_samples = r.batch = batch - 2;
+    CHECK_OK(dm_reconstruct_check(binned, &r, &error), error);
+  }
+  dm_binned_shear_free(binned);
+  dm_theory_free(theory);
+}
+
 /* The writer refuses a header the reader would refuse: 1 MiB of
  * metadata, more than any model's. */
 static void check_safetensors_header(void) {
@@ -296,6 +340,7 @@ int main(void) {
   check_maps();
   check_fits_image();
   check_sparse_files();
+  check_batches();
   check_safetensors_header();
   check_disk();
   return dm_test_result();

@@ -137,13 +137,14 @@ void dm_reconstruction_free(DmReconstruction *reconstruction);
  * pixel scale, the model's grid) before any work:
  * DM_ERROR_INVALID_ARGUMENT with a sentence naming what is wrong.  The
  * posterior must fit in the memory budget (darkmap/memory-budget.h: its
- * samples twice, as the sampler's output and the posterior's cube, and
- * three maps), DM_ERROR_NO_MEMORY naming the need, and its file in
- * out_path's folder (n_samples + 4 maps), DM_ERROR_IO.  The
- * model file's metadata is read (darkmap/model-info.h): its own errors
- * (DM_ERROR_IO, DM_ERROR_FORMAT) pass through, and a model of the other
- * kind (a score network for MMGAN, a generator for the score) is
- * DM_ERROR_FORMAT, as loading it would be. */
+ * samples twice, as the sampler's output and the posterior's cube, three
+ * maps, and on the CPU a batch's working memory, measured at 360²: 16 maps
+ * per chain of the theory score, 216 per sample of a network),
+ * DM_ERROR_NO_MEMORY naming the need, and its file in out_path's folder
+ * (n_samples + 4 maps), DM_ERROR_IO.  The model file's metadata is read
+ * (darkmap/model-info.h): its own errors (DM_ERROR_IO, DM_ERROR_FORMAT)
+ * pass through, and a model of the other kind (a score network for MMGAN,
+ * a generator for the score) is DM_ERROR_FORMAT, as loading it would be. */
 bool dm_reconstruct_check(const DmBinnedShear *binned, const DmReconstructRequest *request,
                           DmError **error);
 
