@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "darkmap/atomic-file.h"
 #include "darkmap-stats-page.h"
 #include "darkmap-universes-page.h"
 #include "darkmap-window.h"
@@ -47,6 +48,25 @@ darkmap_application_get_exit_status (DarkmapApplication *self)
   return self->exit_status;
 }
 
+/* texture written to path as a PNG, atomically (darkmap/atomic-file.h). */
+static gboolean
+save_png (GdkTexture *texture, const char *path)
+{
+  g_autoptr (GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  DmAtomicFile *file = dm_atomic_file_new (path, NULL);
+  gsize size;
+  const void *data = g_bytes_get_data (png, &size);
+
+  if (file == NULL)
+    return FALSE;
+  if (!dm_atomic_file_write (file, data, size, NULL))
+    {
+      dm_atomic_file_abort (file);
+      return FALSE;
+    }
+  return dm_atomic_file_commit (file, NULL);
+}
+
 /* --screenshot: once the first frame after the job is painted (and, on
  * the Statistics page, after the posterior's band is measured; on the
  * Emulated Universes page, after its universes are drawn), save it. */
@@ -66,7 +86,7 @@ save_screenshot (GdkFrameClock *clock, DarkmapApplication *self)
     }
   g_clear_signal_handler (&self->after_paint_handler, clock);
   texture = darkmap_widget_render (GTK_WIDGET (window));
-  if (texture == NULL || !gdk_texture_save_to_png (texture, self->screenshot_path))
+  if (texture == NULL || !save_png (texture, self->screenshot_path))
     {
       g_printerr (_("Could not write the screenshot %s\n"), self->screenshot_path);
       self->exit_status = 1;
