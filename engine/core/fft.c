@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "darkmap/atomic-file.h"
+
 struct DmFftPlan {
   int nx, ny, threads;
   DmFftKind kind;
@@ -144,13 +146,18 @@ bool dm_fft_import_wisdom(const char *path) {
   return ok;
 }
 
-bool dm_fft_export_wisdom(const char *path, DmError **error) {
+/* Prints the planner's wisdom into f, for dm_atomic_write_text. */
+static bool write_wisdom(FILE *f, void *data) {
+  (void)data;
   pthread_mutex_lock(&planner_lock);
   init_threads_locked();
-  bool ok = fftwf_export_wisdom_to_filename(path) != 0;
+  fftwf_export_wisdom_to_file(f);
   pthread_mutex_unlock(&planner_lock);
-  if (!ok) return dm_error_set(error, DM_ERROR_IO, 0, "Cannot write FFT wisdom to %s.", path);
   return true;
+}
+
+bool dm_fft_export_wisdom(const char *path, DmError **error) {
+  return dm_atomic_write_text(path, "FFT wisdom", write_wisdom, NULL, error);
 }
 
 double dm_fft_freq(int i, int n) {

@@ -61,7 +61,8 @@ void *dm_fft_alloc(size_t bytes);
 void dm_fft_free(void *buffer);
 
 /* Wisdom (measured plans) from/to a file.  Importing a missing file is not
- * an error (returns false without setting error). */
+ * an error (returns false without setting error); exporting writes the
+ * file atomically (darkmap/atomic-file.h). */
 bool dm_fft_import_wisdom(const char *path);
 bool dm_fft_export_wisdom(const char *path, DmError **error);
 
