@@ -88,7 +88,9 @@ row 1 m.fits "wrong-network.safetensors is not a Darkmap network" -- \
   "$cli" sample-mmgan --model wrong-network.safetensors --shear shear.fits --out m.fits
 row 2 m.fits "The model was trained on 360 × 360 pixels of 0.29′; the shear is 64 × 64" -- \
   "$cli" sample-mmgan --model "$mmgan" --shear shear.fits --out m.fits
-row 2 m.fits "Option --samples needs an integer from 1 to" -- \
+row 2 m.fits "Option --samples needs an integer from 1 to 2147483647, not '0'" -- \
   "$cli" sample-mmgan --model "$mmgan" --shear shear.fits --samples 0 --out m.fits
+row 1 w.fits "A posterior of 1000000000 samples of 64 × 64 pixels would need 29.8 TiB" -- \
+  "$cli" wiener --shear shear.fits --theory "$theory" --samples 1000000000 --out w.fits
 
 finish test-bad-input
