@@ -281,8 +281,11 @@ static const char *const wcs_indexed_prefixes[] = {
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Nothing, or one letter: a WCS key's alternate-description suffix (in
+ * either case, as the rest of the key is compared). */
 static bool is_alternate_letter(const char *rest) {
-  return rest[0] == '\0' || (rest[0] >= 'A' && rest[0] <= 'Z' && rest[1] == '\0');
+  char c = rest[0];
+  return c == '\0' || (((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) && rest[1] == '\0');
 }
 
 bool dm_fits_key_is_reserved(const char *key) {

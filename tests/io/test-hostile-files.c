@@ -8,6 +8,9 @@
  *     Such cards are now dropped on reading (a lower-case keyword, which
  *     FITS does not allow either but cfitsio reads, is still kept, in
  *     upper case, as before).
+ *   - A lower-case WCS keyword with an alternate-description letter
+ *     ("CRVAL2r") was not recognised as the WCS's, so it was kept as
+ *     metadata, which the writer (upper case: "CRVAL2R") then refused.
  *   - A posterior file whose STD extension is damaged (not merely absent)
  *     freed the extension's error twice.
  *   - A weights file with an empty tensor whose other dimensions are huge
@@ -52,14 +55,17 @@ static bool write_image_with_cards(const char *path, const char *const *cards, i
 
 static void test_invalid_keywords_dropped(const char *path, const char *rewrite) {
   const char *cards[] = {"CR#AL2  =                  1.5", "CU\xffIT1  = 'deg     '",
-                         "lower   =                    3", "METHOD  = 'ks      '"};
-  CHECK(write_image_with_cards(path, cards, 4));
+                         "lower   =                    3", "METHOD  = 'ks      '",
+                         "CRVAL2r =                  2.2", "pc1_2b  =                  0.1"};
+  CHECK(write_image_with_cards(path, cards, 6));
   DmError *error = NULL;
   DmMap *map = dm_fits_read_image(path, NULL, &error);
   CHECK_OK(map, error);
   if (!map) return;
   CHECK(dm_map_find_card(map, "CR#AL2") == NULL);
   CHECK(dm_map_find_card(map, "CU\xffIT1") == NULL);
+  CHECK(dm_map_find_card(map, "CRVAL2R") == NULL);
+  CHECK(dm_map_find_card(map, "PC1_2B") == NULL);
   const DmMetaCard *lower = dm_map_find_card(map, "LOWER");
   CHECK(lower && lower->type == DM_META_INT && lower->number == 3.0);
   const DmMetaCard *method = dm_map_find_card(map, "METHOD");
