@@ -1,19 +1,17 @@
 /* libFuzzer target: dm_cluster_table_read on arbitrary bytes (CSV, or FITS
  * when the input starts with "SIMPLE  =").
  *
- *   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
- *       -Db_lundef=false
+ *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled
  *   ninja -C build-fuzz tests/fuzz/fuzz-cluster-table
- *   mkdir -p build-fuzz/corpus-clusters
- *   cp data/cosmos/xray_finoguenov2007.csv build-fuzz/corpus-clusters/
+ *   cp -r tests/fuzz/corpus/fuzz-cluster-table build-fuzz/corpus-clusters
  *   ASAN_OPTIONS=allocator_may_return_null=1 \
  *   build-fuzz/tests/fuzz/fuzz-cluster-table -dict=tests/fuzz/fits.dict \
  *       -max_len=20000 -max_total_time=120 build-fuzz/corpus-clusters
  *
  * allocator_may_return_null: as for fuzz-fits-catalog, a corrupt FITS
  * header can make cfitsio ask for terabytes; the reader then reports
- * DM_ERROR_NO_MEMORY, which is the behaviour under test.  Seed the corpus
- * with the shipped CSV and a small FITS table as well.
+ * DM_ERROR_NO_MEMORY, which is the behaviour under test.  The seeds are the
+ * shipped CSV and a small FITS table.
  *
  * A crash, leak or sanitizer report stops the run and leaves the input as
  * crash-<hash>; replay it with `build-fuzz/tests/fuzz/fuzz-cluster-table

@@ -1,9 +1,8 @@
 /* libFuzzer target: dm_csv_read on arbitrary bytes.
  *
- *   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
- *       -Db_lundef=false
+ *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled
  *   ninja -C build-fuzz tests/fuzz/fuzz-csv
- *   mkdir -p build-fuzz/corpus-csv && cp data/theory/ktng_cl_theory.csv build-fuzz/corpus-csv/
+ *   cp -r tests/fuzz/corpus/fuzz-csv build-fuzz/corpus-csv
  *   build-fuzz/tests/fuzz/fuzz-csv -max_total_time=120 build-fuzz/corpus-csv
  *
  * A crash, leak or sanitizer report stops the run and leaves the input as

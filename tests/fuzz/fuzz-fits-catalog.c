@@ -2,9 +2,9 @@
  * catalogue reader (first table, detected columns), the table listing, the
  * image reader and the HDU summary.
  *
- *   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
- *       -Db_lundef=false
+ *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled
  *   ninja -C build-fuzz tests/fuzz/fuzz-fits-catalog
+ *   cp -r tests/fuzz/corpus/fuzz-fits-catalog build-fuzz/corpus-fits
  *   ASAN_OPTIONS=allocator_may_return_null=1 \
  *   build-fuzz/tests/fuzz/fuzz-fits-catalog -dict=tests/fuzz/fits.dict \
  *       -max_len=20000 -max_total_time=120 build-fuzz/corpus-fits
@@ -13,8 +13,8 @@
  * header (TFIELDS...), so a corrupt header can ask it for terabytes; the
  * allocation then fails and the reader reports DM_ERROR_NO_MEMORY, which is
  * the behaviour under test, rather than ASan aborting.
- * Seed build-fuzz/corpus-fits with small FITS files (a few-row table, a
- * small image with WCS), not the 16 MB COSMOS catalogue.  A crash, leak or
+ * The seeds are small FITS files (a few-row table, a small image with WCS),
+ * not the 16 MB COSMOS catalogue.  A crash, leak or
  * sanitizer report leaves the input as crash-<hash>; replay it by passing
  * that file as the only argument. */
 #include <stdint.h>

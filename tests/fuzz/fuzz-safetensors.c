@@ -1,11 +1,9 @@
 /* libFuzzer target: dm_safetensors_parse on arbitrary bytes, and on the
  * bytes it accepts a write and re-read that must give the same tensors.
  *
- *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled \
- *       -Db_sanitize=address,undefined -Db_lundef=false
+ *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled
  *   ninja -C build-fuzz tests/fuzz/fuzz-safetensors
- *   mkdir -p build-fuzz/corpus-safetensors
- *   cp tests/data/nn/unet-small-reference.safetensors build-fuzz/corpus-safetensors/
+ *   cp -r tests/fuzz/corpus/fuzz-safetensors build-fuzz/corpus-safetensors
  *   build-fuzz/tests/fuzz/fuzz-safetensors -max_total_time=300 -max_len=4096 \
  *       -dict=tests/fuzz/safetensors.dict build-fuzz/corpus-safetensors
  *
