@@ -348,6 +348,10 @@ darkmap_window_clear_posteriors (DarkmapWindow *self)
 void
 darkmap_window_posteriors_field_changed (DarkmapWindow *self)
 {
+  /* A reconstruction still running is of the field left: cancelled, it
+   * ends without a result (G_IO_ERROR_CANCELLED), even when its worker
+   * has finished already. */
+  darkmap_window_cancel_reconstruction (self);
   if (self->reconstruct_dialog != NULL && self->result->binned->shear->wcs != NULL)
     darkmap_reconstruct_dialog_set_field (self->reconstruct_dialog, self->result->binned);
 }

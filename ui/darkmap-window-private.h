@@ -180,7 +180,8 @@ DmMap *darkmap_window_posterior_layer_map (DarkmapWindow *self, Layer layer, dou
 /* The value under the pointer as the status bar reads it. */
 char *darkmap_window_posterior_reading (DarkmapWindow *self, Layer layer, double value);
 /* A new field replaces the old: its posteriors go (before it is shown),
- * then the Reconstruct dialog checks its models against the new grid. */
+ * then a reconstruction running on the old one is cancelled and the
+ * Reconstruct dialog checks its models against the new grid. */
 void darkmap_window_clear_posteriors (DarkmapWindow *self);
 void darkmap_window_posteriors_field_changed (DarkmapWindow *self);
 /* The significance (if any) on the cluster list just made. */

@@ -121,10 +121,11 @@ gboolean darkmap_window_is_smoothing (DarkmapWindow *self);
  * "significance" (mean/std) and "sample" (with the flip-book player), on
  * the spectrum page (the samples' 16-84 % band and the mean's C_ell) and by
  * the clusters (their significance across the samples).  A new field
- * empties the list.  Actions: win.reconstruct (the Reconstruct dialog),
- * win.save-posterior, win.remove-result, win.export-animation (animated
- * WebP of the samples), win.export-significance (CSV), win.presentation
- * (full screen, the map alone). */
+ * empties the list and cancels a reconstruction still running.  Actions:
+ * win.reconstruct (the Reconstruct dialog), win.save-posterior,
+ * win.remove-result, win.export-animation (animated WebP of the samples),
+ * win.export-significance (CSV), win.presentation (full screen, the map
+ * alone). */
 
 /* Runs request (its theory NULL: the shipped κTNG table) on the field shown
  * in a worker job; "reconstruct-finished" (GError or NULL) is emitted when
