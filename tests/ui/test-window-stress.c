@@ -30,30 +30,21 @@ typedef struct
   DarkmapJobSettings settings;
 } Field;
 
-/* The window's job-finished and reconstruct-finished signals, counted. */
+/* The ends of the window's opens (job-finished) or reconstructions
+ * (reconstruct-finished), counted. */
 typedef struct
 {
-  guint jobs, reconstructions;
-  guint jobs_cancelled, reconstructions_cancelled;
-  GError *job_error, *reconstruct_error;   /* the last ones */
+  guint count, cancelled;
+  GError *error;   /* the last one's */
 } Ends;
 
 static void
-on_job_ended (DarkmapWindow *window, const GError *error, Ends *ends)
+on_end (DarkmapWindow *window, const GError *error, Ends *ends)
 {
-  ends->jobs++;
-  ends->jobs_cancelled += error != NULL;
-  g_clear_error (&ends->job_error);
-  ends->job_error = error != NULL ? g_error_copy (error) : NULL;
-}
-
-static void
-on_reconstruct_finished (DarkmapWindow *window, const GError *error, Ends *ends)
-{
-  ends->reconstructions++;
-  ends->reconstructions_cancelled += error != NULL;
-  g_clear_error (&ends->reconstruct_error);
-  ends->reconstruct_error = error != NULL ? g_error_copy (error) : NULL;
+  ends->count++;
+  ends->cancelled += error != NULL;
+  g_clear_error (&ends->error);
+  ends->error = error != NULL ? g_error_copy (error) : NULL;
 }
 
 /* Iterates until *count reaches target; FALSE past the time limit. */
@@ -165,11 +156,11 @@ posteriors_on_field (DarkmapWindow *window)
 /* The open of cycle i, stopped in one of four ways; the field shown
  * afterwards is checked. */
 static void
-open_cycle (DarkmapWindow *window, Ends *ends, const Field *fields, int i)
+open_cycle (DarkmapWindow *window, Ends *opens, const Field *fields, int i)
 {
   const Field *field = &fields[i % 3 == 2], *other = &fields[i % 3 != 2];
   const DarkmapResult *before = darkmap_window_get_result (window);
-  guint jobs = ends->jobs;
+  guint opened = opens->count;
   DmReconstructRequest request = cycle_request (i);
   g_autoptr (GError) error = NULL;
   const Field *expected = field;
@@ -196,33 +187,34 @@ open_cycle (DarkmapWindow *window, Ends *ends, const Field *fields, int i)
     default: /* once it ended */
       break;
     }
-  CHECK (wait_for_count (&ends->jobs, jobs + 1));
-  CHECK (ends->jobs == jobs + 1);
+  CHECK (wait_for_count (&opens->count, opened + 1));
+  CHECK (opens->count == opened + 1);
   if (i % 4 == 3)
     cancel (window);
   CHECK (!darkmap_window_is_busy (window));
-  if (ends->job_error == NULL)
+  if (opens->error == NULL)
     CHECK (g_strcmp0 (darkmap_window_get_result (window)->path, expected->path) == 0);
   else
     {
-      CHECK (g_error_matches (ends->job_error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      CHECK (g_error_matches (opens->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
       CHECK (darkmap_window_get_result (window) == before);
     }
   if (i % 4 == 0)
-    CHECK (ends->job_error != NULL);
+    CHECK (opens->error != NULL);
   if (i % 4 >= 2)
-    CHECK (ends->job_error == NULL);
+    CHECK (opens->error == NULL);
 }
 
 /* The reconstruction of cycle i, stopped in one of four ways; the
  * posteriors listed are checked. */
 static void
-reconstruct_cycle (DarkmapWindow *window, Ends *ends, const Field *fields, int i)
+reconstruct_cycle (DarkmapWindow *window, Ends *opens, Ends *reconstructions,
+                   const Field *fields, int i)
 {
   DmReconstructRequest request = cycle_request (i);
   GListModel *posteriors = darkmap_window_get_posteriors (window);
   guint listed = g_list_model_get_n_items (posteriors);
-  guint reconstructions = ends->reconstructions, jobs = ends->jobs;
+  guint ended = reconstructions->count, opened = opens->count;
   g_autoptr (GError) error = NULL;
   int way = i / 2 % 4;
 
@@ -243,13 +235,13 @@ reconstruct_cycle (DarkmapWindow *window, Ends *ends, const Field *fields, int i
       break;
     case 2: /* the other field opened meanwhile */
       open_field (window, &fields[i % 3 != 2]);
-      CHECK (wait_for_count (&ends->jobs, jobs + 1));
+      CHECK (wait_for_count (&opens->count, opened + 1));
       break;
     default: /* once it ended */
       break;
     }
-  CHECK (wait_for_count (&ends->reconstructions, reconstructions + 1));
-  CHECK (ends->reconstructions == reconstructions + 1);
+  CHECK (wait_for_count (&reconstructions->count, ended + 1));
+  CHECK (reconstructions->count == ended + 1);
   if (way == 3)
     cancel (window);
   CHECK (!darkmap_window_is_busy (window));
@@ -258,17 +250,17 @@ reconstruct_cycle (DarkmapWindow *window, Ends *ends, const Field *fields, int i
     /* A posterior of the field left is not listed on the new one (it may
      * have ended before the new field came). */
     CHECK (g_list_model_get_n_items (posteriors) == 0);
-  else if (ends->reconstruct_error == NULL)
+  else if (reconstructions->error == NULL)
     CHECK (g_list_model_get_n_items (posteriors) == listed + 1);
   else
     {
-      CHECK (g_error_matches (ends->reconstruct_error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      CHECK (g_error_matches (reconstructions->error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
       CHECK (g_list_model_get_n_items (posteriors) == listed);
     }
   if (way == 0)
-    CHECK (ends->reconstruct_error != NULL);
+    CHECK (reconstructions->error != NULL);
   if (way == 3)
-    CHECK (ends->reconstruct_error == NULL);
+    CHECK (reconstructions->error == NULL);
 }
 
 static void
@@ -338,7 +330,7 @@ main (void)
     { "a", 32, 0.5, 11, NULL, { 0 } },
     { "b", 24, 0.6, 12, NULL, { 0 } },
   };
-  Ends ends = { 0 };
+  Ends opens = { 0 }, reconstructions = { 0 };
   DarkmapWindow *window;
   DmReconstructRequest request;
   GList *dialogs;
@@ -351,28 +343,28 @@ main (void)
 
   window = darkmap_window_new (GTK_APPLICATION (app));
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  g_signal_connect (window, "job-finished", G_CALLBACK (on_job_ended), &ends);
-  g_signal_connect (window, "reconstruct-finished", G_CALLBACK (on_reconstruct_finished), &ends);
+  g_signal_connect (window, "job-finished", G_CALLBACK (on_end), &opens);
+  g_signal_connect (window, "reconstruct-finished", G_CALLBACK (on_end), &reconstructions);
   gtk_window_present (GTK_WINDOW (window));
 
   start = g_get_monotonic_time ();
   for (int i = 0; i < CYCLES && dm_test_failures == 0; i++)
     {
-      open_cycle (window, &ends, fields, i);
+      open_cycle (window, &opens, fields, i);
       if (darkmap_window_get_result (window) != NULL)
-        reconstruct_cycle (window, &ends, fields, i);
+        reconstruct_cycle (window, &opens, &reconstructions, fields, i);
     }
   printf ("%d cycles in %.1f s: %u opens ended (%u cancelled), %u reconstructions"
-          " (%u cancelled)\n", CYCLES, (g_get_monotonic_time () - start) / 1e6, ends.jobs,
-          ends.jobs_cancelled, ends.reconstructions, ends.reconstructions_cancelled);
+          " (%u cancelled)\n", CYCLES, (g_get_monotonic_time () - start) / 1e6, opens.count,
+          opens.cancelled, reconstructions.count, reconstructions.cancelled);
 
   /* The last field and posterior, against fresh ones. */
   open_field (window, &fields[0]);
-  CHECK (wait_for_count (&ends.jobs, ends.jobs + 1) && ends.job_error == NULL);
+  CHECK (wait_for_count (&opens.count, opens.count + 1) && opens.error == NULL);
   request = cycle_request (0);
   CHECK (darkmap_window_reconstruct (window, &request, NULL));
-  CHECK (wait_for_count (&ends.reconstructions, ends.reconstructions + 1)
-         && ends.reconstruct_error == NULL);
+  CHECK (wait_for_count (&reconstructions.count, reconstructions.count + 1)
+         && reconstructions.error == NULL);
   check_against_fresh (window, &fields[0], &request);
 
   dialogs = message_dialogs (GTK_WINDOW (window));
@@ -397,8 +389,8 @@ main (void)
     }
   CHECK (window == NULL);
 
-  g_clear_error (&ends.job_error);
-  g_clear_error (&ends.reconstruct_error);
+  g_clear_error (&opens.error);
+  g_clear_error (&reconstructions.error);
   for (int f = 0; f < 2; f++)
     {
       remove (fields[f].path);
