@@ -63,12 +63,15 @@ if [ "$mode" = demo ]; then
   exit 0
 fi
 
-# test: a plain build and an ASan/UBSan build, each running the whole suite.
+# test: a plain build and an ASan/UBSan build, each running the whole suite,
+# then the tests whose work crosses threads under ThreadSanitizer.
 status=0
 build build-test
 meson test -C build-test --print-errorlogs || status=1
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dcuda=disabled
 meson test -C build-asan --print-errorlogs || status=1
+build build-tsan -Db_sanitize=thread -Db_lundef=false -Dcuda=disabled
+meson test -C build-tsan --suite threads --print-errorlogs || status=1
 python3 tools/test-summary.py build-test/meson-logs/testlog.junit.xml \
-  build-asan/meson-logs/testlog.junit.xml
+  build-asan/meson-logs/testlog.junit.xml build-tsan/meson-logs/testlog.junit.xml
 exit $status
