@@ -205,9 +205,15 @@ check_fits (DarkmapApplication *app)
   {
     const char *png = dm_test_tmp_path ("window-view.png");
     GtkWidget *view = darkmap_window_get_map_widget (window);
-    double shape = (double) gtk_widget_get_height (view) / MAX (gtk_widget_get_width (view), 1);
+    double shape;
     g_autoptr (GError) png_error = NULL;
     g_autoptr (GdkTexture) texture = NULL;
+
+    /* The view's shape once it is laid out (a loaded machine may not have
+     * painted the window yet). */
+    CHECK (wait_for_frame (GTK_WIDGET (window)));
+    CHECK (gtk_widget_get_width (view) > 0 && gtk_widget_get_height (view) > 0);
+    shape = (double) gtk_widget_get_height (view) / MAX (gtk_widget_get_width (view), 1);
 
     CHECK (darkmap_window_export_view (window, png, 1200, 300.0, &png_error));
     texture = gdk_texture_new_from_filename (png, &png_error);
