@@ -236,7 +236,7 @@ check_unsaved (DarkmapApplication *app)
   CHECK (gtk_file_chooser_set_current_folder (chooser, folder_file, &error));
   gtk_file_chooser_set_current_name (chooser, "close-chosen.fits");
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  CHECK (wait_for_close (window, 5.0));
+  CHECK (wait_for_close (window, 20.0));
   CHECK (same_mean (chosen, reference));
   g_unlink (chosen);
   g_unlink (reference);
