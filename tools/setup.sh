@@ -12,8 +12,9 @@ case "$mode" in demo|test) ;; *) echo "usage: tools/setup.sh demo|test" >&2; exi
 packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev
           libdnnl-dev libopenblas-dev gettext
           libgtk-4-dev libwebp-dev xvfb xauth desktop-file-utils appstream)
-# The tests also check that PyTorch reads the network weights Darkmap writes.
-if [ "$mode" = test ]; then packages+=(python3-torch); fi
+# The tests also check that PyTorch reads the network weights Darkmap writes,
+# and fuzz every file reader briefly with libFuzzer (clang).
+if [ "$mode" = test ]; then packages+=(python3-torch clang libclang-rt-14-dev); fi
 
 install_missing() {
   local missing=()
@@ -64,7 +65,8 @@ if [ "$mode" = demo ]; then
 fi
 
 # test: a plain build and an ASan/UBSan build, each running the whole suite,
-# then the tests whose work crosses threads under ThreadSanitizer.
+# then the tests whose work crosses threads under ThreadSanitizer, and a few
+# seconds of libFuzzer on every file reader.
 status=0
 build build-test
 meson test -C build-test --print-errorlogs || status=1
@@ -72,6 +74,9 @@ build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dcuda=disabled
 meson test -C build-asan --print-errorlogs || status=1
 build build-tsan -Db_sanitize=thread -Db_lundef=false -Dcuda=disabled
 meson test -C build-tsan --suite threads --print-errorlogs || status=1
+CC=clang build build-fuzz -Dfuzz=true -Dcuda=disabled -Dgui=disabled
+meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
 python3 tools/test-summary.py build-test/meson-logs/testlog.junit.xml \
-  build-asan/meson-logs/testlog.junit.xml build-tsan/meson-logs/testlog.junit.xml
+  build-asan/meson-logs/testlog.junit.xml build-tsan/meson-logs/testlog.junit.xml \
+  build-fuzz/meson-logs/testlog.junit.xml
 exit $status
