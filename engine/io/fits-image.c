@@ -150,6 +150,13 @@ static bool keep_value(fitsfile *fits, const char *path, DmMap *map, const char 
   return dm_map_set_string(map, key, value, note, error); /* complex: kept as text */
 }
 
+/* Whether a card read from a header has a value indicator ("= " in columns
+ * 9 and 10): cfitsio trims the trailing blanks of the card, so that an
+ * undefined value ("KEY     =", blanks after) ends at the '='. */
+static bool has_value(const char *card) {
+  return card[8] == '=' && (card[9] == ' ' || card[9] == '\0');
+}
+
 /* Splits a header card into its keyword and, when it has one, its value and
  * comment ("" when absent).  False for a card that does not parse, and for
  * a keyword with characters FITS does not allow (the writer refuses them,
@@ -165,7 +172,7 @@ static bool parse_card(char *card, char key[FLEN_KEYWORD], char value[FLEN_VALUE
     for (int i = 0; i <= key_len; i++) upper[i] = (char)toupper((unsigned char)key[i]);
     fits_test_keyword(upper, &status);
   }
-  if (status == 0 && strncmp(card + 8, "= ", 2) == 0)
+  if (status == 0 && has_value(card))
     fits_parse_value(card, value, comment, &status);
   fits_clear_errmark();
   return status == 0 && key_len >= 1 && key_len <= 8;
@@ -190,7 +197,7 @@ static bool read_metadata(fitsfile *fits, const char *path, DmMap *map, DmError 
       char text[FLEN_CARD];
       history_text(card, text, sizeof text);
       ok = dm_map_add_history(map, text, &card_error);
-    } else if (strncmp(card + 8, "= ", 2) == 0) {
+    } else if (has_value(card)) {
       ok = keep_value(fits, path, map, key, value, comment, &card_error);
     }
     if (!ok && card_error && card_error->code != DM_ERROR_INVALID_ARGUMENT) {

@@ -11,6 +11,9 @@
  *   - A lower-case WCS keyword with an alternate-description letter
  *     ("CRVAL2r") was not recognised as the WCS's, so it was kept as
  *     metadata, which the writer (upper case: "CRVAL2R") then refused.
+ *   - A keyword with an undefined value ("EMPTY   =", blanks after), which
+ *     is how the writer gives a NaN, was dropped unless a comment followed
+ *     (cfitsio trims the blanks): a NaN card did not survive a write.
  *   - A posterior file whose STD extension is damaged (not merely absent)
  *     freed the extension's error twice.
  *   - A weights file with an empty tensor whose other dimensions are huge
@@ -56,8 +59,9 @@ static bool write_image_with_cards(const char *path, const char *const *cards, i
 static void test_invalid_keywords_dropped(const char *path, const char *rewrite) {
   const char *cards[] = {"CR#AL2  =                  1.5", "CU\xffIT1  = 'deg     '",
                          "lower   =                    3", "METHOD  = 'ks      '",
-                         "CRVAL2r =                  2.2", "pc1_2b  =                  0.1"};
-  CHECK(write_image_with_cards(path, cards, 6));
+                         "CRVAL2r =                  2.2", "pc1_2b  =                  0.1",
+                         "EMPTY   =                     "};
+  CHECK(write_image_with_cards(path, cards, 7));
   DmError *error = NULL;
   DmMap *map = dm_fits_read_image(path, NULL, &error);
   CHECK_OK(map, error);
@@ -68,6 +72,8 @@ static void test_invalid_keywords_dropped(const char *path, const char *rewrite)
   CHECK(dm_map_find_card(map, "PC1_2B") == NULL);
   const DmMetaCard *lower = dm_map_find_card(map, "LOWER");
   CHECK(lower && lower->type == DM_META_INT && lower->number == 3.0);
+  const DmMetaCard *empty = dm_map_find_card(map, "EMPTY");
+  CHECK(empty && empty->type == DM_META_DOUBLE && isnan(empty->number));
   const DmMetaCard *method = dm_map_find_card(map, "METHOD");
   CHECK(method && method->type == DM_META_STRING && strcmp(method->text, "ks") == 0);
 
@@ -77,6 +83,8 @@ static void test_invalid_keywords_dropped(const char *path, const char *rewrite)
   if (again) {
     lower = dm_map_find_card(again, "LOWER");
     CHECK(lower && lower->type == DM_META_INT && lower->number == 3.0);
+    empty = dm_map_find_card(again, "EMPTY");
+    CHECK(empty && empty->type == DM_META_DOUBLE && isnan(empty->number));
     CHECK(again->nx == SIDE && again->ny == SIDE && again->data[0] == 0.0f);
   }
   dm_map_free(again);
