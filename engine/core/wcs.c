@@ -121,6 +121,24 @@ static bool card_is_safe(const char *card) {
   return false;
 }
 
+/* False for an axis count wcslib would size its arrays by (NAXIS, WCSAXES,
+ * WCSAXESa) that is not an integer from 0 to 999, the most FITS allows:
+ * wcslib allocates matrices of that many axes squared, so "NAXIS = 32768"
+ * alone asks for 8 GiB.  Such a card is left out; the axes the other
+ * keywords number still count. */
+static bool axis_count_is_sane(const char *card) {
+  bool naxis = strncmp(card, "NAXIS   ", 8) == 0;
+  bool wcsaxes = strncmp(card, "WCSAXES", 7) == 0;
+  if (!naxis && !wcsaxes) return true;
+  int i = 10, digits = 0;
+  while (i < 80 && card[i] == ' ') i++;
+  long value = 0;
+  for (; i < 80 && card[i] >= '0' && card[i] <= '9' && digits < 4; i++, digits++)
+    value = 10 * value + (card[i] - '0');
+  while (i < 80 && card[i] == ' ') i++;
+  return digits > 0 && value <= 999 && (i == 80 || card[i] == '/');
+}
+
 DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
   size_t length = (size_t)nkeys * 80;
   char *copy = malloc(length + 1);
@@ -131,7 +149,7 @@ DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
   int kept = 0;
   for (int k = 0; k < nkeys; k++) {
     const char *card = header + (size_t)k * 80;
-    if (!card_is_safe(card)) continue;
+    if (!card_is_safe(card) || !axis_count_is_sane(card)) continue;
     memcpy(copy + (size_t)kept * 80, card, 80);
     kept++;
   }

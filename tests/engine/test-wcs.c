@@ -104,6 +104,15 @@ static void check_errors(void) {
     CHECK_OK(parsed != NULL, error);
     CHECK(parsed && dm_wcs_equal(grid, parsed, 10, 10, 1e-9));
     dm_wcs_free(parsed);
+
+    /* Axis counts past FITS's 999 (wcslib would allocate matrices of that
+     * many axes squared: 8 GiB for NAXIS = 32768) are dropped likewise. */
+    snprintf(hostile, 161, "%-80s%-80s", "NAXIS   =                32768",
+             "WCSAXES =       33333333333333 / an axis count no file can use");
+    parsed = dm_wcs_new_from_header(hostile, nkeys + 2, &error);
+    CHECK_OK(parsed != NULL, error);
+    CHECK(parsed && dm_wcs_equal(grid, parsed, 10, 10, 1e-9));
+    dm_wcs_free(parsed);
     free(hostile);
   }
   free(cards);
