@@ -1,6 +1,8 @@
 /* Option parsing for darkmap-cli (see cli-args.h). */
 #include "cli-args.h"
 
+#include "darkmap/atomic-file.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,14 +28,11 @@ static bool is_output_option(const char *name) {
 }
 
 static bool check_output_folder(const char *path, DmError **error) {
-  const char *slash = strrchr(path, '/');
-  char folder[PATH_MAX];
-  if (!slash)
-    snprintf(folder, sizeof folder, ".");
-  else
-    snprintf(folder, sizeof folder, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-  if (access(folder, W_OK | X_OK) == 0) return true;
-  int saved = errno;
+  char *folder = dm_output_folder(path);
+  bool writable = folder && access(folder, W_OK | X_OK) == 0;
+  int saved = folder ? errno : ENOMEM;
+  free(folder);
+  if (writable) return true;
   return dm_error_set(error, DM_ERROR_IO, saved, "Cannot write %s: %s.", path, strerror(saved));
 }
 

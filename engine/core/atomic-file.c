@@ -109,19 +109,19 @@ static void free_file(DmAtomicFile *file) {
   free(file);
 }
 
+char *dm_output_folder(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return strdup(".");
+  return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Fills path, dir and base from target; false when out of memory. */
 static bool split_path(DmAtomicFile *file, const char *target) {
   file->path = strdup(target);
-  file->dir = strdup(target);
+  file->dir = dm_output_folder(target);
   if (!file->path || !file->dir) return false;
-  char *slash = strrchr(file->dir, '/');
-  if (!slash) {
-    strcpy(file->dir, ".");
-    file->base = file->path;
-  } else {
-    slash[slash == file->dir ? 1 : 0] = '\0';
-    file->base = file->path + (slash - file->dir) + 1;
-  }
+  char *slash = strrchr(file->path, '/');
+  file->base = slash ? slash + 1 : file->path;
   return true;
 }
 

@@ -2,6 +2,8 @@
  * (darkmap/memory-budget.h). */
 #include "darkmap/memory-budget.h"
 
+#include "darkmap/atomic-file.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +59,7 @@ bool dm_memory_check(DmError **error, double bytes, const char *what_format, ...
 
 bool dm_disk_check(DmError **error, const char *path, double bytes, const char *what_format,
                    ...) {
-  const char *slash = strrchr(path, '/');
-  char *named = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  char *named = dm_output_folder(path);
   char *folder = named ? realpath(named, NULL) : NULL;
   if (folder)
     free(named);

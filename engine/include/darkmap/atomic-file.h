@@ -20,6 +20,10 @@
 
 #include "darkmap/error.h"
 
+/* The folder that holds path (malloc'ed): "." for a bare name, "/" for a
+ * file at the root; NULL when out of memory. */
+char *dm_output_folder(const char *path);
+
 /* An output file being written, to replace path when committed. */
 typedef struct DmAtomicFile DmAtomicFile;
 
