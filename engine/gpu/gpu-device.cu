@@ -1,9 +1,9 @@
 /* Whether a CUDA device can be used (see darkmap/gpu.h). */
-#include "darkmap/gpu.h"
+#include "gpu-module.h"
 
 #include <cuda_runtime.h>
 
-bool dm_gpu_available(void) {
+bool dm_cuda_available(void) {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {

@@ -4,7 +4,7 @@
  * forward C2C FFT in place, multiply by the KS kernel (computed per mode, the
  * 1/(nx ny) folded in), inverse C2C FFT in place, unpack, download.  All of it
  * is queued on the plan's stream and waited for once at the end. */
-#include "darkmap/gpu.h"
+#include "gpu-module.h"
 
 #include <stdlib.h>
 
@@ -70,7 +70,7 @@ __global__ static void multiply_kernel(float2 *modes, int nx, int ny, float sign
   modes[i] = make_float2(v.x * a - v.y * b, v.y * a + v.x * b);
 }
 
-void dm_gpu_ks_plan_free(DmGpuKsPlan *plan) {
+void dm_cuda_ks_plan_free(DmGpuKsPlan *plan) {
   if (!plan) return;
   cudaSetDevice(plan->device);
   if (plan->has_fft) cufftDestroy(plan->fft);
@@ -80,7 +80,7 @@ void dm_gpu_ks_plan_free(DmGpuKsPlan *plan) {
   free(plan);
 }
 
-DmGpuKsPlan *dm_gpu_ks_plan_new(int nx, int ny, DmError **error) {
+DmGpuKsPlan *dm_cuda_ks_plan_new(int nx, int ny, DmError **error) {
   /* Two real planes or one complex plane per buffer: the size of a 2-plane map. */
   if (!dm_map_check_size(nx, ny, 2, error)) return NULL;
   DmGpuKsPlan *plan = (DmGpuKsPlan *)calloc(1, sizeof *plan);
@@ -100,7 +100,7 @@ DmGpuKsPlan *dm_gpu_ks_plan_new(int nx, int ny, DmError **error) {
   ok = ok && DM_CUFFT_CHECK(cufftSetStream(plan->fft, plan->stream), error);
   if (!ok) {
     dm_error_prefix(error, "Cannot prepare the GPU Kaiser-Squires transform for %d × %d", nx, ny);
-    dm_gpu_ks_plan_free(plan);
+    dm_cuda_ks_plan_free(plan);
     return NULL;
   }
   return plan;
@@ -169,8 +169,8 @@ static bool check_arguments(const DmGpuKsPlan *plan, const void *a, const void *
                       "GPU Kaiser-Squires needs a plan and its input and output arrays.");
 }
 
-bool dm_gpu_ks_shear_to_kappa(DmGpuKsPlan *plan, const float *g1, const float *g2,
-                              float *kappa_e, float *kappa_b, DmError **error) {
+bool dm_cuda_ks_shear_to_kappa(DmGpuKsPlan *plan, const float *g1, const float *g2,
+                               float *kappa_e, float *kappa_b, DmError **error) {
   if (!check_arguments(plan, g1, g2, kappa_e, error)) return false;
   if (!run(plan, g1, g2, kappa_e, kappa_b, -1.0f, error)) {
     dm_error_prefix(error, "GPU Kaiser-Squires (shear to convergence) failed");
@@ -179,8 +179,8 @@ bool dm_gpu_ks_shear_to_kappa(DmGpuKsPlan *plan, const float *g1, const float *g
   return true;
 }
 
-bool dm_gpu_ks_kappa_to_shear(DmGpuKsPlan *plan, const float *kappa_e, const float *kappa_b,
-                              float *g1, float *g2, DmError **error) {
+bool dm_cuda_ks_kappa_to_shear(DmGpuKsPlan *plan, const float *kappa_e, const float *kappa_b,
+                               float *g1, float *g2, DmError **error) {
   if (!check_arguments(plan, kappa_e, g1, g2, error)) return false;
   if (!run(plan, kappa_e, kappa_b, g1, g2, +1.0f, error)) {
     dm_error_prefix(error, "GPU Kaiser-Squires (convergence to shear) failed");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gpu-error.h"
+#include "gpu-module.h"
 #include "nn-cuda.h"
 
 /* --- Workspace ----------------------------------------------------------- */
@@ -349,7 +350,7 @@ static const DmNnBackendFuncs cuda_funcs = {
 
 /* --- Creation ------------------------------------------------------------ */
 
-bool dm_nn_cuda_backend_new(bool allow_tf32, DmNnBackend *out, DmError **error) {
+bool dm_cuda_nn_backend_new(bool allow_tf32, DmNnBackend *out, DmError **error) {
   int count = 0;
   cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess || count < 1) {
