@@ -7,18 +7,27 @@
  *   train step: zero the gradients, forward, L1 loss against a target,
  *               backward, Adam (lr 1e-4, betas 0.9 / 0.999, eps 1e-8),
  *               batch 8.
- * Each figure: one untimed warm-up, then N timed runs (median, min, max).
- * The last line printed is one JSON object {key: median seconds} with the
- * peers' keys (unet.infer_b8, unet.infer_b1, unet.train_step_b8).
+ * Each figure: one untimed warm-up, then N timed runs (median, min, max),
+ * and its memory: the engine's peak (dm_nn_memory_peak: the most bytes of
+ * blocks in use during the figure), what the caching allocator holds after
+ * it (in use and cached: the backend memory the context keeps) and the
+ * process's maximum resident set so far (getrusage), which is the figure's
+ * own only when it runs alone (--only).  The last line printed is one JSON
+ * object {key: median seconds} with the peers' keys (unet.infer_b8,
+ * unet.infer_b1, unet.train_step_b8), and per figure the keys
+ * <key>.engine_peak_mib, <key>.held_mib and <key>.max_rss_mib.
  *
  *   bench-nn [--device cpu|cuda] [--threads T] [--batch N] [--runs R] [--quick]
+ *            [--only infer|infer1|train]
  *
  * --device cuda runs it on the CUDA backend (cuDNN, cuBLAS, TF32 on as in
- * training).
+ * training).  --only runs one figure (bench/run-nn.py measures each
+ * figure's resident memory so).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "bench-timing.h"
 #include "darkmap/monotonic-clock.h"
@@ -74,26 +83,51 @@ static void train_step(Bench *b) {
   check_context(b, "training step");
 }
 
-/* Runs fn once untimed and `runs` times timed; prints a row and returns the
- * median. */
-static double bench(Bench *b, const char *label, const char *size, void (*fn)(Bench *),
-                    int runs, int threads) {
+/* One figure: what it runs, and its result (median time, memory in MiB). */
+typedef struct {
+  const char *name;   /* for --only */
+  const char *key;    /* the peers' JSON key */
+  const char *label, *size;
+  void (*fn)(Bench *);
+  double median;
+  double engine_peak, held, max_rss;
+} Figure;
+
+static double mib(size_t bytes) { return (double)bytes / 1048576.0; }
+
+/* The process's largest resident set so far, in MiB. */
+static double max_rss_mib(void) {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return (double)usage.ru_maxrss / 1024.0;
+}
+
+/* Runs the figure once untimed and `runs` times timed; prints a row and fills its
+ * median and memory. */
+static void bench(Bench *b, Figure *figure, int runs, int threads) {
   double times[MAX_RUNS];
-  fn(b);
+  dm_nn_memory_reset_peak(b->nn);
+  figure->fn(b);
   for (int r = 0; r < runs; r++) {
     const double start = dm_monotonic_seconds();
-    fn(b);
+    figure->fn(b);
     times[r] = dm_monotonic_seconds() - start;
   }
-  const double median = bench_median(times, runs);
-  printf("%-34s %16s %3d %3d %10.4f %10.4f %10.4f\n", label, size, threads, runs, median,
-         times[0], times[runs - 1]);
+  figure->median = bench_median(times, runs);
+  size_t in_use = 0, cached = 0;
+  dm_nn_memory_stats(b->nn, &in_use, &cached);
+  figure->engine_peak = mib(dm_nn_memory_peak(b->nn));
+  figure->held = mib(in_use + cached);
+  figure->max_rss = max_rss_mib();
+  printf("%-34s %16s %3d %3d %10.4f %10.4f %10.4f %8.0f %8.0f %8.0f\n", figure->label,
+         figure->size, threads, runs, figure->median, times[0], times[runs - 1],
+         figure->engine_peak, figure->held, figure->max_rss);
   fflush(stdout);
-  return median;
 }
 
 int main(int argc, char **argv) {
   int threads = 2, batch = 8, runs = 5;
+  const char *only = NULL;
   DmNnDevice device = DM_NN_DEVICE_CPU;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--device") && i + 1 < argc && !strcmp(argv[i + 1], "cpu")) i++;
@@ -104,9 +138,14 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--quick")) runs = 2;
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
+             (!strcmp(argv[i + 1], "infer") || !strcmp(argv[i + 1], "infer1") ||
+              !strcmp(argv[i + 1], "train")))
+      only = argv[++i];
     else {
       fprintf(stderr,
-              "usage: %s [--device cpu|cuda] [--threads T] [--batch N] [--runs R] [--quick]\n",
+              "usage: %s [--device cpu|cuda] [--threads T] [--batch N] [--runs R] [--quick]\n"
+              "          [--only infer|infer1|train]\n",
               argv[0]);
       return 2;
     }
@@ -142,25 +181,43 @@ int main(int argc, char **argv) {
 
   printf("# bench-nn: %s; UNet4-32, %lld parameters\n", dm_nn_device_name(b.nn),
          (long long)dm_nn_params_numel(b.params));
-  printf("%-34s %16s %3s %3s %10s %10s %10s\n", "name", "size", "thr", "N", "median_s", "min_s",
-         "max_s");
+  printf("# memory in MiB: engine_peak = the most bytes in use during the figure, held = what "
+         "the allocator keeps after it, max_rss = the process's peak resident set so far\n");
+  printf("%-34s %16s %3s %3s %10s %10s %10s %8s %8s %8s\n", "name", "size", "thr", "N",
+         "median_s", "min_s", "max_s", "peak_MiB", "held_MiB", "rss_MiB");
   char size[64], size1[64], key_infer[64], key_train[64];
   snprintf(size, sizeof size, "%dx%dx%dx%d", batch, IN_CHANNELS, RESOLUTION, RESOLUTION);
   snprintf(size1, sizeof size1, "1x%dx%dx%d", IN_CHANNELS, RESOLUTION, RESOLUTION);
   snprintf(key_infer, sizeof key_infer, "unet.infer_b%d", batch);
   snprintf(key_train, sizeof key_train, "unet.train_step_b%d", batch);
-  char label[64];
-  snprintf(label, sizeof label, "forward (inference) b%d", batch);
-  const double t_infer = bench(&b, label, size, infer_batch, runs, threads);
-  const double t_infer1 = bench(&b, "forward (inference) b1", size1, infer_single, runs, threads);
-  snprintf(label, sizeof label, "train step fwd+bwd+Adam b%d", batch);
-  const double t_train = bench(&b, label, size, train_step, runs, threads);
+  char label_infer[64], label_train[64];
+  snprintf(label_infer, sizeof label_infer, "forward (inference) b%d", batch);
+  snprintf(label_train, sizeof label_train, "train step fwd+bwd+Adam b%d", batch);
+  Figure figures[] = {
+      {.name = "infer", .key = key_infer, .label = label_infer, .size = size, .fn = infer_batch},
+      {.name = "infer1", .key = "unet.infer_b1", .label = "forward (inference) b1", .size = size1,
+       .fn = infer_single},
+      {.name = "train", .key = key_train, .label = label_train, .size = size, .fn = train_step},
+  };
+  enum { FIGURES = sizeof figures / sizeof figures[0] };
+  bool ran[FIGURES] = {false};
+  for (int i = 0; i < FIGURES; i++) {
+    ran[i] = !only || !strcmp(only, figures[i].name);
+    if (ran[i]) bench(&b, &figures[i], runs, threads);
+  }
 
-  size_t in_use = 0, cached = 0;
-  dm_nn_memory_stats(b.nn, &in_use, &cached);
-  printf("# memory: %.1f MiB in use, %.1f MiB cached\n", in_use / 1048576.0, cached / 1048576.0);
-  printf("{\"%s\": %.5f, \"unet.infer_b1\": %.5f, \"%s\": %.5f}\n", key_infer, t_infer, t_infer1,
-         key_train, t_train);
+  printf("{");
+  bool first = true;
+  for (int i = 0; i < FIGURES; i++) {
+    if (!ran[i]) continue;
+    printf("%s\"%s\": %.5f, \"%s.engine_peak_mib\": %.1f, \"%s.held_mib\": %.1f, "
+           "\"%s.max_rss_mib\": %.1f",
+           first ? "" : ", ", figures[i].key, figures[i].median, figures[i].key,
+           figures[i].engine_peak, figures[i].key, figures[i].held, figures[i].key,
+           figures[i].max_rss);
+    first = false;
+  }
+  printf("}\n");
 
   free(b.tensors);
   dm_adam_free(b.adam);
