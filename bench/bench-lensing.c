@@ -6,11 +6,15 @@
  *   b. Kaiser-Squires shear -> kappa and the inverse at 360² (the binned
  *      COSMOS shear), 1024², 2048², 4096² (noise maps), on FFTW with
  *      measured plans on 2 threads, and with cuFFT when a GPU is usable;
- *   c. the power spectrum of a 1024² kappa map in 40 linear ell bins.
+ *   c. the power spectrum of the KS kappa maps of every size in 40 linear
+ *      ell bins (the peers' at 1024² in the shared folder, the float32 ones
+ *      of every size in bench/peers_maps.py);
+ *   d. Gaussian smoothing of the same maps, sigma = 2 pixels (the demo's
+ *      --smooth-pixels 2), as darkmap-cli ks --smooth-pixels does it.
  *
  * Each figure is the wall time of one call: 1 untimed warm-up call, then N
  * timed calls (20 at 360², 10 at 1024², 5 at 2048², 3 at 4096², 10 for
- * binning and the spectrum); rows give median, min and max.  Plans are made
+ * binning); rows give median, min and max.  Plans are made
  * before timing; measured FFTW plans are kept in a wisdom file so that later
  * runs do not measure again.  The last line is one JSON object
  * {key: median seconds} with keys like the peers' (b.darkmap.ks.1024x1024). */
@@ -31,10 +35,12 @@
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/pspec.h"
 #include "darkmap/rng.h"
+#include "darkmap/smooth.h"
 #include "darkmap/version.h"
 
 #define MAX_RESULTS 64
 #define FIELD_ARCMIN (360 * 0.29)  /* the shipped COSMOS grid: 1.74° wide */
+#define SMOOTH_SIGMA_PIXELS 2.0    /* the demo's darkmap-cli ks --smooth-pixels 2 */
 
 typedef struct {
   char key[96];
@@ -60,6 +66,9 @@ struct Job {
   /* power spectrum */
   const DmMap *map;
   const DmPspecOptions *pspec;
+  /* smoothing, in place */
+  float *image;
+  int nx, ny;
 };
 
 static void fail(const char *what, DmError *error) {
@@ -140,6 +149,10 @@ static bool run_pspec(Job *job, DmError **error) {
   DmPowerSpectrum *spectrum = dm_power_spectrum(job->map, 0, job->pspec, error);
   dm_power_spectrum_free(spectrum);
   return spectrum != NULL;
+}
+
+static bool run_smooth(Job *job, DmError **error) {
+  return dm_smooth_gaussian(job->image, job->nx, job->ny, SMOOTH_SIGMA_PIXELS, error);
 }
 
 /* ---- inputs ---- */
@@ -263,9 +276,10 @@ int main(int argc, char **argv) {
   if (options.wisdom_path && dm_fft_import_wisdom(options.wisdom_path))
     printf("   info: FFTW wisdom read from %s\n", options.wisdom_path);
   header("b. Kaiser-Squires shear -> (kE, kB) and back; 360 = COSMOS shear, larger = noise");
-  const int sizes[] = {360, 1024, 2048, 4096};
-  float *kappa_1024 = NULL;
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+  enum { N_SIZES = 4 };
+  const int sizes[N_SIZES] = {360, 1024, 2048, 4096};
+  float *kappa[N_SIZES] = {NULL}; /* each size's kappa_E, for the spectrum and smoothing */
+  for (size_t s = 0; s < N_SIZES; s++) {
     int npix = sizes[s];
     if (npix == 4096 && !options.with_4096) continue;
     size_t n = (size_t)npix * (size_t)npix;
@@ -309,10 +323,8 @@ int main(int argc, char **argv) {
       dm_gpu_ks_plan_free(gpu_ks);
     }
 
-    if (npix == 1024) {
-      kappa_1024 = kappa_e;
-      kappa_e = NULL;
-    }
+    kappa[s] = kappa_e;
+    kappa_e = NULL;
     dm_fft_free(g1);
     dm_fft_free(g2);
     dm_fft_free(kappa_e);
@@ -324,19 +336,38 @@ int main(int argc, char **argv) {
   dm_fft_free(shear_360[1]);
 
   /* ---- c. power spectrum ---- */
-  header("c. power spectrum of a 1024x1024 kappa map, 40 linear ell bins");
-  DmMap *map = dm_map_new(1024, 1024, 1, NULL, &error);
-  if (!map) fail("map", error);
-  memcpy(map->data, kappa_1024, 1024 * 1024 * sizeof(float));
-  dm_fft_free(kappa_1024);
+  header("c. power spectrum of the kappa maps, 40 linear ell bins");
   DmPspecOptions pspec;
   dm_pspec_options_init(&pspec);
   pspec.n_bins = 40;
   pspec.scale = DM_BINS_LINEAR;
-  pspec.pixel_arcmin = FIELD_ARCMIN / 1024;
-  job = (Job){.run = run_pspec, .map = map, .pspec = &pspec};
-  bench("c", "darkmap.ps", "1024x1024", 2, 10, &job);
-  dm_map_free(map);
+  for (size_t s = 0; s < N_SIZES; s++) {
+    if (!kappa[s]) continue;
+    int npix = sizes[s];
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", npix, npix);
+    DmMap *map = dm_map_new(npix, npix, 1, NULL, &error);
+    if (!map) fail("map", error);
+    memcpy(map->data, kappa[s], (size_t)npix * (size_t)npix * sizeof(float));
+    pspec.pixel_arcmin = FIELD_ARCMIN / npix;
+    job = (Job){.run = run_pspec, .map = map, .pspec = &pspec};
+    bench("c", "darkmap.ps", size, 2, repeats(npix), &job);
+    dm_map_free(map);
+  }
+
+  /* ---- d. smoothing ---- */
+  header("d. Gaussian smoothing of the kappa maps, sigma = 2 pixels, reflect edges");
+  for (size_t s = 0; s < N_SIZES; s++) {
+    if (!kappa[s]) continue;
+    int npix = sizes[s];
+    char size[32];
+    snprintf(size, sizeof size, "%dx%d", npix, npix);
+    /* Each call smooths the previous call's result: the work does not depend
+     * on the values. */
+    job = (Job){.run = run_smooth, .image = kappa[s], .nx = npix, .ny = npix};
+    bench("d", "darkmap.smooth", size, 2, repeats(npix), &job);
+    dm_fft_free(kappa[s]);
+  }
   if (options.wisdom_path && !dm_fft_export_wisdom(options.wisdom_path, &error))
     fail("writing FFTW wisdom", error);
 
