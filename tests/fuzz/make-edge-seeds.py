@@ -2,8 +2,10 @@
 """Writes the hand-made edge seeds of the fuzz corpora (tests/fuzz/corpus/):
 FITS images of every BITPIX with BSCALE/BZERO/BLANK, NaN and infinities,
 odd header cards, cubes and extensions; a FITS cluster table; a training
-dataset file of two 8 x 8 tuples; and tiny safetensors weights files with
-the metadata of each kind of model.  The
+dataset file of two 8 x 8 tuples; a cube of training maps with non-finite
+tiles; tiny safetensors weights files with the metadata of each kind of
+model; and the tiny score network's model file (a valid seed) in every
+float dtype, with a tensor too many and one too few.  The
 valid seeds cut from real files come from darkmap-cli at 8 x 8 pixels (see
 corpus/README).  Standard library only:
 
@@ -147,12 +149,33 @@ def dataset_file(count=2, side=8):
                 pixels("f", [float(v) for v in mask_values(n)])))
 
 
-def safetensors(tensors, metadata):
-    """A safetensors file of F32 tensors {name: (shape, values)}."""
+def tile_cube():
+    """Training maps for CosmoGAN: a float32 cube of 2 planes of 16 x 16
+    without a WCS, a NaN in the first 8 x 8 tile and an infinity in the
+    last one of the second plane."""
+    values = [0.001 * ((i * 37) % 101 - 50) for i in range(2 * 16 * 16)]
+    values[0] = math.nan
+    values[256 + 15 * 16 + 15] = math.inf
+    return hdu(image_cards(True, -32, (16, 16, 2)), pixels("f", values))
+
+
+# How safetensors() stores each dtype: the struct format of one element.
+DTYPE_FORMATS = {"F32": "f", "F16": "e", "F64": "d", "BF16": "bf16"}
+
+
+def packed(values, dtype):
+    """values little-endian in dtype (BF16: float32's upper half)."""
+    if dtype == "BF16":
+        return b"".join(struct.pack("<f", v)[2:] for v in values)
+    return struct.pack("<%d%s" % (len(values), DTYPE_FORMATS[dtype]), *values)
+
+
+def safetensors(tensors, metadata, dtype="F32"):
+    """A safetensors file of dtype tensors {name: (shape, values)}."""
     header, blobs, offset = {"__metadata__": metadata}, b"", 0
     for name, (shape, values) in tensors.items():
-        blob = struct.pack("<%df" % len(values), *values)
-        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + len(blob)]}
+        blob = packed(values, dtype)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(blob)]}
         blobs += blob
         offset += len(blob)
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -178,14 +201,47 @@ def model_seeds():
     }
 
 
+def read_safetensors(path):
+    """The F32 tensors {name: (shape, values)} and metadata of a file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    size = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + size])
+    metadata = header.pop("__metadata__", {})
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        blob = data[8 + size + begin:8 + size + end]
+        tensors[name] = (entry["shape"], list(struct.unpack("<%df" % (len(blob) // 4), blob)))
+    return tensors, metadata
+
+
+def weights_variants(model):
+    """The model file's tensors in the other float dtypes, with one more
+    tensor, and with its last tensor left out: name -> bytes."""
+    tensors, metadata = read_safetensors(model)
+    stem = os.path.basename(model).replace(".safetensors", "")
+    seeds = {"%s-%s.safetensors" % (stem, dtype.lower()): safetensors(tensors, metadata, dtype)
+             for dtype in ["F16", "BF16", "F64"]}
+    extra = dict(tensors, **{"extra.weight": ([2], [1.0, -1.0])})
+    seeds[stem + "-extra-tensor.safetensors"] = safetensors(extra, metadata)
+    fewer = dict(list(tensors.items())[:-1])
+    seeds[stem + "-missing-tensor.safetensors"] = safetensors(fewer, metadata)
+    return seeds
+
+
 def main():
     corpus = sys.argv[1]
     images = fits_seeds()
-    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask"]:
+    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask", "fuzz-cosmogan-maps"]:
         for name, data in images.items():
             write(os.path.join(corpus, target), name, data)
     write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-2-tuples-8x8.fits", dataset_file())
     write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-1-tuple-8x8.fits", dataset_file(1))
+    write(os.path.join(corpus, "fuzz-cosmogan-maps"), "cube-16x16x2-non-finite.fits", tile_cube())
+    params = os.path.join(corpus, "fuzz-nn-params")
+    for name, data in weights_variants(os.path.join(params, "score-hybrid-8x8.safetensors")).items():
+        write(params, name, data)
     for target in ["fuzz-cluster-table", "fuzz-fits-describe"]:
         write(os.path.join(corpus, target), "clusters-table.fits", cluster_table())
     for name, data in model_seeds().items():
