@@ -162,13 +162,15 @@ open_window (DarkmapApplication *self, GFile *file)
         self->job_finished_handler =
           g_signal_connect (window, "job-finished", G_CALLBACK (on_first_job_finished), self);
     }
-  gtk_window_present (GTK_WINDOW (window));
+  /* The field's job first: its worker reads the catalogue while the window
+   * is shown. */
   if (file != NULL)
     darkmap_window_open_file (window, file);
   else if (self->demo || self->screenshot_path != NULL)
     darkmap_window_open_demo (window);
   else
     darkmap_window_open_last_field (window);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void

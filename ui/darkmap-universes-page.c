@@ -33,7 +33,7 @@ struct _DarkmapUniversesPage
   GtkLabel *single_label;
   DarkmapMapView *single_view;
 
-  DarkmapModelList *models;       /* the application's (not owned) */
+  DarkmapModelList *models;       /* the application's (not owned); NULL until needed */
   GPtrArray *choices;             /* the emulators' paths (owned strings) */
   char *model_path;               /* the chosen one, or NULL */
   gboolean filling_choices;       /* the chooser is being refilled */
@@ -149,6 +149,19 @@ fill_choices (DarkmapUniversesPage *self)
   update_state (self);
 }
 
+/* The emulators listed, once the page needs them: reading the models
+ * folders is left out of the window's start-up. */
+static void
+ensure_choices (DarkmapUniversesPage *self)
+{
+  if (self->models != NULL)
+    return;
+  self->models = darkmap_model_list_get_default ();
+  g_signal_connect_object (self->models, "items-changed", G_CALLBACK (fill_choices), self,
+                           G_CONNECT_SWAPPED);
+  fill_choices (self);
+}
+
 static void
 on_model_changed (DarkmapUniversesPage *self)
 {
@@ -165,6 +178,7 @@ gboolean
 darkmap_universes_page_has_model (DarkmapUniversesPage *self)
 {
   g_return_val_if_fail (DARKMAP_IS_UNIVERSES_PAGE (self), FALSE);
+  ensure_choices (self);
   return self->model_path != NULL;
 }
 
@@ -173,6 +187,7 @@ darkmap_universes_page_select_model (DarkmapUniversesPage *self, const char *pat
 {
   g_return_val_if_fail (DARKMAP_IS_UNIVERSES_PAGE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
+  ensure_choices (self);
   for (guint i = 0; i < self->choices->len; i++)
     if (g_strcmp0 (g_ptr_array_index (self->choices, i), path) == 0)
       {
@@ -187,6 +202,7 @@ const char *
 darkmap_universes_page_get_model_path (DarkmapUniversesPage *self)
 {
   g_return_val_if_fail (DARKMAP_IS_UNIVERSES_PAGE (self), NULL);
+  ensure_choices (self);
   return self->model_path;
 }
 
@@ -237,6 +253,7 @@ darkmap_universes_page_get_request (DarkmapUniversesPage *self,
 {
   g_return_val_if_fail (DARKMAP_IS_UNIVERSES_PAGE (self), FALSE);
   g_return_val_if_fail (request != NULL, FALSE);
+  ensure_choices (self);
   dm_cosmogan_generate_request_init (&self->request);
   self->request.model_path = self->model_path;
   self->request.n_maps = darkmap_universes_page_get_n_maps (self);
@@ -462,6 +479,7 @@ gboolean
 darkmap_universes_page_new_universes (DarkmapUniversesPage *self)
 {
   g_return_val_if_fail (DARKMAP_IS_UNIVERSES_PAGE (self), FALSE);
+  ensure_choices (self);
   if (self->job != NULL || self->model_path == NULL)
     return FALSE;
   darkmap_universes_page_set_seed (self, (guint64) g_random_int_range (1, SEED_LIMIT));
@@ -573,6 +591,7 @@ on_grid_activated (DarkmapUniversesGrid *grid, int k, DarkmapUniversesPage *self
 static void
 on_map (DarkmapUniversesPage *self)
 {
+  ensure_choices (self);
   if (!self->auto_drawn && self->maps == NULL)
     darkmap_universes_page_generate (self);
 }
@@ -704,11 +723,8 @@ darkmap_universes_page_init (DarkmapUniversesPage *self)
   darkmap_map_view_set_show_clusters (self->single_view, FALSE);
   g_signal_connect_object (self->grid, "activated", G_CALLBACK (on_grid_activated), self, 0);
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
-  self->models = darkmap_model_list_get_default ();
-  g_signal_connect_object (self->models, "items-changed", G_CALLBACK (fill_choices), self,
-                           G_CONNECT_SWAPPED);
   update_caption (self, 0.0, "");
-  fill_choices (self);
+  update_state (self);
 }
 
 GtkWidget *

@@ -180,6 +180,9 @@ darkmap_window_open_last_field (DarkmapWindow *self)
       darkmap_window_open_demo (self);
       return;
     }
+  file = g_file_new_for_path (catalogue);
+  darkmap_window_open_catalogue (self, file, &settings);
+  /* The table once the job runs: its worker starts first. */
   if (clusters != NULL && g_file_test (clusters, G_FILE_TEST_EXISTS))
     {
       g_autoptr (GFile) clusters_file = g_file_new_for_path (clusters);
@@ -194,8 +197,6 @@ darkmap_window_open_last_field (DarkmapWindow *self)
 
       show_notice (self, text);
     }
-  file = g_file_new_for_path (catalogue);
-  darkmap_window_open_catalogue (self, file, &settings);
   /* After: opening a catalogue ends any reopening before it. */
   self->reopening_path = g_steal_pointer (&catalogue);
 }

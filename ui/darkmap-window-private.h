@@ -95,6 +95,7 @@ struct _DarkmapWindow
   GCancellable *cancellable;    /* the running job's */
 
   DmClusterTable *cluster_table; /* shown; NULL until a table is read */
+  gboolean clusters_waiting;     /* the table came while a field opened: placed at its end */
   char *cluster_path;            /* the table's file */
   GListStore *clusters;          /* of DarkmapCluster: the table placed on the map */
   gboolean syncing_selection;    /* copying a selection between panel and map */

@@ -591,8 +591,11 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
       darkmap_recent_add (file);
       update_clusters (self);
     }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-           && self->reopening_path == NULL) /* the last field: a notice, not a dialog */
+  else if (self->clusters_waiting)
+    update_clusters (self); /* on the map kept */
+  self->clusters_waiting = FALSE;
+  if (result == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && self->reopening_path == NULL) /* the last field: a notice, not a dialog */
     {
       g_autofree char *name = g_path_get_basename (darkmap_job_get_path (job));
       g_autofree char *headline = g_strdup_printf (_("Could not open “%s”"), name);
@@ -743,7 +746,11 @@ darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error)
   g_free (self->cluster_path);
   self->cluster_table = table;
   self->cluster_path = g_steal_pointer (&path);
-  update_clusters (self);
+  /* While a field opens, its map places the clusters when it comes (the
+   * panel's rows are built once). */
+  self->clusters_waiting = self->job != NULL;
+  if (!self->clusters_waiting)
+    update_clusters (self);
   darkmap_window_remember_field (self);
   return TRUE;
 }
@@ -763,8 +770,9 @@ darkmap_window_open_demo (DarkmapWindow *self)
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-demo", FALSE);
       return;
     }
-  darkmap_window_open_clusters (self, clusters_file, NULL);
+  /* The job first: its worker starts while the table is read. */
   darkmap_window_open_file (self, catalogue_file);
+  darkmap_window_open_clusters (self, clusters_file, NULL);
 }
 
 gboolean
