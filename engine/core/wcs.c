@@ -178,6 +178,14 @@ DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error) {
       dm_wcs_free(wcs);
       break;
     }
+    double pixel_deg = dm_wcs_pixel_scale_deg(wcs);
+    if (!(pixel_deg > 0.0 && isfinite(pixel_deg))) {
+      dm_error_set(error, DM_ERROR_WCS, 0,
+                   "The FITS header's WCS makes pixels of %g degrees, not a finite size.",
+                   pixel_deg);
+      dm_wcs_free(wcs);
+      break;
+    }
     wcs->projection = classify(&wcs->prm);
     result = wcs;
   }

@@ -115,6 +115,23 @@ static void check_errors(void) {
     dm_wcs_free(parsed);
     free(hostile);
   }
+  /* Pixels whose side is no finite length: each CDELT is finite, their
+   * product overflows (the pixel side came out infinite), or underflows. */
+  const char *huge_pixels[] = {"-1E200", "1E200", "-1E-170", "1E-170"};
+  for (int i = 0; i < 2; i++) {
+    char header[6 * 80 + 1];
+    snprintf(header, sizeof header, "%-80s%-80s%-80s%-80s%-80s%-80s", "CTYPE1  = 'RA---TAN'",
+             "CTYPE2  = 'DEC--TAN'", "CRVAL1  =                150.0",
+             "CRVAL2  =                  2.2", "CDELT1  = ", "CDELT2  = ");
+    memcpy(header + 4 * 80 + 10, huge_pixels[2 * i], strlen(huge_pixels[2 * i]));
+    memcpy(header + 5 * 80 + 10, huge_pixels[2 * i + 1], strlen(huge_pixels[2 * i + 1]));
+    DmWcs *parsed = dm_wcs_new_from_header(header, 6, &error);
+    CHECK(parsed == NULL && error && error->code == DM_ERROR_WCS &&
+          strstr(error->message, "degrees, not a finite size"));
+    if (error) printf("expected failure: %s\n", error->message);
+    dm_error_clear(&error);
+    dm_wcs_free(parsed);
+  }
   free(cards);
   dm_wcs_free(grid);
 }

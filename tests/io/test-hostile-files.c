@@ -22,11 +22,17 @@
  *     by UBSan in the fuzz build); the count is now taken from the bytes.
  *   - A dataset file whose DSFIRST is not a tuple index (1e30, NaN) was
  *     converted to an integer regardless (undefined behaviour: on x86 the
- *     file then claimed tuples from index 0 or 2^63); it is refused. */
+ *     file then claimed tuples from index 0 or 2^63); it is refused.
+ *   - An image whose WCS has CDELT1 = -1E200 and CDELT2 = 1E200 (finite,
+ *     but their product is not) gave training maps of a CosmoGAN pixels of
+ *     an infinite side; such a WCS is refused, as any reader of the image
+ *     now refuses it. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
 #include "darkmap/fits.h"
 #include "darkmap/model-info.h"
@@ -171,6 +177,42 @@ static void test_dataset_with_bad_first_index(const char *path) {
   dm_map_free(mask);
 }
 
+static void test_training_maps_with_infinite_pixels(const char *path) {
+  DmError *error = NULL;
+  const char *sizes[][2] = {{"-1E200", "1E200"}, {"-0.016666666666666667", "0.016666666666666667"}};
+  for (int i = 0; i < 2; i++) {
+    char cdelt[2][81];
+    snprintf(cdelt[0], sizeof cdelt[0], "CDELT1  = %20s", sizes[i][0]);
+    snprintf(cdelt[1], sizeof cdelt[1], "CDELT2  = %20s", sizes[i][1]);
+    const char *cards[] = {"CTYPE1  = 'RA---TAN'", "CTYPE2  = 'DEC--TAN'",
+                           "CRVAL1  =                150.0", "CRVAL2  =                  2.2",
+                           cdelt[0], cdelt[1]};
+    CHECK(write_image_with_cards(path, cards, 6));
+    double pixel = -1.0;
+    if (i == 0) {
+      CHECK(!dm_cosmogan_maps_probe(path, &pixel, &error));
+      CHECK(error && error->code == DM_ERROR_WCS &&
+            strstr(error->message, "pixels of inf degrees, not a finite size"));
+      dm_error_clear(&error);
+      CHECK(dm_cosmogan_maps_read(path, SIDE, 1, 0.5, NULL, &error) == NULL);
+      CHECK(error && error->code == DM_ERROR_WCS &&
+            strstr(error->message, "Cannot read the WCS of") &&
+            strstr(error->message, "pixels of inf degrees, not a finite size"));
+      if (error) printf("expected failure: %s\n", error->message);
+      dm_error_clear(&error);
+    } else {
+      /* The same image with pixels of 1′. */
+      CHECK_OK(dm_cosmogan_maps_probe(path, &pixel, &error), error);
+      CHECK(fabs(pixel - 1.0) < 1e-12);
+      DmCosmoganMaps *maps = dm_cosmogan_maps_read(path, SIDE, 1, 0.5, NULL, &error);
+      CHECK_OK(maps, error);
+      CHECK(maps && dm_cosmogan_maps_count(maps) == 1 &&
+            dm_cosmogan_maps_pixel_arcmin(maps) == pixel);
+      dm_cosmogan_maps_free(maps);
+    }
+  }
+}
+
 int main(void) {
   char path[4096], rewrite[4096];
   snprintf(path, sizeof path, "%s", dm_test_tmp_path("hostile.fits"));
@@ -179,6 +221,7 @@ int main(void) {
   test_posterior_with_damaged_std(path);
   test_model_with_empty_huge_tensor(path);
   test_dataset_with_bad_first_index(path);
+  test_training_maps_with_infinite_pixels(path);
   remove(path);
   remove(rewrite);
   return dm_test_result();

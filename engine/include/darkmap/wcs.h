@@ -41,7 +41,9 @@ DmWcs *dm_wcs_new_grid(DmProjection projection, double ra0, double dec0,
                        DmError **error);
 
 /* Parses the WCS of a FITS header (80-character cards, nkeys of them, no
- * END needed).  Fails with DM_ERROR_WCS when the header has no celestial WCS. */
+ * END needed).  Fails with DM_ERROR_WCS when the header has no celestial WCS
+ * or one whose pixel side (dm_wcs_pixel_scale_deg) is not a finite positive
+ * length (CDELT1 = CDELT2 = 1E200: their product overflows). */
 DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error);
 
 DmWcs *dm_wcs_copy(const DmWcs *wcs, DmError **error);
