@@ -214,6 +214,8 @@ static bool read_info(const DmSafetensors *st, const char *path, DmTrainCheckpoi
   if (kind && !dm_train_kind_from_name(kind, &r->kind)) malformed(&rd, "kind", kind);
   info->step = read_integer(&rd, "step", 0, INT64_MAX);
   info->seconds = read_double(&rd, "seconds");
+  if (rd.ok && info->seconds < 0.0)
+    malformed(&rd, "seconds", dm_safetensors_metadata(st, "seconds"));
   read_string(&rd, "request.theory_path", info->theory_path, sizeof info->theory_path,
               &r->theory_path);
   read_string(&rd, "request.theory_column", info->theory_column, sizeof info->theory_column,

@@ -8,7 +8,8 @@
  *  - max_seconds stops after the report that passes it, with a checkpoint;
  *  - the reports carry the step, rates and validation numbers;
  *  - checkpoints that are not (a model file, a truncated one, garbage, one
- *    with a malformed key) fail with DM_ERROR_FORMAT;
+ *    with a malformed key, one with a negative training time) fail with
+ *    DM_ERROR_FORMAT;
  *  - dm_train_check refuses bad requests with a sentence naming the
  *    problem. */
 #include <math.h>
@@ -179,6 +180,31 @@ static void write_bytes(const char *path, const void *bytes, size_t n) {
   if (f) fclose(f);
 }
 
+/* Writes the checkpoint source again to path with the metadata key given
+ * value instead of its own (the tensors as they were). */
+static void rewrite_with(const char *source, const char *path, const char *key,
+                         const char *value) {
+  DmError *error = NULL;
+  DmSafetensors *st = dm_safetensors_read(source, &error);
+  CHECK_OK(st != NULL, error);
+  if (!st) return;
+  DmSafetensorsWriter *w = dm_safetensors_writer_new();
+  bool ok = true;
+  for (int i = 0; ok && i < dm_safetensors_metadata_count(st); i++) {
+    const char *name = dm_safetensors_metadata_key(st, i);
+    ok = dm_safetensors_writer_add_metadata(
+        w, name, strcmp(name, key) == 0 ? value : dm_safetensors_metadata(st, name), &error);
+  }
+  for (int i = 0; ok && i < dm_safetensors_count(st); i++) {
+    const DmStTensorInfo *t = dm_safetensors_info(st, i);
+    ok = dm_safetensors_writer_add(w, t->name, t->dtype, t->ndim, t->shape,
+                                   dm_safetensors_data(st, t), &error);
+  }
+  CHECK_OK(ok && dm_safetensors_writer_write(w, path, &error), error);
+  dm_safetensors_writer_free(w);
+  dm_safetensors_free(st);
+}
+
 static void check_hostile(const DmTrainRequest *request) {
   DmError *error = NULL;
   DmTrainCheckpointInfo info;
@@ -213,6 +239,17 @@ static void check_hostile(const DmTrainRequest *request) {
     dm_safetensors_writer_free(w);
     CHECK_FAILS(dm_train_checkpoint_read(bad, &info, &error), error, DM_ERROR_FORMAT);
   }
+  /* A negative training time, the rest of the checkpoint as written (a
+   * promise tests/fuzz/fuzz-train-checkpoint checks). */
+  rewrite_with(checkpoint, bad, "seconds", "-0.5");
+  CHECK(!dm_train_checkpoint_read(bad, &info, &error));
+  CHECK(error && error->code == DM_ERROR_FORMAT &&
+        strstr(error->message, "the checkpoint's \"seconds\" is \"-0.5\", which is out of "
+                               "range"));
+  dm_error_clear(&error);
+  rewrite_with(checkpoint, bad, "seconds", "0.5");
+  CHECK_OK(dm_train_checkpoint_read(bad, &info, &error), error);
+  CHECK(info.seconds == 0.5);
   /* None at all: as dm_safetensors_read. */
   remove(bad);
   CHECK_FAILS(dm_train_checkpoint_read(bad, &info, &error), error, DM_ERROR_NOT_FOUND);
