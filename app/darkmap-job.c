@@ -256,18 +256,134 @@ darkmap_job_lower_thread_priority (void)
   setpriority (PRIO_PROCESS, (id_t) gettid (), DARKMAP_JOB_NICE);
 }
 
+/* ---- Prefetch ---- */
+
+/* The work started by darkmap_job_prefetch: a job of its own, run on a
+ * thread whose return value is a PrefetchOutcome. */
+typedef struct {
+  DarkmapResult *result;
+  DmError *error;
+} PrefetchOutcome;
+
+G_LOCK_DEFINE_STATIC (prefetch);
+static DarkmapJob *prefetch_job;   /* owned; NULL when none waits */
+static GThread *prefetch_thread;   /* owned, joined by the job that takes it */
+
+static gboolean
+same_settings (const DarkmapJobSettings *a, const DarkmapJobSettings *b)
+{
+  for (int role = 0; role < DARKMAP_N_COLUMNS; role++)
+    if (strcmp (a->columns[role], b->columns[role]) != 0)
+      return FALSE;
+  return a->grid_size == b->grid_size && a->pixel_arcmin == b->pixel_arcmin
+         && a->smooth_sigma == b->smooth_sigma && a->hdu == b->hdu
+         && a->unit_weights == b->unit_weights && a->has_center == b->has_center
+         && a->center_ra == b->center_ra && a->center_dec == b->center_dec
+         && a->projection == b->projection && a->flip_e2 == b->flip_e2;
+}
+
+static gpointer
+prefetch_run (gpointer data)
+{
+  PrefetchOutcome *outcome = g_new0 (PrefetchOutcome, 1);
+
+  darkmap_job_lower_thread_priority ();
+  outcome->result = run_engine (data, &outcome->error);
+  return outcome;
+}
+
+/* The prefetch waiting (its thread and job, taken: the caller joins the
+ * thread and unrefs the job); FALSE when none waits.  mine: it is self's
+ * field. */
+static gboolean
+take_prefetch (DarkmapJob *self, DarkmapJob **job, GThread **thread, gboolean *mine)
+{
+  G_LOCK (prefetch);
+  *job = g_steal_pointer (&prefetch_job);
+  *thread = g_steal_pointer (&prefetch_thread);
+  G_UNLOCK (prefetch);
+  *mine = *job != NULL && strcmp ((*job)->path, self->path) == 0
+          && same_settings (&(*job)->settings, &self->settings);
+  return *job != NULL;
+}
+
+/* Ends a prefetch of another field: its work stopped, unused. */
+static void
+drop_prefetch (DarkmapJob *job, GThread *thread)
+{
+  PrefetchOutcome *outcome;
+
+  atomic_store (&job->relay.cancel, 1);
+  outcome = g_thread_join (thread);
+  darkmap_result_free (outcome->result);
+  if (outcome->error != NULL)
+    dm_error_free (outcome->error);
+  g_free (outcome);
+  g_object_unref (job);
+}
+
+void
+darkmap_job_prefetch (const char *path, const DarkmapJobSettings *settings)
+{
+  DarkmapJob *job, *old_job;
+  GThread *old_thread;
+
+  g_return_if_fail (path != NULL && settings != NULL);
+  job = darkmap_job_new (path, settings);
+  darkmap_progress_relay_start (&job->relay);
+  G_LOCK (prefetch);
+  old_job = g_steal_pointer (&prefetch_job);
+  old_thread = g_steal_pointer (&prefetch_thread);
+  prefetch_job = job;
+  prefetch_thread = g_thread_new ("darkmap-prefetch", prefetch_run, job);
+  G_UNLOCK (prefetch);
+  if (old_job != NULL)
+    drop_prefetch (old_job, old_thread);
+}
+
+/* Worker: the result of self's field, from its prefetch when there is one
+ * (the cancellable stops it), else computed now (a prefetch of another
+ * field stopped first). */
+static DarkmapResult *
+run_or_take (DarkmapJob *self, GCancellable *cancellable, DmError **dm_error)
+{
+  DarkmapJob *job = NULL;
+  GThread *thread = NULL;
+  PrefetchOutcome *outcome;
+  DarkmapResult *result;
+  gboolean mine = FALSE;
+  gulong handler;
+
+  if (take_prefetch (self, &job, &thread, &mine) && !mine)
+    drop_prefetch (job, thread);
+  if (!mine)
+    {
+      handler = darkmap_progress_relay_watch (&self->relay, cancellable);
+      result = run_engine (self, dm_error);
+      darkmap_progress_relay_unwatch (&self->relay, cancellable, handler);
+      return result;
+    }
+  handler = darkmap_progress_relay_watch (&job->relay, cancellable);
+  outcome = g_thread_join (thread);
+  darkmap_progress_relay_unwatch (&job->relay, cancellable, handler);
+  result = outcome->result;
+  *dm_error = outcome->error;
+  g_free (outcome);
+  g_object_unref (job);
+  if (result != NULL)
+    darkmap_progress_relay_report (&self->relay, 1.0, "done");
+  return result;
+}
+
 static void
 job_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   DarkmapJob *self = source_object;
   DmError *dm_error = NULL;
   DarkmapResult *result;
-  gulong handler;
 
   darkmap_job_lower_thread_priority ();
-  handler = darkmap_progress_relay_watch (&self->relay, cancellable);
-  result = run_engine (self, &dm_error);
-  darkmap_progress_relay_unwatch (&self->relay, cancellable, handler);
+  result = run_or_take (self, cancellable, &dm_error);
 
   if (result == NULL)
     {

@@ -93,6 +93,14 @@ const DarkmapJobSettings *darkmap_job_get_settings (DarkmapJob *self);
 double darkmap_job_get_fraction (DarkmapJob *self);
 const char *darkmap_job_get_stage (DarkmapJob *self);
 
+/* Starts reading, binning and KS of path with settings at once, on a
+ * thread of its own, before a window asks for it (the field a window opens
+ * first, while the window is built).  A job later made with the same path
+ * and settings takes that work's result (or error) instead of starting
+ * again: cancelled, it stops the work.  One at a time: a later prefetch,
+ * or a job on another field, stops it unused. */
+void darkmap_job_prefetch (const char *path, const DarkmapJobSettings *settings);
+
 /* A job runs once. */
 void darkmap_job_run_async (DarkmapJob *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);

@@ -606,19 +606,26 @@ on_job_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_JOB_FINISHED], 0, error);
 }
 
+/* The job settings of the preferences (NULL: the defaults). */
 static DarkmapJobSettings
-job_settings (DarkmapWindow *self)
+preferred_job_settings (GSettings *preferences)
 {
   DarkmapJobSettings settings;
 
   darkmap_job_settings_init (&settings);
-  if (self->settings != NULL)
+  if (preferences != NULL)
     {
-      settings.grid_size = g_settings_get_int (self->settings, "grid-size");
-      settings.pixel_arcmin = g_settings_get_double (self->settings, "pixel-scale");
-      settings.smooth_sigma = g_settings_get_double (self->settings, "smoothing-sigma");
+      settings.grid_size = g_settings_get_int (preferences, "grid-size");
+      settings.pixel_arcmin = g_settings_get_double (preferences, "pixel-scale");
+      settings.smooth_sigma = g_settings_get_double (preferences, "smoothing-sigma");
     }
   return settings;
+}
+
+static DarkmapJobSettings
+job_settings (DarkmapWindow *self)
+{
+  return preferred_job_settings (self->settings);
 }
 
 void
@@ -773,6 +780,22 @@ darkmap_window_open_demo (DarkmapWindow *self)
   /* The job first: its worker starts while the table is read. */
   darkmap_window_open_file (self, catalogue_file);
   darkmap_window_open_clusters (self, clusters_file, NULL);
+}
+
+static GSettings *load_settings (void);
+
+void
+darkmap_window_prefetch_demo (void)
+{
+  g_autofree char *catalogue = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
+  g_autoptr (GSettings) preferences = NULL;
+  DarkmapJobSettings settings;
+
+  if (!g_file_test (catalogue, G_FILE_TEST_IS_REGULAR))
+    return;
+  preferences = load_settings ();
+  settings = preferred_job_settings (preferences);
+  darkmap_job_prefetch (catalogue, &settings);
 }
 
 gboolean

@@ -68,6 +68,11 @@ gboolean darkmap_window_open_mask (DarkmapWindow *self, GFile *file, GError **er
  * application does on its first start without a file). */
 void darkmap_window_open_demo (DarkmapWindow *self);
 
+/* Starts the demo field's job at once (darkmap_job_prefetch), on the
+ * preferences' grid, before a window is built: the first window's
+ * darkmap_window_open_demo takes its result.  Nothing without the demo. */
+void darkmap_window_prefetch_demo (void);
+
 /* Opens the field opened last as it was: its catalogue with the settings
  * (grid, table, columns) it was opened with and the cluster table then
  * shown, remembered in GSettings' "last-field" each time a field opens;
