@@ -86,15 +86,31 @@ static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
   return plan;
 }
 
-const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
+/* Called with planner_lock held. */
+static int chosen_threads_locked(void) {
+  init_threads_locked();
+  if (current_threads == 0) current_threads = default_threads();
+  return threads_ready ? current_threads : 1;
+}
+
+int dm_fft_threads(void) {
+  pthread_mutex_lock(&planner_lock);
+  int threads = chosen_threads_locked();
+  pthread_mutex_unlock(&planner_lock);
+  return threads;
+}
+
+/* The cached plan for (nx, ny, kind) on threads threads (0: the chosen
+ * number), made now if missing. */
+static const DmFftPlan *cached_plan(int nx, int ny, DmFftKind kind, int threads,
+                                    DmError **error) {
   if (nx <= 0 || ny <= 0) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d.", nx, ny);
     return NULL;
   }
   pthread_mutex_lock(&planner_lock);
-  init_threads_locked();
-  if (current_threads == 0) current_threads = default_threads();
-  int threads = threads_ready ? current_threads : 1;
+  int chosen = chosen_threads_locked();
+  if (threads == 0) threads = chosen;
   struct DmFftPlan *found = NULL;
   for (struct DmFftPlan *p = plans; p && !found; p = p->next)
     if (p->nx == nx && p->ny == ny && p->kind == kind && p->threads == threads &&
@@ -119,6 +135,14 @@ const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
   return found;
 }
 
+const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
+  return cached_plan(nx, ny, kind, 0, error);
+}
+
+const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error) {
+  return cached_plan(nx, ny, kind, 1, error);
+}
+
 void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
   switch (plan->kind) {
     case DM_FFT_C2C_FORWARD:
@@ -137,6 +161,10 @@ void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
 void *dm_fft_alloc(size_t bytes) { return fftwf_malloc(bytes); }
 
 void dm_fft_free(void *buffer) { fftwf_free(buffer); }
+
+bool dm_fft_is_aligned(const void *buffer) {
+  return fftwf_alignment_of((float *)buffer) == 0;
+}
 
 bool dm_fft_import_wisdom(const char *path) {
   pthread_mutex_lock(&planner_lock);

@@ -1,6 +1,6 @@
 /* Kaiser-Squires inversion and its forward model (darkmap/ks.h).
  *
- * One complex FFT carries both components: g = g1 + i g2 (or kappa_E +
+ * The two components travel as one complex map, g = g1 + i g2 (or kappa_E +
  * i kappa_B).  In Fourier space the kernel D = a + i b with
  *   a = (k1² − k2²) / |k|²,  b = 2 k1 k2 / |k|²,
  * k1 the frequency along x (columns), k2 along y (rows), in cycles per pixel.
@@ -10,7 +10,19 @@
  * and b must be even under k -> −k.  On the Nyquist row or column of an even
  * axis, fftfreq gives −1/2 for both k and its partner −k, which makes b odd
  * there; b is therefore zeroed on those lines, except at the self-conjugate
- * corner (both axes at Nyquist), where b is its own partner. */
+ * corner (both axes at Nyquist), where b is its own partner.
+ *
+ * With a and b even, the two components separate: writing X1, X2 for the
+ * transforms of the two real inputs, the outputs' transforms are
+ *   a X1 − s b X2   and   a X2 + s b X1     (s = −1 for conj(D), +1 for D),
+ * each the transform of a real map.  The plan therefore runs real-to-complex
+ * transforms of each input and complex-to-real transforms of each output, on
+ * half planes (ny × (nx/2 + 1)): the same arithmetic as one complex transform
+ * each way, without interleaving the inputs into a complex buffer and
+ * splitting the result, and with one transform fewer for each component that
+ * is zero (an input) or not wanted (an output).  The two components' transforms
+ * are independent: with two FFT threads or more they run side by side, each
+ * on one thread, rather than one after the other on all of them. */
 #include "darkmap/ks.h"
 
 #include <stdlib.h>
@@ -20,13 +32,15 @@
 #include "darkmap/smooth.h"
 
 struct DmKsPlan {
-  int nx, ny;
-  const DmFftPlan *forward;   /* c2c, sign −1, owned by the FFT cache */
-  const DmFftPlan *backward;  /* c2c, sign +1, owned by the FFT cache */
-  dm_complex *work;           /* ny × nx, FFT input (dm_fft_alloc) */
-  dm_complex *spectrum;       /* ny × nx, FFT output (dm_fft_alloc) */
-  float *a;                   /* ny × nx, real part of D times 1 / (nx ny) */
-  float *b;                   /* ny × nx, imaginary part of D times 1 / (nx ny) */
+  int nx, ny, hx;                 /* hx = nx / 2 + 1 columns of the half planes */
+  /* Owned by the FFT cache: r2c and c2r on the FFT threads, and on one
+   * thread for the two components' transforms side by side. */
+  const DmFftPlan *forward, *backward, *forward_alone, *backward_alone;
+  dm_complex *spectrum[2];        /* ny × hx each, the two components (dm_fft_alloc) */
+  float *real[2];                 /* ny × nx each, for the components' inputs and
+                                     outputs that are not SIMD-aligned (dm_fft_alloc) */
+  float *a;                       /* ny × hx, real part of D times 1 / (nx ny) */
+  float *b;                       /* ny × hx, imaginary part of D times 1 / (nx ny) */
 };
 
 void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b) {
@@ -40,15 +54,15 @@ void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b) {
   *b = x_nyquist != y_nyquist ? 0.0 : 2.0 * k1 * k2 / k_sq;
 }
 
-/* Fills plan->a and plan->b, with 1 / (nx ny) folded in. */
+/* Fills plan->a and plan->b on the half plane, with 1 / (nx ny) folded in. */
 static void make_kernel(DmKsPlan *plan) {
-  int nx = plan->nx, ny = plan->ny;
+  int nx = plan->nx, ny = plan->ny, hx = plan->hx;
   double norm = 1.0 / ((double)nx * (double)ny);
   for (int y = 0; y < ny; y++)
-    for (int x = 0; x < nx; x++) {
+    for (int x = 0; x < hx; x++) {
       double a, b;
       dm_ks_kernel(x, y, nx, ny, &a, &b);
-      size_t i = (size_t)y * (size_t)nx + (size_t)x;
+      size_t i = (size_t)y * (size_t)hx + (size_t)x;
       plan->a[i] = (float)(a * norm);
       plan->b[i] = (float)(b * norm);
     }
@@ -56,7 +70,6 @@ static void make_kernel(DmKsPlan *plan) {
 
 DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
   if (!dm_map_check_size(nx, ny, 1, error)) return NULL;
-  size_t n = (size_t)nx * (size_t)ny;
   DmKsPlan *plan = calloc(1, sizeof *plan);
   if (!plan) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
@@ -65,19 +78,26 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
   }
   plan->nx = nx;
   plan->ny = ny;
-  plan->work = dm_fft_alloc(n * sizeof *plan->work);
-  plan->spectrum = dm_fft_alloc(n * sizeof *plan->spectrum);
-  plan->a = malloc(n * sizeof *plan->a);
-  plan->b = malloc(n * sizeof *plan->b);
-  if (!plan->work || !plan->spectrum || !plan->a || !plan->b) {
+  plan->hx = nx / 2 + 1;
+  size_t n = (size_t)nx * (size_t)ny, half = (size_t)ny * (size_t)plan->hx;
+  bool ok = true;
+  for (int c = 0; c < 2; c++) {
+    plan->spectrum[c] = dm_fft_alloc(half * sizeof *plan->spectrum[c]);
+    plan->real[c] = dm_fft_alloc(n * sizeof *plan->real[c]);
+    ok = ok && plan->spectrum[c] && plan->real[c];
+  }
+  plan->a = malloc(half * sizeof *plan->a);
+  plan->b = malloc(half * sizeof *plan->b);
+  if (!ok || !plan->a || !plan->b) {
     dm_ks_plan_free(plan);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
                  nx, ny);
     return NULL;
   }
-  plan->forward = dm_fft_plan(nx, ny, DM_FFT_C2C_FORWARD, error);
-  plan->backward = plan->forward ? dm_fft_plan(nx, ny, DM_FFT_C2C_BACKWARD, error) : NULL;
-  if (!plan->backward) {
+  if (!(plan->forward = dm_fft_plan(nx, ny, DM_FFT_R2C, error)) ||
+      !(plan->backward = dm_fft_plan(nx, ny, DM_FFT_C2R, error)) ||
+      !(plan->forward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error)) ||
+      !(plan->backward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error))) {
     dm_ks_plan_free(plan);
     return NULL;
   }
@@ -87,46 +107,102 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
 
 void dm_ks_plan_free(DmKsPlan *plan) {
   if (!plan) return;
-  dm_fft_free(plan->work);
-  dm_fft_free(plan->spectrum);
+  for (int c = 0; c < 2; c++) {
+    dm_fft_free(plan->spectrum[c]);
+    dm_fft_free(plan->real[c]);
+  }
   free(plan->a);
   free(plan->b);
   free(plan);
 }
 
-/* work = re + i im (im NULL: 0), then FFT, multiply by a + i sign b, inverse
- * FFT; the result is left in plan->work. */
-static void apply_kernel(DmKsPlan *plan, const float *re, const float *im, float sign) {
-  size_t n = (size_t)plan->nx * (size_t)plan->ny;
-  for (size_t i = 0; i < n; i++) plan->work[i] = dm_complex_make(re[i], im ? im[i] : 0.0f);
-  dm_fft_execute(plan->forward, plan->work, plan->spectrum);
-  for (size_t i = 0; i < n; i++) {
-    float fr = crealf(plan->spectrum[i]), fi = cimagf(plan->spectrum[i]);
-    float a = plan->a[i], b = sign * plan->b[i];
-    plan->spectrum[i] = dm_complex_make(a * fr - b * fi, a * fi + b * fr);
+/* The half-plane transform (fft, r2c) of component c's real ny × nx map,
+ * read in place when it has the FFT buffers' alignment (the real-to-complex
+ * transform leaves its input as it was), through plan->real[c] otherwise. */
+static void transform_in(DmKsPlan *plan, const DmFftPlan *fft, int c, const float *map) {
+  if (!dm_fft_is_aligned(map)) {
+    memcpy(plan->real[c], map, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
+    map = plan->real[c];
   }
-  dm_fft_execute(plan->backward, plan->spectrum, plan->work);
+  dm_fft_execute(fft, (float *)map, plan->spectrum[c]);
 }
 
-/* Splits plan->work into real (re) and imaginary (im, may be NULL) parts. */
-static void split_work(const DmKsPlan *plan, float *re, float *im) {
-  size_t n = (size_t)plan->nx * (size_t)plan->ny;
-  for (size_t i = 0; i < n; i++) {
-    re[i] = crealf(plan->work[i]);
-    if (im) im[i] = cimagf(plan->work[i]);
+/* The real ny × nx map of component c's half-plane spectrum (fft, c2r,
+ * destroys the spectrum), written to map directly or through plan->real[c]. */
+static void transform_out(DmKsPlan *plan, const DmFftPlan *fft, int c, float *map) {
+  if (dm_fft_is_aligned(map)) {
+    dm_fft_execute(fft, plan->spectrum[c], map);
+    return;
+  }
+  dm_fft_execute(fft, plan->spectrum[c], plan->real[c]);
+  memcpy(map, plan->real[c], (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
+}
+
+/* Multiplies the spectra of rows [y0, y1) by the kernel: x1, x2 become
+ * a x1 − s b x2 and a x2 + s b x1 (x2 zero without in2, not made without
+ * out2). */
+static void multiply_rows(DmKsPlan *plan, int y0, int y1, float sign, bool in2, bool out2) {
+  size_t start = (size_t)y0 * (size_t)plan->hx, end = (size_t)y1 * (size_t)plan->hx;
+  dm_complex *x1 = plan->spectrum[0], *x2 = plan->spectrum[1];
+  const float *a = plan->a, *b = plan->b;
+  if (in2 && out2) {
+    for (size_t i = start; i < end; i++) {
+      dm_complex u = x1[i], v = x2[i];
+      float sb = sign * b[i];
+      x1[i] = a[i] * u - sb * v;
+      x2[i] = a[i] * v + sb * u;
+    }
+  } else if (in2) {
+    for (size_t i = start; i < end; i++) x1[i] = a[i] * x1[i] - sign * b[i] * x2[i];
+  } else {
+    if (out2)
+      for (size_t i = start; i < end; i++) x2[i] = sign * b[i] * x1[i];
+    for (size_t i = start; i < end; i++) x1[i] = a[i] * x1[i];
+  }
+}
+
+/* Half planes of at least this many modes are multiplied on two threads. */
+enum { THREADED_MULTIPLY_MODES = 1 << 16 };
+
+/* out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), component by
+ * component (see the top of this file); in2 NULL stands for zero, out2 NULL
+ * for a component not wanted. */
+static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, float sign,
+                         float *out1, float *out2) {
+  bool pair = dm_fft_threads() > 1;
+  if (in2 && pair) {
+    const float *in[2] = {in1, in2};
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+    for (int c = 0; c < 2; c++) transform_in(plan, plan->forward_alone, c, in[c]);
+  } else {
+    transform_in(plan, plan->forward, 0, in1);
+    if (in2) transform_in(plan, plan->forward, 1, in2);
+  }
+
+  int ny = plan->ny;
+  bool threaded = pair && (size_t)ny * (size_t)plan->hx >= THREADED_MULTIPLY_MODES;
+#pragma omp parallel for num_threads(2) schedule(static, 1) if (threaded)
+  for (int part = 0; part < 2; part++)
+    multiply_rows(plan, part * ny / 2, (part + 1) * ny / 2, sign, in2 != NULL, out2 != NULL);
+
+  if (out2 && pair) {
+    float *out[2] = {out1, out2};
+#pragma omp parallel for num_threads(2) schedule(static, 1)
+    for (int c = 0; c < 2; c++) transform_out(plan, plan->backward_alone, c, out[c]);
+  } else {
+    transform_out(plan, plan->backward, 0, out1);
+    if (out2) transform_out(plan, plan->backward, 1, out2);
   }
 }
 
 void dm_ks_plan_shear_to_kappa(DmKsPlan *plan, const float *g1, const float *g2,
                                float *kappa_e, float *kappa_b) {
-  apply_kernel(plan, g1, g2, -1.0f);
-  split_work(plan, kappa_e, kappa_b);
+  apply_kernel(plan, g1, g2, -1.0f, kappa_e, kappa_b);
 }
 
 void dm_ks_plan_kappa_to_shear(DmKsPlan *plan, const float *kappa_e, const float *kappa_b,
                                float *g1, float *g2) {
-  apply_kernel(plan, kappa_e, kappa_b, 1.0f);
-  split_work(plan, g1, g2);
+  apply_kernel(plan, kappa_e, kappa_b, 1.0f, g1, g2);
 }
 
 /* A zeroed nplanes map of the source's size, WCS and metadata. */

@@ -50,15 +50,27 @@ typedef struct DmFftPlan DmFftPlan;  /* owned by the cache: never freed by calle
 void dm_fft_set_effort(DmFftEffort effort);
 void dm_fft_set_threads(int threads);
 
+/* The threads plans are made for: dm_fft_set_threads's, or the default. */
+int dm_fft_threads(void);
+
 /* Out-of-place plan for an ny × nx transform, from the cache or made now. */
 const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error);
 
-/* Runs a plan on new buffers (from dm_fft_alloc, not aliasing each other). */
+/* The same on the calling thread alone, for callers that run independent
+ * transforms side by side on threads of their own. */
+const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error);
+
+/* Runs a plan on new buffers (from dm_fft_alloc, or aligned as dm_fft_is_aligned
+ * says; not aliasing each other). */
 void dm_fft_execute(const DmFftPlan *plan, void *in, void *out);
 
 /* SIMD-aligned buffers; free with dm_fft_free.  NULL when out of memory. */
 void *dm_fft_alloc(size_t bytes);
 void dm_fft_free(void *buffer);
+
+/* Whether a buffer from elsewhere (a map's plane) has dm_fft_alloc's
+ * alignment, so that dm_fft_execute may read or write it directly. */
+bool dm_fft_is_aligned(const void *buffer);
 
 /* Wisdom (measured plans) from/to a file.  Importing a missing file is not
  * an error (returns false without setting error); exporting writes the
