@@ -6,16 +6,20 @@
  * row), in scipy.ndimage.gaussian_filter's order; every output pixel is
  * accumulated in double.  Beyond an edge the line continues as its mirror image including the
  * edge sample (d c b a | a b c d | d c b a ...), repeated as often as a kernel
- * wider than the image needs. */
+ * wider than the image needs.  Large images are shared between the OpenMP
+ * threads, strips of columns then rows, with the same result as on one. */
 #include "darkmap/smooth.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "darkmap/map.h"
 
 /* Columns filtered together in the vertical pass (keeps reads contiguous). */
 #define STRIP_WIDTH 32
+/* Outputs of a row accumulated together (independent sums in registers). */
+#define ROW_BLOCK 8
 
 /* Index into a line of n samples for a position i (any integer) under the
  * half-sample symmetric extension, whose period is 2n. */
@@ -37,27 +41,41 @@ static void make_kernel(double sigma, int radius, double *weights) {
   for (int j = 0; j <= 2 * radius; j++) weights[j] /= sum;
 }
 
-/* Filters each row along x; line (nx + 2 radius doubles, or more) is scratch
- * for one extended row. */
-static void filter_rows(float *image, int nx, int ny, const double *weights, int radius,
+/* Filters rows [y0, y1) along x; line (nx + 2 radius doubles, or more) is
+ * scratch for one extended row.  Outputs are accumulated ROW_BLOCK at a time,
+ * each over the kernel in order. */
+static void filter_rows(float *image, int nx, int y0, int y1, const double *weights, int radius,
                         double *line) {
-  for (int y = 0; y < ny; y++) {
+  int taps = 2 * radius + 1;
+  for (int y = y0; y < y1; y++) {
     float *row = image + (size_t)y * (size_t)nx;
-    for (long i = -radius; i < (long)nx + radius; i++) line[i + radius] = row[reflect_index(i, nx)];
-    for (int x = 0; x < nx; x++) {
-      const double *src = line + x;
+    for (long i = -radius; i < 0; i++) line[i + radius] = row[reflect_index(i, nx)];
+    for (int i = 0; i < nx; i++) line[i + radius] = row[i];
+    for (long i = nx; i < (long)nx + radius; i++) line[i + radius] = row[reflect_index(i, nx)];
+    int x0 = 0;
+    for (; x0 + ROW_BLOCK <= nx; x0 += ROW_BLOCK) {
+      double acc[ROW_BLOCK] = {0};
+      for (int j = 0; j < taps; j++) {
+        const double *src = line + x0 + j;
+        double w = weights[j];
+        for (int c = 0; c < ROW_BLOCK; c++) acc[c] += w * src[c];
+      }
+      for (int c = 0; c < ROW_BLOCK; c++) row[x0 + c] = (float)acc[c];
+    }
+    for (; x0 < nx; x0++) {
       double acc = 0.0;
-      for (int j = 0; j <= 2 * radius; j++) acc += weights[j] * src[j];
-      row[x] = (float)acc;
+      for (int j = 0; j < taps; j++) acc += weights[j] * line[x0 + j];
+      row[x0] = (float)acc;
     }
   }
 }
 
-/* Filters each column along y, in strips of up to STRIP_WIDTH columns: strip holds
+/* Filters the columns of strips [s0, s1) along y (strip s: columns
+ * s STRIP_WIDTH onwards, up to STRIP_WIDTH of them); strip holds
  * (ny + 2 radius) × STRIP_WIDTH doubles, the extended columns side by side. */
-static void filter_columns(float *image, int nx, int ny, const double *weights, int radius,
-                           double *strip) {
-  for (int x0 = 0; x0 < nx; x0 += STRIP_WIDTH) {
+static void filter_columns(float *image, int nx, int ny, int s0, int s1, const double *weights,
+                           int radius, double *strip) {
+  for (int x0 = s0 * STRIP_WIDTH; x0 < nx && x0 < s1 * STRIP_WIDTH; x0 += STRIP_WIDTH) {
     int width = nx - x0 < STRIP_WIDTH ? nx - x0 : STRIP_WIDTH;
     for (long i = -radius; i < (long)ny + radius; i++) {
       const float *src = image + (size_t)reflect_index(i, ny) * (size_t)nx + (size_t)x0;
@@ -77,6 +95,9 @@ static void filter_columns(float *image, int nx, int ny, const double *weights, 
   }
 }
 
+/* Images of at least this many pixels are filtered on every OpenMP thread. */
+enum { THREADED_PIXELS = 1 << 16 };
+
 bool dm_smooth_gaussian(float *image, int nx, int ny, double sigma_pixels, DmError **error) {
   if (!(sigma_pixels > 0.0)) return true;
   if (!isfinite(sigma_pixels) || sigma_pixels > (double)DM_MAP_MAX_SIDE)
@@ -89,24 +110,35 @@ bool dm_smooth_gaussian(float *image, int nx, int ny, double sigma_pixels, DmErr
 
   int radius = (int)(4.0 * sigma_pixels + 0.5);
   int longest = nx > ny ? nx : ny;
+  int threads = (size_t)nx * (size_t)ny >= THREADED_PIXELS ? omp_get_max_threads() : 1;
+  /* per thread: line, one extended row; strip, STRIP_WIDTH extended columns */
+  size_t line_size = (size_t)(longest + 2 * radius);
+  size_t strip_size = (size_t)(ny + 2 * radius) * STRIP_WIDTH;
   double *weights = malloc((size_t)(2 * radius + 1) * sizeof *weights);
-  /* line: one extended row; strip: STRIP_WIDTH extended columns. */
-  double *line = malloc((size_t)(longest + 2 * radius) * sizeof *line);
-  double *strip = malloc((size_t)(ny + 2 * radius) * STRIP_WIDTH * sizeof *strip);
-  if (!weights || !line || !strip) {
+  double *scratch = malloc((size_t)threads * (line_size + strip_size) * sizeof *scratch);
+  if (!weights || !scratch) {
     free(weights);
-    free(line);
-    free(strip);
+    free(scratch);
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
                         "Out of memory while smoothing a %d × %d image.", nx, ny);
   }
 
   make_kernel(sigma_pixels, radius, weights);
-  filter_columns(image, nx, ny, weights, radius, strip);
-  filter_rows(image, nx, ny, weights, radius, line);
+  int strips = (nx + STRIP_WIDTH - 1) / STRIP_WIDTH;
+  /* Each thread filters a share of the strips, then (after the barrier) a
+   * share of the rows; every pixel is computed as on one thread. */
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num(), team = omp_get_num_threads();
+    double *line = scratch + (size_t)t * (line_size + strip_size), *strip = line + line_size;
+    filter_columns(image, nx, ny, (int)((long)strips * t / team),
+                   (int)((long)strips * (t + 1) / team), weights, radius, strip);
+#pragma omp barrier
+    filter_rows(image, nx, (int)((long)ny * t / team), (int)((long)ny * (t + 1) / team), weights,
+                radius, line);
+  }
 
   free(weights);
-  free(line);
-  free(strip);
+  free(scratch);
   return true;
 }

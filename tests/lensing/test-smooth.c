@@ -1,4 +1,5 @@
-/* Gaussian smoothing: constants preserved, impulse response, SciPy agreement. */
+/* Gaussian smoothing: constants preserved, impulse response, SciPy agreement,
+ * large images shared between threads. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,41 @@ static void test_impulse(void) {
   free(image);
 }
 
+/* An image large enough to be shared between threads (strips of columns,
+ * then rows): impulses placed across the shares' boundaries (x = 192, the
+ * seventh strip; y = 150, half of the rows) and near the edges give each the
+ * normalised sampled Gaussian, as on one thread. */
+static void test_shared_between_threads(void) {
+  enum { NX = 400, NY = 301, N_IMPULSES = 5 };
+  const int impulses[N_IMPULSES][2] = {{191, 150}, {200, 10}, {20, 290}, {380, 140}, {100, 100}};
+  const double sigma = 2.0;
+  const int radius = (int)(4.0 * sigma + 0.5);
+  double kernel[2 * 8 + 1], sum = 0.0;
+  for (int j = -radius; j <= radius; j++) {
+    kernel[j + radius] = exp(-0.5 * j * j / (sigma * sigma));
+    sum += kernel[j + radius];
+  }
+  for (int j = 0; j <= 2 * radius; j++) kernel[j] /= sum;
+
+  float *image = calloc(NX * NY, sizeof *image);
+  double *expected = calloc(NX * NY, sizeof *expected);
+  for (int k = 0; k < N_IMPULSES; k++) {
+    int cx = impulses[k][0], cy = impulses[k][1];
+    image[cy * NX + cx] = 1.0f;
+    for (int dy = -radius; dy <= radius; dy++)
+      for (int dx = -radius; dx <= radius; dx++)
+        expected[(cy + dy) * NX + cx + dx] = kernel[dx + radius] * kernel[dy + radius];
+  }
+  DmError *error = NULL;
+  CHECK_OK(dm_smooth_gaussian(image, NX, NY, sigma, &error), error);
+  double worst = 0.0;
+  for (int i = 0; i < NX * NY; i++) worst = fmax(worst, fabs(image[i] - expected[i]));
+  printf("%d × %d, 5 impulses: max error %.2e\n", NX, NY, worst);
+  CHECK(worst < 1e-8);
+  free(image);
+  free(expected);
+}
+
 /* sigma 0 leaves the image alone; a 1-pixel-wide image works; bad sigmas fail. */
 static void test_edge_cases(void) {
   DmError *error = NULL;
@@ -140,6 +176,7 @@ int main(void) {
   test_scipy_reference();
   test_constant();
   test_impulse();
+  test_shared_between_threads();
   test_edge_cases();
   return dm_test_result();
 }
