@@ -7,7 +7,9 @@
 
 #include <fftw3.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "darkmap/atomic-file.h"
@@ -158,7 +160,17 @@ void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
   }
 }
 
-void *dm_fft_alloc(size_t bytes) { return fftwf_malloc(bytes); }
+/* Buffers from this size on are backed by transparent huge pages where the
+ * system allows: a fresh 64 MB buffer then takes 32 page faults, not 16,000. */
+#define HUGE_PAGE_BYTES ((uintptr_t)2 << 20)
+
+void *dm_fft_alloc(size_t bytes) {
+  void *buffer = fftwf_malloc(bytes);
+  uintptr_t start = ((uintptr_t)buffer + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
+  uintptr_t end = ((uintptr_t)buffer + bytes) & ~(HUGE_PAGE_BYTES - 1);
+  if (buffer && end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+  return buffer;
+}
 
 void dm_fft_free(void *buffer) { fftwf_free(buffer); }
 

@@ -8,6 +8,7 @@
 #include "darkmap/pspec.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,80 @@ static int find_bin(double ell, const double *edges, int n_bins, DmBinScale scal
   while (i > 0 && ell < edges[i]) i--;
   while (i < n_bins - 1 && ell >= edges[i + 1]) i++;
   return i;
+}
+
+/* Per-bin sums over a share of the half plane's modes. */
+typedef struct {
+  double *power;  /* multiplicity × |F|² */
+  double *ell;    /* multiplicity × ell */
+  long *modes;    /* multiplicity */
+} BinSums;
+
+/* Adds the modes of half-plane rows [y0, y1) of spectrum (ny × hx) to sums.
+ * Along a row ell grows with the column, so each mode's bin is found by
+ * moving up from the previous one's: the bin find_bin gives, without its
+ * per-mode division or logarithm. */
+static void bin_rows(const dm_complex *spectrum, int nx, int ny, int y0, int y1,
+                     double pixel_rad, const double *edges, int n_bins, DmBinScale scale,
+                     BinSums *sums) {
+  int hx = nx / 2 + 1;
+  double lo = edges[0], hi = edges[n_bins];
+  for (int y = y0; y < y1; y++) {
+    double k2 = dm_fft_freq(y, ny);
+    const dm_complex *row = spectrum + (size_t)y * (size_t)hx;
+    int bin = -1;
+    for (int x = 0; x < hx; x++) {
+      if (x == 0 && y == 0) continue;
+      double ell = mode_ell((double)x / nx, k2, pixel_rad);
+      if (ell > hi) break;
+      if (!(ell >= lo)) continue;
+      if (bin < 0) bin = find_bin(ell, edges, n_bins, scale);
+      while (bin < n_bins - 1 && ell >= edges[bin + 1]) bin++;
+      long multiplicity = (x == 0 || (nx % 2 == 0 && x == nx / 2)) ? 1 : 2;
+      double power = (double)crealf(row[x]) * crealf(row[x]) +
+                     (double)cimagf(row[x]) * cimagf(row[x]);
+      sums->power[bin] += (double)multiplicity * power;
+      sums->ell[bin] += (double)multiplicity * ell;
+      sums->modes[bin] += multiplicity;
+    }
+  }
+}
+
+/* Half planes of at least this many modes are binned on every OpenMP thread. */
+enum { THREADED_MODES = 1 << 16 };
+
+/* Bins the whole half plane into s->cl (power sums), sum_ell and s->n_modes:
+ * rows shared between the threads, each thread's sums added in thread order. */
+static bool bin_spectrum(const dm_complex *spectrum, int nx, int ny, double pixel_rad,
+                         const double *edges, int n_bins, DmBinScale scale, DmPowerSpectrum *s,
+                         double *sum_ell) {
+  size_t modes = (size_t)ny * (size_t)(nx / 2 + 1);
+  int threads = modes >= THREADED_MODES ? omp_get_max_threads() : 1;
+  size_t nb = (size_t)n_bins;
+  double *partial = calloc((size_t)threads * 2 * nb, sizeof *partial);
+  long *partial_modes = calloc((size_t)threads * nb, sizeof *partial_modes);
+  if (!partial || !partial_modes) {
+    free(partial);
+    free(partial_modes);
+    return false;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num(), team = omp_get_num_threads();
+    BinSums sums = {partial + (size_t)t * 2 * nb, partial + (size_t)t * 2 * nb + nb,
+                    partial_modes + (size_t)t * nb};
+    bin_rows(spectrum, nx, ny, (int)((long)ny * t / team), (int)((long)ny * (t + 1) / team),
+             pixel_rad, edges, n_bins, scale, &sums);
+  }
+  for (int t = 0; t < threads; t++)
+    for (size_t b = 0; b < nb; b++) {
+      s->cl[b] += partial[(size_t)t * 2 * nb + b];
+      sum_ell[b] += partial[(size_t)t * 2 * nb + nb + b];
+      s->n_modes[b] += partial_modes[(size_t)t * nb + b];
+    }
+  free(partial);
+  free(partial_modes);
+  return true;
 }
 
 /* The window: the mask (plane 0), or for an apodised mask the mask times its
@@ -201,18 +276,19 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
   double *edges = malloc((size_t)(n_bins + 1) * sizeof *edges);
   double *sum_ell = calloc((size_t)n_bins, sizeof *sum_ell);
   float *window = NULL;
-  float *real = dm_fft_alloc(n_pix * sizeof *real);                        /* ny × nx */
+  float *real = NULL;                                                       /* ny × nx */
   dm_complex *spectrum = dm_fft_alloc((size_t)ny * (size_t)hx * sizeof *spectrum); /* ny × hx */
-  if (!s || !edges || !sum_ell || !real || !spectrum) {
-    dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
-                 "Out of memory for the power spectrum of a %d × %d map.", nx, ny);
-    goto fail;
-  }
+  if (!s || !edges || !sum_ell || !spectrum) goto out_of_memory;
   const DmFftPlan *fft = dm_fft_plan(nx, ny, DM_FFT_R2C, error);
   if (!fft) goto fail;
 
+  /* The FFT reads the map in place (a real-to-complex transform leaves its
+   * input as it was) unless a window applies or the plane is not aligned. */
   const float *data = dm_map_plane(map, plane);
   double fsky = 1.0;
+  if (options->mask || !dm_fft_is_aligned(data)) {
+    if (!(real = dm_fft_alloc(n_pix * sizeof *real))) goto out_of_memory;
+  }
   if (options->mask) {
     window = make_window(options->mask, options->apodise_sigma_pixels, error);
     if (!window) goto fail;
@@ -226,28 +302,15 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
       dm_error_set(error, DM_ERROR_NO_DATA, 0, "Power spectrum: the mask excludes every pixel.");
       goto fail;
     }
-  } else {
+  } else if (real) {
     memcpy(real, data, n_pix * sizeof *real);
   }
-  dm_fft_execute(fft, real, spectrum);
+  dm_fft_execute(fft, real ? real : (float *)data, spectrum);
 
   make_edges(edges, n_bins, options->scale, lo, hi);
   double *sum_power = s->cl; /* accumulated in place, normalised below */
-  for (int y = 0; y < ny; y++) {
-    double k2 = dm_fft_freq(y, ny);
-    for (int x = 0; x < hx; x++) {
-      if (x == 0 && y == 0) continue;
-      double ell = mode_ell((double)x / nx, k2, pixel_rad);
-      int bin = find_bin(ell, edges, n_bins, options->scale);
-      if (bin < 0) continue;
-      long multiplicity = (x == 0 || (nx % 2 == 0 && x == nx / 2)) ? 1 : 2;
-      dm_complex f = spectrum[(size_t)y * (size_t)hx + (size_t)x];
-      double power = (double)crealf(f) * crealf(f) + (double)cimagf(f) * cimagf(f);
-      sum_power[bin] += (double)multiplicity * power;
-      sum_ell[bin] += (double)multiplicity * ell;
-      s->n_modes[bin] += multiplicity;
-    }
-  }
+  if (!bin_spectrum(spectrum, nx, ny, pixel_rad, edges, n_bins, options->scale, s, sum_ell))
+    goto out_of_memory;
 
   double norm = omega_pix / (double)n_pix / fsky;
   for (int b = 0; b < n_bins; b++) {
@@ -272,6 +335,9 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
   dm_fft_free(spectrum);
   return s;
 
+out_of_memory:
+  dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
+               "Out of memory for the power spectrum of a %d × %d map.", nx, ny);
 fail:
   dm_power_spectrum_free(s);
   free(edges);
