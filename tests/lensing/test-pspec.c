@@ -1,5 +1,6 @@
 /* Power spectra: normalisation (Parseval, white noise), Gaussian fields of
- * the kTNG theory, log and linear bins, masks, pixel scale, CSV output. */
+ * the kTNG theory, log and linear bins (against a mode-by-mode count), masks,
+ * pixel scale, CSV output. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -59,6 +60,52 @@ static void test_parseval(int nx, int ny) {
     CHECK(s->n_modes[0] == (long)(n - 1.0));
     CHECK_CLOSE(s->cl[0] / expected, 1.0, 1e-5);
     CHECK(s->fsky == 1.0);
+  }
+  dm_power_spectrum_free(s);
+  dm_map_free(map);
+}
+
+/* Every bin's mode count and mean ell equal a count over the full plane,
+ * mode by mode (each (k1, k2) once, the k = 0 mean left out), for log and
+ * linear bins and ell limits that cut rows at both ends; 520 × 300 has
+ * enough modes for the half plane to be binned on several threads. */
+static void test_bins_against_full_plane(DmBinScale scale) {
+  enum { NX = 520, NY = 300, N_BINS = 23 };
+  DmMap *map = white_noise_map(NX, NY, 9);
+  if (!map) return;
+  const double pixel_arcmin = 0.7, pixel_rad = pixel_arcmin / 60.0 * PI / 180.0;
+  DmPspecOptions options;
+  dm_pspec_options_init(&options);
+  options.n_bins = N_BINS;
+  options.scale = scale;
+  options.pixel_arcmin = pixel_arcmin;
+  options.ell_min = 2.0 * PI * 0.013 / pixel_rad;
+  options.ell_max = 2.0 * PI * 0.41 / pixel_rad;
+  DmError *error = NULL;
+  DmPowerSpectrum *s = dm_power_spectrum(map, 0, &options, &error);
+  CHECK_OK(s != NULL, error);
+  if (s) {
+    long modes[N_BINS] = {0};
+    double sum_ell[N_BINS] = {0};
+    for (int y = 0; y < NY; y++)
+      for (int x = 0; x < NX; x++) {
+        if (x == 0 && y == 0) continue;
+        double k1 = fabs(dm_fft_freq(x, NX)), k2 = dm_fft_freq(y, NY);
+        double ell = 2.0 * PI * sqrt(k1 * k1 + k2 * k2) / pixel_rad;
+        if (!(ell >= s->ell_lo[0] && ell <= s->ell_hi[N_BINS - 1])) continue;
+        int b = 0;
+        while (b < N_BINS - 1 && ell >= s->ell_hi[b]) b++;
+        modes[b]++;
+        sum_ell[b] += ell;
+      }
+    int wrong = 0;
+    for (int b = 0; b < N_BINS; b++) {
+      wrong += s->n_modes[b] != modes[b];
+      if (modes[b] > 0) CHECK_CLOSE(s->ell[b] / (sum_ell[b] / modes[b]), 1.0, 1e-12);
+    }
+    printf("%s bins against the full plane: %d of %d mode counts differ\n",
+           scale == DM_BINS_LOG ? "log" : "linear", wrong, N_BINS);
+    CHECK(wrong == 0);
   }
   dm_power_spectrum_free(s);
   dm_map_free(map);
@@ -334,6 +381,9 @@ static void test_csv(void) {
 int main(void) {
   test_parseval(64, 64);
   test_parseval(63, 50);
+  test_parseval(520, 300);
+  test_bins_against_full_plane(DM_BINS_LOG);
+  test_bins_against_full_plane(DM_BINS_LINEAR);
   test_white_noise(DM_BINS_LOG);
   test_white_noise(DM_BINS_LINEAR);
   test_gaussian_field(DM_BINS_LOG);
