@@ -81,6 +81,7 @@ darkmap_result_free (DarkmapResult *result)
   dm_map_free (result->kappa_b);
   dm_map_free (result->kappa_e_raw);
   dm_map_free (result->kappa_b_raw);
+  darkmap_kappa_products_free (result->products);
   g_free (result);
 }
 
@@ -243,7 +244,9 @@ run_engine (DarkmapJob *self, DmError **dm_error)
       || (result->kappa_e = darkmap_smooth_map (result->kappa_e_raw, settings->smooth_sigma,
                                                 dm_error)) == NULL
       || (result->kappa_b = darkmap_smooth_map (result->kappa_b_raw, settings->smooth_sigma,
-                                                dm_error)) == NULL)
+                                                dm_error)) == NULL
+      || (result->products = darkmap_kappa_products_new (result->kappa_e, result->binned->mask,
+                                                         dm_error)) == NULL)
     return NULL;
   report_progress (self, 1.0, "done");
   return g_steal_pointer (&result);

@@ -1,5 +1,5 @@
 /* DarkmapJob: one Kaiser-Squires reconstruction of a shear catalogue, run on
- * a worker thread (read → bin → KS).
+ * a worker thread (read → bin → KS, and the E map's spectrum and contours).
  *
  * Progress reported by the engine on the worker is coalesced: the latest
  * value waits in a locked slot and at most one idle callback is pending on
@@ -13,6 +13,8 @@
 #include "darkmap/binning.h"
 #include "darkmap/error.h"
 #include "darkmap/map.h"
+
+#include "darkmap-kappa-products.h"
 
 G_BEGIN_DECLS
 
@@ -77,6 +79,9 @@ typedef struct {
   DmMap *kappa_b_raw;     /* 1 plane: B mode unsmoothed */
   double pixel_arcmin;
   double smooth_sigma;    /* the Gaussian smoothing of kappa, in pixels */
+  /* kappa_e's spectrum and contours inside binned->mask, made by the
+   * worker; taken by the window that shows them (then NULL). */
+  DarkmapKappaProducts *products;
 } DarkmapResult;
 
 void darkmap_result_free (DarkmapResult *result);

@@ -25,11 +25,13 @@ struct _DarkmapSmoother
   GObject parent_instance;
 
   DmMap *raw_e, *raw_b; /* owned, read by the worker: never changed */
+  DmMap *mask;          /* the same, or NULL */
   gboolean running;
   gboolean pending;     /* a request waits for the running smoothing */
   double pending_sigma;
 
   DmMap *done_e, *done_b; /* the latest result, owned until taken */
+  DarkmapKappaProducts *done_products;
   GError *done_error;     /* why the latest smoothing failed, or NULL */
 };
 
@@ -43,6 +45,7 @@ typedef struct
 {
   double sigma;
   DmMap *kappa_e, *kappa_b; /* owned */
+  DarkmapKappaProducts *products;
 } Work;
 
 static void
@@ -50,6 +53,7 @@ work_free (Work *work)
 {
   dm_map_free (work->kappa_e);
   dm_map_free (work->kappa_b);
+  darkmap_kappa_products_free (work->products);
   g_free (work);
 }
 
@@ -63,6 +67,8 @@ smooth_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   work->kappa_e = darkmap_smooth_map (self->raw_e, work->sigma, &dm_error);
   if (work->kappa_e != NULL)
     work->kappa_b = darkmap_smooth_map (self->raw_b, work->sigma, &dm_error);
+  if (work->kappa_b != NULL)
+    work->products = darkmap_kappa_products_new (work->kappa_e, self->mask, &dm_error);
   if (dm_error != NULL)
     {
       GError *error = NULL;
@@ -86,12 +92,14 @@ on_smoothed (GObject *source, GAsyncResult *res, gpointer user_data)
   self->running = FALSE;
   g_clear_pointer (&self->done_e, dm_map_free);
   g_clear_pointer (&self->done_b, dm_map_free);
+  g_clear_pointer (&self->done_products, darkmap_kappa_products_free);
   g_clear_error (&self->done_error);
   ok = g_task_propagate_boolean (G_TASK (res), &self->done_error);
   if (ok)
     {
       self->done_e = g_steal_pointer (&work->kappa_e);
       self->done_b = g_steal_pointer (&work->kappa_b);
+      self->done_products = g_steal_pointer (&work->products);
     }
   if (self->pending)
     {
@@ -138,11 +146,12 @@ darkmap_smoother_is_busy (DarkmapSmoother *self)
 
 gboolean
 darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kappa_b,
-                            GError **error)
+                            DarkmapKappaProducts **products, GError **error)
 {
   g_return_val_if_fail (DARKMAP_IS_SMOOTHER (self), FALSE);
   *kappa_e = g_steal_pointer (&self->done_e);
   *kappa_b = g_steal_pointer (&self->done_b);
+  *products = g_steal_pointer (&self->done_products);
   if (self->done_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&self->done_error));
@@ -152,12 +161,14 @@ darkmap_smoother_take_maps (DarkmapSmoother *self, DmMap **kappa_e, DmMap **kapp
 }
 
 DarkmapSmoother *
-darkmap_smoother_new (const DmMap *kappa_e_raw, const DmMap *kappa_b_raw, DmError **error)
+darkmap_smoother_new (const DmMap *kappa_e_raw, const DmMap *kappa_b_raw, const DmMap *mask,
+                      DmError **error)
 {
   g_autoptr (DarkmapSmoother) self = g_object_new (DARKMAP_TYPE_SMOOTHER, NULL);
 
   if ((self->raw_e = dm_map_copy_plane (kappa_e_raw, 0, error)) == NULL
-      || (self->raw_b = dm_map_copy_plane (kappa_b_raw, 0, error)) == NULL)
+      || (self->raw_b = dm_map_copy_plane (kappa_b_raw, 0, error)) == NULL
+      || (mask != NULL && (self->mask = dm_map_copy (mask, error)) == NULL))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -169,8 +180,10 @@ darkmap_smoother_finalize (GObject *object)
 
   dm_map_free (self->raw_e);
   dm_map_free (self->raw_b);
+  dm_map_free (self->mask);
   dm_map_free (self->done_e);
   dm_map_free (self->done_b);
+  darkmap_kappa_products_free (self->done_products);
   g_clear_error (&self->done_error);
   G_OBJECT_CLASS (darkmap_smoother_parent_class)->finalize (object);
 }

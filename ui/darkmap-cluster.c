@@ -224,19 +224,39 @@ place (const DmClusterTable *table, const DmMap *map, double *x, double *y)
       x[i] = y[i] = NAN;
 }
 
+/* Places the clusters of table (the items of clusters, in its order) on
+ * map: pixel and kappa at the nearest pixel. */
+static void
+place_clusters (GListModel *clusters, const DmClusterTable *table, const DmMap *map)
+{
+  g_autofree double *x = g_new (double, table->n);
+  g_autofree double *y = g_new (double, table->n);
+
+  place (table, map, x, y);
+  for (size_t i = 0; i < table->n; i++)
+    {
+      g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (clusters, (guint) i);
+
+      cluster->x = x[i];
+      cluster->y = y[i];
+      cluster->kappa = NAN;
+      if (isfinite (x[i]))
+        {
+          size_t ix = (size_t) floor (x[i] + 0.5), iy = (size_t) floor (y[i] + 0.5);
+
+          cluster->kappa = dm_map_plane (map, 0)[iy * (size_t) map->nx + ix];
+        }
+    }
+}
+
 GListStore *
 darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map)
 {
   GListStore *store;
-  g_autofree double *x = NULL;
-  g_autofree double *y = NULL;
 
   g_return_val_if_fail (table != NULL, NULL);
 
   store = g_list_store_new (DARKMAP_TYPE_CLUSTER);
-  x = g_new (double, table->n);
-  y = g_new (double, table->n);
-  place (table, map, x, y);
   for (size_t i = 0; i < table->n; i++)
     {
       g_autoptr (DarkmapCluster) cluster = g_object_new (DARKMAP_TYPE_CLUSTER, NULL);
@@ -246,17 +266,39 @@ darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map)
       cluster->dec = table->dec[i];
       cluster->z = table->z[i];
       cluster->mass = table->mass[i];
-      cluster->x = x[i];
-      cluster->y = y[i];
-      if (isfinite (x[i]))
-        {
-          size_t ix = (size_t) floor (x[i] + 0.5), iy = (size_t) floor (y[i] + 0.5);
-
-          cluster->kappa = dm_map_plane (map, 0)[iy * (size_t) map->nx + ix];
-        }
       g_list_store_append (store, cluster);
     }
+  place_clusters (G_LIST_MODEL (store), table, map);
   return store;
+}
+
+void
+darkmap_cluster_list_set_map (GListStore *clusters, const DmClusterTable *table, const DmMap *map)
+{
+  GListModel *model;
+  guint n;
+  g_autoptr (GPtrArray) items = NULL;
+
+  g_return_if_fail (G_IS_LIST_STORE (clusters) && table != NULL);
+  model = G_LIST_MODEL (clusters);
+  n = g_list_model_get_n_items (model);
+  g_return_if_fail (n == table->n);
+
+  place_clusters (model, table, map);
+  items = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    {
+      DarkmapCluster *cluster = g_list_model_get_item (model, i);
+      GObject *object = G_OBJECT (cluster);
+
+      g_ptr_array_add (items, cluster);
+      g_object_freeze_notify (object);
+      g_object_notify_by_pspec (object, properties[PROP_X]);
+      g_object_notify_by_pspec (object, properties[PROP_Y]);
+      g_object_notify_by_pspec (object, properties[PROP_KAPPA]);
+      g_object_thaw_notify (object);
+    }
+  g_list_store_splice (clusters, 0, n, items->pdata, n);
 }
 
 /* Row i of significance (NULL: none) on cluster, with the sample values of

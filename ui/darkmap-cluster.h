@@ -2,7 +2,8 @@
  * item of the cluster list (GListModel of DarkmapCluster) that the map
  * view's overlay, its popover and the cluster panel show.
  *
- * Immutable: a new map or a new table makes a new list.  Read-only
+ * A new table makes a new list; a new map places the list's clusters
+ * again (darkmap_cluster_list_set_map).  Read-only
  * properties: "label" (name or id), "ra", "dec" (degrees), "z" and "mass"
  * (NaN when unknown; mass in the table's unit), "x", "y" (zero-based map
  * pixel; NaN off the map or without a map) and "kappa" (the map's plane 0
@@ -51,6 +52,13 @@ const float *darkmap_cluster_get_sample_kappa (DarkmapCluster *self, guint *n);
  * of table->n DarkmapCluster, owned by the caller. */
 GListStore *darkmap_cluster_list_new (const DmClusterTable *table, const DmMap *map);
 
+/* Places the clusters of a list from darkmap_cluster_list_new of table
+ * on map instead (NULL: none), as a new list would be: pixel and kappa.
+ * They notify "x", "y" and "kappa" and the store reports every item
+ * changed (its items stay the same objects, their rows and the selection
+ * kept). */
+void darkmap_cluster_list_set_map (GListStore *clusters, const DmClusterTable *table,
+                                   const DmMap *map);
 /* Sets the significance of every cluster of clusters (a list from
  * darkmap_cluster_list_new of the same table: significance->n rows in its
  * order), its statistics copied, with the K sample values of kappa at each

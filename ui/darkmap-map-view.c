@@ -616,12 +616,20 @@ darkmap_map_view_set_contours (DarkmapMapView *self, const DmMap *map, const dou
                     map->ny);
       return FALSE;
     }
-  g_clear_pointer (&self->contours, darkmap_contours_free);
-  if (map != NULL)
-    self->contours = darkmap_contours_new (dm_map_plane (map, 0), map->nx, map->ny, levels,
-                                           n_levels);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  darkmap_map_view_take_contours (self, map != NULL
+                                          ? darkmap_contours_new (dm_map_plane (map, 0), map->nx,
+                                                                  map->ny, levels, n_levels)
+                                          : NULL);
   return TRUE;
+}
+
+void
+darkmap_map_view_take_contours (DarkmapMapView *self, DarkmapContours *contours)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_clear_pointer (&self->contours, darkmap_contours_free);
+  self->contours = contours;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 const DarkmapContours *

@@ -66,6 +66,9 @@ gboolean darkmap_map_view_get_show_whiskers (DarkmapMapView *self);
  * differ.  A map of another size removes them. */
 gboolean darkmap_map_view_set_contours (DarkmapMapView *self, const DmMap *map,
                                         const double *levels, int n_levels, DmError **error);
+/* Contours traced already (on a worker) on a map of the map's size, owned
+ * by the view; NULL removes them. */
+void darkmap_map_view_take_contours (DarkmapMapView *self, DarkmapContours *contours);
 /* The traced contours, or NULL. */
 const DarkmapContours *darkmap_map_view_get_contours (DarkmapMapView *self);
 void darkmap_map_view_set_show_contours (DarkmapMapView *self, gboolean show);

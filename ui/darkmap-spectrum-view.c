@@ -173,19 +173,39 @@ darkmap_spectrum_view_set_map (DarkmapSpectrumView *self, const DmMap *map, cons
 {
   DmPspecOptions options;
   DmPowerSpectrum *spectrum = NULL;
-  DmMap *mask_copy = NULL;
 
   g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
 
   if (map != NULL)
     {
-      if (noise != NULL && (noise->nx != map->nx || noise->ny != map->ny || noise->nplanes < 2))
-        return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
-                             "The noise map (%d × %d × %d) does not match the map (%d × %d)",
-                             noise->nx, noise->ny, noise->nplanes, map->nx, map->ny);
       darkmap_spectrum_options_init (&options, mask, 0.0);
       if ((spectrum = dm_power_spectrum (map, 0, &options, error)) == NULL)
         return FALSE;
+    }
+  return darkmap_spectrum_view_set_spectrum (self, map, spectrum, mask, noise,
+                                             smooth_sigma_pixels, error);
+}
+
+gboolean
+darkmap_spectrum_view_set_spectrum (DarkmapSpectrumView *self, const DmMap *map,
+                                    DmPowerSpectrum *spectrum, const DmMap *mask,
+                                    const DmMap *noise, double smooth_sigma_pixels,
+                                    DmError **error)
+{
+  DmMap *mask_copy = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_SPECTRUM_VIEW (self), FALSE);
+  g_return_val_if_fail (spectrum == NULL || map != NULL, FALSE);
+
+  if (spectrum != NULL)
+    {
+      if (noise != NULL && (noise->nx != map->nx || noise->ny != map->ny || noise->nplanes < 2))
+        {
+          dm_power_spectrum_free (spectrum);
+          return dm_error_set (error, DM_ERROR_INVALID_ARGUMENT, 0,
+                               "The noise map (%d × %d × %d) does not match the map (%d × %d)",
+                               noise->nx, noise->ny, noise->nplanes, map->nx, map->ny);
+        }
       if (mask != NULL && (mask_copy = dm_map_copy (mask, error)) == NULL)
         {
           dm_power_spectrum_free (spectrum);

@@ -50,6 +50,13 @@ GtkWidget *darkmap_spectrum_view_new (void);
 gboolean darkmap_spectrum_view_set_map (DarkmapSpectrumView *self, const DmMap *map,
                                         const DmMap *mask, const DmMap *noise,
                                         double smooth_sigma_pixels, DmError **error);
+/* The same with the spectrum of map measured already (on a worker, with
+ * darkmap_spectrum_options_init and mask; owned by the view, freed on
+ * failure; NULL with map NULL clears the view). */
+gboolean darkmap_spectrum_view_set_spectrum (DarkmapSpectrumView *self, const DmMap *map,
+                                             DmPowerSpectrum *spectrum, const DmMap *mask,
+                                             const DmMap *noise, double smooth_sigma_pixels,
+                                             DmError **error);
 /* The measured spectrum, or NULL. */
 const DmPowerSpectrum *darkmap_spectrum_view_get_spectrum (DarkmapSpectrumView *self);
 /* N in sr (before smoothing), or NaN without a noise map. */

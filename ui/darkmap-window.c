@@ -40,11 +40,8 @@ static const char *const layer_names[N_LAYERS] = {
 #define display_limit darkmap_window_display_limit
 
 /* The clusters' kappa follows the smoothing this long after the last
- * smoothed map arrives (rebuilding their list takes some 10 ms). */
+ * smoothed map arrives (placing them again rebinds every row of the panel). */
 #define CLUSTERS_REFRESH_MS 250
-
-/* Contour levels, in standard deviations of the smoothed E mode. */
-static const double contour_sigmas[] = { 2.0, 3.0, 4.0 };
 
 enum { SIGNAL_JOB_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -206,22 +203,33 @@ show_layer (DarkmapWindow *self, const DarkmapResult *result, GError **error)
   return TRUE;
 }
 
-/* Contours of the smoothed E mode at contour_sigmas standard deviations of
- * the map inside the mask (none for a flat map). */
-static gboolean
-update_contours (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+/* The E map's spectrum and contours: those the worker made when they wait
+ * in result (taken), else measured now (a new mask). */
+static DarkmapKappaProducts *
+take_products (DarkmapResult *result, GError **error)
 {
-  double levels[G_N_ELEMENTS (contour_sigmas)];
+  DarkmapKappaProducts *products = g_steal_pointer (&result->products);
   DmError *dm_error = NULL;
-  gboolean have_levels;
 
-  have_levels = darkmap_contours_sigma_levels (dm_map_plane (result->kappa_e, 0),
-                                               dm_map_plane (result->binned->mask, 0),
-                                               dm_map_plane_size (result->kappa_e),
-                                               contour_sigmas, G_N_ELEMENTS (levels), levels);
-  if (!darkmap_map_view_set_contours (self->map_view, have_levels ? result->kappa_e : NULL,
-                                      levels, have_levels ? G_N_ELEMENTS (levels) : 0,
-                                      &dm_error))
+  if (products == NULL
+      && (products = darkmap_kappa_products_new (result->kappa_e, result->binned->mask,
+                                                 &dm_error)) == NULL)
+    darkmap_propagate_engine_error (error, dm_error);
+  return products;
+}
+
+/* Shows result's E map's spectrum from products (taken); FALSE when the
+ * view cannot take it. */
+static gboolean
+show_spectrum (DarkmapWindow *self, const DarkmapResult *result, DarkmapKappaProducts *products,
+               GError **error)
+{
+  DmError *dm_error = NULL;
+
+  if (!darkmap_spectrum_view_set_spectrum (self->spectrum_view, result->kappa_e,
+                                           g_steal_pointer (&products->spectrum),
+                                           result->binned->mask, result->binned->noise,
+                                           result->smooth_sigma, &dm_error))
     {
       darkmap_propagate_engine_error (error, dm_error);
       return FALSE;
@@ -231,20 +239,20 @@ update_contours (DarkmapWindow *self, const DarkmapResult *result, GError **erro
 
 /* Shows a new result in the map view; FALSE when the view cannot copy it. */
 static gboolean
-show_result (DarkmapWindow *self, const DarkmapResult *result, GError **error)
+show_result (DarkmapWindow *self, DarkmapResult *result, GError **error)
 {
-  DmError *dm_error = NULL;
+  g_autoptr (DarkmapKappaProducts) products = take_products (result, error);
+  gboolean ok;
 
   /* The spectrum first: it leaves its view as it was when it fails. */
-  if (!darkmap_spectrum_view_set_map (self->spectrum_view, result->kappa_e, result->binned->mask,
-                                      result->binned->noise, result->smooth_sigma, &dm_error))
-    {
-      darkmap_propagate_engine_error (error, dm_error);
-      return FALSE;
-    }
+  if (products == NULL || !show_spectrum (self, result, products, error))
+    return FALSE;
   if (result == self->result)
     darkmap_window_show_posterior_spectrum (self);
-  return show_layer (self, result, error) && update_contours (self, result, error);
+  ok = show_layer (self, result, error);
+  if (ok)
+    darkmap_map_view_take_contours (self->map_view, g_steal_pointer (&products->contours));
+  return ok;
 }
 
 static void update_clusters (DarkmapWindow *self);
@@ -279,18 +287,18 @@ refresh_clusters (gpointer user_data)
 }
 
 /* A smoothing asked for by the scale has finished: its maps replace the
- * result's, and what shows them follows (the clusters' kappa once the
- * scale has settled: rebuilding their list closes the cluster popover). */
+ * result's, with the spectrum and contours its worker measured, and what
+ * shows them follows (the clusters' kappa once the scale has settled). */
 static void
 on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
 {
   DmMap *kappa_e = NULL, *kappa_b = NULL;
+  g_autoptr (DarkmapKappaProducts) products = NULL;
   DarkmapResult *r = self->result;
   g_autoptr (GError) error = NULL;
-  DmError *dm_error = NULL;
   gboolean ok;
 
-  if (!darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b, &error)
+  if (!darkmap_smoother_take_maps (smoother, &kappa_e, &kappa_b, &products, &error)
       || smoother != self->smoother || r == NULL)
     {
       if (error != NULL && smoother == self->smoother)
@@ -304,16 +312,14 @@ on_smoothed (DarkmapSmoother *smoother, double sigma, DarkmapWindow *self)
   r->kappa_e = kappa_e;
   r->kappa_b = kappa_b;
   r->smooth_sigma = sigma;
-  ok = darkmap_spectrum_view_set_map (self->spectrum_view, r->kappa_e, r->binned->mask,
-                                      r->binned->noise, sigma, &dm_error);
-  if (!ok)
-    darkmap_propagate_engine_error (&error, dm_error);
-  else
+  ok = show_spectrum (self, r, products, &error);
+  if (ok)
     darkmap_window_show_posterior_spectrum (self);
   /* Counts and noise do not change with the smoothing. */
   ok = ok && (self->layer == LAYER_COUNTS || self->layer == LAYER_NOISE
-              || show_layer (self, r, &error))
-       && update_contours (self, r, &error);
+              || show_layer (self, r, &error));
+  if (ok)
+    darkmap_map_view_take_contours (self->map_view, g_steal_pointer (&products->contours));
   if (!ok)
     show_error (self, _("Could not show the smoothed map"), error->message);
   g_clear_handle_id (&self->clusters_timeout, g_source_remove);
@@ -335,7 +341,7 @@ reset_smoothing (DarkmapWindow *self)
 
   g_clear_object (&self->smoother);
   g_clear_handle_id (&self->clusters_timeout, g_source_remove);
-  self->smoother = darkmap_smoother_new (r->kappa_e_raw, r->kappa_b_raw, NULL);
+  self->smoother = darkmap_smoother_new (r->kappa_e_raw, r->kappa_b_raw, r->binned->mask, NULL);
   if (self->smoother != NULL)
     g_signal_connect_object (self->smoother, "smoothed", G_CALLBACK (on_smoothed), self, 0);
   g_signal_handler_block (self->smoothing_scale, self->smoothing_handler);
@@ -438,20 +444,24 @@ on_cursor_moved (DarkmapMapView *view, double ra, double dec, double x, double y
   gtk_label_set_text (self->cursor_label, text);
 }
 
-/* Places the cluster table on the map shown, for the overlay and the panel. */
+/* Places the cluster table on the map shown, for the overlay and the panel:
+ * the list of the table shown is placed again (its rows in the panel kept),
+ * a new table gets a new list. */
 static void
 update_clusters (DarkmapWindow *self)
 {
+  const DmMap *map = self->result != NULL ? self->result->kappa_e : NULL;
   g_autofree char *name = NULL;
   g_autofree char *counts = NULL;
   g_autofree char *summary = NULL;
   guint n, on_map = 0;
 
-  g_clear_object (&self->clusters);
-  if (self->cluster_table != NULL)
-    self->clusters = darkmap_cluster_list_new (self->cluster_table,
-                                               self->result != NULL ? self->result->kappa_e
-                                                                    : NULL);
+  if (self->cluster_table == NULL)
+    g_clear_object (&self->clusters);
+  else if (self->clusters != NULL)
+    darkmap_cluster_list_set_map (self->clusters, self->cluster_table, map);
+  else
+    self->clusters = darkmap_cluster_list_new (self->cluster_table, map);
   darkmap_window_apply_significance (self);
   darkmap_map_view_set_clusters (self->map_view, G_LIST_MODEL (self->clusters));
   darkmap_cluster_popover_set_mass_name (
@@ -750,6 +760,7 @@ darkmap_window_open_clusters (DarkmapWindow *self, GFile *file, GError **error)
       return FALSE;
     }
   g_clear_pointer (&self->cluster_table, dm_cluster_table_free);
+  g_clear_object (&self->clusters); /* the old table's */
   g_free (self->cluster_path);
   self->cluster_table = table;
   self->cluster_path = g_steal_pointer (&path);
@@ -831,6 +842,7 @@ darkmap_window_open_mask (DarkmapWindow *self, GFile *file, GError **error)
       if (show_result (self, self->result, &local_error))
         {
           dm_map_free (previous);
+          reset_smoothing (self); /* its spectra inside the new mask */
           return TRUE;
         }
       self->result->binned->mask = previous;
