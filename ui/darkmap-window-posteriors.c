@@ -289,7 +289,9 @@ select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
     }
   darkmap_sample_player_set_n_samples (self->sample_player, n_samples);
   compute_significance (self);
-  darkmap_window_refresh_clusters (self);
+  /* The same clusters, their significance changed: their rows are kept. */
+  darkmap_window_apply_significance (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->map_view));
   darkmap_window_show_posterior_spectrum (self);
   darkmap_results_panel_select (self->results_panel, result);
   if (result == NULL && LAYER_IS_POSTERIOR (self->layer))

@@ -157,8 +157,6 @@ struct _DarkmapWindow
 void darkmap_window_show_error (DarkmapWindow *self, const char *headline, const char *detail);
 /* Shows the current layer again (after the posterior or sample changed). */
 void darkmap_window_refresh_layer (DarkmapWindow *self);
-/* Places the cluster table again (significance included). */
-void darkmap_window_refresh_clusters (DarkmapWindow *self);
 /* Enables the actions for what is open and running. */
 void darkmap_window_update_actions (DarkmapWindow *self);
 /* The caption over the map in presentation mode follows what is shown. */

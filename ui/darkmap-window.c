@@ -494,12 +494,6 @@ update_clusters (DarkmapWindow *self)
   darkmap_cluster_panel_set_clusters (self->cluster_panel, G_LIST_MODEL (self->clusters), summary);
 }
 
-void
-darkmap_window_refresh_clusters (DarkmapWindow *self)
-{
-  replace_clusters (self);
-}
-
 static void
 update_status (DarkmapWindow *self)
 {
