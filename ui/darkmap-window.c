@@ -1052,22 +1052,18 @@ darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **erro
   return TRUE;
 }
 
-gboolean
-darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
-                            GError **error)
+/* The view's drawing for an export to path, width points wide (0: as
+ * shown) with the view's shape; NULL with error set when it cannot be. */
+static DarkmapExportDrawing *
+export_drawing (DarkmapWindow *self, const char *path, int width, double dpi, GError **error)
 {
-  GtkWidget *view;
-  int shown_width, shown_height, height;
+  GtkWidget *view = GTK_WIDGET (self->map_view);
+  int shown_width = gtk_widget_get_width (view), shown_height = gtk_widget_get_height (view);
+  int height;
   DarkmapExportFormat format;
 
-  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (path != NULL && width >= 0 && dpi > 0.0, FALSE);
-
   if (!darkmap_export_format_from_path (path, &format, error))
-    return FALSE;
-  view = GTK_WIDGET (self->map_view);
-  shown_width = gtk_widget_get_width (view);
-  shown_height = gtk_widget_get_height (view);
+    return NULL;
   if (shown_width <= 0 || shown_height <= 0)
     {
       shown_width = 1200;
@@ -1076,22 +1072,90 @@ darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, do
   if (width == 0)
     width = shown_width;
   height = (int) lround ((double) width * shown_height / shown_width);
-  return darkmap_export_view (self->map_view, path, format, width, MAX (height, 1), dpi, error);
+  return darkmap_export_drawing_new (self->map_view, path, format, width, MAX (height, 1), dpi,
+                                     error);
 }
 
-/* Writes the chosen file with the export for the dialog's "export-kind",
- * at the width and PNG resolution chosen in the dialog for a view. */
-static gboolean
-export_to (DarkmapWindow *self, GtkFileChooser *chooser, const char *path, GError **error)
+gboolean
+darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
+                            GError **error)
+{
+  g_autoptr (DarkmapExportDrawing) drawing = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL && width >= 0 && dpi > 0.0, FALSE);
+
+  drawing = export_drawing (self, path, width, dpi, error);
+  return drawing != NULL && darkmap_export_drawing_write (drawing, error);
+}
+
+static void
+write_drawing (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  darkmap_job_lower_thread_priority ();
+  if (darkmap_export_drawing_write (data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+darkmap_window_export_view_async (DarkmapWindow *self, const char *path, int width, double dpi,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  GError *error = NULL;
+  DarkmapExportDrawing *drawing;
+
+  g_return_if_fail (DARKMAP_IS_WINDOW (self));
+  g_return_if_fail (path != NULL && width >= 0 && dpi > 0.0);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_name (task, "[darkmap] export");
+  if ((drawing = export_drawing (self, path, width, dpi, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, drawing, (GDestroyNotify) darkmap_export_drawing_free);
+  g_task_run_in_thread (task, write_drawing);
+}
+
+gboolean
+darkmap_window_export_view_finish (DarkmapWindow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_view_exported (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!darkmap_window_export_view_finish (DARKMAP_WINDOW (source), result, &error))
+    show_error (DARKMAP_WINDOW (source), _("Could not export the map"), error->message);
+}
+
+/* Writes the chosen file with the export for the dialog's "export-kind":
+ * the FITS map now, a view (at the width and PNG resolution chosen) on a
+ * worker, whose failure is shown when it ends. */
+static void
+export_to (DarkmapWindow *self, GtkFileChooser *chooser, const char *path)
 {
   const char *kind = g_object_get_data (G_OBJECT (chooser), "export-kind");
   const char *width = gtk_file_chooser_get_choice (chooser, "width");
   const char *dpi = gtk_file_chooser_get_choice (chooser, "dpi");
+  g_autoptr (GError) error = NULL;
 
-  if (g_strcmp0 (kind, "fits") == 0)
-    return darkmap_window_export_fits (self, path, error);
-  return darkmap_window_export_view (self, path, width != NULL ? atoi (width) : 0,
-                                     dpi != NULL ? g_ascii_strtod (dpi, NULL) : 150.0, error);
+  if (g_strcmp0 (kind, "fits") != 0)
+    darkmap_window_export_view_async (self, path, width != NULL ? atoi (width) : 0,
+                                      dpi != NULL ? g_ascii_strtod (dpi, NULL) : 150.0,
+                                      on_view_exported, NULL);
+  else if (!darkmap_window_export_fits (self, path, &error))
+    show_error (self, _("Could not export the map"), error->message);
 }
 
 static void
@@ -1103,12 +1167,11 @@ on_export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-      g_autoptr (GError) error = NULL;
 
       if (path == NULL)
         show_error (self, _("Could not export the map"), _("Only local files can be written."));
-      else if (!export_to (self, GTK_FILE_CHOOSER (dialog), path, &error))
-        show_error (self, _("Could not export the map"), error->message);
+      else
+        export_to (self, GTK_FILE_CHOOSER (dialog), path);
     }
   g_object_unref (dialog);
 }

@@ -98,6 +98,15 @@ const DarkmapResult *darkmap_window_get_result (DarkmapWindow *self);
  * the dialog's choices). */
 gboolean darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
                                      GError **error);
+/* The same written on a worker (what win.export-view does once the file
+ * is chosen): the view's drawing recorded now, the file rasterised and
+ * written meanwhile; callback gets darkmap_window_export_view_finish's
+ * result. */
+void darkmap_window_export_view_async (DarkmapWindow *self, const char *path, int width,
+                                       double dpi, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean darkmap_window_export_view_finish (DarkmapWindow *self, GAsyncResult *result,
+                                            GError **error);
 
 /* Writes the kappa E map shown, with its WCS and metadata, as a FITS image
  * (what win.export-fits does once a file is chosen); FALSE before the first

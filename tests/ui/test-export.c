@@ -161,6 +161,20 @@ has_card (const DmMap *map, const char *key)
   return FALSE;
 }
 
+typedef struct {
+  gboolean finished, ok;
+  GError *error;
+} AsyncExport;
+
+static void
+on_async_export (GObject *window, GAsyncResult *result, gpointer data)
+{
+  AsyncExport *done = data;
+
+  done->ok = darkmap_window_export_view_finish (DARKMAP_WINDOW (window), result, &done->error);
+  done->finished = TRUE;
+}
+
 static void
 check_fits (DarkmapApplication *app)
 {
@@ -203,7 +217,8 @@ check_fits (DarkmapApplication *app)
   /* The window's view export at a chosen width and resolution: 1200 points
    * at 300 dpi is 3750 pixels wide, with the view's shape. */
   {
-    const char *png = dm_test_tmp_path ("window-view.png");
+    /* dm_test_tmp_path's buffer is reused: the path kept. */
+    g_autofree char *png = g_strdup (dm_test_tmp_path ("window-view.png"));
     GtkWidget *view = darkmap_window_get_map_widget (window);
     double shape;
     g_autoptr (GError) png_error = NULL;
@@ -225,6 +240,34 @@ check_fits (DarkmapApplication *app)
       }
     CHECK (!darkmap_window_export_view (window, dm_test_tmp_path ("window-view.jpeg"), 0, 96.0,
                                         NULL));
+
+    /* What the Export dialog does: the file written on a worker is the
+     * same, byte for byte; a refused name is reported to the callback. */
+    {
+      g_autofree char *async_png = g_strdup (dm_test_tmp_path ("window-view-async.png"));
+      g_autofree char *sync_bytes = NULL, *async_bytes = NULL;
+      gsize sync_size = 0, async_size = 0;
+      AsyncExport done = { FALSE, FALSE, NULL };
+
+      darkmap_window_export_view_async (window, async_png, 1200, 300.0, on_async_export, &done);
+      while (!done.finished)
+        g_main_context_iteration (NULL, TRUE);
+      CHECK (done.ok && done.error == NULL);
+      CHECK (g_file_get_contents (png, &sync_bytes, &sync_size, NULL));
+      CHECK (g_file_get_contents (async_png, &async_bytes, &async_size, NULL));
+      CHECK (sync_size > 0 && sync_size == async_size
+             && memcmp (sync_bytes, async_bytes, sync_size) == 0);
+      CHECK (dm_test_count_temporaries (async_png) == 0);
+      g_unlink (async_png);
+
+      done = (AsyncExport) { FALSE, FALSE, NULL };
+      darkmap_window_export_view_async (window, dm_test_tmp_path ("window-view.jpeg"), 0, 96.0,
+                                        on_async_export, &done);
+      while (!done.finished)
+        g_main_context_iteration (NULL, TRUE);
+      CHECK (!done.ok && g_error_matches (done.error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED));
+      g_clear_error (&done.error);
+    }
     g_unlink (png);
   }
   gtk_window_destroy (GTK_WINDOW (window));
