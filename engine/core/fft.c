@@ -7,11 +7,10 @@
 
 #include <fftw3.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/huge-pages.h"
 #include "darkmap/atomic-file.h"
 
 struct DmFftPlan {
@@ -160,15 +159,9 @@ void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
   }
 }
 
-/* Buffers from this size on are backed by transparent huge pages where the
- * system allows: a fresh 64 MB buffer then takes 32 page faults, not 16,000. */
-#define HUGE_PAGE_BYTES ((uintptr_t)2 << 20)
-
 void *dm_fft_alloc(size_t bytes) {
   void *buffer = fftwf_malloc(bytes);
-  uintptr_t start = ((uintptr_t)buffer + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
-  uintptr_t end = ((uintptr_t)buffer + bytes) & ~(HUGE_PAGE_BYTES - 1);
-  if (buffer && end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+  dm_advise_huge_pages(buffer, bytes);
   return buffer;
 }
 
