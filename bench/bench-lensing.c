@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
     char size[32];
     snprintf(size, sizeof size, "%dx%d", npix, npix);
     job = (Job){.run = run_binning, .catalog = catalog, .spec = &spec};
-    bench("a", "darkmap.bin", size, 1, 10, &job);
+    bench("a", "darkmap.bin", size, 2, 10, &job);
     DmBinnedShear *binned = dm_bin_catalog(catalog, &spec, NULL, &error);
     if (!binned) fail("binning", error);
     printf("   info: %s: %zu of %zu galaxies in the field, pixel %.4f arcmin\n", size,
