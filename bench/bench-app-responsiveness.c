@@ -615,13 +615,22 @@ report (gboolean ok, GError *error)
   return ok;
 }
 
+/* A file the window writes at once (as its dialogs do), name in the
+ * scratch folder. */
+static gboolean
+write_now (Bench *b, const char *name,
+           gboolean (*write) (DarkmapWindow *window, const char *path, GError **error))
+{
+  g_autofree char *path = g_build_filename (b->scratch, name, NULL);
+  GError *error = NULL;
+
+  return report (write (b->window, path, &error), error);
+}
+
 static gboolean
 start_export_fits (Bench *b)
 {
-  g_autofree char *path = g_build_filename (b->scratch, "kappa.fits", NULL);
-  GError *error = NULL;
-
-  return report (darkmap_window_export_fits (b->window, path, &error), error);
+  return write_now (b, "kappa.fits", darkmap_window_export_fits);
 }
 
 static void
@@ -653,19 +662,13 @@ start_export_png (Bench *b)
 static gboolean
 start_export_significance (Bench *b)
 {
-  g_autofree char *path = g_build_filename (b->scratch, "significance.csv", NULL);
-  GError *error = NULL;
-
-  return report (darkmap_window_export_significance (b->window, path, &error), error);
+  return write_now (b, "significance.csv", darkmap_window_export_significance);
 }
 
 static gboolean
 start_save_posterior (Bench *b)
 {
-  g_autofree char *path = g_build_filename (b->scratch, "posterior.fits", NULL);
-  GError *error = NULL;
-
-  return report (darkmap_window_save_posterior (b->window, path, &error), error);
+  return write_now (b, "posterior.fits", darkmap_window_save_posterior);
 }
 
 static gboolean
