@@ -67,79 +67,6 @@ finish (cairo_surface_t *surface, const char *path, GError **error)
   return !cairo_failed (cairo_surface_status (surface), path, error);
 }
 
-/* A PNG: what the view draws, recorded at width × height (logical pixels),
- * to be rasterised and encoded on any thread (cairo snapshots the images
- * the recording uses).  An SVG or PDF: the document, drawn and completed
- * in memory. */
-struct _DarkmapExportDrawing
-{
-  char *path;
-  cairo_surface_t *recording;  /* PNG */
-  int width, height;
-  double dpi;
-  GByteArray *document;        /* SVG, PDF */
-};
-
-void
-darkmap_export_drawing_free (DarkmapExportDrawing *drawing)
-{
-  if (drawing == NULL)
-    return;
-  g_free (drawing->path);
-  g_clear_pointer (&drawing->recording, cairo_surface_destroy);
-  g_clear_pointer (&drawing->document, g_byte_array_unref);
-  g_free (drawing);
-}
-
-static cairo_status_t
-append_to_document (void *closure, const unsigned char *data, unsigned int length)
-{
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
-}
-
-DarkmapExportDrawing *
-darkmap_export_drawing_new (DarkmapMapView *view, const char *path, DarkmapExportFormat format,
-                            int width, int height, double dpi, GError **error)
-{
-  g_autoptr (DarkmapExportDrawing) drawing = NULL;
-  cairo_surface_t *surface;
-  gboolean ok;
-
-  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (view), NULL);
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (width > 0 && height > 0 && dpi > 0.0, NULL);
-
-  drawing = g_new0 (DarkmapExportDrawing, 1);
-  drawing->path = g_strdup (path);
-  drawing->width = width;
-  drawing->height = height;
-  drawing->dpi = dpi;
-  switch (format)
-    {
-    case DARKMAP_EXPORT_PNG:
-      drawing->recording =
-        cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA,
-                                        &(cairo_rectangle_t){ 0.0, 0.0, width, height });
-      ok = draw (view, drawing->recording, 1.0, width, height, path, error);
-      break;
-    case DARKMAP_EXPORT_SVG:
-    case DARKMAP_EXPORT_PDF:
-      drawing->document = g_byte_array_new ();
-      surface = format == DARKMAP_EXPORT_SVG
-                  ? cairo_svg_surface_create_for_stream (append_to_document, drawing->document,
-                                                         width * 0.75, height * 0.75)
-                  : cairo_pdf_surface_create_for_stream (append_to_document, drawing->document,
-                                                         width * 0.75, height * 0.75);
-      ok = draw (view, surface, 0.75, width, height, path, error) && finish (surface, path, error);
-      cairo_surface_destroy (surface);
-      break;
-    default:
-      g_return_val_if_reached (NULL);
-    }
-  return ok ? g_steal_pointer (&drawing) : NULL;
-}
-
 /* cairo's output: the file being written, and the first failure to write
  * to it (whose system reason beats cairo's "error while writing"). */
 typedef struct
@@ -158,11 +85,90 @@ write_to_stream (void *closure, const unsigned char *data, unsigned int length)
   return CAIRO_STATUS_WRITE_ERROR;
 }
 
-/* The PNG of the recorded drawing, rasterised at its dpi, to the stream;
- * FALSE on a cairo error. */
+/* Writes path atomically with write (data: its own) through a stream;
+ * FALSE with error set when any of it fails. */
 static gboolean
-write_png (const DarkmapExportDrawing *drawing, ExportStream *stream, GError **error)
+write_atomically (const char *path,
+                  gboolean (*write) (gconstpointer data, ExportStream *stream, GError **error),
+                  gconstpointer data, GError **error)
 {
+  DmError *dm_error = NULL;
+  ExportStream stream = { NULL, NULL };
+  gboolean ok;
+
+  stream.file = dm_atomic_file_new (path, &dm_error);
+  if (stream.file == NULL)
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  ok = write (data, &stream, error);
+  if (stream.error != NULL)
+    {
+      /* The system's reason, not cairo's "error while writing". */
+      g_clear_error (error);
+      darkmap_propagate_engine_error (error, g_steal_pointer (&stream.error));
+      ok = FALSE;
+    }
+  if (!ok)
+    dm_atomic_file_abort (stream.file);
+  else if (!dm_atomic_file_commit (stream.file, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      ok = FALSE;
+    }
+  return ok;
+}
+
+/* A PNG of the view: its drawing recorded at width × height (logical
+ * pixels), to be rasterised at dpi and encoded on any thread (cairo
+ * snapshots the images the recording uses). */
+struct _DarkmapExportDrawing
+{
+  char *path;
+  cairo_surface_t *recording;
+  int width, height;
+  double dpi;
+};
+
+void
+darkmap_export_drawing_free (DarkmapExportDrawing *drawing)
+{
+  if (drawing == NULL)
+    return;
+  g_free (drawing->path);
+  g_clear_pointer (&drawing->recording, cairo_surface_destroy);
+  g_free (drawing);
+}
+
+DarkmapExportDrawing *
+darkmap_export_drawing_new (DarkmapMapView *view, const char *path, int width, int height,
+                            double dpi, GError **error)
+{
+  g_autoptr (DarkmapExportDrawing) drawing = NULL;
+
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (view), NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (width > 0 && height > 0 && dpi > 0.0, NULL);
+
+  drawing = g_new0 (DarkmapExportDrawing, 1);
+  drawing->path = g_strdup (path);
+  drawing->width = width;
+  drawing->height = height;
+  drawing->dpi = dpi;
+  drawing->recording =
+    cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA,
+                                    &(cairo_rectangle_t){ 0.0, 0.0, width, height });
+  if (!draw (view, drawing->recording, 1.0, width, height, path, error))
+    return NULL;
+  return g_steal_pointer (&drawing);
+}
+
+/* The recorded drawing rasterised and encoded to the stream. */
+static gboolean
+write_png (gconstpointer data, ExportStream *stream, GError **error)
+{
+  const DarkmapExportDrawing *drawing = data;
   double scale = drawing->dpi / 96.0;
   cairo_surface_t *image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
                                                        (int) lround (drawing->width * scale),
@@ -188,38 +194,32 @@ write_png (const DarkmapExportDrawing *drawing, ExportStream *stream, GError **e
 gboolean
 darkmap_export_drawing_write (const DarkmapExportDrawing *drawing, GError **error)
 {
-  DmError *dm_error = NULL;
-  ExportStream stream = { NULL, NULL };
-  gboolean ok;
-
   g_return_val_if_fail (drawing != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  return write_atomically (drawing->path, write_png, drawing, error);
+}
 
-  stream.file = dm_atomic_file_new (drawing->path, &dm_error);
-  if (stream.file == NULL)
-    {
-      darkmap_propagate_engine_error (error, dm_error);
-      return FALSE;
-    }
-  if (drawing->document != NULL)
-    ok = write_to_stream (&stream, drawing->document->data, drawing->document->len)
-         == CAIRO_STATUS_SUCCESS;
-  else
-    ok = write_png (drawing, &stream, error);
-  if (stream.error != NULL)
-    {
-      /* The system's reason, not cairo's "error while writing". */
-      g_clear_error (error);
-      darkmap_propagate_engine_error (error, g_steal_pointer (&stream.error));
-      ok = FALSE;
-    }
-  if (!ok)
-    dm_atomic_file_abort (stream.file);
-  else if (!dm_atomic_file_commit (stream.file, &dm_error))
-    {
-      darkmap_propagate_engine_error (error, dm_error);
-      ok = FALSE;
-    }
+/* An SVG or PDF of the view, drawn straight into the stream (vectors). */
+typedef struct
+{
+  DarkmapMapView *view;
+  const char *path;
+  DarkmapExportFormat format;
+  int width, height;
+} VectorExport;
+
+static gboolean
+write_vector (gconstpointer data, ExportStream *stream, GError **error)
+{
+  const VectorExport *v = data;
+  double w = v->width * 0.75, h = v->height * 0.75;
+  cairo_surface_t *surface = v->format == DARKMAP_EXPORT_SVG
+                               ? cairo_svg_surface_create_for_stream (write_to_stream, stream, w, h)
+                               : cairo_pdf_surface_create_for_stream (write_to_stream, stream, w, h);
+  gboolean ok = draw (v->view, surface, 0.75, v->width, v->height, v->path, error)
+                && finish (surface, v->path, error);
+
+  cairo_surface_destroy (surface);
   return ok;
 }
 
@@ -228,9 +228,15 @@ darkmap_export_view (DarkmapMapView *view, const char *path, DarkmapExportFormat
                      int width, int height, double dpi, GError **error)
 {
   g_autoptr (DarkmapExportDrawing) drawing = NULL;
+  VectorExport vector = { view, path, format, width, height };
 
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (view), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (width > 0 && height > 0 && dpi > 0.0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  drawing = darkmap_export_drawing_new (view, path, format, width, height, dpi, error);
+  if (format != DARKMAP_EXPORT_PNG)
+    return write_atomically (path, write_vector, &vector, error);
+  drawing = darkmap_export_drawing_new (view, path, width, height, dpi, error);
   return drawing != NULL && darkmap_export_drawing_write (drawing, error);
 }

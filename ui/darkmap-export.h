@@ -30,15 +30,15 @@ gboolean darkmap_export_format_from_path (const char *path, DarkmapExportFormat 
 gboolean darkmap_export_view (DarkmapMapView *view, const char *path, DarkmapExportFormat format,
                               int width, int height, double dpi, GError **error);
 
-/* The same in two steps, so that a PNG is rasterised and encoded off the
- * main thread: the view's drawing recorded now (an SVG or PDF drawn
- * whole, in memory), then written on any thread.  NULL or FALSE with
- * error set on a failure. */
+/* A PNG export in two steps, so that it is rasterised and encoded off the
+ * main thread: the view's drawing recorded now, on the main thread (a
+ * fraction of a millisecond), then written on any thread.  NULL or FALSE
+ * with error set on a failure. */
 typedef struct _DarkmapExportDrawing DarkmapExportDrawing;
 
 DarkmapExportDrawing *darkmap_export_drawing_new (DarkmapMapView *view, const char *path,
-                                                  DarkmapExportFormat format, int width,
-                                                  int height, double dpi, GError **error);
+                                                  int width, int height, double dpi,
+                                                  GError **error);
 gboolean darkmap_export_drawing_write (const DarkmapExportDrawing *drawing, GError **error);
 void darkmap_export_drawing_free (DarkmapExportDrawing *drawing);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DarkmapExportDrawing, darkmap_export_drawing_free)

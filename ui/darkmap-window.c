@@ -1052,41 +1052,38 @@ darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **erro
   return TRUE;
 }
 
-/* The view's drawing for an export to path, width points wide (0: as
- * shown) with the view's shape; NULL with error set when it cannot be. */
-static DarkmapExportDrawing *
-export_drawing (DarkmapWindow *self, const char *path, int width, double dpi, GError **error)
+/* The size of an export width points wide (0: as shown) with the view's
+ * shape. */
+static void
+export_size (DarkmapWindow *self, int width, int *export_width, int *export_height)
 {
   GtkWidget *view = GTK_WIDGET (self->map_view);
   int shown_width = gtk_widget_get_width (view), shown_height = gtk_widget_get_height (view);
-  int height;
-  DarkmapExportFormat format;
 
-  if (!darkmap_export_format_from_path (path, &format, error))
-    return NULL;
   if (shown_width <= 0 || shown_height <= 0)
     {
       shown_width = 1200;
       shown_height = 900;
     }
-  if (width == 0)
-    width = shown_width;
-  height = (int) lround ((double) width * shown_height / shown_width);
-  return darkmap_export_drawing_new (self->map_view, path, format, width, MAX (height, 1), dpi,
-                                     error);
+  *export_width = width != 0 ? width : shown_width;
+  *export_height = MAX ((int) lround ((double) *export_width * shown_height / shown_width), 1);
 }
 
 gboolean
 darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
                             GError **error)
 {
-  g_autoptr (DarkmapExportDrawing) drawing = NULL;
+  DarkmapExportFormat format;
+  int export_width, export_height;
 
   g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL && width >= 0 && dpi > 0.0, FALSE);
 
-  drawing = export_drawing (self, path, width, dpi, error);
-  return drawing != NULL && darkmap_export_drawing_write (drawing, error);
+  if (!darkmap_export_format_from_path (path, &format, error))
+    return FALSE;
+  export_size (self, width, &export_width, &export_height);
+  return darkmap_export_view (self->map_view, path, format, export_width, export_height, dpi,
+                              error);
 }
 
 static void
@@ -1108,13 +1105,32 @@ darkmap_window_export_view_async (DarkmapWindow *self, const char *path, int wid
   g_autoptr (GTask) task = NULL;
   GError *error = NULL;
   DarkmapExportDrawing *drawing;
+  DarkmapExportFormat format;
+  int export_width, export_height;
 
   g_return_if_fail (DARKMAP_IS_WINDOW (self));
   g_return_if_fail (path != NULL && width >= 0 && dpi > 0.0);
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_name (task, "[darkmap] export");
-  if ((drawing = export_drawing (self, path, width, dpi, &error)) == NULL)
+  if (!darkmap_export_format_from_path (path, &format, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  export_size (self, width, &export_width, &export_height);
+  if (format != DARKMAP_EXPORT_PNG)
+    {
+      /* Vectors are drawn straight into the file, here. */
+      if (darkmap_export_view (self->map_view, path, format, export_width, export_height, dpi,
+                               &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, error);
+      return;
+    }
+  if ((drawing = darkmap_export_drawing_new (self->map_view, path, export_width, export_height,
+                                             dpi, &error)) == NULL)
     {
       g_task_return_error (task, error);
       return;

@@ -98,9 +98,9 @@ const DarkmapResult *darkmap_window_get_result (DarkmapWindow *self);
  * the dialog's choices). */
 gboolean darkmap_window_export_view (DarkmapWindow *self, const char *path, int width, double dpi,
                                      GError **error);
-/* The same written on a worker (what win.export-view does once the file
- * is chosen): the view's drawing recorded now, the file rasterised and
- * written meanwhile; callback gets darkmap_window_export_view_finish's
+/* The same as win.export-view does it once the file is chosen: a PNG's
+ * drawing recorded now, the image rasterised and written on a worker (an
+ * SVG or PDF written now); callback gets darkmap_window_export_view_finish's
  * result. */
 void darkmap_window_export_view_async (DarkmapWindow *self, const char *path, int width,
                                        double dpi, GAsyncReadyCallback callback,
