@@ -7,7 +7,9 @@
  * accumulate) or, for leaves, to the pass's result.  Before the walk one
  * forward sweep marks the entries from which a target (the leaves asked
  * for) can be reached, so that rules compute only gradients that lead
- * somewhere. */
+ * somewhere.  A pass keeps only the gradients it has still to propagate,
+ * and dm_nn_backward frees each released forward tensor once the last rule
+ * that reads it has run (nn-autograd-private.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,32 @@ typedef struct {
   DmNnTapeEntry **entries;  /* owned, creation order */
   int64_t count, capacity;
 } DmNnTape;
+
+/* Reads are counted on temporaries only: persistent tensors are never
+ * freed early, and may be freed by their owner before the tape is emptied
+ * (which then touches no tensor). */
+static void read_to_come(DmTensor *t) {
+  if (t && !t->persistent) t->tape_reads++;
+}
+
+/* One read of t's data by a rule is over; t goes if it was released and
+ * nothing else keeps it. */
+static void read_done(DmTensor *t) {
+  if (!t || t->persistent) return;
+  t->tape_reads--;
+  dm_nn_tensor_free_if_unused(t);
+}
+
+/* The entry's rule, run by dm_nn_backward, will not read anything any
+ * more. */
+static void let_go_of_reads(DmNnTapeEntry *e) {
+  if (e->consumed) return;
+  e->consumed = true;
+  for (int k = 0; k < e->n_inputs; k++)
+    if (e->reads_inputs & DM_NN_TAPE_INPUT(k)) read_done(e->inputs[k]);
+  for (int k = 0; k < DM_NN_TAPE_MAX_INPUTS; k++) read_done(e->saved[k]);
+  if (e->reads_output) read_done(e->output);
+}
 
 static void tape_reset(DmNn *nn) {
   DmNnTape *tape = nn->tape;
@@ -95,15 +123,34 @@ DmNnTapeEntry *dm_nn_tape_record(DmNn *nn, const char *op, DmNnBackwardRule back
   entry->n_inputs = n;
   for (int i = 0; i < n; i++) {
     entry->inputs[i] = inputs[i];
-    if (inputs[i]) inputs[i]->on_tape = true;
+    entry->reads_inputs |= DM_NN_TAPE_INPUT(i);
+    read_to_come(inputs[i]);
   }
   entry->output = output;
-  output->on_tape = true;
   entry->index = tape->count;
   tape->entries[tape->count++] = entry;
   output->grad_fn = entry;
   output->requires_grad = true;
   return entry;
+}
+
+void dm_nn_tape_set_reads(DmNnTapeEntry *entry, unsigned inputs, bool output) {
+  for (int k = 0; k < entry->n_inputs; k++) {
+    DmTensor *t = entry->inputs[k];
+    bool before = entry->reads_inputs & DM_NN_TAPE_INPUT(k), after = inputs & DM_NN_TAPE_INPUT(k);
+    if (before && !after) read_done(t);
+    if (after && !before) read_to_come(t);
+  }
+  entry->reads_inputs = inputs;
+  if (output && !entry->reads_output) read_to_come(entry->output);
+  if (!output && entry->reads_output) read_done(entry->output);
+  entry->reads_output = output;
+}
+
+void dm_nn_tape_save(DmNnTapeEntry *entry, int slot, DmTensor *t) {
+  entry->saved[slot] = t;
+  read_to_come(t);
+  t->release_wanted = true;
 }
 
 static bool first_order_only_backward(DmNn *nn, const DmNnTapeEntry *entry, DmTensor *gy,
@@ -118,7 +165,9 @@ bool dm_nn_tape_first_order_only(DmNn *nn, const char *op, DmTensor *result, int
                                  DmTensor *const *inputs) {
   if (!result) return false;
   if (!dm_nn_should_record(nn, n, inputs)) return true;
-  return dm_nn_tape_record(nn, op, first_order_only_backward, result, n, inputs) != NULL;
+  DmNnTapeEntry *entry = dm_nn_tape_record(nn, op, first_order_only_backward, result, n, inputs);
+  if (entry) dm_nn_tape_set_reads(entry, 0, false);
+  return entry != NULL;
 }
 
 /* ---- backward pass ------------------------------------------------------ */
@@ -149,7 +198,64 @@ static bool wants_grad(const Targets *targets, const DmTensor *t) {
   return is_target_leaf(targets, t);
 }
 
-/* Leaf gradients collected during a pass (leaf -> gradient), both borrowed. */
+/* A pass keeps each gradient it still has to use (the pending gradient of
+ * an entry's output, a leaf's sum) with a hold; a rule may hand the same
+ * tensor to several inputs (an addition passes its gradient on to both
+ * operands).  A gradient is released when its last hold goes, and a
+ * tensor a rule made that nothing holds (what a view was made of, a term
+ * added into a sum) as soon as it is used: a pass then keeps only the
+ * gradients still to be propagated, not every one it made. */
+static DmTensor *hold(DmTensor *g) {
+  if (g) g->grad_holds++;
+  return g;
+}
+
+/* Unlike dm_tensor_release, also while views of g remain (the reshapes of
+ * as_shape_of): g goes with the last of them. */
+static void release_gradient(DmTensor *g) {
+  g->release_wanted = true;
+  dm_nn_tensor_free_if_unused(g);
+}
+
+static void drop(DmTensor *g) {
+  if (g && --g->grad_holds == 0) release_gradient(g);
+}
+
+static void release_unheld(DmTensor *g) {
+  if (g && g->grad_holds == 0) release_gradient(g);
+}
+
+/* *sum += g, with *sum held (g itself when *sum is NULL).  In place when
+ * the pass alone can see *sum (one hold, no view, no rule reads it, not
+ * recording): the same bits as a new sum, without its memory. */
+static bool accumulate(DmNn *nn, DmTensor **sum, DmTensor *g) {
+  DmTensor *s = *sum;
+  if (!s) {
+    *sum = hold(g);
+    return true;
+  }
+  bool ok;
+  if (!nn->recording && s != g && s->block && s->grad_holds == 1 && s->views == 0 &&
+      s->tape_reads == 0 && dm_tensor_same_shape(s, g)) {
+    DmNnNode node = {.op = DM_NN_OP_ADD, .alpha = 1.0f, .beta = 1.0f};
+    node.src[0] = s;
+    node.src[1] = g;
+    node.dst[0] = s;
+    ok = dm_nn_compute(nn, &node);
+  } else {
+    DmTensor *sum_new = dm_nn_add(nn, s, g);
+    ok = sum_new != NULL;
+    if (ok) {
+      *sum = hold(sum_new);
+      drop(s);
+    }
+  }
+  release_unheld(g);
+  return ok;
+}
+
+/* Leaf gradients collected during a pass (leaf -> gradient): the leaves
+ * borrowed, the gradients held. */
 typedef struct {
   DmTensor **leaves;
   DmTensor **grads;
@@ -162,12 +268,8 @@ static void leaf_grads_free(LeafGrads *acc) {
 }
 
 static bool leaf_accumulate(DmNn *nn, LeafGrads *acc, DmTensor *leaf, DmTensor *g) {
-  for (int i = 0; i < acc->count; i++) {
-    if (acc->leaves[i] == leaf) {
-      acc->grads[i] = dm_nn_add(nn, acc->grads[i], g);
-      return acc->grads[i] != NULL;
-    }
-  }
+  for (int i = 0; i < acc->count; i++)
+    if (acc->leaves[i] == leaf) return accumulate(nn, &acc->grads[i], g);
   if (acc->count == acc->capacity) {
     int capacity = acc->capacity ? 2 * acc->capacity : 64;
     DmTensor **leaves = realloc(acc->leaves, (size_t)capacity * sizeof *leaves);
@@ -179,7 +281,7 @@ static bool leaf_accumulate(DmNn *nn, LeafGrads *acc, DmTensor *leaf, DmTensor *
     acc->capacity = capacity;
   }
   acc->leaves[acc->count] = leaf;
-  acc->grads[acc->count] = g;
+  acc->grads[acc->count] = hold(g);
   acc->count++;
   return true;
 }
@@ -200,12 +302,42 @@ static DmTensor *ones_like(DmNn *nn, const DmTensor *t) {
   return ones;
 }
 
+/* Passes the gradients an entry's rule made on to the entries that
+ * produced its inputs, or to the leaves. */
+static bool distribute(DmNn *nn, LeafGrads *acc, const DmNnTapeEntry *e, const bool *needs,
+                       DmTensor **grads) {
+  bool ok = true;
+  for (int k = 0; ok && k < e->n_inputs; k++) {
+    DmTensor *input = e->inputs[k];
+    if (!needs[k] || !grads[k]) continue;
+    DmTensor *g = as_shape_of(nn, grads[k], input);
+    if (!g) ok = false;
+    else if (input->grad_fn) ok = accumulate(nn, &((DmNnTapeEntry *)input->grad_fn)->pending, g);
+    else ok = leaf_accumulate(nn, acc, input, g);
+  }
+  for (int k = 0; k < e->n_inputs; k++) release_unheld(grads[k]);
+  return ok;
+}
+
+/* Whether every tensor the entry's rule reads still has its data. */
+static bool reads_available(const DmNnTapeEntry *e) {
+  for (int k = 0; k < e->n_inputs; k++)
+    if ((e->reads_inputs & DM_NN_TAPE_INPUT(k)) && e->inputs[k] && !e->inputs[k]->data)
+      return false;
+  for (int k = 0; k < DM_NN_TAPE_MAX_INPUTS; k++)
+    if (e->saved[k] && !e->saved[k]->data) return false;
+  return !e->reads_output || e->output->data;
+}
+
 /* Back-propagates ones from output down to entry targets->lower, adding the
  * gradients of target leaves to *acc.  When stop is not NULL (an
  * intermediate target) its entry is not run and *stop_grad receives the
- * gradient of its output.  Every pending gradient is cleared on return. */
+ * gradient of its output, no longer held.  With consume (dm_nn_backward)
+ * each rule that ran lets go of what it read, so that the forward's
+ * released tensors go as the pass moves down.  Every pending gradient is
+ * cleared on return. */
 static bool run_pass(DmNn *nn, DmTensor *output, const Targets *targets, LeafGrads *acc,
-                     const DmNnTapeEntry *stop, DmTensor **stop_grad) {
+                     const DmNnTapeEntry *stop, DmTensor **stop_grad, bool consume) {
   DmNnTape *tape = nn->tape;
   DmNnTapeEntry *top = output->grad_fn;
   int64_t start = top->index;
@@ -219,36 +351,38 @@ static bool run_pass(DmNn *nn, DmTensor *output, const Targets *targets, LeafGra
       if (wants_grad(targets, e->inputs[k])) e->reaches_target = true;
   }
 
-  top->pending = ones_like(nn, output);
+  top->pending = hold(ones_like(nn, output));
   bool ok = top->pending != NULL;
   for (int64_t i = start; ok && i >= targets->lower; i--) {
     DmNnTapeEntry *e = tape->entries[i];
     if (e == stop) break;
     DmTensor *gy = e->pending;
     e->pending = NULL;
-    if (!gy || !e->reaches_target) continue;
-
+    if (!gy || !e->reaches_target) {
+      drop(gy);
+      continue;
+    }
+    if (e->consumed && !reads_available(e)) {
+      ok = dm_nn_fail(nn, DM_ERROR_INVALID_ARGUMENT,
+                      "backward: the gradient of %s needs a tensor that an earlier backward "
+                      "pass freed (it had been released): a graph whose intermediates are "
+                      "released can be back-propagated once",
+                      e->op);
+      break;
+    }
     bool needs[DM_NN_TAPE_MAX_INPUTS] = {false};
     DmTensor *grads[DM_NN_TAPE_MAX_INPUTS] = {NULL};
     for (int k = 0; k < e->n_inputs; k++) needs[k] = wants_grad(targets, e->inputs[k]);
-    ok = e->backward(nn, e, gy, needs, grads) && dm_nn_ok(nn);
-    for (int k = 0; ok && k < e->n_inputs; k++) {
-      DmTensor *input = e->inputs[k];
-      if (!needs[k] || !grads[k]) continue;
-      DmTensor *g = as_shape_of(nn, grads[k], input);
-      if (!g) {
-        ok = false;
-      } else if (input->grad_fn) {
-        DmNnTapeEntry *producer = input->grad_fn;
-        producer->pending = producer->pending ? dm_nn_add(nn, producer->pending, g) : g;
-        ok = producer->pending != NULL;
-      } else {
-        ok = leaf_accumulate(nn, acc, input, g);
-      }
-    }
+    ok = e->backward(nn, e, gy, needs, grads) && dm_nn_ok(nn) &&
+         distribute(nn, acc, e, needs, grads);
+    drop(gy);
+    if (consume) let_go_of_reads(e);
   }
 
-  if (stop_grad) *stop_grad = ok && stop ? stop->pending : NULL;
+  if (stop_grad) {
+    *stop_grad = ok && stop ? stop->pending : NULL;
+    if (*stop_grad) (*stop_grad)->grad_holds--;  /* the caller's now */
+  }
   for (int64_t i = targets->lower; i <= start; i++) tape->entries[i]->pending = NULL;
   return ok && dm_nn_ok(nn);
 }
@@ -262,7 +396,7 @@ bool dm_nn_backward(DmNn *nn, DmTensor *loss) {
   Targets targets = {.only = NULL, .lower = 0};
   LeafGrads acc = {0};
   bool was_recording = dm_nn_set_recording(nn, false);
-  bool ok = run_pass(nn, loss, &targets, &acc, NULL, NULL);
+  bool ok = run_pass(nn, loss, &targets, &acc, NULL, NULL, true);
   for (int i = 0; ok && i < acc.count; i++) {
     DmTensor *leaf = acc.leaves[i];
     if (!leaf->grad) {
@@ -275,6 +409,7 @@ bool dm_nn_backward(DmNn *nn, DmTensor *loss) {
     node.src[1] = acc.grads[i];
     node.dst[0] = leaf->grad;
     ok = dm_nn_compute(nn, &node);
+    drop(acc.grads[i]);
   }
   dm_nn_set_recording(nn, was_recording);
   leaf_grads_free(&acc);
@@ -294,9 +429,12 @@ DmTensor *dm_nn_grad(DmNn *nn, DmTensor *output, DmTensor *input, bool create_gr
   LeafGrads acc = {0};
   DmTensor *result = NULL;
   bool was_recording = dm_nn_set_recording(nn, create_graph && nn->recording);
-  bool ok = run_pass(nn, output, &targets, &acc, stop, &result);
+  bool ok = run_pass(nn, output, &targets, &acc, stop, &result, false);
   dm_nn_set_recording(nn, was_recording);
-  if (ok && !stop) result = acc.count ? acc.grads[0] : NULL;
+  if (ok && !stop && acc.count) {
+    result = acc.grads[0];
+    result->grad_holds--;  /* the caller's now */
+  }
   leaf_grads_free(&acc);
   if (!ok) return NULL;
   if (!result) {

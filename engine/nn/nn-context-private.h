@@ -58,6 +58,13 @@ struct DmNn {
   void (*tape_destroy)(DmNn *nn);  /* frees the tape itself */
 };
 
+/* Frees a temporary marked release_wanted (by dm_tensor_release, or by
+ * autograd for what it owns) once nothing keeps it any more: no backward
+ * rule left to read it, no backward pass holding it as a gradient, no view;
+ * then lets its base go the same way.  Does nothing otherwise
+ * (nn-tensor.c). */
+void dm_nn_tensor_free_if_unused(DmTensor *t);
+
 /* A block of at least `bytes` bytes, from the cache or the backend; NULL
  * with the context's error set on failure. */
 DmNnBlock *dm_nn_allocator_take(DmNn *nn, size_t bytes);

@@ -43,6 +43,7 @@ DmTensor *dm_nn_conv2d(DmNn *nn, DmTensor *x, DmTensor *w, DmTensor *b, int stri
   if (y && dm_nn_should_record(nn, 3, inputs)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "conv2d", conv2d_backward, y, 3, inputs);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, DM_NN_TAPE_INPUT(0) | DM_NN_TAPE_INPUT(1), false);  /* not b */
     e->i[0] = stride;
     e->i[1] = pad;
   }

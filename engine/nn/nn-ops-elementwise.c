@@ -41,6 +41,7 @@ static DmTensor *add_scaled(DmNn *nn, const char *op, DmTensor *a, DmTensor *b, 
   if (y && dm_nn_should_record(nn, 2, inputs)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, op, add_backward, y, 2, inputs);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->f[0] = 1.0f;
     e->f[1] = beta;
   }
@@ -90,6 +91,7 @@ DmTensor *dm_nn_scale(DmNn *nn, DmTensor *x, float alpha, float beta) {
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "scale", scale_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->f[0] = alpha;
   }
   return y;
@@ -119,9 +121,11 @@ DmTensor *dm_nn_add_channel(DmNn *nn, DmTensor *x, DmTensor *bias) {
   node.src[1] = bias;
   node.dst[0] = dm_nn_temp_like(nn, x);
   DmTensor *y = dm_nn_run(nn, &node);
-  if (y && dm_nn_should_record(nn, 2, inputs) &&
-      !dm_nn_tape_record(nn, "add_channel", add_channel_backward, y, 2, inputs))
-    return NULL;
+  if (y && dm_nn_should_record(nn, 2, inputs)) {
+    DmNnTapeEntry *e = dm_nn_tape_record(nn, "add_channel", add_channel_backward, y, 2, inputs);
+    if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
+  }
   return y;
 }
 
@@ -142,6 +146,7 @@ DmTensor *dm_nn_channel_sum(DmNn *nn, DmTensor *x, bool per_sample) {
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "channel_sum", channel_sum_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     for (int d = 0; d < 4; d++) e->shape[d] = x->shape[d];
   }
   return y;
@@ -165,9 +170,12 @@ DmTensor *dm_nn_channel_expand(DmNn *nn, DmTensor *b, const int64_t shape[4]) {
   node.src[1] = b;
   node.dst[0] = zeros;
   DmTensor *y = dm_nn_run(nn, &node);
-  if (y && dm_nn_should_record(nn, 1, &b) &&
-      !dm_nn_tape_record(nn, "channel_expand", channel_expand_backward, y, 1, &b))
-    return NULL;
+  if (y && dm_nn_should_record(nn, 1, &b)) {
+    DmNnTapeEntry *e =
+        dm_nn_tape_record(nn, "channel_expand", channel_expand_backward, y, 1, &b);
+    if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
+  }
   return y;
 }
 
@@ -185,10 +193,19 @@ static const char *act_name(DmNnAct act) {
   return "activation";
 }
 
-/* entry->i[0]: act; f[0]: slope. */
+/* Whether f'(x) can be read from y = f(x) with the same bits: ReLU and a
+ * LeakyReLU of slope >= 0 have y > 0 exactly where x > 0 (NaN in both
+ * fails the test), so that backward keeps the output, which the next layer
+ * keeps anyway, rather than the input. */
+static bool derivative_from_output(DmNnAct act, float slope) {
+  return act == DM_NN_ACT_RELU || (act == DM_NN_ACT_LEAKY_RELU && slope >= 0.0f);
+}
+
+/* entry->i[0]: act; f[0]: slope; flag: f' is read from the output. */
 static bool act_forward_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy,
                                  const bool *needs, DmTensor **grads) {
-  if (needs[0]) grads[0] = dm_nn_act_backward(nn, gy, e->inputs[0], (DmNnAct)e->i[0], e->f[0]);
+  DmTensor *x = e->flag ? e->output : e->inputs[0];
+  if (needs[0]) grads[0] = dm_nn_act_backward(nn, gy, x, (DmNnAct)e->i[0], e->f[0]);
   return dm_nn_ok(nn);
 }
 
@@ -202,6 +219,8 @@ static DmTensor *activation(DmNn *nn, DmTensor *x, DmNnAct act, float slope) {
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, op, act_forward_backward, y, 1, &x);
     if (!e) return NULL;
+    e->flag = derivative_from_output(act, slope);
+    if (e->flag) dm_nn_tape_set_reads(e, 0, true);
     e->i[0] = (int)act;
     e->f[0] = slope;
   }

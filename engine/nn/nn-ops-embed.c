@@ -133,9 +133,9 @@ DmTensor *dm_nn_spectral_normalize(DmNn *nn, DmTensor *w, DmTensor *u, int power
   if (y && dm_nn_should_record(nn, 1, &w)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "spectral_normalize", spectral_backward, y, 1, &w);
     if (!e) return NULL;
-    e->saved[0] = ut;
-    e->saved[1] = vt;
-    e->saved[2] = inverse;
+    dm_nn_tape_save(e, 0, ut);
+    dm_nn_tape_save(e, 1, vt);
+    dm_nn_tape_save(e, 2, inverse);
   }
   return y;
 }

@@ -33,7 +33,10 @@ static bool affine_norm_backward(DmNn *nn, const DmNnTapeEntry *e, DmTensor *gy,
   node->dst[1] = dm_nn_temp_like(nn, gamma);
   node->dst[2] = dm_nn_temp_like(nn, beta);
   if (!dm_nn_run(nn, node)) return false;
-  for (int i = 0; i < 3; i++) grads[i] = needs[i] ? node->dst[i] : NULL;
+  for (int i = 0; i < 3; i++) {
+    grads[i] = needs[i] ? node->dst[i] : NULL;
+    if (!needs[i]) dm_tensor_release(node->dst[i]);  /* made by the kernel, not asked for */
+  }
   DmTensor *inputs[3] = {gy, x, gamma};
   return first_order(nn, name, grads, 3, inputs, 3);
 }
@@ -65,7 +68,8 @@ DmTensor *dm_nn_group_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *bet
   if (y && dm_nn_should_record(nn, 3, inputs)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "group_norm", group_norm_backward, y, 3, inputs);
     if (!e) return NULL;
-    e->saved[0] = node.dst[1];
+    dm_nn_tape_set_reads(e, DM_NN_TAPE_INPUT(0) | DM_NN_TAPE_INPUT(1), false);  /* not beta */
+    dm_nn_tape_save(e, 0, node.dst[1]);
     e->i[0] = groups;
   } else {
     dm_tensor_release(node.dst[1]);  /* the statistics are for backward only */
@@ -166,13 +170,15 @@ DmTensor *dm_nn_batch_norm(DmNn *nn, DmTensor *x, DmTensor *gamma, DmTensor *bet
       nn, "batch_norm", training ? batch_norm_train_backward : batch_norm_eval_backward, y, 3,
       inputs);
   if (!e) return NULL;
+  dm_nn_tape_set_reads(e, DM_NN_TAPE_INPUT(0) | DM_NN_TAPE_INPUT(1), false);  /* not beta */
   e->f[0] = eps;
   if (training) {
-    e->saved[0] = node.dst[1];
+    dm_nn_tape_save(e, 0, node.dst[1]);
   } else {
     /* The running statistics may change before backward runs. */
-    e->saved[0] = dm_nn_temp_like(nn, running);
-    if (!e->saved[0] || !dm_tensor_copy(e->saved[0], running)) return NULL;
+    DmTensor *copy = dm_nn_temp_like(nn, running);
+    if (!copy || !dm_tensor_copy(copy, running)) return NULL;
+    dm_nn_tape_save(e, 0, copy);
   }
   return y;
 }

@@ -19,6 +19,7 @@ DmTensor *dm_nn_reduce(DmNn *nn, DmTensor *x, bool per_sample, float alpha) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, per_sample ? "sum_per_sample" : "sum",
                                          reduce_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->flag = per_sample;
     e->f[0] = alpha;
     for (int d = 0; d < 4; d++) e->shape[d] = x->shape[d];
@@ -46,6 +47,7 @@ DmTensor *dm_nn_expand(DmNn *nn, DmTensor *g, const int64_t shape[4], float alph
   if (y && dm_nn_should_record(nn, 1, &g)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "expand", expand_backward, y, 1, &g);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->f[0] = alpha;
   }
   return y;

@@ -21,6 +21,7 @@ DmTensor *dm_nn_reshape(DmNn *nn, DmTensor *x, int64_t n, int64_t c, int64_t h, 
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "reshape", reshape_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     for (int d = 0; d < 4; d++) e->shape[d] = x->shape[d];
   }
   return y;
@@ -55,9 +56,11 @@ DmTensor *dm_nn_concat(DmNn *nn, DmTensor *a, DmTensor *b) {
   DmTensor *y = dm_tensor_temp(nn, a->shape[0], a->shape[1] + b->shape[1], a->shape[2], a->shape[3]);
   if (!y || !copy_into_channels(nn, y, 0, a) || !copy_into_channels(nn, y, a->shape[1], b))
     return NULL;
-  if (dm_nn_should_record(nn, 2, inputs) &&
-      !dm_nn_tape_record(nn, "concat", concat_backward, y, 2, inputs))
-    return NULL;
+  if (dm_nn_should_record(nn, 2, inputs)) {
+    DmNnTapeEntry *e = dm_nn_tape_record(nn, "concat", concat_backward, y, 2, inputs);
+    if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
+  }
   return y;
 }
 
@@ -86,6 +89,7 @@ DmTensor *dm_nn_slice_channels(DmNn *nn, DmTensor *x, int64_t c0, int64_t nc) {
   if (dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "slice_channels", slice_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->i[0] = (int)c0;
   }
   return y;
@@ -106,6 +110,7 @@ DmTensor *dm_nn_pad_channels(DmNn *nn, DmTensor *x, int64_t channels, int64_t c0
   if (dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, "pad_channels", pad_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->i[0] = (int)c0;
   }
   return y;
@@ -140,6 +145,7 @@ static DmTensor *periodic_op(DmNn *nn, DmNnOp kernel, DmTensor *x, int64_t h, in
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, op, periodic_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->i[0] = (int)kernel;
     for (int d = 0; d < 4; d++) e->shape[d] = x->shape[d];
   }
@@ -181,6 +187,7 @@ static DmTensor *resample(DmNn *nn, const char *op, DmTensor *x, DmNnOp kernel, 
   if (y && dm_nn_should_record(nn, 1, &x)) {
     DmNnTapeEntry *e = dm_nn_tape_record(nn, op, resample_backward, y, 1, &x);
     if (!e) return NULL;
+    dm_nn_tape_set_reads(e, 0, false);
     e->i[0] = (int)adjoint;
     e->i[1] = mode;
     e->i[2] = factor;

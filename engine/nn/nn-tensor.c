@@ -77,6 +77,18 @@ void dm_tensor_free(DmTensor *t) {
   free(t);
 }
 
+void dm_nn_tensor_free_if_unused(DmTensor *t) {
+  if (!t->release_wanted || !t->data || t->tape_reads > 0 || t->grad_holds > 0 || t->views > 0)
+    return;
+  dm_nn_allocator_give(t->nn, t->block);
+  t->block = NULL;
+  t->data = NULL;
+  if (t->base) {
+    t->base->views--;
+    dm_nn_tensor_free_if_unused(t->base);
+  }
+}
+
 void dm_tensor_release(DmTensor *t) {
   if (!t || !t->data) return;
   if (t->persistent) {
@@ -85,11 +97,9 @@ void dm_tensor_release(DmTensor *t) {
                "freed by dm_tensor_free().");
     return;
   }
-  if (t->on_tape || t->views > 0) return;
-  if (t->base) t->base->views--;
-  dm_nn_allocator_give(t->nn, t->block);
-  t->block = NULL;
-  t->data = NULL;
+  if (t->views > 0) return;
+  t->release_wanted = true;
+  dm_nn_tensor_free_if_unused(t);
 }
 
 int64_t dm_tensor_numel(const DmTensor *t) {

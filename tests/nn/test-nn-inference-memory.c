@@ -177,8 +177,9 @@ static void check_unet_peak(void) {
   CHECK(same_bits(&untaped, &again));
   CHECK(untaped.extra_peak <= 5 * activation + 4 * 256);
   CHECK(again.extra_peak == untaped.extra_peak);
-  /* The tape keeps every activation: over 30 A at this depth. */
-  CHECK(taped.extra_peak >= 6 * untaped.extra_peak);
+  /* The tape keeps what backward reads: about 22 A at this depth
+   * (test-nn-training-memory bounds it). */
+  CHECK(taped.extra_peak >= 4 * untaped.extra_peak);
   /* Nothing is left but the output. */
   CHECK(untaped.extra_after == output);
 

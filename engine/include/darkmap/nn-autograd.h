@@ -22,7 +22,11 @@ bool dm_nn_is_recording(const DmNn *nn);
 
 /* Back-propagates from the scalar `loss` and ACCUMULATES d loss / d leaf into
  * leaf->grad for every persistent leaf that requires a gradient (allocating
- * ->grad, zero-filled, on first use).  The tape is kept until dm_nn_clear. */
+ * ->grad, zero-filled, on first use).  The tape is kept until dm_nn_clear,
+ * but the intermediates a forward released (dm_tensor_release, darkmap/nn.h)
+ * go as the pass no longer needs them, as in PyTorch: over the same graph a
+ * second pass that needs one fails with DM_ERROR_INVALID_ARGUMENT; over
+ * tensors nobody released it accumulates the same gradients again. */
 bool dm_nn_backward(DmNn *nn, DmTensor *loss);
 
 /* d sum(output) / d input, returned as a temporary; no ->grad is touched.

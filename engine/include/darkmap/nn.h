@@ -26,12 +26,15 @@
  * its memory back to the caching allocator at once, so that the next op of
  * that size reuses it.  The module forwards (darkmap/nn-modules.h) and the
  * ops that build on other ops release what they made as soon as it has been
- * consumed.  What may still be needed is never released early, so the same
+ * consumed.  What may still be needed is kept until it is not, so the same
  * forward code serves training unchanged:
- *   - a tensor the autograd tape holds (an input or output of an op recorded
- *     while the context records, darkmap/nn-autograd.h) lives until
- *     dm_nn_clear(); with recording off nothing is taped, and a forward keeps
- *     only what is still to be used (the U-Net: its skip connections);
+ *   - a tensor whose data a backward rule on the autograd tape will read
+ *     (darkmap/nn-autograd.h: a convolution's input, a normalisation's input,
+ *     a ReLU's output) lives until dm_nn_backward() has run the last of those
+ *     rules, or until dm_nn_clear(); what no rule reads (an addition's
+ *     operands, a normalisation's output) goes at once, as with recording
+ *     off, where nothing is taped and a forward keeps only what is still to
+ *     be used (the U-Net: its skip connections);
  *   - a tensor with views (dm_tensor_channel_view, dm_tensor_sample_view,
  *     dm_nn_reshape) not yet released when it is released itself lives
  *     until dm_nn_clear(): release the views first.
@@ -80,7 +83,10 @@ struct DmTensor {
   DmTensor *next_temporary; /* the context's list of temporaries */
   DmTensor *base;     /* a view of a temporary: that temporary (the block's owner) */
   int64_t views;      /* views of this temporary not yet released */
-  bool on_tape;       /* an input or output of a recorded op: never released early */
+  int64_t tape_reads; /* backward rules on the tape that will read this temporary's data
+                       * and have not run (dm_nn_backward): it is kept while any remains */
+  int64_t grad_holds; /* places a backward pass keeps it as a gradient still to be used */
+  bool release_wanted;  /* released while still kept: freed once nothing keeps it */
 };
 
 /* The device a name gives: "auto" (also NULL), "cpu" or "cuda";
@@ -140,14 +146,15 @@ DmTensor *dm_tensor_new(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
 /* A temporary of that shape (contents undefined). */
 DmTensor *dm_tensor_temp(DmNn *nn, int64_t n, int64_t c, int64_t h, int64_t w);
 void dm_tensor_free(DmTensor *t);  /* persistent tensors only; frees ->grad too */
-/* Gives a temporary's memory back to the allocator now, for a caller that
- * will not use it again (see "Inference" above).  Does nothing for NULL, a
- * tensor already released, a tensor the tape holds or one with views not
- * released (those live until dm_nn_clear()); releasing a view frees nothing
- * itself but lets its base go.  Afterwards t->data is NULL and the record
- * stays until dm_nn_clear(): an op given t records DM_ERROR_INVALID_ARGUMENT.
- * A persistent tensor is refused (DM_ERROR_INVALID_ARGUMENT; see
- * dm_tensor_free). */
+/* Gives a temporary's memory back to the allocator, for a caller that will
+ * not use it again (see "Inference" above): at once, or, for a tensor a
+ * backward rule will still read, once dm_nn_backward() has run the last of
+ * them (else at dm_nn_clear()).  Does nothing for NULL, a tensor already
+ * released or one with views not released (it lives until dm_nn_clear());
+ * releasing a view frees nothing itself but lets its base go.  Once freed,
+ * t->data is NULL and the record stays until dm_nn_clear(): an op given t
+ * records DM_ERROR_INVALID_ARGUMENT.  A persistent tensor is refused
+ * (DM_ERROR_INVALID_ARGUMENT; see dm_tensor_free). */
 void dm_tensor_release(DmTensor *t);
 
 int64_t dm_tensor_numel(const DmTensor *t);
