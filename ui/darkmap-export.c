@@ -40,7 +40,6 @@ cairo_failed (cairo_status_t status, const char *path, GError **error)
   return TRUE;
 }
 
-
 /* Draws view onto surface at scale; FALSE on any cairo error. */
 static gboolean
 draw (DarkmapMapView *view, cairo_surface_t *surface, double scale, int width, int height,
