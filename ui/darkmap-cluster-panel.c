@@ -15,7 +15,8 @@ struct _DarkmapClusterPanel
   GtkColumnViewColumn *z_column;
   GtkColumnViewColumn *mass_column;
   GtkColumnViewColumn *kappa_column;
-  /* Not in the column view while the clusters lack significance. */
+  /* Hidden while the clusters lack significance (their cells are made
+   * with the rows once: showing them builds nothing). */
   GtkColumnViewColumn *peak_fraction_column;
   GtkColumnViewColumn *kappa_mean_column;
   GtkColumnViewColumn *kappa_std_column;
@@ -40,13 +41,10 @@ show_significance (DarkmapClusterPanel *self)
   gboolean show = darkmap_cluster_list_has_significance (G_LIST_MODEL (self->sort_model));
 
   gtk_widget_set_visible (self->export_button, show);
-  if (show == (gtk_column_view_column_get_column_view (columns[0]) != NULL))
+  if (show == gtk_column_view_column_get_visible (columns[0]))
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (columns); i++)
-    if (show)
-      gtk_column_view_append_column (self->column_view, columns[i]);
-    else
-      gtk_column_view_remove_column (self->column_view, columns[i]);
+    gtk_column_view_column_set_visible (columns[i], show);
 }
 
 void
@@ -364,6 +362,10 @@ darkmap_cluster_panel_init (DarkmapClusterPanel *self)
   g_autoptr (GtkCustomSorter) names = gtk_custom_sorter_new (compare_names, NULL, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_column_view_append_column (self->column_view, self->peak_fraction_column);
+  gtk_column_view_append_column (self->column_view, self->kappa_mean_column);
+  gtk_column_view_append_column (self->column_view, self->kappa_std_column);
+  gtk_column_view_append_column (self->column_view, self->snr_column);
   gtk_column_view_column_set_sorter (self->label_column, GTK_SORTER (names));
   {
     GtkColumnViewColumn *numeric[] = { self->ra_column, self->dec_column, self->z_column,

@@ -160,11 +160,20 @@ find_export_button (GtkWidget *widget)
   return NULL;
 }
 
+/* The columns shown. */
 static guint
 n_columns (DarkmapClusterPanel *panel)
 {
-  return g_list_model_get_n_items (
-    gtk_column_view_get_columns (darkmap_cluster_panel_get_column_view (panel)));
+  GListModel *columns = gtk_column_view_get_columns (darkmap_cluster_panel_get_column_view (panel));
+  guint shown = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+      shown += gtk_column_view_column_get_visible (column);
+    }
+  return shown;
 }
 
 static void

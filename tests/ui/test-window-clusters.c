@@ -253,13 +253,15 @@ check_rows (DarkmapMapView *view, DarkmapClusterPanel *panel)
   g_autoptr (DarkmapCluster) row = NULL;
   double x, y, cx, cy, previous = -INFINITY;
 
-  /* Every column sorts; by z (the fourth) the rows come in increasing z. */
-  CHECK (g_list_model_get_n_items (columns) == 6);
+  /* Every column sorts, the four of the significance hidden without it; by
+   * z (the fourth) the rows come in increasing z. */
+  CHECK (g_list_model_get_n_items (columns) == 10);
   for (guint c = 0; c < g_list_model_get_n_items (columns); c++)
     {
       g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
 
       CHECK (gtk_column_view_column_get_sorter (column) != NULL);
+      CHECK (gtk_column_view_column_get_visible (column) == (c < 6));
     }
   {
     g_autoptr (GtkColumnViewColumn) z_column = g_list_model_get_item (columns, 3);
