@@ -4,7 +4,10 @@
  * plane it returns stands for the full plane: columns 0 and, for even nx, nx/2
  * are their own partners and count once, the others count twice (for k and
  * −k).  A mode at (k1, k2) cycles per pixel has ell = 2 pi |k| / pixel (rad)
- * and power |F|² Omega_pix / N_pix, divided by f_sky,2 = <w²> with a window. */
+ * and power |F|² Omega_pix / N_pix, divided by f_sky,2 = <w²> with a window.
+ * Along a row ell grows with the column: the modes are summed in runs of
+ * columns that fall in one bin, listed once per grid and bins
+ * (lensing/pspec-layout.h). */
 #include "darkmap/pspec.h"
 
 #include <math.h>
@@ -17,6 +20,7 @@
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 #include "darkmap/theory.h"
+#include "lensing/pspec-layout.h"
 
 #define DM_PI 3.14159265358979323846
 
@@ -30,12 +34,6 @@ void dm_pspec_options_init(DmPspecOptions *options) {
       .mask = NULL,
       .apodise_sigma_pixels = 0.0,
   };
-}
-
-/* ell of the mode (k1, k2) in cycles per pixel; also used for the automatic
- * bin limits, so that the fundamental and Nyquist modes fall on them exactly. */
-static double mode_ell(double k1, double k2, double pixel_rad) {
-  return 2.0 * DM_PI * sqrt(k1 * k1 + k2 * k2) / pixel_rad;
 }
 
 static DmPowerSpectrum *spectrum_new(int n_bins) {
@@ -77,92 +75,54 @@ static void make_edges(double *edges, int n_bins, DmBinScale scale, double lo, d
   edges[n_bins] = hi;
 }
 
-/* Bin of ell under edges[0..n_bins] (a value on an edge belongs to the upper
- * bin, the last bin is closed), or −1 outside. */
-static int find_bin(double ell, const double *edges, int n_bins, DmBinScale scale) {
-  double lo = edges[0], hi = edges[n_bins];
-  if (!(ell >= lo && ell <= hi)) return -1;
-  double t = scale == DM_BINS_LOG ? log(ell / lo) / log(hi / lo) : (ell - lo) / (hi - lo);
-  int i = (int)floor(t * n_bins);
-  if (i < 0) i = 0;
-  if (i > n_bins - 1) i = n_bins - 1;
-  /* the estimate can be one off near an edge: check against the edges */
-  while (i > 0 && ell < edges[i]) i--;
-  while (i < n_bins - 1 && ell >= edges[i + 1]) i++;
-  return i;
-}
-
-/* Per-bin sums over a share of the half plane's modes. */
-typedef struct {
-  double *power;  /* multiplicity × |F|² */
-  double *ell;    /* multiplicity × ell */
-  long *modes;    /* multiplicity */
-} BinSums;
-
-/* Adds the modes of half-plane rows [y0, y1) of spectrum (ny × hx) to sums.
- * Along a row ell grows with the column, so each mode's bin is found by
- * moving up from the previous one's: the bin find_bin gives, without its
- * per-mode division or logarithm. */
-static void bin_rows(const dm_complex *spectrum, int nx, int ny, int y0, int y1,
-                     double pixel_rad, const double *edges, int n_bins, DmBinScale scale,
-                     BinSums *sums) {
-  int hx = nx / 2 + 1;
-  double lo = edges[0], hi = edges[n_bins];
+/* The power (|F|², times its multiplicity) of each run of half-plane rows
+ * [y0, y1) of spectrum, added to its bin in power (n_bins). */
+static void sum_runs(const DmSpectrumLayout *l, const dm_complex *spectrum, int y0, int y1,
+                     double *power) {
+  int nx = l->nx, hx = nx / 2 + 1, nyquist = nx % 2 == 0 ? nx / 2 : -1;
   for (int y = y0; y < y1; y++) {
-    double k2 = dm_fft_freq(y, ny);
     const dm_complex *row = spectrum + (size_t)y * (size_t)hx;
-    int bin = -1;
-    for (int x = 0; x < hx; x++) {
-      if (x == 0 && y == 0) continue;
-      double ell = mode_ell((double)x / nx, k2, pixel_rad);
-      if (ell > hi) break;
-      if (!(ell >= lo)) continue;
-      if (bin < 0) bin = find_bin(ell, edges, n_bins, scale);
-      while (bin < n_bins - 1 && ell >= edges[bin + 1]) bin++;
-      long multiplicity = (x == 0 || (nx % 2 == 0 && x == nx / 2)) ? 1 : 2;
-      double power = (double)crealf(row[x]) * crealf(row[x]) +
-                     (double)cimagf(row[x]) * cimagf(row[x]);
-      sums->power[bin] += (double)multiplicity * power;
-      sums->ell[bin] += (double)multiplicity * ell;
-      sums->modes[bin] += multiplicity;
+    int x = l->row_first[y];
+    for (int32_t r = l->row_runs[y]; r < l->row_runs[y + 1]; r++) {
+      int start = x, end = l->run_end[r];
+      double acc[4] = {0.0, 0.0, 0.0, 0.0};
+      for (; x + 4 <= end; x += 4)
+        for (int k = 0; k < 4; k++)
+          acc[k] += (double)crealf(row[x + k]) * crealf(row[x + k]) +
+                    (double)cimagf(row[x + k]) * cimagf(row[x + k]);
+      for (; x < end; x++)
+        acc[0] += (double)crealf(row[x]) * crealf(row[x]) + (double)cimagf(row[x]) * cimagf(row[x]);
+      /* every column counts twice but column 0 and the Nyquist column */
+      double sum = 2.0 * ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+      if (start == 0)
+        sum -= (double)crealf(row[0]) * crealf(row[0]) + (double)cimagf(row[0]) * cimagf(row[0]);
+      if (start <= nyquist && nyquist < end)
+        sum -= (double)crealf(row[nyquist]) * crealf(row[nyquist]) +
+               (double)cimagf(row[nyquist]) * cimagf(row[nyquist]);
+      power[l->run_bin[r]] += sum;
     }
   }
 }
 
-/* Half planes of at least this many modes are binned on every OpenMP thread. */
+/* Half planes of at least this many modes are summed on every OpenMP thread. */
 enum { THREADED_MODES = 1 << 16 };
 
-/* Bins the whole half plane into s->cl (power sums), sum_ell and s->n_modes:
- * rows shared between the threads, each thread's sums added in thread order. */
-static bool bin_spectrum(const dm_complex *spectrum, int nx, int ny, double pixel_rad,
-                         const double *edges, int n_bins, DmBinScale scale, DmPowerSpectrum *s,
-                         double *sum_ell) {
-  size_t modes = (size_t)ny * (size_t)(nx / 2 + 1);
+/* The summed power of every bin into power (n_bins, zeroed): rows shared
+ * between the threads, each thread's sums added in thread order. */
+static bool add_bin_powers(const DmSpectrumLayout *l, const dm_complex *spectrum, double *power) {
+  size_t modes = (size_t)l->ny * (size_t)(l->nx / 2 + 1), nb = (size_t)l->n_bins;
   int threads = modes >= THREADED_MODES ? omp_get_max_threads() : 1;
-  size_t nb = (size_t)n_bins;
-  double *partial = calloc((size_t)threads * 2 * nb, sizeof *partial);
-  long *partial_modes = calloc((size_t)threads * nb, sizeof *partial_modes);
-  if (!partial || !partial_modes) {
-    free(partial);
-    free(partial_modes);
-    return false;
-  }
+  double *partial = calloc((size_t)threads * nb, sizeof *partial);
+  if (!partial) return false;
 #pragma omp parallel num_threads(threads)
   {
     int t = omp_get_thread_num(), team = omp_get_num_threads();
-    BinSums sums = {partial + (size_t)t * 2 * nb, partial + (size_t)t * 2 * nb + nb,
-                    partial_modes + (size_t)t * nb};
-    bin_rows(spectrum, nx, ny, (int)((long)ny * t / team), (int)((long)ny * (t + 1) / team),
-             pixel_rad, edges, n_bins, scale, &sums);
+    sum_runs(l, spectrum, (int)((long)l->ny * t / team), (int)((long)l->ny * (t + 1) / team),
+             partial + (size_t)t * nb);
   }
   for (int t = 0; t < threads; t++)
-    for (size_t b = 0; b < nb; b++) {
-      s->cl[b] += partial[(size_t)t * 2 * nb + b];
-      sum_ell[b] += partial[(size_t)t * 2 * nb + nb + b];
-      s->n_modes[b] += partial_modes[(size_t)t * nb + b];
-    }
+    for (size_t b = 0; b < nb; b++) power[b] += partial[(size_t)t * nb + b];
   free(partial);
-  free(partial_modes);
   return true;
 }
 
@@ -264,8 +224,8 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
 
   double lo = options->ell_min, hi = options->ell_max;
   if (lo == 0.0 && options->scale == DM_BINS_LOG)
-    lo = mode_ell(1.0 / (nx > ny ? nx : ny), 0.0, pixel_rad);
-  if (hi == 0.0) hi = mode_ell(0.5, 0.0, pixel_rad);
+    lo = dm_spectrum_mode_ell(1.0 / (nx > ny ? nx : ny), 0.0, pixel_rad);
+  if (hi == 0.0) hi = dm_spectrum_mode_ell(0.5, 0.0, pixel_rad);
   if (!(hi > lo)) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "Power spectrum: the ell range %g to %g is empty.", lo, hi);
@@ -274,11 +234,11 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
 
   DmPowerSpectrum *s = spectrum_new(n_bins);
   double *edges = malloc((size_t)(n_bins + 1) * sizeof *edges);
-  double *sum_ell = calloc((size_t)n_bins, sizeof *sum_ell);
+  const DmSpectrumLayout *layout = NULL;
   float *window = NULL;
   float *real = NULL;                                                       /* ny × nx */
   dm_complex *spectrum = dm_fft_alloc((size_t)ny * (size_t)hx * sizeof *spectrum); /* ny × hx */
-  if (!s || !edges || !sum_ell || !spectrum) goto out_of_memory;
+  if (!s || !edges || !spectrum) goto out_of_memory;
   const DmFftPlan *fft = dm_fft_plan(nx, ny, DM_FFT_R2C, error);
   if (!fft) goto fail;
 
@@ -308,17 +268,18 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
   dm_fft_execute(fft, real ? real : (float *)data, spectrum);
 
   make_edges(edges, n_bins, options->scale, lo, hi);
+  layout = dm_spectrum_layout_acquire(nx, ny, pixel_rad, edges, n_bins, error);
+  if (!layout) goto fail;
   double *sum_power = s->cl; /* accumulated in place, normalised below */
-  if (!bin_spectrum(spectrum, nx, ny, pixel_rad, edges, n_bins, options->scale, s, sum_ell))
-    goto out_of_memory;
+  if (!add_bin_powers(layout, spectrum, sum_power)) goto out_of_memory;
 
   double norm = omega_pix / (double)n_pix / fsky;
   for (int b = 0; b < n_bins; b++) {
     s->ell_lo[b] = edges[b];
     s->ell_hi[b] = edges[b + 1];
-    long count = s->n_modes[b];
+    long count = s->n_modes[b] = layout->n_modes[b];
     if (count > 0) {
-      s->ell[b] = sum_ell[b] / (double)count;
+      s->ell[b] = layout->sum_ell[b] / (double)count;
       s->cl[b] = sum_power[b] / (double)count * norm;
       s->cl_error[b] = s->cl[b] * sqrt(2.0 / (double)count);
     } else {
@@ -329,7 +290,7 @@ DmPowerSpectrum *dm_power_spectrum(const DmMap *map, int plane, const DmPspecOpt
   s->pixel_arcmin = pixel_arcmin;
 
   free(edges);
-  free(sum_ell);
+  dm_spectrum_layout_release(layout);
   free(window);
   dm_fft_free(real);
   dm_fft_free(spectrum);
@@ -341,7 +302,7 @@ out_of_memory:
 fail:
   dm_power_spectrum_free(s);
   free(edges);
-  free(sum_ell);
+  dm_spectrum_layout_release(layout);
   free(window);
   dm_fft_free(real);
   dm_fft_free(spectrum);
