@@ -10,9 +10,8 @@
  * order; the pixels are accumulated by rows, each thread taking the galaxies
  * whose pixel lies in its rows, in catalogue order.  Every sum is therefore
  * made in the same order whatever the number of threads.  The per-pixel sums
- * and the output maps are advised for huge pages and first touched by the
- * threads that fill them: at 1024² they are 57 MB, faulted in afresh by every
- * call. */
+ * and the output maps, 63 MB at 1024² and faulted in afresh by every call,
+ * are advised for huge pages. */
 #include "darkmap/binning.h"
 
 #include <math.h>
@@ -129,10 +128,10 @@ static void add_totals(Totals *into, const Totals *t) {
   into->e2_sq += t->e2_sq;
 }
 
-/* Pixel index (y * nx + x) of the galaxies [start, start + count) of the
- * catalogue whose bin indices along x and y are given by bins (FLAT grids:
- * RA/Dec on the edges; TAN grids: projected pixel coordinates on the
- * half-integer pixel edges), −1 outside; and their totals. */
+/* Pixel index (y * nx + x), −1 outside, of count galaxies from catalogue row
+ * start, whose coordinates x, y are binned on the edges ex, ey (FLAT grids:
+ * RA and Dec; TAN grids: projected pixel coordinates on half-integer edges);
+ * and their totals. */
 static void index_block(const DmCatalog *cat, const DmGridSpec *spec, const Edges *ex,
                         const Edges *ey, const double *x, const double *y, size_t start,
                         size_t count, double e2_sign, int32_t *index, Totals *totals) {

@@ -86,18 +86,24 @@ static void test_constant(void) {
   }
 }
 
+/* The normalised sampled Gaussian of SciPy's kernel: 2 radius + 1 weights. */
+static void sampled_gaussian(double sigma, int radius, double *kernel) {
+  double sum = 0.0;
+  for (int j = -radius; j <= radius; j++) {
+    kernel[j + radius] = exp(-0.5 * j * j / (sigma * sigma));
+    sum += kernel[j + radius];
+  }
+  for (int j = 0; j <= 2 * radius; j++) kernel[j] /= sum;
+}
+
 /* A unit impulse far from the edges gives the normalised sampled Gaussian,
  * the product of the two 1-D kernels. */
 static void test_impulse(void) {
   enum { NX = 33, NY = 31 };
   const double sigma = 2.0;
   const int radius = (int)(4.0 * sigma + 0.5);
-  double kernel[2 * 8 + 1], sum = 0.0;
-  for (int j = -radius; j <= radius; j++) {
-    kernel[j + radius] = exp(-0.5 * j * j / (sigma * sigma));
-    sum += kernel[j + radius];
-  }
-  for (int j = 0; j <= 2 * radius; j++) kernel[j] /= sum;
+  double kernel[2 * 8 + 1];
+  sampled_gaussian(sigma, radius, kernel);
 
   float *image = calloc(NX * NY, sizeof *image);
   image[15 * NX + 16] = 1.0f;
@@ -131,12 +137,8 @@ static void test_shared_between_threads(void) {
   const int impulses[N_IMPULSES][2] = {{191, 150}, {200, 10}, {20, 290}, {380, 140}, {100, 100}};
   const double sigma = 2.0;
   const int radius = (int)(4.0 * sigma + 0.5);
-  double kernel[2 * 8 + 1], sum = 0.0;
-  for (int j = -radius; j <= radius; j++) {
-    kernel[j + radius] = exp(-0.5 * j * j / (sigma * sigma));
-    sum += kernel[j + radius];
-  }
-  for (int j = 0; j <= 2 * radius; j++) kernel[j] /= sum;
+  double kernel[2 * 8 + 1];
+  sampled_gaussian(sigma, radius, kernel);
 
   float *image = calloc(NX * NY, sizeof *image);
   double *expected = calloc(NX * NY, sizeof *expected);
