@@ -202,6 +202,10 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
       g_application_set_flags (application,
                                g_application_get_flags (application) | G_APPLICATION_NON_UNIQUE);
     }
+  /* The demo's catalogue is read, binned and mapped while the application
+   * registers, GTK starts and the window is built. */
+  if (self->demo || self->screenshot_path != NULL)
+    darkmap_window_prefetch_demo ();
   return -1;
 }
 
@@ -239,7 +243,6 @@ add_source_tree_icons (void)
 static void
 darkmap_application_startup (GApplication *application)
 {
-  DarkmapApplication *self = DARKMAP_APPLICATION (application);
   static const GActionEntry entries[] = {
     { .name = "quit", .activate = quit_action },
   };
@@ -278,10 +281,6 @@ darkmap_application_startup (GApplication *application)
     { "win.show-help-overlay", { "<Control>question", NULL } },
   };
 
-  /* The demo's catalogue is read, binned and mapped while GTK starts and
-   * the window is built. */
-  if (self->demo || self->screenshot_path != NULL)
-    darkmap_window_prefetch_demo ();
   G_APPLICATION_CLASS (darkmap_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), entries,

@@ -285,12 +285,14 @@ same_settings (const DarkmapJobSettings *a, const DarkmapJobSettings *b)
          && a->projection == b->projection && a->flip_e2 == b->flip_e2;
 }
 
+/* At the process's priority, not lowered as a job's worker is: until its
+ * map is shown the window has nothing to keep responsive, and on a busy
+ * machine a lowered thread waits behind every other process. */
 static gpointer
 prefetch_run (gpointer data)
 {
   PrefetchOutcome *outcome = g_new0 (PrefetchOutcome, 1);
 
-  darkmap_job_lower_thread_priority ();
   outcome->result = run_engine (data, &outcome->error);
   return outcome;
 }
