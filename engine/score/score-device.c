@@ -170,25 +170,43 @@ static bool set_sigma(DmScoreDevice *d, DmScoreDeviceBatch *b, double sigma) {
 /* ---- Score and energy ------------------------------------------------------ */
 
 /* The likelihood's weighted residual W (gamma − A x) [n, 2, ny, nx]; with
- * residual, gamma − A x too. */
+ * residual, gamma − A x too.  The intermediates not returned are released
+ * (darkmap/nn.h, "Inference"). */
 static DmTensor *weighted_residual(DmScoreDevice *d, DmScoreDeviceBatch *b, DmTensor *x,
                                    DmTensor **residual) {
   DmTensor *shear = dm_nn_fourier_filter(d->nn, x, d->ks, false);
   DmTensor *r = dm_nn_sub(d->nn, b->gamma, shear);
+  dm_tensor_release(shear);
+  DmTensor *weighted = dm_nn_mul(d->nn, r, b->weights);
   if (residual) *residual = r;
-  return dm_nn_mul(d->nn, r, b->weights);
+  else dm_tensor_release(r);
+  return weighted;
 }
 
 bool dm_score_device_score(DmScoreDevice *d, DmScoreDeviceBatch *b, DmTensor *x, double sigma,
                            DmTensor *score) {
   DmNn *nn = d->nn;
   if (!set_sigma(d, b, sigma)) return false;
-  DmTensor *likelihood =
-      dm_nn_fourier_filter(nn, weighted_residual(d, b, x, NULL), d->ks_adjoint, true);
-  DmTensor *total = d->theory_prior ? dm_nn_add(nn, likelihood,
-                                                dm_nn_fourier_filter(nn, x, b->prior_filter, true))
-                                    : likelihood;
-  if (total && d->residual) total = dm_nn_add(nn, total, d->residual(d->residual_data, x, sigma));
+  /* The network first, while nothing else is held (its forward is the
+   * peak), then the likelihood and the prior, each intermediate released
+   * once consumed; the sum is ((likelihood + prior) + network) either way. */
+  DmTensor *network = d->residual ? d->residual(d->residual_data, x, sigma) : NULL;
+  DmTensor *weighted = weighted_residual(d, b, x, NULL);
+  DmTensor *total = dm_nn_fourier_filter(nn, weighted, d->ks_adjoint, true);
+  dm_tensor_release(weighted);
+  if (d->theory_prior) {
+    DmTensor *prior = dm_nn_fourier_filter(nn, x, b->prior_filter, true);
+    DmTensor *sum = dm_nn_add(nn, total, prior);
+    dm_tensor_release(total);
+    dm_tensor_release(prior);
+    total = sum;
+  }
+  if (total && d->residual) {
+    DmTensor *sum = dm_nn_add(nn, total, network);
+    dm_tensor_release(total);
+    dm_tensor_release(network);
+    total = sum;
+  }
   bool ok = total && dm_tensor_copy(score, total);
   dm_nn_clear(nn);
   return ok && dm_nn_ok(nn);

@@ -17,14 +17,27 @@ DmTensor *dm_score_network_forward(DmScoreNetwork *network, DmTensor *kappa, dou
   const int64_t multiple = (int64_t)1 << dm_unet_config(network->unet)->depth;
   const int64_t hp = round_up(h, multiple), wp = round_up(w, multiple);
 
+  /* Each intermediate is released once consumed (darkmap/nn.h, "Inference"). */
   DmTensor *x = dm_nn_scale(nn, kappa, (float)(1.0 / sqrt(network->data_variance + sigma * sigma)),
                             0.0f);
-  if (hp != h || wp != w) x = dm_nn_periodic_window(nn, x, hp, wp);
+  if (hp != h || wp != w) {
+    DmTensor *padded = dm_nn_periodic_window(nn, x, hp, wp);
+    dm_tensor_release(x);
+    x = padded;
+  }
   DmTensor *sigmas = dm_tensor_temp(nn, n, 1, 1, 1);
   if (!sigmas || !dm_tensor_fill(sigmas, (float)sigma)) return NULL;
   DmTensor *out = dm_unet_forward(network->unet, x, sigmas);
-  if (hp != h || wp != w) out = dm_nn_periodic_window(nn, out, h, w);
-  return dm_nn_scale(nn, out, (float)(1.0 / sigma), 0.0f);
+  dm_tensor_release(x);
+  dm_tensor_release(sigmas);
+  if (hp != h || wp != w) {
+    DmTensor *cropped = dm_nn_periodic_window(nn, out, h, w);
+    dm_tensor_release(out);
+    out = cropped;
+  }
+  DmTensor *residual = dm_nn_scale(nn, out, (float)(1.0 / sigma), 0.0f);
+  dm_tensor_release(out);
+  return residual;
 }
 
 bool dm_score_network_residual(void *user_data, const float *kappa, int n, int nx, int ny,
