@@ -17,7 +17,7 @@ const CliOptionSpec cli_mock_request_options[] = {
      "S        haloes' sigma of ln c about Duffy et al. 2008 (default 0; N-body: 0.25)"},
     {"halo-ellipticity", false, "         elliptical haloes (axis ratio 0.3-0.8, random angle)"},
     {"samples", true, "K        samples per method and mock (default 32)"},
-    {"batch", true, "B        score chains (and MMGAN samples) per batch (default 16)"},
+    {"batch", true, "B        score chains (and MMGAN samples) per batch (default: fastest)"},
     {"levels", true, "L        sampler noise levels (default 40)"},
     {"leapfrog", true, "N        leapfrog steps per trajectory (default 10)"},
     {"final", true, "N        trajectories at the last level (default 20)"},
@@ -33,7 +33,6 @@ bool cli_mock_request_read(const CliArgs *args, uint64_t default_seed,
   DmGridSpec *spec = &request->grid;
   spec->nx = 128;
   spec->pixel_arcmin = 0.8;
-  request->batch = 16;
   int seed = (int)default_seed, index = 0;
   *theory = NULL;
   request->catalog_path = cli_args_require(args, "catalog", error);

@@ -16,8 +16,9 @@
 extern const CliOptionSpec cli_mock_request_options[];
 
 /* Fills request from args on top of its present values (defaults: a 128²
- * grid of 0.8', batch 16, seed default_seed) and reads the theory table
- * into *theory (owned by the caller; request->theory borrows it). */
+ * grid of 0.8', the engine's default batch, seed default_seed) and reads
+ * the theory table into *theory (owned by the caller; request->theory
+ * borrows it). */
 bool cli_mock_request_read(const CliArgs *args, uint64_t default_seed,
                            DmModelEvaluationRequest *request, DmTheorySpectrum **theory,
                            DmError **error);

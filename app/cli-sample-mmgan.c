@@ -7,6 +7,7 @@
 #include "cli-args.h"
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-peak-memory.h"
 #include "cli-progress.h"
 #include "cli-shear-input.h"
 #include "cli-significance.h"
@@ -16,7 +17,7 @@ static const CliOptionSpec sample_options[] = {
     {"model", true, "FILE     generator weights (from train-mmgan)"},
     {"shear", true, "FILE     shear file from 'bin' on the model's grid (or the catalogue options)"},
     {"samples", true, "K        posterior samples (default 64)"},
-    {"batch", true, "B        samples per generator call (default 64 on a GPU, 1 on the CPU)"},
+    {"batch", true, "B        samples per generator call (default: the fastest that fits in memory)"},
     {"seed", true, "S        seed of the noise codes (default 1)"},
     {"uncalibrated", false, "         keep the raw samples of a calibrated model (no factor)"},
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
@@ -34,6 +35,7 @@ static DmReconstruction *run(const DmBinnedShear *binned, const DmReconstructReq
   fprintf(stderr, "Network engine on %s.\n", stats->device);
   fprintf(stderr, "%d samples in %.2f s (%.1f samples/s, batch %d).\n", request->n_samples,
           stats->seconds, request->n_samples / stats->seconds, stats->batch);
+  cli_peak_memory_print(stats);
   return mmgan;
 }
 

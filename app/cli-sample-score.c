@@ -7,6 +7,7 @@
 
 #include "cli-args.h"
 #include "cli-commands.h"
+#include "cli-peak-memory.h"
 #include "cli-progress.h"
 #include "cli-significance.h"
 #include "darkmap/reconstruct.h"
@@ -30,7 +31,7 @@ static const CliOptionSpec sample_options[] = {
     {"flow-steps", true, "N        Heun steps of the flow (default 32)"},
     {"correctors", true, "N        Langevin correctors per flow step (default 2)"},
     {"device", true, "D        auto (the GPU when usable), cpu or cuda (default auto)"},
-    {"batch", true, "B        chains per batch (default 64 on a GPU; on the CPU 16, 1 with --model)"},
+    {"batch", true, "B        chains per batch (default: the fastest that fits in memory)"},
     {"out", true, "FILE     posterior file (FITS: mean, STD, SAMPLES, SIGNIF)"},
     {NULL, false, NULL},
 };
@@ -50,6 +51,7 @@ static DmReconstruction *run(const DmBinnedShear *binned,
     fprintf(stderr, ", acceptance %.4f (%ld trajectories)", stats->acceptance,
             (long)request->n_samples * (request->hmc.n_levels + request->hmc.n_final));
   fprintf(stderr, ".\n");
+  cli_peak_memory_print(stats);
   return score;
 }
 

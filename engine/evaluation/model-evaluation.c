@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "darkmap/memory-budget.h"
 #include "darkmap/mmgan.h"
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/reconstruct.h"
@@ -136,9 +137,23 @@ static void use_calibration(const DmModelEvaluationRequest *r, const DmModelInfo
     config->calibration[method] = info->calibration.factor;
 }
 
-/* The evaluation's settings from the request, on run's survey and context. */
-static void make_config(const DmModelEvaluationRequest *r, const Run *run, bool network,
-                        DmEvalConfig *config) {
+/* The batch dm_reconstruct chooses (darkmap/reconstruct.h) for the
+ * model's sampler (MMGAN or the score network's HMC; without a model the
+ * theory score's) on the mock's grid and run's device. */
+static int default_batch(const DmModelEvaluationRequest *r, const Run *run,
+                         const DmModelInfo *model) {
+  const DmMap *shear = dm_mock_survey_template(run->survey)->shear;
+  DmReconstructMethod method = model && model->kind == DM_MODEL_MMGAN ? DM_RECONSTRUCT_MMGAN
+                                                                      : DM_RECONSTRUCT_SCORE_HMC;
+  DmReconstructMemory memory = dm_reconstruct_memory(method, shear->nx, shear->ny, model);
+  return dm_reconstruct_default_batch(dm_nn_is_gpu(run->nn), r->n_samples, &memory,
+                                      dm_memory_physical_bytes());
+}
+
+/* The evaluation's settings from the request, on run's survey and context,
+ * for the model whose metadata is model (NULL: none). */
+static void make_config(const DmModelEvaluationRequest *r, const Run *run,
+                        const DmModelInfo *model, DmEvalConfig *config) {
   dm_eval_config_init(config);
   config->theory = r->theory;
   config->survey = run->survey;
@@ -159,10 +174,7 @@ static void make_config(const DmModelEvaluationRequest *r, const Run *run, bool 
   if (r->tarp_tile > 0) config->tarp_tile = r->tarp_tile;
   config->on_samples = r->on_samples;
   config->hook_data = r->hook_data;
-  if (r->batch > 0) config->chains_per_batch = r->batch;
-  else if (dm_nn_is_gpu(run->nn)) config->chains_per_batch = DM_RECONSTRUCT_GPU_BATCH;
-  else config->chains_per_batch = network ? DM_RECONSTRUCT_CPU_NETWORK_BATCH
-                                          : DM_RECONSTRUCT_CPU_BATCH;
+  config->chains_per_batch = r->batch > 0 ? r->batch : default_batch(r, run, model);
 }
 
 bool dm_evaluate_model(const DmModelEvaluationRequest *request, DmModelEvaluation *result,
@@ -198,7 +210,7 @@ bool dm_evaluate_model(const DmModelEvaluationRequest *request, DmModelEvaluatio
     result->nx = grid->shear->nx;
     result->ny = grid->shear->ny;
     result->pixel_arcmin = dm_wcs_pixel_scale_deg(grid->shear->wcs) * 60.0;
-    make_config(request, &run, result->has_model, &config);
+    make_config(request, &run, result->has_model ? &result->info : NULL, &config);
     ok = (!result->has_model || load_model(request, &result->info, &run, &config, error)) &&
          dm_progress_check_cancel(progress, error);
     if (result->has_model) use_calibration(request, &result->info, result->model_method, &config);

@@ -43,6 +43,16 @@ static bool read_kind(const DmSafetensors *st, const char *path, DmModelInfo *in
          dm_safetensors_metadata_double(st, path, "pixel_arcmin", &info->pixel_arcmin, error);
 }
 
+/* The U-Net's shape where the metadata has it (MMGAN and score files). */
+static bool read_unet(const DmSafetensors *st, const char *path, DmModelInfo *info,
+                      DmError **error) {
+  if (info->kind == DM_MODEL_COSMOGAN || !dm_safetensors_metadata(st, "base_width")) return true;
+  return dm_safetensors_metadata_int(st, path, "depth", 1, 16, &info->unet_depth, error) &&
+         dm_safetensors_metadata_int(st, path, "base_width", 1, 4096, &info->unet_width, error) &&
+         dm_safetensors_metadata_int(st, path, "in_channels", 1, 4096, &info->unet_in_channels,
+                                     error);
+}
+
 bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
   DmSafetensors *st = dm_safetensors_read(path, error);
   if (!st) return false;
@@ -64,6 +74,8 @@ bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
   for (int i = 0; ok && i < dm_safetensors_count(st); i++) {
     found.n_parameters += (int64_t)dm_safetensors_numel(dm_safetensors_info(st, i));
   }
+  found.n_tensors = ok ? dm_safetensors_count(st) : 0;
+  ok = ok && read_unet(st, path, &found, error);
   dm_safetensors_free(st);
   if (ok) *info = found;
   return ok;

@@ -13,16 +13,23 @@ bool dm_reconstruct_mmgan(const DmBinnedShear *binned, const DmReconstructReques
   int n = request->n_samples;
   DmNn *nn = dm_reconstruct_nn_new(request, progress, &result->stats, error);
   DmMmgan *m = nn ? dm_mmgan_load(nn, request->model_path, error) : NULL;
-  int batch = m ? dm_reconstruct_batch(request, nn, true) : 0;
+  int batch = 0;
+  DmReconstructMemory memory;
+  bool planned = m && dm_reconstruct_batch(request, shear->nx, shear->ny, dm_nn_is_gpu(nn),
+                                           &batch, &memory, error);
   result->stats.batch = batch;
-  float *samples = m ? malloc((size_t)n * dm_map_plane_size(shear) * sizeof(float)) : NULL;
+  float *samples = planned ? malloc((size_t)n * dm_map_plane_size(shear) * sizeof(float)) : NULL;
   bool ok = samples != NULL;
-  if (m && !samples) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  if (planned && !samples) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   DmProgressSegment segment;
   dm_progress_segment_init_samples(&segment, progress, 0.0, 1.0, "MMGAN sampling", 0, n, n, true);
   ok = ok && dm_mmgan_sample(m, dm_map_plane(shear, 0), dm_map_plane(shear, 1),
                              binned->mask->data, n, batch, request->seed, samples,
                              &segment.progress, error);
+  if (ok) {
+    result->stats.peak_bytes = (double)dm_nn_memory_peak(nn);
+    result->stats.bound_bytes = dm_reconstruct_memory_bound(&memory, batch);
+  }
   DmPosterior *posterior =
       ok ? dm_mmgan_posterior_new(m, samples, n, shear->wcs, request->seed, error) : NULL;
   ok = posterior && dm_reconstruct_record_model(posterior->mean, request->model_path, error) &&

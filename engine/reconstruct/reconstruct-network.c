@@ -1,6 +1,6 @@
 /* The network engine of a reconstruction (reconstruct-private.h): its
- * context on the requested device, the default batch, the provenance of
- * the weights file and its calibration. */
+ * context on the requested device, the provenance of the weights file and
+ * its calibration. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,12 +15,6 @@ DmNn *dm_reconstruct_nn_new(const DmReconstructRequest *request, const DmProgres
   dm_nn_set_cancel(nn, progress ? progress->cancel : NULL);
   snprintf(stats->device, sizeof stats->device, "%s", dm_nn_device_name(nn));
   return nn;
-}
-
-int dm_reconstruct_batch(const DmReconstructRequest *request, const DmNn *nn, bool network) {
-  if (request->batch > 0) return request->batch;
-  if (dm_nn_is_gpu(nn)) return DM_RECONSTRUCT_GPU_BATCH;
-  return network ? DM_RECONSTRUCT_CPU_NETWORK_BATCH : DM_RECONSTRUCT_CPU_BATCH;
 }
 
 bool dm_reconstruct_record_model(DmMap *mean, const char *model_path, DmError **error) {

@@ -31,9 +31,14 @@ bool dm_reconstruct_mmgan(const DmBinnedShear *binned, const DmReconstructReques
 void dm_reconstruct_score_options(const DmReconstructRequest *request, DmScoreSamplerOptions *hmc,
                                   DmScoreFlowOptions *flow);
 
-/* Chains or samples per batch: the request's, else by device and network
- * (darkmap/reconstruct.h). */
-int dm_reconstruct_batch(const DmReconstructRequest *request, const DmNn *nn, bool network);
+/* The memory bound of the request's sampler on an nx × ny grid (the
+ * model's metadata read: its errors pass through) and its batch: the
+ * request's, else dm_reconstruct_default_batch on a GPU or the CPU, within
+ * the machine's physical memory less the posterior's (2 n_samples + 3 maps)
+ * on the CPU (no limit when the posterior alone does not fit: the run is
+ * refused whatever the batch). */
+bool dm_reconstruct_batch(const DmReconstructRequest *request, int nx, int ny, bool gpu,
+                          int *batch, DmReconstructMemory *memory, DmError **error);
 
 /* The network-engine context of the request (device by name, threads)
  * with the caller's cancel flag polled before every kernel op, its name in

@@ -105,12 +105,18 @@ bool dm_reconstruct_score(const DmBinnedShear *binned, const DmReconstructReques
   dm_reconstruct_score_options(request, &hmc, &flow_options);
   ScoreModel m = {0};
   bool ok = model_new(&m, binned, request, progress, &result->stats, error);
-  int batch = ok ? dm_reconstruct_batch(request, m.nn, path != NULL) : 0;
+  int batch = 0;
+  DmReconstructMemory memory;
+  ok = ok && dm_reconstruct_batch(request, nx, ny, dm_nn_is_gpu(m.nn), &batch, &memory, error);
   result->stats.batch = batch;
   float *samples = ok ? malloc((size_t)n * npix * sizeof(float)) : NULL;
   if (ok && !samples) ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   ok = ok && run_chains(m.device, flow, &hmc, &flow_options, n, batch, npix, samples, progress,
                         &result->stats, error);
+  if (ok) {
+    result->stats.peak_bytes = (double)dm_nn_memory_peak(m.nn);
+    result->stats.bound_bytes = dm_reconstruct_memory_bound(&memory, batch);
+  }
   bool hybrid = path && !m.network.plain;
   DmPosterior *posterior =
       !ok     ? NULL

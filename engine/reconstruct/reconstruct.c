@@ -116,34 +116,30 @@ static bool check_settings(const DmReconstructRequest *r, DmError **error) {
   }
 }
 
-/* A batch's working memory on the CPU, in maps per chain, measured at 360²
- * on 2 cores: 16 for the HMC or the flow on the theory score, 216 for a
- * network's sample (the shipped MMGAN, a U-Net of width 16).  On a GPU it
- * lies in the device's memory. */
-enum { THEORY_CHAIN_MAPS = 16, NETWORK_CHAIN_MAPS = 216 };
-
-/* The posterior in memory, with a CPU batch's working memory, and in its
- * file (darkmap/reconstruct.h). */
+/* The posterior in memory, with a CPU batch's network-engine memory
+ * (dm_reconstruct_memory_bound), and in its file (darkmap/reconstruct.h). */
 static bool check_room(const DmBinnedShear *binned, const DmReconstructRequest *r,
                        DmNnDevice device, DmError **error) {
   const DmMap *shear = binned->shear;
   int n = dm_reconstruct_method_samples(r->method) ? r->n_samples : 0;
   double map_bytes = (double)shear->nx * shear->ny * sizeof(float);
   bool cpu = device == DM_NN_DEVICE_CPU || (device == DM_NN_DEVICE_AUTO && !dm_gpu_available());
-  bool chains = cpu && r->method != DM_RECONSTRUCT_KS && r->method != DM_RECONSTRUCT_WIENER;
-  int batch = r->batch > 0           ? r->batch
-              : r->model_path       ? DM_RECONSTRUCT_CPU_NETWORK_BATCH
-                                    : DM_RECONSTRUCT_CPU_BATCH;
+  bool chains = r->method != DM_RECONSTRUCT_KS && r->method != DM_RECONSTRUCT_WIENER;
+  int batch = 0;
+  DmReconstructMemory memory;
+  if (chains && !dm_reconstruct_batch(r, shear->nx, shear->ny, !cpu, &batch, &memory, error))
+    return false;
   if (batch > n) batch = n;
-  int chain_maps = r->model_path ? NETWORK_CHAIN_MAPS : THEORY_CHAIN_MAPS;
-  double working = chains ? (double)batch * chain_maps : 0.0;
-  bool fits = chains ? dm_memory_check(error, (2.0 * n + 3.0 + working) * map_bytes,
-                                       "A posterior of %d samples of %d × %d pixels in batches "
-                                       "of %d",
-                                       n, shear->nx, shear->ny, batch)
-                     : dm_memory_check(error, (2.0 * n + 3.0) * map_bytes,
-                                       "A posterior of %d samples of %d × %d pixels", n,
-                                       shear->nx, shear->ny);
+  bool fits = chains && cpu
+                  ? dm_memory_check(error,
+                                    (2.0 * n + 3.0) * map_bytes +
+                                        dm_reconstruct_memory_bound(&memory, batch),
+                                    "A posterior of %d samples of %d × %d pixels in batches "
+                                    "of %d",
+                                    n, shear->nx, shear->ny, batch)
+                  : dm_memory_check(error, (2.0 * n + 3.0) * map_bytes,
+                                    "A posterior of %d samples of %d × %d pixels", n, shear->nx,
+                                    shear->ny);
   return fits && (!r->out_path ||
                   dm_disk_check(error, r->out_path, (n + 4.0) * map_bytes,
                                 "A posterior file of %d samples of %d × %d pixels", n, shear->nx,

@@ -20,6 +20,7 @@
 #include "darkmap/fits.h"
 #include "darkmap/map.h"
 #include "darkmap/memory-budget.h"
+#include "darkmap/model-info.h"
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/reconstruct.h"
 #include "darkmap/safetensors.h"
@@ -249,10 +250,10 @@ static void check_sparse_files(void) {
   CHECK(seconds < 0.5);
 }
 
-/* On the CPU a batch's working memory counts: the smallest batch at 360²
- * that the machine cannot hold, of MMGAN samples (216 maps each) and of
- * theory-score chains (16 maps each), is refused before any work, naming
- * it. */
+/* On the CPU a batch's network-engine memory counts
+ * (dm_reconstruct_memory_bound): the smallest batch at 360² that the
+ * machine cannot hold, of samples of the shipped MMGAN and of theory-score
+ * chains, is refused before any work, naming it. */
 static void check_batches(void) {
   DmError *error = NULL;
   DmTheorySpectrum *theory = dm_test_load_ktng_theory();
@@ -262,18 +263,24 @@ static void check_batches(void) {
   struct {
     DmReconstructMethod method;
     const char *model;
-    int chain_maps;
-  } cases[] = {{DM_RECONSTRUCT_MMGAN, "models/mmgan-cosmos.safetensors", 216},
-               {DM_RECONSTRUCT_SCORE_HMC, NULL, 16}};
+  } cases[] = {{DM_RECONSTRUCT_MMGAN, "models/mmgan-cosmos.safetensors"},
+               {DM_RECONSTRUCT_SCORE_HMC, NULL}};
   for (size_t i = 0; theory && i < sizeof cases / sizeof *cases; i++) {
     DmReconstructRequest r;
     dm_reconstruct_request_init(&r, cases[i].method);
     r.theory = theory;
     r.model_path = cases[i].model ? dm_test_app_data_path(cases[i].model) : NULL;
     r.device = "cpu";
-    int batch = (int)(physical / ((2.0 + cases[i].chain_maps) * map_bytes)) + 1;
+    DmModelInfo info;
+    CHECK_OK(!r.model_path || dm_model_info_read(r.model_path, &info, &error), error);
+    DmReconstructMemory memory =
+        dm_reconstruct_memory(r.method, 360, 360, r.model_path ? &info : NULL);
+    /* The posterior (2 maps a sample and 3) and the batch's bound. */
+    int batch = (int)((physical - 3.0 * map_bytes - memory.fixed_bytes) /
+                      (2.0 * map_bytes + memory.sample_bytes)) +
+                1;
     r.n_samples = r.batch = batch;
-    double bytes = (2.0 * batch + 3.0 + (double)cases[i].chain_maps * batch) * map_bytes;
+    double bytes = (2.0 * batch + 3.0) * map_bytes + dm_reconstruct_memory_bound(&memory, batch);
     double start = dm_monotonic_seconds();
     CHECK(!dm_reconstruct_check(binned, &r, &error));
     double seconds = dm_monotonic_seconds() - start;

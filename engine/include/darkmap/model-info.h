@@ -33,6 +33,11 @@ typedef struct {
                              works */
   double pixel_arcmin;    /* the training pixel side; 0 when not recorded */
   int64_t n_parameters;   /* float elements of all tensors */
+  int n_tensors;          /* tensors in the file */
+  /* The U-Net of MMGAN generators and score networks (metadata "depth",
+   * "base_width", "in_channels"): levels, channels at full resolution and
+   * input channels; 0 when the file does not record them (CosmoGAN). */
+  int unet_depth, unet_width, unet_in_channels;
   DmCalibration calibration;  /* its interval calibration (present = false: none) */
 } DmModelInfo;
 

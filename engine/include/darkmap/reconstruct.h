@@ -37,6 +37,7 @@
 #include "darkmap/binning.h"
 #include "darkmap/error.h"
 #include "darkmap/ks.h"
+#include "darkmap/model-info.h"
 #include "darkmap/posterior.h"
 #include "darkmap/progress.h"
 #include "darkmap/score-flow.h"
@@ -68,16 +69,59 @@ bool dm_reconstruct_method_needs_model(DmReconstructMethod method);
 bool dm_reconstruct_method_takes_model(DmReconstructMethod method);
 bool dm_reconstruct_method_samples(DmReconstructMethod method);
 
-/* Chains or samples per batch when the request's batch is 0: on a GPU; on
- * the CPU with the theory prior alone; on the CPU with a network (score
- * model or MMGAN), one map at a time, which runs there as fast per map as
- * larger batches or faster (MMGAN at 360² on 2 cores: 9.7 samples/s with
- * batches of 1, 4.8 with 4, 1.9 with 16). */
-enum {
-  DM_RECONSTRUCT_CPU_BATCH = 16,
-  DM_RECONSTRUCT_CPU_NETWORK_BATCH = 1,
-  DM_RECONSTRUCT_GPU_BATCH = 64
-};
+/* The memory of a sampling run's network-engine context (score samplers
+ * and MMGAN: dm_nn_memory_peak, the blocks in use as the caching allocator
+ * rounds them, under 25 % above the bytes asked and at least 256 bytes) is
+ * bounded by fixed_bytes + batch × sample_bytes, with N the grid's pixels,
+ * P the U-Net's padded pixels (sides rounded up to a multiple of 2^depth),
+ * w its base width and c its input channels, in float maps of 4 bytes:
+ *   fixed   1.25 × the model's parameters, 256 bytes per tensor of the file
+ *           and 256 KiB of small tensors; the score samplers' Kaiser-Squires
+ *           kernels and prior filter: 1.25 × 5 N;
+ *   MMGAN   per sample, 1.25 × (5 w + 2 c + 3) P: the U-Net's forward
+ *           without the tape, 5 w P beyond its input (darkmap/nn-modules.h),
+ *           its input and the condition and code it is made of (2 c P), the
+ *           output, its crop and its scaling (3 P);
+ *   score   per chain with the theory prior, 1.25 × 18 N for the HMC (the
+ *           chain's shear, likelihood weights, state, momenta and score, the
+ *           state and score that Metropolis keeps, and an energy's
+ *           temporaries) and 1.25 × 12 N for the flow (shear, weights, the
+ *           Heun step's states and derivatives, a score's temporaries); with
+ *           a network 1.25 × (5 w + c + 2) P more: its forward, its input
+ *           and its output, padded and cropped (the network runs first in a
+ *           score evaluation, while nothing else is held).
+ * Measured at 360² on the CPU with the shipped models (bench-inference-batch):
+ * MMGAN 70 MiB at batch 1 (bound 75 MiB) and 57 MiB per sample. */
+typedef struct {
+  double fixed_bytes;   /* the model and the run's tensors of fixed size */
+  double sample_bytes;  /* each sample (MMGAN) or chain (score) of a batch */
+} DmReconstructMemory;
+
+/* The bound above for method on an nx × ny grid with the model whose
+ * metadata is model (darkmap/model-info.h; NULL: none, the theory prior).
+ * Zero for KS and the Wiener filter, which use no network engine. */
+DmReconstructMemory dm_reconstruct_memory(DmReconstructMethod method, int nx, int ny,
+                                          const DmModelInfo *model);
+/* fixed_bytes + batch × sample_bytes. */
+double dm_reconstruct_memory_bound(const DmReconstructMemory *memory, int batch);
+
+/* Samples (chains) per batch on a GPU and on the CPU, when that fits
+ * (below). */
+enum { DM_RECONSTRUCT_GPU_BATCH = 64, DM_RECONSTRUCT_CPU_BATCH = 1 };
+
+/* The batch of a request whose batch is 0, for n_samples samples whose
+ * memory is bounded by memory: DM_RECONSTRUCT_GPU_BATCH on a GPU;
+ * DM_RECONSTRUCT_CPU_BATCH on the CPU, the fastest batch there for every
+ * sampler (bench-inference-batch at 360² on 2 cores: MMGAN 0.16 processor
+ * seconds per sample in batches of 1, 0.26 to 0.36 in batches of 2 to 16;
+ * the HMC with the score network 0.89 in batches of 1, 1.4 to 2.1 in
+ * larger ones; the theory score's HMC within 4 % from 1 to 16 chains, and
+ * fastest in wall time in batches of 1 or 2: a chain's maps stay in the
+ * processor's caches); then no more than n_samples, and no more than
+ * budget_bytes holds by the bound (at least 1; budget 0: unknown, no
+ * limit). */
+int dm_reconstruct_default_batch(bool gpu, int n_samples, const DmReconstructMemory *memory,
+                                 double budget_bytes);
 
 typedef struct {
   DmReconstructMethod method;
@@ -88,7 +132,8 @@ typedef struct {
   int threads;                     /* CPU threads of the network engine; 0: all cores */
   int n_samples;                   /* Wiener >= 0, score and MMGAN >= 1; default 16 */
   uint64_t seed;                   /* default 1 */
-  int batch;                       /* chains (samples) per batch; 0: by device */
+  int batch;                       /* chains (samples) per batch; 0: the default
+                                      (dm_reconstruct_default_batch) */
   /* A model's calibration (darkmap/calibration.h) scales the spread of its
    * samples (MMGAN, and the HMC of a score network: the sampler it was
    * fitted for) unless this is set: the raw samples are then kept. */
@@ -122,6 +167,11 @@ typedef struct {
   double sample_iterations;  /* Wiener: mean iterations per sample */
   long evaluations;          /* score: score evaluations per sample */
   double acceptance;         /* HMC: accepted / trajectories */
+  /* Score and MMGAN: the network engine's peak memory over the run
+   * (dm_nn_memory_peak) and its bound for the batch used
+   * (dm_reconstruct_memory_bound); 0 for the other methods. */
+  double peak_bytes;
+  double bound_bytes;
 } DmReconstructStats;
 
 typedef struct {
@@ -138,8 +188,8 @@ void dm_reconstruction_free(DmReconstruction *reconstruction);
  * DM_ERROR_INVALID_ARGUMENT with a sentence naming what is wrong.  The
  * posterior must fit in the memory budget (darkmap/memory-budget.h: its
  * samples twice, as the sampler's output and the posterior's cube, three
- * maps, and on the CPU a batch's working memory, measured at 360²: 16 maps
- * per chain of the theory score, 216 per sample of a network),
+ * maps, and on the CPU the network engine's bound for the batch,
+ * dm_reconstruct_memory_bound),
  * DM_ERROR_NO_MEMORY naming the need, and its file in out_path's folder
  * (n_samples + 4 maps), DM_ERROR_IO.  The model file's metadata is read
  * (darkmap/model-info.h): its own errors (DM_ERROR_IO, DM_ERROR_FORMAT)
