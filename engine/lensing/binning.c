@@ -21,10 +21,18 @@
 #include <string.h>
 
 #include "core/huge-pages.h"
+#include "core/omp-shares.h"
 
 /* Galaxies are indexed in chunks of this many (progress and cancel between),
- * each in blocks of INDEX_BLOCK (one thread's share, with its own totals). */
-enum { BIN_CHUNK = 1 << 20, INDEX_BLOCK = 1 << 16 };
+ * each in blocks of INDEX_BLOCK with their own totals.  A thread's share
+ * (core/omp-shares.h) is SHARE_GALAXIES galaxies to index or accumulate, or
+ * SHARE_PIXELS pixels to fill: about 2 ms of work each. */
+enum {
+  BIN_CHUNK = 1 << 20,
+  INDEX_BLOCK = 1 << 16,
+  SHARE_GALAXIES = 1 << 18,
+  SHARE_PIXELS = 1 << 18,
+};
 
 void dm_grid_spec_init(DmGridSpec *spec) {
   *spec = (DmGridSpec){
@@ -179,7 +187,7 @@ static bool index_chunk(const DmCatalog *cat, const DmGridSpec *spec, const DmWc
   double e2_sign = spec->flip_e2 ? -1.0 : 1.0;
   long blocks = (long)((count + INDEX_BLOCK - 1) / INDEX_BLOCK);
   Totals block_totals[BIN_CHUNK / INDEX_BLOCK];
-#pragma omp parallel for schedule(static) if (blocks > 1)
+#pragma omp parallel for schedule(static) num_threads(dm_omp_threads_for(count, SHARE_GALAXIES))
   for (long b = 0; b < blocks; b++) {
     size_t first = (size_t)b * INDEX_BLOCK;
     size_t n = count - first < INDEX_BLOCK ? count - first : INDEX_BLOCK;
@@ -226,7 +234,7 @@ static bool accumulate(const DmCatalog *cat, const DmGridSpec *spec, const DmWcs
     ok = dm_progress_check_cancel(progress, error) &&
          index_chunk(cat, spec, wcs, start, end, index, sx, sy, totals, error);
     if (!ok) break;
-#pragma omp parallel if (end - start >= INDEX_BLOCK)
+#pragma omp parallel num_threads(dm_omp_threads_for(end - start, SHARE_GALAXIES))
     {
       int t = omp_get_thread_num(), team = omp_get_num_threads();
       int32_t y0 = (int32_t)((long)spec->ny * t / team);
@@ -253,7 +261,7 @@ static void fill_maps(DmBinnedShear *b, const Accumulators *acc, DmNoiseModel no
   long npix = (long)dm_map_plane_size(b->shear);
   float *g1 = dm_map_plane(b->shear, 0), *g2 = dm_map_plane(b->shear, 1);
   float *n1 = dm_map_plane(b->noise, 0), *n2 = dm_map_plane(b->noise, 1);
-#pragma omp parallel for schedule(static) if (npix >= INDEX_BLOCK)
+#pragma omp parallel for schedule(static) num_threads(dm_omp_threads_for(npix, SHARE_PIXELS))
   for (long p = 0; p < npix; p++) {
     const PixelSums *s = &acc->sums[p];
     uint32_t n = s->n;

@@ -21,8 +21,8 @@
  * each way, without interleaving the inputs into a complex buffer and
  * splitting the result, and with one transform fewer for each component that
  * is zero (an input) or not wanted (an output).  The two components' transforms
- * are independent: with two FFT threads or more they run side by side, each
- * on one thread, rather than one after the other on all of them. */
+ * are independent: on large grids, with two FFT threads or more, they run side
+ * by side, each on one thread, rather than one after the other on all of them. */
 #include "darkmap/ks.h"
 
 #include <stdlib.h>
@@ -31,10 +31,17 @@
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 
+/* Grids of at least this many pixels transform the two components side by
+ * side: one transform is then a time slice of work or more (about 2.5 ms at
+ * 1024² on one core), so a thread waiting for its core costs less than it
+ * brings (core/omp-shares.h). */
+enum { PAIR_PIXELS = 1 << 20 };
+
 struct DmKsPlan {
   int nx, ny, hx;                 /* hx = nx / 2 + 1 columns of the half planes */
-  /* Owned by the FFT cache: r2c and c2r on the FFT threads, and on one
-   * thread for the two components' transforms side by side. */
+  /* Owned by the FFT cache: r2c and c2r on the FFT threads, and (from
+   * PAIR_PIXELS on, NULL below) on one thread for the two components'
+   * transforms side by side. */
   const DmFftPlan *forward, *backward, *forward_alone, *backward_alone;
   dm_complex *spectrum[2];        /* ny × hx each, the two components (dm_fft_alloc) */
   float *real[2];                 /* ny × nx each, for the components' inputs and
@@ -94,10 +101,11 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
                  nx, ny);
     return NULL;
   }
+  bool pairs = n >= PAIR_PIXELS && dm_fft_threads() > 1;
   if (!(plan->forward = dm_fft_plan(nx, ny, DM_FFT_R2C, error)) ||
       !(plan->backward = dm_fft_plan(nx, ny, DM_FFT_C2R, error)) ||
-      !(plan->forward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error)) ||
-      !(plan->backward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error))) {
+      (pairs && !(plan->forward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error))) ||
+      (pairs && !(plan->backward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error)))) {
     dm_ks_plan_free(plan);
     return NULL;
   }
@@ -138,38 +146,34 @@ static void transform_out(DmKsPlan *plan, const DmFftPlan *fft, int c, float *ma
   memcpy(map, plan->real[c], (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
 }
 
-/* Multiplies the spectra of rows [y0, y1) by the kernel: x1, x2 become
- * a x1 − s b x2 and a x2 + s b x1 (x2 zero without in2, not made without
- * out2). */
-static void multiply_rows(DmKsPlan *plan, int y0, int y1, float sign, bool in2, bool out2) {
-  size_t start = (size_t)y0 * (size_t)plan->hx, end = (size_t)y1 * (size_t)plan->hx;
+/* Multiplies the spectra by the kernel: x1, x2 become a x1 − s b x2 and
+ * a x2 + s b x1 (x2 zero without in2, not made without out2). */
+static void multiply(DmKsPlan *plan, float sign, bool in2, bool out2) {
+  size_t n = (size_t)plan->ny * (size_t)plan->hx;
   dm_complex *x1 = plan->spectrum[0], *x2 = plan->spectrum[1];
   const float *a = plan->a, *b = plan->b;
   if (in2 && out2) {
-    for (size_t i = start; i < end; i++) {
+    for (size_t i = 0; i < n; i++) {
       dm_complex u = x1[i], v = x2[i];
       float sb = sign * b[i];
       x1[i] = a[i] * u - sb * v;
       x2[i] = a[i] * v + sb * u;
     }
   } else if (in2) {
-    for (size_t i = start; i < end; i++) x1[i] = a[i] * x1[i] - sign * b[i] * x2[i];
+    for (size_t i = 0; i < n; i++) x1[i] = a[i] * x1[i] - sign * b[i] * x2[i];
   } else {
     if (out2)
-      for (size_t i = start; i < end; i++) x2[i] = sign * b[i] * x1[i];
-    for (size_t i = start; i < end; i++) x1[i] = a[i] * x1[i];
+      for (size_t i = 0; i < n; i++) x2[i] = sign * b[i] * x1[i];
+    for (size_t i = 0; i < n; i++) x1[i] = a[i] * x1[i];
   }
 }
-
-/* Half planes of at least this many modes are multiplied on two threads. */
-enum { THREADED_MULTIPLY_MODES = 1 << 16 };
 
 /* out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), component by
  * component (see the top of this file); in2 NULL stands for zero, out2 NULL
  * for a component not wanted. */
 static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, float sign,
                          float *out1, float *out2) {
-  bool pair = dm_fft_threads() > 1;
+  bool pair = plan->forward_alone && dm_fft_threads() > 1;
   if (in2 && pair) {
     const float *in[2] = {in1, in2};
 #pragma omp parallel for num_threads(2) schedule(static, 1)
@@ -179,11 +183,7 @@ static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, flo
     if (in2) transform_in(plan, plan->forward, 1, in2);
   }
 
-  int ny = plan->ny;
-  bool threaded = pair && (size_t)ny * (size_t)plan->hx >= THREADED_MULTIPLY_MODES;
-#pragma omp parallel for num_threads(2) schedule(static, 1) if (threaded)
-  for (int part = 0; part < 2; part++)
-    multiply_rows(plan, part * ny / 2, (part + 1) * ny / 2, sign, in2 != NULL, out2 != NULL);
+  multiply(plan, sign, in2 != NULL, out2 != NULL);
 
   if (out2 && pair) {
     float *out[2] = {out1, out2};

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/omp-shares.h"
 #include "darkmap/atomic-file.h"
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
@@ -104,14 +105,14 @@ static void sum_runs(const DmSpectrumLayout *l, const dm_complex *spectrum, int 
   }
 }
 
-/* Half planes of at least this many modes are summed on every OpenMP thread. */
-enum { THREADED_MODES = 1 << 16 };
+/* Modes of one thread's share: about 2 ms of summing (core/omp-shares.h). */
+enum { SHARE_MODES = 1 << 21 };
 
 /* The summed power of every bin into power (n_bins, zeroed): rows shared
  * between the threads, each thread's sums added in thread order. */
 static bool add_bin_powers(const DmSpectrumLayout *l, const dm_complex *spectrum, double *power) {
   size_t modes = (size_t)l->ny * (size_t)(l->nx / 2 + 1), nb = (size_t)l->n_bins;
-  int threads = modes >= THREADED_MODES ? omp_get_max_threads() : 1;
+  int threads = dm_omp_threads_for(modes, SHARE_MODES);
   double *partial = calloc((size_t)threads * nb, sizeof *partial);
   if (!partial) return false;
 #pragma omp parallel num_threads(threads)

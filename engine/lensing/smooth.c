@@ -6,20 +6,24 @@
  * row), in scipy.ndimage.gaussian_filter's order; every output pixel is
  * accumulated in double.  Beyond an edge the line continues as its mirror image including the
  * edge sample (d c b a | a b c d | d c b a ...), repeated as often as a kernel
- * wider than the image needs.  Large images are shared between the OpenMP
- * threads, strips of columns then rows, with the same result as on one. */
+ * wider than the image needs.  Each pixel's sum runs over the kernel in order;
+ * eight outputs are summed side by side, which the AVX2 copies of the filters
+ * (chosen at run time where the processor has it) do four at a time, with the
+ * same result.  Large images are shared between the OpenMP threads, strips of
+ * columns then rows, with the same result as on one. */
 #include "darkmap/smooth.h"
 
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 
+#include "core/omp-shares.h"
 #include "darkmap/map.h"
 
 /* Columns filtered together in the vertical pass (keeps reads contiguous). */
 #define STRIP_WIDTH 32
-/* Outputs of a row accumulated together (independent sums in registers). */
-#define ROW_BLOCK 8
+/* Outputs accumulated together (independent sums in registers). */
+#define OUTPUT_BLOCK 8
 
 /* Index into a line of n samples for a position i (any integer) under the
  * half-sample symmetric extension, whose period is 2n. */
@@ -42,8 +46,9 @@ static void make_kernel(double sigma, int radius, double *weights) {
 }
 
 /* Filters rows [y0, y1) along x; line (nx + 2 radius doubles, or more) is
- * scratch for one extended row.  Outputs are accumulated ROW_BLOCK at a time,
+ * scratch for one extended row.  Outputs are accumulated OUTPUT_BLOCK at a time,
  * each over the kernel in order. */
+__attribute__((target_clones("avx2", "default")))
 static void filter_rows(float *image, int nx, int y0, int y1, const double *weights, int radius,
                         double *line) {
   int taps = 2 * radius + 1;
@@ -53,14 +58,14 @@ static void filter_rows(float *image, int nx, int y0, int y1, const double *weig
     for (int i = 0; i < nx; i++) line[i + radius] = row[i];
     for (long i = nx; i < (long)nx + radius; i++) line[i + radius] = row[reflect_index(i, nx)];
     int x0 = 0;
-    for (; x0 + ROW_BLOCK <= nx; x0 += ROW_BLOCK) {
-      double acc[ROW_BLOCK] = {0};
+    for (; x0 + OUTPUT_BLOCK <= nx; x0 += OUTPUT_BLOCK) {
+      double acc[OUTPUT_BLOCK] = {0};
       for (int j = 0; j < taps; j++) {
         const double *src = line + x0 + j;
         double w = weights[j];
-        for (int c = 0; c < ROW_BLOCK; c++) acc[c] += w * src[c];
+        for (int c = 0; c < OUTPUT_BLOCK; c++) acc[c] += w * src[c];
       }
-      for (int c = 0; c < ROW_BLOCK; c++) row[x0 + c] = (float)acc[c];
+      for (int c = 0; c < OUTPUT_BLOCK; c++) row[x0 + c] = (float)acc[c];
     }
     for (; x0 < nx; x0++) {
       double acc = 0.0;
@@ -73,8 +78,10 @@ static void filter_rows(float *image, int nx, int y0, int y1, const double *weig
 /* Filters the columns of strips [s0, s1) along y (strip s: columns
  * s STRIP_WIDTH onwards, up to STRIP_WIDTH of them); strip holds
  * (ny + 2 radius) × STRIP_WIDTH doubles, the extended columns side by side. */
+__attribute__((target_clones("avx2", "default")))
 static void filter_columns(float *image, int nx, int ny, int s0, int s1, const double *weights,
                            int radius, double *strip) {
+  int taps = 2 * radius + 1;
   for (int x0 = s0 * STRIP_WIDTH; x0 < nx && x0 < s1 * STRIP_WIDTH; x0 += STRIP_WIDTH) {
     int width = nx - x0 < STRIP_WIDTH ? nx - x0 : STRIP_WIDTH;
     for (long i = -radius; i < (long)ny + radius; i++) {
@@ -83,20 +90,29 @@ static void filter_columns(float *image, int nx, int ny, int s0, int s1, const d
       for (int c = 0; c < width; c++) dst[c] = src[c];
     }
     for (int y = 0; y < ny; y++) {
-      double acc[STRIP_WIDTH] = {0};
-      for (int j = 0; j <= 2 * radius; j++) {
-        const double *src = strip + (size_t)(y + j) * STRIP_WIDTH;
-        double w = weights[j];
-        for (int c = 0; c < width; c++) acc[c] += w * src[c];
-      }
       float *dst = image + (size_t)y * (size_t)nx + (size_t)x0;
-      for (int c = 0; c < width; c++) dst[c] = (float)acc[c];
+      int c0 = 0;
+      for (; c0 + OUTPUT_BLOCK <= width; c0 += OUTPUT_BLOCK) {
+        double acc[OUTPUT_BLOCK] = {0};
+        for (int j = 0; j < taps; j++) {
+          const double *src = strip + (size_t)(y + j) * STRIP_WIDTH + c0;
+          double w = weights[j];
+          for (int c = 0; c < OUTPUT_BLOCK; c++) acc[c] += w * src[c];
+        }
+        for (int c = 0; c < OUTPUT_BLOCK; c++) dst[c0 + c] = (float)acc[c];
+      }
+      for (; c0 < width; c0++) {
+        double acc = 0.0;
+        for (int j = 0; j < taps; j++)
+          acc += weights[j] * strip[(size_t)(y + j) * STRIP_WIDTH + c0];
+        dst[c0] = (float)acc;
+      }
     }
   }
 }
 
-/* Images of at least this many pixels are filtered on every OpenMP thread. */
-enum { THREADED_PIXELS = 1 << 16 };
+/* Pixels of one thread's share: about 2 ms of filtering (core/omp-shares.h). */
+enum { SHARE_PIXELS = 1 << 19 };
 
 bool dm_smooth_gaussian(float *image, int nx, int ny, double sigma_pixels, DmError **error) {
   if (!(sigma_pixels > 0.0)) return true;
@@ -110,7 +126,7 @@ bool dm_smooth_gaussian(float *image, int nx, int ny, double sigma_pixels, DmErr
 
   int radius = (int)(4.0 * sigma_pixels + 0.5);
   int longest = nx > ny ? nx : ny;
-  int threads = (size_t)nx * (size_t)ny >= THREADED_PIXELS ? omp_get_max_threads() : 1;
+  int threads = dm_omp_threads_for((size_t)nx * (size_t)ny, SHARE_PIXELS);
   /* per thread: line, one extended row; strip, STRIP_WIDTH extended columns */
   size_t line_size = (size_t)(longest + 2 * radius);
   size_t strip_size = (size_t)(ny + 2 * radius) * STRIP_WIDTH;

@@ -3,9 +3,9 @@
  * Inputs and outputs aligned for the FFT or not (read and written through the
  * plan's own buffers), a zero second input given as NULL or as zeros, the
  * second output wanted or not: the same plan gives the same bits.  The two
- * components' transforms side by side (two FFT threads, one transform each)
- * and one after the other (one FFT thread) agree to float rounding, at a size
- * whose spectrum is also multiplied on two threads. */
+ * components' transforms side by side (two FFT threads, one transform each,
+ * on a grid large enough for that) and one after the other (one FFT thread)
+ * agree to float rounding. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,7 +119,7 @@ int main(void) {
   test_paths(64, 48);
   test_paths(63, 47);
   test_paths(50, 33);
-  test_threads(512, 300);  /* 300 × 257 modes: the multiply runs on two threads */
+  test_threads(1024, 1024); /* side by side with two FFT threads */
   test_threads(63, 47);
   return dm_test_result();
 }
