@@ -230,7 +230,8 @@ int main(int argc, char **argv) {
   strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
   printf("# bench-lensing %s (Darkmap %s, CUDA %s, GPU %s)\n", date, dm_version(),
          dm_built_with_cuda() ? "compiled in" : "not compiled in", gpu ? "used" : "not used");
-  printf("# thr = threads; FFTW: measured plans, 2 threads; wisdom file: %s\n",
+  printf("# thr = threads a step may use (FFTW's, OpenMP's: work smaller than two time slices runs "
+         "on one); FFTW: measured plans, 2 threads; wisdom file: %s\n",
          options.wisdom_path ? options.wisdom_path : "(none)");
 
   /* ---- a. binning ---- */
