@@ -100,7 +100,7 @@ def main():
     ap.add_argument('--build', default=str(ROOT / 'build'), help='meson build folder (default: build)')
     ap.add_argument('--shared', default=os.environ.get('DARKMAP_SHARED', str(ROOT.parent / 'shared')),
                     help='folder holding the peers\' bench/ and data/ (default: ../shared, or $DARKMAP_SHARED)')
-    ap.add_argument('--no-4096', action='store_true', help='skip the 4096x4096 KS sizes')
+    ap.add_argument('--no-4096', action='store_true', help='skip the 4096x4096 sizes (pyfftw_f32.py runs them regardless)')
     ap.add_argument('--rounds', type=int, default=1,
                     help='run peers and Darkmap N times; keep each figure\'s lowest median')
     ap.add_argument('--reuse-peers', action='store_true',
