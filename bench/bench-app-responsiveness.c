@@ -15,8 +15,9 @@
  *     late each tick comes; the longest delay is the worst freeze a user
  *     could see.  Each job is started from the main loop (as a click
  *     would) and watched until it has ended, a frame shows it, and the
- *     work it leaves behind (bands, statistics) has settled.  Target: no
- *     stall over 16 ms (one frame at 60 Hz).
+ *     work it leaves behind (bands, statistics) has settled (the first
+ *     run's "open" also has the window's first frames).  Target: no stall
+ *     over 16 ms (one frame at 60 Hz).
  * Every figure is the worst (and the median) of R runs; the peer in the
  * same run is the idle main loop's own worst delay.
  *
