@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "darkmap/nn-modules.h"
 #include "darkmap/nn.h"
 #include "darkmap/rng.h"
 #include "test-util.h"
@@ -16,6 +17,23 @@ static inline DmNn *nn_test_cpu(void) {
   CHECK_OK(nn != NULL, error);
   if (!nn) exit(1);
   return nn;
+}
+
+/* The small U-Net whose memory the tests count in activations: 2 input
+ * channels, depth 3, base width 8, 4 groups, slope 0.2, no noise
+ * conditioning; its parameters in *params (free both).  NULL after a
+ * failed check. */
+enum { NN_TEST_UNET_DEPTH = 3, NN_TEST_UNET_WIDTH = 8 };
+
+static inline DmUNet *nn_test_small_unet(DmNn *nn, DmNnParams **params) {
+  DmError *error = NULL;
+  DmUNetConfig config = {.in_channels = 2, .out_channels = 1, .depth = NN_TEST_UNET_DEPTH,
+                         .base_width = NN_TEST_UNET_WIDTH, .groups = 4, .slope = 0.2f,
+                         .noise_features = 0};
+  *params = dm_nn_params_new(nn);
+  DmUNet *unet = dm_unet_new(*params, &config, 7, &error);
+  CHECK_OK(unet != NULL, error);
+  return unet;
 }
 
 /* A host copy of t (malloc'd, numel floats). */

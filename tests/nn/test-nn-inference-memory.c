@@ -150,13 +150,9 @@ static DmTensor *unet_forward(void *unet, DmTensor *x, DmTensor *sigma) {
  * live during one normalisation. */
 static void check_unet_peak(void) {
   DmNn *nn = nn_test_cpu();
-  DmError *error = NULL;
-  enum { N = 2, SIDE = 32, WIDTH = 8, DEPTH = 3 };
-  DmUNetConfig config = {.in_channels = 2, .out_channels = 1, .depth = DEPTH,
-                         .base_width = WIDTH, .groups = 4, .slope = 0.2f, .noise_features = 0};
-  DmNnParams *params = dm_nn_params_new(nn);
-  DmUNet *unet = dm_unet_new(params, &config, 7, &error);
-  CHECK_OK(unet != NULL, error);
+  enum { N = 2, SIDE = 32, WIDTH = NN_TEST_UNET_WIDTH, DEPTH = NN_TEST_UNET_DEPTH };
+  DmNnParams *params = NULL;
+  DmUNet *unet = nn_test_small_unet(nn, &params);
   if (!unet) return;
   DmTensor *x = dm_tensor_new(nn, N, 2, SIDE, SIDE);
   nn_test_fill_normal(x, 3, 0, 1.0);

@@ -5,8 +5,8 @@
  * gradient read from the output with the input's bits, a second pass
  * through freed intermediates refused, and the peak of a U-Net training
  * step bounded in activations, with nothing left after it but what the
- * caller holds and the gradients the same bits as a pass that frees
- * nothing. */
+ * caller holds and the gradients the same bits as those of a pass that
+ * frees none of the forward's tensors. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -153,12 +153,9 @@ static void check_gradient_from_output(bool leaky) {
 static void check_unet_step(void) {
   DmNn *nn = nn_test_cpu();
   DmError *error = NULL;
-  enum { N = 2, RES = 32, WIDTH = 8, DEPTH = 3 };
-  DmUNetConfig config = {.in_channels = 2, .out_channels = 1, .depth = DEPTH,
-                         .base_width = WIDTH, .groups = 4, .slope = 0.2f, .noise_features = 0};
-  DmNnParams *params = dm_nn_params_new(nn);
-  DmUNet *unet = dm_unet_new(params, &config, 7, &error);
-  CHECK_OK(unet != NULL, error);
+  enum { N = 2, RES = 32, WIDTH = NN_TEST_UNET_WIDTH, DEPTH = NN_TEST_UNET_DEPTH };
+  DmNnParams *params = NULL;
+  DmUNet *unet = nn_test_small_unet(nn, &params);
   if (!unet) return;
   DmTensor *x = dm_tensor_new(nn, N, 2, RES, RES), *target = dm_tensor_new(nn, N, 1, RES, RES);
   nn_test_fill_normal(x, 3, 0, 1.0);
@@ -198,7 +195,8 @@ static void check_unet_step(void) {
   dm_nn_clear(nn);
   CHECK(in_use_now(nn) == before);
 
-  /* The stem's gradient by a pass that frees nothing: the same bits. */
+  /* The stem's gradient by dm_nn_grad, which frees none of the forward's
+   * tensors: the same bits. */
   DmTensor *reference = dm_nn_grad(
       nn, dm_nn_l1_loss(nn, dm_unet_forward(unet, x, NULL), target), stem, false);
   float *expected = reference ? nn_test_download(reference) : NULL;
