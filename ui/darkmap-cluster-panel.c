@@ -3,6 +3,16 @@
 
 #include <math.h>
 
+/* GTK 4.8's list makes the widgets of up to 200 rows of its model at once
+ * (some 0.4 ms a row of ten cells, half of it in the next frame's layout): a
+ * new list shows its first rows at once and the next ones a few at a time,
+ * one addition a frame while the list is on screen, so that no frame builds
+ * them all; past the 200th, rows get widgets only as they are scrolled to,
+ * and the rest are shown together. */
+#define ROWS_AT_ONCE 8
+#define ROWS_ADDED_EVERY_MS 10
+#define ROWS_WITH_WIDGETS 200
+
 struct _DarkmapClusterPanel
 {
   GtkBox parent_instance;
@@ -23,7 +33,12 @@ struct _DarkmapClusterPanel
   GtkColumnViewColumn *snr_column;
   GtkWidget *export_button;
   GtkSingleSelection *selection;
+  /* The rows the list shows: the first rows of sort_model, all of them once
+   * the list is filled. */
+  GtkSliceListModel *shown_rows;
   GtkSortListModel *sort_model;
+  guint fill_source;
+  gint64 fill_frame; /* the frame clock's count at the last rows added */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, GTK_TYPE_BOX)
@@ -47,6 +62,52 @@ show_significance (DarkmapClusterPanel *self)
     gtk_column_view_column_set_visible (columns[i], show);
 }
 
+/* Shows the sorted rows up to position end (all of them past the last). */
+static void
+show_rows_to (DarkmapClusterPanel *self, guint end)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sort_model));
+
+  if (end > gtk_slice_list_model_get_size (self->shown_rows))
+    gtk_slice_list_model_set_size (self->shown_rows, MIN (end, n));
+}
+
+gboolean
+darkmap_cluster_panel_is_filled (DarkmapClusterPanel *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), FALSE);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->shown_rows))
+         == g_list_model_get_n_items (G_LIST_MODEL (self->sort_model));
+}
+
+/* The frame count of the list's frame clock, -1 while it is not on screen. */
+static gint64
+frame_count (DarkmapClusterPanel *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
+
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->column_view)))
+    return -1;
+  return gdk_frame_clock_get_frame_counter (clock);
+}
+
+static gboolean
+show_more_rows (gpointer user_data)
+{
+  DarkmapClusterPanel *self = user_data;
+  guint shown = gtk_slice_list_model_get_size (self->shown_rows);
+  gint64 frame = frame_count (self);
+
+  if (frame >= 0 && frame == self->fill_frame)
+    return G_SOURCE_CONTINUE; /* the rows added last are not drawn yet */
+  self->fill_frame = frame;
+  show_rows_to (self, shown + ROWS_AT_ONCE < ROWS_WITH_WIDGETS ? shown + ROWS_AT_ONCE : G_MAXUINT);
+  if (!darkmap_cluster_panel_is_filled (self))
+    return G_SOURCE_CONTINUE;
+  self->fill_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
 void
 darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clusters,
                                     const char *summary)
@@ -54,7 +115,15 @@ darkmap_cluster_panel_set_clusters (DarkmapClusterPanel *self, GListModel *clust
   g_return_if_fail (DARKMAP_IS_CLUSTER_PANEL (self));
   g_return_if_fail (clusters == NULL || G_IS_LIST_MODEL (clusters));
 
-  gtk_sort_list_model_set_model (self->sort_model, clusters);
+  if (clusters != gtk_sort_list_model_get_model (self->sort_model))
+    {
+      gtk_slice_list_model_set_size (self->shown_rows, 0);
+      if (self->fill_source == 0)
+        self->fill_source = g_timeout_add (ROWS_ADDED_EVERY_MS, show_more_rows, self);
+      gtk_sort_list_model_set_model (self->sort_model, clusters);
+      show_rows_to (self, ROWS_AT_ONCE);
+      self->fill_frame = frame_count (self);
+    }
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
 }
@@ -91,6 +160,8 @@ darkmap_cluster_panel_set_selected_cluster (DarkmapClusterPanel *self, DarkmapCl
           break;
         }
     }
+  if (position != GTK_INVALID_LIST_POSITION)
+    show_rows_to (self, position + 1);
   gtk_single_selection_set_selected (self->selection, position);
   if (position != GTK_INVALID_LIST_POSITION)
     scroll_to (self, position);
@@ -255,10 +326,13 @@ compare_numbers (gconstpointer a, gconstpointer b, gpointer user_data)
   return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
 }
 
+/* A filled list stays filled when its clusters change in place. */
 static void
 on_rows_changed (GListModel *rows, guint position, guint removed, guint added,
                  DarkmapClusterPanel *self)
 {
+  if (self->fill_source == 0)
+    show_rows_to (self, G_MAXUINT);
   show_significance (self);
 }
 
@@ -304,6 +378,9 @@ darkmap_cluster_panel_set_property (GObject *object, guint prop_id, const GValue
 static void
 darkmap_cluster_panel_dispose (GObject *object)
 {
+  DarkmapClusterPanel *self = DARKMAP_CLUSTER_PANEL (object);
+
+  g_clear_handle_id (&self->fill_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DARKMAP_TYPE_CLUSTER_PANEL);
   G_OBJECT_CLASS (darkmap_cluster_panel_parent_class)->dispose (object);
 }
@@ -340,6 +417,7 @@ darkmap_cluster_panel_class_init (DarkmapClusterPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, snr_column);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, export_button);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, selection);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, shown_rows);
   gtk_widget_class_bind_template_child (widget_class, DarkmapClusterPanel, sort_model);
   gtk_widget_class_bind_template_callback (widget_class, setup_cell);
   gtk_widget_class_bind_template_callback (widget_class, setup_name_cell);

@@ -35,6 +35,8 @@ DarkmapCluster *darkmap_cluster_panel_get_selected_cluster (DarkmapClusterPanel 
 
 /* The list and its selection, as shown (sorted): for tests and keyboard
  * navigation. */
+/* Whether the list shows every cluster (a new list fills over a few frames). */
+gboolean darkmap_cluster_panel_is_filled (DarkmapClusterPanel *self);
 GtkColumnView *darkmap_cluster_panel_get_column_view (DarkmapClusterPanel *self);
 GtkSingleSelection *darkmap_cluster_panel_get_selection (DarkmapClusterPanel *self);
 const char *darkmap_cluster_panel_get_summary (DarkmapClusterPanel *self);

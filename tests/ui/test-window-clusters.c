@@ -6,7 +6,9 @@
  * the cluster, activating it opens the popover, selecting on the map
  * scrolls the list to the row; sorting orders names naturally and puts
  * unknown numbers after known ones; a table without usable columns is
- * refused with a dialog and leaves the clusters shown.  Prints the
+ * refused with a dialog and leaves the clusters shown; a new list shows
+ * its first rows at once and the others over the next frames, a cluster
+ * selected before them among them.  Prints the
  * overlay's cost per rendered frame, with the 72 clusters and with 5000. */
 #include <math.h>
 #include <string.h>
@@ -89,6 +91,8 @@ check_table (DarkmapWindow *window, DarkmapClusterPanel *panel)
     return;
   CHECK (table->n == 72);
   CHECK (g_list_model_get_n_items (clusters) == table->n);
+  while (!darkmap_cluster_panel_is_filled (panel))
+    g_main_context_iteration (NULL, TRUE);
   CHECK (g_list_model_get_n_items (G_LIST_MODEL (darkmap_cluster_panel_get_selection (panel)))
          == table->n);
   for (guint i = 0; i < table->n; i++)
@@ -438,6 +442,59 @@ check_bad_table (DarkmapWindow *window)
   g_unlink (path);
 }
 
+/* A panel of its own: 300 clusters fill the list a few rows at a time; the
+ * last one selected at once is shown and selected; then every row comes in
+ * the table's order. */
+static void
+check_filling (void)
+{
+  g_autofree char *path = scratch_path ("ui-filling.csv");
+  g_autoptr (GString) text = g_string_new ("ra,dec\n");
+  GtkWidget *widget = g_object_ref_sink (darkmap_cluster_panel_new ());
+  DarkmapClusterPanel *panel = DARKMAP_CLUSTER_PANEL (widget);
+  GListModel *rows = G_LIST_MODEL (darkmap_cluster_panel_get_selection (panel));
+  g_autoptr (GListStore) clusters = NULL;
+  DmError *dm_error = NULL;
+  DmClusterTable *table;
+
+  for (int i = 0; i < 300; i++)
+    g_string_append_printf (text, "%d,1\n", i);
+  CHECK (g_file_set_contents (path, text->str, (gssize) text->len, NULL));
+  table = dm_cluster_table_read (path, &dm_error);
+  CHECK_OK (table != NULL, dm_error);
+  if (table != NULL)
+    {
+      g_autoptr (DarkmapCluster) last = NULL;
+
+      clusters = darkmap_cluster_list_new (table, NULL);
+      last = g_list_model_get_item (G_LIST_MODEL (clusters), 299);
+      darkmap_cluster_panel_set_clusters (panel, G_LIST_MODEL (clusters), "");
+      CHECK (!darkmap_cluster_panel_is_filled (panel));
+      CHECK (g_list_model_get_n_items (rows) > 0 && g_list_model_get_n_items (rows) < 300);
+      darkmap_cluster_panel_set_selected_cluster (panel, last);
+      CHECK (g_list_model_get_n_items (rows) == 300);
+      CHECK (darkmap_cluster_panel_get_selected_cluster (panel) == last);
+
+      g_clear_object (&clusters);
+      clusters = darkmap_cluster_list_new (table, NULL);
+      darkmap_cluster_panel_set_clusters (panel, G_LIST_MODEL (clusters), "");
+      CHECK (g_list_model_get_n_items (rows) < 300);
+      while (!darkmap_cluster_panel_is_filled (panel))
+        g_main_context_iteration (NULL, TRUE);
+      CHECK (g_list_model_get_n_items (rows) == 300);
+      for (guint i = 0; i < 300 && i < g_list_model_get_n_items (rows); i++)
+        {
+          g_autoptr (DarkmapCluster) row = g_list_model_get_item (rows, i);
+          g_autoptr (DarkmapCluster) cluster = g_list_model_get_item (G_LIST_MODEL (clusters), i);
+
+          CHECK (row == cluster);
+        }
+      dm_cluster_table_free (table);
+    }
+  g_unlink (path);
+  g_object_unref (widget);
+}
+
 int
 main (void)
 {
@@ -464,6 +521,7 @@ main (void)
       check_many_clusters (window, view);
     }
   check_unknown_last ();
+  check_filling ();
   gtk_window_destroy (GTK_WINDOW (window));
   return dm_test_result ();
 }
