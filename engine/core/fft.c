@@ -58,9 +58,15 @@ void dm_fft_set_threads(int threads) {
 /* Makes an FFTW plan on scratch buffers of the right sizes (MEASURE
  * overwrites them).  Called with planner_lock held. */
 static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
-  size_t n_complex = kind == DM_FFT_R2C || kind == DM_FFT_C2R ? (size_t)ny * (size_t)(nx / 2 + 1)
-                                                               : (size_t)ny * (size_t)nx;
-  size_t n_real = (size_t)ny * (size_t)nx;
+  bool half = kind != DM_FFT_C2C_FORWARD && kind != DM_FFT_C2C_BACKWARD;
+  bool pair = kind == DM_FFT_R2C_PAIR || kind == DM_FFT_C2R_PAIR;
+  /* plane strides as ints: map sides are at most 32768 */
+  int dims[2] = {ny, nx};
+  size_t complex_count = (size_t)ny * (size_t)(half ? nx / 2 + 1 : nx);
+  int real_plane = (int)dm_fft_pair_stride((size_t)nx * (size_t)ny, sizeof(float));
+  int complex_plane = (int)dm_fft_pair_stride(complex_count, sizeof(fftwf_complex));
+  size_t n_complex = pair ? 2 * (size_t)complex_plane : complex_count;
+  size_t n_real = pair ? 2 * (size_t)real_plane : (size_t)nx * (size_t)ny;
   fftwf_complex *complex_a = fftwf_alloc_complex(n_complex);
   fftwf_complex *complex_b = fftwf_alloc_complex(n_complex);
   float *real = fftwf_alloc_real(n_real);
@@ -79,6 +85,14 @@ static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
       case DM_FFT_C2R:
         plan = fftwf_plan_dft_c2r_2d(ny, nx, complex_a, real, flags | FFTW_DESTROY_INPUT);
         break;
+      case DM_FFT_R2C_PAIR:
+        plan = fftwf_plan_many_dft_r2c(2, dims, 2, real, NULL, 1, real_plane, complex_a, NULL, 1,
+                                       complex_plane, flags);
+        break;
+      case DM_FFT_C2R_PAIR:
+        plan = fftwf_plan_many_dft_c2r(2, dims, 2, complex_a, NULL, 1, complex_plane, real, NULL,
+                                       1, real_plane, flags | FFTW_DESTROY_INPUT);
+        break;
     }
   }
   fftwf_free(complex_a);
@@ -87,31 +101,15 @@ static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
   return plan;
 }
 
-/* Called with planner_lock held. */
-static int chosen_threads_locked(void) {
-  init_threads_locked();
-  if (current_threads == 0) current_threads = default_threads();
-  return threads_ready ? current_threads : 1;
-}
-
-int dm_fft_threads(void) {
-  pthread_mutex_lock(&planner_lock);
-  int threads = chosen_threads_locked();
-  pthread_mutex_unlock(&planner_lock);
-  return threads;
-}
-
-/* The cached plan for (nx, ny, kind) on threads threads (0: the chosen
- * number), made now if missing. */
-static const DmFftPlan *cached_plan(int nx, int ny, DmFftKind kind, int threads,
-                                    DmError **error) {
+const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
   if (nx <= 0 || ny <= 0) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d.", nx, ny);
     return NULL;
   }
   pthread_mutex_lock(&planner_lock);
-  int chosen = chosen_threads_locked();
-  if (threads == 0) threads = chosen;
+  init_threads_locked();
+  if (current_threads == 0) current_threads = default_threads();
+  int threads = threads_ready ? current_threads : 1;
   struct DmFftPlan *found = NULL;
   for (struct DmFftPlan *p = plans; p && !found; p = p->next)
     if (p->nx == nx && p->ny == ny && p->kind == kind && p->threads == threads &&
@@ -136,14 +134,6 @@ static const DmFftPlan *cached_plan(int nx, int ny, DmFftKind kind, int threads,
   return found;
 }
 
-const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
-  return cached_plan(nx, ny, kind, 0, error);
-}
-
-const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error) {
-  return cached_plan(nx, ny, kind, 1, error);
-}
-
 void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
   switch (plan->kind) {
     case DM_FFT_C2C_FORWARD:
@@ -151,9 +141,11 @@ void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
       fftwf_execute_dft(plan->plan, in, out);
       break;
     case DM_FFT_R2C:
+    case DM_FFT_R2C_PAIR:
       fftwf_execute_dft_r2c(plan->plan, in, out);
       break;
     case DM_FFT_C2R:
+    case DM_FFT_C2R_PAIR:
       fftwf_execute_dft_c2r(plan->plan, in, out);
       break;
   }

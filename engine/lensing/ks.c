@@ -20,9 +20,9 @@
  * half planes (ny × (nx/2 + 1)): the same arithmetic as one complex transform
  * each way, without interleaving the inputs into a complex buffer and
  * splitting the result, and with one transform fewer for each component that
- * is zero (an input) or not wanted (an output).  The two components' transforms
- * are independent: on large grids, with two FFT threads or more, they run side
- * by side, each on one thread, rather than one after the other on all of them. */
+ * is zero (an input) or not wanted (an output).  The two components'
+ * transforms are independent: they run as one pair, which FFTW shares between
+ * its threads (one transform each) where that pays. */
 #include "darkmap/ks.h"
 
 #include <stdlib.h>
@@ -31,21 +31,15 @@
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 
-/* Grids of at least this many pixels transform the two components side by
- * side: one transform is then a time slice of work or more (about 2.5 ms at
- * 1024² on one core), so a thread waiting for its core costs less than it
- * brings (core/omp-shares.h). */
-enum { PAIR_PIXELS = 1 << 20 };
-
 struct DmKsPlan {
   int nx, ny, hx;                 /* hx = nx / 2 + 1 columns of the half planes */
-  /* Owned by the FFT cache: r2c and c2r on the FFT threads, and (from
-   * PAIR_PIXELS on, NULL below) on one thread for the two components'
-   * transforms side by side. */
-  const DmFftPlan *forward, *backward, *forward_alone, *backward_alone;
-  dm_complex *spectrum[2];        /* ny × hx each, the two components (dm_fft_alloc) */
-  float *real[2];                 /* ny × nx each, for the components' inputs and
-                                     outputs that are not SIMD-aligned (dm_fft_alloc) */
+  size_t real_stride;             /* floats from plane to plane of real */
+  size_t complex_stride;          /* complex values from plane to plane of spectrum */
+  /* Owned by the FFT cache: r2c and c2r of one component, and of both at once. */
+  const DmFftPlan *forward, *backward, *forward_pair, *backward_pair;
+  dm_complex *spectrum;           /* 2 planes of ny × hx, the components (dm_fft_alloc) */
+  float *real;                    /* 2 planes of ny × nx, for inputs and outputs that are
+                                     not laid out as a pair (dm_fft_alloc) */
   float *a;                       /* ny × hx, real part of D times 1 / (nx ny) */
   float *b;                       /* ny × hx, imaginary part of D times 1 / (nx ny) */
 };
@@ -87,25 +81,22 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
   plan->ny = ny;
   plan->hx = nx / 2 + 1;
   size_t n = (size_t)nx * (size_t)ny, half = (size_t)ny * (size_t)plan->hx;
-  bool ok = true;
-  for (int c = 0; c < 2; c++) {
-    plan->spectrum[c] = dm_fft_alloc(half * sizeof *plan->spectrum[c]);
-    plan->real[c] = dm_fft_alloc(n * sizeof *plan->real[c]);
-    ok = ok && plan->spectrum[c] && plan->real[c];
-  }
+  plan->real_stride = dm_fft_pair_stride(n, sizeof(float));
+  plan->complex_stride = dm_fft_pair_stride(half, sizeof(dm_complex));
+  plan->spectrum = dm_fft_alloc(2 * plan->complex_stride * sizeof *plan->spectrum);
+  plan->real = dm_fft_alloc(2 * plan->real_stride * sizeof *plan->real);
   plan->a = malloc(half * sizeof *plan->a);
   plan->b = malloc(half * sizeof *plan->b);
-  if (!ok || !plan->a || !plan->b) {
+  if (!plan->spectrum || !plan->real || !plan->a || !plan->b) {
     dm_ks_plan_free(plan);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
                  nx, ny);
     return NULL;
   }
-  bool pairs = n >= PAIR_PIXELS && dm_fft_threads() > 1;
   if (!(plan->forward = dm_fft_plan(nx, ny, DM_FFT_R2C, error)) ||
       !(plan->backward = dm_fft_plan(nx, ny, DM_FFT_C2R, error)) ||
-      (pairs && !(plan->forward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error))) ||
-      (pairs && !(plan->backward_alone = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error)))) {
+      !(plan->forward_pair = dm_fft_plan(nx, ny, DM_FFT_R2C_PAIR, error)) ||
+      !(plan->backward_pair = dm_fft_plan(nx, ny, DM_FFT_C2R_PAIR, error))) {
     dm_ks_plan_free(plan);
     return NULL;
   }
@@ -115,42 +106,71 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
 
 void dm_ks_plan_free(DmKsPlan *plan) {
   if (!plan) return;
-  for (int c = 0; c < 2; c++) {
-    dm_fft_free(plan->spectrum[c]);
-    dm_fft_free(plan->real[c]);
-  }
+  dm_fft_free(plan->spectrum);
+  dm_fft_free(plan->real);
   free(plan->a);
   free(plan->b);
   free(plan);
 }
 
-/* The half-plane transform (fft, r2c) of component c's real ny × nx map,
- * read in place when it has the FFT buffers' alignment (the real-to-complex
- * transform leaves its input as it was), through plan->real[c] otherwise. */
-static void transform_in(DmKsPlan *plan, const DmFftPlan *fft, int c, const float *map) {
+/* The half-plane transform of one real ny × nx map into the first spectrum
+ * plane, read in place when it has the FFT buffers' alignment (the
+ * real-to-complex transform leaves its input as it was), through plan->real
+ * otherwise. */
+static void transform_one_in(DmKsPlan *plan, const float *map) {
   if (!dm_fft_is_aligned(map)) {
-    memcpy(plan->real[c], map, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
-    map = plan->real[c];
+    memcpy(plan->real, map, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
+    map = plan->real;
   }
-  dm_fft_execute(fft, (float *)map, plan->spectrum[c]);
+  dm_fft_execute(plan->forward, (float *)map, plan->spectrum);
 }
 
-/* The real ny × nx map of component c's half-plane spectrum (fft, c2r,
- * destroys the spectrum), written to map directly or through plan->real[c]. */
-static void transform_out(DmKsPlan *plan, const DmFftPlan *fft, int c, float *map) {
+/* The real ny × nx map of the first spectrum plane (which the transform
+ * destroys), written to map directly or through plan->real. */
+static void transform_one_out(DmKsPlan *plan, float *map) {
   if (dm_fft_is_aligned(map)) {
-    dm_fft_execute(fft, plan->spectrum[c], map);
+    dm_fft_execute(plan->backward, plan->spectrum, map);
     return;
   }
-  dm_fft_execute(fft, plan->spectrum[c], plan->real[c]);
-  memcpy(map, plan->real[c], (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
+  dm_fft_execute(plan->backward, plan->spectrum, plan->real);
+  memcpy(map, plan->real, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
+}
+
+/* Whether two maps are laid out as a pair transform's planes: aligned, the
+ * second one plane stride after the first (a two-plane map's planes, when
+ * the stride is the plane's size). */
+static bool is_pair(const DmKsPlan *plan, const float *first, const float *second) {
+  return second == first + plan->real_stride && dm_fft_is_aligned(first);
+}
+
+/* The two half-plane transforms of two real maps into the spectrum planes. */
+static void transform_pair_in(DmKsPlan *plan, const float *map1, const float *map2) {
+  if (!is_pair(plan, map1, map2)) {
+    size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
+    memcpy(plan->real, map1, bytes);
+    memcpy(plan->real + plan->real_stride, map2, bytes);
+    map1 = plan->real;
+  }
+  dm_fft_execute(plan->forward_pair, (float *)map1, plan->spectrum);
+}
+
+/* The two real maps of the spectrum planes (destroyed). */
+static void transform_pair_out(DmKsPlan *plan, float *map1, float *map2) {
+  if (is_pair(plan, map1, map2)) {
+    dm_fft_execute(plan->backward_pair, plan->spectrum, map1);
+    return;
+  }
+  dm_fft_execute(plan->backward_pair, plan->spectrum, plan->real);
+  size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
+  memcpy(map1, plan->real, bytes);
+  memcpy(map2, plan->real + plan->real_stride, bytes);
 }
 
 /* Multiplies the spectra by the kernel: x1, x2 become a x1 − s b x2 and
  * a x2 + s b x1 (x2 zero without in2, not made without out2). */
 static void multiply(DmKsPlan *plan, float sign, bool in2, bool out2) {
   size_t n = (size_t)plan->ny * (size_t)plan->hx;
-  dm_complex *x1 = plan->spectrum[0], *x2 = plan->spectrum[1];
+  dm_complex *x1 = plan->spectrum, *x2 = plan->spectrum + plan->complex_stride;
   const float *a = plan->a, *b = plan->b;
   if (in2 && out2) {
     for (size_t i = 0; i < n; i++) {
@@ -173,26 +193,11 @@ static void multiply(DmKsPlan *plan, float sign, bool in2, bool out2) {
  * for a component not wanted. */
 static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, float sign,
                          float *out1, float *out2) {
-  bool pair = plan->forward_alone && dm_fft_threads() > 1;
-  if (in2 && pair) {
-    const float *in[2] = {in1, in2};
-#pragma omp parallel for num_threads(2) schedule(static, 1)
-    for (int c = 0; c < 2; c++) transform_in(plan, plan->forward_alone, c, in[c]);
-  } else {
-    transform_in(plan, plan->forward, 0, in1);
-    if (in2) transform_in(plan, plan->forward, 1, in2);
-  }
-
+  if (in2) transform_pair_in(plan, in1, in2);
+  else transform_one_in(plan, in1);
   multiply(plan, sign, in2 != NULL, out2 != NULL);
-
-  if (out2 && pair) {
-    float *out[2] = {out1, out2};
-#pragma omp parallel for num_threads(2) schedule(static, 1)
-    for (int c = 0; c < 2; c++) transform_out(plan, plan->backward_alone, c, out[c]);
-  } else {
-    transform_out(plan, plan->backward, 0, out1);
-    if (out2) transform_out(plan, plan->backward, 1, out2);
-  }
+  if (out2) transform_pair_out(plan, out1, out2);
+  else transform_one_out(plan, out1);
 }
 
 void dm_ks_plan_shear_to_kappa(DmKsPlan *plan, const float *g1, const float *g2,

@@ -41,7 +41,18 @@ typedef enum {
   DM_FFT_C2C_BACKWARD,  /* complex ny×nx → complex ny×nx, sign +1 */
   DM_FFT_R2C,           /* real ny×nx → complex ny×(nx/2+1) */
   DM_FFT_C2R,           /* complex ny×(nx/2+1) → real ny×nx (destroys input) */
+  DM_FFT_R2C_PAIR,      /* two R2C at once, shared between the FFT threads; the
+                           planes dm_fft_pair_stride apart */
+  DM_FFT_C2R_PAIR,      /* two C2R at once, the same layout (destroys input) */
 } DmFftKind;
+
+/* Elements from one plane of a PAIR transform's buffer to the next: the
+ * plane's count (ny × nx floats, ny × (nx/2+1) complex) rounded up to 32
+ * bytes, so that the second plane keeps dm_fft_alloc's alignment. */
+static inline size_t dm_fft_pair_stride(size_t count, size_t element_bytes) {
+  size_t per = 32 / element_bytes;
+  return (count + per - 1) / per * per;
+}
 
 typedef struct DmFftPlan DmFftPlan;  /* owned by the cache: never freed by callers */
 
@@ -50,15 +61,8 @@ typedef struct DmFftPlan DmFftPlan;  /* owned by the cache: never freed by calle
 void dm_fft_set_effort(DmFftEffort effort);
 void dm_fft_set_threads(int threads);
 
-/* The threads plans are made for: dm_fft_set_threads's, or the default. */
-int dm_fft_threads(void);
-
 /* Out-of-place plan for an ny × nx transform, from the cache or made now. */
 const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error);
-
-/* The same on the calling thread alone, for callers that run independent
- * transforms side by side on threads of their own. */
-const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error);
 
 /* Runs a plan on new buffers (from dm_fft_alloc, or aligned as dm_fft_is_aligned
  * says; not aliasing each other). */
