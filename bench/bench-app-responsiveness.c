@@ -307,8 +307,8 @@ typedef struct {
    * longest lateness; the main thread's processor µs at the last tick, the
    * most it used between two ticks (its work alone, whatever the load). */
   gint64 last_tick, worst, last_cpu, worst_cpu;
-  /* Ends seen: a job, a reconstruction, a training, an export. */
-  gboolean job_done, reconstruct_done, training_done, exported;
+  /* Ends seen: a job, a reconstruction, a training, an export, a save. */
+  gboolean job_done, reconstruct_done, training_done, exported, saved;
   int painted;            /* frames painted since the watch began */
 } Bench;
 
@@ -424,7 +424,7 @@ watch (Bench *b, const BenchJob *job, double *cpu_ms, double *seconds)
   guint probe;
   gboolean ended = FALSE;
 
-  b->job_done = b->reconstruct_done = b->training_done = b->exported = FALSE;
+  b->job_done = b->reconstruct_done = b->training_done = b->exported = b->saved = FALSE;
   b->painted = 0;
   probe = start_probe (b);
   start = b->last_tick;
@@ -685,10 +685,30 @@ start_export_significance (Bench *b)
   return write_now (b, "significance.csv", darkmap_window_export_significance);
 }
 
+static void
+on_saved (GObject *window, GAsyncResult *result, gpointer data)
+{
+  Bench *b = data;
+  GError *error = NULL;
+
+  report (darkmap_window_save_posterior_finish (DARKMAP_WINDOW (window), result, &error), error);
+  b->saved = TRUE;
+}
+
+static gboolean
+saved (Bench *b)
+{
+  return b->saved;
+}
+
+/* As the Save Posterior dialog does it: the file written on a worker. */
 static gboolean
 start_save_posterior (Bench *b)
 {
-  return write_now (b, "posterior.fits", darkmap_window_save_posterior);
+  g_autofree char *path = g_build_filename (b->scratch, "posterior.fits", NULL);
+
+  darkmap_window_save_posterior_async (b->window, path, on_saved, b);
+  return TRUE;
 }
 
 static gboolean
@@ -743,7 +763,7 @@ static const BenchJob jobs[] = {
   { "export-png", "export the view (PNG, 1200 pt, 150 dpi)", start_export_png, exported },
   { "export-significance", "export the clusters' significance (CSV)",
     start_export_significance, NULL },
-  { "save-posterior", "save the posterior (FITS)", start_save_posterior, NULL },
+  { "save-posterior", "save the posterior (FITS, on a worker)", start_save_posterior, saved },
   { "score", "score sampler (flow, 2 samples, 4 steps)", start_score, reconstruct_ended },
   { "training", "training a tiny score prior (8 steps)", start_training, training_ended },
   { "universes", "emulated universes page (CosmoGAN)", start_universes, universes_ended },
@@ -829,7 +849,7 @@ main (int argc, char **argv)
   g_autofree char *self_path = NULL;
   const char *job_list = NULL;
   gboolean time_to_map = TRUE;
-  Bench b = { NULL, NULL, NULL, 0, 0, 0, 0, FALSE, FALSE, FALSE, FALSE, 0 };
+  Bench b = { NULL, NULL, NULL, 0, 0, 0, 0, FALSE, FALSE, FALSE, FALSE, FALSE, 0 };
   int runs = 5, status = 0;
 
   if (argc == 2 && strcmp (argv[1], "--time-to-map") == 0)

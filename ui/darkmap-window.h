@@ -154,6 +154,14 @@ gboolean darkmap_window_reconstruct (DarkmapWindow *self, const DmReconstructReq
 gboolean darkmap_window_open_posterior (DarkmapWindow *self, GFile *file, GError **error);
 /* Writes the selected posterior as a posterior file, atomically. */
 gboolean darkmap_window_save_posterior (DarkmapWindow *self, const char *path, GError **error);
+/* The same as win.save-posterior does it once the file is chosen: the
+ * posterior selected now written on a worker (the window goes on, and may
+ * select another); callback gets darkmap_window_save_posterior_finish's
+ * result, which marks the posterior written as saved. */
+void darkmap_window_save_posterior_async (DarkmapWindow *self, const char *path,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean darkmap_window_save_posterior_finish (DarkmapWindow *self, GAsyncResult *result,
+                                               GError **error);
 /* The samples of the selected posterior as an animated WebP, on the Sample
  * layer's fixed limits, colour map and stretch, at the player's rate. */
 gboolean darkmap_window_export_animation (DarkmapWindow *self, const char *path, GError **error);

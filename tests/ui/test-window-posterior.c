@@ -11,8 +11,10 @@
  *  - the Compare page shows the two results side by side, zoom and centre
  *    locked;
  *  - a cancelled score run keeps the list and the posterior shown;
- *  - Save writes a posterior file that reads back equal; a posterior on
- *    another grid is refused and the list stays;
+ *  - Save writes a posterior file that reads back equal, the same bytes
+ *    when written on a worker (as the dialog does), even with another
+ *    posterior selected meanwhile; a posterior on another grid is refused
+ *    and the list stays;
  *  - the spectrum page gets the samples' band, measured on a worker, equal
  *    to the band computed directly;
  *  - the flip-book animation decodes to K frames;
@@ -142,6 +144,50 @@ animation_frames (const char *path, int *width)
   return frames;
 }
 
+/* A save on a worker, once finished. */
+typedef struct
+{
+  gboolean finished;
+  gboolean ok;
+  GError *error;
+} SaveDone;
+
+static void
+on_saved (GObject *window, GAsyncResult *result, gpointer user_data)
+{
+  SaveDone *done = user_data;
+
+  done->ok = darkmap_window_save_posterior_finish (DARKMAP_WINDOW (window), result, &done->error);
+  done->finished = TRUE;
+}
+
+/* The selected posterior, saved on a worker while the window selects
+ * another, is the file saved at once (saved_path), byte for byte. */
+static void
+check_save_on_worker (DarkmapWindow *window, const char *saved_path, const char *worker_path)
+{
+  DarkmapPosteriorResult *selected = darkmap_window_get_posterior (window);
+  g_autoptr (DarkmapPosteriorResult) other =
+    g_list_model_get_item (darkmap_window_get_posteriors (window), 0);
+  g_autofree char *saved = NULL, *written = NULL;
+  gsize saved_size = 0, written_size = 0;
+  SaveDone done = { FALSE, FALSE, NULL };
+
+  CHECK (other != selected);
+  darkmap_window_save_posterior_async (window, worker_path, on_saved, &done);
+  darkmap_window_select_posterior (window, other);
+  while (!done.finished)
+    g_main_context_iteration (NULL, TRUE);
+  CHECK (done.ok && done.error == NULL);
+  g_clear_error (&done.error);
+  CHECK (g_file_get_contents (saved_path, &saved, &saved_size, NULL));
+  CHECK (g_file_get_contents (worker_path, &written, &written_size, NULL));
+  CHECK (saved_size > 0 && saved_size == written_size
+         && memcmp (saved, written, saved_size) == 0);
+  darkmap_window_select_posterior (window, selected);
+  g_unlink (worker_path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -153,6 +199,7 @@ main (int argc, char **argv)
   g_autofree char *cli_path = scratch_path ("posterior-cli.fits");
   g_autofree char *sig_path = scratch_path ("posterior-sig.csv");
   g_autofree char *saved_path = scratch_path ("posterior-saved.fits");
+  g_autofree char *worker_path = scratch_path ("posterior-saved-on-worker.fits");
   g_autofree char *webp_path = scratch_path ("posterior-samples.webp");
   g_autofree char *theory = NULL;
   g_autofree char *clusters = NULL;
@@ -361,6 +408,7 @@ main (int argc, char **argv)
     CHECK (dm_test_max_abs_difference (back->mean->data, cli->mean->data, npix) == 0.0);
     dm_posterior_free (back);
   }
+  check_save_on_worker (window, saved_path, worker_path);
 
   /* A posterior on another grid is refused; the list stays. */
   {
