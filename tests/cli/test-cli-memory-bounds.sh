@@ -24,10 +24,10 @@ expect_fast() {
 expect 0 "" "Wrote" -- "$cli" bin --catalog "$catalog" --size 32 --pixel-arcmin 3 \
   --out "$tmp/shear.fits"
 need="A posterior of 1000000000 samples of 32 × 32 pixels"
-expect_fast 1 "$need in batches of 1 would need 7.5 TiB; $memory" -- "$cli" sample-score \
+expect_fast 1 "$need in batches of 4 would need 7.5 TiB; $memory" -- "$cli" sample-score \
   --shear "$tmp/shear.fits" --theory "$theory" --device cpu --samples 1000000000 \
   --out "$tmp/post.fits"
-expect_fast 1 "$need in batches of 1 would need 7.5 TiB; $memory" -- "$cli" sample-score \
+expect_fast 1 "$need in batches of 4 would need 7.5 TiB; $memory" -- "$cli" sample-score \
   --shear "$tmp/shear.fits" --theory "$theory" --device cpu --flow --samples 1000000000 \
   --out "$tmp/post.fits"
 expect_fast 1 "$need would need 7.5 TiB; $memory" -- "$cli" wiener --shear "$tmp/shear.fits" \
