@@ -452,14 +452,46 @@ darkmap_model_list_new (void)
   return self;
 }
 
+/* The process's list (never freed); the main thread's alone. */
+static DarkmapModelList *default_list;
+
 DarkmapModelList *
 darkmap_model_list_get_default (void)
 {
-  static DarkmapModelList *list;  /* the process's; never freed */
+  if (default_list == NULL)
+    default_list = darkmap_model_list_new ();
+  return default_list;
+}
 
-  if (list == NULL)
-    list = darkmap_model_list_new ();
-  return list;
+static void
+read_default_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  darkmap_job_lower_thread_priority ();
+  g_task_return_pointer (task, darkmap_model_list_new (), g_object_unref);
+}
+
+static void
+on_default_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  DarkmapModelList *list = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (default_list == NULL)
+    default_list = list;
+  else
+    g_object_unref (list); /* made meanwhile on the main thread */
+}
+
+void
+darkmap_model_list_prefetch_default (void)
+{
+  static gboolean started;
+  g_autoptr (GTask) task = NULL;
+
+  if (started || default_list != NULL)
+    return;
+  started = TRUE;
+  task = g_task_new (NULL, NULL, on_default_read, NULL);
+  g_task_run_in_thread (task, read_default_thread);
 }
 
 void

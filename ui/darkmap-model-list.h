@@ -73,6 +73,11 @@ DarkmapModelList *darkmap_model_list_new (void);
 
 /* The application's list (not a new reference; made on first use). */
 DarkmapModelList *darkmap_model_list_get_default (void);
+/* Makes the application's list on a worker (every model's header and card
+ * read: some 25 ms), so that the first page or dialog that needs it finds
+ * it made; until the worker ends, darkmap_model_list_get_default makes its
+ * own at once, and the worker's is dropped.  Main thread; once a process. */
+void darkmap_model_list_prefetch_default (void);
 
 /* Scans the two folders again and reads every model and card anew, keeping
  * the files added by hand that are still models: every item is replaced

@@ -6,6 +6,8 @@
  * darkmap-window-private.h. */
 #include "darkmap-window-private.h"
 
+#include "darkmap-model-list.h"
+
 #include <glib/gi18n.h>
 
 #define UNIVERSES_PAGE "universes"
@@ -72,6 +74,8 @@ darkmap_window_universes_class_init (GtkWidgetClass *widget_class)
 void
 darkmap_window_universes_init (DarkmapWindow *self)
 {
+  /* The emulators, read on a worker, are listed when the page first shows. */
+  darkmap_model_list_prefetch_default ();
   self->universes_page = DARKMAP_UNIVERSES_PAGE (darkmap_universes_page_new ());
   gtk_stack_add_titled (self->stack, GTK_WIDGET (self->universes_page), UNIVERSES_PAGE,
                         _("Universes"));
