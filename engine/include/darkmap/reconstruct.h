@@ -90,8 +90,10 @@ bool dm_reconstruct_method_samples(DmReconstructMethod method);
  *           a network 1.25 × (5 w + c + 2) P more: its forward, its input
  *           and its output, padded and cropped (the network runs first in a
  *           score evaluation, while nothing else is held).
- * Measured at 360² on the CPU with the shipped models (bench-inference-batch):
- * MMGAN 70 MiB at batch 1 (bound 75 MiB) and 57 MiB per sample. */
+ * Measured at 360² on the CPU with the shipped models (bench-inference-batch),
+ * peak (bound) in batches of 1 and 8: MMGAN 70 (75) and 471 (504) MiB; the
+ * HMC with the score network 68 (82) and 447 (535) MiB; the theory score's
+ * HMC 8 (14) and 47 (92) MiB. */
 typedef struct {
   double fixed_bytes;   /* the model and the run's tensors of fixed size */
   double sample_bytes;  /* each sample (MMGAN) or chain (score) of a batch */
