@@ -64,7 +64,7 @@ static _Noreturn void usage(void) {
 static Options parse(int argc, char **argv) {
   Options o = {.sampler = "mmgan", .batches = {1, 2, 4, 8, 16}, .n_batches = 5, .samples = 16,
                .runs = 3, .levels = 2, .final = 0, .leapfrog = 2};
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* --option value pairs */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) usage();
     if (!strcmp(a, "--shear")) o.shear_path = v;
@@ -77,7 +77,6 @@ static Options parse(int argc, char **argv) {
     else if (!strcmp(a, "--leapfrog")) o.leapfrog = atoi(v);
     else if (!strcmp(a, "--threads")) o.threads = atoi(v);
     else usage();
-    i++;
   }
   bool known = !strcmp(o.sampler, "mmgan") || !strcmp(o.sampler, "score") ||
                !strcmp(o.sampler, "score-model");
