@@ -27,6 +27,21 @@
 
 /* Index into a line of n samples for a position i (any integer) under the
  * half-sample symmetric extension, whose period is 2n. */
+/* The filters are compiled twice, for AVX2 and for any x86-64, and the copy
+ * is chosen by an IFUNC resolver that runs while the dynamic loader relocates
+ * the library.  Under ThreadSanitizer that resolver is instrumented and runs
+ * before the sanitizer's runtime exists, so those builds keep one copy. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DM_BUILT_WITH_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(DM_BUILT_WITH_TSAN)
+#define CLONED_FOR_AVX2
+#else
+#define CLONED_FOR_AVX2 __attribute__((target_clones("avx2", "default")))
+#endif
+
 static int reflect_index(long i, int n) {
   long period = 2L * n;
   long m = i % period;
@@ -48,7 +63,7 @@ static void make_kernel(double sigma, int radius, double *weights) {
 /* Filters rows [y0, y1) along x; line (nx + 2 radius doubles, or more) is
  * scratch for one extended row.  Outputs are accumulated OUTPUT_BLOCK at a time,
  * each over the kernel in order. */
-__attribute__((target_clones("avx2", "default")))
+CLONED_FOR_AVX2
 static void filter_rows(float *image, int nx, int y0, int y1, const double *weights, int radius,
                         double *line) {
   int taps = 2 * radius + 1;
@@ -78,7 +93,7 @@ static void filter_rows(float *image, int nx, int y0, int y1, const double *weig
 /* Filters the columns of strips [s0, s1) along y (strip s: columns
  * s STRIP_WIDTH onwards, up to STRIP_WIDTH of them); strip holds
  * (ny + 2 radius) × STRIP_WIDTH doubles, the extended columns side by side. */
-__attribute__((target_clones("avx2", "default")))
+CLONED_FOR_AVX2
 static void filter_columns(float *image, int nx, int ny, int s0, int s1, const double *weights,
                            int radius, double *strip) {
   int taps = 2 * radius + 1;
