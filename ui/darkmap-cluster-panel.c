@@ -12,6 +12,11 @@
 #define ROWS_AT_ONCE 8
 #define ROWS_ADDED_EVERY_MS 10
 #define ROWS_WITH_WIDGETS 200
+/* Showing or hiding a column makes or destroys its cell in every row with
+ * widgets (for the 72 rows of the X-ray table some 1.5 ms, and as much in
+ * the next frame's layout): a list in a window changes its significance
+ * columns one a frame, one outside a window all at once. */
+#define COLUMN_CHANGED_EVERY_MS 10
 
 struct _DarkmapClusterPanel
 {
@@ -25,8 +30,7 @@ struct _DarkmapClusterPanel
   GtkColumnViewColumn *z_column;
   GtkColumnViewColumn *mass_column;
   GtkColumnViewColumn *kappa_column;
-  /* Hidden while the clusters lack significance (their cells are made
-   * with the rows once: showing them builds nothing). */
+  /* Hidden while the clusters lack significance. */
   GtkColumnViewColumn *peak_fraction_column;
   GtkColumnViewColumn *kappa_mean_column;
   GtkColumnViewColumn *kappa_std_column;
@@ -39,6 +43,8 @@ struct _DarkmapClusterPanel
   GtkSortListModel *sort_model;
   guint fill_source;
   gint64 fill_frame; /* the frame clock's count at the last rows added */
+  guint columns_source;
+  gint64 columns_frame; /* the frame clock's count at the last column changed */
 };
 
 G_DEFINE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, GTK_TYPE_BOX)
@@ -46,20 +52,78 @@ G_DEFINE_FINAL_TYPE (DarkmapClusterPanel, darkmap_cluster_panel, GTK_TYPE_BOX)
 enum { PROP_0, PROP_SELECTED_CLUSTER, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-/* The significance columns and the export button, shown while the
- * clusters have significance. */
-static void
-show_significance (DarkmapClusterPanel *self)
+/* The frame count of the list's frame clock, -1 while it is not on screen. */
+static gint64
+frame_count (DarkmapClusterPanel *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
+
+  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->column_view)))
+    return -1;
+  return gdk_frame_clock_get_frame_counter (clock);
+}
+
+/* The first significance column not shown or hidden as the clusters want
+ * (NULL: none). */
+static GtkColumnViewColumn *
+column_to_change (DarkmapClusterPanel *self)
 {
   GtkColumnViewColumn *columns[] = { self->peak_fraction_column, self->kappa_mean_column,
                                      self->kappa_std_column, self->snr_column };
   gboolean show = darkmap_cluster_list_has_significance (G_LIST_MODEL (self->sort_model));
 
-  gtk_widget_set_visible (self->export_button, show);
-  if (show == gtk_column_view_column_get_visible (columns[0]))
-    return;
   for (gsize i = 0; i < G_N_ELEMENTS (columns); i++)
-    gtk_column_view_column_set_visible (columns[i], show);
+    if (gtk_column_view_column_get_visible (columns[i]) != show)
+      return columns[i];
+  return NULL;
+}
+
+/* Shows or hides the first column to change; FALSE when there is none. */
+static gboolean
+change_next_column (DarkmapClusterPanel *self)
+{
+  GtkColumnViewColumn *column = column_to_change (self);
+
+  if (column != NULL)
+    gtk_column_view_column_set_visible (column, !gtk_column_view_column_get_visible (column));
+  return column != NULL;
+}
+
+static gboolean
+change_columns_in_turn (gpointer user_data)
+{
+  DarkmapClusterPanel *self = user_data;
+  gint64 frame = frame_count (self);
+
+  if (frame >= 0 && frame == self->columns_frame)
+    return G_SOURCE_CONTINUE; /* the column changed last is not drawn yet */
+  self->columns_frame = frame;
+  change_next_column (self);
+  if (column_to_change (self) != NULL)
+    return G_SOURCE_CONTINUE;
+  self->columns_source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* The significance columns and the export button, shown while the
+ * clusters have significance. */
+static void
+show_significance (DarkmapClusterPanel *self)
+{
+  gtk_widget_set_visible (self->export_button, darkmap_cluster_list_has_significance (
+                                                 G_LIST_MODEL (self->sort_model)));
+  if (gtk_widget_get_root (GTK_WIDGET (self->column_view)) == NULL)
+    {
+      g_clear_handle_id (&self->columns_source, g_source_remove);
+      while (change_next_column (self))
+        ;
+    }
+  else if (self->columns_source == 0 && change_next_column (self)
+           && column_to_change (self) != NULL)
+    {
+      self->columns_frame = frame_count (self);
+      self->columns_source = g_timeout_add (COLUMN_CHANGED_EVERY_MS, change_columns_in_turn, self);
+    }
 }
 
 /* Shows the sorted rows up to position end (all of them past the last). */
@@ -78,17 +142,6 @@ darkmap_cluster_panel_is_filled (DarkmapClusterPanel *self)
   g_return_val_if_fail (DARKMAP_IS_CLUSTER_PANEL (self), FALSE);
   return g_list_model_get_n_items (G_LIST_MODEL (self->shown_rows))
          == g_list_model_get_n_items (G_LIST_MODEL (self->sort_model));
-}
-
-/* The frame count of the list's frame clock, -1 while it is not on screen. */
-static gint64
-frame_count (DarkmapClusterPanel *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
-
-  if (clock == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self->column_view)))
-    return -1;
-  return gdk_frame_clock_get_frame_counter (clock);
 }
 
 static gboolean
@@ -381,6 +434,10 @@ darkmap_cluster_panel_dispose (GObject *object)
   DarkmapClusterPanel *self = DARKMAP_CLUSTER_PANEL (object);
 
   g_clear_handle_id (&self->fill_source, g_source_remove);
+  g_clear_handle_id (&self->columns_source, g_source_remove);
+  /* The rows go with the list: nothing left to show or hide. */
+  if (self->sort_model != NULL)
+    g_signal_handlers_disconnect_by_data (self->sort_model, self);
   gtk_widget_dispose_template (GTK_WIDGET (object), DARKMAP_TYPE_CLUSTER_PANEL);
   G_OBJECT_CLASS (darkmap_cluster_panel_parent_class)->dispose (object);
 }

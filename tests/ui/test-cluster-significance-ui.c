@@ -6,7 +6,8 @@
  * the samples' kappa at their pixel; the panel's extra columns sort by peak
  * fraction; the popover shows the numbers and a histogram of the K values;
  * the overlay colours A's ring differently from B's; clearing the
- * significance brings back the plain list and white rings. */
+ * significance brings back the plain list and white rings; in a window
+ * the panel shows and hides its four columns one at a time. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,31 @@ check_panel (DarkmapClusterPanel *panel, GListStore *clusters,
           CHECK (g_str_equal (darkmap_cluster_get_label (row), order[i]));
         }
     }
+}
+
+/* The columns of a panel in a window change one a main-loop turn: one at
+ * once, then the others in turn, never two together; each count seen. */
+static void
+check_columns_in_turn (DarkmapClusterPanel *panel, GListStore *clusters,
+                       const DmClusterSignificance *s, const DmMap *samples, guint from, guint to)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint shown, seen = 1;
+
+  darkmap_cluster_list_set_significance (clusters, s, samples);
+  shown = n_columns (panel);
+  CHECK (shown == (to > from ? from + 1 : from - 1));
+  while (shown != to && g_get_monotonic_time () < deadline)
+    {
+      guint now;
+
+      g_main_context_iteration (NULL, TRUE);
+      now = n_columns (panel);
+      CHECK (now == shown || now == (to > from ? shown + 1 : shown - 1));
+      seen += now != shown;
+      shown = now;
+    }
+  CHECK (shown == to && seen == 4);
 }
 
 static void
@@ -445,6 +471,20 @@ main (void)
   check_overlay (clusters, s, samples);
 
   g_object_unref (popover);
+  /* In a window: the significance columns come and go one at a time. */
+  {
+    GtkWidget *window = gtk_window_new ();
+
+    gtk_window_set_child (GTK_WINDOW (window), panel);
+    gtk_window_present (GTK_WINDOW (window));
+    CHECK (n_columns (DARKMAP_CLUSTER_PANEL (panel)) == 6);
+    check_columns_in_turn (DARKMAP_CLUSTER_PANEL (panel), clusters, s, samples, 6, 10);
+    CHECK (gtk_widget_get_visible (find_export_button (panel)));
+    check_columns_in_turn (DARKMAP_CLUSTER_PANEL (panel), clusters, NULL, NULL, 10, 6);
+    CHECK (!gtk_widget_get_visible (find_export_button (panel)));
+    gtk_window_set_child (GTK_WINDOW (window), NULL);
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
   g_object_unref (panel);
   dm_cluster_significance_free (s);
   dm_cluster_table_free (table);
