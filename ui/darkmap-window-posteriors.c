@@ -13,6 +13,8 @@
 #include <darkmap/mask.h>
 #include <darkmap/wcs.h>
 #include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
 
 enum { SIGNAL_RECONSTRUCT_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -158,28 +160,56 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
 
 /* ---- The selected posterior -------------------------------------------- */
 
-/* The significance of the clusters across the selected posterior's samples
- * (the engine's defaults: a peak above 3 per-pixel std within 2′). */
-static void
-compute_significance (DarkmapWindow *self)
+/* What showing a posterior takes from its samples: the limits every
+ * sample shares and the clusters' significance across them. */
+typedef struct
 {
-  const DmPosterior *p;
-  DmClusterSignificanceOptions options;
-  DmError *dm_error = NULL;
+  double sample_lo, sample_hi;          /* set when it has samples */
+  DmClusterSignificance *significance;  /* owned; NULL without clusters or 2 samples */
+  DmError *error;                       /* owned: why the significance failed, or NULL */
+} PosteriorMeasures;
 
-  g_clear_pointer (&self->significance, dm_cluster_significance_free);
-  if (self->posterior == NULL || self->cluster_table == NULL
-      || darkmap_posterior_result_get_n_samples (self->posterior) < 2)
+static void
+posterior_measures_clear (PosteriorMeasures *m)
+{
+  g_clear_pointer (&m->significance, dm_cluster_significance_free);
+  g_clear_pointer (&m->error, dm_error_free);
+}
+
+/* Measures result (NULL: none) with the clusters of table (NULL: none);
+ * any thread.  The significance takes the engine's defaults: a peak
+ * above 3 per-pixel std within 2′. */
+static void
+measure_posterior (DarkmapPosteriorResult *result, const DmClusterTable *table,
+                   PosteriorMeasures *m)
+{
+  int n_samples = result != NULL ? darkmap_posterior_result_get_n_samples (result) : 0;
+  const DmMap *samples = n_samples > 0 ? darkmap_posterior_result_get_posterior (result)->samples
+                                       : NULL;
+  DmClusterSignificanceOptions options;
+
+  *m = (PosteriorMeasures) { 0 };
+  /* All the samples together: the same limits for every sample. */
+  if (n_samples > 0)
+    centred_limits (samples->data, dm_map_plane_size (samples) * (size_t) n_samples,
+                    &m->sample_lo, &m->sample_hi);
+  if (table == NULL || n_samples < 2)
     return;
-  p = darkmap_posterior_result_get_posterior (self->posterior);
   dm_cluster_significance_options_init (&options);
-  self->significance = dm_cluster_significance_compute (p->samples, self->cluster_table,
-                                                         &options, &dm_error);
-  if (self->significance == NULL)
+  m->significance = dm_cluster_significance_compute (samples, table, &options, &m->error);
+}
+
+/* Takes m's significance as the selected posterior's, its failure shown. */
+static void
+take_significance (DarkmapWindow *self, PosteriorMeasures *m)
+{
+  g_clear_pointer (&self->significance, dm_cluster_significance_free);
+  self->significance = g_steal_pointer (&m->significance);
+  if (m->error != NULL)
     {
       g_autoptr (GError) error = NULL;
 
-      darkmap_propagate_engine_error (&error, dm_error);
+      darkmap_propagate_engine_error (&error, g_steal_pointer (&m->error));
       darkmap_window_show_error (self, _("Could not measure the clusters' significance"),
                                  error->message);
     }
@@ -268,27 +298,37 @@ darkmap_window_show_posterior_spectrum (DarkmapWindow *self)
   self->band_mask = mask;
 }
 
-/* Shows result (NULL: none) in the layers, the spectrum and the clusters. */
+/* Shows result (NULL: none) in the layers, the spectrum and the clusters,
+ * with its measures (NULL: measured now; taken). */
 static void
-select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result,
+                  PosteriorMeasures *measures)
 {
+  PosteriorMeasures measured_now;
   int n_samples;
 
   if (result == self->posterior)
-    return;
+    {
+      if (measures != NULL)
+        posterior_measures_clear (measures);
+      return;
+    }
+  if (measures == NULL)
+    {
+      measure_posterior (result, self->cluster_table, &measured_now);
+      measures = &measured_now;
+    }
   g_set_object (&self->posterior, result);
   g_clear_pointer (&self->spectrum_band, darkmap_spectrum_band_free);
   n_samples = result != NULL ? darkmap_posterior_result_get_n_samples (result) : 0;
   if (n_samples > 0)
     {
-      const DmMap *samples = darkmap_posterior_result_get_posterior (result)->samples;
-
-      /* All the samples together: the same limits for every sample. */
-      centred_limits (samples->data, dm_map_plane_size (samples) * (size_t) n_samples,
-                      &self->sample_lo, &self->sample_hi);
+      self->sample_lo = measures->sample_lo;
+      self->sample_hi = measures->sample_hi;
     }
   darkmap_sample_player_set_n_samples (self->sample_player, n_samples);
-  compute_significance (self);
+  take_significance (self, measures);
+  posterior_measures_clear (measures);
   /* The same clusters, their significance changed: their rows are kept. */
   darkmap_window_apply_significance (self);
   gtk_widget_queue_draw (GTK_WIDGET (self->map_view));
@@ -314,13 +354,14 @@ on_results_selection (DarkmapResultsPanel *panel, GParamSpec *pspec, DarkmapWind
 
   /* A row unselected by the list itself keeps the posterior shown. */
   if (selected != NULL)
-    select_posterior (self, selected);
+    select_posterior (self, selected, NULL);
 }
 
 /* A new result joins the list and is shown, on its mean (or the posterior
- * layer shown), and compared with the one shown before. */
+ * layer shown), and compared with the one shown before; measures as
+ * select_posterior's. */
 static void
-add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result, PosteriorMeasures *measures)
 {
   guint previous = 0;
   gboolean had_one = self->posterior != NULL
@@ -335,7 +376,7 @@ add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
         self->compare_view, DARKMAP_COMPARE_RIGHT,
         g_list_model_get_n_items (G_LIST_MODEL (self->posteriors)) - 1);
     }
-  select_posterior (self, result);
+  select_posterior (self, result, measures);
   if (!LAYER_IS_POSTERIOR (self->layer))
     darkmap_window_select_layer (self, LAYER_MEAN);
 }
@@ -343,7 +384,7 @@ add_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
 void
 darkmap_window_clear_posteriors (DarkmapWindow *self)
 {
-  select_posterior (self, NULL);
+  select_posterior (self, NULL, NULL);
   g_list_store_remove_all (self->posteriors);
 }
 
@@ -376,7 +417,7 @@ void
 darkmap_window_select_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
 {
   g_return_if_fail (DARKMAP_IS_WINDOW (self));
-  select_posterior (self, result);
+  select_posterior (self, result, NULL);
 }
 
 const DmClusterSignificance *
@@ -413,6 +454,116 @@ end_reconstruction (DarkmapWindow *self)
   darkmap_window_update_actions (self);
 }
 
+/* A reconstruction's posterior measured on a worker before it is shown. */
+typedef struct
+{
+  DarkmapReconstructJob *job;      /* owned: the run it ends */
+  DarkmapPosteriorResult *result;  /* owned */
+  DmClusterTable *clusters;        /* owned: the window's clusters when the run ended, or NULL */
+  PosteriorMeasures measures;
+} PreparedPosterior;
+
+static void
+prepared_posterior_free (PreparedPosterior *p)
+{
+  g_object_unref (p->job);
+  g_object_unref (p->result);
+  dm_cluster_table_free (p->clusters);
+  posterior_measures_clear (&p->measures);
+  g_free (p);
+}
+
+/* The labels and positions of table's clusters, what the significance
+ * reads, for a worker (the window's table may be replaced meanwhile); NULL
+ * for none or out of memory (then they are measured when shown). */
+static DmClusterTable *
+copy_cluster_positions (const DmClusterTable *table)
+{
+  DmClusterTable *copy;
+
+  if (table == NULL || (copy = calloc (1, sizeof (*copy))) == NULL)
+    return NULL;
+  copy->n = table->n;
+  copy->label = calloc (table->n, sizeof (char *));
+  copy->ra = malloc (table->n * sizeof (double));
+  copy->dec = malloc (table->n * sizeof (double));
+  for (size_t i = 0; copy->label != NULL && i < table->n; i++)
+    if ((copy->label[i] = strdup (table->label[i])) == NULL)
+      g_clear_pointer (&copy->label, free);
+  if (copy->label == NULL || copy->ra == NULL || copy->dec == NULL)
+    {
+      dm_cluster_table_free (copy);
+      return NULL;
+    }
+  memcpy (copy->ra, table->ra, table->n * sizeof (double));
+  memcpy (copy->dec, table->dec, table->n * sizeof (double));
+  return copy;
+}
+
+/* Whether a and b list the same clusters at the same places (NULL: none). */
+static gboolean
+same_cluster_positions (const DmClusterTable *a, const DmClusterTable *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (a->n != b->n || memcmp (a->ra, b->ra, a->n * sizeof (double)) != 0
+      || memcmp (a->dec, b->dec, a->n * sizeof (double)) != 0)
+    return FALSE;
+  for (size_t i = 0; i < a->n; i++)
+    if (strcmp (a->label[i], b->label[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+prepare_posterior_thread (GTask *task, gpointer source_object, gpointer task_data,
+                          GCancellable *cancellable)
+{
+  PreparedPosterior *p = task_data;
+
+  darkmap_job_lower_thread_priority ();
+  measure_posterior (p->result, p->clusters, &p->measures);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_posterior_prepared (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  DarkmapWindow *self = DARKMAP_WINDOW (source);
+  PreparedPosterior *p = g_task_get_task_data (G_TASK (res));
+  g_autoptr (GError) error = NULL;
+  gboolean cancelled;
+
+  if (p->job != self->reconstruct_job)
+    return; /* superseded */
+  /* Cancelled meanwhile (a new field): it ends without a result. */
+  cancelled = g_cancellable_set_error_if_cancelled (self->reconstruct_cancellable, &error);
+  end_reconstruction (self);
+  /* Other clusters opened meanwhile: measured again as it is shown. */
+  if (!cancelled)
+    add_posterior (self, p->result,
+                   same_cluster_positions (p->clusters, self->cluster_table) ? &p->measures
+                                                                             : NULL);
+  g_signal_emit (self, signals[SIGNAL_RECONSTRUCT_FINISHED], 0, error);
+}
+
+/* The sample limits and the clusters' significance of a new posterior
+ * are measured on a worker (some 3 ms at 360² with 8 samples), then it is
+ * shown and the reconstruction ends. */
+static void
+prepare_posterior (DarkmapWindow *self, DarkmapPosteriorResult *result)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_posterior_prepared, NULL);
+  PreparedPosterior *p = g_new0 (PreparedPosterior, 1);
+
+  p->job = g_object_ref (self->reconstruct_job);
+  p->result = g_object_ref (result);
+  p->clusters = copy_cluster_positions (self->cluster_table);
+  g_task_set_name (task, "[darkmap] posterior measures");
+  g_task_set_task_data (task, p, (GDestroyNotify) prepared_posterior_free);
+  g_task_run_in_thread (task, prepare_posterior_thread);
+}
+
 static void
 on_reconstruct_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -423,10 +574,13 @@ on_reconstruct_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (job != self->reconstruct_job)
     return; /* superseded */
-  end_reconstruction (self);
   if (result != NULL)
-    add_posterior (self, result);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      prepare_posterior (self, result);
+      return;
+    }
+  end_reconstruction (self);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     darkmap_window_show_error (self, _("Could not reconstruct the map"), error->message);
   g_signal_emit (self, signals[SIGNAL_RECONSTRUCT_FINISHED], 0, error);
 }
@@ -577,7 +731,7 @@ darkmap_window_open_posterior (DarkmapWindow *self, GFile *file, GError **error)
                                darkmap_posterior_result_get_posterior (result)->mean,
                                &local_error))
     {
-      add_posterior (self, result);
+      add_posterior (self, result, NULL);
       return TRUE;
     }
   {
@@ -946,7 +1100,7 @@ remove_result_action (GtkWidget *widget, const char *action_name, GVariant *para
 
   if (self->posterior != NULL && g_list_store_find (self->posteriors, self->posterior, &position))
     {
-      select_posterior (self, NULL);
+      select_posterior (self, NULL, NULL);
       g_list_store_remove (self->posteriors, position);
     }
 }
