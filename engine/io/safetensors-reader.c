@@ -21,7 +21,8 @@
 #define ST_JSON_DEPTH 3
 
 struct DmSafetensors {
-  unsigned char *buffer;     /* the tensors' bytes (buffer_size; malloc'ed) */
+  unsigned char *buffer;     /* the tensors' bytes (buffer_size; malloc'ed); NULL when only
+                                the header was read */
   size_t buffer_size;
   DmStTensorInfo *tensors;   /* n_tensors, in header order; names owned here */
   int n_tensors;
@@ -337,7 +338,8 @@ static bool read_exactly(FILE *file, void *out, size_t n, const char *path, DmEr
   return dm_error_set(error, DM_ERROR_IO, 0, "%s became shorter while it was read", path);
 }
 
-DmSafetensors *dm_safetensors_read(const char *path, DmError **error) {
+/* Reads path's header and, with_tensors, its tensors' bytes. */
+static DmSafetensors *read_file(const char *path, bool with_tensors, DmError **error) {
   FILE *file = fopen(path, "rb");
   if (!file) {
     dm_error_set(error, errno == ENOENT ? DM_ERROR_NOT_FOUND : DM_ERROR_IO, errno,
@@ -379,13 +381,13 @@ DmSafetensors *dm_safetensors_read(const char *path, DmError **error) {
                        buffer_size))
     goto done;
   header = malloc(length ? (size_t)length : 1);
-  buffer = malloc(buffer_size ? buffer_size : 1);
-  if (!header || !buffer) {
+  buffer = with_tensors ? malloc(buffer_size ? buffer_size : 1) : NULL;
+  if (!header || (with_tensors && !buffer)) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading %s", path);
     goto done;
   }
   if (!read_exactly(file, header, (size_t)length, path, error) ||
-      !read_exactly(file, buffer, buffer_size, path, error))
+      (with_tensors && !read_exactly(file, buffer, buffer_size, path, error)))
     goto done;
   st = from_parts(header, (size_t)length, buffer, buffer_size, error);
   buffer = NULL; /* taken over */
@@ -395,6 +397,14 @@ done:
   free(buffer);
   fclose(file);
   return st;
+}
+
+DmSafetensors *dm_safetensors_read(const char *path, DmError **error) {
+  return read_file(path, true, error);
+}
+
+DmSafetensors *dm_safetensors_read_header(const char *path, DmError **error) {
+  return read_file(path, false, error);
 }
 
 /* ---- access ------------------------------------------------------------- */
@@ -423,7 +433,7 @@ const DmStTensorInfo *dm_safetensors_find(const DmSafetensors *st, const char *n
 }
 
 const void *dm_safetensors_data(const DmSafetensors *st, const DmStTensorInfo *info) {
-  return st->buffer + info->offset;
+  return st->buffer ? st->buffer + info->offset : NULL;
 }
 
 bool dm_safetensors_to_f32(const DmSafetensors *st, const DmStTensorInfo *info, float *out,
@@ -434,6 +444,9 @@ bool dm_safetensors_to_f32(const DmSafetensors *st, const DmStTensorInfo *info, 
   if (count != n)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Tensor \"%s\" has %zu elements, not %zu", name, n, count);
+  if (!st->buffer)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Tensor \"%s\" was not read: only the file's header was", name);
   const unsigned char *src = st->buffer + info->offset;
   switch (info->dtype) {
   case DM_ST_F32:

@@ -54,7 +54,8 @@ static bool read_unet(const DmSafetensors *st, const char *path, DmModelInfo *in
 }
 
 bool dm_model_info_read(const char *path, DmModelInfo *info, DmError **error) {
-  DmSafetensors *st = dm_safetensors_read(path, error);
+  /* Its metadata and tensor sizes: the header alone. */
+  DmSafetensors *st = dm_safetensors_read_header(path, error);
   if (!st) return false;
   DmModelInfo found = {0};
   bool ok = read_kind(st, path, &found, error) &&

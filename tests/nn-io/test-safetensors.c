@@ -173,6 +173,27 @@ static void check_round_trip(void) {
                 error, DM_ERROR_INVALID_ARGUMENT);
     dm_safetensors_free(st);
   }
+
+  /* The header alone: the same tensors and metadata, no bytes. */
+  DmSafetensors *header = dm_safetensors_read_header(path, &error);
+  CHECK_OK(header != NULL, error);
+  if (header) {
+    CHECK(dm_safetensors_count(header) == n);
+    for (int i = 0; i < n; i++) {
+      const DmStTensorInfo *info = dm_safetensors_info(header, i);
+      CHECK(strcmp(info->name, tensors[i].name) == 0 && info->dtype == tensors[i].dtype);
+      CHECK(info->nbytes == tensors[i].nbytes && dm_safetensors_data(header, info) == NULL);
+    }
+    for (int i = 0; i < 3; i++)
+      CHECK(strcmp(dm_safetensors_metadata(header, keys[i]), values[i]) == 0);
+    float out[6];
+    CHECK(!dm_safetensors_to_f32(header, dm_safetensors_find(header, "weight.f32"), out, 6,
+                                 &error) &&
+          strcmp(error->message,
+                 "Tensor \"weight.f32\" was not read: only the file's header was") == 0);
+    dm_error_clear(&error);
+    dm_safetensors_free(header);
+  }
   free(bytes);
   remove(path);
 }
@@ -519,6 +540,10 @@ static void check_hostile_files(void) {
   fclose(file);
   CHECK_FAILS(dm_safetensors_read(path, &error) != NULL, error, DM_ERROR_FORMAT);
   CHECK(!dm_safetensors_read(path, &error) && strstr(error->message, path) &&
+        strstr(error->message, "data_offsets [0, 4] run past the end of the data (3 bytes)"));
+  dm_error_clear(&error);
+  /* The header alone is checked against the file's size all the same. */
+  CHECK(!dm_safetensors_read_header(path, &error) && strstr(error->message, path) &&
         strstr(error->message, "data_offsets [0, 4] run past the end of the data (3 bytes)"));
   dm_error_clear(&error);
   remove(path);

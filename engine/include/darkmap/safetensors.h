@@ -62,6 +62,12 @@ typedef struct DmSafetensors DmSafetensors;
 
 /* Reads and validates a whole file. */
 DmSafetensors *dm_safetensors_read(const char *path, DmError **error);
+/* Reads and validates its header alone (names, dtypes, shapes, offsets
+ * within the file's size, metadata), not the tensors' bytes: what a file's
+ * description needs (the shipped 11 MB MMGAN's in 0.07 ms rather than 1.3,
+ * from the page cache).  Its dm_safetensors_data is NULL and
+ * dm_safetensors_to_f32 fails. */
+DmSafetensors *dm_safetensors_read_header(const char *path, DmError **error);
 /* The same from memory (copied); what the fuzz target drives. */
 DmSafetensors *dm_safetensors_parse(const void *bytes, size_t size, DmError **error);
 void dm_safetensors_free(DmSafetensors *st);
