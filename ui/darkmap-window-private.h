@@ -230,6 +230,8 @@ void darkmap_window_last_field_init (DarkmapWindow *self);
 /* Remembers the field shown (its catalogue, the settings it was opened
  * with and the cluster table shown) for the next start. */
 void darkmap_window_remember_field (DarkmapWindow *self);
+/* darkmap-window-shortcuts.c: win.show-help-overlay. */
+void darkmap_window_shortcuts_class_init (GtkWidgetClass *widget_class);
 /* darkmap-window-universes.c. */
 void darkmap_window_universes_class_init (GtkWidgetClass *widget_class);
 void darkmap_window_universes_init (DarkmapWindow *self);

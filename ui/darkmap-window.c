@@ -1572,6 +1572,7 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-demo", NULL, open_demo_action);
   darkmap_window_models_class_init (widget_class);
   darkmap_window_posteriors_class_init (widget_class);
+  darkmap_window_shortcuts_class_init (widget_class);
   darkmap_window_statistics_class_init (widget_class);
   darkmap_window_training_class_init (widget_class);
   darkmap_window_universes_class_init (widget_class);

@@ -430,8 +430,8 @@ test_shortcuts (DarkmapApplication *app)
     "win.layer::kappa-e", "win.layer::kappa-b", "win.layer::shear", "win.layer::counts",
     "win.layer::noise", "win.show-contours",
   };
-  g_autoptr (GBytes) overlay = g_resources_lookup_data ("/org/darkmap/Darkmap/gtk/help-overlay.ui",
-                                                        0, NULL);
+  g_autoptr (GBytes) overlay
+    = g_resources_lookup_data ("/org/darkmap/Darkmap/darkmap-shortcuts-window.ui", 0, NULL);
   const char *text = overlay != NULL ? g_bytes_get_data (overlay, NULL) : "";
 
   CHECK (overlay != NULL);

@@ -136,8 +136,8 @@ check_shortcut (DarkmapApplication *app, DarkmapWindow *window)
 {
   g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
                                                                  "win.page::universes");
-  g_autoptr (GBytes) overlay = g_resources_lookup_data ("/org/darkmap/Darkmap/gtk/help-overlay.ui",
-                                                        0, NULL);
+  g_autoptr (GBytes) overlay
+    = g_resources_lookup_data ("/org/darkmap/Darkmap/darkmap-shortcuts-window.ui", 0, NULL);
   guint key = 0;
   GdkModifierType mods = 0;
 
