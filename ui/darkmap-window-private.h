@@ -149,8 +149,10 @@ struct _DarkmapWindow
   GtkWidget *notice_bar;             /* a GtkInfoBar over the window, or NULL */
   GtkLabel *notice_label;            /* its message */
 
-  /* The Emulated Universes page (darkmap-window-universes.c). */
-  DarkmapUniversesPage *universes_page;
+  /* The Emulated Universes page (darkmap-window-universes.c): made when it
+   * first shows or is asked for, in its stack page's box. */
+  GtkWidget *universes_box;
+  DarkmapUniversesPage *universes_page; /* NULL until made */
 };
 
 /* darkmap-window.c, for the posterior part. */

@@ -192,8 +192,11 @@ forget_emulator (DarkmapWindow *self)
 static void
 update_emulator (DarkmapWindow *self, const DarkmapResult *result)
 {
-  const DmMap *maps = darkmap_universes_page_get_maps (self->universes_page);
-  double pixel = darkmap_universes_page_get_pixel_arcmin (self->universes_page);
+  /* The Emulated Universes page is made when it first shows. */
+  const DmMap *maps = self->universes_page != NULL
+                        ? darkmap_universes_page_get_maps (self->universes_page)
+                        : NULL;
+  double pixel;
   g_autofree char *note = NULL;
 
   if (maps == NULL)
@@ -202,6 +205,7 @@ update_emulator (DarkmapWindow *self, const DarkmapResult *result)
       darkmap_stats_page_set_emulator (self->stats_page, FALSE, FALSE, NULL);
       return;
     }
+  pixel = darkmap_universes_page_get_pixel_arcmin (self->universes_page);
   if (result == NULL || fabs (pixel / result->pixel_arcmin - 1.0) > PIXEL_TOLERANCE)
     {
       forget_emulator (self);

@@ -234,6 +234,7 @@ gboolean darkmap_window_export_statistics (DarkmapWindow *self, const char *path
  * thumbnails; Esc (win.cancel) stops their drawing.  Its maps are the
  * Statistics page's emulator band when their pixel scale is the map's. */
 
+/* The page, made now if it has not shown yet (not owned). */
 GtkWidget *darkmap_window_get_universes_page (DarkmapWindow *self);
 /* Shows the page; with model_path (a listed CosmoGAN emulator), chooses it
  * and draws its universes. */

@@ -1,9 +1,11 @@
 /* The window's parts that do not show at start are made when first asked
  * for, and are then as they were when made with the window: the keyboard
  * shortcuts window (win.show-help-overlay) is built from its resource,
- * once, transient for the window. */
+ * once, transient for the window; the Emulated Universes page when it first
+ * shows, once, filling its place in the window's stack. */
 #include <string.h>
 
+#include "darkmap-universes-page.h"
 #include "window-test-util.h"
 
 #define SHORTCUTS_RESOURCE "/org/darkmap/Darkmap/darkmap-shortcuts-window.ui"
@@ -76,6 +78,28 @@ test_shortcuts_window (DarkmapWindow *window)
   CHECK (gtk_widget_get_visible (GTK_WIDGET (overlay)));
 }
 
+static void
+test_universes_page (DarkmapWindow *window)
+{
+  GtkWidget *page;
+  graphene_rect_t bounds, place;
+
+  CHECK (count_widgets (GTK_WIDGET (window), DARKMAP_TYPE_UNIVERSES_PAGE) == 0);
+  g_object_set (window, "page", "universes", NULL);
+  CHECK (count_widgets (GTK_WIDGET (window), DARKMAP_TYPE_UNIVERSES_PAGE) == 1);
+  CHECK (wait_for_frame (GTK_WIDGET (window)));
+  page = darkmap_window_get_universes_page (window);
+  CHECK (DARKMAP_IS_UNIVERSES_PAGE (page) && gtk_widget_get_mapped (page));
+  /* The page has the whole of its stack page. */
+  CHECK (gtk_widget_compute_bounds (page, GTK_WIDGET (window), &bounds));
+  CHECK (gtk_widget_compute_bounds (gtk_widget_get_parent (page), GTK_WIDGET (window), &place));
+  CHECK (graphene_rect_equal (&bounds, &place) && bounds.size.height > 100.0);
+  g_object_set (window, "page", "map", NULL);
+  g_object_set (window, "page", "universes", NULL);
+  CHECK (darkmap_window_get_universes_page (window) == page);
+  CHECK (count_widgets (GTK_WIDGET (window), DARKMAP_TYPE_UNIVERSES_PAGE) == 1);
+}
+
 int
 main (void)
 {
@@ -88,6 +112,7 @@ main (void)
   gtk_window_present (GTK_WINDOW (window));
   CHECK (wait_for_frame (GTK_WIDGET (window)));
   test_shortcuts_window (window);
+  test_universes_page (window);
   gtk_window_destroy (GTK_WINDOW (window));
   return dm_test_result ();
 }

@@ -128,7 +128,8 @@ visible_page (DarkmapWindow *window)
 {
   GtkWidget *page = darkmap_window_get_universes_page (window);
 
-  return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_parent (page)));
+  return gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_ancestor (page,
+                                                                                GTK_TYPE_STACK)));
 }
 
 static void
