@@ -83,6 +83,7 @@ test_universes_page (DarkmapWindow *window)
 {
   GtkWidget *page;
   graphene_rect_t bounds, place;
+  gint64 deadline;
 
   CHECK (count_widgets (GTK_WIDGET (window), DARKMAP_TYPE_UNIVERSES_PAGE) == 0);
   g_object_set (window, "page", "universes", NULL);
@@ -90,6 +91,13 @@ test_universes_page (DarkmapWindow *window)
   CHECK (wait_for_frame (GTK_WIDGET (window)));
   page = darkmap_window_get_universes_page (window);
   CHECK (DARKMAP_IS_UNIVERSES_PAGE (page) && gtk_widget_get_mapped (page));
+  /* Shown, it draws the emulator's universes: their worker ends before the
+   * window does. */
+  deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
+  while (darkmap_universes_page_is_generating (DARKMAP_UNIVERSES_PAGE (page))
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  CHECK (!darkmap_universes_page_is_generating (DARKMAP_UNIVERSES_PAGE (page)));
   /* The page has the whole of its stack page. */
   CHECK (gtk_widget_compute_bounds (page, GTK_WIDGET (window), &bounds));
   CHECK (gtk_widget_compute_bounds (gtk_widget_get_parent (page), GTK_WIDGET (window), &place));
