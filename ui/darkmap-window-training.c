@@ -434,6 +434,16 @@ darkmap_window_training_class_init (GtkWidgetClass *widget_class)
   g_type_ensure (DARKMAP_TYPE_TRAIN_DASHBOARD);
 }
 
+/* The Training page shows: its count of unfinished trainings follows the
+ * models folder.  Read then rather than as the window starts, since each
+ * checkpoint is read whole (tens of MB for a full-size model's). */
+static void
+on_page_changed (DarkmapWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), TRAINING_PAGE) == 0)
+    refresh_unfinished (self);
+}
+
 void
 darkmap_window_training_init (DarkmapWindow *self)
 {
@@ -458,8 +468,9 @@ darkmap_window_training_init (DarkmapWindow *self)
     gtk_header_bar_pack_end (GTK_HEADER_BAR (header), self->training_button);
 
   g_signal_connect (self, "job-finished", G_CALLBACK (on_job_finished), NULL);
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (on_page_changed), self, G_CONNECT_SWAPPED);
   update_training_actions (self);
-  refresh_unfinished (self);
 }
 
 void
