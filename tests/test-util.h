@@ -117,6 +117,13 @@ static inline DmTheorySpectrum *dm_test_load_ktng_theory(void) {
   return theory;
 }
 
+/* How many times needle occurs in text (overlapping occurrences too). */
+static inline unsigned dm_test_count_substrings(const char *text, const char *needle) {
+  unsigned n = 0;
+  for (const char *at = strstr(text, needle); at != NULL; at = strstr(at + 1, needle)) n++;
+  return n;
+}
+
 /* A scratch file path unique to this test process (under MESON_BUILD_ROOT or /tmp). */
 static inline const char *dm_test_tmp_path(const char *name) {
   static char buffer[4096];

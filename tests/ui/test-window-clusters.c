@@ -167,16 +167,6 @@ check_overlay_pixels (DarkmapWindow *window, DarkmapMapView *view)
   cairo_surface_destroy (off);
 }
 
-static guint
-count_substrings (const char *text, const char *needle)
-{
-  guint n = 0;
-
-  for (const char *at = strstr (text, needle); at != NULL; at = strstr (at + 1, needle))
-    n++;
-  return n;
-}
-
 /* Figures to PDF and SVG get the markers as paths, not images: each of the
  * 72 adds to the file, and the images are those without them. */
 static void
@@ -194,7 +184,7 @@ check_vector_export (DarkmapMapView *view)
       darkmap_map_view_set_show_clusters (view, on);
       CHECK (darkmap_export_view (view, path, DARKMAP_EXPORT_SVG, 800, 600, 96.0, &error));
       CHECK (g_file_get_contents (path, &text, &size[on], NULL));
-      images[on] = text != NULL ? count_substrings (text, "<image") : 0;
+      images[on] = text != NULL ? dm_test_count_substrings (text, "<image") : 0;
     }
   fprintf (stderr, "SVG export: %zu bytes without the clusters, %zu with\n", size[0], size[1]);
   CHECK (size[1] > size[0] + 72 * 200);

@@ -3,8 +3,6 @@
  * shortcuts window (win.show-help-overlay) is built from its resource,
  * once, transient for the window; the Emulated Universes page when it first
  * shows, once, filling its place in the window's stack. */
-#include <string.h>
-
 #include "darkmap-universes-page.h"
 #include "window-test-util.h"
 
@@ -37,17 +35,6 @@ count_section_shortcuts (GtkWidget *widget)
   return n;
 }
 
-/* The occurrences of needle in text. */
-static guint
-count_occurrences (const char *text, const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
 static void
 test_shortcuts_window (DarkmapWindow *window)
 {
@@ -66,7 +53,7 @@ test_shortcuts_window (DarkmapWindow *window)
   CHECK (gtk_window_get_transient_for (GTK_WINDOW (overlay)) == GTK_WINDOW (window));
   /* Every shortcut of the resource, none twice. */
   CHECK (count_section_shortcuts (GTK_WIDGET (overlay))
-         == count_occurrences (g_bytes_get_data (resource, NULL),
+         == dm_test_count_substrings (g_bytes_get_data (resource, NULL),
                                "class=\"GtkShortcutsShortcut\""));
   CHECK (count_section_shortcuts (GTK_WIDGET (overlay)) > 30);
 

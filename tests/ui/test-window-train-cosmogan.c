@@ -271,7 +271,7 @@ check_training (DarkmapWindow *window)
   /* Its universes, from the dashboard. */
   g_signal_emit_by_name (dashboard, "reconstruct", model_path);
   CHECK (g_strcmp0 (gtk_stack_get_visible_child_name (
-                      GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (page)))),
+                      GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (page), GTK_TYPE_STACK))),
                     "universes")
          == 0);
   CHECK (g_strcmp0 (darkmap_universes_page_get_model_path (page), model_path) == 0);
