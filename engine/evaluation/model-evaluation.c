@@ -146,8 +146,8 @@ static int default_batch(const DmModelEvaluationRequest *r, const Run *run,
   DmReconstructMethod method = model && model->kind == DM_MODEL_MMGAN ? DM_RECONSTRUCT_MMGAN
                                                                       : DM_RECONSTRUCT_SCORE_HMC;
   DmReconstructMemory memory = dm_reconstruct_memory(method, shear->nx, shear->ny, model);
-  return dm_reconstruct_default_batch(dm_nn_is_gpu(run->nn), model != NULL, r->n_samples,
-                                      &memory, dm_memory_physical_bytes());
+  return dm_reconstruct_default_batch(dm_nn_is_gpu(run->nn), r->n_samples, &memory,
+                                      dm_memory_physical_bytes());
 }
 
 /* The evaluation's settings from the request, on run's survey and context,

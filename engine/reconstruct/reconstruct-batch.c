@@ -69,11 +69,9 @@ double dm_reconstruct_memory_bound(const DmReconstructMemory *memory, int batch)
   return memory->fixed_bytes + (double)batch * memory->sample_bytes;
 }
 
-int dm_reconstruct_default_batch(bool gpu, bool network, int n_samples,
-                                 const DmReconstructMemory *memory, double budget_bytes) {
-  int batch = gpu       ? DM_RECONSTRUCT_GPU_BATCH
-              : network ? DM_RECONSTRUCT_CPU_NETWORK_BATCH
-                        : DM_RECONSTRUCT_CPU_BATCH;
+int dm_reconstruct_default_batch(bool gpu, int n_samples, const DmReconstructMemory *memory,
+                                 double budget_bytes) {
+  int batch = gpu ? DM_RECONSTRUCT_GPU_BATCH : DM_RECONSTRUCT_CPU_BATCH;
   if (batch > n_samples) batch = n_samples;
   if (budget_bytes > 0.0 && memory->sample_bytes > 0.0) {
     double fits = (budget_bytes - memory->fixed_bytes) / memory->sample_bytes;
@@ -95,7 +93,6 @@ bool dm_reconstruct_batch(const DmReconstructRequest *request, int nx, int ny, b
    * (dm_reconstruct_check): the fastest is kept. */
   double budget = !gpu && posterior < physical ? physical - posterior : 0.0;
   *batch = request->batch > 0 ? request->batch
-                              : dm_reconstruct_default_batch(gpu, request->model_path != NULL,
-                                                             n, memory, budget);
+                              : dm_reconstruct_default_batch(gpu, n, memory, budget);
   return true;
 }

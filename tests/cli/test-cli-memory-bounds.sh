@@ -32,7 +32,7 @@ expect_fast 1 "$need in batches of 4 would need 7.5 TiB; $memory" -- "$cli" samp
   --out "$tmp/post.fits"
 expect_fast 1 "$need would need 7.5 TiB; $memory" -- "$cli" wiener --shear "$tmp/shear.fits" \
   --theory "$theory" --samples 1000000000 --out "$tmp/post.fits"
-expect_fast 1 "$need in batches of 1 would need 7.5 TiB; $memory" -- "$cli" sample-mmgan \
+expect_fast 1 "$need in batches of 4 would need 7.5 TiB; $memory" -- "$cli" sample-mmgan \
   --model "$data/models/mmgan-cosmos.safetensors" --device cpu --shear "$tmp/shear.fits" \
   --samples 1000000000 --out "$tmp/post.fits"
 cube="A file of 1000000000 emulated maps of 64 × 64 pixels would need 14.9 TiB on disk"

@@ -18,23 +18,20 @@
 
 static void check_default_batch(void) {
   const DmReconstructMemory memory = {.fixed_bytes = 1000.0, .sample_bytes = 100.0};
-  /* The CPU: 4 chains of the theory score, one map at a time through a
-   * network; a GPU: 64. */
-  CHECK(dm_reconstruct_default_batch(false, false, 100, &memory, 0.0) == 4);
-  CHECK(dm_reconstruct_default_batch(false, true, 100, &memory, 0.0) == 1);
-  CHECK(dm_reconstruct_default_batch(true, false, 100, &memory, 0.0) == 64);
-  CHECK(dm_reconstruct_default_batch(true, true, 100, &memory, 0.0) == 64);
+  /* The CPU: 4 samples or chains; a GPU: 64. */
+  CHECK(dm_reconstruct_default_batch(false, 100, &memory, 0.0) == 4);
+  CHECK(dm_reconstruct_default_batch(true, 100, &memory, 0.0) == 64);
   /* No more than the samples. */
-  CHECK(dm_reconstruct_default_batch(false, false, 3, &memory, 0.0) == 3);
-  CHECK(dm_reconstruct_default_batch(true, true, 40, &memory, 0.0) == 40);
+  CHECK(dm_reconstruct_default_batch(false, 3, &memory, 0.0) == 3);
+  CHECK(dm_reconstruct_default_batch(true, 40, &memory, 0.0) == 40);
   /* No more than the budget holds: 1000 + 7 × 100 <= 1750 < 1000 + 8 × 100. */
-  CHECK(dm_reconstruct_default_batch(true, true, 100, &memory, 1750.0) == 7);
-  CHECK(dm_reconstruct_default_batch(true, false, 100, &memory, 1800.0) == 8);
-  CHECK(dm_reconstruct_default_batch(true, true, 100, &memory, 7400.0) == 64);
-  CHECK(dm_reconstruct_default_batch(false, false, 100, &memory, 1350.0) == 3);
+  CHECK(dm_reconstruct_default_batch(true, 100, &memory, 1750.0) == 7);
+  CHECK(dm_reconstruct_default_batch(true, 100, &memory, 1800.0) == 8);
+  CHECK(dm_reconstruct_default_batch(true, 100, &memory, 7400.0) == 64);
+  CHECK(dm_reconstruct_default_batch(false, 100, &memory, 1350.0) == 3);
   /* At least one, even when one does not fit (the run is then refused). */
-  CHECK(dm_reconstruct_default_batch(false, false, 100, &memory, 500.0) == 1);
-  CHECK(dm_reconstruct_default_batch(true, true, 100, &memory, 500.0) == 1);
+  CHECK(dm_reconstruct_default_batch(false, 100, &memory, 500.0) == 1);
+  CHECK(dm_reconstruct_default_batch(true, 100, &memory, 500.0) == 1);
 }
 
 static void check_shipped_bound(void) {

@@ -107,28 +107,24 @@ DmReconstructMemory dm_reconstruct_memory(DmReconstructMethod method, int nx, in
 /* fixed_bytes + batch × sample_bytes. */
 double dm_reconstruct_memory_bound(const DmReconstructMemory *memory, int batch);
 
-/* Samples (chains) per batch on a GPU, and on the CPU with the theory
- * prior alone and with a network, when that fits (below). */
-enum {
-  DM_RECONSTRUCT_GPU_BATCH = 64,
-  DM_RECONSTRUCT_CPU_BATCH = 4,
-  DM_RECONSTRUCT_CPU_NETWORK_BATCH = 1
-};
+/* Samples (chains) per batch on a GPU and on the CPU, when that fits
+ * (below). */
+enum { DM_RECONSTRUCT_GPU_BATCH = 64, DM_RECONSTRUCT_CPU_BATCH = 4 };
 
 /* The batch of a request whose batch is 0, for n_samples samples whose
  * memory is bounded by memory: DM_RECONSTRUCT_GPU_BATCH on a GPU; on the
- * CPU the fastest batch there (bench-inference-batch at 360² on 2 cores,
- * in processor time, which other work on the machine disturbs least): with
- * a network (MMGAN, or a score model) one map at a time, whose maps stay
- * in the processor's caches (MMGAN 0.17 to 0.18 s per sample in batches of
- * 1, 0.26 to 0.37 in batches of 2 to 16; the HMC with the shipped score
- * network 0.89 in batches of 1, 1.4 to 2.1 in larger ones), and for the
- * theory score's samplers 4 chains (within 2 % of the best of 1 to 16 in
- * every run, 16 the slowest); then no more than n_samples, and no more
- * than budget_bytes holds by the bound (at least 1; budget 0: unknown, no
+ * CPU DM_RECONSTRUCT_CPU_BATCH, the fewest maps whose network ops are large
+ * enough to run on two threads (core/omp-shares.h) and within 2 % of the
+ * fastest batch (bench-inference-batch at 360² on 2 idle cores, samples/s
+ * at batches 1, 4 and the fastest: MMGAN 6.96, 8.80, 8.98 (8); the HMC
+ * with the shipped score network 1.16, 1.63, 1.64 (8); the theory score's
+ * HMC 23.1, 22.7, 26.5 (2)).  A batch of one map costs a quarter less
+ * processor time, on one thread: faster only on a machine whose other
+ * core is busy.  Then no more than n_samples, and no more than
+ * budget_bytes holds by the bound (at least 1; budget 0: unknown, no
  * limit). */
-int dm_reconstruct_default_batch(bool gpu, bool network, int n_samples,
-                                 const DmReconstructMemory *memory, double budget_bytes);
+int dm_reconstruct_default_batch(bool gpu, int n_samples, const DmReconstructMemory *memory,
+                                 double budget_bytes);
 
 typedef struct {
   DmReconstructMethod method;
