@@ -25,8 +25,6 @@
 /* Outputs accumulated together (independent sums in registers). */
 #define OUTPUT_BLOCK 8
 
-/* Index into a line of n samples for a position i (any integer) under the
- * half-sample symmetric extension, whose period is 2n. */
 /* The filters are compiled twice, for AVX2 and for any x86-64, and the copy
  * is chosen by an IFUNC resolver that runs while the dynamic loader relocates
  * the library.  Under ThreadSanitizer that resolver is instrumented and runs
@@ -42,6 +40,8 @@
 #define CLONED_FOR_AVX2 __attribute__((target_clones("avx2", "default")))
 #endif
 
+/* Index into a line of n samples for a position i (any integer) under the
+ * half-sample symmetric extension, whose period is 2n. */
 static int reflect_index(long i, int n) {
   long period = 2L * n;
   long m = i % period;
