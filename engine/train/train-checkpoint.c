@@ -290,7 +290,8 @@ static bool read_info(const DmSafetensors *st, const char *path, DmTrainCheckpoi
 }
 
 bool dm_train_checkpoint_read(const char *path, DmTrainCheckpointInfo *info, DmError **error) {
-  DmSafetensors *st = dm_safetensors_read(path, error);
+  /* Its metadata alone: the header, not the networks' tensors. */
+  DmSafetensors *st = dm_safetensors_read_header(path, error);
   if (!st) return false;
   bool ok = read_info(st, path, info, error);
   dm_safetensors_free(st);

@@ -275,8 +275,9 @@ typedef struct {
   char checkpoint_path[4096];      /* the file read (request.checkpoint_path points here) */
 } DmTrainCheckpointInfo;
 
-/* Hostile files fail as dm_safetensors_read does (DM_ERROR_FORMAT); a
- * safetensors file that is not a Darkmap checkpoint is DM_ERROR_FORMAT too. */
+/* Reads the header alone (dm_safetensors_read_header): hostile files fail
+ * as it does (DM_ERROR_FORMAT); a safetensors file that is not a Darkmap
+ * checkpoint is DM_ERROR_FORMAT too. */
 bool dm_train_checkpoint_read(const char *path, DmTrainCheckpointInfo *info, DmError **error);
 
 #ifdef __cplusplus
