@@ -1,7 +1,8 @@
 /* The FFTW plan cache (see darkmap/fft.h).
  *
  * Plans live in a singly linked list for the life of the process, keyed by
- * (nx, ny, kind, threads, effort); FFTW's planner is serialised by one mutex.
+ * (nx, ny, nz, kind, threads, effort), nz 0 for the 2-D plans; FFTW's planner
+ * is serialised by one mutex.
  * Executing a plan uses FFTW's new-array interface, which is thread safe. */
 #include "darkmap/fft.h"
 
@@ -14,7 +15,7 @@
 #include "darkmap/atomic-file.h"
 
 struct DmFftPlan {
-  int nx, ny, threads;
+  int nx, ny, nz, threads;  /* nz 0: a 2-D plan */
   DmFftKind kind;
   DmFftEffort effort;
   fftwf_plan plan;
@@ -55,7 +56,7 @@ void dm_fft_set_threads(int threads) {
   pthread_mutex_unlock(&planner_lock);
 }
 
-/* Makes an FFTW plan on scratch buffers of the right sizes (MEASURE
+/* Makes a 2-D FFTW plan on scratch buffers of the right sizes (MEASURE
  * overwrites them).  Called with planner_lock held. */
 static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
   bool half = kind != DM_FFT_C2C_FORWARD && kind != DM_FFT_C2C_BACKWARD;
@@ -101,36 +102,100 @@ static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
   return plan;
 }
 
-const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
-  if (nx <= 0 || ny <= 0) {
-    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d.", nx, ny);
-    return NULL;
+/* Makes a 3-D FFTW plan (R2C or C2R) on scratch buffers, as make_plan.
+ * Called with planner_lock held. */
+static fftwf_plan make_plan_3d(int nx, int ny, int nz, DmFftKind kind, unsigned flags) {
+  size_t n_real = (size_t)nx * (size_t)ny * (size_t)nz;
+  size_t n_complex = (size_t)(nx / 2 + 1) * (size_t)ny * (size_t)nz;
+  fftwf_complex *complex_a = fftwf_alloc_complex(n_complex);
+  float *real = fftwf_alloc_real(n_real);
+  fftwf_plan plan = NULL;
+  if (complex_a && real) {
+    if (kind == DM_FFT_R2C)
+      plan = fftwf_plan_dft_r2c_3d(nz, ny, nx, real, complex_a, flags);
+    else
+      plan = fftwf_plan_dft_c2r_3d(nz, ny, nx, complex_a, real, flags | FFTW_DESTROY_INPUT);
   }
+  fftwf_free(complex_a);
+  fftwf_free(real);
+  return plan;
+}
+
+/* The cached plan of that shape (nz 0: 2-D) with the given FFTW threads (0:
+ * the current setting), or a new one; NULL when FFTW could not plan it. */
+static const DmFftPlan *cached_plan(int nx, int ny, int nz, DmFftKind kind, int wanted_threads) {
   pthread_mutex_lock(&planner_lock);
   init_threads_locked();
   if (current_threads == 0) current_threads = default_threads();
-  int threads = threads_ready ? current_threads : 1;
+  int threads = !threads_ready ? 1 : wanted_threads > 0 ? wanted_threads : current_threads;
   struct DmFftPlan *found = NULL;
   for (struct DmFftPlan *p = plans; p && !found; p = p->next)
-    if (p->nx == nx && p->ny == ny && p->kind == kind && p->threads == threads &&
+    if (p->nx == nx && p->ny == ny && p->nz == nz && p->kind == kind && p->threads == threads &&
         p->effort == current_effort)
       found = p;
   if (!found) {
     if (threads_ready) fftwf_plan_with_nthreads(threads);
     unsigned flags = current_effort == DM_FFT_MEASURE ? FFTW_MEASURE : FFTW_ESTIMATE;
-    fftwf_plan plan = make_plan(nx, ny, kind, flags);
+    fftwf_plan plan =
+        nz ? make_plan_3d(nx, ny, nz, kind, flags) : make_plan(nx, ny, kind, flags);
     found = plan ? malloc(sizeof *found) : NULL;
     if (found) {
-      *found = (struct DmFftPlan){nx, ny, threads, kind, current_effort, plan, plans};
+      *found = (struct DmFftPlan){nx, ny, nz, threads, kind, current_effort, plan, plans};
       plans = found;
     } else if (plan) {
       fftwf_destroy_plan(plan);
     }
   }
   pthread_mutex_unlock(&planner_lock);
+  return found;
+}
+
+/* The 2-D plan with the given FFTW threads (0: the current setting). */
+static const DmFftPlan *plan_2d(int nx, int ny, DmFftKind kind, int wanted_threads,
+                                DmError **error) {
+  if (nx <= 0 || ny <= 0) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d.", nx, ny);
+    return NULL;
+  }
+  const DmFftPlan *found = cached_plan(nx, ny, 0, kind, wanted_threads);
   if (!found)
     dm_error_set(error, DM_ERROR_FFT, 0,
                  "FFTW could not plan a %d × %d transform (out of memory?).", nx, ny);
+  return found;
+}
+
+const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
+  return plan_2d(nx, ny, kind, 0, error);
+}
+
+const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error) {
+  return plan_2d(nx, ny, kind, 1, error);
+}
+
+int dm_fft_threads(void) {
+  pthread_mutex_lock(&planner_lock);
+  init_threads_locked();
+  if (current_threads == 0) current_threads = default_threads();
+  int threads = threads_ready ? current_threads : 1;
+  pthread_mutex_unlock(&planner_lock);
+  return threads;
+}
+
+const DmFftPlan *dm_fft_plan_3d(int nx, int ny, int nz, DmFftKind kind, DmError **error) {
+  if (nx <= 0 || ny <= 0 || nz <= 0) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "Invalid FFT size %d × %d × %d.", nx, ny,
+                 nz);
+    return NULL;
+  }
+  if (kind != DM_FFT_R2C && kind != DM_FFT_C2R) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "3-D transforms are real-to-complex or complex-to-real only.");
+    return NULL;
+  }
+  const DmFftPlan *found = cached_plan(nx, ny, nz, kind, 0);
+  if (!found)
+    dm_error_set(error, DM_ERROR_FFT, 0,
+                 "FFTW could not plan a %d × %d × %d transform (out of memory?).", nx, ny, nz);
   return found;
 }
 

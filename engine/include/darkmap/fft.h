@@ -1,10 +1,10 @@
-/* Single-precision 2-D FFTs on the CPU (FFTW 3), with plans cached.
+/* Single-precision 2-D and 3-D FFTs on the CPU (FFTW 3), with plans cached.
  *
  * Plans are made once per (shape, kind) and kept for the life of the
  * process; making them is serialised by a lock (FFTW's planner is not thread
  * safe) while executing them is safe from any thread, on any buffers from
  * dm_fft_alloc().  Transforms are unnormalised: forward then backward
- * multiplies by nx * ny.
+ * multiplies by nx * ny (nx * ny * nz in 3-D).
  *
  * Planning effort: DM_FFT_ESTIMATE plans instantly; DM_FFT_MEASURE times
  * candidate algorithms (seconds at 1024²) and runs ~5× faster at large sizes.
@@ -63,6 +63,18 @@ void dm_fft_set_threads(int threads);
 
 /* Out-of-place plan for an ny × nx transform, from the cache or made now. */
 const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error);
+
+/* The same plan executed by the calling thread alone, for callers that run
+ * several transforms at once, one per thread of their own. */
+const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error);
+
+/* The FFTW threads plans made now get (1 where FFTW has no threads). */
+int dm_fft_threads(void);
+
+/* Out-of-place plan for a 3-D transform of nz × ny × nx points (x fastest),
+ * DM_FFT_R2C (real nz×ny×nx → complex nz×ny×(nx/2+1)) or DM_FFT_C2R (the
+ * reverse, destroying its input); the same cache, effort and threads. */
+const DmFftPlan *dm_fft_plan_3d(int nx, int ny, int nz, DmFftKind kind, DmError **error);
 
 /* Runs a plan on new buffers (from dm_fft_alloc, or aligned as dm_fft_is_aligned
  * says; not aliasing each other). */
