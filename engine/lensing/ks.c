@@ -21,22 +21,38 @@
  * each way, without interleaving the inputs into a complex buffer and
  * splitting the result, and with one transform fewer for each component that
  * is zero (an input) or not wanted (an output).  The two components'
- * transforms are independent: they run as one pair, which FFTW shares between
- * its threads (one transform each) where that pays. */
+ * transforms are independent and run at once, one per thread:
+ *  - two planes laid out as a pair (a two-plane map's planes) run as one
+ *    pair transform, which FFTW shares between its threads;
+ *  - two separate planes of a large grid run as two one-thread transforms,
+ *    each on its own OpenMP thread, directly on the planes;
+ *  - two separate planes of a small grid (under a share of work:
+ *    core/omp-shares.h) are copied into the plan's buffer, laid out as a
+ *    pair: copying them costs less than a team of threads would.
+ * (Copying large planes instead costs up to a quarter of the whole: 2048²,
+ * bench/README.md.) */
 #include "darkmap/ks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/omp-shares.h"
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
+
+/* Pixels of a plane from which its transform (some 2.5 ms on one core) is a
+ * share of work worth a thread of its own (core/omp-shares.h). */
+enum { SHARE_PIXELS = 1 << 19 };
 
 struct DmKsPlan {
   int nx, ny, hx;                 /* hx = nx / 2 + 1 columns of the half planes */
   size_t real_stride;             /* floats from plane to plane of real */
   size_t complex_stride;          /* complex values from plane to plane of spectrum */
-  /* Owned by the FFT cache: r2c and c2r of one component, and of both at once. */
+  /* Owned by the FFT cache: r2c and c2r of one component, of both at once,
+   * and of one component on the calling thread alone (NULL where the two
+   * components' transforms do not run on threads of their own). */
   const DmFftPlan *forward, *backward, *forward_pair, *backward_pair;
+  const DmFftPlan *forward_one_thread, *backward_one_thread;
   dm_complex *spectrum;           /* 2 planes of ny × hx, the components (dm_fft_alloc) */
   float *real;                    /* 2 planes of ny × nx, for inputs and outputs that are
                                      not laid out as a pair (dm_fft_alloc) */
@@ -100,6 +116,12 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
     dm_ks_plan_free(plan);
     return NULL;
   }
+  if (dm_fft_threads() >= 2 && dm_omp_threads_for(2 * n, SHARE_PIXELS) >= 2 &&
+      (!(plan->forward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error)) ||
+       !(plan->backward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error)))) {
+    dm_ks_plan_free(plan);
+    return NULL;
+  }
   make_kernel(plan);
   return plan;
 }
@@ -143,27 +165,47 @@ static bool is_pair(const DmKsPlan *plan, const float *first, const float *secon
   return second == first + plan->real_stride && dm_fft_is_aligned(first);
 }
 
+/* Whether two separate maps are transformed directly, each by a one-thread
+ * plan on a thread of its own: the grid is large enough and both maps have
+ * the FFT buffers' alignment. */
+static bool runs_apart(const DmKsPlan *plan, const float *map1, const float *map2) {
+  return plan->forward_one_thread && dm_fft_is_aligned(map1) && dm_fft_is_aligned(map2);
+}
+
 /* The two half-plane transforms of two real maps into the spectrum planes. */
 static void transform_pair_in(DmKsPlan *plan, const float *map1, const float *map2) {
-  if (!is_pair(plan, map1, map2)) {
+  if (is_pair(plan, map1, map2)) {
+    dm_fft_execute(plan->forward_pair, (float *)map1, plan->spectrum);
+  } else if (runs_apart(plan, map1, map2)) {
+    const float *maps[2] = {map1, map2};
+#pragma omp parallel for schedule(static, 1) num_threads(2)
+    for (int c = 0; c < 2; c++)
+      dm_fft_execute(plan->forward_one_thread, (float *)maps[c],
+                     plan->spectrum + (size_t)c * plan->complex_stride);
+  } else {
     size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
     memcpy(plan->real, map1, bytes);
     memcpy(plan->real + plan->real_stride, map2, bytes);
-    map1 = plan->real;
+    dm_fft_execute(plan->forward_pair, plan->real, plan->spectrum);
   }
-  dm_fft_execute(plan->forward_pair, (float *)map1, plan->spectrum);
 }
 
 /* The two real maps of the spectrum planes (destroyed). */
 static void transform_pair_out(DmKsPlan *plan, float *map1, float *map2) {
   if (is_pair(plan, map1, map2)) {
     dm_fft_execute(plan->backward_pair, plan->spectrum, map1);
-    return;
+  } else if (runs_apart(plan, map1, map2)) {
+    float *maps[2] = {map1, map2};
+#pragma omp parallel for schedule(static, 1) num_threads(2)
+    for (int c = 0; c < 2; c++)
+      dm_fft_execute(plan->backward_one_thread,
+                     plan->spectrum + (size_t)c * plan->complex_stride, maps[c]);
+  } else {
+    dm_fft_execute(plan->backward_pair, plan->spectrum, plan->real);
+    size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
+    memcpy(map1, plan->real, bytes);
+    memcpy(map2, plan->real + plan->real_stride, bytes);
   }
-  dm_fft_execute(plan->backward_pair, plan->spectrum, plan->real);
-  size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
-  memcpy(map1, plan->real, bytes);
-  memcpy(map2, plan->real + plan->real_stride, bytes);
 }
 
 /* Multiplies the spectra by the kernel: x1, x2 become a x1 − s b x2 and

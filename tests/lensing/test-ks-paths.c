@@ -4,7 +4,9 @@
  * plan's own buffers) or laid out as one two-plane buffer (transformed in
  * place), a zero second input given as NULL or as zeros, the
  * second output wanted or not: the same plan gives the same bits.  Plans on
- * two FFT threads and on one agree to float rounding. */
+ * two FFT threads and on one agree to float rounding, and so do a large
+ * grid's separate planes (transformed each on a thread of its own) and its
+ * pair layout (one pair transform). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,11 +129,51 @@ static void test_threads(int nx, int ny) {
   planes_free(&p);
 }
 
+/* A grid large enough for separate planes to be transformed apart: the
+ * result of separate aligned planes (apart where there are two threads),
+ * of unaligned ones (through the plan's buffer) and of a pair layout agree
+ * to float rounding, both ways. */
+static void test_apart(int nx, int ny) {
+  size_t n = (size_t)nx * (size_t)ny, stride = dm_fft_pair_stride(n, sizeof(float));
+  DmError *error = NULL;
+  DmKsPlan *plan = dm_ks_plan_new(nx, ny, &error);
+  CHECK_OK(plan != NULL, error);
+  Planes p;
+  planes_init(&p, n);
+  float *four = dm_fft_alloc(4 * stride * sizeof(float));
+  CHECK(four != NULL);
+  if (plan && four) {
+    float *const *a = p.aligned, *const *s = p.shifted;
+    white_noise(a[0], n, 7);
+    white_noise(a[1], n, 8);
+    memcpy(s[0], a[0], n * sizeof(float));
+    memcpy(s[1], a[1], n * sizeof(float));
+    memcpy(four, a[0], n * sizeof(float));
+    memcpy(four + stride, a[1], n * sizeof(float));
+    dm_ks_plan_shear_to_kappa(plan, a[0], a[1], a[2], a[3]);
+    dm_ks_plan_shear_to_kappa(plan, s[0], s[1], s[2], s[3]);
+    dm_ks_plan_shear_to_kappa(plan, four, four + stride, four + 2 * stride, four + 3 * stride);
+    double forward = fmax(fmax(max_diff(a[2], s[2], n), max_diff(a[3], s[3], n)),
+                          fmax(max_diff(a[2], four + 2 * stride, n),
+                               max_diff(a[3], four + 3 * stride, n)));
+    dm_ks_plan_kappa_to_shear(plan, a[2], a[3], a[4], a[5]);
+    dm_ks_plan_kappa_to_shear(plan, four + 2 * stride, four + 3 * stride, four, four + stride);
+    double inverse = fmax(max_diff(a[4], four, n), max_diff(a[5], four + stride, n));
+    printf("%d × %d: apart, through the buffer and paired: max difference %.2e forward, "
+           "%.2e inverse\n", nx, ny, forward, inverse);
+    CHECK(forward < 1e-5 && inverse < 1e-5);
+  }
+  dm_fft_free(four);
+  dm_ks_plan_free(plan);
+  planes_free(&p);
+}
+
 int main(void) {
   test_paths(64, 48);
   test_paths(63, 47);
   test_paths(50, 33);
   test_threads(1024, 1024);
   test_threads(63, 47);
+  test_apart(1024, 1024);
   return dm_test_result();
 }
