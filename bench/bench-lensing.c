@@ -5,7 +5,9 @@
  *      RA/Dec grid at 360² (0.29') and 1024² (the same 1.74° field);
  *   b. Kaiser-Squires shear -> kappa and the inverse at 360² (the binned
  *      COSMOS shear), 1024², 2048², 4096² (noise maps), on FFTW with
- *      measured plans on 2 threads, and with cuFFT when a GPU is usable;
+ *      measured plans on 2 threads, and with cuFFT when a GPU is usable; the
+ *      shear as one two-plane map and kappa_E, kappa_B as two maps, as
+ *      darkmap-cli ks and the forward model hold them;
  *   c. the power spectrum of the KS kappa maps of every size in 40 linear
  *      ell bins (the peers' at 1024² in the shared folder, the float32 ones
  *      of every size in bench/peers_maps.py);
@@ -286,9 +288,12 @@ int main(int argc, char **argv) {
     size_t n = (size_t)npix * (size_t)npix;
     char size[32];
     snprintf(size, sizeof size, "%dx%d", npix, npix);
-    float *g1 = alloc_plane(n), *g2 = alloc_plane(n);
+    /* The layouts of darkmap-cli ks and of the forward model: the shear in
+     * and out as the two planes of one map, kappa_E and kappa_B as two maps. */
+    size_t stride = dm_fft_pair_stride(n, sizeof(float));
+    float *shear = alloc_plane(2 * stride), *back = alloc_plane(2 * stride);
+    float *g1 = shear, *g2 = shear + stride, *back_1 = back, *back_2 = back + stride;
     float *kappa_e = alloc_plane(n), *kappa_b = alloc_plane(n);
-    float *back_1 = alloc_plane(n), *back_2 = alloc_plane(n);
     if (npix == 360) {
       memcpy(g1, shear_360[0], n * sizeof(float));
       memcpy(g2, shear_360[1], n * sizeof(float));
@@ -326,12 +331,10 @@ int main(int argc, char **argv) {
 
     kappa[s] = kappa_e;
     kappa_e = NULL;
-    dm_fft_free(g1);
-    dm_fft_free(g2);
+    dm_fft_free(shear);
     dm_fft_free(kappa_e);
     dm_fft_free(kappa_b);
-    dm_fft_free(back_1);
-    dm_fft_free(back_2);
+    dm_fft_free(back);
   }
   dm_fft_free(shear_360[0]);
   dm_fft_free(shear_360[1]);
