@@ -57,41 +57,70 @@ bool cli_grid_from_options(const CliArgs *args, DmGridSpec *spec, DmError **erro
   return true;
 }
 
-DmCatalog *cli_catalog_from_options(const CliArgs *args, DmError **error) {
-  int hdu = 0;
+/* The catalogue file and columns the options name (hdu 0: the first table). */
+static const char *catalog_source(const CliArgs *args, int *hdu, DmCatalogColumns *columns,
+                                  DmError **error) {
+  *hdu = 0;
   const char *path = cli_args_require(args, "catalog", error);
-  if (!path || !cli_args_int(args, "hdu", 1, 100000, &hdu, error)) return NULL;
-  DmCatalogColumns columns = {cli_args_value(args, "ra"), cli_args_value(args, "dec"),
-                              cli_args_value(args, "e1"), cli_args_value(args, "e2"),
-                              cli_args_value(args, "weight")};
+  if (!path || !cli_args_int(args, "hdu", 1, 100000, hdu, error)) return NULL;
+  *columns = (DmCatalogColumns){cli_args_value(args, "ra"), cli_args_value(args, "dec"),
+                                cli_args_value(args, "e1"), cli_args_value(args, "e2"),
+                                cli_args_value(args, "weight")};
+  return path;
+}
+
+/* "Read N galaxies from F (HDU, columns)" and the rows skipped; layout gives
+ * the table's HDU, columns and skip counts. */
+static void print_catalog_summary(const char *path, const DmCatalog *layout, size_t kept) {
+  fprintf(stderr, "Read %zu galaxies from %s (HDU %d; columns %s, %s, %s, %s, %s)", kept, path,
+          layout->hdu, layout->column_names[0], layout->column_names[1],
+          layout->column_names[2], layout->column_names[3],
+          layout->column_names[4][0] ? layout->column_names[4] : "unit weights");
+  if (layout->n_skipped_nonfinite || layout->n_skipped_weight)
+    fprintf(stderr, "; skipped %zu rows with NaN/inf and %zu with weight <= 0",
+            layout->n_skipped_nonfinite, layout->n_skipped_weight);
+  fprintf(stderr, ".\n");
+}
+
+DmCatalog *cli_catalog_from_options(const CliArgs *args, DmError **error) {
+  int hdu;
+  DmCatalogColumns columns;
+  const char *path = catalog_source(args, &hdu, &columns, error);
+  if (!path) return NULL;
   DmProgress progress = cli_progress_init();
   DmCatalog *catalog = dm_catalog_read(path, hdu, &columns, &progress, error);
   cli_progress_done();
-  if (!catalog) return NULL;
-  fprintf(stderr, "Read %zu galaxies from %s (HDU %d; columns %s, %s, %s, %s, %s)",
-          catalog->n, path, catalog->hdu, catalog->column_names[0], catalog->column_names[1],
-          catalog->column_names[2], catalog->column_names[3],
-          catalog->column_names[4][0] ? catalog->column_names[4] : "unit weights");
-  if (catalog->n_skipped_nonfinite || catalog->n_skipped_weight)
-    fprintf(stderr, "; skipped %zu rows with NaN/inf and %zu with weight <= 0",
-            catalog->n_skipped_nonfinite, catalog->n_skipped_weight);
-  fprintf(stderr, ".\n");
+  if (catalog) print_catalog_summary(path, catalog, catalog->n);
   return catalog;
+}
+
+DmCatalogStream *cli_catalog_stream_from_options(const CliArgs *args, DmError **error) {
+  int hdu;
+  DmCatalogColumns columns;
+  const char *path = catalog_source(args, &hdu, &columns, error);
+  return path ? dm_catalog_stream_open(path, hdu, &columns, error) : NULL;
+}
+
+void cli_print_stream_summary(const CliArgs *args, const DmCatalogStream *stream) {
+  print_catalog_summary(cli_args_value(args, "catalog"), dm_catalog_stream_layout(stream),
+                        dm_catalog_stream_kept(stream));
 }
 
 DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error) {
   DmGridSpec spec;
   if (!cli_args_require(args, "catalog", error) || !cli_grid_from_options(args, &spec, error))
     return NULL;
-  DmCatalog *catalog = cli_catalog_from_options(args, error);
-  if (!catalog) return NULL;
+  DmCatalogStream *stream = cli_catalog_stream_from_options(args, error);
+  if (!stream) return NULL;
   DmProgress progress = cli_progress_init();
-  DmBinnedShear *binned = dm_bin_catalog(catalog, &spec, &progress, error);
+  DmBinnedShear *binned = dm_bin_catalog_stream(stream, &spec, &progress, error);
   cli_progress_done();
-  dm_catalog_free(catalog);
-  if (binned)
+  if (binned) {
+    cli_print_stream_summary(args, stream);
     fprintf(stderr, "Binned %zu galaxies onto %d × %d pixels (%zu outside the grid).\n",
             binned->n_binned, binned->shear->nx, binned->shear->ny, binned->n_outside);
+  }
+  dm_catalog_stream_close(stream);
   return binned;
 }
 

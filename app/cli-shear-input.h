@@ -17,7 +17,15 @@ bool cli_grid_from_options(const CliArgs *args, DmGridSpec *spec, DmError **erro
 /* Reads the catalogue the options name (progress and a summary on stderr). */
 DmCatalog *cli_catalog_from_options(const CliArgs *args, DmError **error);
 
-/* Reads and bins the catalogue the options name (progress on stderr). */
+/* Opens the catalogue the options name as a stream (darkmap/catalog.h). */
+DmCatalogStream *cli_catalog_stream_from_options(const CliArgs *args, DmError **error);
+
+/* The summary cli_catalog_from_options prints, for a stream after a pass. */
+void cli_print_stream_summary(const CliArgs *args, const DmCatalogStream *stream);
+
+/* Bins the catalogue the options name, streamed in chunks (progress on
+ * stderr): the grid of dm_bin_catalog on the whole catalogue, in the memory
+ * of one chunk. */
 DmBinnedShear *cli_bin_from_options(const CliArgs *args, DmError **error);
 
 /* --shear FILE when given, else the catalogue options. */

@@ -246,9 +246,8 @@ static bool read_chunk(fitsfile *fits, const char *path, DmCatalog *catalog,
   return true;
 }
 
-/* The table's rows must physically fit in the file, and n_rows doubles per
- * column in the memory budget, before they are allocated on the header's
- * word. */
+/* The table's rows must physically fit in the file before anything is
+ * allocated on the header's word. */
 static bool check_table_size(fitsfile *fits, const char *path, long long n_rows,
                              DmError **error) {
   long long row_bytes = 0;
@@ -260,9 +259,7 @@ static bool check_table_size(fitsfile *fits, const char *path, long long n_rows,
   if (n_rows > (long long)(SIZE_MAX / sizeof(double)))
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "%lld rows are too many for %s", n_rows,
                         path);
-  return dm_fits_check_data_present(fits, path, row_bytes * n_rows, error) &&
-         dm_memory_check(error, (double)n_rows * N_ROLES * sizeof(double),
-                         "The %lld rows of %s", n_rows, path);
+  return dm_fits_check_data_present(fits, path, row_bytes * n_rows, error);
 }
 
 static bool read_rows(fitsfile *fits, const char *path, DmCatalog *catalog,
@@ -362,6 +359,8 @@ DmCatalog *dm_catalog_read(const char *path, int hdu, const DmCatalogColumns *co
   int colnums[N_ROLES] = {0};
   bool ok = catalog ? true : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
   ok = ok && read_layout(fits, path, hdu, columns, catalog, colnums, error) &&
+       dm_memory_check(error, (double)catalog->n_rows * N_ROLES * sizeof(double),
+                       "The %zu rows of %s", catalog->n_rows, path) &&
        read_rows(fits, path, catalog, colnums, progress, error) &&
        check_some_kept(catalog, path, error);
   dm_fits_close_read(fits);
@@ -435,6 +434,293 @@ bool dm_catalog_median_center(const DmCatalog *catalog, double *ra, double *dec,
   *ra = median(catalog->ra, catalog->n, scratch);
   *dec = median(catalog->dec, catalog->n, scratch);
   free(scratch);
+  return true;
+}
+
+/* ---- streams ----------------------------------------------------------- */
+
+struct DmCatalogStream {
+  fitsfile *fits;
+  char *path;
+  int colnums[N_ROLES];
+  long rows_per_read;  /* cfitsio's optimal row count */
+  size_t next_row;     /* 0-based row the next read starts at */
+  size_t kept;         /* galaxies kept so far in this pass */
+  DmCatalog chunk;     /* arrays of DM_CATALOG_STREAM_CHUNK (fewer for a short table) */
+};
+
+void dm_catalog_stream_close(DmCatalogStream *stream) {
+  if (!stream) return;
+  if (stream->fits) dm_fits_close_read(stream->fits);
+  free(stream->path);
+  DmCatalog *c = &stream->chunk;
+  free(c->ra);
+  free(c->dec);
+  free(c->e1);
+  free(c->e2);
+  free(c->weight);
+  for (int i = 0; i < N_ROLES; i++) free(c->column_names[i]);
+  free(stream);
+}
+
+/* Chunk capacity: a whole chunk, or the table when it is shorter. */
+static size_t stream_capacity(const DmCatalogStream *stream) {
+  size_t rows = stream->chunk.n_rows;
+  return rows < DM_CATALOG_STREAM_CHUNK ? rows : DM_CATALOG_STREAM_CHUNK;
+}
+
+DmCatalogStream *dm_catalog_stream_open(const char *path, int hdu,
+                                        const DmCatalogColumns *columns, DmError **error) {
+  fitsfile *fits = dm_fits_open_read(path, error);
+  if (!fits) return NULL;
+  DmCatalogStream *stream = calloc(1, sizeof *stream);
+  if (!stream) {
+    dm_fits_close_read(fits);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+    return NULL;
+  }
+  stream->fits = fits;
+  stream->path = strdup(path);
+  int status = 0;
+  bool ok = stream->path ? true : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
+  ok = ok && read_layout(fits, path, hdu, columns, &stream->chunk, stream->colnums, error);
+  if (ok && fits_get_rowsize(fits, &stream->rows_per_read, &status))
+    ok = dm_fits_set_error(error, status, "Cannot size the reads of", path);
+  if (ok && stream->rows_per_read < 1) stream->rows_per_read = 1;
+  double **arrays[N_ROLES] = {&stream->chunk.ra, &stream->chunk.dec, &stream->chunk.e1,
+                              &stream->chunk.e2, &stream->chunk.weight};
+  for (int role = 0; ok && role < N_ROLES; role++) {
+    *arrays[role] = malloc(stream_capacity(stream) * sizeof(double));
+    if (!*arrays[role])
+      ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a chunk of %s", path);
+  }
+  if (!ok) {
+    dm_catalog_stream_close(stream);
+    return NULL;
+  }
+  return stream;
+}
+
+const DmCatalog *dm_catalog_stream_next(DmCatalogStream *stream, const DmProgress *progress,
+                                        DmError **error) {
+  DmCatalog *chunk = &stream->chunk;
+  size_t capacity = stream_capacity(stream);
+  chunk->n = 0;
+  while (chunk->n < capacity && stream->next_row < chunk->n_rows) {
+    if (!dm_progress_check_cancel(progress, error)) return NULL;
+    /* No more rows than free slots: every row read may be kept. */
+    size_t n = chunk->n_rows - stream->next_row;
+    if (n > capacity - chunk->n) n = capacity - chunk->n;
+    if (n > (size_t)stream->rows_per_read) n = (size_t)stream->rows_per_read;
+    if (!read_chunk(stream->fits, stream->path, chunk, stream->colnums,
+                    (long long)stream->next_row + 1, (long long)n, error))
+      return NULL;
+    stream->next_row += n;
+  }
+  stream->kept += chunk->n;
+  if (stream->kept == 0 && !check_some_kept(chunk, stream->path, error)) return NULL;
+  return chunk;
+}
+
+const DmCatalog *dm_catalog_stream_layout(const DmCatalogStream *stream) {
+  return &stream->chunk;
+}
+
+size_t dm_catalog_stream_rows_read(const DmCatalogStream *stream) {
+  return stream->next_row;
+}
+
+size_t dm_catalog_stream_kept(const DmCatalogStream *stream) {
+  return stream->kept;
+}
+
+void dm_catalog_stream_rewind(DmCatalogStream *stream) {
+  stream->next_row = 0;
+  stream->kept = 0;
+  stream->chunk.n = 0;
+  stream->chunk.n_skipped_nonfinite = 0;
+  stream->chunk.n_skipped_weight = 0;
+}
+
+/* ---- streamed median ---------------------------------------------------- */
+
+/* Values gathered in the last pass, and bins of the histogram passes. */
+enum { MEDIAN_GATHER_MAX = 1 << 22, MEDIAN_BINS = 1 << 16, MEDIAN_MAX_LEVELS = 64 };
+
+/* One histogram level: values in play have their bin on [lo, hi] within
+ * [first_bin, last_bin].  The bins are recomputed the same way in every
+ * later pass, so the values in play are exactly those counted. */
+typedef struct {
+  double lo, scale;
+  int first_bin, last_bin;
+} MedianLevel;
+
+typedef enum { PHASE_RANGE, PHASE_HISTOGRAM, PHASE_GATHER, PHASE_DONE } MedianPhase;
+
+/* The search for one coordinate's middle ranks. */
+typedef struct {
+  MedianPhase phase;
+  MedianLevel levels[MEDIAN_MAX_LEVELS];
+  int n_levels;
+  size_t n_total;       /* kept galaxies */
+  size_t below;         /* values below those in play */
+  size_t in_play;       /* values in play (range pass) */
+  double min, max;      /* of the values in play (range pass) */
+  size_t *histogram;    /* MEDIAN_BINS (histogram pass) */
+  double *gathered;     /* in_play values (gather pass) */
+  size_t n_gathered;
+  double median;
+} MedianSearch;
+
+static inline int median_bin(double lo, double scale, double x) {
+  double b = (x - lo) * scale;
+  return !(b > 0.0) ? 0 : b >= MEDIAN_BINS - 1 ? MEDIAN_BINS - 1 : (int)b;
+}
+
+static bool median_in_play(const MedianSearch *s, double x) {
+  for (int l = 0; l < s->n_levels; l++) {
+    int b = median_bin(s->levels[l].lo, s->levels[l].scale, x);
+    if (b < s->levels[l].first_bin || b > s->levels[l].last_bin) return false;
+  }
+  return true;
+}
+
+static void median_visit(MedianSearch *s, const double *values, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    double x = values[i];
+    if (!median_in_play(s, x)) continue;
+    if (s->phase == PHASE_RANGE) {
+      if (s->in_play == 0 || x < s->min) s->min = x;
+      if (s->in_play == 0 || x > s->max) s->max = x;
+      s->in_play++;
+    } else if (s->phase == PHASE_HISTOGRAM) {
+      s->histogram[median_bin(s->min, MEDIAN_BINS / (s->max - s->min), x)]++;
+    } else if (s->phase == PHASE_GATHER && s->n_gathered < s->in_play) {
+      s->gathered[s->n_gathered++] = x;
+    }
+  }
+}
+
+/* The 0-based ranks of the middle values: lower and upper (equal for an odd
+ * count), as NumPy's median takes them. */
+static void middle_ranks(size_t n, size_t *lower, size_t *upper) {
+  *upper = n / 2;
+  *lower = n % 2 ? n / 2 : n / 2 - 1;
+}
+
+/* The gather pass next, for the in_play values. */
+static bool start_gathering(MedianSearch *s, DmError **error) {
+  free(s->gathered);
+  s->gathered = malloc((s->in_play ? s->in_play : 1) * sizeof(double));
+  if (!s->gathered)
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the median");
+  s->n_gathered = 0;
+  s->phase = PHASE_GATHER;
+  return true;
+}
+
+/* After a pass: the next phase, and what it needs. */
+static bool median_advance(MedianSearch *s, size_t kept, DmError **error) {
+  size_t lower, upper;
+  if (s->phase == PHASE_RANGE) {
+    if (s->n_levels == 0) s->n_total = kept;
+    if (s->min == s->max) {
+      s->median = s->min;
+      s->phase = PHASE_DONE;
+    } else if (s->in_play <= MEDIAN_GATHER_MAX) {
+      return start_gathering(s, error);
+    } else if (s->n_levels == MEDIAN_MAX_LEVELS) {
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "The catalogue median cannot be narrowed down: give the centre");
+    } else {
+      if (!s->histogram) s->histogram = malloc(MEDIAN_BINS * sizeof(size_t));
+      if (!s->histogram)
+        return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the median");
+      memset(s->histogram, 0, MEDIAN_BINS * sizeof(size_t));
+      s->phase = PHASE_HISTOGRAM;
+    }
+    return true;
+  }
+  middle_ranks(s->n_total, &lower, &upper);
+  if (s->phase == PHASE_HISTOGRAM) {
+    /* Keeps the bins holding the middle ranks (empty bins between them hold
+     * nothing): the values below the first are counted below. */
+    MedianLevel *level = &s->levels[s->n_levels++];
+    *level = (MedianLevel){s->min, MEDIAN_BINS / (s->max - s->min), -1, -1};
+    size_t cumulative = s->below;
+    for (int b = 0; b < MEDIAN_BINS; b++) {
+      size_t next = cumulative + s->histogram[b];
+      if (level->first_bin < 0 && lower < next) {
+        level->first_bin = b;
+        s->below = cumulative;
+      }
+      if (upper < next) {
+        level->last_bin = b;
+        break;
+      }
+      cumulative = next;
+    }
+    s->in_play = 0;
+    for (int b = level->first_bin; b <= level->last_bin; b++) s->in_play += s->histogram[b];
+    if (s->in_play > MEDIAN_GATHER_MAX) {
+      s->in_play = 0;  /* narrowed again: a range pass first */
+      s->phase = PHASE_RANGE;
+      return true;
+    }
+    return start_gathering(s, error);
+  }
+  /* Gathered: the middle ranks among the values in play. */
+  size_t k = upper - s->below;
+  select_kth(s->gathered, s->n_gathered, k);
+  double hi = s->gathered[k], lo = hi;
+  if (lower != upper) {
+    lo = s->gathered[0];
+    for (size_t i = 1; i < k; i++)
+      if (s->gathered[i] > lo) lo = s->gathered[i];
+  }
+  s->median = lo + (hi - lo) / 2.0;
+  s->phase = PHASE_DONE;
+  return true;
+}
+
+static const char *median_stage(const MedianSearch s[2]) {
+  MedianPhase phase = s[0].phase == PHASE_DONE ? s[1].phase : s[0].phase;
+  return phase == PHASE_RANGE       ? "Catalogue median: ranges"
+         : phase == PHASE_HISTOGRAM ? "Catalogue median: histograms"
+                                    : "Catalogue median: middle values";
+}
+
+/* One pass over the stream for both searches. */
+static bool median_pass(DmCatalogStream *stream, MedianSearch s[2], const DmProgress *progress,
+                        DmError **error) {
+  dm_catalog_stream_rewind(stream);
+  const char *stage = median_stage(s);
+  for (;;) {
+    const DmCatalog *chunk = dm_catalog_stream_next(stream, progress, error);
+    if (!chunk) return false;
+    if (chunk->n == 0) break;
+    median_visit(&s[0], chunk->ra, chunk->n);
+    median_visit(&s[1], chunk->dec, chunk->n);
+    dm_progress_report(progress, (double)stream->next_row / (double)chunk->n_rows, stage);
+  }
+  return (s[0].phase == PHASE_DONE || median_advance(&s[0], stream->kept, error)) &&
+         (s[1].phase == PHASE_DONE || median_advance(&s[1], stream->kept, error));
+}
+
+bool dm_catalog_stream_median_center(DmCatalogStream *stream, double *ra, double *dec,
+                                     const DmProgress *progress, DmError **error) {
+  MedianSearch s[2] = {{.phase = PHASE_RANGE}, {.phase = PHASE_RANGE}};
+  bool ok = true;
+  while (ok && (s[0].phase != PHASE_DONE || s[1].phase != PHASE_DONE))
+    ok = median_pass(stream, s, progress, error);
+  for (int i = 0; i < 2; i++) {
+    free(s[i].histogram);
+    free(s[i].gathered);
+  }
+  dm_catalog_stream_rewind(stream);
+  if (!ok) return false;
+  *ra = s[0].median;
+  *dec = s[1].median;
   return true;
 }
 

@@ -28,11 +28,13 @@
  * (core/omp-shares.h) is SHARE_GALAXIES galaxies to index or accumulate, or
  * SHARE_PIXELS pixels to fill: about 2 ms of work each. */
 enum {
-  BIN_CHUNK = 1 << 20,
+  BIN_CHUNK = 1 << 20,  /* DM_CATALOG_STREAM_CHUNK: streamed chunks bin as in memory */
   INDEX_BLOCK = 1 << 16,
   SHARE_GALAXIES = 1 << 18,
   SHARE_PIXELS = 1 << 18,
 };
+
+_Static_assert(BIN_CHUNK == DM_CATALOG_STREAM_CHUNK, "streamed chunks are binning chunks");
 
 void dm_grid_spec_init(DmGridSpec *spec) {
   *spec = (DmGridSpec){
@@ -217,36 +219,58 @@ static void accumulate_pixels(const DmCatalog *cat, const DmGridSpec *spec, size
   }
 }
 
-/* Accumulates the galaxies of all chunks into the pixel accumulators and
- * totals: each thread takes a share of the grid's rows. */
-static bool accumulate(const DmCatalog *cat, const DmGridSpec *spec, const DmWcs *wcs,
-                       const Accumulators *acc, Totals *totals, const DmProgress *progress,
-                       DmError **error) {
-  size_t chunk = cat->n < BIN_CHUNK ? cat->n : BIN_CHUNK;
-  int32_t *index = malloc(chunk * sizeof *index);
-  double *sx = spec->projection == DM_PROJECTION_TAN ? malloc(chunk * sizeof *sx) : NULL;
-  double *sy = spec->projection == DM_PROJECTION_TAN ? malloc(chunk * sizeof *sy) : NULL;
-  bool ok = index && (spec->projection != DM_PROJECTION_TAN || (sx && sy));
-  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory while binning.");
-  *totals = (Totals){0};
-  for (size_t start = 0; ok && start < cat->n; start += chunk) {
-    size_t end = start + chunk < cat->n ? start + chunk : cat->n;
-    ok = dm_progress_check_cancel(progress, error) &&
-         index_chunk(cat, spec, wcs, start, end, index, sx, sy, totals, error);
-    if (!ok) break;
-#pragma omp parallel num_threads(dm_omp_threads_for(end - start, SHARE_GALAXIES))
+struct DmBinner {
+  DmGridSpec spec;   /* centre set */
+  DmWcs *wcs;
+  Accumulators acc;
+  Totals totals;
+  size_t n_added;    /* galaxies given, inside the grid or not */
+  size_t capacity;   /* galaxies the scratch below holds (at most BIN_CHUNK) */
+  int32_t *index;    /* capacity pixel indices */
+  double *sx, *sy;   /* capacity projected coordinates (TAN grids) */
+};
+
+/* Scratch for pieces of count galaxies. */
+static bool reserve_scratch(DmBinner *binner, size_t count, DmError **error) {
+  if (count <= binner->capacity) return true;
+  free(binner->index);
+  free(binner->sx);
+  free(binner->sy);
+  bool tan = binner->spec.projection == DM_PROJECTION_TAN;
+  binner->index = malloc(count * sizeof *binner->index);
+  binner->sx = tan ? malloc(count * sizeof *binner->sx) : NULL;
+  binner->sy = tan ? malloc(count * sizeof *binner->sy) : NULL;
+  binner->capacity = count;
+  if (binner->index && (!tan || (binner->sx && binner->sy))) return true;
+  binner->capacity = 0;
+  return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory while binning.");
+}
+
+bool dm_binner_add(DmBinner *binner, const DmCatalog *catalog, size_t start, size_t end,
+                   DmError **error) {
+  if (end - start > UINT32_MAX - binner->n_added)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The catalogue has %zu galaxies; binning takes at most %u at a time.",
+                        binner->n_added + (end - start), UINT32_MAX);
+  const DmGridSpec *spec = &binner->spec;
+  for (size_t first = start; first < end; first += BIN_CHUNK) {
+    size_t last = end - first < BIN_CHUNK ? end : first + BIN_CHUNK;
+    if (!reserve_scratch(binner, last - first, error) ||
+        !index_chunk(catalog, spec, binner->wcs, first, last, binner->index, binner->sx,
+                     binner->sy, &binner->totals, error))
+      return false;
+    /* Each thread takes a share of the grid's rows. */
+#pragma omp parallel num_threads(dm_omp_threads_for(last - first, SHARE_GALAXIES))
     {
       int t = omp_get_thread_num(), team = omp_get_num_threads();
       int32_t y0 = (int32_t)((long)spec->ny * t / team);
       int32_t y1 = (int32_t)((long)spec->ny * (t + 1) / team);
-      accumulate_pixels(cat, spec, start, end, index, y0 * spec->nx, y1 * spec->nx, acc);
+      accumulate_pixels(catalog, spec, first, last, binner->index, y0 * spec->nx,
+                        y1 * spec->nx, &binner->acc);
     }
-    dm_progress_report(progress, (double)end / (double)cat->n, "Binning galaxies");
+    binner->n_added += last - first;
   }
-  free(index);
-  free(sx);
-  free(sy);
-  return ok;
+  return true;
 }
 
 /* Population standard deviation of one component from its totals. */
@@ -316,6 +340,77 @@ void dm_binned_shear_free(DmBinnedShear *binned) {
   free(binned);
 }
 
+void dm_binner_free(DmBinner *binner) {
+  if (!binner) return;
+  free(binner->acc.sums);
+  free(binner->acc.w2);
+  free(binner->index);
+  free(binner->sx);
+  free(binner->sy);
+  dm_wcs_free(binner->wcs);
+  free(binner);
+}
+
+DmBinner *dm_binner_new(const DmGridSpec *spec, DmError **error) {
+  DmWcs *wcs = dm_grid_spec_wcs(spec, error);
+  if (!wcs) return NULL;
+  DmBinner *binner = calloc(1, sizeof *binner);
+  if (!binner) {
+    dm_wcs_free(wcs);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d grid.", spec->nx,
+                 spec->ny);
+    return NULL;
+  }
+  binner->spec = *spec;
+  binner->wcs = wcs;
+  size_t npix = (size_t)spec->nx * (size_t)spec->ny;
+  bool weighted = spec->noise_model == DM_NOISE_WEIGHTED;
+  binner->acc.sums = new_pixel_array(npix, sizeof(PixelSums));
+  binner->acc.w2 = weighted ? new_pixel_array(npix, sizeof(double)) : NULL;
+  if (!binner->acc.sums || (weighted && !binner->acc.w2)) {
+    dm_binner_free(binner);
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d grid.", spec->nx,
+                 spec->ny);
+    return NULL;
+  }
+  return binner;
+}
+
+DmBinnedShear *dm_binner_finish(DmBinner *binner, DmError **error) {
+  const DmGridSpec *spec = &binner->spec;
+  const Totals *totals = &binner->totals;
+  if (totals->n == 0) {
+    dm_error_set(error, DM_ERROR_NO_DATA, 0,
+                 "None of the %zu galaxies falls inside the %d × %d grid of %g arcmin "
+                 "pixels centred on RA %.5f, Dec %.5f.",
+                 binner->n_added, spec->nx, spec->ny, spec->pixel_arcmin, spec->center_ra,
+                 spec->center_dec);
+    return NULL;
+  }
+  DmBinnedShear *b = calloc(1, sizeof *b);
+  bool ok = b ? true : dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  ok = ok && (b->shear = new_grid_map(spec, 2, binner->wcs, error)) &&
+       (b->counts = new_grid_map(spec, 1, binner->wcs, error)) &&
+       (b->weight = new_grid_map(spec, 1, binner->wcs, error)) &&
+       (b->noise = new_grid_map(spec, 2, binner->wcs, error)) &&
+       (b->mask = new_grid_map(spec, 1, binner->wcs, error));
+  if (ok) {
+    b->n_binned = totals->n;
+    b->n_outside = binner->n_added - totals->n;
+    b->sigma_e[0] = population_std(totals->e1, totals->e1_sq, totals->n);
+    b->sigma_e[1] = population_std(totals->e2, totals->e2_sq, totals->n);
+    fill_maps(b, &binner->acc, spec->noise_model);
+    DmMap *maps[] = {b->shear, b->counts, b->weight, b->noise, b->mask};
+    for (size_t i = 0; ok && i < sizeof maps / sizeof maps[0]; i++)
+      ok = describe_grid(maps[i], spec, error);
+  }
+  if (!ok) {
+    dm_binned_shear_free(b);
+    return NULL;
+  }
+  return b;
+}
+
 DmBinnedShear *dm_bin_catalog(const DmCatalog *catalog, const DmGridSpec *spec_in,
                               const DmProgress *progress, DmError **error) {
   DmGridSpec spec = *spec_in;
@@ -329,55 +424,41 @@ DmBinnedShear *dm_bin_catalog(const DmCatalog *catalog, const DmGridSpec *spec_i
       return NULL;
     spec.has_center = true;
   }
-  DmWcs *wcs = dm_grid_spec_wcs(&spec, error);
-  if (!wcs) return NULL;
+  DmBinner *binner = dm_binner_new(&spec, error);
+  bool ok = binner != NULL;
+  for (size_t start = 0; ok && start < catalog->n; start += BIN_CHUNK) {
+    size_t end = catalog->n - start < BIN_CHUNK ? catalog->n : start + BIN_CHUNK;
+    ok = dm_progress_check_cancel(progress, error) &&
+         dm_binner_add(binner, catalog, start, end, error);
+    if (ok) dm_progress_report(progress, (double)end / (double)catalog->n, "Binning galaxies");
+  }
+  DmBinnedShear *binned = ok ? dm_binner_finish(binner, error) : NULL;
+  dm_binner_free(binner);
+  return binned;
+}
 
-  if (catalog->n > UINT32_MAX) {
-    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                 "The catalogue has %zu galaxies; binning takes at most %u at a time.",
-                 catalog->n, UINT32_MAX);
-    dm_wcs_free(wcs);
-    return NULL;
+DmBinnedShear *dm_bin_catalog_stream(DmCatalogStream *stream, const DmGridSpec *spec_in,
+                                     const DmProgress *progress, DmError **error) {
+  DmGridSpec spec = *spec_in;
+  if (!check_spec(&spec, error)) return NULL;
+  if (!spec.has_center) {
+    if (!dm_catalog_stream_median_center(stream, &spec.center_ra, &spec.center_dec, progress,
+                                         error))
+      return NULL;
+    spec.has_center = true;
   }
-  size_t npix = (size_t)spec.nx * (size_t)spec.ny;
-  Accumulators acc = {
-      .sums = new_pixel_array(npix, sizeof(PixelSums)),
-      .w2 = spec.noise_model == DM_NOISE_WEIGHTED ? new_pixel_array(npix, sizeof(double)) : NULL,
-  };
-  DmBinnedShear *b = calloc(1, sizeof *b);
-  Totals totals;
-  bool ok = acc.sums && (acc.w2 || spec.noise_model != DM_NOISE_WEIGHTED) && b;
-  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d grid.",
-                        spec.nx, spec.ny);
-  ok = ok && accumulate(catalog, &spec, wcs, &acc, &totals, progress, error);
-  if (ok && totals.n == 0) {
-    ok = dm_error_set(error, DM_ERROR_NO_DATA, 0,
-                      "None of the %zu galaxies falls inside the %d × %d grid of %g arcmin "
-                      "pixels centred on RA %.5f, Dec %.5f.",
-                      catalog->n, spec.nx, spec.ny, spec.pixel_arcmin, spec.center_ra,
-                      spec.center_dec);
+  DmBinner *binner = dm_binner_new(&spec, error);
+  bool ok = binner != NULL;
+  dm_catalog_stream_rewind(stream);
+  const DmCatalog *chunk = NULL;
+  while (ok && (chunk = dm_catalog_stream_next(stream, progress, error)) && chunk->n > 0) {
+    ok = dm_binner_add(binner, chunk, 0, chunk->n, error);
+    dm_progress_report(progress,
+                       (double)dm_catalog_stream_rows_read(stream) / (double)chunk->n_rows,
+                       "Binning galaxies");
   }
-  ok = ok && (b->shear = new_grid_map(&spec, 2, wcs, error)) &&
-       (b->counts = new_grid_map(&spec, 1, wcs, error)) &&
-       (b->weight = new_grid_map(&spec, 1, wcs, error)) &&
-       (b->noise = new_grid_map(&spec, 2, wcs, error)) &&
-       (b->mask = new_grid_map(&spec, 1, wcs, error));
-  if (ok) {
-    b->n_binned = totals.n;
-    b->n_outside = catalog->n - totals.n;
-    b->sigma_e[0] = population_std(totals.e1, totals.e1_sq, totals.n);
-    b->sigma_e[1] = population_std(totals.e2, totals.e2_sq, totals.n);
-    fill_maps(b, &acc, spec.noise_model);
-    DmMap *maps[] = {b->shear, b->counts, b->weight, b->noise, b->mask};
-    for (size_t i = 0; ok && i < sizeof maps / sizeof maps[0]; i++)
-      ok = describe_grid(maps[i], &spec, error);
-  }
-  free(acc.sums);
-  free(acc.w2);
-  dm_wcs_free(wcs);
-  if (!ok) {
-    dm_binned_shear_free(b);
-    return NULL;
-  }
-  return b;
+  ok = ok && chunk != NULL;
+  DmBinnedShear *binned = ok ? dm_binner_finish(binner, error) : NULL;
+  dm_binner_free(binner);
+  return binned;
 }

@@ -66,6 +66,38 @@ DmWcs *dm_grid_spec_wcs(const DmGridSpec *spec, DmError **error);
 DmBinnedShear *dm_bin_catalog(const DmCatalog *catalog, const DmGridSpec *spec,
                               const DmProgress *progress, DmError **error);
 
+/* A grid's running sums, for galaxies given in pieces (a catalogue read in
+ * chunks, or the galaxies of one tile of a mosaic).  It holds the grid's
+ * per-pixel sums and scratch for the largest piece given.  Pieces given in
+ * chunks of DM_CATALOG_STREAM_CHUNK galaxies, the last shorter, give
+ * exactly what dm_bin_catalog gives for their concatenation (the same sums
+ * in the same order); other piece sizes change sigma_e only in its last
+ * bits (the order of its sums). */
+typedef struct DmBinner DmBinner;
+
+/* A binner for the grid of spec, whose centre must be set
+ * (DM_ERROR_INVALID_ARGUMENT as dm_bin_catalog for a bad grid). */
+DmBinner *dm_binner_new(const DmGridSpec *spec, DmError **error);
+void dm_binner_free(DmBinner *binner);
+
+/* Adds the galaxies [start, end) of catalogue (only its arrays are read). */
+bool dm_binner_add(DmBinner *binner, const DmCatalog *catalog, size_t start, size_t end,
+                   DmError **error);
+
+/* The binned shear of the galaxies added; DM_ERROR_NO_DATA (naming the
+ * galaxies added) when none fell inside the grid.  The binner can be freed
+ * afterwards, not added to. */
+DmBinnedShear *dm_binner_finish(DmBinner *binner, DmError **error);
+
+/* Bins the catalogue a stream reads (darkmap/catalog.h), one chunk in
+ * memory at a time: the result equals dm_bin_catalog's on the whole
+ * catalogue bit for bit.  Without a centre in spec, the grid is centred on
+ * the catalogue median found by dm_catalog_stream_median_center (passes
+ * over the stream before the binning pass).  The stream is rewound first;
+ * after the call its counts are those of the whole catalogue. */
+DmBinnedShear *dm_bin_catalog_stream(DmCatalogStream *stream, const DmGridSpec *spec,
+                                     const DmProgress *progress, DmError **error);
+
 void dm_binned_shear_free(DmBinnedShear *binned);
 
 /* The shear file every method reads: primary HDU a 2-plane cube (g1, g2)

@@ -54,6 +54,57 @@ void dm_catalog_free(DmCatalog *catalog);
 bool dm_catalog_median_center(const DmCatalog *catalog, double *ra, double *dec,
                               DmError **error);
 
+/* A catalogue read chunk by chunk, for catalogues larger than memory: only
+ * one chunk of DM_CATALOG_STREAM_CHUNK kept galaxies is held at a time.
+ * Rows are skipped as dm_catalog_read skips them, and the chunks hold the
+ * kept galaxies in table order, each full but the last: the concatenated
+ * chunks are the arrays dm_catalog_read returns. */
+typedef struct DmCatalogStream DmCatalogStream;
+
+/* Kept galaxies per chunk: 1 Mi rows, 40 MB of arrays. */
+#define DM_CATALOG_STREAM_CHUNK ((size_t)1 << 20)
+
+/* Opens the table (HDU and columns as for dm_catalog_read) and checks it
+ * without reading rows.  Fails as dm_catalog_read does; a table whose rows
+ * are all skipped fails (DM_ERROR_NO_DATA, dm_catalog_read's message) at
+ * the end of the first pass. */
+DmCatalogStream *dm_catalog_stream_open(const char *path, int hdu,
+                                        const DmCatalogColumns *columns, DmError **error);
+
+void dm_catalog_stream_close(DmCatalogStream *stream);
+
+/* Reads the next chunk.  The returned catalogue (owned by the stream, valid
+ * until the next call) holds the chunk's kept galaxies (n, 0 after the last
+ * row); its hdu, n_rows and column_names are the table's and its skip
+ * counts those of the rows read so far in this pass.  NULL on an error
+ * (cfitsio's, DM_ERROR_CANCELLED when progress asks). */
+const DmCatalog *dm_catalog_stream_next(DmCatalogStream *stream, const DmProgress *progress,
+                                        DmError **error);
+
+/* The table's HDU, n_rows and column_names, and the skip counts of the
+ * rows read so far in this pass (owned by the stream). */
+const DmCatalog *dm_catalog_stream_layout(const DmCatalogStream *stream);
+
+/* Rows read and galaxies kept so far in this pass. */
+size_t dm_catalog_stream_rows_read(const DmCatalogStream *stream);
+size_t dm_catalog_stream_kept(const DmCatalogStream *stream);
+
+/* Starts a new pass from the first row (counts back to zero). */
+void dm_catalog_stream_rewind(DmCatalogStream *stream);
+
+/* The median RA and Dec of the kept galaxies, exactly as
+ * dm_catalog_median_center gives them, from passes over the stream that hold
+ * at most 4 Mi values per coordinate: a pass finds each coordinate's range
+ * and count; while more values than that remain in play, a pass makes a
+ * 65536-bin histogram of them and keeps only the bins holding the middle
+ * ranks; a last pass gathers the values left and selects the middle ones.
+ * Two passes up to 4 Mi galaxies, three for a survey whose middle bins hold
+ * fewer than 4 Mi (any survey below ~10^10 galaxies that is not piled onto
+ * one line).  The stream is rewound before and after.  Progress: the
+ * fraction of each pass's rows, the stage naming the pass. */
+bool dm_catalog_stream_median_center(DmCatalogStream *stream, double *ra, double *dec,
+                                     const DmProgress *progress, DmError **error);
+
 /* What a FITS file's tables hold, for choosing columns in a dialog. */
 typedef struct {
   int hdu;               /* 1-based */
