@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "darkmap/cosmology.h"
 #include "darkmap/error.h"
 #include "darkmap/theory.h"
 
@@ -115,6 +116,18 @@ static inline DmTheorySpectrum *dm_test_load_ktng_theory(void) {
       dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
   CHECK_OK(theory != NULL, error);
   return theory;
+}
+
+/* kappaTNG's cosmology (Osato et al. 2021), that of the shipped theory table. */
+static inline DmCosmology dm_test_ktng_cosmology(void) {
+  DmCosmology c;
+  dm_cosmology_init(&c);
+  c.h0 = 67.74;
+  c.omega_m = 0.3089;
+  c.omega_b = 0.0486;
+  c.sigma8 = 0.8159;
+  c.n_s = 0.9667;
+  return c;
 }
 
 /* How many times needle occurs in text (overlapping occurrences too). */

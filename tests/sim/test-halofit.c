@@ -6,16 +6,6 @@
 #include "darkmap/halofit.h"
 #include "test-util.h"
 
-/* kappaTNG's cosmology (Osato et al. 2021). */
-static void ktng_cosmology(DmCosmology *c) {
-  dm_cosmology_init(c);
-  c->h0 = 67.74;
-  c->omega_m = 0.3089;
-  c->omega_b = 0.0486;
-  c->sigma8 = 0.8159;
-  c->n_s = 0.9667;
-}
-
 /* At z = 0, 1, 3: sigma(1 / k_sigma) = 1, and n_eff and C equal the finite
  * differences of ln sigma² in ln R (steps of 1e-3: errors ~1e-6). */
 static void test_scale(const DmHalofit *halofit) {
@@ -79,15 +69,13 @@ static void test_refused(const DmHalofit *halofit) {
   CHECK(error && error->code == DM_ERROR_INVALID_ARGUMENT &&
         strcmp(error->message, "Halofit needs a finite redshift >= 0, not -1.") == 0);
   dm_error_clear(&error);
-  DmCosmology bad;
-  ktng_cosmology(&bad);
+  DmCosmology bad = dm_test_ktng_cosmology();
   bad.omega_m = 0.0;
   CHECK_FAILS(dm_halofit_new(&bad, &error) != NULL, error, DM_ERROR_INVALID_ARGUMENT);
 }
 
 int main(void) {
-  DmCosmology cosmology;
-  ktng_cosmology(&cosmology);
+  DmCosmology cosmology = dm_test_ktng_cosmology();
   DmError *error = NULL;
   DmHalofit *halofit = dm_halofit_new(&cosmology, &error);
   CHECK_OK(halofit != NULL, error);

@@ -8,13 +8,7 @@
 #include "test-util.h"
 
 int main(void) {
-  DmCosmology c;
-  dm_cosmology_init(&c);
-  c.h0 = 67.74;
-  c.omega_m = 0.3089;
-  c.omega_b = 0.0486;
-  c.sigma8 = 0.8159;
-  c.n_s = 0.9667;
+  DmCosmology c = dm_test_ktng_cosmology();
   DmError *error = NULL;
   DmRedshiftDistribution *nz =
       dm_redshift_distribution_read_csv(dm_test_app_data_path("cosmos/cosmos_nz.csv"), &error);
