@@ -1,0 +1,163 @@
+/* The particle-mesh's mesh (sim/pm-private.h): CIC painting and reading,
+ * and the Fourier-space kernels of the Poisson solve and of 2LPT.
+ *
+ * Painting is shared by z slabs: every thread visits all particles in order
+ * and adds only the contributions that fall in its own slab, so that each
+ * cell receives its sums in particle order whatever the thread count. */
+#include "sim/pm-private.h"
+
+#include <omp.h>
+#include <string.h>
+
+#include "core/omp-shares.h"
+
+double dm_pm_mesh_bytes(int n) {
+  return (double)n * n * n * sizeof(float) + 2.0 * (double)dm_pm_mode_count(n) * sizeof(dm_complex);
+}
+
+bool dm_pm_mesh_init(DmPmMesh *mesh, int n, double box, DmError **error) {
+  *mesh = (DmPmMesh){.n = n, .box = box};
+  mesh->forward = dm_fft_plan_3d(n, n, n, DM_FFT_R2C, error);
+  mesh->backward = mesh->forward ? dm_fft_plan_3d(n, n, n, DM_FFT_C2R, error) : NULL;
+  if (!mesh->backward) return false;
+  mesh->real = dm_fft_alloc((size_t)n * n * n * sizeof *mesh->real);
+  mesh->modes = dm_fft_alloc(dm_pm_mode_count(n) * sizeof *mesh->modes);
+  mesh->scratch = dm_fft_alloc(dm_pm_mode_count(n) * sizeof *mesh->scratch);
+  if (!mesh->real || !mesh->modes || !mesh->scratch) {
+    dm_pm_mesh_clear(mesh);
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d³ mesh.", n);
+  }
+  return true;
+}
+
+void dm_pm_mesh_clear(DmPmMesh *mesh) {
+  dm_fft_free(mesh->real);
+  dm_fft_free(mesh->modes);
+  dm_fft_free(mesh->scratch);
+  *mesh = (DmPmMesh){0};
+}
+
+/* Sets grid (n³) to the CIC counts of the particles. */
+static void paint(const float *positions, size_t count, double box, int n, float *grid) {
+  int threads = dm_omp_threads_for(count, DM_PM_PARTICLE_SHARE);
+  if (threads > n) threads = n;
+  float scale = (float)(n / box);
+  size_t plane = (size_t)n * n;
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num(), team = omp_get_num_threads();
+    int z_begin = n * t / team, z_end = n * (t + 1) / team;
+    memset(grid + (size_t)z_begin * plane, 0, (size_t)(z_end - z_begin) * plane * sizeof *grid);
+    for (size_t p = 0; p < count; p++) {
+      const float *x = positions + 3 * p;
+      int z0, z1;
+      float wz;
+      dm_pm_cic_cell(x[2], scale, n, &z0, &z1, &wz);
+      bool own0 = z0 >= z_begin && z0 < z_end, own1 = z1 >= z_begin && z1 < z_end;
+      if (!own0 && !own1) continue;
+      int x0, x1, y0, y1;
+      float wx, wy;
+      dm_pm_cic_cell(x[0], scale, n, &x0, &x1, &wx);
+      dm_pm_cic_cell(x[1], scale, n, &y0, &y1, &wy);
+      float w00 = (1.0f - wy) * (1.0f - wx), w01 = (1.0f - wy) * wx;
+      float w10 = wy * (1.0f - wx), w11 = wy * wx;
+      if (own0) {
+        float *slab = grid + (size_t)z0 * plane, f = 1.0f - wz;
+        slab[(size_t)y0 * n + x0] += f * w00;
+        slab[(size_t)y0 * n + x1] += f * w01;
+        slab[(size_t)y1 * n + x0] += f * w10;
+        slab[(size_t)y1 * n + x1] += f * w11;
+      }
+      if (own1) {
+        float *slab = grid + (size_t)z1 * plane;
+        slab[(size_t)y0 * n + x0] += wz * w00;
+        slab[(size_t)y0 * n + x1] += wz * w01;
+        slab[(size_t)y1 * n + x0] += wz * w10;
+        slab[(size_t)y1 * n + x1] += wz * w11;
+      }
+    }
+  }
+}
+
+void dm_pm_mesh_density_modes(DmPmMesh *mesh, const float *positions, size_t count) {
+  int n = mesh->n;
+  size_t cells = (size_t)n * n * n;
+  paint(positions, count, mesh->box, n, mesh->real);
+  float to_contrast = (float)((double)cells / (double)count);
+  int threads = dm_omp_threads_for(cells, DM_PM_CELL_SHARE);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (size_t i = 0; i < cells; i++) mesh->real[i] = mesh->real[i] * to_contrast - 1.0f;
+  dm_fft_execute(mesh->forward, mesh->real, mesh->modes);
+}
+
+void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double box, int axis,
+                          double scale, bool deconvolve) {
+  int hx = n / 2 + 1;
+  bool even = n % 2 == 0;
+  double fundamental = 2.0 * M_PI / box;
+  int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int z = 0; z < n; z++) {
+    int sz = dm_pm_signed_index(z, n);
+    for (int y = 0; y < n; y++) {
+      int sy = dm_pm_signed_index(y, n);
+      size_t row = ((size_t)z * n + y) * hx;
+      for (int x = 0; x < hx; x++) {
+        int s[3] = {x, sy, sz}, index[3] = {x, y, z};
+        double m = (double)x * x + (double)sy * sy + (double)sz * sz;
+        bool nyquist = even && index[axis] == n / 2;
+        double c = m > 0.0 && !nyquist ? scale * s[axis] / (fundamental * m) : 0.0;
+        if (deconvolve) {
+          double window =
+              dm_pm_cic_window(x, n) * dm_pm_cic_window(sy, n) * dm_pm_cic_window(sz, n);
+          double window2 = window * window;
+          c /= window2 > 0.5 ? window2 : 0.5;
+        }
+        dm_complex v = src[row + x];
+        dst[row + x] = dm_complex_make((float)(-c * cimagf(v)), (float)(c * crealf(v)));
+      }
+    }
+  }
+}
+
+void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis_i, int axis_j) {
+  int hx = n / 2 + 1;
+  int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int z = 0; z < n; z++) {
+    int sz = dm_pm_signed_index(z, n);
+    for (int y = 0; y < n; y++) {
+      int sy = dm_pm_signed_index(y, n);
+      size_t row = ((size_t)z * n + y) * hx;
+      for (int x = 0; x < hx; x++) {
+        int s[3] = {x, sy, sz};
+        double m = (double)x * x + (double)sy * sy + (double)sz * sz;
+        double c = m > 0.0 ? (double)s[axis_i] * s[axis_j] / m : 0.0;
+        dst[row + x] = (float)c * src[row + x];
+      }
+    }
+  }
+}
+
+void dm_pm_read_add(const float *grid, int n, double box, const float *positions, size_t count,
+                    int axis, double factor, float *values) {
+  float scale = (float)(n / box);
+  size_t plane = (size_t)n * n;
+  int threads = dm_omp_threads_for(count, DM_PM_PARTICLE_SHARE);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (size_t p = 0; p < count; p++) {
+    const float *x = positions + 3 * p;
+    int x0, x1, y0, y1, z0, z1;
+    float wx, wy, wz;
+    dm_pm_cic_cell(x[0], scale, n, &x0, &x1, &wx);
+    dm_pm_cic_cell(x[1], scale, n, &y0, &y1, &wy);
+    dm_pm_cic_cell(x[2], scale, n, &z0, &z1, &wz);
+    const float *lower = grid + (size_t)z0 * plane, *upper = grid + (size_t)z1 * plane;
+    size_t r0 = (size_t)y0 * n, r1 = (size_t)y1 * n;
+    float a = (1.0f - wy) * ((1.0f - wx) * lower[r0 + x0] + wx * lower[r0 + x1]) +
+              wy * ((1.0f - wx) * lower[r1 + x0] + wx * lower[r1 + x1]);
+    float b = (1.0f - wy) * ((1.0f - wx) * upper[r0 + x0] + wx * upper[r0 + x1]) +
+              wy * ((1.0f - wx) * upper[r1 + x0] + wx * upper[r1 + x1]);
+    values[3 * p + axis] += (float)(factor * ((1.0f - wz) * a + wz * b));
+  }
+}
