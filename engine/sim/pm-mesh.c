@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/omp-shares.h"
+#include "darkmap/particle-mesh.h"
 
 double dm_pm_mesh_bytes(int n) {
   return (double)n * n * n * sizeof(float) + 2.0 * (double)dm_pm_mode_count(n) * sizeof(dm_complex);
@@ -95,6 +96,9 @@ void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double 
   int hx = n / 2 + 1;
   bool even = n % 2 == 0;
   double fundamental = 2.0 * M_PI / box;
+  double window_of[DM_PM_MESH_MAX];  /* the CIC window along an axis, by index */
+  for (int i = 0; deconvolve && i < n; i++)
+    window_of[i] = dm_pm_cic_window(dm_pm_signed_index(i, n), n);
   int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int z = 0; z < n; z++) {
@@ -108,8 +112,7 @@ void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double 
         bool nyquist = even && index[axis] == n / 2;
         double c = m > 0.0 && !nyquist ? scale * s[axis] / (fundamental * m) : 0.0;
         if (deconvolve) {
-          double window =
-              dm_pm_cic_window(x, n) * dm_pm_cic_window(sy, n) * dm_pm_cic_window(sz, n);
+          double window = window_of[x] * window_of[y] * window_of[z];
           double window2 = window * window;
           c /= window2 > 0.5 ? window2 : 0.5;
         }
