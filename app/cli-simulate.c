@@ -1,25 +1,35 @@
 /* darkmap-cli simulate: a simulated convergence map (Gaussian or lognormal
- * field with the theory C_ell, NFW haloes) and its mock shear, optionally on
- * a real survey's grid with its mask and noise. */
+ * field with the theory C_ell, NFW haloes, or a particle-mesh N-body light
+ * cone) and its mock shear, optionally on a real survey's grid with its mask
+ * and noise; or a cube of N-body maps for the trainers. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli-commands.h"
+#include "cli-progress.h"
 #include "cli-shear-input.h"
 #include "darkmap/field-from-power.h"
 #include "darkmap/fits.h"
 #include "darkmap/halo-population.h"
 #include "darkmap/lognormal.h"
 #include "darkmap/mock-survey.h"
+#include "darkmap/nbody-sky.h"
 #include "darkmap/nfw.h"
 #include "darkmap/theory.h"
 
 static const CliOptionSpec simulate_options[] = {
     {"theory", true, "FILE     theory C_ell table (CSV: ell, C_ell per sr)"},
     {"theory-column", true, "NAME     C_ell column of the table (default: the first after ell)"},
-    {"field", true, "gaussian|lognormal  convergence field (default lognormal)"},
+    {"field", true, "gaussian|lognormal|nbody  convergence field (default lognormal)"},
+    {"nz", true, "FILE     nbody: source n(z) (CSV: z, n_of_z)"},
+    {"box", true, "L        nbody: simulation box side in Mpc/h (default 256)"},
+    {"mesh", true, "N        nbody: particle-mesh cells per side (default 128)"},
+    {"particles", true, "N        nbody: particles per side (default 64)"},
+    {"steps", true, "N        nbody: kick-drift-kick steps (default 10)"},
+    {"maps", true, "K        nbody: K maps of one simulation, written as a cube (default 1)"},
+    {"cosmology", true, "H0,OM,OB,S8,NS  nbody: flat LambdaCDM (default 70,0.3,0.046,0.8,0.96)"},
     {"shift", true, "L        lognormal shift lambda (default 0.02)"},
     {"box-factor", true, "F        generate on an F times larger box and crop (default 1)"},
     {"haloes", true, "N|auto   add N NFW haloes from the mass function, or a Poisson number"},
@@ -105,6 +115,8 @@ static DmMockSurvey *survey_from_options(const CliArgs *args, DmCatalog **catalo
 
 typedef struct {
   bool lognormal;
+  bool nbody;
+  DmNbodySkyRequest sky;  /* for nbody (its sources set later) */
   DmLognormalOptions lognormal_options;
   long haloes;  /* −2 none, −1 Poisson, else a count */
   DmHaloPopulationOptions halo_options;
@@ -113,6 +125,49 @@ typedef struct {
   unsigned long long seed;
 } SimOptions;
 
+/* The N-body options: refused with the other fields, and the other fields'
+ * options refused with it. */
+static bool parse_nbody_options(const CliArgs *args, SimOptions *o, DmError **error) {
+  static const char *const nbody_only[] = {"nz", "box", "mesh", "particles", "steps", "maps",
+                                           "cosmology"};
+  static const char *const field_only[] = {"theory", "theory-column", "shift", "box-factor",
+                                           "haloes", "halo"};
+  if (o->nbody && cli_args_value(args, "maps") && strcmp(cli_args_value(args, "maps"), "1") != 0 &&
+      cli_args_value(args, "out-shear"))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Several maps are written as a convergence cube alone: leave out "
+                        "--out-shear, or make one map.");
+  for (int i = 0; !o->nbody && i < 7; i++)
+    if (cli_args_value(args, nbody_only[i]))
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Option --%s is for --field nbody.", nbody_only[i]);
+  for (int i = 0; o->nbody && i < 6; i++)
+    if (cli_args_value(args, field_only[i]))
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Option --%s is for the gaussian and lognormal fields, not nbody.",
+                          field_only[i]);
+  DmNbodySkyRequest *sky = &o->sky;
+  dm_nbody_sky_request_init(sky);
+  sky->pm.seed = sky->seed = o->seed;
+  const char *cosmology = cli_args_value(args, "cosmology");
+  if (cosmology) {
+    DmCosmology *c = &sky->pm.cosmology;
+    char tail = 0;
+    if (sscanf(cosmology, "%lf,%lf,%lf,%lf,%lf%c", &c->h0, &c->omega_m, &c->omega_b, &c->sigma8,
+               &c->n_s, &tail) != 5)
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Option --cosmology needs H0,OMEGA_M,OMEGA_B,SIGMA8,N_S, not '%s'.",
+                          cosmology);
+  }
+  return cli_args_double(args, "box", &sky->pm.box, error) &&
+         cli_args_int(args, "mesh", DM_PM_MESH_MIN, DM_PM_MESH_MAX, &sky->pm.mesh, error) &&
+         cli_args_int(args, "particles", DM_PM_PARTICLES_MIN, DM_PM_MESH_MAX,
+                      &sky->pm.particles, error) &&
+         cli_args_int(args, "steps", 1, DM_PM_STEPS_MAX, &sky->pm.steps, error) &&
+         cli_args_int(args, "maps", 1, DM_MAP_MAX_SIDE, &sky->n_maps, error) &&
+         dm_pm_request_check(&sky->pm, error);
+}
+
 static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
   *o = (SimOptions){.lognormal = true, .haloes = -2, .halo = cli_args_value(args, "halo")};
   dm_lognormal_options_init(&o->lognormal_options);
@@ -120,9 +175,13 @@ static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
   dm_nfw_paint_options_init(&o->paint);
   const char *field = cli_args_value(args, "field");
   if (field && strcmp(field, "gaussian") == 0) o->lognormal = false;
+  else if (field && strcmp(field, "nbody") == 0) {
+    o->lognormal = false;
+    o->nbody = true;
+  }
   else if (field && strcmp(field, "lognormal") != 0)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "Option --field is 'gaussian' or 'lognormal', not '%s'.", field);
+                        "Option --field is 'gaussian', 'lognormal' or 'nbody', not '%s'.", field);
   const char *haloes = cli_args_value(args, "haloes");
   if (haloes && strcmp(haloes, "auto") == 0) o->haloes = -1;
   else if (haloes) {
@@ -141,6 +200,7 @@ static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
       return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                           "Option --seed needs a non-negative integer, not '%s'.", seed);
   }
+  if (!parse_nbody_options(args, o, error)) return false;
   return cli_args_double(args, "shift", &o->lognormal_options.shift, error) &&
          cli_args_int(args, "box-factor", 1, DM_MAX_BOX_FACTOR, &o->lognormal_options.box_factor,
                       error) &&
@@ -202,8 +262,11 @@ static bool describe(DmMap *kappa, const SimOptions *o, long n_haloes, DmMockNoi
   static const char *const noise_names[] = {"none", "rotated", "gaussian"};
   char seed[32];
   snprintf(seed, sizeof seed, "%llu", o->seed);
-  return dm_map_set_string(kappa, "METHOD", "SIMULATE", "simulated convergence", error) &&
-         dm_map_set_string(kappa, "FIELD", o->lognormal ? "lognormal" : "gaussian",
+  if (!dm_map_set_string(kappa, "METHOD", "SIMULATE", "simulated convergence", error))
+    return false;
+  if (o->nbody)  /* the engine's cards describe the field */
+    return dm_map_set_string(kappa, "NOISEMOD", noise_names[noise], "mock noise", error);
+  return dm_map_set_string(kappa, "FIELD", o->lognormal ? "lognormal" : "gaussian",
                            "convergence field", error) &&
          dm_map_set_double(kappa, "SHIFT", o->lognormal_options.shift, "lognormal shift", error) &&
          dm_map_set_int(kappa, "BOXFACT", o->lognormal_options.box_factor,
@@ -218,6 +281,27 @@ static bool describe(DmMap *kappa, const SimOptions *o, long n_haloes, DmMockNoi
          dm_map_set_string(kappa, "NOISEMOD", noise_names[noise], "mock noise", error);
 }
 
+/* The N-body maps of the options on the survey's grid (K planes). */
+static DmMap *nbody_maps(const SimOptions *o, const DmRedshiftDistribution *sources,
+                         const DmBinnedShear *grid, DmError **error) {
+  DmNbodySkyRequest sky = o->sky;
+  sky.nx = grid->mask->nx;
+  sky.ny = grid->mask->ny;
+  sky.wcs = grid->mask->wcs;
+  sky.pixel_arcmin = grid->mask->wcs ? dm_wcs_pixel_scale_deg(grid->mask->wcs) * 60.0 : 0.0;
+  sky.sources = sources;
+  DmProgress progress = cli_progress_init();
+  DmMap *maps = dm_nbody_sky_run(&sky, &progress, error);
+  cli_progress_done();
+  if (maps)
+    fprintf(stderr,
+            "N-body light cone: %d³ particles, %d³ mesh, box %g Mpc/h, %g lens planes; "
+            "particle shot noise C_ell %.3g per sr.\n",
+            sky.pm.particles, sky.pm.mesh, sky.pm.box, dm_map_find_card(maps, "NPLANES")->number,
+            dm_map_find_card(maps, "SHOTNOIS")->number);
+  return maps;
+}
+
 int cli_simulate_main(int argc, char **argv) {
   const CliOptionSpec *tables[] = {simulate_options, cli_catalog_options};
   if (cli_wants_help(argc, argv)) {
@@ -226,10 +310,16 @@ int cli_simulate_main(int argc, char **argv) {
            "         [--haloes N|auto] [--halo-c-scatter S] [--halo-ellipticity]\n"
            "         [--halo RA,DEC,M,C,Z] [--z-source Z] [--seed S]\n"
            "         [--shear shear.fits] [--catalog FILE] --out sim.fits\n"
+           "       darkmap-cli simulate --field nbody --nz nz.csv [--box L] [--mesh N]\n"
+           "         [--particles N] [--steps N] [--maps K] [--cosmology H0,OM,OB,S8,NS]\n"
+           "         [grid, survey and noise options as above] --out sim.fits\n"
            "Simulated convergence and mock shear.  With --shear, the shear file's grid, mask\n"
            "and noise (Gaussian); with --catalog, rotated real galaxies as noise (on the\n"
            "shear file's grid when both are given).  Without either: a noiseless, unmasked\n"
-           "TAN grid centred on --center (default RA 0, Dec 0).\n\n");
+           "TAN grid centred on --center (default RA 0, Dec 0).  The nbody field is a\n"
+           "particle-mesh simulation ray-traced (Born) through a light cone for sources\n"
+           "with the n(z) given; --maps K > 1 writes K maps of the one simulation, each\n"
+           "through its own rotations and shifts of the box, as a convergence cube alone.\n\n");
     cli_args_print_help(tables, 2);
     return 0;
   }
@@ -238,22 +328,32 @@ int cli_simulate_main(int argc, char **argv) {
   SimOptions o;
   if (!cli_args_parse(&args, argc, argv, tables, 2, &error)) return cli_fail("simulate", error);
   const char *out = cli_args_require(&args, "out", &error);
-  const char *theory_path = out ? cli_args_require(&args, "theory", &error) : NULL;
-  if (!theory_path || !parse_options(&args, &o, &error)) return cli_fail("simulate", error);
+  if (!out || !parse_options(&args, &o, &error)) return cli_fail("simulate", error);
+  const char *input = cli_args_require(&args, o.nbody ? "nz" : "theory", &error);
+  if (!input) return cli_fail("simulate", error);
 
   DmTheorySpectrum *theory =
-      dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"), &error);
+      o.nbody ? NULL : dm_theory_read_csv(input, cli_args_value(&args, "theory-column"), &error);
+  DmRedshiftDistribution *sources =
+      o.nbody ? dm_redshift_distribution_read_csv(input, &error) : NULL;
   DmCatalog *catalog = NULL;
-  DmMockSurvey *survey = theory ? survey_from_options(&args, &catalog, &error) : NULL;
+  DmMockSurvey *survey =
+      theory || sources ? survey_from_options(&args, &catalog, &error) : NULL;
   const DmBinnedShear *grid = survey ? dm_mock_survey_template(survey) : NULL;
-  DmMap *kappa = grid ? dm_map_new(grid->mask->nx, grid->mask->ny, 1, grid->mask->wcs, &error)
-                      : NULL;
+  DmMap *kappa = NULL;
+  if (grid && o.nbody) kappa = nbody_maps(&o, sources, grid, &error);
+  else if (grid) kappa = dm_map_new(grid->mask->nx, grid->mask->ny, 1, grid->mask->wcs, &error);
   DmBinnedShear *mock = NULL;
   long n_haloes = 0;
-  bool ok = kappa && make_kappa(kappa, theory, &o, &n_haloes, &error) &&
-            (mock = dm_mock_survey_make(survey, kappa, o.seed, 2, &error)) &&
-            describe(kappa, &o, n_haloes, dm_mock_survey_noise(survey), &error);
-  if (ok) {
+  bool ok = kappa && (o.nbody || make_kappa(kappa, theory, &o, &n_haloes, &error));
+  bool cube = ok && kappa->nplanes > 1;
+  if (cube)
+    ok = describe(kappa, &o, 0, DM_MOCK_NOISE_NONE, &error) &&
+         dm_fits_write_map(out, kappa, &error);
+  else
+    ok = ok && (mock = dm_mock_survey_make(survey, kappa, o.seed, 2, &error)) &&
+         describe(kappa, &o, n_haloes, dm_mock_survey_noise(survey), &error);
+  if (ok && !cube) {
     bool real = dm_mock_survey_noise(survey) != DM_MOCK_NOISE_NONE;
     DmFitsImageHdu hdus[] = {
         {kappa, NULL}, {mock->shear, "SHEAR"}, {mock->noise, "NOISE"}, {mock->mask, "MASK"}};
@@ -266,6 +366,7 @@ int cli_simulate_main(int argc, char **argv) {
   dm_mock_survey_free(survey);
   dm_catalog_free(catalog);
   dm_theory_free(theory);
+  dm_redshift_distribution_free(sources);
   if (!ok) return cli_fail("simulate", error);
   fprintf(stderr, "Wrote %s%s%s.\n", out, out_shear ? " and " : "", out_shear ? out_shear : "");
   return 0;
