@@ -2,7 +2,9 @@
  * particle-mesh simulation (initial conditions, PM steps and the Born ray tracing of every
  * map) beside that of K lognormal maps of the same grid in the same run; the maps' mean
  * C_ell against the kappaTNG theory table and the Limber halofit C_ell; their one-point
- * skewness and peak counts against the lognormal maps'.
+ * skewness and peak counts against the lognormal maps' and those of lognormal + NFW maps
+ * (a Poisson number of haloes from the mass function, M200c > 1e13 M_sun, z < 1.5,
+ * sources at z = 1, as darkmap-cli simulate --haloes auto).
  *
  * Usage: bench-nbody-sky [--box L] [--mesh N] [--particles N] [--steps N] [--maps K]
  *          [--size N] [--pixel-arcmin P] [--smooth S] [--seed S]
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "darkmap/halo-population.h"
 #include "darkmap/limber.h"
 #include "darkmap/lognormal.h"
 #include "darkmap/map-statistics.h"
@@ -68,6 +71,26 @@ static bool one_point(float *map, int nx, int ny, double pixel_arcmin, double sm
   out[2] = stats->n_peaks / stats->interior_area_deg2;
   dm_map_stats_free(stats);
   return true;
+}
+
+/* Adds a population of NFW haloes to every plane of maps (seed = plane). */
+static bool add_haloes(DmMap *maps, const DmCosmology *cosmology, double pixel_arcmin,
+                       DmError **error) {
+  DmMassFunction *mass_function = dm_mass_function_new(cosmology, error);
+  DmHaloPopulationOptions options;
+  dm_halo_population_options_init(&options);
+  DmNfwPaintOptions paint;
+  dm_nfw_paint_options_init(&paint);
+  paint.pixel_arcmin = pixel_arcmin;
+  bool ok = mass_function != NULL;
+  for (int k = 0; ok && k < maps->nplanes; k++) {
+    DmHaloPopulation *population = dm_halo_population_draw(
+        mass_function, &options, maps->nx, maps->ny, pixel_arcmin, (uint64_t)k, 1, error);
+    ok = population && dm_halo_population_paint(population, maps, k, cosmology, &paint, error);
+    dm_halo_population_free(population);
+  }
+  dm_mass_function_free(mass_function);
+  return ok;
 }
 
 int main(int argc, char **argv) {
@@ -128,6 +151,8 @@ int main(int argc, char **argv) {
       return fail(error);
   log_wall = dm_monotonic_seconds() - log_wall;
   log_cpu = process_seconds() - log_cpu;
+  DmMap *haloes = dm_map_copy(lognormal, &error);
+  if (!haloes || !add_haloes(haloes, c, sky.pixel_arcmin, &error)) return fail(error);
   printf("time: %.2f s wall, %.2f s processor for the simulation and %d maps; lognormal "
          "maps %.3f s wall, %.3f s processor (N-body / lognormal %.0f× wall); load %.2f "
          "after\n",
@@ -160,23 +185,23 @@ int main(int argc, char **argv) {
            mean[b] / theory, limber[b], mean[b] / limber[b]);
   }
 
-  double nbody[3] = {0}, log_stats[3] = {0};
-  for (int k = 0; k < k_maps; k++) {
-    double a[3], b[3];
-    if (!one_point(dm_map_plane(maps, k), nx, ny, sky.pixel_arcmin, smooth, a, &error) ||
-        !one_point(dm_map_plane(lognormal, k), nx, ny, sky.pixel_arcmin, smooth, b, &error))
-      return fail(error);
-    for (int i = 0; i < 3; i++) {
-      nbody[i] += a[i] / k_maps;
-      log_stats[i] += b[i] / k_maps;
+  const DmMap *sets[3] = {maps, lognormal, haloes};
+  static const char *const names[3] = {"N-body", "lognormal (kTNG C_l)", "lognormal + NFW"};
+  printf("smoothed by %g pixels:     skewness   peaks nu>3 /deg²   peaks /deg²\n", smooth);
+  for (int set = 0; set < 3; set++) {
+    double mean_stats[3] = {0};
+    for (int k = 0; k < k_maps; k++) {
+      double one[3];
+      if (!one_point(dm_map_plane(sets[set], k), nx, ny, sky.pixel_arcmin, smooth, one, &error))
+        return fail(error);
+      for (int i = 0; i < 3; i++) mean_stats[i] += one[i] / k_maps;
     }
+    printf("  %-22s %9.3f %18.1f %13.1f\n", names[set], mean_stats[0], mean_stats[1],
+           mean_stats[2]);
   }
-  printf("smoothed by %g pixels:   skewness   peaks nu>3 /deg²   peaks /deg²\n", smooth);
-  printf("  N-body               %9.3f %18.1f %13.1f\n", nbody[0], nbody[1], nbody[2]);
-  printf("  lognormal (kTNG C_l) %9.3f %18.1f %13.1f\n", log_stats[0], log_stats[1],
-         log_stats[2]);
   dm_map_free(maps);
   dm_map_free(lognormal);
+  dm_map_free(haloes);
   dm_theory_free(ktng);
   dm_redshift_distribution_free(sources);
   return 0;
