@@ -13,7 +13,6 @@
  * lattice cell i in z, y, x order); fields n³ floats, modes n × n × (n/2 + 1). */
 #include "darkmap/particle-mesh.h"
 
-#include <omp.h>
 #include <stdlib.h>
 
 #include "core/omp-shares.h"
@@ -46,6 +45,23 @@ static void draw_noise(float *field, int n, uint64_t seed) {
   }
 }
 
+typedef struct {
+  dm_complex *modes;
+  int n;
+  const double *amplitude;   /* by integer |s|² */
+} Colouring;
+
+static void colour_row(const DmPmModeRow *row, void *data) {
+  const Colouring *c = data;
+  int half = c->n / 2;
+  bool even = c->n % 2 == 0;
+  for (int x = 0; x < half + 1; x++) {
+    bool nyquist = even && (x == half || row->y == half || row->z == half);
+    int m = x * x + row->sy * row->sy + row->sz * row->sz;
+    c->modes[row->offset + x] *= nyquist ? 0.0f : (float)c->amplitude[m];
+  }
+}
+
 /* modes ← modes × sqrt(P(k) / (V n³)), 0 at k = 0 and on the Nyquist planes.
  * P is tabulated once per integer |s|² of the signed indices s. */
 static bool colour_modes(const DmCosmology *cosmology, dm_complex *modes, int n, double box,
@@ -62,22 +78,8 @@ static bool colour_modes(const DmCosmology *cosmology, dm_complex *modes, int n,
     double volume_cells = box * box * box * (double)n * n * n;
     for (int m = 0; m <= largest; m++)
       amplitude[m] = m ? sqrt(amplitude[m] / volume_cells) : 0.0;
-    int hx = half + 1;
-    bool even = n % 2 == 0;
-    int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int z = 0; z < n; z++) {
-      int sz = dm_pm_signed_index(z, n);
-      for (int y = 0; y < n; y++) {
-        int sy = dm_pm_signed_index(y, n);
-        size_t row = ((size_t)z * n + y) * hx;
-        for (int x = 0; x < hx; x++) {
-          bool nyquist = even && (x == half || y == half || z == half);
-          int m = x * x + sy * sy + sz * sz;
-          modes[row + x] *= nyquist ? 0.0f : (float)amplitude[m];
-        }
-      }
-    }
+    Colouring colouring = {modes, n, amplitude};
+    dm_pm_for_each_mode_row(n, colour_row, &colouring);
   }
   free(k);
   free(amplitude);

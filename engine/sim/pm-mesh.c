@@ -91,55 +91,68 @@ void dm_pm_mesh_density_modes(DmPmMesh *mesh, const float *positions, size_t cou
   dm_fft_execute(mesh->forward, mesh->real, mesh->modes);
 }
 
-void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double box, int axis,
-                          double scale, bool deconvolve) {
-  int hx = n / 2 + 1;
-  bool even = n % 2 == 0;
-  double fundamental = 2.0 * M_PI / box;
-  double window_of[DM_PM_MESH_MAX];  /* the CIC window along an axis, by index */
-  for (int i = 0; deconvolve && i < n; i++)
-    window_of[i] = dm_pm_cic_window(dm_pm_signed_index(i, n), n);
+void dm_pm_for_each_mode_row(int n, DmPmModeRowFunc row_func, void *data) {
   int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int z = 0; z < n; z++) {
-    int sz = dm_pm_signed_index(z, n);
+  for (int z = 0; z < n; z++)
     for (int y = 0; y < n; y++) {
-      int sy = dm_pm_signed_index(y, n);
-      size_t row = ((size_t)z * n + y) * hx;
-      for (int x = 0; x < hx; x++) {
-        int s[3] = {x, sy, sz}, index[3] = {x, y, z};
-        double m = (double)x * x + (double)sy * sy + (double)sz * sz;
-        bool nyquist = even && index[axis] == n / 2;
-        double c = m > 0.0 && !nyquist ? scale * s[axis] / (fundamental * m) : 0.0;
-        if (deconvolve) {
-          double window = window_of[x] * window_of[y] * window_of[z];
-          double window2 = window * window;
-          c /= window2 > 0.5 ? window2 : 0.5;
-        }
-        dm_complex v = src[row + x];
-        dst[row + x] = dm_complex_make((float)(-c * cimagf(v)), (float)(c * crealf(v)));
-      }
+      DmPmModeRow row = {z, y, dm_pm_signed_index(z, n), dm_pm_signed_index(y, n),
+                         ((size_t)z * n + y) * (size_t)(n / 2 + 1)};
+      row_func(&row, data);
     }
+}
+
+typedef struct {
+  const dm_complex *src;
+  dm_complex *dst;
+  int n, axis, axis_j;
+  double scale;               /* gradient: scale / k_f */
+  const double *window_of;    /* gradient: the CIC window along an axis by index, or NULL */
+} Kernel;
+
+static void gradient_row(const DmPmModeRow *row, void *data) {
+  const Kernel *kernel = data;
+  int n = kernel->n, axis = kernel->axis;
+  bool even = n % 2 == 0;
+  for (int x = 0; x < n / 2 + 1; x++) {
+    int s[3] = {x, row->sy, row->sz}, index[3] = {x, row->y, row->z};
+    double m = (double)x * x + (double)row->sy * row->sy + (double)row->sz * row->sz;
+    bool nyquist = even && index[axis] == n / 2;
+    double c = m > 0.0 && !nyquist ? kernel->scale * s[axis] / m : 0.0;
+    if (kernel->window_of) {
+      const double *w = kernel->window_of;
+      double window = w[x] * w[row->y] * w[row->z], window2 = window * window;
+      c /= window2 > 0.5 ? window2 : 0.5;
+    }
+    dm_complex v = kernel->src[row->offset + x];
+    kernel->dst[row->offset + x] =
+        dm_complex_make((float)(-c * cimagf(v)), (float)(c * crealf(v)));
+  }
+}
+
+void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double box, int axis,
+                          double scale, bool deconvolve) {
+  double window_of[DM_PM_MESH_MAX];
+  for (int i = 0; deconvolve && i < n; i++)
+    window_of[i] = dm_pm_cic_window(dm_pm_signed_index(i, n), n);
+  Kernel kernel = {src, dst, n, axis, 0, scale / (2.0 * M_PI / box),
+                   deconvolve ? window_of : NULL};
+  dm_pm_for_each_mode_row(n, gradient_row, &kernel);
+}
+
+static void hessian_row(const DmPmModeRow *row, void *data) {
+  const Kernel *kernel = data;
+  for (int x = 0; x < kernel->n / 2 + 1; x++) {
+    int s[3] = {x, row->sy, row->sz};
+    double m = (double)x * x + (double)row->sy * row->sy + (double)row->sz * row->sz;
+    double c = m > 0.0 ? (double)s[kernel->axis] * s[kernel->axis_j] / m : 0.0;
+    kernel->dst[row->offset + x] = (float)c * kernel->src[row->offset + x];
   }
 }
 
 void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis_i, int axis_j) {
-  int hx = n / 2 + 1;
-  int threads = dm_omp_threads_for(dm_pm_mode_count(n), DM_PM_CELL_SHARE);
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int z = 0; z < n; z++) {
-    int sz = dm_pm_signed_index(z, n);
-    for (int y = 0; y < n; y++) {
-      int sy = dm_pm_signed_index(y, n);
-      size_t row = ((size_t)z * n + y) * hx;
-      for (int x = 0; x < hx; x++) {
-        int s[3] = {x, sy, sz};
-        double m = (double)x * x + (double)sy * sy + (double)sz * sz;
-        double c = m > 0.0 ? (double)s[axis_i] * s[axis_j] / m : 0.0;
-        dst[row + x] = (float)c * src[row + x];
-      }
-    }
-  }
+  Kernel kernel = {src, dst, n, axis_i, axis_j, 0.0, NULL};
+  dm_pm_for_each_mode_row(n, hessian_row, &kernel);
 }
 
 void dm_pm_read_add(const float *grid, int n, double box, const float *positions, size_t count,

@@ -85,6 +85,18 @@ double dm_pm_initial_bytes(int particles);
  * and transforms it into mesh->modes. */
 void dm_pm_mesh_density_modes(DmPmMesh *mesh, const float *positions, size_t count);
 
+/* One row of an n³ mesh's modes (n × n rows of n/2 + 1): its z and y
+ * indices, their signed frequency indices, and its first mode's offset. */
+typedef struct {
+  int z, y, sz, sy;
+  size_t offset;
+} DmPmModeRow;
+
+typedef void (*DmPmModeRowFunc)(const DmPmModeRow *row, void *data);
+
+/* Calls row_func on every row, the rows shared among OpenMP threads. */
+void dm_pm_for_each_mode_row(int n, DmPmModeRowFunc row_func, void *data);
+
 /* dst = scale · i k_axis / k² · src on an n³ grid of side box (k in h/Mpc),
  * 0 at k = 0 and where the axis' index is the Nyquist one.  When
  * deconvolve (the force of a CIC-painted density read back by CIC), divided

@@ -36,7 +36,7 @@
  * them fixed to compare runs bit for bit).
  *
  * Checked: with particles = mesh, the large scales grow as D² to 0.2 % in
- * 10 steps and the power at z = 0 is halofit's to 12 % up to half the
+ * 10 steps and the power at z = 0 is halofit's to 11 % up to half the
  * mesh's Nyquist frequency (tests/engine/test-pm-*.c).  A lattice coarser
  * than the mesh is accepted but not recommended: the lattice's images on
  * the finer mesh add spurious growth (32³ particles on a 64³ mesh in a
