@@ -132,11 +132,6 @@ static bool parse_nbody_options(const CliArgs *args, SimOptions *o, DmError **er
                                            "cosmology"};
   static const char *const field_only[] = {"theory", "theory-column", "shift", "box-factor",
                                            "haloes", "halo"};
-  if (o->nbody && cli_args_value(args, "maps") && strcmp(cli_args_value(args, "maps"), "1") != 0 &&
-      cli_args_value(args, "out-shear"))
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "Several maps are written as a convergence cube alone: leave out "
-                        "--out-shear, or make one map.");
   for (int i = 0; !o->nbody && i < 7; i++)
     if (cli_args_value(args, nbody_only[i]))
       return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
@@ -159,13 +154,18 @@ static bool parse_nbody_options(const CliArgs *args, SimOptions *o, DmError **er
                           "Option --cosmology needs H0,OMEGA_M,OMEGA_B,SIGMA8,N_S, not '%s'.",
                           cosmology);
   }
-  return cli_args_double(args, "box", &sky->pm.box, error) &&
-         cli_args_int(args, "mesh", DM_PM_MESH_MIN, DM_PM_MESH_MAX, &sky->pm.mesh, error) &&
-         cli_args_int(args, "particles", DM_PM_PARTICLES_MIN, DM_PM_MESH_MAX,
-                      &sky->pm.particles, error) &&
-         cli_args_int(args, "steps", 1, DM_PM_STEPS_MAX, &sky->pm.steps, error) &&
-         cli_args_int(args, "maps", 1, DM_MAP_MAX_SIDE, &sky->n_maps, error) &&
-         dm_pm_request_check(&sky->pm, error);
+  if (!cli_args_double(args, "box", &sky->pm.box, error) ||
+      !cli_args_int(args, "mesh", DM_PM_MESH_MIN, DM_PM_MESH_MAX, &sky->pm.mesh, error) ||
+      !cli_args_int(args, "particles", DM_PM_PARTICLES_MIN, DM_PM_MESH_MAX, &sky->pm.particles,
+                    error) ||
+      !cli_args_int(args, "steps", 1, DM_PM_STEPS_MAX, &sky->pm.steps, error) ||
+      !cli_args_int(args, "maps", 1, DM_MAP_MAX_SIDE, &sky->n_maps, error))
+    return false;
+  if (sky->n_maps > 1 && cli_args_value(args, "out-shear"))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Several maps are written as a convergence cube alone: leave out "
+                        "--out-shear, or make one map.");
+  return dm_pm_request_check(&sky->pm, error);
 }
 
 static bool parse_options(const CliArgs *args, SimOptions *o, DmError **error) {
