@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "bench-args.h"
 #include "bench-timing.h"
@@ -25,17 +24,6 @@
 
 #define MAX_SIZES 8
 #define MAX_RUNS 20
-
-static double process_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec + 1e-9 * t.tv_nsec;
-}
-
-static double load_average(void) {
-  double load[1];
-  return getloadavg(load, 1) == 1 ? load[0] : -1.0;
-}
 
 /* The process's largest resident set so far, in MiB. */
 static double max_rss_mib(void) {
@@ -82,14 +70,14 @@ int main(int argc, char **argv) {
     double wall[MAX_RUNS], cpu[MAX_RUNS], a_end = 1.0;
     for (int r = 0; r < n; r++) {
       DmError *error = NULL;
-      double t0 = dm_monotonic_seconds(), c0 = process_seconds();
+      double t0 = dm_monotonic_seconds(), c0 = bench_process_seconds();
       if (!dm_pm_run(&request, &a_end, 1, ignore_snapshot, NULL, NULL, &error)) {
         fprintf(stderr, "bench-pm: %s\n", error->message);
         dm_error_free(error);
         return 1;
       }
       wall[r] = dm_monotonic_seconds() - t0;
-      cpu[r] = process_seconds() - c0;
+      cpu[r] = bench_process_seconds() - c0;
     }
     double particles = (double)sizes[s] * sizes[s] * sizes[s];
     double wall_median = bench_median(wall, n), cpu_median = bench_median(cpu, n);
@@ -97,7 +85,7 @@ int main(int argc, char **argv) {
     printf("%-6d %9.3fs %9.3fs %9.3fs %9.3f %12.1f %10.1f %10.1f %9.1f %6.2f\n", sizes[s],
            wall[0], wall_median, cpu_median, wall_median / steps,
            1e9 * wall_median / (particles * steps), max_rss_mib(), estimate / 1048576.0,
-           estimate / particles, load_average());
+           estimate / particles, bench_load_average());
   }
   return 0;
 }

@@ -252,11 +252,6 @@ static pid_t start_busy(void) {
   }
 }
 
-static double load_average(void) {
-  double load[1] = {0.0};
-  return getloadavg(load, 1) == 1 ? load[0] : -1.0;
-}
-
 static void print_row(const char *what, const Measure *own, const Measure *passive, bool mmgan) {
   printf("%-8s %10.2f %10.2f %10.4f %10.4f", what, own->score_rate, passive->score_rate,
          own->score_cpu, passive->score_cpu);
@@ -353,7 +348,7 @@ int main(int argc, char **argv) {
   printf(
       "# %ld CPUs, load average %.2f, %d spinning processes beside; %d network threads, %d "
       "score data threads\n",
-      cpus, load_average(), s.busy, s.threads, s.data_threads);
+      cpus, bench_load_average(), s.busy, s.threads, s.data_threads);
   printf("# score: %d² maps, U-Net depth %d width %d, batch %d, %d steps after %d\n", s.size,
          s.depth, s.width, s.batch, s.steps, WARM_UP);
   if (mmgan)
@@ -380,7 +375,7 @@ int main(int argc, char **argv) {
   printf("# passive / default steps/s: score %.3f",
          passive_median.score_rate / own_median.score_rate);
   if (mmgan) printf(", MMGAN %.3f", passive_median.mmgan_rate / own_median.mmgan_rate);
-  printf("; load average at the end %.2f\n", load_average());
+  printf("; load average at the end %.2f\n", bench_load_average());
   printf(
       "{\"score_steps_per_s\": %.4g, \"score_passive_steps_per_s\": %.4g, "
       "\"score_ratio\": %.4g, \"mmgan_steps_per_s\": %.4g, "
