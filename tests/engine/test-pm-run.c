@@ -205,21 +205,21 @@ static void test_bad_requests(void) {
   dm_pm_request_init(&good);
   good.mesh = good.particles = 16;
   double a = 1.0, unsorted[2] = {0.5, 0.4}, early = 0.05, late = 1.5;
-  request = good;
-  request.box = 0.0;
-  check_refused(&request, &a, 1, "Box side 0 Mpc/h is not a positive number.");
-  request = good;
-  request.mesh = 2048;
-  check_refused(&request, &a, 1, "Mesh 2048 is out of range (8 to 1024 cells per side).");
-  request = good;
-  request.particles = 17;
-  check_refused(&request, &a, 1, "17 particles per side are out of range (2 to the mesh's 16).");
-  request = good;
-  request.steps = 0;
-  check_refused(&request, &a, 1, "0 steps are out of range (1 to 1000).");
-  request = good;
-  request.a_start = 1.0;
-  check_refused(&request, &a, 1, "Initial scale factor 1 is out of range (between 0 and 1).");
+  enum { FIELDS = 5 };
+  DmPmRequest bad[FIELDS] = {good, good, good, good, good};
+  bad[0].box = 0.0;
+  bad[1].mesh = 2048;
+  bad[2].particles = 17;
+  bad[3].steps = 0;
+  bad[4].a_start = 1.0;
+  static const char *const messages[FIELDS] = {
+      "Box side 0 Mpc/h is not a positive number.",
+      "Mesh 2048 is out of range (8 to 1024 cells per side).",
+      "17 particles per side are out of range (2 to the mesh's 16).",
+      "0 steps are out of range (1 to 1000).",
+      "Initial scale factor 1 is out of range (between 0 and 1).",
+  };
+  for (int i = 0; i < FIELDS; i++) check_refused(&bad[i], &a, 1, messages[i]);
   request = good;
   request.cosmology.omega_m = 0.0;
   DmError *error = NULL;
