@@ -26,6 +26,7 @@
 #include "darkmap/memory-budget.h"
 #include "darkmap/mock-evaluation.h"
 #include "darkmap/mock-survey.h"
+#include "darkmap/mosaic.h"
 #include "darkmap/nfw.h"
 #include "darkmap/posterior.h"
 #include "darkmap/progress.h"

@@ -1,0 +1,129 @@
+/* Mosaics of a wide survey: the footprint cut into overlapping tangent-plane
+ * tiles, each binned and reconstructed with any method of dm_reconstruct,
+ * and the tiles stitched with apodised overlaps into one map.
+ *
+ * Geometry.  The mosaic is one TAN grid (RA to the left) centred on the
+ * middle of the catalogue's RA and Dec ranges, at the request's pixel scale,
+ * just large enough to hold the projected RA/Dec box of the catalogue: one
+ * tangent plane serves surveys up to a few tens of degrees across (at 10°
+ * from the centre the pixels are 3 % larger than at the centre; a CAR or
+ * HEALPix mosaic for wider ones is not made yet).  RA ranges across 0/360
+ * are not unwrapped.  The grid is a whole number of square cores of
+ * C = round(tile_deg / pixel) mosaic pixels a side; tile t
+ * (row-major, t = ty * tiles_x + tx) owns core pixels
+ * [tx C, tx C + C) × [ty C, ty C + C).  Each tile is its own TAN grid of the
+ * same pixel scale, centred on its core's centre, O = round(overlap_deg /
+ * pixel) pixels wider than the core on every side (side C + 2 O).
+ *
+ * Stitching.  Each mosaic pixel is the weighted mean of the tiles covering
+ * it, sampled bilinearly at the pixel's sky position in each tile's grid.
+ * A tile's weight is a product of one profile per axis, in mosaic pixels
+ * from its core's centre: 1 up to C/2 − O/2, cos² falling to 0 at C/2 + O/2,
+ * 0 beyond (the outer O/2 of a tile, where its own reconstruction suffers
+ * from its edge, is never used).  Neighbours' profiles add up to 1 across
+ * their shared band; at the survey's outer edge the one tile's weight is
+ * normalised away.  Std mosaics are the same weighted mean of the tiles'
+ * std (the tiles' errors are correlated where they overlap: a conservative
+ * figure there), significance the mosaic mean over the mosaic std.
+ *
+ * Work.  One pass over the streamed catalogue finds its RA/Dec ranges
+ * (dm_mosaic_plan_new); one pass bins a range of tiles at once, each galaxy
+ * only into the tiles whose grid may hold it; then each tile is
+ * reconstructed in turn and keeps its mean and std only
+ * (dm_mosaic_reconstruct_tiles); dm_mosaic_stitch makes the mosaic.  A run
+ * split over processes hands each a range of tiles and stitches on one.
+ * Memory: one catalogue chunk, the sums of the tiles binned, one tile's
+ * reconstruction and the tiles' means and stds. */
+#ifndef DARKMAP_MOSAIC_H
+#define DARKMAP_MOSAIC_H
+
+#include <stdbool.h>
+
+#include "darkmap/binning.h"
+#include "darkmap/catalog.h"
+#include "darkmap/error.h"
+#include "darkmap/map.h"
+#include "darkmap/posterior.h"
+#include "darkmap/progress.h"
+#include "darkmap/reconstruct.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  double tile_deg;         /* core side; > 0 */
+  double overlap_deg;      /* margin beyond the core; 0 to tile_deg / 2 */
+  double pixel_arcmin;     /* pixel side of the tiles and the mosaic */
+  bool flip_e2;            /* binning options of every tile (darkmap/binning.h) */
+  DmNoiseModel noise_model;
+  /* The method and its settings for every tile (its out_path is ignored;
+   * an MMGAN model must be of the tiles' side, C + 2 O). */
+  DmReconstructRequest reconstruct;
+} DmMosaicRequest;
+
+/* 2° tiles, 0.25° overlap, 1' pixels, count noise, the method's defaults. */
+void dm_mosaic_request_init(DmMosaicRequest *request, DmReconstructMethod method);
+
+typedef struct {
+  DmWcs *wcs;              /* the mosaic's TAN grid (owned) */
+  int nx, ny;              /* mosaic pixels */
+  int core, overlap;       /* C and O in pixels */
+  int tiles_x, tiles_y, n_tiles;
+  DmGridSpec *tiles;       /* n_tiles grids (centres set), side core + 2 overlap */
+} DmMosaicPlan;
+
+/* Plans the mosaic of the catalogue a stream reads (one pass over it, the
+ * stream rewound after).  DM_ERROR_INVALID_ARGUMENT for sizes out of range
+ * (naming them), or a mosaic larger than DM_MAP_MAX_SIDE or a TAN plane
+ * (120°) holds. */
+DmMosaicPlan *dm_mosaic_plan_new(const DmMosaicRequest *request, DmCatalogStream *stream,
+                                 const DmProgress *progress, DmError **error);
+void dm_mosaic_plan_free(DmMosaicPlan *plan);
+
+/* Core pixel range [x0, x1) × [y0, y1) of tile t in the mosaic. */
+void dm_mosaic_plan_core(const DmMosaicPlan *plan, int t, int *x0, int *y0, int *x1, int *y1);
+
+/* Bins tiles [first, last) in one pass over the stream and reconstructs
+ * each: tiles[t − first] receives tile t's posterior with its mean and, for
+ * methods that sample, std and significance (no samples), or NULL for a
+ * tile without galaxies.  counts (NULL: not wanted) receives the galaxy
+ * count of every mosaic pixel, binned in the same pass.  Fails with the
+ * errors of dm_reconstruct (the first tile's check names the tile). */
+bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest *request,
+                                 DmCatalogStream *stream, int first, int last,
+                                 DmPosterior **tiles, DmMap **counts,
+                                 const DmProgress *progress, DmError **error);
+
+/* The mosaic of n_tiles tiles (plan->n_tiles, NULL entries for empty tiles):
+ * a posterior with the stitched mean, and std and significance when the
+ * tiles have std; the mosaic's WCS and the provenance cards of the first
+ * tile's mean, plus MOSAIC, TILEDEG, OVERLAP, NTILES. */
+DmPosterior *dm_mosaic_stitch(const DmMosaicPlan *plan, const DmMosaicRequest *request,
+                              DmPosterior *const *tiles, DmError **error);
+
+typedef struct {
+  DmPosterior *posterior;  /* mean, and std and signif for sampling methods */
+  DmMap *counts;           /* galaxies per mosaic pixel */
+  int n_tiles, n_empty;    /* tiles, and those without galaxies */
+  int tile_pixels;         /* a tile grid's side, C + 2 O */
+  double seconds;          /* wall time of the run */
+} DmMosaic;
+
+/* The one call: plan, bin and reconstruct every tile, stitch.  Progress:
+ * the fraction of the run (the passes over the catalogue a fifth of it,
+ * the tiles the rest, named "Tile 3 of 16"); cancellation as dm_reconstruct
+ * polls it, and between chunks of the catalogue. */
+DmMosaic *dm_mosaic_run(const DmMosaicRequest *request, DmCatalogStream *stream,
+                        const DmProgress *progress, DmError **error);
+void dm_mosaic_free(DmMosaic *mosaic);
+
+/* Writes the mosaic: the mean as the primary HDU, then STD and SIGNIF when
+ * present (the posterior file's layout, darkmap/posterior.h) and COUNTS. */
+bool dm_mosaic_write(const char *path, const DmMosaic *mosaic, DmError **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

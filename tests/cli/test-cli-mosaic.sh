@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# darkmap-cli mosaic on the COSMOS catalogue: 9 tiles of 0.5° cores with
+# 0.1° margins at 0.5' pixels stitched into one 180² TAN map with COUNTS;
+# the Wiener filter's mosaic with two samples per tile has STD and SIGNIF;
+# the options a mosaic sizes itself, a missing prior and a bad overlap are
+# refused with their messages, leaving no file.
+# Usage: test-cli-mosaic.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
+set -u
+cli=$1 data=$2 tmp=$3/cli-mosaic-$$
+. "$(dirname "$0")/cli-test-lib.sh"
+catalog=$data/cosmos/cosmos_shear_schrabback2010.fits
+theory=$data/theory/ktng_cl_theory.csv
+tiles=(--tile-deg 0.5 --overlap-deg 0.1 --pixel-arcmin 0.5)
+
+expect 0 "" "Mosaic of 9 tiles (0 without galaxies) of 84 × 84 pixels: 180 × 180 pixels" -- \
+  "$cli" mosaic --catalog "$catalog" "${tiles[@]}" --out "$tmp/ks.fits"
+grep -q "Read 417117 galaxies" "$tmp/stderr" || fail "mosaic: no catalogue summary"
+expect 0 "" "HDU 2 'COUNTS': image 180 x 180" -- "$cli" info "$tmp/ks.fits"
+grep -q "RA---TAN / DEC--TAN" "$tmp/stdout" || fail "mosaic: no TAN WCS"
+grep -q "'STD'" "$tmp/stdout" && fail "mosaic: a KS mosaic with a STD"
+
+expect 0 "" "Wrote" -- "$cli" mosaic --catalog "$catalog" "${tiles[@]}" --method wiener \
+  --theory "$theory" --samples 2 --out "$tmp/wiener.fits"
+expect 0 "" "HDU 3 'SIGNIF'" -- "$cli" info "$tmp/wiener.fits"
+grep -q "HDU 2 'STD'" "$tmp/stdout" || fail "wiener mosaic: no STD"
+
+expect 2 "$tmp/bad.fits" "Option --size does not apply to a mosaic" -- \
+  "$cli" mosaic --catalog "$catalog" --size 64 --out "$tmp/bad.fits"
+expect 2 "$tmp/bad.fits" "Option --theory is required" -- \
+  "$cli" mosaic --catalog "$catalog" --method wiener --out "$tmp/bad.fits"
+expect 2 "$tmp/bad.fits" "Tile overlap 0.4° is out of range: from 0 to half the tile size" -- \
+  "$cli" mosaic --catalog "$catalog" --tile-deg 0.5 --overlap-deg 0.4 --out "$tmp/bad.fits"
+finish test-cli-mosaic
