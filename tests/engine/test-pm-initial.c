@@ -1,6 +1,9 @@
 /* Initial conditions of the particle-mesh simulation: the particles' measured
  * power spectrum at a_start is the linear one grown by D(a_start)², bin by
- * bin, to the scatter of the bin's modes; the 3-D transforms round-trip.
+ * bin, to the scatter of the bin's modes; the second-order displacements
+ * raise the density's skewness S3 above Zel'dovich's by 6/7 (tree level)
+ * and the momenta are a³ E (D1' Psi1 + D2' Psi2); the 3-D transforms
+ * round-trip.
  *
  * The spectrum is measured on a mesh twice as fine as the particles'
  * lattice: on the lattice's own mesh, CIC aliasing adds some 4 % at half
@@ -103,8 +106,117 @@ static void test_initial_power(void) {
   free(momenta);
 }
 
+/* S3 = <delta³> / <delta²>² of the particles' CIC density on a SKEW_MESH³ grid. */
+#define SKEW_MESH 32
+static double skewness(const float *positions, size_t count, double box) {
+  enum { CELLS = SKEW_MESH * SKEW_MESH * SKEW_MESH };
+  double *grid = calloc(CELLS, sizeof *grid), scale = SKEW_MESH / box;
+  for (size_t p = 0; p < count; p++) {
+    int lower[3];
+    double w[3];
+    for (int d = 0; d < 3; d++) {
+      double u = positions[3 * p + d] * scale;
+      lower[d] = (int)floor(u);
+      w[d] = u - lower[d];
+    }
+    for (int corner = 0; corner < 8; corner++) {
+      double weight = 1.0;
+      size_t cell = 0;
+      for (int d = 2; d >= 0; d--) {
+        int up = (corner >> d) & 1;
+        weight *= up ? w[d] : 1.0 - w[d];
+        cell = cell * SKEW_MESH + (size_t)((lower[d] + up) % SKEW_MESH);
+      }
+      grid[cell] += weight;
+    }
+  }
+  double mean = (double)count / CELLS, m2 = 0.0, m3 = 0.0;
+  for (int i = 0; i < CELLS; i++) {
+    double delta = grid[i] / mean - 1.0;
+    m2 += delta * delta / CELLS;
+    m3 += delta * delta * delta / CELLS;
+  }
+  free(grid);
+  return m3 / (m2 * m2);
+}
+
+/* D2 = −3/7 D1² Omega_m(a)^(−1/143) and D1 of the header's formulas. */
+static double growth1(const DmCosmology *c, double a) { return dm_growth_factor(c, 1.0 / a - 1.0); }
+static double growth2(const DmCosmology *c, double a) {
+  double e = dm_cosmology_efunc(c, 1.0 / a - 1.0), d1 = growth1(c, a);
+  return -3.0 / 7.0 * d1 * d1 * pow(c->omega_m / (a * a * a * e * e), -1.0 / 143.0);
+}
+
+/* The same seed at a = 0.3 and 0.15 gives x − q = D1 Psi1 + D2 Psi2 with the
+ * same Psi1 and Psi2, which the two solve for: Zel'dovich's positions
+ * q + D1 Psi1 are then known, and the momenta's expected values. */
+static void test_second_order(void) {
+  enum { N = 64 };
+  const double a[2] = {0.3, 0.15}, box = 256.0;
+  size_t count = (size_t)N * N * N;
+  float *x[2], *p[2];
+  DmPmRequest request;
+  dm_pm_request_init(&request);
+  request.box = box;
+  request.particles = request.mesh = N;
+  request.seed = 3;
+  DmError *error = NULL;
+  for (int i = 0; i < 2; i++) {
+    x[i] = malloc(3 * count * sizeof(float));
+    p[i] = malloc(3 * count * sizeof(float));
+    request.a_start = a[i];
+    CHECK_OK(dm_pm_initial_conditions(&request, x[i], p[i], &error), error);
+  }
+  const DmCosmology *c = &request.cosmology;
+  double d1[2], d2[2], v1, v2, h = 1e-5;
+  for (int i = 0; i < 2; i++) {
+    d1[i] = growth1(c, a[i]);
+    d2[i] = growth2(c, a[i]);
+  }
+  /* momenta at a = 0.3: a³ E (dD1/da Psi1 + dD2/da Psi2), centred differences */
+  double velocity = a[0] * a[0] * a[0] * dm_cosmology_efunc(c, 1.0 / a[0] - 1.0);
+  v1 = velocity * (growth1(c, a[0] + h) - growth1(c, a[0] - h)) / (2.0 * h);
+  v2 = velocity * (growth2(c, a[0] + h) - growth2(c, a[0] - h)) / (2.0 * h);
+  double det = d1[0] * d2[1] - d1[1] * d2[0], spacing = box / N, worst = 0.0, largest = 0.0;
+  float *zeldovich = malloc(3 * count * sizeof *zeldovich);
+  size_t i = 0;
+  for (int z = 0; z < N; z++)
+    for (int y = 0; y < N; y++)
+      for (int l = 0; l < N; l++, i++) {
+        int lattice[3] = {l, y, z};
+        for (int d = 0; d < 3; d++) {
+          double q = (lattice[d] + 0.5) * spacing, s[2];
+          for (int j = 0; j < 2; j++) {
+            s[j] = x[j][3 * i + d] - q;
+            s[j] -= box * round(s[j] / box);
+          }
+          double psi1 = (d2[1] * s[0] - d2[0] * s[1]) / det;
+          double psi2 = (d1[0] * s[1] - d1[1] * s[0]) / det;
+          double v = q + d1[0] * psi1;
+          zeldovich[3 * i + d] = (float)(v - box * floor(v / box));
+          worst = fmax(worst, fabs(p[0][3 * i + d] - (v1 * psi1 + v2 * psi2)));
+          largest = fmax(largest, fabs(p[0][3 * i + d]));
+        }
+      }
+  /* tree level: S3 = 34/7 − (smoothing) for 2LPT, 4 − (the same) for Zel'dovich; measured
+   * 0.90 to 1.03 over seeds 1-4 at sigma = 0.34 (8 Mpc/h cells), higher orders adding some;
+   * without 2LPT 0, with its sign wrong about −0.86 */
+  double lpt2 = skewness(x[0], count, box), lpt1 = skewness(zeldovich, count, box);
+  printf("S3: 2LPT %.3f, Zel'dovich %.3f, difference %.3f (6/7 = 0.857 at tree level)\n", lpt2,
+         lpt1, lpt2 - lpt1);
+  CHECK(fabs(lpt2 - lpt1 - 6.0 / 7.0) < 0.3);
+  printf("momenta: largest %.4g, largest error %.3g\n", largest, worst);
+  CHECK(worst < 1e-3 * largest);
+  for (int j = 0; j < 2; j++) {
+    free(x[j]);
+    free(p[j]);
+  }
+  free(zeldovich);
+}
+
 int main(void) {
   test_round_trip();
   test_initial_power();
+  test_second_order();
   return dm_test_result();
 }
