@@ -130,8 +130,9 @@ static void second_order_source(Workspace *ws, size_t count) {
   }
 }
 
-/* Adds the lattice's cell centres to the displacements and wraps them into [0, box). */
-static void place_on_lattice(float *positions, int n, double box) {
+/* Adds the lattice points i box / n + offset to the displacements and wraps
+ * them into [0, box). */
+static void place_on_lattice(float *positions, int n, double box, double offset) {
   double spacing = box / n;
   float box_f = (float)box;
   int threads = dm_omp_threads_for((size_t)n * n * n, DM_PM_PARTICLE_SHARE);
@@ -142,7 +143,7 @@ static void place_on_lattice(float *positions, int n, double box) {
         float *p = positions + 3 * (((size_t)z * n + y) * n + x);
         int lattice[3] = {x, y, z};
         for (int d = 0; d < 3; d++) {
-          double v = (lattice[d] + 0.5) * spacing + p[d];
+          double v = lattice[d] * spacing + offset + p[d];
           v -= box * floor(v / box);
           float f = (float)v;
           p[d] = f >= box_f ? 0.0f : f;
@@ -182,7 +183,7 @@ static bool initial_conditions(const DmPmRequest *request, Workspace *ws, float 
     set_component(mesh->real, count, d, d2, true, positions);
     set_component(mesh->real, count, d, v2, true, momenta);
   }
-  place_on_lattice(positions, n, request->box);
+  place_on_lattice(positions, n, request->box, 0.5 * request->box / request->mesh);
   return true;
 }
 

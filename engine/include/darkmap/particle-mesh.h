@@ -11,8 +11,11 @@
  * Initial conditions.  White noise from the Philox streams (seed, z plane of
  * the particle lattice) is transformed and scaled by sqrt(P(k) / V) (V the
  * box volume), the lattice's Nyquist planes and k = 0 set to zero.  The
- * particles start at the lattice's cell centres q = (i + 1/2, j + 1/2,
- * l + 1/2) box / particles and move to
+ * particles start on the lattice q = (i, j, l) box / particles shifted by
+ * half a mesh cell, box / (2 mesh), on each axis (with particles = mesh,
+ * the lattice's cell centres, which CIC paints as a uniform density; on a
+ * finer mesh, the middle of a mesh cell, where CIC's response to a
+ * displacement is linear, where a mesh node would not be), and move to
  *   x = q + D1 Psi1 + D2 Psi2,  Psi1 = i k delta / k²,  Psi2 = −i k S / k²,
  *   S = sum over axes i < j of (phi,ii phi,jj − phi,ij²),  phi,ij = k_i k_j delta / k²,
  * with D2 = −3/7 D1² Omega_m(a)^(−1/143) (Scoccimarro 1998, Crocce et al.
@@ -38,9 +41,12 @@
  * Checked: with particles = mesh, the large scales grow as D² to 0.2 % in
  * 10 steps and the power at z = 0 is halofit's to 11 % up to half the
  * mesh's Nyquist frequency (tests/engine/test-pm-*.c).  A lattice coarser
- * than the mesh is accepted but not recommended: the lattice's images on
- * the finer mesh add spurious growth (32³ particles on a 64³ mesh in a
- * 2000 Mpc/h box: 1.14 to 1.9 times the linear power at k <= 0.022 h/Mpc).
+ * than the mesh is accepted but not recommended: the density the particles
+ * paint carries the lattice's images near the mesh's Nyquist frequency,
+ * whose forces, read back at the particles, add to the large scales' (the
+ * longest plane wave of 32³ particles on a 64³ mesh feels 1.06 times its
+ * linear force; run to a = 1 in a 2000 Mpc/h box they reach 1.14 to 1.9
+ * times the linear power at k <= 0.022 h/Mpc).
  *
  * Memory (dm_pm_memory_bytes): 24 bytes per particle for positions and
  * momenta, and the larger of the initial conditions' fields (about 20 bytes
