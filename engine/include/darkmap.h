@@ -28,6 +28,7 @@
 #include "darkmap/mock-survey.h"
 #include "darkmap/mosaic.h"
 #include "darkmap/nfw.h"
+#include "darkmap/particle-mesh.h"
 #include "darkmap/posterior.h"
 #include "darkmap/progress.h"
 #include "darkmap/pspec.h"
