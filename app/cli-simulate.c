@@ -43,7 +43,8 @@ static const CliOptionSpec simulate_options[] = {
     {"seed", true, "S        random seed (default 0)"},
     {"shear", true, "FILE     shear file from 'bin': its grid, mask and noise (Gaussian noise,\n"
                     "                    or rotated galaxies with --catalog)"},
-    {"out", true, "FILE     output FITS: kappa, SHEAR (2 planes), NOISE and MASK"},
+    {"out", true, "FILE     output FITS: kappa, SHEAR (2 planes), NOISE and MASK; with\n"
+                  "                    --maps K > 1 the K convergence maps as a cube"},
     {"out-shear", true, "FILE     also write the mock as a shear file (input of 'ks', 'wiener')"},
     {NULL, false, NULL},
 };
