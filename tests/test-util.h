@@ -145,6 +145,18 @@ static inline const char *dm_test_tmp_path(const char *name) {
   return buffer;
 }
 
+/* Writes text to the scratch file dm_test_tmp_path(name) and returns its path (that
+ * function's buffer), or NULL, the failure counted, when it cannot be written. */
+static inline const char *dm_test_write_scratch(const char *name, const char *text) {
+  const char *path = dm_test_tmp_path(name);
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  if (!f) return NULL;
+  fputs(text, f);
+  fclose(f);
+  return path;
+}
+
 /* Number of temporary files ("<name>.tmp-XXXXXX") an atomic write left
  * beside path; −1 when path has no directory part. */
 static inline int dm_test_count_temporaries(const char *path) {

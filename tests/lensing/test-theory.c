@@ -53,12 +53,9 @@ static void test_ktng(void) {
 static void expect_rejected(const char *text, const char *column, DmErrorCode code,
                             const char *detail) {
   char path[4096];
-  snprintf(path, sizeof path, "%s", dm_test_tmp_path("theory.csv"));
-  FILE *f = fopen(path, "w");
-  CHECK(f != NULL);
-  if (!f) return;
-  fputs(text, f);
-  fclose(f);
+  const char *scratch = dm_test_write_scratch("theory.csv", text);
+  if (!scratch) return;
+  snprintf(path, sizeof path, "%s", scratch);
   DmError *error = NULL;
   DmTheorySpectrum *t = dm_theory_read_csv(path, column, &error);
   CHECK(t == NULL);

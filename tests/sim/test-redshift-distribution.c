@@ -64,12 +64,9 @@ static void test_single_plane(void) {
  * (after "PATH: "). */
 static void expect_refused(const char *text, DmErrorCode code, const char *message) {
   char path[4096], expected[8192];
-  snprintf(path, sizeof path, "%s", dm_test_tmp_path("nz.csv"));
-  FILE *f = fopen(path, "w");
-  CHECK(f != NULL);
-  if (!f) return;
-  fputs(text, f);
-  fclose(f);
+  const char *scratch = dm_test_write_scratch("nz.csv", text);
+  if (!scratch) return;
+  snprintf(path, sizeof path, "%s", scratch);
   DmError *error = NULL;
   DmRedshiftDistribution *nz = dm_redshift_distribution_read_csv(path, &error);
   snprintf(expected, sizeof expected, "%s: %s", path, message);
