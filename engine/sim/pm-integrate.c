@@ -56,7 +56,8 @@ bool dm_pm_request_check(const DmPmRequest *request, DmError **error) {
 double dm_pm_memory_bytes(const DmPmRequest *request) {
   double n = request->particles;
   double particles = 6.0 * n * n * n * sizeof(float);
-  double ic = dm_pm_initial_bytes(request->particles), pm = dm_pm_mesh_bytes(request->mesh);
+  double mesh = request->mesh, ic = dm_pm_initial_bytes(request->particles);
+  double pm = dm_pm_mesh_bytes(request->mesh) + mesh * mesh * mesh * sizeof(float);
   return particles + (ic > pm ? ic : pm);
 }
 
@@ -116,22 +117,26 @@ static void drift(float *positions, const float *momenta, size_t count, double f
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (size_t i = 0; i < 3 * count; i++) {
     double v = positions[i] + factor * momenta[i];
-    v -= box * floor(v / box);
+    if (v < 0.0 || v >= box) v -= box * floor(v / box);
     float f = (float)v;
     positions[i] = f >= box_f ? 0.0f : f;
   }
 }
 
-/* p += factor g, the force g of the particles' density. */
-static void kick(DmPmMesh *mesh, const float *positions, float *momenta, size_t count,
-                 double factor) {
+/* p += factor g, the force g of the particles' density.  Its components go
+ * to mesh->real, extra (n³ floats) and, once the last is made from them,
+ * mesh->modes, so that the particles are read once for all three. */
+static void kick(DmPmMesh *mesh, float *extra, const float *positions, float *momenta,
+                 size_t count, double factor) {
   dm_pm_mesh_density_modes(mesh, positions, count);
   double scale = 1.0 / ((double)mesh->n * mesh->n * mesh->n);
+  float *components[3] = {mesh->real, extra, (float *)mesh->modes};
   for (int d = 0; d < 3; d++) {
     dm_pm_gradient_modes(mesh->modes, mesh->scratch, mesh->n, mesh->box, d, scale, true);
-    dm_fft_execute(mesh->backward, mesh->scratch, mesh->real);
-    dm_pm_read_add(mesh->real, mesh->n, mesh->box, positions, count, d, factor, momenta);
+    dm_fft_execute(mesh->backward, mesh->scratch, components[d]);
   }
+  const float *const grids[3] = {components[0], components[1], components[2]};
+  dm_pm_read_add(grids, mesh->n, mesh->box, positions, count, factor, momenta);
 }
 
 typedef struct {
@@ -142,6 +147,7 @@ typedef struct {
   float *positions, *momenta;
   size_t particles;
   DmPmMesh mesh;
+  float *extra;              /* mesh³: a force component */
 } Run;
 
 static bool integrate(Run *run, DmPmSnapshotFunc snapshot_func, void *user_data,
@@ -150,7 +156,7 @@ static bool integrate(Run *run, DmPmSnapshotFunc snapshot_func, void *user_data,
   const double *a = run->a;
   int last = run->count - 1;
   double half = 0.5 * (a[0] + a[1]);
-  kick(&run->mesh, run->positions, run->momenta, run->particles,
+  kick(&run->mesh, run->extra, run->positions, run->momenta, run->particles,
        (dm_pm_momentum_growth(cosmology, half) - dm_pm_momentum_growth(cosmology, a[0])) /
            dm_pm_growth(cosmology, a[0]));
   for (int i = 0; i < last; i++) {
@@ -166,7 +172,7 @@ static bool integrate(Run *run, DmPmSnapshotFunc snapshot_func, void *user_data,
     }
     if (i + 1 < last) {
       double next_half = 0.5 * (a[i + 1] + a[i + 2]);
-      kick(&run->mesh, run->positions, run->momenta, run->particles,
+      kick(&run->mesh, run->extra, run->positions, run->momenta, run->particles,
            (dm_pm_momentum_growth(cosmology, next_half) -
             dm_pm_momentum_growth(cosmology, half)) /
                dm_pm_growth(cosmology, a[i + 1]));
@@ -199,8 +205,12 @@ bool dm_pm_run(const DmPmRequest *request, const double *snapshot_a, int n_snaps
   ok = ok && dm_pm_initial_conditions(request, run.positions, run.momenta, error);
   ok = ok && dm_progress_check_cancel(progress, error);
   ok = ok && dm_pm_mesh_init(&run.mesh, request->mesh, request->box, error);
+  size_t cells = (size_t)request->mesh * request->mesh * request->mesh;
+  if (ok && !(run.extra = dm_fft_alloc(cells * sizeof *run.extra)))
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d³ mesh.", request->mesh);
   ok = ok && integrate(&run, snapshot_func, user_data, progress, error);
   dm_pm_mesh_clear(&run.mesh);
+  dm_fft_free(run.extra);
   free(run.positions);
   free(run.momenta);
   free(run.a);

@@ -155,8 +155,8 @@ void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis
   dm_pm_for_each_mode_row(n, hessian_row, &kernel);
 }
 
-void dm_pm_read_add(const float *grid, int n, double box, const float *positions, size_t count,
-                    int axis, double factor, float *values) {
+void dm_pm_read_add(const float *const grids[3], int n, double box, const float *positions,
+                    size_t count, double factor, float *values) {
   float scale = (float)(n / box);
   size_t plane = (size_t)n * n;
   int threads = dm_omp_threads_for(count, DM_PM_PARTICLE_SHARE);
@@ -168,12 +168,20 @@ void dm_pm_read_add(const float *grid, int n, double box, const float *positions
     dm_pm_cic_cell(x[0], scale, n, &x0, &x1, &wx);
     dm_pm_cic_cell(x[1], scale, n, &y0, &y1, &wy);
     dm_pm_cic_cell(x[2], scale, n, &z0, &z1, &wz);
-    const float *lower = grid + (size_t)z0 * plane, *upper = grid + (size_t)z1 * plane;
+    size_t lower = (size_t)z0 * plane, upper = (size_t)z1 * plane;
     size_t r0 = (size_t)y0 * n, r1 = (size_t)y1 * n;
-    float a = (1.0f - wy) * ((1.0f - wx) * lower[r0 + x0] + wx * lower[r0 + x1]) +
-              wy * ((1.0f - wx) * lower[r1 + x0] + wx * lower[r1 + x1]);
-    float b = (1.0f - wy) * ((1.0f - wx) * upper[r0 + x0] + wx * upper[r0 + x1]) +
-              wy * ((1.0f - wx) * upper[r1 + x0] + wx * upper[r1 + x1]);
-    values[3 * p + axis] += (float)(factor * ((1.0f - wz) * a + wz * b));
+    /* the 8 cells' weights, (z, y, x) lower/upper */
+    float w[8] = {(1.0f - wz) * (1.0f - wy) * (1.0f - wx), (1.0f - wz) * (1.0f - wy) * wx,
+                  (1.0f - wz) * wy * (1.0f - wx),          (1.0f - wz) * wy * wx,
+                  wz * (1.0f - wy) * (1.0f - wx),          wz * (1.0f - wy) * wx,
+                  wz * wy * (1.0f - wx),                   wz * wy * wx};
+    size_t cell[8] = {lower + r0 + x0, lower + r0 + x1, lower + r1 + x0, lower + r1 + x1,
+                      upper + r0 + x0, upper + r0 + x1, upper + r1 + x0, upper + r1 + x1};
+    for (int d = 0; d < 3; d++) {
+      const float *g = grids[d];
+      float sum = 0.0f;
+      for (int c = 0; c < 8; c++) sum += w[c] * g[cell[c]];
+      values[3 * p + d] += (float)(factor * sum);
+    }
   }
 }

@@ -41,16 +41,16 @@ static inline double dm_pm_cic_window(int s, int n) {
   return sinc * sinc;
 }
 
-/* The CIC cell of coordinate x on an axis of n cells of side box / n
- * (scale = n / box): the lower cell's index, the upper one's (periodic),
- * and the upper one's weight. */
+/* The CIC cell of coordinate x in [0, box) on an axis of n cells of side
+ * box / n (scale = n / box): the lower cell's index, the upper one's
+ * (periodic), and the upper one's weight.  u >= 0 truncates to its floor
+ * without floorf, a library call where the target has no SSE4.1. */
 static inline void dm_pm_cic_cell(float x, float scale, int n, int *lower, int *upper,
                                   float *weight) {
   float u = x * scale;
-  int i = (int)floorf(u);
+  int i = (int)u;
   *weight = u - (float)i;
-  if (i >= n) i -= n;
-  if (i < 0) i += n;
+  if (i >= n) i -= n;  /* u rounded up to n */
   *lower = i;
   *upper = i + 1 == n ? 0 : i + 1;
 }
@@ -113,8 +113,9 @@ void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double 
 /* dst = k_i k_j / k² · src, 0 at k = 0. */
 void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis_i, int axis_j);
 
-/* values[3 p + axis] += factor · (CIC reading of grid at particle p), for count particles. */
-void dm_pm_read_add(const float *grid, int n, double box, const float *positions, size_t count,
-                    int axis, double factor, float *values);
+/* values[3 p + d] += factor · (CIC reading of grids[d] at particle p), for
+ * d = 0, 1, 2 and count particles. */
+void dm_pm_read_add(const float *const grids[3], int n, double box, const float *positions,
+                    size_t count, double factor, float *values);
 
 #endif
