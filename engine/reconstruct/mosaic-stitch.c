@@ -1,6 +1,7 @@
-/* Stitching a mosaic's tiles (darkmap/mosaic.h): each tile adds its
- * bilinearly sampled mean (and std) times its apodising weight to the
- * mosaic pixels it reaches; the sums are divided by the weights at the end. */
+/* Stitching a mosaic's tiles (darkmap/mosaic.h): each tile is sampled at
+ * the mosaic pixels it reaches, offsets make neighbours agree where they
+ * overlap, and each tile adds its offset mean (and std) times its
+ * apodising weight; the sums are divided by the weights at the end. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,57 +22,60 @@ static double profile(const DmMosaicPlan *plan, double u) {
   return c * c;
 }
 
-/* Bilinear sample of a plane at (x, y) (pixel centres at integers); false
- * outside the plane's pixel centres. */
-static bool sample(const float *plane, int nx, int ny, double x, double y, double *value) {
-  if (!(x >= 0.0 && y >= 0.0 && x <= nx - 1 && y <= ny - 1)) return false;
-  int x0 = (int)x, y0 = (int)y;
-  int x1 = x0 + 1 < nx ? x0 + 1 : x0, y1 = y0 + 1 < ny ? y0 + 1 : y0;
-  double fx = x - x0, fy = y - y0;
-  double top = (1 - fx) * plane[(size_t)y0 * nx + x0] + fx * plane[(size_t)y0 * nx + x1];
-  double bottom = (1 - fx) * plane[(size_t)y1 * nx + x0] + fx * plane[(size_t)y1 * nx + x1];
-  *value = (1 - fy) * top + fy * bottom;
-  return true;
+/* A tile's values at the mosaic pixels of its box [x0, x1) × [y0, y1)
+ * (row-major): the nearest tile pixel's mean and std (NaN where the tile
+ * does not reach or weighs nothing). */
+typedef struct {
+  int x0, y0, x1, y1;
+  float *mean, *std;    /* box pixels each; std NULL without std */
+} TileSamples;
+
+static void tile_samples_clear(TileSamples *s) {
+  free(s->mean);
+  free(s->std);
 }
 
-/* Running sums over the mosaic: sum w mean, sum w std, sum w. */
-typedef struct {
-  double *mean, *std, *weight;  /* nx × ny each; std NULL without std */
-} StitchSums;
-
-/* Adds one tile's contribution to the sums. */
-static bool add_tile(const DmMosaicPlan *plan, int t, const DmPosterior *tile,
-                     const StitchSums *sums, DmError **error) {
+/* The weight of tile t at mosaic pixel (x, y). */
+static double tile_weight(const DmMosaicPlan *plan, int t, int x, int y) {
   int x0, y0, x1, y1;
   dm_mosaic_plan_core(plan, t, &x0, &y0, &x1, &y1);
-  double cx = 0.5 * (x0 + x1 - 1), cy = 0.5 * (y0 + y1 - 1);
+  return profile(plan, x - 0.5 * (x0 + x1 - 1)) * profile(plan, y - 0.5 * (y0 + y1 - 1));
+}
+
+/* Samples tile t over its box: mosaic pixel → sky → the tile's nearest
+ * pixel. */
+static bool sample_tile(const DmMosaicPlan *plan, int t, const DmPosterior *tile, bool with_std,
+                        TileSamples *s, DmError **error) {
+  int x0, y0, x1, y1;
+  dm_mosaic_plan_core(plan, t, &x0, &y0, &x1, &y1);
   int reach = (plan->overlap + 1) / 2 + 1;
-  int bx0 = x0 - reach < 0 ? 0 : x0 - reach, by0 = y0 - reach < 0 ? 0 : y0 - reach;
-  int bx1 = x1 + reach > plan->nx ? plan->nx : x1 + reach;
-  int by1 = y1 + reach > plan->ny ? plan->ny : y1 + reach;
-  size_t n = (size_t)(bx1 - bx0) * (size_t)(by1 - by0);
+  s->x0 = x0 - reach < 0 ? 0 : x0 - reach;
+  s->y0 = y0 - reach < 0 ? 0 : y0 - reach;
+  s->x1 = x1 + reach > plan->nx ? plan->nx : x1 + reach;
+  s->y1 = y1 + reach > plan->ny ? plan->ny : y1 + reach;
+  int bw = s->x1 - s->x0;
+  size_t n = (size_t)bw * (size_t)(s->y1 - s->y0);
   double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
   double *ra = malloc(n * sizeof *ra), *dec = malloc(n * sizeof *dec);
   double *tx = malloc(n * sizeof *tx), *ty = malloc(n * sizeof *ty);
-  bool ok = x && y && ra && dec && tx && ty;
+  s->mean = malloc(n * sizeof *s->mean);
+  s->std = with_std ? malloc(n * sizeof *s->std) : NULL;
+  bool ok = x && y && ra && dec && tx && ty && s->mean && (!with_std || s->std);
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory stitching the mosaic.");
   for (size_t k = 0; ok && k < n; k++) {
-    x[k] = bx0 + (double)(k % (size_t)(bx1 - bx0));
-    y[k] = by0 + (double)(k / (size_t)(bx1 - bx0));
+    x[k] = s->x0 + (double)(k % (size_t)bw);
+    y[k] = s->y0 + (double)(k / (size_t)bw);
   }
-  /* Mosaic pixels → sky → the tile's pixels. */
   ok = ok && dm_wcs_pixel_to_world(plan->wcs, n, x, y, ra, dec, error) &&
        dm_wcs_world_to_pixel(tile->mean->wcs, n, ra, dec, tx, ty, error);
-  const float *mean = tile->mean->data, *std = tile->std ? tile->std->data : NULL;
   int nx = tile->mean->nx, ny = tile->mean->ny;
   for (size_t k = 0; ok && k < n; k++) {
-    double w = profile(plan, x[k] - cx) * profile(plan, y[k] - cy), m, s = 0.0;
-    if (w <= 0.0 || !sample(mean, nx, ny, tx[k], ty[k], &m)) continue;
-    if (sums->std && !sample(std, nx, ny, tx[k], ty[k], &s)) continue;
-    size_t p = (size_t)y[k] * (size_t)plan->nx + (size_t)x[k];
-    sums->mean[p] += w * m;
-    if (sums->std) sums->std[p] += w * s;
-    sums->weight[p] += w;
+    double fx = floor(tx[k] + 0.5), fy = floor(ty[k] + 0.5);
+    bool inside = fx >= 0 && fy >= 0 && fx < nx && fy < ny &&
+                  tile_weight(plan, t, (int)x[k], (int)y[k]) > 0.0;
+    size_t p = inside ? (size_t)fy * nx + (size_t)fx : 0;
+    s->mean[k] = inside ? tile->mean->data[p] : NAN;
+    if (s->std) s->std[k] = inside ? tile->std->data[p] : NAN;
   }
   free(x);
   free(y);
@@ -80,6 +84,130 @@ static bool add_tile(const DmMosaicPlan *plan, int t, const DmPosterior *tile,
   free(tx);
   free(ty);
   return ok;
+}
+
+/* Gauss-Seidel sweeps at most (they stop when no offset moves by 1e-10). */
+enum { MAX_SWEEPS = 100000 };
+
+/* Shifts the offsets of each group of tiles linked by overlaps (count > 0
+ * towards a neighbour) to a zero mean: a group's common constant is free. */
+static bool zero_mean_per_group(const DmMosaicPlan *plan, const double *count, double *offsets,
+                                DmError **error) {
+  int n = plan->n_tiles;
+  int *group = malloc((size_t)n * sizeof *group), *stack = malloc((size_t)n * sizeof *stack);
+  if (!group || !stack) {
+    free(group);
+    free(stack);
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory stitching the mosaic.");
+  }
+  for (int t = 0; t < n; t++) group[t] = -1;
+  for (int seed = 0; seed < n; seed++) {
+    if (group[seed] >= 0) continue;
+    /* The group of seed, by depth-first search; then its mean removed. */
+    int top = 0, members = 0;
+    double sum = 0.0;
+    stack[top++] = seed;
+    group[seed] = seed;
+    while (top > 0) {
+      int a = stack[--top];
+      sum += offsets[a];
+      members++;
+      for (int d = 0; d < 9; d++) {
+        int b = a + (d % 3 - 1) + (d / 3 - 1) * plan->tiles_x;
+        if (count[a * 9 + d] > 0 && group[b] < 0) {
+          group[b] = seed;
+          stack[top++] = b;
+        }
+      }
+    }
+    for (int t = seed; t < n; t++)
+      if (group[t] == seed) offsets[t] -= sum / members;
+  }
+  free(group);
+  free(stack);
+  return true;
+}
+
+/* Offsets c_t making neighbouring tiles agree where they overlap: with
+ * d_ab the mean of a − b over the pixels both reach and n_ab their count,
+ * the least-squares c minimising sum n_ab (d_ab + c_a − c_b)², by
+ * Gauss-Seidel sweeps; each group of linked tiles keeps a zero mean offset
+ * (the tiles' average level, which no tile knows, is left as they give
+ * it). */
+static bool match_offsets(const DmMosaicPlan *plan, const TileSamples *samples,
+                          double *offsets, DmError **error) {
+  int n = plan->n_tiles;
+  /* Pair sums with the 8 neighbours, by direction (dx + 1) + 3 (dy + 1). */
+  double *diff = calloc((size_t)n * 9, sizeof *diff), *count = calloc((size_t)n * 9,
+                                                                       sizeof *count);
+  if (!diff || !count) {
+    free(diff);
+    free(count);
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory stitching the mosaic.");
+  }
+  for (int a = 0; a < n; a++) {
+    const TileSamples *sa = &samples[a];
+    if (!sa->mean) continue;
+    for (int d = 0; d < 9; d++) {
+      int bx = a % plan->tiles_x + d % 3 - 1, by = a / plan->tiles_x + d / 3 - 1;
+      if (d == 4 || bx < 0 || by < 0 || bx >= plan->tiles_x || by >= plan->tiles_y) continue;
+      const TileSamples *sb = &samples[by * plan->tiles_x + bx];
+      if (!sb->mean) continue;
+      int x0 = sa->x0 > sb->x0 ? sa->x0 : sb->x0, x1 = sa->x1 < sb->x1 ? sa->x1 : sb->x1;
+      int y0 = sa->y0 > sb->y0 ? sa->y0 : sb->y0, y1 = sa->y1 < sb->y1 ? sa->y1 : sb->y1;
+      for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+          float va = sa->mean[(size_t)(y - sa->y0) * (sa->x1 - sa->x0) + (x - sa->x0)];
+          float vb = sb->mean[(size_t)(y - sb->y0) * (sb->x1 - sb->x0) + (x - sb->x0)];
+          if (isnan(va) || isnan(vb)) continue;
+          diff[a * 9 + d] += (double)va - vb;
+          count[a * 9 + d] += 1.0;
+        }
+      if (count[a * 9 + d] > 0) diff[a * 9 + d] /= count[a * 9 + d];
+    }
+  }
+  for (int t = 0; t < n; t++) offsets[t] = 0.0;
+  for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    double change = 0.0;
+    for (int a = 0; a < n; a++) {
+      double num = 0.0, den = 0.0;
+      for (int d = 0; d < 9; d++) {
+        if (count[a * 9 + d] == 0) continue;
+        int b = a + (d % 3 - 1) + (d / 3 - 1) * plan->tiles_x;
+        num += count[a * 9 + d] * (offsets[b] - diff[a * 9 + d]);
+        den += count[a * 9 + d];
+      }
+      if (den == 0.0) continue;
+      change = fmax(change, fabs(num / den - offsets[a]));
+      offsets[a] = num / den;
+    }
+    if (change < 1e-10) break;
+  }
+  bool ok = zero_mean_per_group(plan, count, offsets, error);
+  free(diff);
+  free(count);
+  return ok;
+}
+
+/* Running sums over the mosaic: sum w mean, sum w std, sum w. */
+typedef struct {
+  double *mean, *std, *weight;  /* nx × ny each; std NULL without std */
+} StitchSums;
+
+/* Adds one tile's samples, offset, to the sums. */
+static void add_tile(const DmMosaicPlan *plan, int t, const TileSamples *s, double offset,
+                     const StitchSums *sums) {
+  int bw = s->x1 - s->x0;
+  for (int y = s->y0; y < s->y1; y++)
+    for (int x = s->x0; x < s->x1; x++) {
+      size_t k = (size_t)(y - s->y0) * bw + (x - s->x0);
+      if (isnan(s->mean[k])) continue;
+      double w = tile_weight(plan, t, x, y);
+      size_t p = (size_t)y * (size_t)plan->nx + (size_t)x;
+      sums->mean[p] += w * (s->mean[k] + offset);
+      if (sums->std) sums->std[p] += w * s->std[k];
+      sums->weight[p] += w;
+    }
 }
 
 /* The mosaic's map of plane values sum / weight (0 where no tile reached),
@@ -122,10 +250,18 @@ DmPosterior *dm_mosaic_stitch(const DmMosaicPlan *plan, const DmMosaicRequest *r
   }
   StitchSums sums = {calloc(npix, sizeof(double)), with_std ? calloc(npix, sizeof(double)) : NULL,
                      calloc(npix, sizeof(double))};
-  bool ok = sums.mean && sums.weight && (!with_std || sums.std);
+  TileSamples *samples = calloc((size_t)plan->n_tiles, sizeof *samples);
+  double *offsets = calloc((size_t)plan->n_tiles, sizeof *offsets);
+  bool ok = sums.mean && sums.weight && (!with_std || sums.std) && samples && offsets;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory stitching the mosaic.");
   for (int t = 0; ok && t < plan->n_tiles; t++)
-    if (tiles[t]) ok = add_tile(plan, t, tiles[t], &sums, error);
+    if (tiles[t]) ok = sample_tile(plan, t, tiles[t], with_std, &samples[t], error);
+  ok = ok && match_offsets(plan, samples, offsets, error);
+  for (int t = 0; ok && t < plan->n_tiles; t++)
+    if (tiles[t]) add_tile(plan, t, &samples[t], offsets[t], &sums);
+  for (int t = 0; samples && t < plan->n_tiles; t++) tile_samples_clear(&samples[t]);
+  free(samples);
+  free(offsets);
   DmMap *mean = ok ? divide(plan, sums.mean, sums.weight, error) : NULL;
   DmMap *std = ok && mean && with_std ? divide(plan, sums.std, sums.weight, error) : NULL;
   ok = mean && (!with_std || std) && describe(mean, plan, request, first->mean, error);
