@@ -11,6 +11,7 @@ int cli_pspec_main(int argc, char **argv);
 int cli_stats_main(int argc, char **argv);
 int cli_info_main(int argc, char **argv);
 int cli_simulate_main(int argc, char **argv);
+int cli_mock_catalog_main(int argc, char **argv);
 int cli_wiener_main(int argc, char **argv);
 int cli_mosaic_main(int argc, char **argv);
 int cli_train_score_main(int argc, char **argv);

@@ -27,6 +27,7 @@ static const CliCommand commands[] = {
     {"eval-mock", cli_eval_mock_main, "score KS, WF and score sampling on a simulated survey"},
     {"calibrate", cli_calibrate_main, "fit a learned model's interval calibration on mocks"},
     {"simulate", cli_simulate_main, "simulated convergence and mock shear of a survey"},
+    {"mock-catalog", cli_mock_catalog_main, "a simulated survey's galaxies over a convergence map"},
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
 };
 

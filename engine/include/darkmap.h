@@ -24,6 +24,7 @@
 #include "darkmap/mask.h"
 #include "darkmap/mass-function.h"
 #include "darkmap/memory-budget.h"
+#include "darkmap/mock-catalog.h"
 #include "darkmap/mock-evaluation.h"
 #include "darkmap/mock-survey.h"
 #include "darkmap/mosaic.h"

@@ -3,7 +3,9 @@
 # 0.1° margins at 0.5' pixels stitched into one 180² TAN map with COUNTS;
 # the Wiener filter's mosaic with two samples per tile has STD and SIGNIF;
 # the options a mosaic sizes itself, a missing prior and a bad overlap are
-# refused with their messages, leaving no file.
+# refused with their messages, leaving no file.  A simulated field:
+# simulate's 1.5° lognormal map, mock-catalog's galaxies over it around
+# holes, and its mosaic.
 # Usage: test-cli-mosaic.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
 set -u
 cli=$1 data=$2 tmp=$3/cli-mosaic-$$
@@ -30,4 +32,14 @@ expect 2 "$tmp/bad.fits" "Option --theory is required" -- \
   "$cli" mosaic --catalog "$catalog" --method wiener --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "Tile overlap 0.4° is out of range: from 0 to half the tile size" -- \
   "$cli" mosaic --catalog "$catalog" --tile-deg 0.5 --overlap-deg 0.4 --out "$tmp/bad.fits"
+expect 0 "" "Wrote" -- "$cli" simulate --theory "$theory" --size 90 --pixel-arcmin 1 \
+  --center 40,-8 --seed 3 --out "$tmp/truth.fits"
+expect 0 "" "Drew 81000 galaxies over 90 × 90 pixels (7 holes," -- "$cli" mock-catalog \
+  --kappa "$tmp/truth.fits" --density 10 --holes 3 --hole-arcmin 0,0 --seed 2 \
+  --out "$tmp/field.fits"
+expect 0 "" "Mosaic of 4 tiles (0 without galaxies) of 70 × 70 pixels: 100 × 100 pixels" -- \
+  "$cli" mosaic --catalog "$tmp/field.fits" --tile-deg 0.8333333 --overlap-deg 0.1666667 \
+  --out "$tmp/field-ks.fits"
+expect 2 "$tmp/bad.fits" "Option --hole-arcmin needs MIN,MAX in arcmin, not '3'" -- \
+  "$cli" mock-catalog --kappa "$tmp/truth.fits" --hole-arcmin 3 --out "$tmp/bad.fits"
 finish test-cli-mosaic
