@@ -39,7 +39,10 @@ static inline int bench_write_catalog(const char *path, long rows, double side_d
     for (int c = 0; c < 5 && !status; c++) {
       for (long i = 0; i < n; i++) {
         double u = dm_rng_uniform(&rng);
-        column[i] = c == 0 ? ra0 + side * u : c == 1 ? dec0 + side * u : c == 4 ? 0.5 + u : 0.6 * u - 0.3;
+        column[i] = c == 0   ? ra0 + side * u
+                    : c == 1 ? dec0 + side * u
+                    : c == 4 ? 0.5 + u
+                             : 0.6 * u - 0.3;
       }
       fits_write_col(fits, TDOUBLE, c + 1, start + 1, 1, n, column, &status);
     }

@@ -135,7 +135,8 @@ static bool sort_by_tile(TileBinning *b, const DmCatalog *chunk, DmError **error
     free(b->sorted);
     b->sorted = malloc(pairs * sizeof *b->sorted);
     b->sorted_capacity = b->sorted ? pairs : 0;
-    if (!b->sorted) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory binning tiles.");
+    if (!b->sorted)
+      return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory binning tiles.");
   }
   /* Fills each tile's run in order, offsets[s] advancing to offsets[s + 1]
    * and then restored. */
