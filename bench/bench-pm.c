@@ -58,6 +58,8 @@ int main(int argc, char **argv) {
   }
   printf("Particle-mesh runs, particles = mesh, %g Mpc/h box, %d steps from a = 0.1 to 1\n",
          box, steps);
+  printf("(s/step and ns/part/step: the whole run's median, initial conditions included, per "
+         "step)\n");
   printf("%-6s %10s %10s %10s %9s %12s %10s %10s %9s %6s\n", "size", "wall min", "wall med",
          "cpu med", "s/step", "ns/part/step", "peak MiB", "estimate", "B/part", "load");
   for (int s = 0; s < n_sizes; s++) {

@@ -50,7 +50,7 @@
  *
  * Memory (dm_pm_memory_bytes): 24 bytes per particle for positions and
  * momenta, and the larger of the initial conditions' fields (about 20 bytes
- * per particle) and the mesh's (about 12 bytes per cell): 705 MiB for 256³
+ * per particle) and the mesh's (about 16 bytes per cell): 705 MiB for 256³
  * particles on a 256³ mesh. */
 #ifndef DARKMAP_PARTICLE_MESH_H
 #define DARKMAP_PARTICLE_MESH_H
