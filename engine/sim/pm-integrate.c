@@ -207,7 +207,8 @@ bool dm_pm_run(const DmPmRequest *request, const double *snapshot_a, int n_snaps
   ok = ok && dm_pm_mesh_init(&run.mesh, request->mesh, request->box, error);
   size_t cells = (size_t)request->mesh * request->mesh * request->mesh;
   if (ok && !(run.extra = dm_fft_alloc(cells * sizeof *run.extra)))
-    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d³ mesh.", request->mesh);
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d³ mesh.",
+                      request->mesh);
   ok = ok && integrate(&run, snapshot_func, user_data, progress, error);
   dm_pm_mesh_clear(&run.mesh);
   dm_fft_free(run.extra);

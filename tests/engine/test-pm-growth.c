@@ -16,6 +16,7 @@
 
 #include "darkmap/halofit.h"
 #include "darkmap/particle-mesh.h"
+#include "pm-lattice.h"
 #include "test-util.h"
 
 #define SIDE 64
@@ -60,21 +61,13 @@ static double initial_growth2(void) {
   return d * d;
 }
 
-/* Mean of each displacement component from the lattice's cell centres (periodic). */
+/* Mean of each displacement component from the lattice (periodic). */
 static void mean_displacement(const float *positions, double box, double mean[3]) {
-  double spacing = box / SIDE;
-  mean[0] = mean[1] = mean[2] = 0.0;
-  size_t i = 0;
-  for (int z = 0; z < SIDE; z++)
-    for (int y = 0; y < SIDE; y++)
-      for (int x = 0; x < SIDE; x++, i++) {
-        int lattice[3] = {x, y, z};
-        for (int d = 0; d < 3; d++) {
-          double shift = positions[3 * i + d] - (lattice[d] + 0.5) * spacing;
-          mean[d] += shift - box * round(shift / box);
-        }
-      }
-  for (int d = 0; d < 3; d++) mean[d] /= (double)i;
+  for (int d = 0; d < 3; d++) {
+    mean[d] = 0.0;
+    for (size_t i = 0; i < COUNT; i++) mean[d] += pm_test_displacement(positions, i, d, SIDE, box);
+    mean[d] /= (double)COUNT;
+  }
 }
 
 static void test_linear(void) {
