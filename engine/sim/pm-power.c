@@ -36,6 +36,11 @@ bool dm_pm_power_spectrum(const float *positions, size_t count, double box, int 
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "%d power spectrum bins are out of range (1 to %d for a %d³ mesh).",
                         n_bins, mesh / 2, mesh);
+  for (size_t i = 0; i < 3 * count; i++)
+    if (!(positions[i] >= 0.0f && positions[i] < box))
+      return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                          "Particle %zu's coordinate %g is outside the box (0 to %g Mpc/h).",
+                          i / 3, positions[i], box);
   if (!dm_memory_check(error, dm_pm_mesh_bytes(mesh), "A %d³ mesh", mesh)) return false;
   DmPmMesh grid;
   if (!dm_pm_mesh_init(&grid, mesh, box, error)) return false;

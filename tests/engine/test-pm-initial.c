@@ -94,6 +94,13 @@ static void test_initial_power(void) {
            error);
   double expected[BINS];
   expected_power(&request.cosmology, request.box, expected);
+  float outside = positions[7];
+  positions[7] = (float)request.box;
+  CHECK(!dm_pm_power_spectrum(positions, count, request.box, MEASURE_MESH, bins, BINS, &error));
+  CHECK(error && strcmp(error->message,
+                        "Particle 2's coordinate 1000 is outside the box (0 to 1000 Mpc/h).") == 0);
+  dm_error_clear(&error);
+  positions[7] = outside;
   double growth = dm_growth_factor(&request.cosmology, 1.0 / request.a_start - 1.0);
   for (int b = 0; b < BINS; b++) {
     /* a bin's mean of |delta|² over m modes (m / 2 independent) scatters by sqrt(2 / m) */

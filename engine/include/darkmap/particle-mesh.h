@@ -137,7 +137,8 @@ typedef struct {
  * (positions count × 3 in [0, box)), painted by CIC on a mesh³ grid:
  * P = V |delta_k|² / mesh⁶ / W_CIC(k)², with no shot noise subtracted.
  * Bin b holds the modes with |k| in [(b + 1/2) k_f, (b + 3/2) k_f),
- * k_f = 2 pi / box, for b = 0 … n_bins − 1 (n_bins <= mesh / 2). */
+ * k_f = 2 pi / box, for b = 0 … n_bins − 1 (n_bins <= mesh / 2).  A
+ * coordinate outside [0, box) is refused (DM_ERROR_INVALID_ARGUMENT). */
 bool dm_pm_power_spectrum(const float *positions, size_t count, double box, int mesh,
                           DmPmPowerBin *bins, int n_bins, DmError **error);
 
