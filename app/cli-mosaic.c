@@ -14,7 +14,7 @@
 
 static const CliOptionSpec mosaic_options[] = {
     {"tile-deg", true, "D        side of a tile's core in degrees (default 2)"},
-    {"overlap-deg", true, "O        margin of each tile beyond its core, degrees (default 0.25)"},
+    {"overlap-deg", true, "O        margin of each tile beyond its core, degrees (default 0.5)"},
     {"method", true, "M        ks, wiener, score-hmc, score-flow or mmgan (default ks)"},
     {"theory", true, "FILE     prior C_ell table (wiener, score)"},
     {"theory-column", true, "NAME     C_ell column of the theory table"},
@@ -83,8 +83,9 @@ int cli_mosaic_main(int argc, char **argv) {
            "                          [--method ks|wiener|...] [--pixel-arcmin P]\n"
            "                          --out mosaic.fits\n"
            "Maps a wide survey as a mosaic: overlapping TAN tiles, each binned from the\n"
-           "streamed catalogue and reconstructed, stitched with cos² tapers across the\n"
-           "overlaps into one TAN map centred on the survey (1' pixels by default).\n"
+           "streamed catalogue and reconstructed, their offsets matched, stitched with\n"
+           "cos² tapers across the overlaps into one TAN map centred on the survey\n"
+           "(1' pixels by default).\n"
            "--size, --center and --projection do not apply.\n\n");
     cli_args_print_help(tables, 3);
     return 0;

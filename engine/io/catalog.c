@@ -181,14 +181,19 @@ static bool move_to_table(fitsfile *fits, const char *path, int hdu, int *found,
                       path, n_hdus, n_hdus == 1 ? "" : "s");
 }
 
-void dm_catalog_free(DmCatalog *catalog) {
-  if (!catalog) return;
+/* Frees what a catalogue owns (its arrays and column names). */
+static void catalog_clear(DmCatalog *catalog) {
   free(catalog->ra);
   free(catalog->dec);
   free(catalog->e1);
   free(catalog->e2);
   free(catalog->weight);
   for (int i = 0; i < N_ROLES; i++) free(catalog->column_names[i]);
+}
+
+void dm_catalog_free(DmCatalog *catalog) {
+  if (!catalog) return;
+  catalog_clear(catalog);
   free(catalog);
 }
 
@@ -453,13 +458,7 @@ void dm_catalog_stream_close(DmCatalogStream *stream) {
   if (!stream) return;
   if (stream->fits) dm_fits_close_read(stream->fits);
   free(stream->path);
-  DmCatalog *c = &stream->chunk;
-  free(c->ra);
-  free(c->dec);
-  free(c->e1);
-  free(c->e2);
-  free(c->weight);
-  for (int i = 0; i < N_ROLES; i++) free(c->column_names[i]);
+  catalog_clear(&stream->chunk);
   free(stream);
 }
 

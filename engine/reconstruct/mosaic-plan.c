@@ -14,7 +14,7 @@ enum { BOX_EDGE_POINTS = 65 };
 void dm_mosaic_request_init(DmMosaicRequest *request, DmReconstructMethod method) {
   *request = (DmMosaicRequest){
       .tile_deg = 2.0,
-      .overlap_deg = 0.25,
+      .overlap_deg = 0.5,
       .pixel_arcmin = 1.0,
       .noise_model = DM_NOISE_COUNT,
   };
