@@ -65,7 +65,9 @@ static bool request_from_options(const CliArgs *args, DmMosaicRequest *request,
   request->noise_model = grid.noise_model;
   r->seed = (uint64_t)seed;
   r->ks.pad = cli_args_flag(args, "pad");
-  r->model_path = cli_args_value(args, "model");
+  r->model_path = dm_reconstruct_method_needs_model(method) ? cli_args_require(args, "model", error)
+                                                            : cli_args_value(args, "model");
+  if (dm_reconstruct_method_needs_model(method) && !r->model_path) return false;
   r->theory_path = cli_args_value(args, "theory");
   if (dm_reconstruct_method_needs_theory(method)) {
     if (!cli_args_require(args, "theory", error)) return false;

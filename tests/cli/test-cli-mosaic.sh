@@ -2,8 +2,9 @@
 # darkmap-cli mosaic on the COSMOS catalogue: 9 tiles of 0.5° cores with
 # 0.1° margins at 0.5' pixels stitched into one 180² TAN map with COUNTS;
 # the Wiener filter's mosaic with two samples per tile has STD and SIGNIF;
-# the options a mosaic sizes itself, a missing prior and a bad overlap are
-# refused with their messages, leaving no file.  A simulated field:
+# the options a mosaic sizes itself, a missing prior or model, a model of
+# another grid (named with the tile) and a bad overlap are refused with
+# their messages, leaving no file.  A simulated field:
 # simulate's 1.5° lognormal map, mock-catalog's galaxies over it around
 # holes, and its mosaic.
 # Usage: test-cli-mosaic.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
@@ -30,6 +31,12 @@ expect 2 "$tmp/bad.fits" "Option --size does not apply to a mosaic" -- \
   "$cli" mosaic --catalog "$catalog" --size 64 --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "Option --theory is required" -- \
   "$cli" mosaic --catalog "$catalog" --method wiener --out "$tmp/bad.fits"
+expect 2 "$tmp/bad.fits" "Option --model is required" -- \
+  "$cli" mosaic --catalog "$catalog" --method mmgan --out "$tmp/bad.fits"
+# The shipped MMGAN model is made for 360² grids, not the tiles' 84².
+expect 2 "$tmp/bad.fits" "^darkmap-cli mosaic: Tile 1 (row 1, column 1): " -- \
+  "$cli" mosaic --catalog "$catalog" "${tiles[@]}" --method mmgan \
+  --model "$data/models/mmgan-cosmos.safetensors" --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "Tile overlap 0.4° is out of range: from 0 to half the tile size" -- \
   "$cli" mosaic --catalog "$catalog" --tile-deg 0.5 --overlap-deg 0.4 --out "$tmp/bad.fits"
 expect 0 "" "Wrote" -- "$cli" simulate --theory "$theory" --size 90 --pixel-arcmin 1 \

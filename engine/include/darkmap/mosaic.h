@@ -103,7 +103,8 @@ void dm_mosaic_plan_core(const DmMosaicPlan *plan, int t, int *x0, int *y0, int 
  * methods that sample, std and significance (no samples), or NULL for a
  * tile without galaxies.  counts (NULL: not wanted) receives the galaxy
  * count of every mosaic pixel, binned in the same pass.  Fails with the
- * errors of dm_reconstruct (the first tile's check names the tile). */
+ * errors of dm_reconstruct, naming the tile ("Tile 3 (row 1, column 3):
+ * ..."), and of the catalogue stream. */
 bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest *request,
                                  DmCatalogStream *stream, int first, int last,
                                  DmPosterior **tiles, DmMap **counts,
