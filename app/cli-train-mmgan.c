@@ -13,6 +13,10 @@
 #include "darkmap/theory.h"
 
 static const CliOptionSpec mmgan_options[] = {
+    {"maps", true,
+     "FILE     clean maps from a FITS cube or folder of N-body maps, cut into tiles of "
+     "the (square) grid: the first N (--pool-maps) train, the next (--validation) "
+     "validate (default: simulated)"},
     {"pool-maps", true, "N        clean maps in the training pool (quick 32, full 64)"},
     {"pool-noise", true, "N        noise realisations in the pool (quick 16, full 32)"},
     {"validation", true, "N        validation pairs (quick 4, full 8)"},
@@ -44,7 +48,8 @@ int cli_train_mmgan_main(int argc, char **argv) {
            "                               --out model.safetensors\n"
            "Trains an MMGAN conditional GAN (rcGAN losses, exact WGAN gradient penalty)\n"
            "that draws posterior samples of kappa for the survey geometry of the\n"
-           "catalogue on the grid given: its mask and rotated real noise.  The quick\n"
+           "catalogue on the grid given: its mask and rotated real noise, its truths\n"
+           "simulated or tiles of N-body maps (--maps cube.fits).  The quick\n"
            "preset's grid is 64 × 64 pixels of 1.6′, the full one's 360 × 360 of 0.29′.\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
            "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
@@ -69,6 +74,7 @@ int cli_train_mmgan_main(int argc, char **argv) {
             grid_from_options(&args, &request.grid, &error) &&
             (catalog = cli_catalog_from_options(&args, &error)) != NULL;
   request.catalog = catalog;
+  request.maps_path = cli_args_value(&args, "maps");
   request.catalog_path = cli_args_value(&args, "catalog");
   int status = ok ? cli_train_run("train-mmgan", &request) : cli_fail("train-mmgan", error);
   dm_catalog_free(catalog);

@@ -13,6 +13,10 @@ static const CliOptionSpec score_options[] = {
     {"size", true, "N        side of the training maps in pixels (quick 64, full 128)"},
     {"pixel-arcmin", true, "P        pixel side (default 0.29, the COSMOS grid's)"},
     {"plain", false, "         train the whole prior score (no theory term), not the hybrid residual"},
+    {"maps", true,
+     "FILE     training maps from a FITS cube or folder of N-body maps, cut into size² "
+     "tiles: the first K (--pool) train, the next (--validation-pool) validate "
+     "(default: simulated)"},
     {"pool", true, "K        training maps made once, then shifted, flipped, transposed "
                    "(quick 64, full 256)"},
     {"validation-pool", true, "K        held-out maps of the validation loss (quick 8, full 32)"},
@@ -30,7 +34,8 @@ int cli_train_score_main(int argc, char **argv) {
            "                               [--steps N] [--resume] --out model.safetensors\n"
            "Trains the network residual of the hybrid prior score by denoising score\n"
            "matching on lognormal fields of the theory C_ell plus NFW haloes (a pool of\n"
-           "maps made once, randomly shifted, flipped and transposed at every draw).\n"
+           "maps made once, randomly shifted, flipped and transposed at every draw), or\n"
+           "on tiles of N-body maps (--maps cube.fits: darkmap-cli simulate --field nbody).\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
            "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
     cli_args_print_help(tables, 3);
@@ -51,6 +56,7 @@ int cli_train_score_main(int argc, char **argv) {
             cli_args_double(&args, "sigma-min", &request.sigma_min, &error) &&
             cli_args_double(&args, "sigma-max", &request.sigma_max, &error) &&
             cli_train_device_from_options(&args, &request, &error);
+  request.maps_path = cli_args_value(&args, "maps");
   int status = ok ? cli_train_run("train-score", &request) : cli_fail("train-score", error);
   dm_theory_free(theory);
   return status;

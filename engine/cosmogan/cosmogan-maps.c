@@ -306,3 +306,24 @@ DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, 
   }
   return maps;
 }
+
+DmCosmoganMaps *dm_cosmogan_maps_read_grid(const char *path, int size, int count,
+                                           double pixel_arcmin, const char *purpose,
+                                           const DmProgress *progress, DmError **error) {
+  DmCosmoganMaps *maps = dm_cosmogan_maps_read(path, size, count, pixel_arcmin, progress, error);
+  if (!maps) return NULL;
+  bool ok = true;
+  if (maps->count < count)
+    ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "%s holds %d finite tile%s of %d × %d pixels; %s need %d.", path,
+                      maps->count, maps->count == 1 ? "" : "s", size, size, purpose, count);
+  else if (fabs(maps->pixel_arcmin / pixel_arcmin - 1.0) > 0.01)
+    ok = dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                      "%s has pixels of %.4g′; %s are of %.4g′ (they must agree within 1 %%).",
+                      path, maps->pixel_arcmin, purpose, pixel_arcmin);
+  if (!ok) {
+    dm_cosmogan_maps_free(maps);
+    return NULL;
+  }
+  return maps;
+}

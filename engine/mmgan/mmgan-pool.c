@@ -35,21 +35,27 @@ void dm_mmgan_pool_free(DmMmganPool *p) {
   free(p);
 }
 
-/* Item i of the pool: maps 0 … n_kappa − 1, validation maps, noise, then
- * validation noise; into its place.  Thread-safe (pure functions). */
+/* Item i of the pool: maps 0 … n_kappa − 1, validation maps (the dataset's
+ * or o->maps), noise, then validation noise; into its place.  Thread-safe
+ * (pure functions). */
 static bool make_item(DmMmganPool *p, const DmDataset *dataset, const DmMockSurvey *survey,
-                      uint64_t noise_seed, int i, DmError **error) {
+                      const DmMmganPoolOptions *o, int i, DmError **error) {
   int n_maps = p->n_kappa + p->n_validation;
+  uint64_t noise_seed = o->noise_seed;
   if (i < n_maps) {
     bool validation = i >= p->n_kappa;
     int j = validation ? i - p->n_kappa : i;
+    float *dst = (validation ? p->val_kappa : p->kappa) + (size_t)j * p->npix;
+    if (o->maps) {
+      dm_plane_remove_mean(o->maps + (size_t)i * p->npix, dst, p->npix);
+      return true;
+    }
     uint64_t index = validation ? DM_MMGAN_VALIDATION_INDEX + (uint64_t)j : (uint64_t)j;
     DmDatasetTuple *t = dm_dataset_tuple(dataset, index, error);
     if (!t) return false;
     bool ok = t->kappa->nx == p->nx && t->kappa->ny == p->ny;
     if (ok)
-      dm_plane_remove_mean(t->kappa->data,
-                           (validation ? p->val_kappa : p->kappa) + (size_t)j * p->npix, p->npix);
+      dm_plane_remove_mean(t->kappa->data, dst, p->npix);
     else
       dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                    "The dataset's grid (%d x %d) is not the survey's (%d x %d).", t->kappa->nx,
@@ -119,6 +125,11 @@ DmMmganPool *dm_mmgan_pool_new(const DmDataset *dataset, const DmMockSurvey *sur
                  o.n_kappa, o.n_noise, o.n_validation);
     return NULL;
   }
+  if (!dataset && !o.maps) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "The MMGAN pool needs a dataset or maps to draw its truths from.");
+    return NULL;
+  }
   const DmBinnedShear *template = dm_mock_survey_template(survey);
   DmMmganPool *p = calloc(1, sizeof *p);
   if (!p) {
@@ -153,7 +164,7 @@ DmMmganPool *dm_mmgan_pool_new(const DmDataset *dataset, const DmMockSurvey *sur
       continue;
     }
     DmError *item_error = NULL;
-    if (!make_item(p, dataset, survey, o.noise_seed, i, &item_error)) {
+    if (!make_item(p, dataset, survey, &o, i, &item_error)) {
 #pragma omp critical(dm_mmgan_pool_error)
       {
         if (!first_error) first_error = item_error;

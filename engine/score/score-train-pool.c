@@ -105,6 +105,23 @@ static bool make_maps(Maker *m, int n_threads, DmError **error) {
   return true;
 }
 
+/* A pool of n_train + n_validation maps of nx × ny, their pixels
+ * uninitialised. */
+static DmScoreTrainPool *pool_alloc(int nx, int ny, int n_train, int n_validation, uint64_t seed,
+                                    DmError **error) {
+  DmScoreTrainPool *pool = calloc(1, sizeof *pool);
+  size_t npix = (size_t)nx * (size_t)ny;
+  size_t total = (size_t)n_train + (size_t)n_validation;
+  if (!pool || !(pool->maps = malloc(total * npix * sizeof(float)))) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for %zu training maps of %d × %d.",
+                 total, nx, ny);
+    dm_score_train_pool_free(pool);
+    return NULL;
+  }
+  *pool = (DmScoreTrainPool){nx, ny, npix, n_train, n_validation, seed, pool->maps};
+  return pool;
+}
+
 DmScoreTrainPool *dm_score_train_pool_new(const DmDatasetConfig *config, int n_train,
                                           int n_validation, uint64_t seed, int n_threads,
                                           const DmProgress *progress, DmError **error) {
@@ -122,18 +139,11 @@ DmScoreTrainPool *dm_score_train_pool_new(const DmDatasetConfig *config, int n_t
   }
   DmDataset *dataset = dm_dataset_new(config, error);
   if (!dataset) return NULL;
-  DmScoreTrainPool *pool = calloc(1, sizeof *pool);
-  size_t npix = (size_t)config->nx * (size_t)config->ny;
-  size_t total = (size_t)n_train + (size_t)n_validation;
-  if (!pool || !(pool->maps = malloc(total * npix * sizeof(float)))) {
-    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for %zu training maps of %d × %d.",
-                 total, config->nx, config->ny);
-    dm_score_train_pool_free(pool);
+  DmScoreTrainPool *pool = pool_alloc(config->nx, config->ny, n_train, n_validation, seed, error);
+  if (!pool) {
     dm_dataset_free(dataset);
     return NULL;
   }
-  *pool = (DmScoreTrainPool){config->nx, config->ny, npix, n_train, n_validation, seed,
-                             pool->maps};
   Maker maker = {.pool = pool, .dataset = dataset, .progress = progress};
   atomic_init(&maker.next, 0);
   atomic_init(&maker.done, 0);
@@ -146,6 +156,24 @@ DmScoreTrainPool *dm_score_train_pool_new(const DmDatasetConfig *config, int n_t
     dm_score_train_pool_free(pool);
     return NULL;
   }
+  return pool;
+}
+
+DmScoreTrainPool *dm_score_train_pool_from_maps(const float *maps, int nx, int ny, int n_train,
+                                                int n_validation, uint64_t seed,
+                                                DmError **error) {
+  if (nx < 1 || ny < 1 || n_train < 1 || n_validation < 1) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "A training pool needs maps of at least 1 pixel, 1 training map and 1 "
+                 "validation map (got %d × %d, %d, %d).",
+                 nx, ny, n_train, n_validation);
+    return NULL;
+  }
+  DmScoreTrainPool *pool = pool_alloc(nx, ny, n_train, n_validation, seed, error);
+  if (!pool) return NULL;
+  for (int i = 0; i < n_train + n_validation; i++)
+    dm_plane_remove_mean(maps + (size_t)i * pool->npix, pool->maps + (size_t)i * pool->npix,
+                         pool->npix);
   return pool;
 }
 

@@ -276,6 +276,7 @@ static void print_cosmogan_training(FILE *f, const DmTrainRequest *r,
                "haloes |\n",
             result->maps[0] ? result->maps : "simulated maps", r->size, r->size, r->pixel_arcmin,
             r->shift, r->haloes ? "with" : "without");
+  if (r->maps_sha256) fprintf(f, "| maps' SHA-256 | %s |\n", r->maps_sha256);
   fprintf(f, "| network | DCGAN, latent size %d, base width %d (generator %d, %d, %d, %d, 1 "
              "channels; discriminator %d to %d) |\n",
           r->z_channels, r->width, 8 * r->width, 4 * r->width, 2 * r->width, r->width, r->width,
@@ -318,8 +319,13 @@ static void print_training(FILE *f, const DmTrainRequest *r, const DmTrainResult
     fprintf(f, "| training maps | %d × %d pixels of %g′ |\n", r->size, r->size, r->pixel_arcmin);
     fprintf(f, "| pool | %d maps, %d validation maps |\n", r->pool_maps, r->validation);
   }
-  fprintf(f, "| fields | lognormal, shift %g, %s NFW haloes |\n", r->shift,
-          r->haloes ? "with" : "without");
+  if (r->maps_path)
+    fprintf(f, "| fields | tiles of `%s`: the first %d train, the next %d validate |\n",
+            r->maps_path, r->pool_maps, r->validation);
+  else
+    fprintf(f, "| fields | lognormal, shift %g, %s NFW haloes |\n", r->shift,
+            r->haloes ? "with" : "without");
+  if (r->maps_sha256) fprintf(f, "| maps' SHA-256 | %s |\n", r->maps_sha256);
   fprintf(f, "| network | U-Net, base width %d, depth %d", r->width, r->depth);
   if (mmgan) fprintf(f, ", %d noise-code channels; critic width %d", r->z_channels, r->critic_width);
   fprintf(f, " |\n| parameters | %lld |\n", (long long)result->n_parameters);

@@ -52,6 +52,7 @@ static bool put_request(DmSafetensorsWriter *w, const DmTrainRequest *r, DmError
          put(w, "request.size", error, "%d", r->size) &&
          put(w, "request.pixel_arcmin", error, "%.17g", r->pixel_arcmin) &&
          put_string(w, "request.maps_path", r->maps_path, error) &&
+         put_string(w, "request.maps_sha256", r->maps_sha256, error) &&
          put_string(w, "request.catalog_path", r->catalog_path, error) &&
          put(w, "request.catalog_hdu", error, "%d", r->catalog_hdu) &&
          put_string(w, "request.catalog_columns.ra", r->catalog_columns.ra, error) &&
@@ -223,6 +224,8 @@ static bool read_info(const DmSafetensors *st, const char *path, DmTrainCheckpoi
   r->size = read_int(&rd, "request.size", 4, 8192);
   r->pixel_arcmin = read_double(&rd, "request.pixel_arcmin");
   read_string(&rd, "request.maps_path", info->maps_path, sizeof info->maps_path, &r->maps_path);
+  read_string(&rd, "request.maps_sha256", info->maps_sha256, sizeof info->maps_sha256,
+              &r->maps_sha256);
   read_string(&rd, "request.catalog_path", info->catalog_path, sizeof info->catalog_path,
               &r->catalog_path);
   r->catalog_hdu = read_int(&rd, "request.catalog_hdu", 0, 100000);
@@ -320,11 +323,16 @@ static bool same_training(const DmTrainRequest *a, const DmTrainRequest *b, DmEr
   bool mmgan = a->kind == DM_TRAIN_MMGAN, cosmogan = a->kind == DM_TRAIN_COSMOGAN;
   const char *maps_a = a->maps_path ? a->maps_path : "the simulator";
   const char *maps_b = b->maps_path ? b->maps_path : "the simulator";
-  if (cosmogan && b->kind == DM_TRAIN_COSMOGAN && strcmp(maps_a, maps_b) != 0)
+  if (a->kind == b->kind && strcmp(maps_a, maps_b) != 0)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "The checkpoint trained on maps from %s; the request's come from %s (a "
                         "resume continues the same training).",
                         maps_a, maps_b);
+  if (a->maps_sha256 && b->maps_sha256 && strcmp(a->maps_sha256, b->maps_sha256) != 0)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "The training maps %s changed since the checkpoint (SHA-256 %s then, "
+                        "%s now): a resume continues the same training.",
+                        a->maps_path, a->maps_sha256, b->maps_sha256);
   bool same_geometry =
       a->kind == b->kind &&
       (mmgan ? a->grid.nx == b->grid.nx && a->grid.ny == b->grid.ny &&

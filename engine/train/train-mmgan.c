@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
 #include "darkmap/mmgan-train.h"
 #include "darkmap/mock-survey.h"
@@ -75,20 +76,31 @@ static bool mmgan_save_model(const void *state, const char *path, DmError **erro
   return dm_mmgan_save(s->mmgan, path, error);
 }
 
-/* The pool of the survey the catalogue gives on the request's grid. */
+/* The pool of the survey the catalogue gives on the request's grid, its
+ * maps simulated or the tiles of maps_path (square grids only). */
 static DmMmganPool *make_pool(const DmTrainRequest *r, const DmProgress *progress,
                               DmError **error) {
   DmMockSurvey *survey = dm_mock_survey_new_rotated(r->catalog, &r->grid, error);
   DmDatasetConfig dc;
   dm_train_fields(r, r->grid.nx, r->grid.ny, r->grid.pixel_arcmin, &dc);
-  DmDataset *dataset = survey ? dm_dataset_new(&dc, error) : NULL;
+  DmDataset *dataset = NULL;
+  DmCosmoganMaps *maps = NULL;
+  if (survey && r->maps_path)
+    maps = dm_cosmogan_maps_read_grid(r->maps_path, r->grid.nx, r->pool_maps + r->validation,
+                                      r->grid.pixel_arcmin,
+                                      "the training pool and its validation", progress, error);
+  else if (survey)
+    dataset = dm_dataset_new(&dc, error);
   DmMmganPoolOptions po;
   dm_mmgan_pool_options_init(&po);
   po.n_kappa = r->pool_maps;
   po.n_noise = r->pool_noise;
   po.n_validation = r->validation;
   po.noise_seed = r->seed;
-  DmMmganPool *pool = dataset ? dm_mmgan_pool_new(dataset, survey, &po, progress, error) : NULL;
+  po.maps = maps ? dm_cosmogan_maps_data(maps) : NULL;
+  DmMmganPool *pool =
+      dataset || maps ? dm_mmgan_pool_new(dataset, survey, &po, progress, error) : NULL;
+  dm_cosmogan_maps_free(maps);
   dm_dataset_free(dataset);
   dm_mock_survey_free(survey);
   return pool;

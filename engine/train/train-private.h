@@ -27,6 +27,7 @@ typedef struct {
   char *name;
   DmTheorySpectrum *theory;  /* read here when the request had none; else NULL */
   DmCatalog *catalog;        /* the same */
+  char maps_sha256[65];      /* the maps file's digest (request.maps_sha256 points here) */
 } DmTrainResolved;
 
 /* path with ".safetensors" replaced by suffix (appended when it has none),

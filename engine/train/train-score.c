@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "darkmap/score-network.h"
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/score-train-pool.h"
 #include "train/train-private.h"
 
@@ -83,8 +84,19 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
   DmDatasetConfig fields;
   dm_train_fields(r, r->size, r->size, r->pixel_arcmin, &fields);
   int threads = data_threads(r);
-  s->pool = dm_score_train_pool_new(&fields, r->pool_maps, r->validation, r->seed, threads,
-                                    pool_progress, error);
+  if (r->maps_path) {
+    DmCosmoganMaps *maps =
+        dm_cosmogan_maps_read_grid(r->maps_path, r->size, r->pool_maps + r->validation,
+                                   r->pixel_arcmin, "the training pool and its validation",
+                                   pool_progress, error);
+    s->pool = maps ? dm_score_train_pool_from_maps(dm_cosmogan_maps_data(maps), r->size, r->size,
+                                                   r->pool_maps, r->validation, r->seed, error)
+                   : NULL;
+    dm_cosmogan_maps_free(maps);
+  } else {
+    s->pool = dm_score_train_pool_new(&fields, r->pool_maps, r->validation, r->seed, threads,
+                                      pool_progress, error);
+  }
   s->prior = s->pool ? dm_score_prior_new(r->theory, r->size, r->size, r->pixel_arcmin, error)
                      : NULL;
   s->nn = s->prior ? dm_nn_new_by_name(r->device, r->threads, error) : NULL;

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "darkmap/cosmogan-train.h"
 #include "darkmap/memory-budget.h"
 #include "darkmap/model-card.h"
 #include "darkmap/monotonic-clock.h"
+#include "darkmap/sha256.h"
 #include "train/train-private.h"
 
 /* The share of the progress fraction that the pool's making takes. */
@@ -191,10 +193,8 @@ static bool check_geometry(const DmTrainRequest *r, DmError **error) {
   return true;
 }
 
-/* Whether the request's maps come from files (a CosmoGAN's maps_path). */
-static bool takes_files(const DmTrainRequest *r) {
-  return r->kind == DM_TRAIN_COSMOGAN && r->maps_path && *r->maps_path;
-}
+/* Whether the request's maps come from files (maps_path). */
+static bool takes_files(const DmTrainRequest *r) { return r->maps_path && *r->maps_path; }
 
 /* The training data held in memory against the memory budget
  * (darkmap/memory-budget.h): the pool's clean maps, the validation's and a
@@ -212,11 +212,16 @@ static bool check_memory(const DmTrainRequest *r, DmError **error) {
 bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   if (r->kind < 0 || r->kind >= DM_TRAIN_N_KINDS)
     return invalid(error, "Unknown kind of training %d.", (int)r->kind);
-  if (!r->theory && !(r->theory_path && *r->theory_path) && !takes_files(r))
+  if (!r->theory && !(r->theory_path && *r->theory_path) &&
+      !(r->kind == DM_TRAIN_COSMOGAN && takes_files(r)))
     return invalid(error, "No theory C_ell: the training fields are drawn from it.");
   if (!r->model_path || !r->model_path[0])
     return invalid(error, "No model path: training writes its model there.");
   if (!check_geometry(r, error)) return false;
+  if (r->kind == DM_TRAIN_MMGAN && takes_files(r) && r->grid.nx != r->grid.ny)
+    return invalid(error, "Training maps from a file are cut into square tiles: the grid of "
+                          "%d × %d pixels is not square.",
+                   r->grid.nx, r->grid.ny);
   if (r->width < 1 || r->width > 1024)
     return invalid(error, "The U-Net's base width must be 1 to 1024, not %d.", r->width);
   if (r->pool_maps < 1 || r->validation < 1)
@@ -252,6 +257,20 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   return true;
 }
 
+/* The SHA-256 of the request's maps file into resolved (none for a
+ * folder): a resume refuses a file that changed. */
+static bool maps_digest(DmTrainResolved *resolved, DmError **error) {
+  DmTrainRequest *r = &resolved->request;
+  struct stat info;
+  if (stat(r->maps_path, &info) != 0)
+    return dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "There are no training maps at %s.",
+                        r->maps_path);
+  if (S_ISDIR(info.st_mode)) return true;
+  if (!dm_sha256_file(r->maps_path, resolved->maps_sha256, error)) return false;
+  r->maps_sha256 = resolved->maps_sha256;
+  return true;
+}
+
 /* The theory and the MMGAN's catalogue from their paths when the request
  * has none; the catalogue's HDU and columns as read, for the checkpoint;
  * the pixel side of a CosmoGAN's map files from their WCS (they need no
@@ -259,7 +278,8 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
 static bool read_inputs(DmTrainResolved *resolved, const DmProgress *progress,
                         DmError **error) {
   DmTrainRequest *r = &resolved->request;
-  if (takes_files(r)) {
+  if (takes_files(r) && !maps_digest(resolved, error)) return false;
+  if (r->kind == DM_TRAIN_COSMOGAN && takes_files(r)) {
     double pixel = 0.0;
     if (!dm_cosmogan_maps_probe(r->maps_path, &pixel, error)) return false;
     if (pixel > 0.0) r->pixel_arcmin = pixel;
@@ -289,6 +309,7 @@ bool dm_train_resolve(const DmTrainRequest *request, const DmProgress *progress,
   DmTrainRequest *r = &resolved->request;
   if (!r->device) r->device = "auto";
   if (!takes_files(r)) r->maps_path = NULL;
+  r->maps_sha256 = NULL;
   if (!read_inputs(resolved, progress, error)) {
     dm_train_resolved_clear(resolved);
     return false;

@@ -74,6 +74,16 @@ bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **er
 DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, double pixel_arcmin,
                                       const DmProgress *progress, DmError **error);
 
+/* Exactly count tiles of size × size from path for a grid of pixel_arcmin
+ * (the score and MMGAN pools, the truths of mock evaluations): as
+ * dm_cosmogan_maps_read, and DM_ERROR_INVALID_ARGUMENT when path holds fewer
+ * finite tiles (tiles with a NaN are skipped) or its WCS pixel side differs
+ * from pixel_arcmin by more than 1 %.  purpose names, in plural, what the
+ * maps are for in those messages ("the mocks' truths"). */
+DmCosmoganMaps *dm_cosmogan_maps_read_grid(const char *path, int size, int count,
+                                           double pixel_arcmin, const char *purpose,
+                                           const DmProgress *progress, DmError **error);
+
 void dm_cosmogan_maps_free(DmCosmoganMaps *maps);
 int dm_cosmogan_maps_count(const DmCosmoganMaps *maps);
 int dm_cosmogan_maps_size(const DmCosmoganMaps *maps);

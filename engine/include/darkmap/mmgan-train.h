@@ -70,6 +70,9 @@ typedef struct {
   int n_noise;       /* training noise realisations (default 32) */
   int n_validation;  /* validation pairs (default 8) */
   uint64_t noise_seed;  /* seed of the noise realisations (default 1) */
+  const float *maps;    /* NULL (default): the dataset's maps; else n_kappa training maps then
+                           n_validation validation maps of the survey's grid (borrowed for
+                           the call: tiles of N-body maps), in place of the dataset's */
 } DmMmganPoolOptions;
 
 void dm_mmgan_pool_options_init(DmMmganPoolOptions *options);
@@ -85,7 +88,8 @@ typedef struct DmMmganPool DmMmganPool;
  * a generator trained on the maps as drawn learns the prior's mean of that
  * mode (the haloes make it about 0.02 on COSMOS grids) and adds it to every
  * sample, an offset against the convention every other method and the
- * evaluation keep (k = 0 set to 0). */
+ * evaluation keep (k = 0 set to 0).  With options->maps the maps are
+ * those, less their grid means, and dataset may be NULL. */
 DmMmganPool *dm_mmgan_pool_new(const DmDataset *dataset, const DmMockSurvey *survey,
                                const DmMmganPoolOptions *options, const DmProgress *progress,
                                DmError **error);

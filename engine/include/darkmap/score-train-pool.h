@@ -42,6 +42,13 @@ typedef struct DmScoreTrainPool DmScoreTrainPool;
 DmScoreTrainPool *dm_score_train_pool_new(const DmDatasetConfig *config, int n_train,
                                           int n_validation, uint64_t seed, int n_threads,
                                           const DmProgress *progress, DmError **error);
+/* A pool of given maps (the tiles of N-body maps, darkmap/train.h's
+ * maps_path): maps holds n_train training maps then n_validation
+ * validation maps of nx × ny, copied less their grid means; the draws are
+ * the same as above. */
+DmScoreTrainPool *dm_score_train_pool_from_maps(const float *maps, int nx, int ny, int n_train,
+                                                int n_validation, uint64_t seed,
+                                                DmError **error);
 void dm_score_train_pool_free(DmScoreTrainPool *pool);
 
 void dm_score_train_pool_size(const DmScoreTrainPool *pool, int *nx, int *ny);

@@ -124,8 +124,19 @@ typedef struct {
    * maps_path, the files' WCS pixel when they have one. */
   int size;                        /* score training maps' side (default 128) */
   double pixel_arcmin;             /* score (default 0.29); MMGAN: grid's */
-  const char *maps_path;           /* COSMOGAN: a FITS cube or a folder of FITS images cut
-                                      into size² tiles; NULL: simulated maps */
+  const char *maps_path;           /* a FITS cube or a folder of FITS images (N-body maps:
+                                      darkmap/nbody-sky.h) cut into tiles of the training
+                                      grid (score: size²; MMGAN: the grid, square), NaN
+                                      tiles skipped; NULL: simulated maps.  Score and
+                                      MMGAN: the first pool_maps tiles train, the next
+                                      validation tiles validate (tiles in file order:
+                                      map by map, rows of tiles from the bottom), drawn
+                                      with the same shifts, flips and transposes; the
+                                      file's WCS pixel must be the grid's within 1 %.
+                                      COSMOGAN: at most pool_maps tiles of size² */
+  const char *maps_sha256;         /* set by dm_train: the SHA-256 of maps_path when it is
+                                      a file (NULL for a folder), in the checkpoint and
+                                      the card; a resume refuses a file that changed */
   const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed); NULL: read
                                       from catalog_path, catalog_hdu and catalog_columns */
   const char *catalog_path;        /* recorded for a resume */
@@ -269,7 +280,7 @@ typedef struct {
   int64_t step;                    /* steps done */
   double seconds;                  /* training time so far, over every call */
   char model_path[4096], theory_path[4096], theory_column[256], catalog_path[4096];
-  char maps_path[4096];
+  char maps_path[4096], maps_sha256[65];
   char catalog_columns[5][256];    /* ra, dec, e1, e2, weight ("" weight: unit weights) */
   char name[256], device[160];
   char checkpoint_path[4096];      /* the file read (request.checkpoint_path points here) */
