@@ -3,12 +3,14 @@
  * mocks (darkmap/mock-evaluation.h). */
 #include "darkmap/mock-evaluation.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "darkmap/calibration.h"
+#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
 #include "darkmap/ks.h"
 #include "darkmap/memory-budget.h"
@@ -48,11 +50,12 @@ static void schedule_segment(const Schedule *schedule, DmProgressSegment *segmen
                                    total, gradual);
 }
 
-/* The truth and its shear: the dataset's tuple `index`, with the mean of
- * the truth over the grid (its k = 0 mode, which the shear does not hold)
- * removed and kept in *mean. */
-static DmDatasetTuple *make_mock(const DmEvalConfig *config, uint64_t index, double *mean,
-                                 DmError **error) {
+/* The truth and its shear: the dataset's tuple `index` (with tile `index`
+ * of truths as its truth when given), with the mean of the truth over the
+ * grid (its k = 0 mode, which the shear does not hold) removed and kept in
+ * *mean. */
+static DmDatasetTuple *make_mock(const DmEvalConfig *config, const DmCosmoganMaps *truths,
+                                 uint64_t index, double *mean, DmError **error) {
   DmDatasetConfig dc;
   dm_dataset_config_init(&dc);
   dc.theory = config->theory;
@@ -62,7 +65,14 @@ static DmDatasetTuple *make_mock(const DmEvalConfig *config, uint64_t index, dou
   dc.halo_options.elliptical = config->halo_elliptical;
   dc.seed = config->seed;
   DmDataset *dataset = dm_dataset_new(&dc, error);
-  DmDatasetTuple *tuple = dataset ? dm_dataset_tuple(dataset, index, error) : NULL;
+  DmDatasetTuple *tuple = NULL;
+  if (dataset && truths) {
+    size_t side = (size_t)dm_cosmogan_maps_size(truths);
+    tuple = dm_dataset_tuple_with_kappa(
+        dataset, dm_cosmogan_maps_data(truths) + (size_t)index * side * side, index, error);
+  } else if (dataset) {
+    tuple = dm_dataset_tuple(dataset, index, error);
+  }
   dm_dataset_free(dataset);
   if (!tuple) return NULL;
   float *truth = dm_map_plane(tuple->kappa, 0);
@@ -360,10 +370,10 @@ static void describe_truth(const DmDatasetTuple *t, DmEvalResult *result) {
 }
 
 /* The mock of index scored into one (zeroed by the caller). */
-static bool score_mock(const DmEvalConfig *config, uint64_t index, double pixel_arcmin,
-                       float *samples, float *mean, Schedule *schedule, DmEvalResult *one,
-                       DmError **error) {
-  DmDatasetTuple *t = make_mock(config, index, &one->truth_mean, error);
+static bool score_mock(const DmEvalConfig *config, const DmCosmoganMaps *truths, uint64_t index,
+                       double pixel_arcmin, float *samples, float *mean, Schedule *schedule,
+                       DmEvalResult *one, DmError **error) {
+  DmDatasetTuple *t = make_mock(config, truths, index, &one->truth_mean, error);
   if (!t) return false;
   describe_truth(t, one);
   Mock mock = {config,
@@ -483,10 +493,25 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
                         "%d x %d of %.4g'.",
                         config->mmgan->config.nx, config->mmgan->config.ny,
                         config->mmgan->config.pixel_arcmin, grid->nx, grid->ny, pixel_arcmin);
+  if (config->truths_path && config->index > (uint64_t)(INT_MAX - config->n_mocks))
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Mock %llu has no truth among a file's maps.",
+                        (unsigned long long)config->index);
+  if (config->truths_path && grid->nx != grid->ny)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Truths from a file are cut into square tiles: the survey's grid of %d "
+                        "x %d pixels is not square.",
+                        grid->nx, grid->ny);
   size_t npix = (size_t)grid->nx * (size_t)grid->ny;
   if (!dm_memory_check(error, ((double)config->n_samples + 1.0) * (double)npix * sizeof(float),
                        "A mock evaluation with %d samples of %d × %d pixels", config->n_samples,
                        grid->nx, grid->ny))
+    return false;
+  DmCosmoganMaps *truths = NULL;
+  if (config->truths_path &&
+      !(truths = dm_cosmogan_maps_read_grid(config->truths_path, grid->nx,
+                                            (int)config->index + config->n_mocks, pixel_arcmin,
+                                            "the mocks' truths", NULL, error)))
     return false;
   float *samples = malloc((size_t)config->n_samples * npix * sizeof(float));
   float *mean = malloc(npix * sizeof(float));
@@ -501,9 +526,10 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
                                                    : (run & DM_EVAL_BIT(m)) != 0;
   schedule.shares *= config->n_mocks;
   for (int i = 0; ok && i < config->n_mocks; i++)
-    ok = score_mock(config, config->index + (uint64_t)i, pixel_arcmin, samples, mean, &schedule,
-                    &mocks[i], error);
+    ok = score_mock(config, truths, config->index + (uint64_t)i, pixel_arcmin, samples, mean,
+                    &schedule, &mocks[i], error);
   if (ok) summarise(mocks, config->n_mocks, result);
+  dm_cosmogan_maps_free(truths);
   free(samples);
   free(mean);
   free(mocks);

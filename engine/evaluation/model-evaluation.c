@@ -162,6 +162,7 @@ static void make_config(const DmModelEvaluationRequest *r, const Run *run,
   config->haloes = r->haloes;
   config->halo_concentration_scatter = r->halo_concentration_scatter;
   config->halo_elliptical = r->halo_elliptical;
+  config->truths_path = r->truths_path;
   config->n_samples = r->n_samples;
   config->sampler = r->sampler;
   config->sampler.seed = r->seed;

@@ -3,6 +3,7 @@
 #include "darkmap/dataset.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "darkmap/field-from-power.h"
 #include "darkmap/lognormal.h"
@@ -127,16 +128,21 @@ static DmMap *make_kappa(const DmDataset *d, uint64_t index, long *n_haloes, DmE
   return kappa;
 }
 
-DmDatasetTuple *dm_dataset_tuple(const DmDataset *d, uint64_t index, DmError **error) {
+/* Tuple `index` around kappa (taken, freed on failure): the survey's shear
+ * of it with the noise of the index. */
+static DmDatasetTuple *observe(const DmDataset *d, DmMap *kappa, long n_haloes, uint64_t index,
+                               DmError **error) {
   DmDatasetTuple *t = calloc(1, sizeof *t);
   if (!t) {
+    dm_map_free(kappa);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a tuple.");
     return NULL;
   }
-  DmBinnedShear *mock = NULL;
-  bool ok = (t->kappa = make_kappa(d, index, &t->n_haloes, error)) &&
-            (mock = dm_mock_survey_make(d->survey, t->kappa,
-                                        derive_seed(d->config.seed, index, STEP_NOISE), 0, error));
+  t->kappa = kappa;
+  t->n_haloes = n_haloes;
+  DmBinnedShear *mock = dm_mock_survey_make(
+      d->survey, t->kappa, derive_seed(d->config.seed, index, STEP_NOISE), 0, error);
+  bool ok = mock != NULL;
   if (mock) {
     /* Keep the maps a tuple needs; the survey's counts and weight go. */
     t->shear = mock->shear;
@@ -150,4 +156,18 @@ DmDatasetTuple *dm_dataset_tuple(const DmDataset *d, uint64_t index, DmError **e
     return NULL;
   }
   return t;
+}
+
+DmDatasetTuple *dm_dataset_tuple(const DmDataset *d, uint64_t index, DmError **error) {
+  long n_haloes = 0;
+  DmMap *kappa = make_kappa(d, index, &n_haloes, error);
+  return kappa ? observe(d, kappa, n_haloes, index, error) : NULL;
+}
+
+DmDatasetTuple *dm_dataset_tuple_with_kappa(const DmDataset *d, const float *kappa,
+                                            uint64_t index, DmError **error) {
+  DmMap *map = dm_map_new(d->nx, d->ny, 1, d->wcs, error);
+  if (!map) return NULL;
+  memcpy(map->data, kappa, (size_t)d->nx * (size_t)d->ny * sizeof(float));
+  return observe(d, map, -1, index, error);
 }

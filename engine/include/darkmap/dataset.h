@@ -86,6 +86,12 @@ void dm_dataset_tuple_free(DmDatasetTuple *tuple);
 /* Tuple `index`. */
 DmDatasetTuple *dm_dataset_tuple(const DmDataset *dataset, uint64_t index, DmError **error);
 
+/* Tuple `index` with kappa (nx × ny floats of the dataset's grid: an N-body
+ * map) in place of its simulated truth: the survey's shear of kappa with the
+ * noise of tuple `index`; n_haloes −1. */
+DmDatasetTuple *dm_dataset_tuple_with_kappa(const DmDataset *dataset, const float *kappa,
+                                            uint64_t index, DmError **error);
+
 /* Writes tuples first … first + count − 1 to path (see the layout above). */
 bool dm_dataset_write(const DmDataset *dataset, uint64_t first, int count, const char *path,
                       const DmProgress *progress, DmError **error);

@@ -205,6 +205,13 @@ typedef struct {
   double halo_concentration_scatter;  /* their sigma of ln c (darkmap/halo-population.h);
                                          0 (default): Duffy et al. 2008's c */
   bool halo_elliptical;            /* elliptical haloes (default false: round) */
+  const char *truths_path;         /* NULL (default): simulated truths.  Else a FITS cube or
+                                      folder of maps (N-body maps: darkmap/nbody-sky.h) cut
+                                      into tiles of the survey's (square) grid as
+                                      darkmap/cosmogan-train.h reads them: the mock of
+                                      tuple index i takes tile i as its truth (the shear,
+                                      mask and noise of tuple i as simulated); the file's
+                                      WCS pixel must be the survey's within 1 % */
   int n_samples;                   /* WF and score samples, >= 2 (default 32) */
   DmScoreSamplerOptions sampler;   /* the theory-only sampler's settings */
   DmScoreFlowOptions flow;         /* the flow sampler's (seed: sampler.seed) */
@@ -245,10 +252,11 @@ typedef struct {
 } DmEvalResult;
 
 /* Runs the methods on the mocks.  Fails with DM_ERROR_INVALID_ARGUMENT (no
- * theory or survey, a survey without WCS, fewer than 2 samples, no mock, an
- * aperture radius or a TARP tile not positive, a negative calibration
- * factor), the methods' errors (DM_ERROR_CANCELLED through progress) or
- * on_samples' error. */
+ * theory or survey, a survey without WCS, fewer than 2 samples, no mock, a
+ * grid that is not square with truths_path, a truths file with too few
+ * finite tiles or another pixel scale, an aperture radius or a TARP tile
+ * not positive, a negative calibration factor), the methods' errors
+ * (DM_ERROR_CANCELLED through progress) or on_samples' error. */
 bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProgress *progress,
                   DmError **error);
 

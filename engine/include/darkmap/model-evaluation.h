@@ -60,6 +60,7 @@ typedef struct {
   bool haloes;                      /* NFW haloes in the truth */
   double halo_concentration_scatter; /* their sigma of ln c; 0: none (DmEvalConfig's) */
   bool halo_elliptical;             /* elliptical haloes (DmEvalConfig's) */
+  const char *truths_path;          /* the mocks' truths from a file (DmEvalConfig's) */
   int n_samples;                    /* >= 2 */
   unsigned baselines;               /* DM_EVAL_BIT of KS, WIENER, SCORE, SCORE_FLOW */
 
