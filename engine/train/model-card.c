@@ -128,7 +128,9 @@ static void print_title(FILE *f, const DmTrainRequest *r) {
 static void print_paragraph(FILE *f, const DmTrainRequest *r, const DmTrainResult *result) {
   char time[64];
   format_seconds(result->training_seconds, time, sizeof time);
-  const char *fields = r->haloes ? "lognormal fields with NFW haloes" : "lognormal fields";
+  const char *fields = r->maps_path ? "tiles of maps from a file"
+                      : r->haloes    ? "lognormal fields with NFW haloes"
+                                     : "lognormal fields";
   if (r->kind == DM_TRAIN_COSMOGAN) {
     fprintf(f,
             "`%s` is a CosmoGAN generator (`darkmap/cosmogan.h`, the DCGAN of Mustafa et al. "
