@@ -21,7 +21,7 @@ struct _DarkmapTrainDialog
   GtkLabel *geometry_label;
   GtkLabel *grid_hint_label;
   GtkWidget *rebin_button;
-  GtkWidget *maps_box;            /* CosmoGAN: its training maps */
+  GtkWidget *maps_box;            /* the training maps: simulated or the user's */
   GtkCheckButton *simulated_button;
   GtkCheckButton *files_button;
   GtkLabel *maps_label;
@@ -53,7 +53,7 @@ struct _DarkmapTrainDialog
   DmTheorySpectrum *theory;       /* read from it; NULL when it could not be */
   char *theory_error;             /* why not, or NULL */
 
-  /* CosmoGAN's own training maps (maps_path NULL: none chosen). */
+  /* The user's own training maps (maps_path NULL: none chosen). */
   char *maps_path;
   double maps_pixel_arcmin;       /* from their WCS; 0 without one */
   char *maps_error;               /* why they cannot be read, or NULL */
@@ -128,12 +128,31 @@ show_grid_hint (DarkmapTrainDialog *self)
   gtk_widget_set_visible (self->rebin_button, other_grid);
 }
 
-/* Whether a CosmoGAN is to train on the user's own maps. */
+/* Whether the model is to train on the user's own maps. */
 static gboolean
 uses_own_maps (DarkmapTrainDialog *self)
 {
-  return current_kind (self) == DM_TRAIN_COSMOGAN
-         && gtk_check_button_get_active (self->files_button);
+  return gtk_check_button_get_active (self->files_button);
+}
+
+/* Where a score network's or an MMGAN's clean maps come from, in words:
+ * tiles of side × side pixels of the user's maps. */
+static char *
+describe_own_maps (DarkmapTrainDialog *self, int side)
+{
+  g_autofree char *file = NULL;
+
+  if (self->maps_path == NULL)
+    /* TRANSLATORS: the tile size */
+    return g_strdup_printf (_("Clean maps: tiles of %d × %d pixels cut from your own "
+                              "convergence maps (N-body maps): choose a FITS cube or a folder "
+                              "of FITS images."),
+                            side, side);
+  file = g_path_get_basename (self->maps_path);
+  /* TRANSLATORS: the tile size, the file or folder */
+  return g_strdup_printf (_("Clean maps: tiles of %d × %d pixels cut from the maps of %s, the "
+                            "first for training and the next for validation."),
+                          side, side, file);
 }
 
 /* What a CosmoGAN is trained on, in words. */
@@ -195,6 +214,14 @@ show_geometry (DarkmapTrainDialog *self)
                                   "each rotated at random (%s)."),
                                 self->field_nx, self->field_ny, self->field_pixel_arcmin,
                                 self->field_observed, self->field_galaxies, file);
+      if (self->has_field && uses_own_maps (self))
+        {
+          g_autofree char *maps = describe_own_maps (self, self->field_nx);
+          char *both = g_strconcat (text, " ", maps, NULL);
+
+          g_free (text);
+          text = both;
+        }
     }
   else if (current_kind (self) == DM_TRAIN_COSMOGAN)
     text = describe_cosmogan_maps (self);
@@ -210,12 +237,36 @@ show_geometry (DarkmapTrainDialog *self)
         text = g_strdup_printf (_("Training maps of %d × %d pixels of %.3g′ (no field is open: "
                                   "the COSMOS pixel scale)."),
                                 defaults.size, defaults.size, defaults.pixel_arcmin);
+      if (uses_own_maps (self))
+        {
+          g_autofree char *maps = describe_own_maps (self, defaults.size);
+          char *both = g_strconcat (text, " ", maps, NULL);
+
+          g_free (text);
+          text = both;
+        }
     }
   gtk_label_set_text (self->geometry_label, text);
-  gtk_widget_set_visible (self->maps_box, current_kind (self) == DM_TRAIN_COSMOGAN);
   gtk_label_set_text (self->maps_label, self->maps_path != NULL ? self->maps_path : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->maps_label), self->maps_path);
   show_grid_hint (self);
+}
+
+/* Why the user's maps cannot train on a grid of pixel_arcmin (their WCS
+ * gives pixels of another side, beyond 1 %), or NULL. */
+static char *
+describe_pixel_mismatch (DarkmapTrainDialog *self, double pixel_arcmin)
+{
+  g_autofree char *file = NULL;
+
+  if (!(self->maps_pixel_arcmin > 0.0)
+      || fabs (self->maps_pixel_arcmin / pixel_arcmin - 1.0) <= 0.01)
+    return NULL;
+  file = g_path_get_basename (self->maps_path);
+  /* TRANSLATORS: the file or folder, its pixel scale, the training grid's */
+  return g_strdup_printf (_("The maps of %s have pixels of %.3g′, the training grid %.3g′: "
+                            "choose maps of the grid’s pixel scale."),
+                          file, self->maps_pixel_arcmin, pixel_arcmin);
 }
 
 /* Builds the request from the form: TRUE when it can train, else the
@@ -227,6 +278,7 @@ build_request (DarkmapTrainDialog *self, char **message)
   DmTrainKind kind = current_kind (self);
   g_autoptr (GError) error = NULL;
   DmError *dm_error = NULL;
+  g_autofree char *mismatch = NULL;
   gboolean exists;
 
   dm_train_request_init (r, kind, current_preset (self));
@@ -260,6 +312,8 @@ build_request (DarkmapTrainDialog *self, char **message)
   r->model_path = self->model_path;
   r->name = self->name;
 
+  if (uses_own_maps (self) && kind != DM_TRAIN_COSMOGAN)
+    mismatch = describe_pixel_mismatch (self, r->pixel_arcmin);
   if (kind == DM_TRAIN_MMGAN && !self->has_field)
     *message = g_strdup (_("Open the survey’s catalogue to train an MMGAN for it."));
   else if (uses_own_maps (self) && self->maps_path == NULL)
@@ -267,8 +321,10 @@ build_request (DarkmapTrainDialog *self, char **message)
                            "images."));
   else if (uses_own_maps (self) && self->maps_error != NULL)
     *message = g_strdup (self->maps_error);
-  else if (self->theory_error != NULL && !uses_own_maps (self))
+  else if (self->theory_error != NULL && !(uses_own_maps (self) && kind == DM_TRAIN_COSMOGAN))
     *message = g_strdup (self->theory_error);
+  else if (mismatch != NULL)
+    *message = g_steal_pointer (&mismatch);
   else if (self->model_path == NULL)
     *message = g_strdup (error->message);
   else if (!dm_train_check (r, &dm_error))

@@ -27,6 +27,7 @@
 
 #include "darkmap-reconstruct-dialog.h"
 #include "darkmap-train-dialog.h"
+#include "map-cube-test.h"
 #include "train-test-util.h"
 
 #define REPORT_EVERY TINY_REPORT_EVERY
@@ -148,6 +149,29 @@ check_dialog (DarkmapWindow *window, const char *existing_name)
   darkmap_train_dialog_set_name (dialog, existing_name);
   CHECK (!darkmap_train_dialog_can_train (dialog));
   CHECK (strstr (darkmap_train_dialog_get_message (dialog), existing_name) != NULL);
+
+  /* A score network on the user's maps (a cube of N-body maps): its path
+   * in the request; maps of another pixel scale are refused, and said. */
+  {
+    g_autofree char *cube = NULL, *wide = NULL;
+
+    darkmap_train_dialog_set_name (dialog, "score-maps-check");
+    cube = g_strdup (map_cube_test_write ("training-cube.fits", 64, 2, field->pixel_arcmin,
+                                          -1, 3));
+    wide = g_strdup (map_cube_test_write ("training-wide.fits", 64, 2, 2 * field->pixel_arcmin,
+                                          -1, 3));
+    darkmap_train_dialog_set_maps_path (dialog, cube);
+    CHECK (darkmap_train_dialog_get_request (dialog, &request));
+    CHECK (request.kind == DM_TRAIN_SCORE_HYBRID && g_strcmp0 (request.maps_path, cube) == 0);
+    CHECK (strcmp (darkmap_train_dialog_get_message (dialog), "") == 0);
+    darkmap_train_dialog_set_maps_path (dialog, wide);
+    CHECK (!darkmap_train_dialog_can_train (dialog));
+    CHECK (strstr (darkmap_train_dialog_get_message (dialog), "have pixels of") != NULL);
+    darkmap_train_dialog_set_maps_path (dialog, NULL);
+    CHECK (darkmap_train_dialog_get_request (dialog, &request) && request.maps_path == NULL);
+    g_remove (cube);
+    g_remove (wide);
+  }
 
   darkmap_train_dialog_set_name (dialog, "mmgan-check");
   darkmap_train_dialog_set_kind (dialog, DM_TRAIN_MMGAN);
