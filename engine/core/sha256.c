@@ -1,4 +1,5 @@
-/* SHA-256 (FIPS 180-4) of a file, streamed in 64 KiB reads. */
+/* SHA-256 (FIPS 180-4) of bytes in memory, or of a file streamed in 64 KiB
+ * reads. */
 #include "darkmap/sha256.h"
 
 #include <errno.h>
@@ -111,4 +112,11 @@ bool dm_sha256_file(const char *path, char hex[65], DmError **error) {
     return dm_error_set(error, DM_ERROR_IO, saved, "Cannot read %s: %s.", path, strerror(saved));
   sha256_finish(&s, hex);
   return true;
+}
+
+void dm_sha256_bytes(const void *data, size_t n, char hex[65]) {
+  Sha256 s;
+  sha256_init(&s);
+  sha256_update(&s, data, n);
+  sha256_finish(&s, hex);
 }

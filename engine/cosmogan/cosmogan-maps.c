@@ -11,6 +11,7 @@
 
 #include "darkmap/cosmogan-train.h"
 #include "darkmap/fits.h"
+#include "darkmap/sha256.h"
 
 struct DmCosmoganMaps {
   int count, size;
@@ -209,6 +210,30 @@ bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **er
   *pixel_arcmin = pixel_of(image);
   dm_map_free(image);
   return true;
+}
+
+bool dm_cosmogan_maps_digest(const char *path, char hex[65], DmError **error) {
+  struct stat info;
+  if (stat(path, &info) == 0 && !S_ISDIR(info.st_mode)) return dm_sha256_file(path, hex, error);
+  FileList list;
+  if (!list_files(path, &list, error)) return false;
+  /* One line per file: its name in the folder, a space, its digest. */
+  size_t size = 1;
+  for (int i = 0; i < list.count; i++) size += strlen(list.paths[i]) + 66;
+  char *text = malloc(size);
+  bool ok = text != NULL;
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
+  size_t used = 0, skip = strlen(path) + 1;
+  for (int i = 0; ok && i < list.count; i++) {
+    char digest[65];
+    ok = dm_sha256_file(list.paths[i], digest, error);
+    if (ok)
+      used += (size_t)snprintf(text + used, size - used, "%s %s\n", list.paths[i] + skip, digest);
+  }
+  if (ok) dm_sha256_bytes(text, used, hex);
+  free(text);
+  file_list_clear(&list);
+  return ok;
 }
 
 /* Whether the size × size tile at (x0, y0) of plane is finite throughout. */

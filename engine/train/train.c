@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "darkmap/cosmogan-train.h"
 #include "darkmap/memory-budget.h"
 #include "darkmap/model-card.h"
 #include "darkmap/monotonic-clock.h"
-#include "darkmap/sha256.h"
 #include "train/train-private.h"
 
 /* The share of the progress fraction that the pool's making takes. */
@@ -257,16 +255,11 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
   return true;
 }
 
-/* The SHA-256 of the request's maps file into resolved (none for a
- * folder): a resume refuses a file that changed. */
+/* The SHA-256 of the request's maps (a file or a folder) into resolved: a
+ * resume refuses maps that changed. */
 static bool maps_digest(DmTrainResolved *resolved, DmError **error) {
   DmTrainRequest *r = &resolved->request;
-  struct stat info;
-  if (stat(r->maps_path, &info) != 0)
-    return dm_error_set(error, DM_ERROR_NOT_FOUND, 0, "There are no training maps at %s.",
-                        r->maps_path);
-  if (S_ISDIR(info.st_mode)) return true;
-  if (!dm_sha256_file(r->maps_path, resolved->maps_sha256, error)) return false;
+  if (!dm_cosmogan_maps_digest(r->maps_path, resolved->maps_sha256, error)) return false;
   r->maps_sha256 = resolved->maps_sha256;
   return true;
 }

@@ -4,11 +4,14 @@
  * training and the next validation ones validating; each trainer resumed
  * from its checkpoint equals the run without a stop bit for bit; the
  * checkpoint records the file's path and SHA-256 and a resume refuses a
- * changed file; too few finite tiles (a NaN drops a tile), another pixel
- * scale and a grid that is not square are refused with their messages. */
+ * changed file, or a folder whose file changed; too few finite tiles (a NaN
+ * drops a tile), another pixel scale and a grid that is not square are
+ * refused with their messages. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "darkmap/fft.h"
 #include "darkmap/cosmogan-train.h"
@@ -121,6 +124,40 @@ static void check_resume(DmTrainRequest *request, const char *cube, double pixel
   train_test_remove(halves);
 }
 
+/* A folder of two cubes trains as a cube does; its digest (of the files'
+ * names and digests) is recorded, and a resume refuses a file changed. */
+static void check_folder(const DmTrainRequest *request) {
+  DmError *error = NULL;
+  char folder[4096], model[4096];
+  snprintf(folder, sizeof folder, "%s", dm_test_tmp_path("maps-folder"));
+  snprintf(model, sizeof model, "%s", dm_test_tmp_path("maps-folder.safetensors"));
+  CHECK(mkdir(folder, 0700) == 0);
+  CHECK(map_cube_test_write("maps-folder/a.fits", 32, 1, 2.0, -1, 5) != NULL);
+  CHECK(map_cube_test_write("maps-folder/b.fits", 32, 1, 2.0, -1, 6) != NULL);
+  DmTrainRequest r = *request;
+  r.maps_path = folder;
+  r.model_path = model;
+  r.steps = 1;
+  CHECK_OK(dm_train(&r, NULL, NULL, NULL, &error), error);
+  char *checkpoint = dm_train_checkpoint_path(&r);
+  DmTrainCheckpointInfo info;
+  char digest[65];
+  CHECK_OK(dm_train_checkpoint_read(checkpoint, &info, &error), error);
+  CHECK_OK(dm_cosmogan_maps_digest(folder, digest, &error), error);
+  CHECK(info.request.maps_sha256 && strcmp(info.request.maps_sha256, digest) == 0);
+  CHECK(map_cube_test_write("maps-folder/b.fits", 32, 1, 2.0, -1, 7) != NULL);
+  r.steps = 2;
+  r.resume = true;
+  CHECK(!dm_train(&r, NULL, NULL, NULL, &error));
+  CHECK(error && strstr(error->message, "changed since the checkpoint"));
+  dm_error_clear(&error);
+  free(checkpoint);
+  train_test_remove(model);
+  remove(dm_test_tmp_path("maps-folder/a.fits"));
+  remove(dm_test_tmp_path("maps-folder/b.fits"));
+  CHECK(rmdir(folder) == 0);
+}
+
 /* request on a bad cube fails with message. */
 static void check_refused(const DmTrainRequest *request, const char *message) {
   DmError *error = NULL;
@@ -182,6 +219,7 @@ int main(void) {
   train_test_score_request(&request, theory, NULL, 0);
   check_resume(&request, cube, 2.0, "score from a cube");
   check_refusals(&request, cube);
+  check_folder(&request);
 
   CHECK(map_cube_test_write("maps-cube.fits", 32, 2, 6.0, -1, 2) != NULL);
   train_test_mmgan_request(&request, theory, catalog, NULL, 0);

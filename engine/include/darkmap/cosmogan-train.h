@@ -74,6 +74,13 @@ bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **er
 DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, double pixel_arcmin,
                                       const DmProgress *progress, DmError **error);
 
+/* The SHA-256 of the maps at path (64 hex digits): a file's bytes; for a
+ * folder, the digest of one line per FITS file in name order, its name in
+ * the folder, a space and its digest (a file added, removed, renamed or
+ * changed changes it).  Fails as dm_cosmogan_maps_read on a path without
+ * images and as dm_sha256_file on an unreadable file. */
+bool dm_cosmogan_maps_digest(const char *path, char hex[65], DmError **error);
+
 /* Exactly count tiles of size × size from path for a grid of pixel_arcmin
  * (the score and MMGAN pools, the truths of mock evaluations): as
  * dm_cosmogan_maps_read, and DM_ERROR_INVALID_ARGUMENT when path holds fewer

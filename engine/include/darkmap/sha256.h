@@ -4,6 +4,7 @@
 #define DARKMAP_SHA256_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "darkmap/error.h"
 
@@ -15,6 +16,9 @@ extern "C" {
  * hex.  Fails with DM_ERROR_NOT_FOUND / DM_ERROR_IO and the system's
  * message. */
 bool dm_sha256_file(const char *path, char hex[65], DmError **error);
+
+/* The digest of n bytes in memory, as dm_sha256_file writes it. */
+void dm_sha256_bytes(const void *data, size_t n, char hex[65]);
 
 #ifdef __cplusplus
 }

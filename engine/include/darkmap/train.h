@@ -134,9 +134,10 @@ typedef struct {
                                       with the same shifts, flips and transposes; the
                                       file's WCS pixel must be the grid's within 1 %.
                                       COSMOGAN: at most pool_maps tiles of size² */
-  const char *maps_sha256;         /* set by dm_train: the SHA-256 of maps_path when it is
-                                      a file (NULL for a folder), in the checkpoint and
-                                      the card; a resume refuses a file that changed */
+  const char *maps_sha256;         /* set by dm_train: the SHA-256 of maps_path
+                                      (dm_cosmogan_maps_digest: a file's, or a folder's
+                                      list of files and digests), in the checkpoint and
+                                      the card; a resume refuses maps that changed */
   const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed); NULL: read
                                       from catalog_path, catalog_hdu and catalog_columns */
   const char *catalog_path;        /* recorded for a resume */
