@@ -27,6 +27,9 @@ int cli_sample_cosmogan_main(int argc, char **argv);
  * for it (2 for a usage error, else 1); frees the error. */
 int cli_fail(const char *command, DmError *error);
 
+/* The exit status for an error, as cli_fail returns it. */
+int cli_error_status(const DmError *error);
+
 /* True when argv asks for help (-h or --help anywhere). */
 _Bool cli_wants_help(int argc, char **argv);
 

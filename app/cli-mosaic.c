@@ -8,9 +8,9 @@
 
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-mosaic.h"
 #include "cli-progress.h"
 #include "cli-shear-input.h"
-#include "darkmap/mosaic.h"
 
 static const CliOptionSpec mosaic_options[] = {
     {"tile-deg", true, "D        side of a tile's core in degrees (default 2)"},
@@ -78,47 +78,66 @@ static bool request_from_options(const CliArgs *args, DmMosaicRequest *request,
   return true;
 }
 
-int cli_mosaic_main(int argc, char **argv) {
+bool cli_mosaic_command_open(CliMosaicCommand *command, int argc, char **argv, DmError **error) {
+  *command = (CliMosaicCommand){0};
   const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options};
+  return cli_args_parse(&command->args, argc, argv, tables, 3, error) &&
+         (command->out = cli_args_require(&command->args, "out", error)) != NULL &&
+         cli_args_require(&command->args, "catalog", error) &&
+         request_from_options(&command->args, &command->request, &command->theory, error) &&
+         (command->stream = cli_catalog_stream_from_options(&command->args, error)) != NULL;
+}
+
+bool cli_mosaic_command_write(const CliMosaicCommand *command, const DmMosaic *mosaic,
+                              DmError **error) {
+  bool ok = dm_mosaic_write(command->out, mosaic, error);
+  cli_print_stream_summary(&command->args, command->stream);
+  fprintf(stderr,
+          "Mosaic of %d tiles (%d without galaxies) of %d × %d pixels: %d × %d pixels of "
+          "%g arcmin, in %.2f s (%.2f tiles/s).\n",
+          mosaic->n_tiles, mosaic->n_empty, mosaic->tile_pixels, mosaic->tile_pixels,
+          mosaic->posterior->mean->nx, mosaic->posterior->mean->ny,
+          command->request.pixel_arcmin, mosaic->seconds, mosaic->n_tiles / mosaic->seconds);
+  return ok;
+}
+
+void cli_mosaic_command_close(CliMosaicCommand *command) {
+  dm_catalog_stream_close(command->stream);
+  dm_theory_free(command->theory);
+  command->stream = NULL;
+  command->theory = NULL;
+}
+
+int cli_mosaic_main(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
+    const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options};
     printf("Usage: darkmap-cli mosaic --catalog FILE [--tile-deg D] [--overlap-deg O]\n"
            "                          [--method ks|wiener|...] [--pixel-arcmin P]\n"
            "                          --out mosaic.fits\n"
+           "       mpirun -np N darkmap-cli mosaic ...   (when built with MPI)\n"
            "Maps a wide survey as a mosaic: overlapping TAN tiles, each binned from the\n"
            "streamed catalogue and reconstructed, their offsets matched, stitched with\n"
            "cos² tapers across the overlaps into one TAN map centred on the survey\n"
-           "(1' pixels by default).\n"
+           "(1' pixels by default).  Under mpirun the ranks share the tiles and rank 0\n"
+           "stitches and writes the same mosaic.\n"
            "--size, --center and --projection do not apply.\n\n");
     cli_args_print_help(tables, 3);
     return 0;
   }
+#if DARKMAP_MPI
+  if (cli_mosaic_mpi_launched()) return cli_mosaic_mpi_main(argc, argv);
+#endif
   DmError *error = NULL;
-  CliArgs args;
-  if (!cli_args_parse(&args, argc, argv, tables, 3, &error)) return cli_fail("mosaic", error);
-  DmMosaicRequest request;
-  DmTheorySpectrum *theory = NULL;
-  const char *out = cli_args_require(&args, "out", &error);
-  DmCatalogStream *stream = NULL;
-  bool ok = out && cli_args_require(&args, "catalog", &error) &&
-            request_from_options(&args, &request, &theory, &error) &&
-            (stream = cli_catalog_stream_from_options(&args, &error)) != NULL;
+  CliMosaicCommand command;
+  bool ok = cli_mosaic_command_open(&command, argc, argv, &error);
   DmProgress progress = cli_progress_init();
-  DmMosaic *mosaic = ok ? dm_mosaic_run(&request, stream, &progress, &error) : NULL;
+  DmMosaic *mosaic = ok ? dm_mosaic_run(&command.request, command.stream, &progress, &error)
+                        : NULL;
   cli_progress_done();
-  ok = mosaic && dm_mosaic_write(out, mosaic, &error);
-  if (mosaic) {
-    cli_print_stream_summary(&args, stream);
-    fprintf(stderr,
-            "Mosaic of %d tiles (%d without galaxies) of %d × %d pixels: %d × %d pixels of "
-            "%g arcmin, in %.2f s (%.2f tiles/s).\n",
-            mosaic->n_tiles, mosaic->n_empty, mosaic->tile_pixels, mosaic->tile_pixels,
-            mosaic->posterior->mean->nx, mosaic->posterior->mean->ny, request.pixel_arcmin,
-            mosaic->seconds, mosaic->n_tiles / mosaic->seconds);
-  }
+  ok = mosaic && cli_mosaic_command_write(&command, mosaic, &error);
   dm_mosaic_free(mosaic);
-  dm_catalog_stream_close(stream);
-  dm_theory_free(theory);
+  cli_mosaic_command_close(&command);
   if (!ok) return cli_fail("mosaic", error);
-  fprintf(stderr, "Wrote %s.\n", out);
+  fprintf(stderr, "Wrote %s.\n", command.out);
   return 0;
 }

@@ -31,8 +31,12 @@ static const CliCommand commands[] = {
     {"info", cli_info_main, "list the HDUs, columns and WCS of a FITS file"},
 };
 
+int cli_error_status(const DmError *error) {
+  return error && error->code == DM_ERROR_INVALID_ARGUMENT ? 2 : 1;
+}
+
 int cli_fail(const char *command, DmError *error) {
-  int status = error && error->code == DM_ERROR_INVALID_ARGUMENT ? 2 : 1;
+  int status = cli_error_status(error);
   fprintf(stderr, "darkmap-cli %s: %s\n", command,
           error ? error->message : "failed for an unknown reason.");
   dm_error_free(error);

@@ -1,0 +1,369 @@
+/* darkmap-cli mosaic under an MPI launcher (mpirun -np N, srun): the
+ * mosaic's tiles in contiguous ranges over the ranks, rank 0 stitching and
+ * writing the mosaic the one-process command writes, bit for bit.
+ *
+ * Every rank parses the same arguments, opens its own stream over the
+ * catalogue and plans the mosaic from it (one pass each, the same plan).
+ * Rank r of N bins and reconstructs tiles [first(r), first(r + 1)),
+ * first(r) = ceil(n r / N) of the n tiles, so that rank 0 always has one
+ * and bins the mosaic's COUNTS in the same pass.  Tiles are not balanced by
+ * galaxy count: a tile's reconstruction costs the same with few galaxies or
+ * many, and a tile without galaxies costs nothing.  The other ranks send
+ * their tiles to rank 0: the maps dm_mosaic_stitch reads, each tile's mean
+ * and std (data and provenance cards; the WCS is the tile grid's, made
+ * again on rank 0), in messages of at most CHUNK_BYTES.  Rank 0 stitches
+ * and writes.
+ *
+ * Failures: after each phase (setup, plan, tiles, gathering, stitching and
+ * writing) the ranks agree on a status (an all-reduce) and the first
+ * failing rank's error reaches every rank; rank 0 prints it ("Rank 2 of 4:
+ * ..." when it is another rank's) and every rank returns its exit status,
+ * so that no rank waits on one that gave up.  Progress is rank 0's: its
+ * footprint pass, then its tiles.
+ *
+ * Threads: without --threads the network engine of each rank takes its
+ * share of the node's cores (a rank's node-local rank, from the same
+ * split, is what would choose its GPU).
+ *
+ * Memory per rank: one catalogue chunk, its tiles' binned sums, one tile's
+ * reconstruction and its tiles' means and stds; rank 0 also the mosaic's
+ * counts, every tile's mean and std and the stitched mosaic. */
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-commands.h"
+#include "cli-mosaic.h"
+#include "cli-progress.h"
+#include "darkmap/monotonic-clock.h"
+
+enum {
+  CHUNK_BYTES = 1 << 20,  /* keeps every message's count far below 2^31 */
+  TAG_TILE = 1,
+  MESSAGE_BYTES = 2048,   /* an error's message as it travels between ranks */
+};
+
+typedef struct {
+  int rank, size;
+} Ranks;
+
+bool cli_mosaic_mpi_launched(void) {
+  /* Open MPI's mpirun; MPICH's and Slurm's PMI and PMIx. */
+  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
+}
+
+/* The ranks' agreement after a phase: true when every rank succeeded;
+ * otherwise false on every rank, with *error the first failing rank's error
+ * (its code and message, prefixed with that rank when it is not rank 0). */
+static bool agree(const Ranks *ranks, bool ok, DmError **error) {
+  int failed = ok ? ranks->size : ranks->rank, first = ranks->size;
+  MPI_Allreduce(&failed, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first == ranks->size) return true;
+  int code = DM_ERROR_INVALID_ARGUMENT;
+  char message[MESSAGE_BYTES] = "failed for an unknown reason.";
+  if (ranks->rank == first && *error) {
+    code = (int)(*error)->code;
+    snprintf(message, sizeof message, "%s", (*error)->message);
+  }
+  MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
+  MPI_Bcast(message, sizeof message, MPI_CHAR, first, MPI_COMM_WORLD);
+  dm_error_free(*error);
+  *error = NULL;
+  if (first == 0) return dm_error_set(error, (DmErrorCode)code, 0, "%s", message);
+  return dm_error_set(error, (DmErrorCode)code, 0, "Rank %d of %d: %s", first, ranks->size,
+                      message);
+}
+
+/* Tile range [*first, *last) of a rank. */
+static void rank_tiles(const Ranks *ranks, int rank, int n_tiles, int *first, int *last) {
+  long long n = n_tiles, size = ranks->size;
+  *first = (int)((n * rank + size - 1) / size);
+  *last = (int)((n * (rank + 1) + size - 1) / size);
+}
+
+/* Without --threads, the node's cores shared by its ranks.  Collective. */
+static void share_threads(DmReconstructRequest *reconstruct) {
+  MPI_Comm node;
+  int node_ranks = 1;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &node_ranks);
+  MPI_Comm_free(&node);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  if (reconstruct->threads == 0)
+    reconstruct->threads = cores / node_ranks > 1 ? (int)(cores / node_ranks) : 1;
+}
+
+/* A growing byte buffer: a map's provenance cards, packed. */
+typedef struct {
+  char *data;
+  size_t size, capacity;
+} Buffer;
+
+static bool buffer_add(Buffer *buffer, const void *bytes, size_t n) {
+  if (buffer->size + n > buffer->capacity) {
+    size_t capacity = 2 * (buffer->size + n) + 256;
+    char *data = realloc(buffer->data, capacity);
+    if (!data) return false;
+    buffer->data = data;
+    buffer->capacity = capacity;
+  }
+  memcpy(buffer->data + buffer->size, bytes, n);
+  buffer->size += n;
+  return true;
+}
+
+/* A string as its length (−1 for NULL) and its bytes. */
+static bool buffer_add_string(Buffer *buffer, const char *text) {
+  int32_t length = text ? (int32_t)strlen(text) : -1;
+  return buffer_add(buffer, &length, sizeof length) &&
+         (!text || buffer_add(buffer, text, (size_t)length));
+}
+
+/* Layout: the number of cards, then each card's key, type, number, text and
+ * comment. */
+static bool pack_cards(const DmMap *map, Buffer *buffer, DmError **error) {
+  int32_t n = map->n_cards;
+  bool ok = buffer_add(buffer, &n, sizeof n);
+  for (int i = 0; ok && i < map->n_cards; i++) {
+    const DmMetaCard *card = &map->cards[i];
+    int32_t type = (int32_t)card->type;
+    ok = buffer_add(buffer, card->key, sizeof card->key) &&
+         buffer_add(buffer, &type, sizeof type) &&
+         buffer_add(buffer, &card->number, sizeof card->number) &&
+         buffer_add_string(buffer, card->text) && buffer_add_string(buffer, card->comment);
+  }
+  if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory packing a tile to send.");
+  return ok;
+}
+
+/* Reads bytes from a packed buffer; false past its end. */
+typedef struct {
+  const char *data;
+  size_t size, at;
+} Reader;
+
+static bool read_bytes(Reader *reader, void *bytes, size_t n) {
+  if (n > reader->size - reader->at) return false;
+  memcpy(bytes, reader->data + reader->at, n);
+  reader->at += n;
+  return true;
+}
+
+static bool read_string(Reader *reader, char **text) {
+  int32_t length;
+  *text = NULL;
+  if (!read_bytes(reader, &length, sizeof length)) return false;
+  if (length < 0) return true;
+  if ((size_t)length > reader->size - reader->at || !(*text = malloc((size_t)length + 1)))
+    return false;
+  read_bytes(reader, *text, (size_t)length);
+  (*text)[length] = '\0';
+  return true;
+}
+
+static bool unpack_cards(DmMap *map, const char *data, size_t size, DmError **error) {
+  Reader reader = {data, size, 0};
+  int32_t n = 0;
+  bool ok = read_bytes(&reader, &n, sizeof n) && n >= 0 &&
+            (n == 0 || (map->cards = calloc((size_t)n, sizeof *map->cards)) != NULL);
+  for (int i = 0; ok && i < n; i++) {
+    DmMetaCard *card = &map->cards[i];
+    int32_t type = 0;
+    map->n_cards = i + 1;
+    ok = read_bytes(&reader, card->key, sizeof card->key) &&
+         read_bytes(&reader, &type, sizeof type) &&
+         read_bytes(&reader, &card->number, sizeof card->number) &&
+         read_string(&reader, &card->text) && read_string(&reader, &card->comment);
+    card->key[sizeof card->key - 1] = '\0';
+    card->type = (DmMetaType)type;
+  }
+  if (!ok)
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a tile's provenance cards.");
+  return ok;
+}
+
+static void send_bytes(const void *bytes, size_t n) {
+  for (size_t at = 0; at < n; at += CHUNK_BYTES) {
+    size_t piece = n - at < CHUNK_BYTES ? n - at : CHUNK_BYTES;
+    MPI_Send((const char *)bytes + at, (int)piece, MPI_BYTE, 0, TAG_TILE, MPI_COMM_WORLD);
+  }
+}
+
+/* Receives what send_bytes sent, into bytes, or drained when bytes is NULL. */
+static void receive_bytes(void *bytes, size_t n, int source) {
+  static char drain[CHUNK_BYTES];
+  for (size_t at = 0; at < n; at += CHUNK_BYTES) {
+    size_t piece = n - at < CHUNK_BYTES ? n - at : CHUNK_BYTES;
+    MPI_Recv(bytes ? (char *)bytes + at : drain, (int)piece, MPI_BYTE, source, TAG_TILE,
+             MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+}
+
+/* One map: its size and packed cards' length, the cards, the pixels. */
+static void send_map(const DmMap *map, const Buffer *cards) {
+  long long header[3] = {map->nx, map->ny, (long long)cards->size};
+  MPI_Send(header, 3, MPI_LONG_LONG, 0, TAG_TILE, MPI_COMM_WORLD);
+  send_bytes(cards->data, cards->size);
+  send_bytes(map->data, dm_map_plane_size(map) * sizeof *map->data);
+}
+
+/* The map send_map sent, on the tile's grid; NULL with *error set when it
+ * cannot be made (or when ok is already false), its bytes drained. */
+static DmMap *receive_map(const DmGridSpec *grid, int source, bool ok, DmError **error) {
+  long long header[3];
+  MPI_Recv(header, 3, MPI_LONG_LONG, source, TAG_TILE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  size_t cards_size = (size_t)header[2];
+  char *cards = ok ? malloc(cards_size) : NULL;
+  if (ok && !cards)
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a tile's provenance.");
+  DmMap *map = ok ? dm_map_new((int)header[0], (int)header[1], 1, NULL, error) : NULL;
+  receive_bytes(map ? cards : NULL, cards_size, source);
+  receive_bytes(map ? map->data : NULL, (size_t)header[0] * (size_t)header[1] * sizeof(float),
+                source);
+  ok = map && unpack_cards(map, cards, cards_size, error) &&
+       (map->wcs = dm_grid_spec_wcs(grid, error)) != NULL;
+  free(cards);
+  if (!ok) {
+    dm_map_free(map);
+    return NULL;
+  }
+  return map;
+}
+
+/* The tiles of a rank other than 0: which it has (mean, std), then each map. */
+static void send_tiles(DmPosterior *const *tiles, const Buffer *cards, int first, int last) {
+  for (int t = first; t < last; t++) {
+    int has[2] = {tiles[t] != NULL, tiles[t] && tiles[t]->std};
+    MPI_Send(has, 2, MPI_INT, 0, TAG_TILE, MPI_COMM_WORLD);
+    if (has[0]) send_map(tiles[t]->mean, &cards[2 * t]);
+    if (has[1]) send_map(tiles[t]->std, &cards[2 * t + 1]);
+  }
+}
+
+/* Rank 0: every other rank's tiles into tiles; every message is received
+ * even after a failure. */
+static bool receive_tiles(const Ranks *ranks, const DmMosaicPlan *plan, DmPosterior **tiles,
+                          DmError **error) {
+  bool ok = true;
+  for (int r = 1; r < ranks->size; r++) {
+    int first, last;
+    rank_tiles(ranks, r, plan->n_tiles, &first, &last);
+    for (int t = first; t < last; t++) {
+      int has[2];
+      MPI_Recv(has, 2, MPI_INT, r, TAG_TILE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      if (!has[0]) continue;
+      DmPosterior *tile = ok ? calloc(1, sizeof *tile) : NULL;
+      if (ok && !tile) ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a tile.");
+      DmMap *mean = receive_map(&plan->tiles[t], r, ok, error);
+      ok = ok && mean;
+      DmMap *std = has[1] ? receive_map(&plan->tiles[t], r, ok, error) : NULL;
+      ok = ok && (!has[1] || std);
+      if (tile) {
+        tile->mean = mean;
+        tile->std = std;
+      } else {
+        dm_map_free(mean);
+        dm_map_free(std);
+      }
+      tiles[t] = tile;
+    }
+  }
+  return ok;
+}
+
+/* This rank's tiles, reconstructed (rank 0 also binning the counts), and
+ * the cards of the others' packed to send. */
+static bool reconstruct_own(const Ranks *ranks, const CliMosaicCommand *command,
+                            const DmMosaicPlan *plan, DmPosterior **tiles, Buffer *cards,
+                            DmMap **counts, const DmProgress *progress, DmError **error) {
+  int first, last;
+  rank_tiles(ranks, ranks->rank, plan->n_tiles, &first, &last);
+  if (first == last) return true;
+  bool ok = dm_mosaic_reconstruct_tiles(plan, &command->request, command->stream, first, last,
+                                        tiles + first, ranks->rank == 0 ? counts : NULL,
+                                        progress, error);
+  for (int t = first; ok && ranks->rank != 0 && t < last; t++)
+    ok = !tiles[t] || (pack_cards(tiles[t]->mean, &cards[2 * t], error) &&
+                       (!tiles[t]->std || pack_cards(tiles[t]->std, &cards[2 * t + 1], error)));
+  return ok;
+}
+
+/* Rank 0: the mosaic stitched from every tile, written. */
+static bool stitch_and_write(const CliMosaicCommand *command, const DmMosaicPlan *plan,
+                             DmPosterior *const *tiles, DmMap *counts, double start,
+                             DmError **error) {
+  DmMosaic mosaic = {
+      .n_tiles = plan->n_tiles,
+      .tile_pixels = plan->core + 2 * plan->overlap,
+  };
+  for (int t = 0; t < plan->n_tiles; t++) mosaic.n_empty += tiles[t] == NULL;
+  mosaic.posterior = dm_mosaic_stitch(plan, &command->request, tiles, error);
+  mosaic.seconds = dm_monotonic_seconds() - start;
+  cli_progress_done();
+  mosaic.counts = counts;
+  bool ok = mosaic.posterior && cli_mosaic_command_write(command, &mosaic, error);
+  dm_posterior_free(mosaic.posterior);
+  return ok;
+}
+
+int cli_mosaic_mpi_main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  Ranks ranks;
+  MPI_Comm_rank(MPI_COMM_WORLD, &ranks.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks.size);
+  DmError *error = NULL;
+  CliMosaicCommand command;
+  bool ok = agree(&ranks, cli_mosaic_command_open(&command, argc, argv, &error), &error);
+  if (ok) share_threads(&command.request.reconstruct);
+  DmProgress progress = ranks.rank == 0 ? cli_progress_init() : (DmProgress){0};
+  double start = dm_monotonic_seconds();
+
+  DmMosaicPlan *plan = NULL;
+  ok = ok && agree(&ranks,
+                   (plan = dm_mosaic_plan_new(&command.request, command.stream,
+                                              &progress, &error)) != NULL,
+                   &error);
+  int n_tiles = ok ? plan->n_tiles : 0;
+  DmPosterior **tiles = NULL;
+  Buffer *cards = NULL;
+  DmMap *counts = NULL;
+  if (ok) {
+    tiles = calloc((size_t)n_tiles, sizeof *tiles);
+    cards = calloc(2 * (size_t)n_tiles, sizeof *cards);
+    bool done = tiles && cards
+                    ? reconstruct_own(&ranks, &command, plan, tiles, cards, &counts,
+                                      &progress, &error)
+                    : dm_error_set(&error, DM_ERROR_NO_MEMORY, 0,
+                                   "Out of memory for the mosaic's tiles.");
+    ok = agree(&ranks, done, &error);
+  }
+  if (ok && ranks.rank == 0) {
+    ok = agree(&ranks, receive_tiles(&ranks, plan, tiles, &error), &error) &&
+         agree(&ranks, stitch_and_write(&command, plan, tiles, counts, start, &error), &error);
+  } else if (ok) {
+    int first, last;
+    rank_tiles(&ranks, ranks.rank, n_tiles, &first, &last);
+    send_tiles(tiles, cards, first, last);
+    ok = agree(&ranks, true, &error) && agree(&ranks, true, &error);
+  }
+  if (ranks.rank == 0) cli_progress_done();
+
+  for (int t = 0; tiles && t < n_tiles; t++) dm_posterior_free(tiles[t]);
+  for (int i = 0; cards && i < 2 * n_tiles; i++) free(cards[i].data);
+  free(tiles);
+  free(cards);
+  dm_map_free(counts);
+  dm_mosaic_plan_free(plan);
+  cli_mosaic_command_close(&command);
+  int status = 0;
+  if (!ok)
+    status = ranks.rank == 0 ? cli_fail("mosaic", error) : cli_error_status(error);
+  else if (ranks.rank == 0)
+    fprintf(stderr, "Wrote %s.\n", command.out);
+  if (ranks.rank != 0) dm_error_free(error);
+  MPI_Finalize();
+  return status;
+}
