@@ -70,7 +70,9 @@ static void test_transforms(void) {
       DmBoxTransform a, b;
       dm_box_transform_draw(box, 7, map, plane, &a);
       dm_box_transform_draw(box, 7, map, plane, &b);
-      CHECK(memcmp(&a, &b, sizeof a) == 0);
+      /* field by field: the struct has padding, which nothing sets */
+      for (int i = 0; i < 3; i++)
+        CHECK(a.axes[i] == b.axes[i] && a.flip[i] == b.flip[i] && a.shift[i] == b.shift[i]);
       int perm = a.axes[0] * 2 + (a.axes[1] > a.axes[2] ? 1 : 0);
       CHECK(a.axes[0] + a.axes[1] + a.axes[2] == 3 && a.axes[0] != a.axes[1]);
       seen[perm][a.flip[0] | a.flip[1] << 1 | a.flip[2] << 2]++;
