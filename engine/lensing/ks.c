@@ -25,23 +25,27 @@
  *  - two planes laid out as a pair (a two-plane map's planes) run as one
  *    pair transform, which FFTW shares between its threads;
  *  - two separate planes of a large grid run as two one-thread transforms,
- *    each on its own OpenMP thread, directly on the planes;
+ *    directly on the planes: the second on a thread started for it, the
+ *    first on the calling thread;
  *  - two separate planes of a small grid (under a share of work:
  *    core/omp-shares.h) are copied into the plan's buffer, laid out as a
- *    pair: copying them costs less than a team of threads would.
+ *    pair: copying them costs less than starting a thread.
  * (Copying large planes instead costs up to a quarter of the whole: 2048²,
- * bench/README.md.) */
+ * bench/README.md.)  The thread is a plain one, not an OpenMP team's: a
+ * team's threads spin for milliseconds after their work, on the core that
+ * FFTW's own threads need for the next pair transform. */
 #include "darkmap/ks.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/omp-shares.h"
+#include <pthread.h>
+
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 
 /* Pixels of a plane from which its transform (some 2.5 ms on one core) is a
- * share of work worth a thread of its own (core/omp-shares.h). */
+ * share of work worth a thread of its own (core/omp-shares.h's measure). */
 enum { SHARE_PIXELS = 1 << 19 };
 
 struct DmKsPlan {
@@ -116,7 +120,7 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
     dm_ks_plan_free(plan);
     return NULL;
   }
-  if (dm_fft_threads() >= 2 && dm_omp_threads_for(2 * n, SHARE_PIXELS) >= 2 &&
+  if (dm_fft_threads() >= 2 && n >= SHARE_PIXELS &&
       (!(plan->forward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error)) ||
        !(plan->backward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error)))) {
     dm_ks_plan_free(plan);
@@ -172,16 +176,37 @@ static bool runs_apart(const DmKsPlan *plan, const float *map1, const float *map
   return plan->forward_one_thread && dm_fft_is_aligned(map1) && dm_fft_is_aligned(map2);
 }
 
+/* One transform of a pair run apart. */
+typedef struct {
+  const DmFftPlan *plan;
+  void *in, *out;
+} Transform;
+
+static void *run_transform(void *data) {
+  const Transform *t = data;
+  dm_fft_execute(t->plan, t->in, t->out);
+  return NULL;
+}
+
+/* Runs the two transforms at once: the second on a new thread, the first
+ * here; both here, one after the other, where no thread can be started. */
+static void run_apart(const Transform transforms[2]) {
+  pthread_t thread;
+  bool started = pthread_create(&thread, NULL, run_transform, (void *)&transforms[1]) == 0;
+  run_transform((void *)&transforms[0]);
+  if (started) pthread_join(thread, NULL);
+  else run_transform((void *)&transforms[1]);
+}
+
 /* The two half-plane transforms of two real maps into the spectrum planes. */
 static void transform_pair_in(DmKsPlan *plan, const float *map1, const float *map2) {
   if (is_pair(plan, map1, map2)) {
     dm_fft_execute(plan->forward_pair, (float *)map1, plan->spectrum);
   } else if (runs_apart(plan, map1, map2)) {
-    const float *maps[2] = {map1, map2};
-#pragma omp parallel for schedule(static, 1) num_threads(2)
-    for (int c = 0; c < 2; c++)
-      dm_fft_execute(plan->forward_one_thread, (float *)maps[c],
-                     plan->spectrum + (size_t)c * plan->complex_stride);
+    Transform transforms[2] = {
+        {plan->forward_one_thread, (float *)map1, plan->spectrum},
+        {plan->forward_one_thread, (float *)map2, plan->spectrum + plan->complex_stride}};
+    run_apart(transforms);
   } else {
     size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
     memcpy(plan->real, map1, bytes);
@@ -195,11 +220,10 @@ static void transform_pair_out(DmKsPlan *plan, float *map1, float *map2) {
   if (is_pair(plan, map1, map2)) {
     dm_fft_execute(plan->backward_pair, plan->spectrum, map1);
   } else if (runs_apart(plan, map1, map2)) {
-    float *maps[2] = {map1, map2};
-#pragma omp parallel for schedule(static, 1) num_threads(2)
-    for (int c = 0; c < 2; c++)
-      dm_fft_execute(plan->backward_one_thread,
-                     plan->spectrum + (size_t)c * plan->complex_stride, maps[c]);
+    Transform transforms[2] = {
+        {plan->backward_one_thread, plan->spectrum, map1},
+        {plan->backward_one_thread, plan->spectrum + plan->complex_stride, map2}};
+    run_apart(transforms);
   } else {
     dm_fft_execute(plan->backward_pair, plan->spectrum, plan->real);
     size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
