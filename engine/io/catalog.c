@@ -413,18 +413,24 @@ static void select_kth(double *v, size_t n, size_t k) {
   }
 }
 
+/* The middle of v[0..n) (reordered) as NumPy's median takes it: the k-th
+ * smallest value, or with two_middles the mean of it and the one ranked just
+ * below it. */
+static double middle_values(double *v, size_t n, size_t k, bool two_middles) {
+  select_kth(v, n, k);
+  double upper = v[k];
+  if (!two_middles) return upper;
+  /* Everything before k is <= the k-th: the lower middle is their maximum. */
+  double lower = v[0];
+  for (size_t i = 1; i < k; i++)
+    if (v[i] > lower) lower = v[i];
+  return lower + (upper - lower) / 2.0;
+}
+
 /* NumPy's median of n finite values, computed on a scratch copy. */
 static double median(const double *values, size_t n, double *scratch) {
   memcpy(scratch, values, n * sizeof(double));
-  size_t k = n / 2;
-  select_kth(scratch, n, k);
-  double upper = scratch[k];
-  if (n % 2) return upper;
-  /* Everything before k is <= the k-th: the lower middle is their maximum. */
-  double lower = scratch[0];
-  for (size_t i = 1; i < k; i++)
-    if (scratch[i] > lower) lower = scratch[i];
-  return lower + (upper - lower) / 2.0;
+  return middle_values(scratch, n, n / 2, n % 2 == 0);
 }
 
 bool dm_catalog_median_center(const DmCatalog *catalog, double *ra, double *dec,
@@ -669,15 +675,7 @@ static bool median_advance(MedianSearch *s, size_t kept, DmError **error) {
     return start_gathering(s, error);
   }
   /* Gathered: the middle ranks among the values in play. */
-  size_t k = upper - s->below;
-  select_kth(s->gathered, s->n_gathered, k);
-  double hi = s->gathered[k], lo = hi;
-  if (lower != upper) {
-    lo = s->gathered[0];
-    for (size_t i = 1; i < k; i++)
-      if (s->gathered[i] > lo) lo = s->gathered[i];
-  }
-  s->median = lo + (hi - lo) / 2.0;
+  s->median = middle_values(s->gathered, s->n_gathered, upper - s->below, lower != upper);
   s->phase = PHASE_DONE;
   return true;
 }
