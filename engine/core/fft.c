@@ -121,13 +121,20 @@ static fftwf_plan make_plan_3d(int nx, int ny, int nz, DmFftKind kind, unsigned 
   return plan;
 }
 
+/* The FFTW threads of plans made now: the setting (chosen on first use),
+ * 1 where FFTW has no threads.  Called with planner_lock held. */
+static int current_threads_locked(void) {
+  init_threads_locked();
+  if (current_threads == 0) current_threads = default_threads();
+  return threads_ready ? current_threads : 1;
+}
+
 /* The cached plan of that shape (nz 0: 2-D) with the given FFTW threads (0:
  * the current setting), or a new one; NULL when FFTW could not plan it. */
 static const DmFftPlan *cached_plan(int nx, int ny, int nz, DmFftKind kind, int wanted_threads) {
   pthread_mutex_lock(&planner_lock);
-  init_threads_locked();
-  if (current_threads == 0) current_threads = default_threads();
-  int threads = !threads_ready ? 1 : wanted_threads > 0 ? wanted_threads : current_threads;
+  int threads = current_threads_locked();
+  if (threads_ready && wanted_threads > 0) threads = wanted_threads;
   struct DmFftPlan *found = NULL;
   for (struct DmFftPlan *p = plans; p && !found; p = p->next)
     if (p->nx == nx && p->ny == ny && p->nz == nz && p->kind == kind && p->threads == threads &&
@@ -174,9 +181,7 @@ const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError 
 
 int dm_fft_threads(void) {
   pthread_mutex_lock(&planner_lock);
-  init_threads_locked();
-  if (current_threads == 0) current_threads = default_threads();
-  int threads = threads_ready ? current_threads : 1;
+  int threads = current_threads_locked();
   pthread_mutex_unlock(&planner_lock);
   return threads;
 }
