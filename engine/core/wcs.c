@@ -210,6 +210,40 @@ DmWcs *dm_wcs_copy(const DmWcs *wcs, DmError **error) {
   return copy;
 }
 
+DmWcs *dm_wcs_new_block_grid(const DmWcs *wcs, int x0, int y0, int factor, DmError **error) {
+  if (factor < 1) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "A block of %d pixels is not a size.",
+                 factor);
+    return NULL;
+  }
+  if (wcs->prm.lin.dispre || wcs->prm.lin.disseq) {
+    dm_error_set(error, DM_ERROR_UNSUPPORTED, 0,
+                 "Darkmap cannot cut or bin a WCS with distortions (SIP, TPV...).");
+    return NULL;
+  }
+  DmWcs *grid = dm_wcs_copy(wcs, error);
+  if (!grid) return NULL;
+  struct wcsprm *prm = &grid->prm;
+  const double origin[2] = {x0, y0};
+  for (int axis = 0; axis < 2; axis++)
+    prm->crpix[axis] = (prm->crpix[axis] - origin[axis] - 0.5) / factor + 0.5;
+  /* wcsset takes the matrix from CD only when no PC was given. */
+  if ((prm->altlin & 2) && !(prm->altlin & 1)) {
+    for (int i = 0; i < 4; i++) prm->cd[i] *= factor;
+  } else {
+    prm->cdelt[0] *= factor;
+    prm->cdelt[1] *= factor;
+  }
+  prm->flag = 0;
+  int status = wcsset(prm);
+  if (status) {
+    wcs_fail(error, prm, status, "wcsset");
+    dm_wcs_free(grid);
+    return NULL;
+  }
+  return grid;
+}
+
 void dm_wcs_free(DmWcs *wcs) {
   if (!wcs) return;
   wcsfree(&wcs->prm);

@@ -329,3 +329,17 @@ bool dm_fits_has_celestial_ctype(fitsfile *fits) {
   }
   return celestial;
 }
+
+bool dm_fits_read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error) {
+  if (!dm_fits_has_celestial_ctype(fits)) return true;
+  int n_cards = 0;
+  char *header = dm_fits_header_for_wcs(fits, path, &n_cards, error);
+  if (!header) return false;
+  *wcs = dm_wcs_new_from_header(header, n_cards, error);
+  free(header);
+  if (!*wcs) {
+    dm_error_prefix(error, "Cannot read the WCS of %s", path);
+    return false;
+  }
+  return true;
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "darkmap/error.h"
+#include "darkmap/wcs.h"
 
 /* Sets *error from a cfitsio status: DM_ERROR_NOT_FOUND for a missing file,
  * HDU or column, DM_ERROR_FORMAT for a file that is not (valid) FITS or is
@@ -52,6 +53,11 @@ bool dm_fits_key_is_reserved(const char *key);
  * parse safely); *n_cards receives their number.  malloc'ed; free with
  * free(). */
 char *dm_fits_header_for_wcs(fitsfile *fits, const char *path, int *n_cards, DmError **error);
+
+/* The current HDU's celestial WCS into *wcs (owned by the caller); *wcs
+ * stays NULL when the header names none.  A WCS that does not parse fails
+ * with wcslib's message, prefixed "Cannot read the WCS of <path>". */
+bool dm_fits_read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error);
 
 /* True when the current HDU's CTYPE1 or CTYPE2 names a celestial axis
  * (RA--, DEC-, xLON, xLAT, xyLN, xyLT, as wcslib recognises them). */

@@ -209,21 +209,6 @@ static bool read_metadata(fitsfile *fits, const char *path, DmMap *map, DmError 
   return true;
 }
 
-/* The HDU's celestial WCS; *wcs stays NULL when the header names none. */
-static bool read_wcs(fitsfile *fits, const char *path, DmWcs **wcs, DmError **error) {
-  if (!dm_fits_has_celestial_ctype(fits)) return true;
-  int n_cards = 0;
-  char *header = dm_fits_header_for_wcs(fits, path, &n_cards, error);
-  if (!header) return false;
-  *wcs = dm_wcs_new_from_header(header, n_cards, error);
-  free(header);
-  if (!*wcs) {
-    dm_error_prefix(error, "Cannot read the WCS of %s", path);
-    return false;
-  }
-  return true;
-}
-
 /* The pixels as float32.  Integer images have their BLANK pixels replaced
  * by NaN; float images are read without a null check, which in cfitsio
  * would also turn ±inf into NaN: their values pass through unchanged. */
@@ -246,7 +231,8 @@ DmMap *dm_fits_read_image(const char *path, const char *extname, DmError **error
   DmMap *map = NULL;
   DmWcs *wcs = NULL;
   bool ok = move_to_image(fits, path, extname, error) &&
-            read_image_size(fits, path, size, error) && read_wcs(fits, path, &wcs, error) &&
+            read_image_size(fits, path, size, error) &&
+            dm_fits_read_wcs(fits, path, &wcs, error) &&
             (map = dm_map_new(size[0], size[1], size[2], wcs, error)) != NULL;
   if (ok) ok = read_pixels(fits, path, map, error);
   ok = ok && read_metadata(fits, path, map, error);

@@ -47,6 +47,17 @@ DmWcs *dm_wcs_new_grid(DmProjection projection, double ra0, double dec0,
 DmWcs *dm_wcs_new_from_header(const char *header, int nkeys, DmError **error);
 
 DmWcs *dm_wcs_copy(const DmWcs *wcs, DmError **error);
+
+/* The WCS of a grid cut and binned from this one: its pixel (i, j) is the
+ * factor × factor block of this grid's pixels whose first (zero-based) is
+ * (x0 + factor i, y0 + factor j).  The block's centre keeps its sky
+ * position: CRPIX' = (CRPIX − x0 − 0.5) / factor + 0.5 per axis (one-based
+ * CRPIX), and the pixel → sky matrix (CD, or CDELT) is scaled by factor.
+ * factor 1 makes a cutout whose first pixel is (x0, y0); x0 = y0 = 0 a
+ * block-averaged overview.  DM_ERROR_INVALID_ARGUMENT for factor < 1;
+ * DM_ERROR_UNSUPPORTED for a WCS with distortions (SIP, TPV...), whose
+ * polynomials are in the original pixels. */
+DmWcs *dm_wcs_new_block_grid(const DmWcs *wcs, int x0, int y0, int factor, DmError **error);
 void dm_wcs_free(DmWcs *wcs);
 
 DmProjection dm_wcs_projection(const DmWcs *wcs);
