@@ -21,9 +21,9 @@
  * so that no rank waits on one that gave up.  Progress is rank 0's: its
  * footprint pass, then its tiles.
  *
- * Threads: without --threads the network engine of each rank takes its
- * share of the node's cores (a rank's node-local rank, from the same
- * split, is what would choose its GPU).
+ * Threads and GPUs: without --threads the network engine of each rank
+ * takes its share of the node's cores; on a node with GPUs each rank takes
+ * one (cli-mpi.h).
  *
  * Memory per rank: one catalogue chunk, its tiles' binned sums, one tile's
  * reconstruction and its tiles' means and stds; rank 0 also the mosaic's
@@ -37,63 +37,22 @@
 
 #include "cli-commands.h"
 #include "cli-mosaic.h"
+#include "cli-mpi.h"
 #include "cli-progress.h"
 #include "darkmap/monotonic-clock.h"
 
 enum {
   CHUNK_BYTES = 1 << 20,  /* keeps every message's count far below 2^31 */
   TAG_TILE = 1,
-  MESSAGE_BYTES = 2048,   /* an error's message as it travels between ranks */
 };
 
-typedef struct {
-  int rank, size;
-} Ranks;
-
-bool cli_mosaic_mpi_launched(void) {
-  /* Open MPI's mpirun; MPICH's and Slurm's PMI and PMIx. */
-  return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
-}
-
-/* The ranks' agreement after a phase: true when every rank succeeded;
- * otherwise false on every rank, with *error the first failing rank's error
- * (its code and message, prefixed with that rank when it is not rank 0). */
-static bool agree(const Ranks *ranks, bool ok, DmError **error) {
-  int failed = ok ? ranks->size : ranks->rank, first = ranks->size;
-  MPI_Allreduce(&failed, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (first == ranks->size) return true;
-  int code = DM_ERROR_INVALID_ARGUMENT;
-  char message[MESSAGE_BYTES] = "failed for an unknown reason.";
-  if (ranks->rank == first && *error) {
-    code = (int)(*error)->code;
-    snprintf(message, sizeof message, "%s", (*error)->message);
-  }
-  MPI_Bcast(&code, 1, MPI_INT, first, MPI_COMM_WORLD);
-  MPI_Bcast(message, sizeof message, MPI_CHAR, first, MPI_COMM_WORLD);
-  dm_error_free(*error);
-  *error = NULL;
-  if (first == 0) return dm_error_set(error, (DmErrorCode)code, 0, "%s", message);
-  return dm_error_set(error, (DmErrorCode)code, 0, "Rank %d of %d: %s", first, ranks->size,
-                      message);
-}
+typedef CliRanks Ranks;
 
 /* Tile range [*first, *last) of a rank. */
 static void rank_tiles(const Ranks *ranks, int rank, int n_tiles, int *first, int *last) {
   long long n = n_tiles, size = ranks->size;
   *first = (int)((n * rank + size - 1) / size);
   *last = (int)((n * (rank + 1) + size - 1) / size);
-}
-
-/* Without --threads, the node's cores shared by its ranks.  Collective. */
-static void share_threads(DmReconstructRequest *reconstruct) {
-  MPI_Comm node;
-  int node_ranks = 1;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
-  MPI_Comm_size(node, &node_ranks);
-  MPI_Comm_free(&node);
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  if (reconstruct->threads == 0)
-    reconstruct->threads = cores / node_ranks > 1 ? (int)(cores / node_ranks) : 1;
 }
 
 /* A growing byte buffer: a map's provenance cards, packed. */
@@ -310,19 +269,19 @@ static bool stitch_and_write(const CliMosaicCommand *command, const DmMosaicPlan
 }
 
 int cli_mosaic_mpi_main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
   Ranks ranks;
-  MPI_Comm_rank(MPI_COMM_WORLD, &ranks.rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &ranks.size);
+  cli_mpi_init(&ranks);
   DmError *error = NULL;
   CliMosaicCommand command;
-  bool ok = agree(&ranks, cli_mosaic_command_open(&command, argc, argv, &error), &error);
-  if (ok) share_threads(&command.request.reconstruct);
+  bool ok = cli_mpi_agree(&ranks, cli_mosaic_command_open(&command, argc, argv, &error), &error);
+  if (ok && command.request.reconstruct.threads == 0)
+    command.request.reconstruct.threads = cli_mpi_node_threads();
+  cli_mpi_choose_gpu();
   DmProgress progress = ranks.rank == 0 ? cli_progress_init() : (DmProgress){0};
   double start = dm_monotonic_seconds();
 
   DmMosaicPlan *plan = NULL;
-  ok = ok && agree(&ranks,
+  ok = ok && cli_mpi_agree(&ranks,
                    (plan = dm_mosaic_plan_new(&command.request, command.stream,
                                               &progress, &error)) != NULL,
                    &error);
@@ -338,16 +297,16 @@ int cli_mosaic_mpi_main(int argc, char **argv) {
                                       &progress, &error)
                     : dm_error_set(&error, DM_ERROR_NO_MEMORY, 0,
                                    "Out of memory for the mosaic's tiles.");
-    ok = agree(&ranks, done, &error);
+    ok = cli_mpi_agree(&ranks, done, &error);
   }
   if (ok && ranks.rank == 0) {
-    ok = agree(&ranks, receive_tiles(&ranks, plan, tiles, &error), &error) &&
-         agree(&ranks, stitch_and_write(&command, plan, tiles, counts, start, &error), &error);
+    ok = cli_mpi_agree(&ranks, receive_tiles(&ranks, plan, tiles, &error), &error) &&
+         cli_mpi_agree(&ranks, stitch_and_write(&command, plan, tiles, counts, start, &error), &error);
   } else if (ok) {
     int first, last;
     rank_tiles(&ranks, ranks.rank, n_tiles, &first, &last);
     send_tiles(tiles, cards, first, last);
-    ok = agree(&ranks, true, &error) && agree(&ranks, true, &error);
+    ok = cli_mpi_agree(&ranks, true, &error) && cli_mpi_agree(&ranks, true, &error);
   }
   if (ranks.rank == 0) cli_progress_done();
 

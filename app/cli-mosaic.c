@@ -9,6 +9,7 @@
 #include "cli-commands.h"
 #include "cli-device.h"
 #include "cli-mosaic.h"
+#include "cli-mpi.h"
 #include "cli-progress.h"
 #include "cli-shear-input.h"
 
@@ -125,7 +126,7 @@ int cli_mosaic_main(int argc, char **argv) {
     return 0;
   }
 #if DARKMAP_MPI
-  if (cli_mosaic_mpi_launched()) return cli_mosaic_mpi_main(argc, argv);
+  if (cli_mpi_launched()) return cli_mosaic_mpi_main(argc, argv);
 #endif
   DmError *error = NULL;
   CliMosaicCommand command;

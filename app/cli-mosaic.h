@@ -30,9 +30,6 @@ bool cli_mosaic_command_write(const CliMosaicCommand *command, const DmMosaic *m
 void cli_mosaic_command_close(CliMosaicCommand *command);
 
 #if DARKMAP_MPI
-/* Whether an MPI launcher (mpirun, srun) started this process. */
-bool cli_mosaic_mpi_launched(void);
-
 /* darkmap-cli mosaic over the launcher's ranks: the exit status of this
  * rank, the same on every rank. */
 int cli_mosaic_mpi_main(int argc, char **argv);

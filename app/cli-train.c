@@ -10,6 +10,7 @@
 
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-mpi.h"
 #include "cli-progress.h"
 #include "darkmap/model-card.h"
 
@@ -146,42 +147,59 @@ static void print_report(void *user_data, const DmTrainReport *r) {
             (long long)r->step, r->validation_loss, r->theory_loss);
 }
 
-int cli_train_run(const char *command, const DmTrainRequest *request) {
-  DmError *error = NULL;
+bool cli_train_execute(const DmTrainRequest *request, DmError **error) {
+  bool prints = !dm_data_parallel_active(request->parallel) || request->parallel->rank == 0;
   char *checkpoint = dm_train_checkpoint_path(request);
   char *card = dm_model_card_path(request->model_path);
   if (!checkpoint || !card) {
     free(checkpoint);
     free(card);
-    dm_error_set(&error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-    return cli_fail(command, error);
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
   }
-  DmTrainCheckpointInfo *info = malloc(sizeof *info);
-  if (request->resume && info && dm_train_checkpoint_read(checkpoint, info, NULL))
+  DmTrainCheckpointInfo *info = prints && request->resume ? malloc(sizeof *info) : NULL;
+  if (info && dm_train_checkpoint_read(checkpoint, info, NULL))
     fprintf(stderr, "Resuming at step %lld from %s.\n", (long long)info->step, checkpoint);
   free(info);
   atomic_store(&interrupted, 0);
-  struct sigaction action = {.sa_handler = on_interrupt}, previous;
+  struct sigaction action = {.sa_handler = on_interrupt}, previous_int, previous_usr1;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &previous);
-  DmProgress progress = cli_progress_init();
+  sigaction(SIGINT, &action, &previous_int);
+  sigaction(SIGUSR1, &action, &previous_usr1);
+  DmProgress progress = prints ? cli_progress_init() : (DmProgress){0};
   progress.cancel = &interrupted;
   DmTrainMonitor monitor = {print_report, (void *)request, NULL, NULL};
   DmTrainResult result;
-  bool ok = dm_train(request, &progress, &monitor, &result, &error);
-  sigaction(SIGINT, &previous, NULL);
-  cli_progress_done();
-  if (result.last.checkpointed)
+  bool ok = dm_train(request, &progress, &monitor, &result, error);
+  sigaction(SIGINT, &previous_int, NULL);
+  sigaction(SIGUSR1, &previous_usr1, NULL);
+  if (prints) cli_progress_done();
+  if (prints && result.last.checkpointed)
     fprintf(stderr, "Wrote %s (%lld weights, %s), its card %s and the checkpoint %s at step %lld "
                     "of %lld (%.1f s).\n",
             request->model_path, (long long)result.n_parameters, result.device, card, checkpoint,
             (long long)result.steps, (long long)request->steps, result.seconds);
-  else if (ok)
+  else if (prints && ok)
     fprintf(stderr, "The checkpoint %s is at step %lld of %lld already: nothing to train.\n",
             checkpoint, (long long)result.steps, (long long)request->steps);
-  if (ok && !result.finished)
+  if (prints && ok && !result.finished)
     fprintf(stderr, "Stopped on --max-seconds: continue with --resume.\n");
   free(checkpoint);
   free(card);
-  return ok ? 0 : cli_fail(command, error);
+  return ok;
+}
+
+int cli_train_run(const char *command, const DmTrainRequest *request) {
+  DmError *error = NULL;
+  if (cli_mpi_launched()) {
+#if DARKMAP_MPI
+    return cli_train_mpi_run(command, request);
+#else
+    dm_error_set(&error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "This darkmap-cli was built without MPI, so its processes under mpirun "
+                 "would each train alone and write the same files: run it without mpirun, "
+                 "or build Darkmap with MPI (meson setup -Dmpi=enabled).");
+    return cli_fail(command, error);
+#endif
+  }
+  return cli_train_execute(request, &error) ? 0 : cli_fail(command, error);
 }

@@ -18,6 +18,9 @@
 /* Philox keys of the noise codes, one per use, derived from the seed. */
 enum { CODE_CRITIC = 1, CODE_GENERATOR = 2, CODE_VALIDATION = 3 };
 
+/* The generator's loss terms averaged with its gradients: adversarial, L1, L_SD. */
+enum { N_GENERATOR_LOSSES = 3 };
+
 static uint64_t code_seed(uint64_t seed, uint64_t use, uint64_t extra) {
   uint64_t x = seed * 0x9E3779B97F4A7C15ull + use * 0xBF58476D1CE4E5B9ull + extra;
   x ^= x >> 31;
@@ -29,16 +32,21 @@ struct DmMmganTrainer {
   DmMmgan *m;                /* borrowed */
   const DmMmganPool *pool;   /* borrowed */
   DmMmganTrainOptions o;
+  int share;                 /* this rank's conditions of a step's batch (the batch for one
+                                process); the buffers below hold `share` */
+  uint64_t share_first;      /* their first index within the batch */
+  DmGradientAverage *average_g, *average_c;  /* over the ranks: the generator's gradients
+                                                and its losses, the critic's and its */
   DmAdam *adam_g, *adam_c;
-  DmKsPlan **plans;         /* batch plans: one per condition of a step */
+  DmKsPlan **plans;         /* share plans: one per condition of a step */
   int nx, ny;
   size_t npix, plane, cond_size;
-  float *kappa, *g1, *g2;    /* batch × npix each: the pairs of a step */
-  float *cond;               /* batch × p conditions (4 padded planes each) */
-  float *truth;              /* batch padded normalised truths */
-  float *eps;                /* batch interpolation weights */
+  float *kappa, *g1, *g2;    /* share × npix each: the pairs of a step */
+  float *cond;               /* share × p conditions (4 padded planes each) */
+  float *truth;              /* share padded normalised truths */
+  float *eps;                /* share interpolation weights */
   float *samples;            /* validation_p maps (nx × ny) */
-  DmTensor *kappa_hat;       /* [batch, 1, py, px], requires a gradient */
+  DmTensor *kappa_hat;       /* [share, 1, py, px], requires a gradient */
   DmTensor **gen_trainable, **critic_trainable;
   int n_gen, n_critic;
   double std_weight;
@@ -47,14 +55,17 @@ struct DmMmganTrainer {
 void dm_mmgan_train_options_init(DmMmganTrainOptions *o) {
   *o = (DmMmganTrainOptions){.batch = 4, .p = 2, .lr = 1e-3f, .beta1 = 0.0f, .beta2 = 0.99f,
                              .beta_adv = 1e-5, .gp_weight = 10.0, .drift = 1e-3, .std_weight = 1.0,
-                             .mu_sd = 0.02, .validation_p = 8, .adapt_every = 0, .seed = 1};
+                             .mu_sd = 0.02, .validation_p = 8, .adapt_every = 0, .seed = 1,
+                             .parallel = NULL};
 }
 
 void dm_mmgan_trainer_free(DmMmganTrainer *t) {
   if (!t) return;
+  dm_gradient_average_free(t->average_g);
+  dm_gradient_average_free(t->average_c);
   dm_adam_free(t->adam_g);
   dm_adam_free(t->adam_c);
-  for (int b = 0; t->plans && b < t->o.batch; b++) dm_ks_plan_free(t->plans[b]);
+  for (int b = 0; t->plans && b < t->share; b++) dm_ks_plan_free(t->plans[b]);
   free(t->plans);
   free(t->kappa);
   free(t->g1);
@@ -90,6 +101,7 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
                  o.batch, o.p, o.validation_p, (double)o.lr);
     return NULL;
   }
+  if (!dm_data_parallel_check(o.parallel, o.batch, error)) return NULL;
   DmMmganTrainer *t = calloc(1, sizeof *t);
   if (!t) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the MMGAN trainer.");
@@ -98,33 +110,40 @@ DmMmganTrainer *dm_mmgan_trainer_new(DmMmgan *m, const DmMmganPool *pool,
   t->m = m;
   t->pool = pool;
   t->o = o;
+  int ranks = dm_data_parallel_active(o.parallel) ? o.parallel->ranks : 1;
+  t->share = o.batch / ranks;
+  t->share_first = ranks > 1 ? (uint64_t)o.parallel->rank * (uint64_t)t->share : 0;
   t->std_weight = o.std_weight;
   t->nx = nx;
   t->ny = ny;
   t->npix = (size_t)nx * (size_t)ny;
   t->plane = (size_t)m->px * (size_t)m->py;
   t->cond_size = DM_MMGAN_CONDITION_CHANNELS * t->plane;
-  size_t rows = (size_t)o.batch * (size_t)o.p;
+  size_t rows = (size_t)t->share * (size_t)o.p;
   DmAdamConfig adam = dm_adam_config_default();
   adam.lr = o.lr;
   adam.beta1 = o.beta1;
   adam.beta2 = o.beta2;
-  size_t pairs = (size_t)o.batch * t->npix;
+  size_t pairs = (size_t)t->share * t->npix;
   bool ok = (t->kappa = malloc(pairs * sizeof(float))) &&
             (t->g1 = malloc(pairs * sizeof(float))) && (t->g2 = malloc(pairs * sizeof(float))) &&
-            (t->plans = calloc((size_t)o.batch, sizeof *t->plans)) &&
+            (t->plans = calloc((size_t)t->share, sizeof *t->plans)) &&
             (t->cond = malloc(rows * t->cond_size * sizeof(float))) &&
-            (t->truth = malloc((size_t)o.batch * t->plane * sizeof(float))) &&
-            (t->eps = malloc((size_t)o.batch * sizeof(float))) &&
+            (t->truth = malloc((size_t)t->share * t->plane * sizeof(float))) &&
+            (t->eps = malloc((size_t)t->share * sizeof(float))) &&
             (t->samples = malloc((size_t)o.validation_p * t->npix * sizeof(float))) &&
             (t->gen_trainable = dm_nn_params_trainable_tensors(m->generator_params, &t->n_gen)) &&
             (t->critic_trainable = dm_nn_params_trainable_tensors(m->critic_params, &t->n_critic));
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the MMGAN trainer.");
-  for (int b = 0; ok && b < o.batch; b++) ok = (t->plans[b] = dm_ks_plan_new(nx, ny, error));
+  for (int b = 0; ok && b < t->share; b++) ok = (t->plans[b] = dm_ks_plan_new(nx, ny, error));
   ok = ok && (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&
-       (t->adam_c = dm_adam_new(m->critic_params, &adam, error));
+       (t->adam_c = dm_adam_new(m->critic_params, &adam, error)) &&
+       (t->average_g = dm_gradient_average_new(o.parallel, t->gen_trainable, t->n_gen,
+                                               N_GENERATOR_LOSSES, error)) &&
+       (t->average_c = dm_gradient_average_new(o.parallel, t->critic_trainable, t->n_critic, 2,
+                                               error));
   if (ok) {
-    t->kappa_hat = dm_tensor_new(m->nn, o.batch, 1, m->py, m->px);
+    t->kappa_hat = dm_tensor_new(m->nn, t->share, 1, m->py, m->px);
     dm_tensor_set_requires_grad(t->kappa_hat, true);
     ok = dm_nn_take_error(m->nn, error);
   }
@@ -146,19 +165,20 @@ double dm_mmgan_trainer_std_weight(const DmMmganTrainer *t) { return t->std_weig
  * nn-cpu-private.h). */
 enum { PREPARE_PIXELS_PER_THREAD = 1 << 17 };
 
-/* Conditions, normalised truths and ε of the batch of step `step`, one
+/* Conditions, normalised truths and ε of this rank's share of the batch of
+ * step `step` (the whole batch for one process), one
  * condition per thread (each with its own KS plan and scratch), on one
  * thread per PREPARE_PIXELS_PER_THREAD, at most OpenMP's count. */
 static void prepare(DmMmganTrainer *t, int64_t step) {
   const DmMmganConfig *c = &t->m->config;
   const float *mask = dm_mmgan_pool_mask(t->pool);
   float mean = (float)c->kappa_mean, inv_std = (float)(1.0 / c->kappa_std);
-  const size_t shares = (size_t)t->o.batch * t->npix / PREPARE_PIXELS_PER_THREAD;
+  const size_t shares = (size_t)t->share * t->npix / PREPARE_PIXELS_PER_THREAD;
   int threads = omp_get_max_threads();
   if (shares < (size_t)threads) threads = shares > 0 ? (int)shares : 1;
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
-  for (int b = 0; b < t->o.batch; b++) {
-    uint64_t index = (uint64_t)step * (uint64_t)t->o.batch + (uint64_t)b;
+  for (int b = 0; b < t->share; b++) {
+    uint64_t index = (uint64_t)step * (uint64_t)t->o.batch + t->share_first + (uint64_t)b;
     float *kappa = t->kappa + (size_t)b * t->npix, *g1 = t->g1 + (size_t)b * t->npix,
           *g2 = t->g2 + (size_t)b * t->npix;
     dm_mmgan_pool_training_pair(t->pool, t->plans[b], t->o.seed, index, kappa, g1, g2);
@@ -181,7 +201,7 @@ static DmTensor *upload(DmMmganTrainer *t, const float *host, int64_t n, int64_t
 static bool critic_step(DmMmganTrainer *t, int64_t step, double *loss, double *penalty) {
   DmMmgan *m = t->m;
   DmNn *nn = m->nn;
-  int64_t b = t->o.batch;
+  int64_t b = t->share;
   dm_nn_set_recording(nn, false);
   DmTensor *cond = upload(t, t->cond, b, DM_MMGAN_CONDITION_CHANNELS);
   DmTensor *real = upload(t, t->truth, b, 1);
@@ -189,7 +209,7 @@ static bool critic_step(DmMmganTrainer *t, int64_t step, double *loss, double *p
   DmTensor *z = dm_tensor_temp(nn, b, m->config.z_channels, m->py, m->px);
   bool ok = cond && real && eps && z && dm_tensor_upload(eps, t->eps, (size_t)b) &&
             dm_mmgan_fill_code(m, z, code_seed(t->o.seed, CODE_CRITIC, 0),
-                               (uint64_t)step * (uint64_t)b);
+                               (uint64_t)step * (uint64_t)t->o.batch + t->share_first);
   /* The generator runs unrecorded: its output is a constant here. */
   DmTensor *fake = ok ? dm_mmgan_generate(m, cond, z) : NULL;
   DmTensor *hat = dm_nn_add(nn, dm_nn_mul(nn, real, eps),
@@ -217,7 +237,7 @@ static bool critic_step(DmMmganTrainer *t, int64_t step, double *loss, double *p
 static bool generator_step(DmMmganTrainer *t, int64_t step, DmMmganLosses *l) {
   DmMmgan *m = t->m;
   DmNn *nn = m->nn;
-  int64_t b = t->o.batch, p = t->o.p;
+  int64_t b = t->share, p = t->o.p;
   double sd_unit = sqrt(2.0 / (M_PI * (double)p * (double)(p + 1)));
   /* Condition b repeated at rows b P … b P + P − 1, filled from the back so
    * that the batch's own conditions are read before being overwritten. */
@@ -232,7 +252,8 @@ static bool generator_step(DmMmganTrainer *t, int64_t step, DmMmganLosses *l) {
   DmTensor *z = dm_tensor_temp(nn, b * p, m->config.z_channels, m->py, m->px);
   bool ok = cond && real && z &&
             dm_mmgan_fill_code(m, z, code_seed(t->o.seed, CODE_GENERATOR, 0),
-                               (uint64_t)step * (uint64_t)(b * p));
+                               ((uint64_t)step * (uint64_t)t->o.batch + t->share_first) *
+                                   (uint64_t)p);
   DmTensor *samples = ok ? dm_mmgan_generate(m, cond, z) : NULL;
   DmTensor *adv = dm_nn_scale(nn, dm_nn_mean(nn, dm_mmgan_critic(m, samples, cond)), -1.0f, 0.0f);
   DmTensor *mean = NULL;
@@ -269,6 +290,10 @@ bool dm_mmgan_trainer_run(DmMmganTrainer *t, int64_t n_steps, DmMmganLosses *los
     bool ok = critic_step(t, step, &l.critic, &l.gradient_penalty);
     if (!dm_nn_take_error(nn, error)) return false;
     if (!ok) return dm_error_set(error, DM_ERROR_FAILED, 0, "MMGAN critic step failed.");
+    double critic_terms[2] = {l.critic, l.gradient_penalty};
+    if (!dm_gradient_average_run(t->average_c, critic_terms, error)) return false;
+    l.critic = critic_terms[0];
+    l.gradient_penalty = critic_terms[1];
     if (!isfinite(l.critic))
       return dm_error_set(error, DM_ERROR_FAILED, 0,
                           "The critic loss is not finite at step %lld.", (long long)step);
@@ -276,6 +301,11 @@ bool dm_mmgan_trainer_run(DmMmganTrainer *t, int64_t n_steps, DmMmganLosses *los
     ok = generator_step(t, step, &l);
     if (!dm_nn_take_error(nn, error)) return false;
     if (!ok) return dm_error_set(error, DM_ERROR_FAILED, 0, "MMGAN generator step failed.");
+    double generator_terms[N_GENERATOR_LOSSES] = {l.adversarial, l.l1, l.std_reward};
+    if (!dm_gradient_average_run(t->average_g, generator_terms, error)) return false;
+    l.adversarial = generator_terms[0];
+    l.l1 = generator_terms[1];
+    l.std_reward = generator_terms[2];
     if (!isfinite(l.l1) || !isfinite(l.std_reward) || !isfinite(l.adversarial))
       return dm_error_set(error, DM_ERROR_FAILED, 0,
                           "The generator loss is not finite at step %lld.", (long long)step);

@@ -29,6 +29,10 @@ struct DmScoreTrainer {
   DmScorePrior **priors;           /* threads: the borrowed prior, then owned copies */
   DmTensor **trainable;            /* the params' trainable tensors */
   int n_trainable;
+  int share;                       /* this rank's maps of a step's batch (the batch for one
+                                      process) */
+  uint64_t share_first;            /* their first index within the batch */
+  DmGradientAverage *average;      /* the gradients and the loss over the ranks */
 };
 
 void dm_score_train_options_init(DmScoreTrainOptions *o) {
@@ -39,6 +43,7 @@ void dm_score_train_options_init(DmScoreTrainOptions *o) {
   o->validation_maps = 64;
   o->threads = 1;
   o->schedule = (DmLrSchedule){.kind = DM_LR_CONSTANT, .base_lr = 1e-3f};
+  o->parallel = NULL;
 }
 
 void dm_score_trainer_free(DmScoreTrainer *t) {
@@ -51,6 +56,7 @@ void dm_score_trainer_free(DmScoreTrainer *t) {
   for (int i = 1; t->priors && i < t->options.threads; i++) dm_score_prior_free(t->priors[i]);
   free(t->priors);
   free(t->trainable);
+  dm_gradient_average_free(t->average);
   free(t);
 }
 
@@ -74,6 +80,7 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
                  o.batch, o.validation_maps, o.sigma_min, o.sigma_max);
     return NULL;
   }
+  if (!dm_data_parallel_check(o.parallel, o.batch, error)) return NULL;
   DmScoreTrainer *t = calloc(1, sizeof *t);
   if (!t) {
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for the score trainer.");
@@ -111,6 +118,14 @@ DmScoreTrainer *dm_score_trainer_new(DmScorePrior *prior, DmScoreNetwork *networ
   for (int i = 0; i < count; i++)
     if (dm_nn_params_trainable(params, i))
       t->trainable[t->n_trainable++] = dm_nn_params_tensor(params, i);
+  int ranks = dm_data_parallel_active(o.parallel) ? o.parallel->ranks : 1;
+  t->share = o.batch / ranks;
+  t->share_first = ranks > 1 ? (uint64_t)o.parallel->rank * (uint64_t)t->share : 0;
+  if (!(t->average = dm_gradient_average_new(o.parallel, t->trainable, t->n_trainable, 1,
+                                             error))) {
+    dm_score_trainer_free(t);
+    return NULL;
+  }
   return t;
 }
 
@@ -210,15 +225,16 @@ bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
   DmNn *nn = t->network->nn;
   const double start = dm_monotonic_seconds();
   const DmScoreTrainOptions *o = &t->options;
-  size_t total = (size_t)o->batch * t->npix;
+  size_t total = (size_t)t->share * t->npix;
   for (int64_t k = 0; k < n_steps; k++) {
     if (!dm_progress_check_cancel(progress, error)) return false;
     int64_t step = dm_adam_steps(t->adam);
-    if (!prepare(t, (uint64_t)step * (uint64_t)o->batch, o->batch, error)) return false;
+    if (!prepare(t, (uint64_t)step * (uint64_t)o->batch + t->share_first, t->share, error))
+      return false;
     dm_nn_zero_grad(t->trainable, t->n_trainable);
     dm_nn_set_recording(nn, true);
-    DmTensor *target = dm_tensor_temp(nn, o->batch, 1, t->ny, t->nx);
-    DmTensor *out = forward(t, o->batch);
+    DmTensor *target = dm_tensor_temp(nn, t->share, 1, t->ny, t->nx);
+    DmTensor *out = forward(t, t->share);
     DmTensor *loss = (target && out && dm_tensor_upload(target, t->target, total))
                          ? dm_nn_mse_loss(nn, out, target)
                          : NULL;
@@ -227,6 +243,7 @@ bool dm_score_trainer_run(DmScoreTrainer *t, int64_t n_steps, double *last_loss,
     dm_nn_clear(nn);
     if (!dm_nn_take_error(nn, error)) return false;
     if (!ok) return dm_error_set(error, DM_ERROR_FAILED, 0, "Score training step failed.");
+    if (!dm_gradient_average_run(t->average, &value, error)) return false;
     if (!isfinite(value))
       return dm_error_set(error, DM_ERROR_FAILED, 0,
                           "The score matching loss is not finite at step %lld.",

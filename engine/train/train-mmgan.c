@@ -134,6 +134,7 @@ bool dm_train_mmgan_new(const DmTrainRequest *r, const DmProgress *pool_progress
     o.beta_adv = r->beta_adv;
     o.adapt_every = r->adapt_every;
     o.seed = r->seed;
+    o.parallel = r->parallel;
     s->trainer = dm_mmgan_trainer_new(s->mmgan, s->pool, &o, error);
   }
   if (!s->trainer) {

@@ -121,6 +121,7 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
     options.seed = r->seed;
     options.validation_maps = r->validation;
     options.threads = threads;
+    options.parallel = r->parallel;
     options.schedule = (DmLrSchedule){.kind = DM_LR_CONSTANT, .base_lr = (float)r->lr};
     if (r->cosine > 0)
       options.schedule = (DmLrSchedule){.kind = DM_LR_WARMUP_COSINE, .base_lr = (float)r->lr,

@@ -227,6 +227,10 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
                           "(%d and %d asked for).",
                    r->pool_maps, r->validation);
   if (r->batch < 1) return invalid(error, "The batch must hold at least one map, not %d.", r->batch);
+  if (dm_data_parallel_active(r->parallel) && r->kind == DM_TRAIN_COSMOGAN)
+    return invalid(error, "A CosmoGAN trains in one process: its batch norms see the whole "
+                          "batch, which data-parallel ranks would split.");
+  if (!dm_data_parallel_check(r->parallel, r->batch, error)) return false;
   if (!check_memory(r, error)) return false;
   if (!(r->lr > 0.0) || !isfinite(r->lr))
     return invalid(error, "The learning rate must be positive, not %g.", r->lr);
@@ -382,10 +386,17 @@ static void update_result(Run *run, const DmTrainReport *report) {
   if (run->method->curves) result->cosmogan = *run->method->curves;
 }
 
-/* Checkpoint, model, card. */
+/* Whether this process writes the files and reports: one process, or rank
+ * 0 of a data-parallel run. */
+static bool writes_files(const DmTrainRequest *r) {
+  return !dm_data_parallel_active(r->parallel) || r->parallel->rank == 0;
+}
+
+/* Checkpoint, model, card (rank 0's alone). */
 static bool checkpoint(Run *run, DmTrainReport *report, DmError **error) {
   const DmTrainRequest *r = &run->resolved->request;
   update_result(run, report);
+  if (!writes_files(r)) return true;
   if (!dm_train_checkpoint_write(run->resolved, run->method, run->result->training_seconds, error) ||
       !run->method->save_model(run->method->state, r->model_path, error) ||
       !dm_model_card_write_training(r, run->result, error))
@@ -396,13 +407,36 @@ static bool checkpoint(Run *run, DmTrainReport *report, DmError **error) {
 
 static void send_report(Run *run, DmTrainReport *report) {
   update_result(run, report);
-  if (run->monitor && run->monitor->report) run->monitor->report(run->monitor->user_data, report);
+  if (run->monitor && run->monitor->report && writes_files(&run->resolved->request))
+    run->monitor->report(run->monitor->user_data, report);
   report->has_validation = false;
   report->checkpointed = false;
 }
 
+/* What stops or saves a run after a step.  One process reads them itself;
+ * the ranks of a data-parallel run sum them (rank 0's clock alone counts),
+ * so that every rank takes the same decisions and none waits in an
+ * exchange for one that stopped. */
+typedef struct {
+  bool cancel, checkpoint_now, out_of_time;
+} StepFlags;
+
+static bool agree_on_flags(const DmTrainRequest *r, StepFlags *flags, DmError **error) {
+  const DmDataParallel *p = r->parallel;
+  if (!dm_data_parallel_active(p)) return true;
+  float sums[3] = {flags->cancel, flags->checkpoint_now, p->rank == 0 && flags->out_of_time};
+  if (!p->sum(p->user_data, sums, 3, error)) {
+    dm_error_prefix(error, "Agreeing with the other ranks");
+    return false;
+  }
+  *flags = (StepFlags){sums[0] > 0.0f, sums[1] > 0.0f, sums[2] > 0.0f};
+  return true;
+}
+
 /* Steps until the total, a time limit or a cancellation (which saves the
- * finished steps, then fails with DM_ERROR_CANCELLED). */
+ * finished steps, then fails with DM_ERROR_CANCELLED).  One process polls
+ * the cancel flag and the pause before each step; the ranks of a
+ * data-parallel run agree on a cancel after each step and do not pause. */
 static bool run_steps(Run *run, DmError **error_out) {
   DmError *failure = NULL, **error = &failure;  /* read back: was it a cancellation? */
   const DmTrainRequest *r = &run->resolved->request;
@@ -413,23 +447,38 @@ static bool run_steps(Run *run, DmError **error_out) {
                           .cl_inside = NAN, .pdf_inside = NAN, .mf_inside = NAN,
                           .pixel_ks = NAN};
   int64_t step = m->steps(m->state);
+  bool parallel = dm_data_parallel_active(r->parallel);
   bool ok = true;
   while (ok && step < r->steps) {
-    ok = dm_train_wait_while_paused(run->monitor, run->progress, &run->clock, error) &&
-         dm_progress_check_cancel(run->progress, error) && m->step(m->state, &report, error);
+    ok = (parallel ||
+          (dm_train_wait_while_paused(run->monitor, run->progress, &run->clock, error) &&
+           dm_progress_check_cancel(run->progress, error))) &&
+         m->step(m->state, &report, error);
     if (!ok) break;
     step++;
     report_step(run, step);
     bool last = step == r->steps;
-    bool checkpoint_due = last || (r->checkpoint_every > 0 && step % r->checkpoint_every == 0);
-    if (run->monitor && run->monitor->checkpoint_now &&
-        atomic_exchange(run->monitor->checkpoint_now, 0))
-      checkpoint_due = true;
     bool validate_due = last || (r->validate_every > 0 && step % r->validate_every == 0);
+    bool checkpoint_due = last || (r->checkpoint_every > 0 && step % r->checkpoint_every == 0);
     bool report_due = step % r->report_every == 0 || validate_due || checkpoint_due;
     dm_train_report_timing(&report, &run->clock, m->nn, run->first_step, step, r->steps);
-    bool out_of_time = report_due && r->max_seconds > 0.0 && report.seconds >= r->max_seconds &&
-                       !last;
+    StepFlags flags = {
+        .cancel = parallel && !dm_progress_check_cancel(run->progress, NULL),
+        .checkpoint_now = run->monitor && run->monitor->checkpoint_now &&
+                          atomic_exchange(run->monitor->checkpoint_now, 0),
+        .out_of_time = report_due && r->max_seconds > 0.0 && report.seconds >= r->max_seconds &&
+                       !last};
+    if (!agree_on_flags(r, &flags, error)) {
+      ok = false;
+      break;
+    }
+    if (flags.cancel) {
+      ok = dm_error_set(error, DM_ERROR_CANCELLED, 0, "Cancelled.");
+      break;
+    }
+    checkpoint_due = checkpoint_due || flags.checkpoint_now;
+    report_due = report_due || flags.checkpoint_now;
+    bool out_of_time = flags.out_of_time;
     ok = (!(validate_due || out_of_time) || m->validate(m->state, &report, error)) &&
          (!(checkpoint_due || out_of_time) || checkpoint(run, &report, error));
     if (ok && report_due) send_report(run, &report);

@@ -51,6 +51,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "darkmap/data-parallel.h"
 #include "darkmap/dataset.h"
 #include "darkmap/mmgan.h"
 #include "darkmap/mock-survey.h"
@@ -126,7 +127,7 @@ DmTensor *dm_mmgan_std_reward(DmNn *nn, DmTensor *samples, int p, DmTensor **mea
 /* ---- The trainer ----------------------------------------------------------- */
 
 typedef struct {
-  int batch;           /* conditions per step (default 4) */
+  int batch;           /* conditions per step, over all ranks (default 4) */
   int p;               /* samples per condition in the generator loss (default 2) */
   float lr;            /* both Adams (default 1e-3) */
   float beta1, beta2;  /* (default 0, 0.99) */
@@ -138,6 +139,10 @@ typedef struct {
   int validation_p;    /* samples per validation pair (default 8) */
   int adapt_every;     /* steps between w_SD updates; 0 = fixed (default 0) */
   uint64_t seed;       /* pair choices, ε and noise codes (default 1) */
+  const DmDataParallel *parallel;  /* NULL (default): one process; else this rank's share
+                                      of each batch, both networks' gradients and the
+                                      losses averaged over the ranks before each update
+                                      (darkmap/data-parallel.h); borrowed */
 } DmMmganTrainOptions;
 
 void dm_mmgan_train_options_init(DmMmganTrainOptions *options);

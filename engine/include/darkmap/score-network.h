@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "darkmap/data-parallel.h"
 #include "darkmap/nn-modules.h"
 #include "darkmap/nn-optim.h"
 #include "darkmap/nn.h"
@@ -88,7 +89,7 @@ typedef bool (*DmScoreDataFunc)(void *user_data, uint64_t index, float *field, D
 #define DM_SCORE_VALIDATION_INDEX ((uint64_t)1 << 40)
 
 typedef struct {
-  int batch;              /* maps per step; default 8 */
+  int batch;              /* maps per step, over all ranks; default 8 */
   double sigma_min;       /* default 1e-3 */
   double sigma_max;       /* default 0.2 */
   uint64_t seed;          /* noise and sigma draws; default 1 */
@@ -97,6 +98,9 @@ typedef struct {
                              (the data function is then called from several threads at
                              once); default 1; the result does not depend on it */
   DmLrSchedule schedule;  /* read at Adam's step count; default constant 1e-3 */
+  const DmDataParallel *parallel;  /* NULL (default): one process; else this rank's share
+                                      of each batch, gradients and loss averaged over the
+                                      ranks (darkmap/data-parallel.h); borrowed */
 } DmScoreTrainOptions;
 
 void dm_score_train_options_init(DmScoreTrainOptions *options);

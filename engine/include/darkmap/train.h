@@ -53,6 +53,7 @@
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/cosmogan-validation.h"
+#include "darkmap/data-parallel.h"
 #include "darkmap/error.h"
 #include "darkmap/progress.h"
 #include "darkmap/theory.h"
@@ -163,7 +164,8 @@ typedef struct {
                                       latent size (64) */
 
   /* Optimisation. */
-  int batch;                       /* maps (score, default 8) or conditions (MMGAN, 4) per step */
+  int batch;                       /* maps (score, default 8) or conditions (MMGAN, 4) per step,
+                                      over all ranks of a data-parallel run */
   double lr;                       /* Adam rate (default 1e-3; COSMOGAN 2e-4, betas 0.5 and
                                       0.999, 1 % label flips) */
   int cosine;                      /* score: warm-up + cosine decay to step N; 0: constant */
@@ -183,6 +185,17 @@ typedef struct {
 
   const char *device;              /* "auto" (NULL too), "cpu" or "cuda" */
   int threads;                     /* CPU threads; 0: all cores */
+  const DmDataParallel *parallel;  /* NULL: one process.  Score and MMGAN: this process is
+                                      one rank of a data-parallel run (darkmap/
+                                      data-parallel.h; batch divisible by the ranks), all
+                                      ranks given the same request: rank 0 alone writes
+                                      the checkpoint, model and card and reports; the
+                                      ranks agree at each step on stopping (a cancel on
+                                      any rank, rank 0's max_seconds or checkpoint_now),
+                                      and pause is ignored.  Not recorded: a checkpoint
+                                      resumes with any number of ranks.  COSMOGAN refuses
+                                      more than one rank (its batch norms see the whole
+                                      batch).  Borrowed */
 
   const char *model_path;          /* the model written (required) */
   const char *checkpoint_path;     /* NULL: model_path with ".checkpoint.safetensors"
