@@ -40,6 +40,9 @@ struct _DarkmapMapView
   gboolean have_limits;
 
   cairo_surface_t *image;   /* the plane through the colour map; NULL: to redo */
+  DmMap *detail;            /* owned, or NULL: finer pixels over part of the map */
+  double detail_x0, detail_y0, detail_scale; /* its corner and pixels per map pixel */
+  cairo_surface_t *detail_image; /* detail through the colour map; NULL: to redo */
   cairo_surface_t *shade;   /* the mask overlay; NULL: none or to redo */
 
   gboolean show_grid;
@@ -152,6 +155,7 @@ static void
 invalidate_image (DarkmapMapView *self)
 {
   g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->detail_image, cairo_surface_destroy);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -166,31 +170,43 @@ update_limits (DarkmapMapView *self)
                                 &self->lo, &self->hi);
 }
 
+/* *image (when NULL) made from nx × ny values in the view's colours and
+ * limits; FALSE when it cannot be. */
+static gboolean
+ensure_colour_image (DarkmapMapView *self, cairo_surface_t **image, const float *values, int nx,
+                     int ny)
+{
+  if (*image != NULL)
+    return TRUE;
+  *image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, nx, ny);
+  if (cairo_surface_status (*image) != CAIRO_STATUS_SUCCESS)
+    {
+      g_clear_pointer (image, cairo_surface_destroy);
+      return FALSE;
+    }
+  cairo_surface_flush (*image);
+  if (self->have_limits)
+    darkmap_colormap_render (self->cmap, &self->stretch, self->lo, self->hi, values, nx, ny,
+                             cairo_image_surface_get_data (*image),
+                             cairo_image_surface_get_stride (*image));
+  cairo_surface_mark_dirty (*image);
+  return TRUE;
+}
+
 static gboolean
 ensure_image (DarkmapMapView *self)
 {
-  int nx, ny;
+  return self->map != NULL
+         && ensure_colour_image (self, &self->image, dm_map_plane (self->map, self->plane),
+                                 self->map->nx, self->map->ny);
+}
 
-  if (self->map == NULL)
-    return FALSE;
-  if (self->image != NULL)
-    return TRUE;
-  nx = self->map->nx;
-  ny = self->map->ny;
-  self->image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, nx, ny);
-  if (cairo_surface_status (self->image) != CAIRO_STATUS_SUCCESS)
-    {
-      g_clear_pointer (&self->image, cairo_surface_destroy);
-      return FALSE;
-    }
-  cairo_surface_flush (self->image);
-  if (self->have_limits)
-    darkmap_colormap_render (self->cmap, &self->stretch, self->lo, self->hi,
-                             dm_map_plane (self->map, self->plane), nx, ny,
-                             cairo_image_surface_get_data (self->image),
-                             cairo_image_surface_get_stride (self->image));
-  cairo_surface_mark_dirty (self->image);
-  return TRUE;
+static gboolean
+ensure_detail_image (DarkmapMapView *self)
+{
+  return self->detail != NULL
+         && ensure_colour_image (self, &self->detail_image, self->detail->data,
+                                 self->detail->nx, self->detail->ny);
 }
 
 void
@@ -251,6 +267,23 @@ paint_map_surface (DarkmapMapView *self, const Layout *l, cairo_t *cr,
   cairo_set_source_surface (cr, surface, 0.0, 0.0);
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
   cairo_rectangle (cr, 0.0, 0.0, self->map->nx, self->map->ny);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+/* The detail over its part of the map: its surface's pixel (i, j) covers
+ * [x0 + i / scale, x0 + (i + 1) / scale] × ... in map coordinates. */
+static void
+paint_detail (DarkmapMapView *self, const Layout *l, cairo_t *cr)
+{
+  cairo_save (cr);
+  cairo_translate (cr, l->ax + l->aw / 2.0, l->ay + l->ah / 2.0);
+  cairo_scale (cr, l->scale, -l->scale);
+  cairo_translate (cr, self->detail_x0 - self->cx, self->detail_y0 - self->cy);
+  cairo_scale (cr, 1.0 / self->detail_scale, 1.0 / self->detail_scale);
+  cairo_set_source_surface (cr, self->detail_image, 0.0, 0.0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle (cr, 0.0, 0.0, self->detail->nx, self->detail->ny);
   cairo_fill (cr);
   cairo_restore (cr);
 }
@@ -476,6 +509,8 @@ darkmap_map_view_render (DarkmapMapView *self, cairo_t *cr, int width, int heigh
   cairo_rectangle (cr, l.ax, l.ay, l.aw, l.ah);
   cairo_clip (cr);
   paint_map_surface (self, &l, cr, self->image);
+  if (ensure_detail_image (self))
+    paint_detail (self, &l, cr);
   if (ensure_shade (self))
     paint_map_surface (self, &l, cr, self->shade);
   if ((self->show_contours && self->contours != NULL) || self->whiskers != NULL)
@@ -537,6 +572,7 @@ darkmap_map_view_set_map (DarkmapMapView *self, const DmMap *map, DmError **erro
   same_size = copy != NULL && self->map != NULL && copy->nx == self->map->nx
               && copy->ny == self->map->ny;
   g_clear_pointer (&self->map, dm_map_free);
+  g_clear_pointer (&self->detail, dm_map_free);
   self->map = copy;
   self->plane = 0;
   if (!same_size)
@@ -560,6 +596,7 @@ darkmap_map_view_set_plane (DarkmapMapView *self, int plane)
   if (plane == self->plane)
     return;
   self->plane = plane;
+  g_clear_pointer (&self->detail, dm_map_free);
   update_limits (self);
   invalidate_image (self);
 }
@@ -569,6 +606,34 @@ darkmap_map_view_get_map (DarkmapMapView *self)
 {
   g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
   return self->map;
+}
+
+void
+darkmap_map_view_take_detail (DarkmapMapView *self, DmMap *detail, double x0, double y0,
+                              double scale)
+{
+  g_return_if_fail (DARKMAP_IS_MAP_VIEW (self));
+  g_return_if_fail (detail == NULL || scale > 0.0);
+  g_clear_pointer (&self->detail, dm_map_free);
+  g_clear_pointer (&self->detail_image, cairo_surface_destroy);
+  self->detail = detail;
+  self->detail_x0 = x0;
+  self->detail_y0 = y0;
+  self->detail_scale = scale;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const DmMap *
+darkmap_map_view_get_detail (DarkmapMapView *self, double *x0, double *y0, double *scale)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NULL);
+  if (x0 != NULL)
+    *x0 = self->detail_x0;
+  if (y0 != NULL)
+    *y0 = self->detail_y0;
+  if (scale != NULL)
+    *scale = self->detail_scale;
+  return self->detail;
 }
 
 gboolean
@@ -1046,25 +1111,51 @@ darkmap_map_view_render_cutout (DarkmapMapView *self, cairo_t *cr, int width, in
 
 /* Input */
 
+/* Whether map position (x, y) falls in one of the map's pixels. */
+static gboolean
+on_map (DarkmapMapView *self, double x, double y)
+{
+  double ix = floor (x + 0.5), iy = floor (y + 0.5);
+
+  return self->map != NULL && ix >= 0.0 && ix < self->map->nx && iy >= 0.0
+         && iy < self->map->ny;
+}
+
+double
+darkmap_map_view_value_at (DarkmapMapView *self, double x, double y)
+{
+  g_return_val_if_fail (DARKMAP_IS_MAP_VIEW (self), NAN);
+  if (!on_map (self, x, y))
+    return NAN;
+  if (self->detail != NULL)
+    {
+      double di = floor ((x - self->detail_x0) * self->detail_scale);
+      double dj = floor ((y - self->detail_y0) * self->detail_scale);
+
+      if (di >= 0.0 && di < self->detail->nx && dj >= 0.0 && dj < self->detail->ny)
+        return self->detail->data[(size_t) dj * (size_t) self->detail->nx + (size_t) di];
+    }
+  return dm_map_plane (self->map, self->plane)[(size_t) floor (y + 0.5) * (size_t) self->map->nx
+                                               + (size_t) floor (x + 0.5)];
+}
+
 static void
 report_cursor (DarkmapMapView *self)
 {
-  double x, y, ra = NAN, dec = NAN, value = NAN;
-  int ix, iy;
+  double x, y, ra = NAN, dec = NAN;
 
   if (!darkmap_map_view_view_to_pixel (self, gtk_widget_get_width (GTK_WIDGET (self)),
                                        gtk_widget_get_height (GTK_WIDGET (self)),
                                        self->pointer_x, self->pointer_y, &x, &y)
-      || (ix = (int) floor (x + 0.5)) < 0 || ix >= self->map->nx
-      || (iy = (int) floor (y + 0.5)) < 0 || iy >= self->map->ny)
+      || !on_map (self, x, y))
     {
       g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, NAN, NAN, NAN, NAN, NAN);
       return;
     }
-  value = dm_map_plane (self->map, self->plane)[(size_t) iy * (size_t) self->map->nx + (size_t) ix];
   if (self->map->wcs != NULL)
     dm_wcs_pixel_to_world (self->map->wcs, 1, &x, &y, &ra, &dec, NULL);
-  g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, ra, dec, x, y, value);
+  g_signal_emit (self, signals[SIGNAL_CURSOR_MOVED], 0, ra, dec, x, y,
+                 darkmap_map_view_value_at (self, x, y));
 }
 
 static void
@@ -1314,6 +1405,8 @@ darkmap_map_view_finalize (GObject *object)
   g_clear_pointer (&self->map, dm_map_free);
   g_clear_pointer (&self->mask, dm_map_free);
   g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->detail, dm_map_free);
+  g_clear_pointer (&self->detail_image, cairo_surface_destroy);
   g_clear_pointer (&self->shade, cairo_surface_destroy);
   darkmap_cluster_overlay_free (self->overlay);
   darkmap_whiskers_free (self->whiskers);

@@ -22,8 +22,9 @@
  *
  * Signal "cursor-moved" (double ra, double dec, double x, double y,
  * double value): the pointer's sky position (degrees; NaN without a WCS),
- * zero-based pixel position and the value of the pixel under it; all five
- * are NaN when the pointer leaves the map.
+ * zero-based pixel position and the value of the pixel under it (of the
+ * detail where one covers it); all five are NaN when the pointer leaves
+ * the map.
  *
  * Signal "view-changed" (no arguments): the zoom or the centre changed
  * (by the user or a setter), so that another view can follow. */
@@ -52,6 +53,26 @@ void darkmap_map_view_set_plane (DarkmapMapView *self, int plane);
 int darkmap_map_view_get_plane (DarkmapMapView *self);
 /* The view's copy of the map, or NULL. */
 const DmMap *darkmap_map_view_get_map (DarkmapMapView *self);
+
+/* A map at a finer resolution drawn over part of the map (a mosaic's
+ * full-resolution pixels over its overview), taken (owned by the view;
+ * NULL removes it).  The map's pixel k spans coordinates [k − ½, k + ½];
+ * detail pixel (i, j) spans [x0 + i / scale, x0 + (i + 1) / scale] ×
+ * [y0 + j / scale, y0 + (j + 1) / scale]: (x0, y0) is the lower-left corner
+ * of the detail, scale its pixels per map pixel.  Plane 0 is drawn in the
+ * map's colours and limits, over the map and under its overlays; where it
+ * covers the pointer, "cursor-moved" reports its value.  A new map or
+ * plane removes it. */
+void darkmap_map_view_take_detail (DarkmapMapView *self, DmMap *detail, double x0, double y0,
+                                   double scale);
+/* The detail shown, or NULL; its corner and scale in x0, y0, scale (any
+ * may be NULL). */
+const DmMap *darkmap_map_view_get_detail (DarkmapMapView *self, double *x0, double *y0,
+                                          double *scale);
+/* The value shown at map position (x, y) (zero-based, may be fractional):
+ * the detail's pixel there, else the map's; NaN off the map.  What
+ * "cursor-moved" reports for the pointer. */
+double darkmap_map_view_value_at (DarkmapMapView *self, double x, double y);
 
 /* A whisker plot of shear (2 planes, g1 and g2, of the map's size) over
  * the map, blocks weighted by counts (galaxies per pixel, or NULL; see
