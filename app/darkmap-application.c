@@ -5,6 +5,8 @@
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/gpu.h"
+#include "darkmap-file-chooser.h"
+#include "darkmap-mosaic-window.h"
 #include "darkmap-stats-page.h"
 #include "darkmap-universes-page.h"
 #include "darkmap-window.h"
@@ -19,6 +21,7 @@ struct _DarkmapApplication
   char *posterior_path;   /* --posterior, or NULL */
   char *layer;            /* --layer, or NULL */
   char *page;             /* --page, or NULL */
+  char *mosaic_path;      /* --mosaic, or NULL */
   gboolean demo;          /* --demo: the demo field, whatever was opened last */
   DarkmapWindow *screenshot_window;
   DarkmapWindow *first_window;      /* gets --posterior, --layer and --page */
@@ -174,10 +177,44 @@ open_window (DarkmapApplication *self, GFile *file)
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* A mosaic window on file.  A file that cannot be opened as a mosaic is
+ * reported in a dialog over parent when it is a main window, else on the
+ * terminal with a failing exit status (--mosaic). */
+static void
+open_mosaic (DarkmapApplication *self, GFile *file, GtkWindow *parent)
+{
+  DarkmapMosaicWindow *window = darkmap_mosaic_window_new (GTK_APPLICATION (self));
+  g_autoptr (GError) error = NULL;
+
+  if (!darkmap_mosaic_window_open (window, file, &error))
+    {
+      gtk_window_destroy (GTK_WINDOW (window));
+      if (DARKMAP_IS_WINDOW (parent))
+        darkmap_window_show_error (DARKMAP_WINDOW (parent), _("Could not open the mosaic"),
+                                   error->message);
+      else
+        {
+          g_printerr ("%s\n", error->message);
+          self->exit_status = 1;
+        }
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static void
 darkmap_application_activate (GApplication *application)
 {
-  open_window (DARKMAP_APPLICATION (application), NULL);
+  DarkmapApplication *self = DARKMAP_APPLICATION (application);
+
+  if (self->mosaic_path != NULL)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (self->mosaic_path);
+
+      open_mosaic (self, file, NULL);
+      return;
+    }
+  open_window (self, NULL);
 }
 
 static void
@@ -197,6 +234,7 @@ darkmap_application_handle_local_options (GApplication *application, GVariantDic
   g_variant_dict_lookup (options, "layer", "s", &self->layer);
   g_variant_dict_lookup (options, "page", "s", &self->page);
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
+  g_variant_dict_lookup (options, "mosaic", "^ay", &self->mosaic_path);
   if (g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot_path))
     {
       /* A one-shot run of its own, never handed to a running instance. */
@@ -229,6 +267,34 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_list_free_full (windows, g_object_unref);
 }
 
+static void
+on_open_mosaic_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  DarkmapApplication *self = DARKMAP_APPLICATION (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        open_mosaic (self, file, gtk_native_dialog_get_transient_for (dialog));
+    }
+  g_object_unref (dialog);
+}
+
+/* Open Mosaic: a FITS file chosen over the active window. */
+static void
+open_mosaic_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkApplication *application = GTK_APPLICATION (user_data);
+  GtkFileChooserNative *chooser =
+    darkmap_fits_image_chooser_new (_("Open a Mosaic"),
+                                    gtk_application_get_active_window (application));
+
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_mosaic_response), application);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* An uninstalled darkmap finds its icon in the source tree's data/icons
  * (installed, it is in the system's hicolor theme). */
 static void
@@ -257,6 +323,7 @@ darkmap_application_startup (GApplication *application)
 {
   static const GActionEntry entries[] = {
     { .name = "quit", .activate = quit_action },
+    { .name = "open-mosaic", .activate = open_mosaic_action },
   };
   static const struct { const char *action; const char *accels[2]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
@@ -314,6 +381,7 @@ darkmap_application_finalize (GObject *object)
   g_free (self->posterior_path);
   g_free (self->layer);
   g_free (self->page);
+  g_free (self->mosaic_path);
   G_OBJECT_CLASS (darkmap_application_parent_class)->finalize (object);
 }
 
@@ -347,6 +415,9 @@ darkmap_application_init (DarkmapApplication *self)
     { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("Show a page: map, spectrum, statistics, compare, training or universes"),
       N_("NAME") },
+    { "mosaic", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("Browse a wide survey's mosaic (from darkmap-cli mosaic) instead of a field"),
+      N_("FILE") },
     { NULL },
   };
 

@@ -4,7 +4,11 @@
  *   darkmap --screenshot PNG [FILE]  renders the window once its first job
  *                                    has finished, saves it as PNG and quits
  *   --posterior POST.fits            shows a posterior file of that field
- *   --layer NAME                     shows a layer (win.layer's names) */
+ *   --layer NAME                     shows a layer (win.layer's names)
+ *   darkmap --mosaic MOSAIC.fits     browses a mosaic (darkmap-mosaic-window.h)
+ *
+ * Application actions: app.quit, app.open-mosaic (a FITS file chosen over
+ * the active window, opened in a mosaic window). */
 #pragma once
 
 #include <gtk/gtk.h>

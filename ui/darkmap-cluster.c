@@ -1,6 +1,7 @@
 /* DarkmapCluster: one catalogued cluster placed on a map. */
 #include "darkmap-cluster.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 
@@ -408,4 +409,18 @@ darkmap_format_dec_dms (double dec_deg)
   return g_strdup_printf ("%c%02lld°%02lld′%02lld″", dec_deg < 0.0 && arcsec > 0 ? '-' : '+',
                           arcsec / 3600,
                           arcsec / 60 % 60, arcsec % 60);
+}
+
+char *
+darkmap_format_sky_position (double ra_deg, double dec_deg)
+{
+  g_autofree char *ra_hms = NULL;
+  g_autofree char *dec_dms = NULL;
+
+  if (!isfinite (ra_deg) || !isfinite (dec_deg))
+    return g_strdup ("");
+  ra_hms = darkmap_format_ra_hms (ra_deg);
+  dec_dms = darkmap_format_dec_dms (dec_deg);
+  /* TRANSLATORS: sky position, sexagesimal then degrees */
+  return g_strdup_printf (_("RA %s (%.5f°), Dec %s (%+.5f°)"), ra_hms, ra_deg, dec_dms, dec_deg);
 }

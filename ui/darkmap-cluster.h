@@ -81,5 +81,9 @@ gboolean darkmap_cluster_list_mass_range (GListModel *clusters, double *lo, doub
  * Newly allocated. */
 char *darkmap_format_ra_hms (double ra_deg);
 char *darkmap_format_dec_dms (double dec_deg);
+/* A pointer's sky position, sexagesimal then degrees ("RA 10h00m28.0s
+ * (150.11610°), Dec +02°14′51″ (+2.24749°)", translated), or "" when ra or
+ * dec is not finite.  Newly allocated. */
+char *darkmap_format_sky_position (double ra_deg, double dec_deg);
 
 G_END_DECLS

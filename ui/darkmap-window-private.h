@@ -156,7 +156,6 @@ struct _DarkmapWindow
 };
 
 /* darkmap-window.c, for the posterior part. */
-void darkmap_window_show_error (DarkmapWindow *self, const char *headline, const char *detail);
 /* Shows the current layer again (after the posterior or sample changed). */
 void darkmap_window_refresh_layer (DarkmapWindow *self);
 /* Enables the actions for what is open and running. */

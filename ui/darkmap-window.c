@@ -8,6 +8,7 @@
 #include "darkmap-cluster-panel.h"
 #include "darkmap-cluster-popover.h"
 #include "darkmap-export.h"
+#include "darkmap-file-chooser.h"
 #include "darkmap-map-page.h"
 #include "darkmap-map-toolbar.h"
 #include "darkmap-map-view.h"
@@ -398,16 +399,7 @@ on_cursor_moved (DarkmapMapView *view, double ra, double dec, double x, double y
     }
   ix = (int) floor (x + 0.5);
   iy = (int) floor (y + 0.5);
-  if (isfinite (ra) && isfinite (dec))
-    {
-      g_autofree char *ra_hms = darkmap_format_ra_hms (ra);
-      g_autofree char *dec_dms = darkmap_format_dec_dms (dec);
-
-      /* TRANSLATORS: sky position, sexagesimal then degrees */
-      sky = g_strdup_printf (_("RA %s (%.5f°), Dec %s (%+.5f°)"), ra_hms, ra, dec_dms, dec);
-    }
-  else
-    sky = g_strdup ("");
+  sky = darkmap_format_sky_position (ra, dec);
   switch (self->layer)
     {
     case LAYER_KAPPA_E:
@@ -1422,16 +1414,9 @@ on_open_mask_response (GtkNativeDialog *dialog, int response, gpointer user_data
 static void
 open_mask_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  GtkFileChooserNative *chooser;
-  g_autoptr (GtkFileFilter) fits = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser = darkmap_fits_image_chooser_new (_("Open a Mask"),
+                                                                  GTK_WINDOW (widget));
 
-  chooser = gtk_file_chooser_native_new (_("Open a Mask"), GTK_WINDOW (widget),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (fits, _("FITS images"));
-  gtk_file_filter_add_suffix (fits, "fits");
-  gtk_file_filter_add_suffix (fits, "fit");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), fits);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_mask_response), widget);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

@@ -36,6 +36,9 @@ G_DECLARE_FINAL_TYPE (DarkmapWindow, darkmap_window, DARKMAP, WINDOW, GtkApplica
 
 DarkmapWindow *darkmap_window_new (GtkApplication *application);
 
+/* An error dialog over the window: headline, then detail. */
+void darkmap_window_show_error (DarkmapWindow *self, const char *headline, const char *detail);
+
 /* Starts a job on file with settings (columns, grid).  A job already
  * running is cancelled.  When the job ends, "job-finished" is emitted with
  * NULL or the GError; an error other than a cancellation is also shown in a
