@@ -60,6 +60,28 @@ static float block_mean(const DmMap *map, int factor, int bx, int by) {
 
 static bool same_value(float a, float b) { return (isnan(a) && isnan(b)) || a == b; }
 
+/* Pixel (gx[k], gy[k]) of grid, cut and binned by factor from (x0, y0) of
+ * wcs, is where the centre of its block is on the sky: wcs's point
+ * (x0 + factor gx[k] + (factor − 1) / 2, likewise in y), for n <= 4
+ * points. */
+static void check_same_sky(const DmWcs *grid, const DmWcs *wcs, int x0, int y0, int factor,
+                           int n, const double *gx, const double *gy) {
+  double fx[4], fy[4], ra1[4], dec1[4], ra2[4], dec2[4];
+  DmError *error = NULL;
+  for (int k = 0; k < n; k++) {
+    fx[k] = x0 + factor * gx[k] + 0.5 * (factor - 1);
+    fy[k] = y0 + factor * gy[k] + 0.5 * (factor - 1);
+  }
+  CHECK(grid != NULL);
+  if (!grid) return;
+  CHECK_OK(dm_wcs_pixel_to_world(grid, (size_t)n, gx, gy, ra1, dec1, &error), error);
+  CHECK_OK(dm_wcs_pixel_to_world(wcs, (size_t)n, fx, fy, ra2, dec2, &error), error);
+  for (int k = 0; k < n; k++) {
+    CHECK_CLOSE(ra1[k], ra2[k], 1e-10);
+    CHECK_CLOSE(dec1[k], dec2[k], 1e-10);
+  }
+}
+
 static void test_list(const char *path) {
   DmError *error = NULL;
   DmFitsPlaneList *list = dm_fits_list_planes(path, &error);
@@ -93,19 +115,8 @@ static void test_overview(const char *path, const DmMap *image, int hdu, int fac
 
   /* The centre of overview pixel (i, j) is the centre of its block. */
   double ox[4] = {0, onx - 1, 0.5 * onx, 17}, oy[4] = {0, ony - 1, 3, 0.5 * ony};
-  double fx[4], fy[4], ra1[4], dec1[4], ra2[4], dec2[4];
-  for (int k = 0; k < 4; k++) {
-    fx[k] = factor * ox[k] + 0.5 * (factor - 1);
-    fy[k] = factor * oy[k] + 0.5 * (factor - 1);
-  }
-  CHECK(overview->wcs != NULL);
+  check_same_sky(overview->wcs, image->wcs, 0, 0, factor, 4, ox, oy);
   if (overview->wcs) {
-    CHECK_OK(dm_wcs_pixel_to_world(overview->wcs, 4, ox, oy, ra1, dec1, &error), error);
-    CHECK_OK(dm_wcs_pixel_to_world(image->wcs, 4, fx, fy, ra2, dec2, &error), error);
-    for (int k = 0; k < 4; k++) {
-      CHECK_CLOSE(ra1[k], ra2[k], 1e-10);
-      CHECK_CLOSE(dec1[k], dec2[k], 1e-10);
-    }
     CHECK_CLOSE(dm_wcs_pixel_scale_deg(overview->wcs),
                 factor * dm_wcs_pixel_scale_deg(image->wcs), 1e-15);
   }
@@ -127,20 +138,7 @@ static void test_region(const char *path, const DmMap *image) {
   CHECK(mismatches == 0);
 
   double rx[3] = {0, RX - 1, 150.25}, ry[3] = {0, RY - 1, 7.5};
-  double fx[3], fy[3], ra1[3], dec1[3], ra2[3], dec2[3];
-  for (int k = 0; k < 3; k++) {
-    fx[k] = X0 + rx[k];
-    fy[k] = Y0 + ry[k];
-  }
-  CHECK(region->wcs != NULL);
-  if (region->wcs) {
-    CHECK_OK(dm_wcs_pixel_to_world(region->wcs, 3, rx, ry, ra1, dec1, &error), error);
-    CHECK_OK(dm_wcs_pixel_to_world(image->wcs, 3, fx, fy, ra2, dec2, &error), error);
-    for (int k = 0; k < 3; k++) {
-      CHECK_CLOSE(ra1[k], ra2[k], 1e-10);
-      CHECK_CLOSE(dec1[k], dec2[k], 1e-10);
-    }
-  }
+  check_same_sky(region->wcs, image->wcs, X0, Y0, 1, 3, rx, ry);
   dm_map_free(region);
 
   /* The whole image as one region. */
@@ -188,20 +186,8 @@ static void test_cd_block_grid(void) {
   CHECK_OK(wcs, error);
   DmWcs *grid = wcs ? dm_wcs_new_block_grid(wcs, 5, 7, 3, &error) : NULL;
   CHECK_OK(grid, error);
-  if (grid) {
-    double gx[3] = {0, 10, 41.5}, gy[3] = {0, 3, 20}, fx[3], fy[3];
-    double ra1[3], dec1[3], ra2[3], dec2[3];
-    for (int k = 0; k < 3; k++) {
-      fx[k] = 5 + 3 * gx[k] + 1;
-      fy[k] = 7 + 3 * gy[k] + 1;
-    }
-    CHECK_OK(dm_wcs_pixel_to_world(grid, 3, gx, gy, ra1, dec1, &error), error);
-    CHECK_OK(dm_wcs_pixel_to_world(wcs, 3, fx, fy, ra2, dec2, &error), error);
-    for (int k = 0; k < 3; k++) {
-      CHECK_CLOSE(ra1[k], ra2[k], 1e-10);
-      CHECK_CLOSE(dec1[k], dec2[k], 1e-10);
-    }
-  }
+  double gx[3] = {0, 10, 41.5}, gy[3] = {0, 3, 20};
+  if (wcs) check_same_sky(grid, wcs, 5, 7, 3, 3, gx, gy);
   CHECK(wcs && !dm_wcs_new_block_grid(wcs, 0, 0, 0, &error));
   check_message(&error, DM_ERROR_INVALID_ARGUMENT, "A block of 0 pixels is not a size.");
   dm_wcs_free(grid);
