@@ -24,10 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench-catalog-file.h"
+#include "bench-child.h"
 #include "darkmap/binning.h"
 #include "darkmap/catalog.h"
 #include "darkmap/monotonic-clock.h"
@@ -40,21 +40,18 @@ typedef enum { STREAM_GIVEN, STREAM_MEDIAN, IN_MEMORY } Mode;
 static const char *const mode_names[] = {"streamed, centre given", "streamed, median centre",
                                          "in memory (peer)"};
 
-/* What a child measured. */
+typedef BenchFigure Figure;
+
+/* A run: the catalogue and how it is binned. */
 typedef struct {
-  int ok;
-  double seconds, cpu_seconds, peak_bytes;
-} Figure;
+  const char *path;
+  Mode mode;
+} Run;
 
-static double cpu_seconds(void) {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-/* The binning of mode, in this (child) process. */
-static Figure run_mode(const char *path, Mode mode) {
+/* The binning of a Run, in this (child) process. */
+static Figure run_mode(const void *arg) {
+  const char *path = ((const Run *)arg)->path;
+  Mode mode = ((const Run *)arg)->mode;
   DmGridSpec spec;
   dm_grid_spec_init(&spec);
   spec.nx = spec.ny = GRID;
@@ -67,7 +64,7 @@ static Figure run_mode(const char *path, Mode mode) {
   DmError *error = NULL;
   DmBinnedShear *binned = NULL;
   Figure f = {0};
-  double t0 = dm_monotonic_seconds(), c0 = cpu_seconds();
+  double t0 = dm_monotonic_seconds(), c0 = bench_cpu_seconds();
   if (mode == IN_MEMORY) {
     DmCatalog *catalog = dm_catalog_read(path, 0, NULL, NULL, &error);
     if (catalog) binned = dm_bin_catalog(catalog, &spec, NULL, &error);
@@ -78,8 +75,7 @@ static Figure run_mode(const char *path, Mode mode) {
     dm_catalog_stream_close(stream);
   }
   f.seconds = dm_monotonic_seconds() - t0;
-  f.cpu_seconds = cpu_seconds() - c0;
-  f.peak_bytes = bench_peak_rss();
+  f.cpu_seconds = bench_cpu_seconds() - c0;
   f.ok = binned != NULL;
   if (!binned) fprintf(stderr, "bench-streamed-binning: %s\n", error->message);
   dm_error_free(error);
@@ -87,42 +83,9 @@ static Figure run_mode(const char *path, Mode mode) {
   return f;
 }
 
-/* run_mode in a child process; ok = 0 when it failed. */
-static Figure measure(const char *path, Mode mode) {
-  Figure f = {0};
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return f;
-  fflush(NULL);
-  pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fds[0]);
-    Figure mine = run_mode(path, mode);
-    ssize_t written = write(pipe_fds[1], &mine, sizeof mine);
-    _exit(written == (ssize_t)sizeof mine ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  if (child > 0 && read(pipe_fds[0], &f, sizeof f) != (ssize_t)sizeof f) f.ok = 0;
-  close(pipe_fds[0]);
-  if (child > 0) waitpid(child, NULL, 0);
-  return f;
-}
-
 static double load_average(void) {
   double load[1];
   return getloadavg(load, 1) == 1 ? load[0] : -1.0;
-}
-
-/* The fastest of runs measurements (its peak memory the largest seen). */
-static Figure best_of(const char *path, Mode mode, int runs) {
-  Figure best = {0};
-  for (int r = 0; r < runs; r++) {
-    Figure f = measure(path, mode);
-    if (!f.ok) return f;
-    double peak = best.ok && best.peak_bytes > f.peak_bytes ? best.peak_bytes : f.peak_bytes;
-    if (!best.ok || f.seconds < best.seconds) best = f;
-    best.peak_bytes = peak;
-  }
-  return best;
 }
 
 /* One table row: per million rows, and against the peer (time per row and
@@ -165,7 +128,8 @@ int main(int argc, char **argv) {
       printf("# wrote %ld rows (%.1f GB) in %.1f s; load %.2f\n", rows, ROW_BYTES * rows / 1e9,
              dm_monotonic_seconds() - t0, load_average());
     for (Mode mode = STREAM_GIVEN; ok && mode <= (s == 0 ? IN_MEMORY : STREAM_MEDIAN); mode++) {
-      figures[s][mode] = best_of(path, mode, runs);
+      Run run = {path, mode};
+      figures[s][mode] = bench_best_of(run_mode, &run, runs);
       ok = figures[s][mode].ok;
     }
     remove(path);
