@@ -250,6 +250,8 @@ darkmap_mosaic_window_set_plane (DarkmapMosaicWindow *self, int index)
   if (self->overview_job != NULL && self->overview_plane == index)
     return;
   cancel_overview (self);
+  if (index == self->shown)
+    return;
   g_clear_pointer (&self->overview_error, g_free);
   if (self->overviews[index] != NULL)
     {
