@@ -20,6 +20,15 @@ static inline bool cli_mpi_launched(void) {
   return size ? atoi(size) > 1 : getenv("PMIX_RANK") != NULL;
 }
 
+/* This process's rank as the launcher told it (0 without one), readable
+ * before MPI_Init: lines every rank would print alike are rank 0's. */
+static inline int cli_mpi_launcher_rank(void) {
+  const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+  if (!rank) rank = getenv("PMI_RANK");
+  if (!rank) rank = getenv("PMIX_RANK");
+  return rank ? atoi(rank) : 0;
+}
+
 #if DARKMAP_MPI
 typedef struct {
   int rank, size;

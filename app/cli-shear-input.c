@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-mpi.h"
 #include "cli-progress.h"
 #include "darkmap/catalog.h"
 
@@ -70,8 +71,10 @@ static const char *catalog_source(const CliArgs *args, int *hdu, DmCatalogColumn
 }
 
 /* "Read N galaxies from F (HDU, columns)" and the rows skipped; layout gives
- * the table's HDU, columns and skip counts. */
+ * the table's HDU, columns and skip counts.  Under an MPI launcher, rank 0's
+ * alone (every rank reads the same catalogue). */
 static void print_catalog_summary(const char *path, const DmCatalog *layout, size_t kept) {
+  if (cli_mpi_launcher_rank() > 0) return;
   fprintf(stderr, "Read %zu galaxies from %s (HDU %d; columns %s, %s, %s, %s, %s)", kept, path,
           layout->hdu, layout->column_names[0], layout->column_names[1],
           layout->column_names[2], layout->column_names[3],

@@ -52,7 +52,9 @@ int cli_train_mmgan_main(int argc, char **argv) {
            "simulated or tiles of N-body maps (--maps cube.fits).  The quick\n"
            "preset's grid is 64 × 64 pixels of 1.6′, the full one's 360 × 360 of 0.29′.\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
+           "checkpoint; Ctrl+C (or SIGUSR1) stops after the step in progress and saves it.\n"
+           "Under mpirun -np N (when built with MPI) the N processes train one model:\n"
+           "each takes --batch / N of every step and their gradients are averaged.\n\n");
     cli_args_print_help(tables, 4);
     return 0;
   }

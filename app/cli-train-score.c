@@ -37,7 +37,9 @@ int cli_train_score_main(int argc, char **argv) {
            "maps made once, randomly shifted, flipped and transposed at every draw), or\n"
            "on tiles of N-body maps (--maps cube.fits: darkmap-cli simulate --field nbody).\n"
            "The model, its card (.md) and one checkpoint file are written at every\n"
-           "checkpoint; Ctrl+C stops after the step in progress and saves it.\n\n");
+           "checkpoint; Ctrl+C (or SIGUSR1) stops after the step in progress and saves it.\n"
+           "Under mpirun -np N (when built with MPI) the N processes train one model:\n"
+           "each takes --batch / N of every step and their gradients are averaged.\n\n");
     cli_args_print_help(tables, 3);
     return 0;
   }
