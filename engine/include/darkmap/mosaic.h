@@ -7,8 +7,10 @@
  * just large enough to hold the projected RA/Dec box of the catalogue: one
  * tangent plane serves surveys up to a few tens of degrees across (at 10°
  * from the centre the pixels are 3 % larger than at the centre; a CAR or
- * HEALPix mosaic for wider ones is not made yet).  RA ranges across 0/360
- * are not unwrapped.  The grid is a whole number of square cores of
+ * HEALPix mosaic for wider ones is not made yet).  The RA range is the
+ * circle less its largest empty stretch (0.1° bins), so a survey across RA
+ * 0/360 is centred between its edges, whatever range its RAs are written in
+ * (359 to 1, or −1 to 1).  The grid is a whole number of square cores of
  * C = round(tile_deg / pixel) mosaic pixels a side; tile t
  * (row-major, t = ty * tiles_x + tx) owns core pixels
  * [tx C, tx C + C) × [ty C, ty C + C).  Each tile is its own TAN grid of the
