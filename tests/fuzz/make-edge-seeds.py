@@ -233,7 +233,8 @@ def weights_variants(model):
 def main():
     corpus = sys.argv[1]
     images = fits_seeds()
-    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask", "fuzz-cosmogan-maps"]:
+    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask", "fuzz-cosmogan-maps",
+                   "fuzz-fits-region"]:
         for name, data in images.items():
             write(os.path.join(corpus, target), name, data)
     write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-2-tuples-8x8.fits", dataset_file())
