@@ -455,6 +455,8 @@ struct DmCatalogStream {
   char *path;
   int colnums[N_ROLES];
   long rows_per_read;  /* cfitsio's optimal row count */
+  size_t first_row, end_row;  /* the rows of a pass: [first_row, end_row), the table's
+                                 unless dm_catalog_stream_set_rows chose a range */
   size_t next_row;     /* 0-based row the next read starts at */
   size_t kept;         /* galaxies kept so far in this pass */
   DmCatalog chunk;     /* arrays of DM_CATALOG_STREAM_CHUNK (fewer for a short table) */
@@ -492,6 +494,7 @@ DmCatalogStream *dm_catalog_stream_open(const char *path, int hdu,
   if (ok && fits_get_rowsize(fits, &stream->rows_per_read, &status))
     ok = dm_fits_set_error(error, status, "Cannot size the reads of", path);
   if (ok && stream->rows_per_read < 1) stream->rows_per_read = 1;
+  stream->end_row = stream->chunk.n_rows;
   double **arrays[N_ROLES] = {&stream->chunk.ra, &stream->chunk.dec, &stream->chunk.e1,
                               &stream->chunk.e2, &stream->chunk.weight};
   for (int role = 0; ok && role < N_ROLES; role++) {
@@ -511,10 +514,10 @@ const DmCatalog *dm_catalog_stream_next(DmCatalogStream *stream, const DmProgres
   DmCatalog *chunk = &stream->chunk;
   size_t capacity = stream_capacity(stream);
   chunk->n = 0;
-  while (chunk->n < capacity && stream->next_row < chunk->n_rows) {
+  while (chunk->n < capacity && stream->next_row < stream->end_row) {
     if (!dm_progress_check_cancel(progress, error)) return NULL;
     /* No more rows than free slots: every row read may be kept. */
-    size_t n = chunk->n_rows - stream->next_row;
+    size_t n = stream->end_row - stream->next_row;
     if (n > capacity - chunk->n) n = capacity - chunk->n;
     if (n > (size_t)stream->rows_per_read) n = (size_t)stream->rows_per_read;
     if (!read_chunk(stream->fits, stream->path, chunk, stream->colnums,
@@ -523,7 +526,9 @@ const DmCatalog *dm_catalog_stream_next(DmCatalogStream *stream, const DmProgres
     stream->next_row += n;
   }
   stream->kept += chunk->n;
-  if (stream->kept == 0 && !check_some_kept(chunk, stream->path, error)) return NULL;
+  bool whole_table = stream->first_row == 0 && stream->end_row == chunk->n_rows;
+  if (stream->kept == 0 && whole_table && !check_some_kept(chunk, stream->path, error))
+    return NULL;
   return chunk;
 }
 
@@ -532,7 +537,18 @@ const DmCatalog *dm_catalog_stream_layout(const DmCatalogStream *stream) {
 }
 
 size_t dm_catalog_stream_rows_read(const DmCatalogStream *stream) {
-  return stream->next_row;
+  return stream->next_row - stream->first_row;
+}
+
+size_t dm_catalog_stream_pass_rows(const DmCatalogStream *stream) {
+  return stream->end_row - stream->first_row;
+}
+
+void dm_catalog_stream_set_rows(DmCatalogStream *stream, size_t first, size_t count) {
+  size_t n_rows = stream->chunk.n_rows;
+  stream->first_row = first < n_rows ? first : n_rows;
+  stream->end_row = count < n_rows - stream->first_row ? stream->first_row + count : n_rows;
+  dm_catalog_stream_rewind(stream);
 }
 
 size_t dm_catalog_stream_kept(const DmCatalogStream *stream) {
@@ -540,7 +556,7 @@ size_t dm_catalog_stream_kept(const DmCatalogStream *stream) {
 }
 
 void dm_catalog_stream_rewind(DmCatalogStream *stream) {
-  stream->next_row = 0;
+  stream->next_row = stream->first_row;
   stream->kept = 0;
   stream->chunk.n = 0;
   stream->chunk.n_skipped_nonfinite = 0;

@@ -376,6 +376,42 @@ DmBinner *dm_binner_new(const DmGridSpec *spec, DmError **error) {
   return binner;
 }
 
+/* Doubles per pixel in a sums vector: w, we1, we2, n, and w² when kept. */
+static size_t sums_per_pixel(const DmBinner *binner) { return binner->acc.w2 ? 5 : 4; }
+
+enum { SUMS_TOTALS = 6 };  /* n, e1, e2, e1_sq, e2_sq, galaxies given */
+
+size_t dm_binner_sums_count(const DmBinner *binner) {
+  return (size_t)binner->spec.nx * (size_t)binner->spec.ny * sums_per_pixel(binner) + SUMS_TOTALS;
+}
+
+void dm_binner_sums_copy(const DmBinner *binner, double *sums) {
+  size_t npix = (size_t)binner->spec.nx * (size_t)binner->spec.ny, k = sums_per_pixel(binner);
+  for (size_t p = 0; p < npix; p++) {
+    const PixelSums *s = &binner->acc.sums[p];
+    double *out = sums + p * k;
+    out[0] = s->w, out[1] = s->we1, out[2] = s->we2, out[3] = s->n;
+    if (binner->acc.w2) out[4] = binner->acc.w2[p];
+  }
+  const Totals *t = &binner->totals;
+  double *out = sums + npix * k;
+  out[0] = (double)t->n, out[1] = t->e1, out[2] = t->e2, out[3] = t->e1_sq, out[4] = t->e2_sq;
+  out[5] = (double)binner->n_added;
+}
+
+void dm_binner_sums_add(DmBinner *binner, const double *sums) {
+  size_t npix = (size_t)binner->spec.nx * (size_t)binner->spec.ny, k = sums_per_pixel(binner);
+  for (size_t p = 0; p < npix; p++) {
+    PixelSums *s = &binner->acc.sums[p];
+    const double *in = sums + p * k;
+    s->w += in[0], s->we1 += in[1], s->we2 += in[2], s->n += (uint32_t)in[3];
+    if (binner->acc.w2) binner->acc.w2[p] += in[4];
+  }
+  const double *in = sums + npix * k;
+  add_totals(&binner->totals, &(Totals){(size_t)in[0], in[1], in[2], in[3], in[4]});
+  binner->n_added += (size_t)in[5];
+}
+
 DmBinnedShear *dm_binner_finish(DmBinner *binner, DmError **error) {
   const DmGridSpec *spec = &binner->spec;
   const Totals *totals = &binner->totals;

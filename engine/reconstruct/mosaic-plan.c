@@ -52,81 +52,85 @@ static bool check_request(const DmMosaicRequest *request, DmError **error) {
   return true;
 }
 
-/* RA bins of the footprint's pass: 0.1° each.  A survey is a connected
- * patch of sky, so the largest run of empty bins around the circle is where
- * it is not: the RA range starts after it, so that a survey across RA 0/360
- * (KiDS, DES and HSC fields do) gets one range through 0, not a 360° one. */
-enum { RA_BINS = 3600 };
+void dm_mosaic_footprint_init(DmMosaicFootprint *footprint) {
+  for (int b = 0; b <= DM_MOSAIC_RA_BINS; b++) {
+    footprint->low[b] = b < DM_MOSAIC_RA_BINS ? 360.0 : INFINITY;
+    footprint->high[b] = b < DM_MOSAIC_RA_BINS ? 0.0 : -INFINITY;
+  }
+}
 
-/* Each RA bin's lowest and highest RA (in [0, 360)); lo > hi when empty. */
-typedef struct {
-  double lo[RA_BINS], hi[RA_BINS];
-} RaBins;
+void dm_mosaic_footprint_merge(DmMosaicFootprint *into, const DmMosaicFootprint *other) {
+  for (int b = 0; b <= DM_MOSAIC_RA_BINS; b++) {
+    into->low[b] = fmin(into->low[b], other->low[b]);
+    into->high[b] = fmax(into->high[b], other->high[b]);
+  }
+}
 
 static double ra_in_circle(double ra) {
   double r = fmod(ra, 360.0);
   return r < 0.0 ? r + 360.0 : r;
 }
 
-static bool ra_bin_empty(const RaBins *bins, int b) {
-  b %= RA_BINS;
-  return bins->lo[b] > bins->hi[b];
-}
-
-/* The RA range [range[0], range[1]] of the galaxies in bins, range[1] past
- * 360 when it crosses RA 0; the whole circle's when no bin is empty. */
-static void ra_range(const RaBins *bins, double range[2]) {
-  int gap_end = -1, best = 0;
-  /* The longest circular run of empty bins, each scanned once from the
-   * occupied bin before it. */
-  for (int b = 0; b < RA_BINS; b++) {
-    if (ra_bin_empty(bins, b)) continue;
-    int run = 0;
-    while (run < RA_BINS - 1 && ra_bin_empty(bins, b + 1 + run)) run++;
-    if (run > best) {
-      best = run;
-      gap_end = (b + 1 + run) % RA_BINS;
-    }
-  }
-  if (gap_end < 0) {
-    range[0] = 0.0;
-    range[1] = 360.0;
-    return;
-  }
-  int first = gap_end, last = (gap_end + RA_BINS - best - 1) % RA_BINS;
-  range[0] = bins->lo[first];
-  range[1] = bins->hi[last] + (last < first ? 360.0 : 0.0);
-}
-
-/* The catalogue's RA and Dec ranges, from one pass over the stream (see
- * RA_BINS). */
-static bool footprint(DmCatalogStream *stream, double range[4], const DmProgress *progress,
-                      DmError **error) {
-  RaBins *bins = malloc(sizeof *bins);
-  if (!bins) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
-  for (int b = 0; b < RA_BINS; b++) bins->lo[b] = 360.0, bins->hi[b] = 0.0;
+bool dm_mosaic_footprint_add(DmMosaicFootprint *footprint, DmCatalogStream *stream,
+                             const DmProgress *progress, DmError **error) {
+  double *dec_low = &footprint->low[DM_MOSAIC_RA_BINS];
+  double *dec_high = &footprint->high[DM_MOSAIC_RA_BINS];
   dm_catalog_stream_rewind(stream);
-  bool any = false;
   const DmCatalog *chunk;
   while ((chunk = dm_catalog_stream_next(stream, progress, error)) && chunk->n > 0) {
     for (size_t i = 0; i < chunk->n; i++) {
       double ra = ra_in_circle(chunk->ra[i]), dec = chunk->dec[i];
-      int b = (int)(ra * (RA_BINS / 360.0));
-      if (b >= RA_BINS) b = RA_BINS - 1;
-      bins->lo[b] = fmin(bins->lo[b], ra);
-      bins->hi[b] = fmax(bins->hi[b], ra);
-      if (!any || dec < range[2]) range[2] = dec;
-      if (!any || dec > range[3]) range[3] = dec;
-      any = true;
+      int b = (int)(ra * (DM_MOSAIC_RA_BINS / 360.0));
+      if (b >= DM_MOSAIC_RA_BINS) b = DM_MOSAIC_RA_BINS - 1;
+      footprint->low[b] = fmin(footprint->low[b], ra);
+      footprint->high[b] = fmax(footprint->high[b], ra);
+      *dec_low = fmin(*dec_low, dec);
+      *dec_high = fmax(*dec_high, dec);
     }
     dm_progress_report(progress,
-                       (double)dm_catalog_stream_rows_read(stream) / (double)chunk->n_rows,
+                       (double)dm_catalog_stream_rows_read(stream) /
+                           (double)dm_catalog_stream_pass_rows(stream),
                        "Survey footprint");
   }
   dm_catalog_stream_rewind(stream);
-  if (chunk) ra_range(bins, range);
-  free(bins);
   return chunk != NULL;
+}
+
+static bool ra_bin_empty(const DmMosaicFootprint *footprint, int b) {
+  b %= DM_MOSAIC_RA_BINS;
+  return footprint->low[b] > footprint->high[b];
+}
+
+/* The footprint's RA range [range[0], range[1]], range[1] past 360 when it
+ * crosses RA 0, and its Dec range [range[2], range[3]]; the RA range is
+ * the circle less the longest run of empty bins (the whole circle when no
+ * bin is empty).  False for an empty footprint. */
+static bool footprint_range(const DmMosaicFootprint *footprint, double range[4]) {
+  int gap_end = -1, best = 0;
+  bool any = false;
+  /* The longest circular run of empty bins, each scanned once from the
+   * occupied bin before it. */
+  for (int b = 0; b < DM_MOSAIC_RA_BINS; b++) {
+    if (ra_bin_empty(footprint, b)) continue;
+    any = true;
+    int run = 0;
+    while (run < DM_MOSAIC_RA_BINS - 1 && ra_bin_empty(footprint, b + 1 + run)) run++;
+    if (run > best) {
+      best = run;
+      gap_end = (b + 1 + run) % DM_MOSAIC_RA_BINS;
+    }
+  }
+  range[2] = footprint->low[DM_MOSAIC_RA_BINS];
+  range[3] = footprint->high[DM_MOSAIC_RA_BINS];
+  if (gap_end < 0) {
+    range[0] = 0.0;
+    range[1] = 360.0;
+    return any;
+  }
+  int first = gap_end, last = (gap_end + DM_MOSAIC_RA_BINS - best - 1) % DM_MOSAIC_RA_BINS;
+  range[0] = footprint->low[first];
+  range[1] = footprint->high[last] + (last < first ? 360.0 : 0.0);
+  return true;
 }
 
 /* Largest |x| and |y| (pixels from the tangent point) of the RA/Dec box's
@@ -172,9 +176,29 @@ static int tiles_for(double half_extent, int core) {
 DmMosaicPlan *dm_mosaic_plan_new(const DmMosaicRequest *request, DmCatalogStream *stream,
                                  const DmProgress *progress, DmError **error) {
   if (!check_request(request, error)) return NULL;
-  double range[4] = {0.0, 0.0, 0.0, 0.0}, half_x, half_y;
+  DmMosaicFootprint *footprint = malloc(sizeof *footprint);
+  if (!footprint) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory planning the mosaic.");
+    return NULL;
+  }
+  dm_mosaic_footprint_init(footprint);
+  DmMosaicPlan *plan = dm_mosaic_footprint_add(footprint, stream, progress, error)
+                           ? dm_mosaic_plan_from_footprint(request, footprint, error)
+                           : NULL;
+  free(footprint);
+  return plan;
+}
+
+DmMosaicPlan *dm_mosaic_plan_from_footprint(const DmMosaicRequest *request,
+                                            const DmMosaicFootprint *footprint,
+                                            DmError **error) {
+  if (!check_request(request, error)) return NULL;
+  double range[4], half_x, half_y;
   double pixel_deg = request->pixel_arcmin / 60.0;
-  if (!footprint(stream, range, progress, error)) return NULL;
+  if (!footprint_range(footprint, range)) {
+    dm_error_set(error, DM_ERROR_NO_DATA, 0, "The survey has no galaxies to map.");
+    return NULL;
+  }
   double ra0 = ra_in_circle(0.5 * (range[0] + range[1])), dec0 = 0.5 * (range[2] + range[3]);
   if (!(fabs(dec0) < 90.0)) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,

@@ -20,8 +20,8 @@
  * (two TAN planes a tile apart differ by far less inside a tile). */
 static const double MARGIN_PIXELS = 2.0, MARGIN_SHARE = 0.02;
 
-/* A range of tiles being binned. */
-typedef struct {
+/* A range of tiles being binned (DmMosaicBinning). */
+struct DmMosaicBinning {
   const DmMosaicPlan *plan;
   int first, last;
   DmBinner **binners;   /* last − first, NULL once finished */
@@ -34,7 +34,8 @@ typedef struct {
   uint32_t *sorted;     /* grows with the pairs (galaxy, tile) */
   size_t sorted_capacity;
   DmCatalog share;      /* arrays of chunk capacity */
-} TileBinning;
+};
+typedef DmMosaicBinning TileBinning;
 
 static void tile_binning_clear(TileBinning *b) {
   for (int i = 0; b->binners && i < b->last - b->first; i++) dm_binner_free(b->binners[i]);
@@ -82,6 +83,38 @@ static bool tile_binning_init(TileBinning *b, const DmMosaicPlan *plan, int firs
   }
   return ok;
 }
+
+DmMosaicBinning *dm_mosaic_binning_new(const DmMosaicPlan *plan, int first, int last,
+                                       bool counts, DmError **error) {
+  if (first < 0 || last > plan->n_tiles || first >= last) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "Tiles %d to %d are not a range of the mosaic's %d tiles.", first + 1, last,
+                 plan->n_tiles);
+    return NULL;
+  }
+  DmMosaicBinning *b = malloc(sizeof *b);
+  if (!b) {
+    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory binning tiles.");
+    return NULL;
+  }
+  if (!tile_binning_init(b, plan, first, last, counts, error)) {
+    dm_mosaic_binning_free(b);
+    return NULL;
+  }
+  return b;
+}
+
+void dm_mosaic_binning_free(DmMosaicBinning *b) {
+  if (!b) return;
+  tile_binning_clear(b);
+  free(b);
+}
+
+DmBinner *dm_mosaic_binning_tile(DmMosaicBinning *b, int t) {
+  return t >= b->first && t < b->last ? b->binners[t - b->first] : NULL;
+}
+
+DmBinner *dm_mosaic_binning_counts(DmMosaicBinning *b) { return b->counts; }
 
 /* The tiles [*lo, *hi] along one axis whose grid may hold mosaic coordinate
  * v (pixel centres at integers), clipped to [0, n_tiles); false if none. */
@@ -211,52 +244,71 @@ static bool reconstruct_tile(TileBinning *b, int s, const DmMosaicRequest *reque
   return true;
 }
 
-bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest *request,
-                                 DmCatalogStream *stream, int first, int last,
-                                 DmPosterior **tiles, DmMap **counts,
-                                 const DmProgress *progress, DmError **error) {
-  if (first < 0 || last > plan->n_tiles || first >= last)
-    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "Tiles %d to %d are not a range of the mosaic's %d tiles.", first + 1,
-                        last, plan->n_tiles);
-  for (int t = first; t < last; t++) tiles[t - first] = NULL;
-  if (counts) *counts = NULL;
-  TileBinning b;
-  /* The pass over the catalogue: a fifth of the run. */
-  DmProgressSegment pass;
-  dm_progress_segment_init(&pass, progress, 0.0, 0.2, "Binning the tiles");
-  bool ok = tile_binning_init(&b, plan, first, last, counts != NULL, error);
+bool dm_mosaic_binning_add(DmMosaicBinning *b, DmCatalogStream *stream,
+                           const DmProgress *progress, DmError **error) {
   dm_catalog_stream_rewind(stream);
   const DmCatalog *chunk = NULL;
+  bool ok = true;
   while (ok && (chunk = dm_catalog_stream_next(stream, progress, error)) && chunk->n > 0) {
-    ok = bin_chunk(&b, chunk, error);
-    dm_progress_report(&pass.progress,
-                       (double)dm_catalog_stream_rows_read(stream) / (double)chunk->n_rows, "");
+    ok = bin_chunk(b, chunk, error);
+    dm_progress_report(progress,
+                       (double)dm_catalog_stream_rows_read(stream) /
+                           (double)dm_catalog_stream_pass_rows(stream),
+                       "");
   }
-  ok = ok && chunk != NULL;
-  if (ok && counts) {
-    DmBinnedShear *binned = dm_binner_finish(b.counts, error);
+  return ok && chunk != NULL;
+}
+
+bool dm_mosaic_binning_reconstruct(DmMosaicBinning *b, const DmMosaicRequest *request,
+                                   int first, int last, DmPosterior **tiles, DmMap **counts,
+                                   const DmProgress *progress, DmError **error) {
+  if (first < b->first || last > b->last || first >= last)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "Tiles %d to %d are not among the tiles %d to %d binned.", first + 1,
+                        last, b->first + 1, b->last);
+  for (int t = first; t < last; t++) tiles[t - first] = NULL;
+  if (counts) *counts = NULL;
+  bool ok = true;
+  if (counts && b->counts) {
+    DmBinnedShear *binned = dm_binner_finish(b->counts, error);
     ok = binned && (*counts = dm_map_copy(binned->counts, error)) != NULL;
     dm_binned_shear_free(binned);
   }
-  for (int s = 0; ok && s < last - first; s++) {
+  for (int t = first; ok && t < last; t++) {
     char what[64];
-    snprintf(what, sizeof what, "Tile %d of %d", first + s + 1, plan->n_tiles);
+    snprintf(what, sizeof what, "Tile %d of %d", t + 1, b->plan->n_tiles);
     DmProgressSegment segment;
-    double span = 0.8 / (last - first);
-    dm_progress_segment_init(&segment, progress, 0.2 + span * s, 0.2 + span * (s + 1), what);
-    ok = reconstruct_tile(&b, s, request, &segment.progress, &tiles[s], error);
+    double span = 1.0 / (last - first);
+    dm_progress_segment_init(&segment, progress, span * (t - first), span * (t - first + 1),
+                             what);
+    ok = reconstruct_tile(b, t - b->first, request, &segment.progress, &tiles[t - first], error);
   }
-  tile_binning_clear(&b);
   if (!ok) {
-    for (int s = 0; s < last - first; s++) {
-      dm_posterior_free(tiles[s]);
-      tiles[s] = NULL;
+    for (int t = first; t < last; t++) {
+      dm_posterior_free(tiles[t - first]);
+      tiles[t - first] = NULL;
     }
     if (counts) {
       dm_map_free(*counts);
       *counts = NULL;
     }
   }
+  return ok;
+}
+
+bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest *request,
+                                 DmCatalogStream *stream, int first, int last,
+                                 DmPosterior **tiles, DmMap **counts,
+                                 const DmProgress *progress, DmError **error) {
+  DmMosaicBinning *b = dm_mosaic_binning_new(plan, first, last, counts != NULL, error);
+  if (!b) return false;
+  /* The pass over the catalogue: a fifth of the run. */
+  DmProgressSegment pass, rest;
+  dm_progress_segment_init(&pass, progress, 0.0, 0.2, "Binning the tiles");
+  dm_progress_segment_init(&rest, progress, 0.2, 1.0, NULL);
+  bool ok = dm_mosaic_binning_add(b, stream, &pass.progress, error) &&
+            dm_mosaic_binning_reconstruct(b, request, first, last, tiles, counts,
+                                          &rest.progress, error);
+  dm_mosaic_binning_free(b);
   return ok;
 }

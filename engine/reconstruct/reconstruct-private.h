@@ -65,7 +65,7 @@ typedef struct {
   DmProgress progress;      /* give this to the inner work */
   const DmProgress *outer;  /* the caller's; may be NULL */
   double start, end;        /* the segment, in fractions of the whole call */
-  const char *what;         /* the stage's name (static) */
+  const char *what;         /* the stage's name (static); NULL: the inner work's stage */
   int done, total;          /* samples done before the segment and in the call; 0 total: none */
   int count;                /* samples the segment draws */
   bool gradual;             /* the inner fraction counts samples done (MMGAN), else

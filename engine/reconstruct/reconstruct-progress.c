@@ -5,12 +5,12 @@
 #include "reconstruct/reconstruct-private.h"
 
 static void segment_report(void *user_data, double fraction, const char *stage) {
-  (void)stage;
   const DmProgressSegment *s = user_data;
   if (!s->outer || !s->outer->report) return;
   fraction = fraction < 0.0 ? 0.0 : fraction > 1.0 ? 1.0 : fraction;
   if (s->total <= 0) {
-    dm_progress_report(s->outer, s->start + (s->end - s->start) * fraction, s->what);
+    dm_progress_report(s->outer, s->start + (s->end - s->start) * fraction,
+                       s->what ? s->what : stage);
     return;
   }
   int done = s->done + (s->gradual ? (int)(fraction * s->count + 1e-9)

@@ -84,6 +84,18 @@ void dm_binner_free(DmBinner *binner);
 bool dm_binner_add(DmBinner *binner, const DmCatalog *catalog, size_t start, size_t end,
                    DmError **error);
 
+/* A binner's running sums as one vector of doubles, so that binners of the
+ * same grid fed with different galaxies (processes each reading part of a
+ * catalogue) can be added into one: per pixel the weight, weighted e1 and
+ * e2 and galaxy count (and the sum of weights² for the weighted noise
+ * model), the totals of sigma_e and the galaxies given.  The sum equals the
+ * binner fed with all the galaxies to rounding (its sums in another
+ * order); counts exactly. */
+size_t dm_binner_sums_count(const DmBinner *binner);
+void dm_binner_sums_copy(const DmBinner *binner, double *sums);
+/* Adds sums (from a binner of the same grid) to binner's. */
+void dm_binner_sums_add(DmBinner *binner, const double *sums);
+
 /* The binned shear of the galaxies added; DM_ERROR_NO_DATA (naming the
  * galaxies added) when none fell inside the grid.  The binner can be freed
  * afterwards, not added to. */

@@ -85,12 +85,22 @@ const DmCatalog *dm_catalog_stream_next(DmCatalogStream *stream, const DmProgres
  * rows read so far in this pass (owned by the stream). */
 const DmCatalog *dm_catalog_stream_layout(const DmCatalogStream *stream);
 
-/* Rows read and galaxies kept so far in this pass. */
+/* Rows read and galaxies kept so far in this pass, and the rows of a pass
+ * (the table's, or the range's). */
 size_t dm_catalog_stream_rows_read(const DmCatalogStream *stream);
 size_t dm_catalog_stream_kept(const DmCatalogStream *stream);
+size_t dm_catalog_stream_pass_rows(const DmCatalogStream *stream);
 
 /* Starts a new pass from the first row (counts back to zero). */
 void dm_catalog_stream_rewind(DmCatalogStream *stream);
+
+/* Restricts the passes that follow to the rows [first, first + count) of
+ * the table (clipped to it), and rewinds: a table split between processes,
+ * each reading its own rows.  A range whose rows are all skipped, or
+ * empty, gives one empty chunk (not an error: another process may hold the
+ * table's galaxies).  The streamed median of a stream so restricted is its
+ * range's. */
+void dm_catalog_stream_set_rows(DmCatalogStream *stream, size_t first, size_t count);
 
 /* The median RA and Dec of the kept galaxies, exactly as
  * dm_catalog_median_center gives them, from passes over the stream that hold

@@ -95,6 +95,31 @@ typedef struct {
  * (120°) holds. */
 DmMosaicPlan *dm_mosaic_plan_new(const DmMosaicRequest *request, DmCatalogStream *stream,
                                  const DmProgress *progress, DmError **error);
+
+/* The same plan in steps, for a catalogue read in parts (processes each
+ * reading their rows, dm_catalog_stream_set_rows): the footprint of each
+ * part, merged, then planned.  A footprint holds per RA bin of 0.1° the
+ * lowest and highest RA in [0, 360) (an empty bin: 360 above 0), then the
+ * lowest and highest Dec; merging takes the least of the lows and the
+ * greatest of the highs, so parts merge into the whole's footprint
+ * exactly, in any order (an all-reduce with MIN over low and MAX over
+ * high does it). */
+#define DM_MOSAIC_RA_BINS 3600
+typedef struct {
+  double low[DM_MOSAIC_RA_BINS + 1];   /* the bins' lowest RA, then the lowest Dec */
+  double high[DM_MOSAIC_RA_BINS + 1];  /* the bins' highest RA, then the highest Dec */
+} DmMosaicFootprint;
+
+void dm_mosaic_footprint_init(DmMosaicFootprint *footprint);  /* empty */
+/* Adds the galaxies of one pass over the stream's rows (rewound after). */
+bool dm_mosaic_footprint_add(DmMosaicFootprint *footprint, DmCatalogStream *stream,
+                             const DmProgress *progress, DmError **error);
+void dm_mosaic_footprint_merge(DmMosaicFootprint *into, const DmMosaicFootprint *other);
+/* The plan of a footprint: dm_mosaic_plan_new's errors, and DM_ERROR_NO_DATA
+ * for an empty footprint. */
+DmMosaicPlan *dm_mosaic_plan_from_footprint(const DmMosaicRequest *request,
+                                            const DmMosaicFootprint *footprint,
+                                            DmError **error);
 void dm_mosaic_plan_free(DmMosaicPlan *plan);
 
 /* Core pixel range [x0, x1) × [y0, y1) of tile t in the mosaic. */
@@ -111,6 +136,30 @@ bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest
                                  DmCatalogStream *stream, int first, int last,
                                  DmPosterior **tiles, DmMap **counts,
                                  const DmProgress *progress, DmError **error);
+
+/* dm_mosaic_reconstruct_tiles in steps, for a catalogue read in parts:
+ * binners for tiles [first, last) (and, with counts, for the mosaic's
+ * grid); one pass over a stream's rows adds each galaxy to the tiles whose
+ * grid may hold it; the binners can be read and added to across processes
+ * (dm_binner_sums_copy and dm_binner_sums_add, darkmap/binning.h); then
+ * tiles [first', last') within the range are reconstructed from their sums
+ * (each binner is finished by it: reconstruct a tile once).  Progress of
+ * the reconstruction: the share of the tiles, each named "Tile 3 of 16".
+ * Memory: each tile's sums (about 32 bytes a pixel) and one chunk. */
+typedef struct DmMosaicBinning DmMosaicBinning;
+
+DmMosaicBinning *dm_mosaic_binning_new(const DmMosaicPlan *plan, int first, int last,
+                                       bool counts, DmError **error);
+void dm_mosaic_binning_free(DmMosaicBinning *binning);
+bool dm_mosaic_binning_add(DmMosaicBinning *binning, DmCatalogStream *stream,
+                           const DmProgress *progress, DmError **error);
+/* The binner of tile t (NULL outside the range), and of the counts (NULL
+ * without). */
+DmBinner *dm_mosaic_binning_tile(DmMosaicBinning *binning, int t);
+DmBinner *dm_mosaic_binning_counts(DmMosaicBinning *binning);
+bool dm_mosaic_binning_reconstruct(DmMosaicBinning *binning, const DmMosaicRequest *request,
+                                   int first, int last, DmPosterior **tiles, DmMap **counts,
+                                   const DmProgress *progress, DmError **error);
 
 /* The mosaic of n_tiles tiles (plan->n_tiles, NULL entries for empty tiles):
  * a posterior with the stitched mean, and std and significance when the
