@@ -168,7 +168,8 @@ static bool initial_conditions(const DmPmRequest *request, Workspace *ws, float 
   double v2 = velocity * dm_pm_growth2_derivative(cosmology, a);
   /* Psi1 = i k delta / k² */
   for (int d = 0; d < 3; d++) {
-    dm_pm_gradient_modes(mesh->modes, mesh->scratch, n, request->box, d, 1.0, false);
+    dm_pm_gradient_modes(mesh->modes, mesh->scratch, n, request->box, d, 1.0,
+                         DM_PM_GRADIENT_SPECTRAL);
     to_field(mesh, mesh->real);
     set_component(mesh->real, count, d, d1, false, positions);
     set_component(mesh->real, count, d, v1, false, momenta);
@@ -178,7 +179,7 @@ static bool initial_conditions(const DmPmRequest *request, Workspace *ws, float 
   dm_fft_execute(mesh->forward, ws->source, mesh->modes);
   for (int d = 0; d < 3; d++) {
     dm_pm_gradient_modes(mesh->modes, mesh->scratch, n, request->box, d, -1.0 / (double)count,
-                         false);
+                         DM_PM_GRADIENT_SPECTRAL);
     to_field(mesh, mesh->real);
     set_component(mesh->real, count, d, d2, true, positions);
     set_component(mesh->real, count, d, v2, true, momenta);

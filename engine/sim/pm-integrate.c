@@ -6,7 +6,8 @@
  * the midpoints: the first kick takes p from a_0 to a_1/2, and the force at
  * each later boundary a_i kicks p from a_(i−1/2) to a_(i+1/2) at once; the
  * last boundary needs no force, the snapshots holding positions alone.  With
- * the force g = i k delta / k² (pm-mesh.c's gradient) and f = 3/2 Omega_m g,
+ * the force g = i k delta / k² (pm-mesh.c's gradient, spectral or by finite
+ * differences) and f = 3/2 Omega_m g,
  * FastPM's kick f (G_p(a1) − G_p(a0)) / G_f(a) is g (G_p(a1) − G_p(a0)) / D1(a). */
 #include "darkmap/particle-mesh.h"
 
@@ -126,13 +127,13 @@ static void drift(float *positions, const float *momenta, size_t count, double f
 /* p += factor g, the force g of the particles' density.  Its components go
  * to mesh->real, extra (n³ floats) and, once the last is made from them,
  * mesh->modes, so that the particles are read once for all three. */
-static void kick(DmPmMesh *mesh, float *extra, const float *positions, float *momenta,
-                 size_t count, double factor) {
+static void kick(DmPmMesh *mesh, DmPmGradient force, float *extra, const float *positions,
+                 float *momenta, size_t count, double factor) {
   dm_pm_mesh_density_modes(mesh, positions, count);
   double scale = 1.0 / ((double)mesh->n * mesh->n * mesh->n);
   float *components[3] = {mesh->real, extra, (float *)mesh->modes};
   for (int d = 0; d < 3; d++) {
-    dm_pm_gradient_modes(mesh->modes, mesh->scratch, mesh->n, mesh->box, d, scale, true);
+    dm_pm_gradient_modes(mesh->modes, mesh->scratch, mesh->n, mesh->box, d, scale, force);
     dm_fft_execute(mesh->backward, mesh->scratch, components[d]);
   }
   const float *const grids[3] = {components[0], components[1], components[2]};
@@ -147,6 +148,7 @@ typedef struct {
   float *positions, *momenta;
   size_t particles;
   DmPmMesh mesh;
+  DmPmGradient force;        /* the force's kernel (see dm_pm_run) */
   float *extra;              /* mesh³: a force component */
 } Run;
 
@@ -156,7 +158,7 @@ static bool integrate(Run *run, DmPmSnapshotFunc snapshot_func, void *user_data,
   const double *a = run->a;
   int last = run->count - 1;
   double half = 0.5 * (a[0] + a[1]);
-  kick(&run->mesh, run->extra, run->positions, run->momenta, run->particles,
+  kick(&run->mesh, run->force, run->extra, run->positions, run->momenta, run->particles,
        (dm_pm_momentum_growth(cosmology, half) - dm_pm_momentum_growth(cosmology, a[0])) /
            dm_pm_growth(cosmology, a[0]));
   for (int i = 0; i < last; i++) {
@@ -172,7 +174,7 @@ static bool integrate(Run *run, DmPmSnapshotFunc snapshot_func, void *user_data,
     }
     if (i + 1 < last) {
       double next_half = 0.5 * (a[i + 1] + a[i + 2]);
-      kick(&run->mesh, run->extra, run->positions, run->momenta, run->particles,
+      kick(&run->mesh, run->force, run->extra, run->positions, run->momenta, run->particles,
            (dm_pm_momentum_growth(cosmology, next_half) -
             dm_pm_momentum_growth(cosmology, half)) /
                dm_pm_growth(cosmology, a[i + 1]));
@@ -194,7 +196,14 @@ bool dm_pm_run(const DmPmRequest *request, const double *snapshot_a, int n_snaps
                        "A particle-mesh simulation of %d³ particles on a %d³ mesh", n,
                        request->mesh))
     return false;
-  Run run = {.request = request, .particles = (size_t)n * n * n};
+  /* The CIC-deconvolved spectral force keeps a lattice of the mesh's size
+   * closest to halofit; on a finer mesh, it turns the lattice's images near
+   * the mesh's Nyquist frequency into large-scale forces, which the finite
+   * differences, vanishing there, do not (particle-mesh.h's measures). */
+  Run run = {.request = request,
+             .particles = (size_t)n * n * n,
+             .force = n == request->mesh ? DM_PM_GRADIENT_DECONVOLVED
+                                         : DM_PM_GRADIENT_FINITE_DIFFERENCE};
   run.a = step_boundaries(request, snapshot_a, n_snapshots, &run.count, &run.is_snapshot);
   run.positions = malloc(3 * run.particles * sizeof *run.positions);
   run.momenta = malloc(3 * run.particles * sizeof *run.momenta);

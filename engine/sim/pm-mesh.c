@@ -107,18 +107,21 @@ typedef struct {
   dm_complex *dst;
   int n, axis, axis_j;
   double scale;               /* gradient: scale / k_f */
+  const double *gradient_of;  /* gradient: the derivative's kernel / k_f by index along an axis */
+  const double *laplacian_of; /* gradient: the Laplacian's kernel / k_f² by index, one axis' part */
   const double *window_of;    /* gradient: the CIC window along an axis by index, or NULL */
 } Kernel;
 
 static void gradient_row(const DmPmModeRow *row, void *data) {
   const Kernel *kernel = data;
   int n = kernel->n, axis = kernel->axis;
+  const double *g = kernel->gradient_of, *l = kernel->laplacian_of;
   bool even = n % 2 == 0;
   for (int x = 0; x < n / 2 + 1; x++) {
-    int s[3] = {x, row->sy, row->sz}, index[3] = {x, row->y, row->z};
-    double m = (double)x * x + (double)row->sy * row->sy + (double)row->sz * row->sz;
+    int index[3] = {x, row->y, row->z};
+    double m = l[x] + l[row->y] + l[row->z];
     bool nyquist = even && index[axis] == n / 2;
-    double c = m > 0.0 && !nyquist ? kernel->scale * s[axis] / m : 0.0;
+    double c = m > 0.0 && !nyquist ? kernel->scale * g[index[axis]] / m : 0.0;
     if (kernel->window_of) {
       const double *w = kernel->window_of;
       double window = w[x] * w[row->y] * w[row->z], window2 = window * window;
@@ -131,12 +134,24 @@ static void gradient_row(const DmPmModeRow *row, void *data) {
 }
 
 void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double box, int axis,
-                          double scale, bool deconvolve) {
-  double window_of[DM_PM_MESH_MAX];
-  for (int i = 0; deconvolve && i < n; i++)
-    window_of[i] = dm_pm_cic_window(dm_pm_signed_index(i, n), n);
-  Kernel kernel = {src, dst, n, axis, 0, scale / (2.0 * M_PI / box),
-                   deconvolve ? window_of : NULL};
+                          double scale, DmPmGradient gradient) {
+  /* per-axis tables in units of k_f = 2 pi / box (the spectral ones the
+   * integers s and s², exact); u = k Δ = 2 pi s / n and 1 / Δ = n k_f / (2 pi) */
+  double gradient_of[DM_PM_MESH_MAX], laplacian_of[DM_PM_MESH_MAX], window_of[DM_PM_MESH_MAX];
+  for (int i = 0; i < n; i++) {
+    int s = dm_pm_signed_index(i, n);
+    if (gradient == DM_PM_GRADIENT_FINITE_DIFFERENCE) {
+      double u = 2.0 * M_PI * s / n, half = sin(0.5 * u) * n / M_PI;
+      gradient_of[i] = n / (2.0 * M_PI) * (8.0 * sin(u) - sin(2.0 * u)) / 6.0;
+      laplacian_of[i] = half * half;
+    } else {
+      gradient_of[i] = s;
+      laplacian_of[i] = (double)s * s;
+    }
+    window_of[i] = dm_pm_cic_window(s, n);
+  }
+  Kernel kernel = {src, dst, n, axis, 0, scale / (2.0 * M_PI / box), gradient_of, laplacian_of,
+                   gradient == DM_PM_GRADIENT_DECONVOLVED ? window_of : NULL};
   dm_pm_for_each_mode_row(n, gradient_row, &kernel);
 }
 
@@ -151,7 +166,7 @@ static void hessian_row(const DmPmModeRow *row, void *data) {
 }
 
 void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis_i, int axis_j) {
-  Kernel kernel = {src, dst, n, axis_i, axis_j, 0.0, NULL};
+  Kernel kernel = {src, dst, n, axis_i, axis_j, 0.0, NULL, NULL, NULL};
   dm_pm_for_each_mode_row(n, hessian_row, &kernel);
 }
 

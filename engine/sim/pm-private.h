@@ -97,18 +97,32 @@ typedef void (*DmPmModeRowFunc)(const DmPmModeRow *row, void *data);
 /* Calls row_func on every row, the rows shared among OpenMP threads. */
 void dm_pm_for_each_mode_row(int n, DmPmModeRowFunc row_func, void *data);
 
+/* The kernels of dm_pm_gradient_modes, with u = k Δ along an axis (Δ = box / n):
+ * - spectral: i k / k², the exact gradient of the Poisson solve (2LPT);
+ * - deconvolved: the same divided by the CIC window's square W(k)² = prod
+ *   over axes of sinc⁴(u / 2) where it is 1/2 or more, and by 1/2 beyond,
+ *   for the force of a CIC-painted density read back by CIC: dividing it
+ *   out everywhere (up to (pi/2)^12 in the mesh's corner) amplifies the
+ *   aliases of a particle lattice coarser than the mesh into spurious
+ *   forces (64³ particles on a 128³ mesh grew 1.3 to 1.7 times too fast),
+ *   while without it a 64³ mesh's force is weak enough to lose 35 % of
+ *   halofit's power at half its Nyquist frequency;
+ * - finite difference (FastPM's, Feng et al. 2016): i (8 sin u − sin 2u) /
+ *   (6 Δ) per axis over the 3-point Laplacian sum over axes of
+ *   (2 sin(u / 2) / Δ)², no window divided out: the gradient vanishes at
+ *   the mesh's Nyquist frequency, where a lattice of half the mesh's size
+ *   paints its displacements' images. */
+typedef enum {
+  DM_PM_GRADIENT_SPECTRAL,
+  DM_PM_GRADIENT_DECONVOLVED,
+  DM_PM_GRADIENT_FINITE_DIFFERENCE
+} DmPmGradient;
+
 /* dst = scale · i k_axis / k² · src on an n³ grid of side box (k in h/Mpc),
- * 0 at k = 0 and where the axis' index is the Nyquist one.  When
- * deconvolve (the force of a CIC-painted density read back by CIC), divided
- * by the CIC window's square W(k)² = prod over axes of sinc⁴(pi s / n)
- * where it is 1/2 or more, and by 1/2 beyond: dividing it out everywhere
- * (up to (pi/2)^12 in the mesh's corner) amplifies the aliases of a
- * particle lattice coarser than the mesh into spurious forces (64³
- * particles on a 128³ mesh grew 1.3 to 1.7 times too fast), while without
- * it a 64³ mesh's force is weak enough to lose 35 % of halofit's power at
- * half its Nyquist frequency (pm-integrate.c's measures). */
+ * k_axis and k² as the gradient kernel says, 0 at k = 0 and where the
+ * axis' index is the Nyquist one. */
 void dm_pm_gradient_modes(const dm_complex *src, dm_complex *dst, int n, double box, int axis,
-                          double scale, bool deconvolve);
+                          double scale, DmPmGradient gradient);
 
 /* dst = k_i k_j / k² · src, 0 at k = 0. */
 void dm_pm_hessian_modes(const dm_complex *src, dm_complex *dst, int n, int axis_i, int axis_j);

@@ -15,11 +15,15 @@ static inline double pm_test_lattice_point(size_t i, int d, int side, double box
   return ((double)index + 0.5) * box / side;
 }
 
+/* A shift along one axis of a periodic box wrapped into [−box/2, box/2]. */
+static inline double pm_test_periodic(double shift, double box) {
+  return shift - box * round(shift / box);
+}
+
 /* positions[3 i + d] minus its lattice point, wrapped into [−box/2, box/2]. */
 static inline double pm_test_displacement(const float *positions, size_t i, int d, int side,
                                           double box) {
-  double shift = positions[3 * i + d] - pm_test_lattice_point(i, d, side, box);
-  return shift - box * round(shift / box);
+  return pm_test_periodic(positions[3 * i + d] - pm_test_lattice_point(i, d, side, box), box);
 }
 
 #endif

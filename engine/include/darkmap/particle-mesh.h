@@ -23,14 +23,28 @@
  *
  * Integration.  Particles are painted on the mesh by cloud-in-cell (CIC),
  * the density contrast transformed, the force f = −grad phi with
- * laplacian phi = 3/2 Omega_m delta taken as i k (3/2 Omega_m) delta / k²
- * (0 at k = 0 and on each axis' Nyquist plane) divided by the square of the
- * CIC window where that square is at least 1/2 (by 1/2 beyond), transformed
- * back and read at the particles by CIC.  Steps are linear in a from a_start to the last
- * snapshot, every snapshot's a made a step boundary as well.  Each step
- * kicks p by f (G_p(a1) − G_p(a0)) / G_f(a) and drifts x by
- * p (D1(a1) − D1(a0)) / G_p(a), with G_p = a³ E D1' and G_f = 3/2 Omega_m D1,
- * momenta living half a step (arithmetic midpoints) from positions.
+ * laplacian phi = 3/2 Omega_m delta taken in Fourier space (0 at k = 0 and
+ * on each axis' Nyquist plane), transformed back and read at the particles
+ * by CIC.  With particles = mesh the force is i k (3/2 Omega_m) delta / k²
+ * divided by the square of the CIC window where that square is at least
+ * 1/2 (by 1/2 beyond); with a coarser lattice it is FastPM's finite
+ * differences, i (8 sin(k Δ) − sin(2 k Δ)) / (6 Δ) per axis over the
+ * 3-point Laplacian sum of (2 sin(k Δ / 2) / Δ)² (Δ the mesh cell), no
+ * window divided out.  A lattice of half the mesh's size paints the images
+ * of its displacements near the mesh's Nyquist frequency; the deconvolved
+ * spectral force amplifies them and the CIC readout folds them back onto
+ * the large scales (32³ particles on a 64³ mesh grew 1.13 to 1.35 times
+ * too fast at k <= 0.01 h/Mpc in a 2000 Mpc/h box), while the finite
+ * differences vanish there.  With particles = mesh the finite differences
+ * would cost force at small scales (0.70 of halofit's power at half the
+ * Nyquist frequency of a 64³ mesh, against 0.89, and the large scales
+ * 2.5 % short of D²).
+ *
+ * Steps are linear in a from a_start to the last snapshot, every
+ * snapshot's a made a step boundary as well.  Each step kicks p by
+ * f (G_p(a1) − G_p(a0)) / G_f(a) and drifts x by p (D1(a1) − D1(a0)) / G_p(a),
+ * with G_p = a³ E D1' and G_f = 3/2 Omega_m D1, momenta living half a step
+ * (arithmetic midpoints) from positions.
  *
  * Threads.  The work is shared among OpenMP threads (2 here); the mesh is
  * painted by z slabs, each thread adding its own slab's contributions in
@@ -38,15 +52,16 @@
  * count (FFTW's own threads, dm_fft_set_threads, are part of the plans: keep
  * them fixed to compare runs bit for bit).
  *
- * Checked: with particles = mesh, the large scales grow as D² to 0.2 % in
- * 10 steps and the power at z = 0 is halofit's to 11 % up to half the
- * mesh's Nyquist frequency (tests/engine/test-pm-*.c).  A lattice coarser
- * than the mesh is accepted but not recommended: the density the particles
- * paint carries the lattice's images near the mesh's Nyquist frequency,
- * whose forces, read back at the particles, add to the large scales' (the
- * longest plane wave of 32³ particles on a 64³ mesh feels 1.06 times its
- * linear force; run to a = 1 in a 2000 Mpc/h box they reach 1.14 to 1.9
- * times the linear power at k <= 0.022 h/Mpc).
+ * Checked (tests/engine/test-pm-*.c, 10 steps from a = 0.1): the large
+ * scales grow as D² to 0.2 % with particles = mesh (64³) and to 0.45 %
+ * with particles = mesh / 2 (32³ on 64³, the setting FastPM recommends,
+ * which buys force resolution); the power at z = 0 is halofit's to 11 %
+ * up to half the mesh's Nyquist frequency with particles = mesh (0.89 to
+ * 1.00 on a 64³ mesh) and to 6 % with particles = mesh / 2 (0.97 to 1.06,
+ * no shot noise subtracted).  The half-cell shift of the lattice matters:
+ * with particles = mesh / 2 started on the mesh's nodes instead (where
+ * the lattice cells' centres also fall), the large scales grew 1.01 to
+ * 1.11 times too fast with the same force.
  *
  * Memory (dm_pm_memory_bytes): 24 bytes per particle for positions and
  * momenta, and the larger of the initial conditions' fields (about 20 bytes
