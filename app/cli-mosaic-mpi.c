@@ -1,33 +1,43 @@
 /* darkmap-cli mosaic under an MPI launcher (mpirun -np N, srun): the
- * mosaic's tiles in contiguous ranges over the ranks, rank 0 stitching and
- * writing the mosaic the one-process command writes, bit for bit.
+ * catalogue's rows and the mosaic's tiles split over the ranks, rank 0
+ * stitching and writing the mosaic.
  *
- * Every rank parses the same arguments, opens its own stream over the
- * catalogue and plans the mosaic from it (one pass each, the same plan).
- * Rank r of N bins and reconstructs tiles [first(r), first(r + 1)),
- * first(r) = ceil(n r / N) of the n tiles, so that rank 0 always has one
- * and bins the mosaic's COUNTS in the same pass.  Tiles are not balanced by
- * galaxy count: a tile's reconstruction costs the same with few galaxies or
- * many, and a tile without galaxies costs nothing.  The other ranks send
- * their tiles to rank 0: the maps dm_mosaic_stitch reads, each tile's mean
- * and std (data and provenance cards; the WCS is the tile grid's, made
- * again on rank 0), in messages of at most CHUNK_BYTES.  Rank 0 stitches
- * and writes.
+ * Every rank parses the same arguments and opens its own stream over the
+ * catalogue, restricted to its rows: rank r of N reads rows
+ * [R r / N, R (r + 1) / N) of the R.  The plan: each rank's footprint of its
+ * rows, merged across ranks (all-reduces of the RA bins' lowest and highest
+ * values and of the Dec range: the whole catalogue's footprint exactly),
+ * gives every rank the plan one process makes.  The binning: each rank
+ * bins its rows into every tile (and the mosaic's COUNTS), in one pass;
+ * each tile's sums are then added on the rank that reconstructs it (a
+ * reduction), and the counts on rank 0.  Rank r reconstructs tiles
+ * [first(r), first(r + 1)), first(r) = ceil(n r / N) of the n tiles, so
+ * that rank 0 always has one.  So every rank reads 1/N of the catalogue,
+ * once for the plan and once for the binning.  Sums added in another order
+ * than one process adds them make a map that may differ from the
+ * one-process mosaic in its last bits (counts exactly).  Tiles are not
+ * balanced by galaxy count: a tile's reconstruction costs the same with few
+ * galaxies or many, and a tile without galaxies costs nothing.  The other
+ * ranks send their tiles to rank 0: the maps dm_mosaic_stitch reads, each
+ * tile's mean and std (data and provenance cards; the WCS is the tile
+ * grid's, made again on rank 0), in messages of at most CHUNK_BYTES.  Rank
+ * 0 stitches and writes.
  *
- * Failures: after each phase (setup, plan, tiles, gathering, stitching and
- * writing) the ranks agree on a status (an all-reduce) and the first
- * failing rank's error reaches every rank; rank 0 prints it ("Rank 2 of 4:
- * ..." when it is another rank's) and every rank returns its exit status,
- * so that no rank waits on one that gave up.  Progress is rank 0's: its
- * footprint pass, then its tiles.
+ * Failures: after each phase (setup, plan, binning, tiles, gathering,
+ * stitching and writing) the ranks agree on a status (an all-reduce) and
+ * the first failing rank's error reaches every rank; rank 0 prints it
+ * ("Rank 2 of 4: ..." when it is another rank's) and every rank returns
+ * its exit status, so that no rank waits on one that gave up.  Progress is
+ * rank 0's: its footprint pass, its binning pass, then its tiles.
  *
  * Threads and GPUs: without --threads the network engine of each rank
  * takes its share of the node's cores; on a node with GPUs each rank takes
  * one (cli-mpi.h).
  *
- * Memory per rank: one catalogue chunk, its tiles' binned sums, one tile's
- * reconstruction and its tiles' means and stds; rank 0 also the mosaic's
- * counts, every tile's mean and std and the stitched mosaic. */
+ * Memory per rank: one catalogue chunk, every tile's binned sums (about 32
+ * bytes a tile pixel) and the counts' (32 bytes a mosaic pixel), one tile's
+ * reconstruction and its tiles' means and stds; rank 0 also every tile's
+ * mean and std and the stitched mosaic. */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -235,22 +245,109 @@ static bool receive_tiles(const Ranks *ranks, const DmMosaicPlan *plan, DmPoster
 
 /* This rank's tiles, reconstructed (rank 0 also binning the counts), and
  * the cards of the others' packed to send. */
+/* Rank r's rows of the catalogue: [R r / N, R (r + 1) / N). */
+static void read_own_rows(const Ranks *ranks, DmCatalogStream *stream) {
+  unsigned long long rows = dm_catalog_stream_layout(stream)->n_rows;
+  unsigned long long first = rows * (unsigned long long)ranks->rank / ranks->size;
+  unsigned long long end = rows * (unsigned long long)(ranks->rank + 1) / ranks->size;
+  dm_catalog_stream_set_rows(stream, (size_t)first, (size_t)(end - first));
+}
+
+/* The plan of the whole catalogue from each rank's footprint of its rows,
+ * merged.  Collective. */
+static DmMosaicPlan *plan_from_rows(const Ranks *ranks, const CliMosaicCommand *command,
+                                    const DmProgress *progress, DmError **error) {
+  DmMosaicFootprint *footprint = malloc(sizeof *footprint);
+  bool read = footprint ? true
+                        : dm_error_set(error, DM_ERROR_NO_MEMORY, 0,
+                                       "Out of memory planning the mosaic.");
+  if (read) {
+    dm_mosaic_footprint_init(footprint);
+    read = dm_mosaic_footprint_add(footprint, command->stream, progress, error);
+  }
+  DmMosaicPlan *plan = NULL;
+  if (cli_mpi_agree(ranks, read, error)) {
+    MPI_Allreduce(MPI_IN_PLACE, footprint->low, DM_MOSAIC_RA_BINS + 1, MPI_DOUBLE, MPI_MIN,
+                  MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, footprint->high, DM_MOSAIC_RA_BINS + 1, MPI_DOUBLE, MPI_MAX,
+                  MPI_COMM_WORLD);
+    plan = dm_mosaic_plan_from_footprint(&command->request, footprint, error);
+  }
+  free(footprint);
+  return plan;
+}
+
+static void binning_report(void *user_data, double fraction, const char *stage) {
+  (void)stage;
+  dm_progress_report(user_data, fraction, "Binning the tiles");
+}
+
+/* Adds every rank's sums of binner into root's.  Collective; sums (the
+ * binner's count) is scratch. */
+static void add_sums_on(const Ranks *ranks, DmBinner *binner, int root, double *sums,
+                        double *total) {
+  enum { PIECE = 1 << 27 };
+  size_t n = dm_binner_sums_count(binner);
+  /* The root gives zeros: its own sums are in its binner already. */
+  if (ranks->rank == root) memset(sums, 0, n * sizeof *sums);
+  else dm_binner_sums_copy(binner, sums);
+  for (size_t at = 0; at < n; at += PIECE) {
+    int count = (int)(n - at < PIECE ? n - at : PIECE);
+    MPI_Reduce(sums + at, total + at, count, MPI_DOUBLE, MPI_SUM, root, MPI_COMM_WORLD);
+  }
+  if (ranks->rank == root) dm_binner_sums_add(binner, total);
+}
+
+/* Every rank's rows binned into every tile and the counts, each tile's sums
+ * added on the rank that reconstructs it and the counts on rank 0.
+ * Collective after the binning pass's agreement. */
+static DmMosaicBinning *bin_rows(const Ranks *ranks, const CliMosaicCommand *command,
+                                 const DmMosaicPlan *plan, const DmProgress *progress,
+                                 DmError **error) {
+  DmProgress pass = {binning_report, (void *)progress, progress->cancel};
+  DmMosaicBinning *binning = dm_mosaic_binning_new(plan, 0, plan->n_tiles, true, error);
+  bool ok = binning && dm_mosaic_binning_add(binning, command->stream, &pass, error);
+  size_t largest = ok ? dm_binner_sums_count(dm_mosaic_binning_counts(binning)) : 0;
+  for (int t = 0; ok && t < plan->n_tiles; t++) {
+    size_t n = dm_binner_sums_count(dm_mosaic_binning_tile(binning, t));
+    if (n > largest) largest = n;
+  }
+  double *sums = ok ? malloc(largest * sizeof *sums) : NULL;
+  double *total = ok ? malloc(largest * sizeof *total) : NULL;
+  if (ok && (!sums || !total))
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory adding the tiles' sums.");
+  if (cli_mpi_agree(ranks, ok, error)) {
+    for (int owner = 0; owner < ranks->size; owner++) {
+      int first, last;
+      rank_tiles(ranks, owner, plan->n_tiles, &first, &last);
+      for (int t = first; t < last; t++)
+        add_sums_on(ranks, dm_mosaic_binning_tile(binning, t), owner, sums, total);
+    }
+    add_sums_on(ranks, dm_mosaic_binning_counts(binning), 0, sums, total);
+  } else {
+    dm_mosaic_binning_free(binning);
+    binning = NULL;
+  }
+  free(sums);
+  free(total);
+  return binning;
+}
+
 static bool reconstruct_own(const Ranks *ranks, const CliMosaicCommand *command,
-                            const DmMosaicPlan *plan, DmPosterior **tiles, Buffer *cards,
-                            DmMap **counts, const DmProgress *progress, DmError **error) {
+                            DmMosaicBinning *binning, const DmMosaicPlan *plan,
+                            DmPosterior **tiles, Buffer *cards, DmMap **counts,
+                            const DmProgress *progress, DmError **error) {
   int first, last;
   rank_tiles(ranks, ranks->rank, plan->n_tiles, &first, &last);
   if (first == last) return true;
-  bool ok = dm_mosaic_reconstruct_tiles(plan, &command->request, command->stream, first, last,
-                                        tiles + first, ranks->rank == 0 ? counts : NULL,
-                                        progress, error);
+  bool ok = dm_mosaic_binning_reconstruct(binning, &command->request, first, last, tiles + first,
+                                          ranks->rank == 0 ? counts : NULL, progress, error);
   for (int t = first; ok && ranks->rank != 0 && t < last; t++)
     ok = !tiles[t] || (pack_cards(tiles[t]->mean, &cards[2 * t], error) &&
                        (!tiles[t]->std || pack_cards(tiles[t]->std, &cards[2 * t + 1], error)));
   return ok;
 }
 
-/* Rank 0: the mosaic stitched from every tile, written. */
 static bool stitch_and_write(const CliMosaicCommand *command, const DmMosaicPlan *plan,
                              DmPosterior *const *tiles, DmMap *counts, double start,
                              DmError **error) {
@@ -280,11 +377,13 @@ int cli_mosaic_mpi_main(int argc, char **argv) {
   DmProgress progress = ranks.rank == 0 ? cli_progress_init() : (DmProgress){0};
   double start = dm_monotonic_seconds();
 
+  if (ok) read_own_rows(&ranks, command.stream);
   DmMosaicPlan *plan = NULL;
   ok = ok && cli_mpi_agree(&ranks,
-                   (plan = dm_mosaic_plan_new(&command.request, command.stream,
-                                              &progress, &error)) != NULL,
-                   &error);
+                           (plan = plan_from_rows(&ranks, &command, &progress, &error)) != NULL,
+                           &error);
+  DmMosaicBinning *binning = ok ? bin_rows(&ranks, &command, plan, &progress, &error) : NULL;
+  ok = ok && binning != NULL;
   int n_tiles = ok ? plan->n_tiles : 0;
   DmPosterior **tiles = NULL;
   Buffer *cards = NULL;
@@ -293,15 +392,17 @@ int cli_mosaic_mpi_main(int argc, char **argv) {
     tiles = calloc((size_t)n_tiles, sizeof *tiles);
     cards = calloc(2 * (size_t)n_tiles, sizeof *cards);
     bool done = tiles && cards
-                    ? reconstruct_own(&ranks, &command, plan, tiles, cards, &counts,
+                    ? reconstruct_own(&ranks, &command, binning, plan, tiles, cards, &counts,
                                       &progress, &error)
                     : dm_error_set(&error, DM_ERROR_NO_MEMORY, 0,
                                    "Out of memory for the mosaic's tiles.");
+    dm_mosaic_binning_free(binning);
     ok = cli_mpi_agree(&ranks, done, &error);
   }
   if (ok && ranks.rank == 0) {
     ok = cli_mpi_agree(&ranks, receive_tiles(&ranks, plan, tiles, &error), &error) &&
-         cli_mpi_agree(&ranks, stitch_and_write(&command, plan, tiles, counts, start, &error), &error);
+         cli_mpi_agree(&ranks, stitch_and_write(&command, plan, tiles, counts, start, &error),
+                       &error);
   } else if (ok) {
     int first, last;
     rank_tiles(&ranks, ranks.rank, n_tiles, &first, &last);

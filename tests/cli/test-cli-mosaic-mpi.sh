@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # darkmap-cli mosaic under mpirun: on a simulated 1.5° field (simulate's
-# lognormal map, mock-catalog's galaxies around holes), 2 ranks sharing 16
-# tiles (8 and 8) write the one-process mosaic bit for bit (the files equal
-# but for their DATE cards), for KS and for the Wiener filter with samples
-# (STD, SIGNIF); so do 3 ranks and one.  Failures end every rank within the
+# lognormal map, mock-catalog's galaxies around holes), 2 ranks sharing the
+# catalogue's rows (half each) and 16 tiles (8 and 8) write the one-process
+# mosaic bit for bit (the files equal but for their DATE cards: the tiles'
+# sums, added across ranks in another order, round to the same floats
+# here), for KS and for the Wiener filter with samples (STD, SIGNIF); so do
+# 3 ranks and one.  Failures end every rank within the
 # timeout with the command's exit status and one message from rank 0: a bad
 # --method on every rank, an unreadable catalogue on rank 1 only (at setup),
 # and an MMGAN model of another grid on rank 1 only (at its tiles, while
