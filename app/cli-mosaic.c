@@ -29,7 +29,7 @@ static const CliOptionSpec mosaic_options[] = {
 };
 
 /* Grid options of the catalogue table that a mosaic sizes itself. */
-static const char *const grid_only_options[] = {"size", "center", "projection"};
+static const char *const grid_only_options[] = {"size", "center"};
 
 /* The request the options describe; *theory receives the prior it reads
  * (freed by the caller). */
@@ -62,6 +62,7 @@ static bool request_from_options(const CliArgs *args, DmMosaicRequest *request,
       !cli_device_from_options(args, &r->device, &r->threads, error))
     return false;
   if (cli_args_value(args, "pixel-arcmin")) request->pixel_arcmin = grid.pixel_arcmin;
+  request->projection = grid.projection;
   request->flip_e2 = grid.flip_e2;
   request->noise_model = grid.noise_model;
   r->seed = (uint64_t)seed;
@@ -121,7 +122,9 @@ int cli_mosaic_main(int argc, char **argv) {
            "cos² tapers across the overlaps into one TAN map centred on the survey\n"
            "(1' pixels by default).  Under mpirun the ranks share the tiles and rank 0\n"
            "stitches and writes the same mosaic.\n"
-           "--size, --center and --projection do not apply.\n\n");
+           "--projection car (or flat) makes a plate carree mosaic, linear in RA and Dec,\n"
+           "for surveys too long for one tangent plane (up to Dec ±80°).\n"
+           "--size and --center do not apply.\n\n");
     cli_args_print_help(tables, 3);
     return 0;
   }

@@ -19,7 +19,8 @@ const CliOptionSpec cli_catalog_options[] = {
     {"size", true, "N        grid side in pixels (default 360)"},
     {"pixel-arcmin", true, "P        pixel side in arcmin (default 0.29)"},
     {"center", true, "RA,DEC   grid centre in degrees (default: catalogue median)"},
-    {"projection", true, "tan|flat projection (default tan, RA increasing to the left)"},
+    {"projection", true, "tan|flat projection (default tan, RA increasing to the left; car is "
+                         "flat)"},
     {"flip-e2", false, "         negate e2 (for flat grids with RA increasing to the right)"},
     {"noise", true, "count|weighted  per-pixel noise model (default count)"},
     {NULL, false, NULL},
@@ -41,12 +42,12 @@ bool cli_grid_from_options(const CliArgs *args, DmGridSpec *spec, DmError **erro
     spec->has_center = true;
   }
   const char *projection = cli_args_value(args, "projection");
-  if (projection && strcmp(projection, "flat") == 0) {
+  if (projection && (strcmp(projection, "flat") == 0 || strcmp(projection, "car") == 0)) {
     spec->projection = DM_PROJECTION_FLAT;
     spec->ra_left = false;  /* the shipped COSMOS convention */
   } else if (projection && strcmp(projection, "tan") != 0) {
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                        "Option --projection is 'tan' or 'flat', not '%s'.", projection);
+                        "Option --projection is 'tan' or 'flat' ('car'), not '%s'.", projection);
   }
   spec->flip_e2 = cli_args_flag(args, "flip-e2");
   const char *noise = cli_args_value(args, "noise");

@@ -138,17 +138,24 @@ static void add_totals(Totals *into, const Totals *t) {
   into->e2_sq += t->e2_sq;
 }
 
+/* An RA within 180° of a FLAT grid's centre RA (a grid across RA 0/360,
+ * or RAs written from −180 to 180): unchanged when it already is. */
+static inline double ra_near(double ra, double centre) {
+  double d = ra - centre;
+  return d >= -180.0 && d < 180.0 ? ra : centre + remainder(d, 360.0);
+}
+
 /* Pixel index (y * nx + x), −1 outside, of count galaxies from catalogue row
  * start, whose coordinates x, y are binned on the edges ex, ey (FLAT grids:
- * RA and Dec; TAN grids: projected pixel coordinates on half-integer edges);
- * and their totals. */
+ * RA, taken within 180° of the centre, and Dec; TAN grids: projected pixel
+ * coordinates on half-integer edges); and their totals. */
 static void index_block(const DmCatalog *cat, const DmGridSpec *spec, const Edges *ex,
                         const Edges *ey, const double *x, const double *y, size_t start,
                         size_t count, double e2_sign, int32_t *index, Totals *totals) {
-  bool flip_x = spec->projection == DM_PROJECTION_FLAT && spec->ra_left;
+  bool flat = spec->projection == DM_PROJECTION_FLAT, flip_x = flat && spec->ra_left;
   *totals = (Totals){0};
   for (size_t i = 0; i < count; i++) {
-    int ix = bin_of(ex, x[i]), iy = bin_of(ey, y[i]);
+    int ix = bin_of(ex, flat ? ra_near(x[i], spec->center_ra) : x[i]), iy = bin_of(ey, y[i]);
     if (ix >= 0 && flip_x) ix = spec->nx - 1 - ix;
     if (ix < 0 || iy < 0) {
       index[i] = -1;

@@ -1,6 +1,6 @@
 /* The geometry of a mosaic (darkmap/mosaic.h): the catalogue's RA/Dec box
- * from one streamed pass, the mosaic's TAN grid holding its projection, and
- * the tiles' cores and grids. */
+ * from one streamed pass, the mosaic's TAN grid holding its projection (or
+ * the CAR grid holding the box), and the tiles' cores and grids. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -11,8 +11,13 @@
  * extremes lie at the box's corners or its middle meridian, all sampled. */
 enum { BOX_EDGE_POINTS = 65 };
 
+/* The farthest Dec a CAR mosaic reaches: its RA pixels shrink on the sky as
+ * cos(Dec), and its tiles' binning looks 1/cos(Dec) wider (mosaic-tiles.c). */
+static const double CAR_MAX_DEC = 80.0;
+
 void dm_mosaic_request_init(DmMosaicRequest *request, DmReconstructMethod method) {
   *request = (DmMosaicRequest){
+      .projection = DM_PROJECTION_TAN,
       .tile_deg = 2.0,
       .overlap_deg = 0.5,
       .pixel_arcmin = 1.0,
@@ -36,6 +41,9 @@ void dm_mosaic_plan_core(const DmMosaicPlan *plan, int t, int *x0, int *y0, int 
 }
 
 static bool check_request(const DmMosaicRequest *request, DmError **error) {
+  if (request->projection != DM_PROJECTION_TAN && request->projection != DM_PROJECTION_FLAT)
+    return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                        "A mosaic's grid is TAN or CAR (FLAT).");
   if (!(request->pixel_arcmin > 0.0 && request->pixel_arcmin <= 600.0))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "Pixel scale %g arcmin is out of range (0 to 600 arcmin).",
@@ -205,16 +213,34 @@ DmMosaicPlan *dm_mosaic_plan_from_footprint(const DmMosaicRequest *request,
                  "The survey's middle (RA %g, Dec %g) is not a sky position.", ra0, dec0);
     return NULL;
   }
-  if (!projected_extent(range, ra0, dec0, pixel_deg, &half_x, &half_y, error)) return NULL;
+  bool car = request->projection == DM_PROJECTION_FLAT;
+  if (car) {
+    /* RA and Dec are linear in a CAR grid's pixels. */
+    half_x = 0.5 * (range[1] - range[0]) / pixel_deg;
+    half_y = 0.5 * (range[3] - range[2]) / pixel_deg;
+  } else if (!projected_extent(range, ra0, dec0, pixel_deg, &half_x, &half_y, error)) {
+    return NULL;
+  }
 
   int core = (int)lround(request->tile_deg / pixel_deg);
   int overlap = (int)lround(request->overlap_deg / pixel_deg);
   int tiles_x = tiles_for(half_x, core), tiles_y = tiles_for(half_y, core);
   double side = fmax((double)tiles_x, (double)tiles_y) * core;
-  if (side > DM_GRID_MAX_SIDE || side * pixel_deg >= 120.0) {
+  double reach_dec = fabs(dec0) + 0.5 * tiles_y * core * pixel_deg + request->overlap_deg;
+  if (car && (side > DM_GRID_MAX_SIDE || tiles_x * core * pixel_deg > 360.0 ||
+              reach_dec > CAR_MAX_DEC)) {
+    dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
+                 "A CAR mosaic of %d × %d tiles of %d pixels reaching Dec %.1f° is too large: "
+                 "at most %d pixels and 360° a side, and ±%g° Dec (near a pole, a TAN mosaic "
+                 "maps it).",
+                 tiles_x, tiles_y, core, copysign(reach_dec, dec0), DM_GRID_MAX_SIDE,
+                 CAR_MAX_DEC);
+    return NULL;
+  }
+  if (!car && (side > DM_GRID_MAX_SIDE || side * pixel_deg >= 120.0)) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "A mosaic of %d × %d tiles of %d pixels is too large: at most %d pixels and "
-                 "less than 120° a side.",
+                 "less than 120° a side (a CAR mosaic maps longer surveys).",
                  tiles_x, tiles_y, core, DM_GRID_MAX_SIDE);
     return NULL;
   }
@@ -226,6 +252,7 @@ DmMosaicPlan *dm_mosaic_plan_from_footprint(const DmMosaicRequest *request,
     return NULL;
   }
   *plan = (DmMosaicPlan){
+      .projection = car ? DM_PROJECTION_FLAT : DM_PROJECTION_TAN,
       .nx = tiles_x * core,
       .ny = tiles_y * core,
       .core = core,
@@ -235,7 +262,7 @@ DmMosaicPlan *dm_mosaic_plan_from_footprint(const DmMosaicRequest *request,
       .n_tiles = tiles_x * tiles_y,
       .tiles = plan->tiles,
   };
-  plan->wcs = dm_wcs_new_grid(DM_PROJECTION_TAN, ra0, dec0, pixel_deg, plan->nx, plan->ny, true,
+  plan->wcs = dm_wcs_new_grid(plan->projection, ra0, dec0, pixel_deg, plan->nx, plan->ny, true,
                               error);
   bool ok = plan->wcs != NULL;
   for (int t = 0; ok && t < plan->n_tiles; t++) {

@@ -31,6 +31,8 @@ struct DmMosaicBinning {
    * galaxies sorted by tile, and one tile's share gathered. */
   double *x, *y;        /* chunk capacity */
   size_t *offsets;      /* last − first + 1 */
+  int *slots;           /* max_slots: the tiles of one galaxy */
+  int max_slots;        /* the most tiles a galaxy may fall in (tile_slots_bound) */
   uint32_t *sorted;     /* grows with the pairs (galaxy, tile) */
   size_t sorted_capacity;
   DmCatalog share;      /* arrays of chunk capacity */
@@ -44,12 +46,45 @@ static void tile_binning_clear(TileBinning *b) {
   free(b->x);
   free(b->y);
   free(b->offsets);
+  free(b->slots);
   free(b->sorted);
   free(b->share.ra);
   free(b->share.dec);
   free(b->share.e1);
   free(b->share.e2);
   free(b->share.weight);
+}
+
+/* How much wider than its own side a tile spans along the mosaic's RA at
+ * Dec dec: 1 for TAN mosaics; for CAR, 1/cos of the farthest Dec the tile
+ * reaches from there. */
+static double ra_stretch(const TileBinning *b, double dec) {
+  const DmMosaicPlan *p = b->plan;
+  if (p->projection != DM_PROJECTION_FLAT) return 1.0;
+  double pixel_deg = p->tiles[0].pixel_arcmin / 60.0;
+  double far = fabs(dec) + (p->core + 2.0 * p->overlap) * pixel_deg;
+  return 1.0 / cos(fmin(far, 89.0) * (M_PI / 180.0));
+}
+
+/* How far beyond its core's edge, in mosaic pixels, a tile's grid may hold
+ * galaxies along an axis (its overlap and the sorting margin, the tile
+ * stretched by stretch). */
+static double axis_reach(const TileBinning *b, double stretch) {
+  const DmMosaicPlan *p = b->plan;
+  return p->overlap + b->margin + (0.5 * p->core + p->overlap + b->margin) * (stretch - 1.0);
+}
+
+/* The most tiles a galaxy may fall in: along each axis, those the reach
+ * beyond a core's two edges crosses, at the mosaic's farthest Dec. */
+static int tile_slots_bound(const TileBinning *b, DmError **error) {
+  const DmMosaicPlan *p = b->plan;
+  double x = 0.5 * (p->nx - 1), y[2] = {0.0, p->ny - 1.0}, ra[2], dec[2];
+  double xs[2] = {x, x};
+  if (!dm_wcs_pixel_to_world(p->wcs, 2, xs, y, ra, dec, error)) return 0;
+  double far = fabs(dec[0]) > fabs(dec[1]) ? dec[0] : dec[1];
+  int along_x = 2 + (int)ceil(2.0 * axis_reach(b, ra_stretch(b, far)) / p->core);
+  int along_y = 2 + (int)ceil(2.0 * axis_reach(b, 1.0) / p->core);
+  return along_x * along_y;
 }
 
 static bool tile_binning_init(TileBinning *b, const DmMosaicPlan *plan, int first, int last,
@@ -63,7 +98,10 @@ static bool tile_binning_init(TileBinning *b, const DmMosaicPlan *plan, int firs
   b->y = malloc(capacity * sizeof *b->y);
   double **arrays[] = {&b->share.ra, &b->share.dec, &b->share.e1, &b->share.e2,
                        &b->share.weight};
-  bool ok = b->binners && b->offsets && b->x && b->y;
+  b->max_slots = tile_slots_bound(b, error);
+  if (b->max_slots == 0) return false;
+  b->slots = malloc((size_t)b->max_slots * sizeof *b->slots);
+  bool ok = b->binners && b->offsets && b->x && b->y && b->slots;
   for (size_t i = 0; ok && i < sizeof arrays / sizeof arrays[0]; i++)
     ok = (*arrays[i] = malloc(capacity * sizeof(double))) != NULL;
   if (!ok) return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory binning tiles.");
@@ -75,6 +113,8 @@ static bool tile_binning_init(TileBinning *b, const DmMosaicPlan *plan, int firs
     spec.nx = plan->nx;
     spec.ny = plan->ny;
     spec.pixel_arcmin = plan->tiles[0].pixel_arcmin;
+    spec.projection = plan->projection;
+    spec.ra_left = true;
     spec.has_center = true;
     double cx = 0.5 * (plan->nx - 1), cy = 0.5 * (plan->ny - 1);
     ok = dm_wcs_pixel_to_world(plan->wcs, 1, &cx, &cy, &spec.center_ra, &spec.center_dec,
@@ -117,10 +157,13 @@ DmBinner *dm_mosaic_binning_tile(DmMosaicBinning *b, int t) {
 DmBinner *dm_mosaic_binning_counts(DmMosaicBinning *b) { return b->counts; }
 
 /* The tiles [*lo, *hi] along one axis whose grid may hold mosaic coordinate
- * v (pixel centres at integers), clipped to [0, n_tiles); false if none. */
-static bool tile_span(const TileBinning *b, double v, int n_tiles, int *lo, int *hi) {
+ * v (pixel centres at integers), clipped to [0, n_tiles); false if none.
+ * stretch (>= 1) widens the tiles' reach: a TAN tile of a CAR mosaic spans
+ * 1/cos(Dec) as many of the mosaic's RA pixels as its own. */
+static bool tile_span(const TileBinning *b, double v, int n_tiles, double stretch, int *lo,
+                      int *hi) {
   const DmMosaicPlan *p = b->plan;
-  double reach = p->overlap + b->margin;
+  double reach = axis_reach(b, stretch);
   /* Tile k's grid covers [k C − O − 0.5, (k + 1) C + O − 0.5). */
   double low = ceil((v + 0.5 - p->core - reach) / p->core);
   double high = floor((v + 0.5 + reach) / p->core);
@@ -130,21 +173,15 @@ static bool tile_span(const TileBinning *b, double v, int n_tiles, int *lo, int 
   return true;
 }
 
-/* Most tiles a galaxy may fall in: 4 along each axis (the overlap is at
- * most half a core, the margin 2 pixels and 4 % of a core, cores are at
- * least 4 pixels). */
-enum { MAX_TILES_PER_GALAXY = 16 };
-
 /* The slots (tile − first) of the range's tiles whose grid may hold the
- * galaxy at mosaic coordinates (x, y); returns their count. */
-static int tile_slots(const TileBinning *b, double x, double y,
-                      int slots[MAX_TILES_PER_GALAXY]) {
+ * galaxy at mosaic coordinates (x, y) and Dec dec; returns their count. */
+static int tile_slots(const TileBinning *b, double x, double y, double dec, int *slots) {
   int tx0, tx1, ty0, ty1, n = 0;
-  if (!tile_span(b, x, b->plan->tiles_x, &tx0, &tx1) ||
-      !tile_span(b, y, b->plan->tiles_y, &ty0, &ty1))
+  if (!tile_span(b, x, b->plan->tiles_x, ra_stretch(b, dec), &tx0, &tx1) ||
+      !tile_span(b, y, b->plan->tiles_y, 1.0, &ty0, &ty1))
     return 0;
   for (int ty = ty0; ty <= ty1; ty++)
-    for (int tx = tx0; tx <= tx1 && n < MAX_TILES_PER_GALAXY; tx++) {
+    for (int tx = tx0; tx <= tx1 && n < b->max_slots; tx++) {
       int slot = ty * b->plan->tiles_x + tx - b->first;
       if (slot >= 0 && slot < b->last - b->first) slots[n++] = slot;
     }
@@ -157,10 +194,10 @@ static bool sort_by_tile(TileBinning *b, const DmCatalog *chunk, DmError **error
   size_t n_slots = (size_t)(b->last - b->first);
   if (!dm_wcs_world_to_pixel(b->plan->wcs, chunk->n, chunk->ra, chunk->dec, b->x, b->y, error))
     return false;
-  int slots[MAX_TILES_PER_GALAXY];
+  int *slots = b->slots;
   for (size_t s = 0; s <= n_slots; s++) b->offsets[s] = 0;
   for (size_t i = 0; i < chunk->n; i++)
-    for (int k = tile_slots(b, b->x[i], b->y[i], slots) - 1; k >= 0; k--)
+    for (int k = tile_slots(b, b->x[i], b->y[i], chunk->dec[i], slots) - 1; k >= 0; k--)
       b->offsets[slots[k] + 1]++;
   for (size_t s = 0; s < n_slots; s++) b->offsets[s + 1] += b->offsets[s];
   size_t pairs = b->offsets[n_slots];
@@ -174,7 +211,7 @@ static bool sort_by_tile(TileBinning *b, const DmCatalog *chunk, DmError **error
   /* Fills each tile's run in order, offsets[s] advancing to offsets[s + 1]
    * and then restored. */
   for (size_t i = 0; i < chunk->n; i++)
-    for (int k = tile_slots(b, b->x[i], b->y[i], slots) - 1; k >= 0; k--)
+    for (int k = tile_slots(b, b->x[i], b->y[i], chunk->dec[i], slots) - 1; k >= 0; k--)
       b->sorted[b->offsets[slots[k]]++] = (uint32_t)i;
   for (size_t s = n_slots; s > 0; s--) b->offsets[s] = b->offsets[s - 1];
   b->offsets[0] = 0;

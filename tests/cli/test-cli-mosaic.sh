@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # darkmap-cli mosaic on the COSMOS catalogue: 9 tiles of 0.5° cores with
 # 0.1° margins at 0.5' pixels stitched into one 180² TAN map with COUNTS;
-# the Wiener filter's mosaic with two samples per tile has STD and SIGNIF;
+# --projection car makes a CAR mosaic of the same tiles; the Wiener
+# filter's mosaic with two samples per tile has STD and SIGNIF;
 # the options a mosaic sizes itself, a missing prior or model, a model of
 # another grid (named with the tile) and a bad overlap are refused with
 # their messages, leaving no file.  A simulated field:
@@ -21,6 +22,12 @@ grep -q "Read 417117 galaxies" "$tmp/stderr" || fail "mosaic: no catalogue summa
 expect 0 "" "HDU 2 'COUNTS': image 180 x 180" -- "$cli" info "$tmp/ks.fits"
 grep -q "RA---TAN / DEC--TAN" "$tmp/stdout" || fail "mosaic: no TAN WCS"
 grep -q "'STD'" "$tmp/stdout" && fail "mosaic: a KS mosaic with a STD"
+
+# COSMOS (Dec 2) is 1.4° across: the CAR grid of its 1.4° × 1.4° box needs the same tiles.
+expect 0 "" "Mosaic of 9 tiles (0 without galaxies) of 84 × 84 pixels: 180 × 180 pixels" -- \
+  "$cli" mosaic --catalog "$catalog" "${tiles[@]}" --projection car --out "$tmp/car.fits"
+expect 0 "" "HDU 2 'COUNTS': image 180 x 180" -- "$cli" info "$tmp/car.fits"
+grep -q "RA---CAR / DEC--CAR" "$tmp/stdout" || fail "mosaic --projection car: no CAR WCS"
 
 expect 0 "" "Wrote" -- "$cli" mosaic --catalog "$catalog" "${tiles[@]}" --method wiener \
   --theory "$theory" --samples 2 --out "$tmp/wiener.fits"

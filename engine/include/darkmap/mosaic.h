@@ -6,8 +6,12 @@
  * middle of the catalogue's RA and Dec ranges, at the request's pixel scale,
  * just large enough to hold the projected RA/Dec box of the catalogue: one
  * tangent plane serves surveys up to a few tens of degrees across (at 10°
- * from the centre the pixels are 3 % larger than at the centre; a CAR or
- * HEALPix mosaic for wider ones is not made yet).  The RA range is the
+ * from the centre the pixels are 3 % larger than at the centre).  Longer
+ * surveys (a stripe of 100°) take a CAR grid (projection FLAT): linear in
+ * RA and Dec, holding the RA/Dec box, its RA pixels cos(Dec) as wide on the
+ * sky as its Dec pixels; the tiles stay TAN grids of the true pixel scale,
+ * their binning reaching 1/cos(Dec) as far along the mosaic's RA (at most
+ * ±80° Dec).  No HEALPix mosaic is made.  The RA range is the
  * circle less its largest empty stretch (0.1° bins), so a survey across RA
  * 0/360 is centred between its edges, whatever range its RAs are written in
  * (359 to 1, or −1 to 1).  The grid is a whole number of square cores of
@@ -68,6 +72,10 @@ extern "C" {
 #endif
 
 typedef struct {
+  DmProjection projection; /* the mosaic's grid: TAN (default), or FLAT: a plate carrée
+                              (CAR) grid linear in RA and Dec, for surveys too long for
+                              one tangent plane (a stripe of 100°); its tiles are TAN
+                              grids either way.  CAR mosaics reach at most ±80° Dec */
   double tile_deg;         /* core side; > 0 */
   double overlap_deg;      /* margin beyond the core; 0 to tile_deg / 2 */
   double pixel_arcmin;     /* pixel side of the tiles and the mosaic */
@@ -78,11 +86,12 @@ typedef struct {
   DmReconstructRequest reconstruct;
 } DmMosaicRequest;
 
-/* 2° tiles, 0.5° overlap, 1' pixels, count noise, the method's defaults. */
+/* TAN, 2° tiles, 0.5° overlap, 1' pixels, count noise, the method's defaults. */
 void dm_mosaic_request_init(DmMosaicRequest *request, DmReconstructMethod method);
 
 typedef struct {
-  DmWcs *wcs;              /* the mosaic's TAN grid (owned) */
+  DmProjection projection; /* the mosaic grid's: TAN or FLAT (CAR) */
+  DmWcs *wcs;              /* the mosaic's grid (owned) */
   int nx, ny;              /* mosaic pixels */
   int core, overlap;       /* C and O in pixels */
   int tiles_x, tiles_y, n_tiles;
