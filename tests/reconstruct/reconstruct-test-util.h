@@ -1,7 +1,9 @@
-/* What the reconstruction tests share: a binned shear made from arrays. */
+/* What the reconstruction tests share: a binned shear made from arrays, and
+ * a shear catalogue written from arrays. */
 #ifndef DARKMAP_RECONSTRUCT_TEST_UTIL_H
 #define DARKMAP_RECONSTRUCT_TEST_UTIL_H
 
+#include <fitsio.h>
 #include <stdlib.h>
 
 #include "darkmap/binning.h"
@@ -38,6 +40,22 @@ static inline DmBinnedShear *dm_test_binned_new(int nx, int ny, double pixel_arc
     b->mask->data[i] = m ? m[i] : 1.0f;
   }
   return b;
+}
+
+/* Writes n galaxies (columns RA, DEC, E1, E2, WEIGHT, in that order, as
+ * doubles) to path as a FITS table "SHEAR"; false on a cfitsio error. */
+static inline bool dm_test_write_shear_table(const char *path, double *const columns[5],
+                                             long n) {
+  fitsfile *fits = NULL;
+  int status = 0;
+  char *names[] = {"RA", "DEC", "E1", "E2", "WEIGHT"};
+  char *forms[] = {"D", "D", "D", "D", "D"};
+  remove(path);
+  fits_create_file(&fits, path, &status);
+  fits_create_tbl(fits, BINARY_TBL, 0, 5, names, forms, NULL, "SHEAR", &status);
+  for (int c = 0; c < 5; c++) fits_write_col(fits, TDOUBLE, c + 1, 1, 1, n, columns[c], &status);
+  fits_close_file(fits, &status);
+  return status == 0;
 }
 
 #endif

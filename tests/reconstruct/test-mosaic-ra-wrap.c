@@ -5,12 +5,11 @@
  * footprint's RA range runs through 0, not round the circle) and give the
  * same KS mosaic to float rounding; its WCS centre is RA 30 or 0.  A survey
  * all round the sky at one Dec has no gap and is refused as too wide. */
-#include <fitsio.h>
 #include <math.h>
 
 #include "darkmap/mosaic.h"
 #include "darkmap/rng.h"
-#include "test-util.h"
+#include "reconstruct-test-util.h"
 
 enum { N_GALAXIES = 40000 };
 
@@ -19,10 +18,6 @@ enum { N_GALAXIES = 40000 };
  * every RA at Dec 0 to 1. */
 static const char *write_catalog(const char *name, double ra_shift, bool wrap, bool ring) {
   const char *path = dm_test_tmp_path(name);
-  fitsfile *fits = NULL;
-  int status = 0;
-  char *names[] = {"RA", "DEC", "E1", "E2", "WEIGHT"};
-  char *forms[] = {"D", "D", "D", "D", "D"};
   static double columns[5][N_GALAXIES];
   DmRng rng;
   dm_rng_init(&rng, 11, 0);
@@ -39,13 +34,8 @@ static const char *write_catalog(const char *name, double ra_shift, bool wrap, b
     columns[3][i] = g2 + 0.2 * (dm_rng_uniform(&rng) - 0.5);
     columns[4][i] = 1.0;
   }
-  remove(path);
-  fits_create_file(&fits, path, &status);
-  fits_create_tbl(fits, BINARY_TBL, 0, 5, names, forms, NULL, "SHEAR", &status);
-  for (int c = 0; c < 5; c++)
-    fits_write_col(fits, TDOUBLE, c + 1, 1, 1, N_GALAXIES, columns[c], &status);
-  fits_close_file(fits, &status);
-  CHECK(status == 0);
+  double *const arrays[5] = {columns[0], columns[1], columns[2], columns[3], columns[4]};
+  CHECK(dm_test_write_shear_table(path, arrays, N_GALAXIES));
   return path;
 }
 

@@ -4,22 +4,17 @@
  * tile's grid, ranges of tiles giving what one run gives, the stitch's
  * weights adding up to one and its offsets matching the tiles, and the
  * refusals' messages. */
-#include <fitsio.h>
 
 #include "darkmap/fits.h"
 #include "darkmap/mosaic.h"
 #include "darkmap/rng.h"
-#include "test-util.h"
+#include "reconstruct-test-util.h"
 
 enum { N_GALAXIES = 60000 };
 
 /* Galaxies uniform over RA 29-31, Dec −6 to −4 but the corner RA > 30.4,
  * Dec > −4.6; shear e1 = 0.02 + noise, e2 = −0.01 + noise. */
 static bool write_catalog(const char *path) {
-  fitsfile *fits = NULL;
-  int status = 0;
-  char *names[] = {"RA", "DEC", "E1", "E2", "WEIGHT"};
-  char *forms[] = {"D", "D", "D", "D", "D"};
   static double columns[5][N_GALAXIES];
   DmRng rng;
   dm_rng_init(&rng, 3, 0);
@@ -34,13 +29,8 @@ static bool write_catalog(const char *path) {
     columns[4][i] = 0.5 + dm_rng_uniform(&rng);
     i++;
   }
-  remove(path);
-  fits_create_file(&fits, path, &status);
-  fits_create_tbl(fits, BINARY_TBL, 0, 5, names, forms, NULL, "SHEAR", &status);
-  for (int c = 0; c < 5; c++)
-    fits_write_col(fits, TDOUBLE, c + 1, 1, 1, N_GALAXIES, columns[c], &status);
-  fits_close_file(fits, &status);
-  return status == 0;
+  double *const arrays[5] = {columns[0], columns[1], columns[2], columns[3], columns[4]};
+  return dm_test_write_shear_table(path, arrays, N_GALAXIES);
 }
 
 static DmMosaicRequest ks_request(void) {
