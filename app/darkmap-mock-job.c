@@ -13,7 +13,7 @@ typedef struct
 {
   DmModelEvaluationRequest request;  /* its strings and theory point into the fields below */
   DmTheorySpectrum *theory;
-  char *model_path, *catalog_path, *device;
+  char *model_path, *catalog_path, *truths_path, *device;
   char *columns[5];                  /* ra, dec, e1, e2, weight; NULL: detect */
   gboolean started;
 
@@ -36,6 +36,7 @@ darkmap_mock_job_finalize (GObject *object)
   dm_theory_free (priv->theory);
   g_free (priv->model_path);
   g_free (priv->catalog_path);
+  g_free (priv->truths_path);
   g_free (priv->device);
   for (guint i = 0; i < G_N_ELEMENTS (priv->columns); i++)
     g_free (priv->columns[i]);
@@ -110,9 +111,11 @@ darkmap_mock_job_new (GType type, const DmModelEvaluationRequest *request,
   priv->request.theory = priv->theory;
   priv->model_path = g_strdup (request->model_path);
   priv->catalog_path = g_strdup (request->catalog_path);
+  priv->truths_path = g_strdup (request->truths_path);
   priv->device = g_strdup (request->device);
   priv->request.model_path = priv->model_path;
   priv->request.catalog_path = priv->catalog_path;
+  priv->request.truths_path = priv->truths_path;
   priv->request.device = priv->device;
   columns = &priv->request.catalog_columns;
   priv->columns[0] = g_strdup (columns->ra);

@@ -11,6 +11,7 @@
 #include "darkmap-calibration-text.h"
 #include "darkmap-card-text.h"
 #include "darkmap-evaluate-job.h"
+#include "darkmap-file-chooser.h"
 #include "darkmap-model-files.h"
 #include "darkmap/model-card.h"
 
@@ -31,6 +32,7 @@ struct _DarkmapModelLibrary
   GtkLabel *read_only_label;
   GtkLabel *calibration_label;   /* the selected model's calibration */
   GtkLabel *survey_label;
+  GtkLabel *truths_label;        /* what the mocks' truths are */
   GtkSpinButton *samples_spin;
   GtkProgressBar *progress_bar;
   GtkWidget *calibrate_button;
@@ -52,6 +54,8 @@ struct _DarkmapModelLibrary
   GCancellable *cancellable;     /* its */
   char *evaluated_path;          /* the model of the job or of the evaluation shown */
   char *evaluated_catalogue;     /* its catalogue file */
+  char *truths_path;             /* the mocks' truth maps, or NULL: simulated */
+  char *evaluated_truths;        /* those of the evaluation shown, or NULL */
   DmModelEvaluationRequest evaluated_request;  /* its settings (no strings kept) */
   gboolean has_evaluation;
   DmModelEvaluation evaluation;  /* the last one finished */
@@ -192,7 +196,7 @@ static void
 update_survey_label (DarkmapModelLibrary *self, DarkmapModel *model)
 {
   g_autofree char *name = g_path_get_basename (self->catalogue_path);
-  g_autofree char *text = NULL;
+  g_autofree char *text = NULL, *truth = NULL;
   DmGridSpec grid;
 
   if (model == NULL)
@@ -201,17 +205,25 @@ update_survey_label (DarkmapModelLibrary *self, DarkmapModel *model)
       return;
     }
   mock_grid (self, model, &grid);
-  if (self->has_field)
-    /* TRANSLATORS: the catalogue file, then the grid */
-    text = g_strdup_printf (_("A mock of the open field (%s) on %d × %d pixels of %g′: a "
-                              "lognormal field with NFW haloes, the field’s mask and its "
-                              "galaxies’ rotated noise."),
-                            name, grid.nx, grid.ny, grid.pixel_arcmin);
+  if (self->truths_path != NULL)
+    {
+      g_autofree char *maps = g_path_get_basename (self->truths_path);
+
+      /* TRANSLATORS: the file of truth maps */
+      truth = g_strdup_printf (_("a tile of the maps of %s"), maps);
+    }
   else
-    text = g_strdup_printf (_("A mock of the COSMOS demo catalogue on %d × %d pixels of %g′: a "
-                              "lognormal field with NFW haloes, its mask and its galaxies’ "
-                              "rotated noise."),
-                            grid.nx, grid.ny, grid.pixel_arcmin);
+    truth = g_strdup (_("a lognormal field with NFW haloes"));
+  if (self->has_field)
+    /* TRANSLATORS: the catalogue file, the grid, then what the truth is */
+    text = g_strdup_printf (_("A mock of the open field (%s) on %d × %d pixels of %g′: %s, "
+                              "the field’s mask and its galaxies’ rotated noise."),
+                            name, grid.nx, grid.ny, grid.pixel_arcmin, truth);
+  else
+    /* TRANSLATORS: the grid, then what the truth is */
+    text = g_strdup_printf (_("A mock of the COSMOS demo catalogue on %d × %d pixels of %g′: "
+                              "%s, its mask and its galaxies’ rotated noise."),
+                            grid.nx, grid.ny, grid.pixel_arcmin, truth);
   gtk_label_set_text (self->survey_label, text);
 }
 
@@ -255,6 +267,9 @@ update_actions (DarkmapModelLibrary *self)
   gtk_widget_action_set_enabled (widget, "library.calibrate", mocks && user);
   gtk_widget_set_tooltip_text (self->calibrate_button, describe_calibrate (model));
   gtk_widget_action_set_enabled (widget, "library.cancel", running);
+  gtk_widget_action_set_enabled (widget, "library.choose-truths", !running);
+  gtk_widget_action_set_enabled (widget, "library.simulated-truths",
+                                 !running && self->truths_path != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
   gtk_widget_set_visible (self->cancel_button, running);
 }
@@ -502,6 +517,7 @@ set_mock_survey (DarkmapModelLibrary *self, DarkmapModel *model,
   request->catalog_hdu = self->settings.hdu;
   darkmap_job_settings_columns (&self->settings, &request->catalog_columns);
   mock_grid (self, model, &request->grid);
+  request->truths_path = self->truths_path;
   request->device = "auto";
 }
 
@@ -543,6 +559,68 @@ end_job (DarkmapModelLibrary *self)
   update_actions (self);
 }
 
+/* ---- The mocks' truths ---------------------------------------------------- */
+
+void
+darkmap_model_library_set_truths (DarkmapModelLibrary *self, const char *truths_path)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (DARKMAP_IS_MODEL_LIBRARY (self));
+  g_free (self->truths_path);
+  self->truths_path = g_strdup (truths_path);
+  if (truths_path != NULL)
+    {
+      g_autofree char *name = g_path_get_basename (truths_path);
+
+      /* TRANSLATORS: the file of truth maps */
+      text = g_strdup_printf (_("Truths: tiles of the maps of %s"), name);
+    }
+  gtk_label_set_text (self->truths_label,
+                      text != NULL ? text : _("Truths: simulated (lognormal with NFW haloes)"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->truths_label), truths_path);
+  update_survey_label (self, darkmap_model_library_get_selected (self));
+  update_actions (self);
+}
+
+const char *
+darkmap_model_library_get_truths (DarkmapModelLibrary *self)
+{
+  g_return_val_if_fail (DARKMAP_IS_MODEL_LIBRARY (self), NULL);
+  return self->truths_path;
+}
+
+static void
+on_truths_response (GtkNativeDialog *chooser, int response, DarkmapModelLibrary *self)
+{
+  g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+  if (response == GTK_RESPONSE_ACCEPT && file != NULL)
+    {
+      g_autofree char *path = g_file_get_path (file);
+
+      darkmap_model_library_set_truths (self, path);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+choose_truths_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileChooserNative *chooser =
+    darkmap_fits_image_chooser_new (_("Truth Maps of the Mocks"), GTK_WINDOW (widget));
+
+  /* The chooser's reference is dropped in on_truths_response. */
+  g_signal_connect (chooser, "response", G_CALLBACK (on_truths_response), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+simulated_truths_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  darkmap_model_library_set_truths (DARKMAP_MODEL_LIBRARY (widget), NULL);
+}
+
 /* ---- Evaluation ---------------------------------------------------------- */
 
 void
@@ -564,16 +642,20 @@ describe_mock (DarkmapModelLibrary *self)
   const DmModelEvaluationRequest *request = &self->evaluated_request;
   const DmModelEvaluation *evaluation = &self->evaluation;
   g_autofree char *catalogue = g_path_get_basename (self->evaluated_catalogue);
+  g_autofree char *truths = self->evaluated_truths != NULL
+                              ? g_strdup_printf ("a tile of the maps of `%s`",
+                                                 self->evaluated_truths)
+                              : g_strdup ("a lognormal field of the theory C_ell with NFW "
+                                          "haloes");
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
 
   return g_strdup_printf ("Mock %" G_GUINT64_FORMAT " of seed %" G_GUINT64_FORMAT
-                          " (a lognormal field of the theory C_ell with NFW haloes) on %d × %d "
-                          "pixels of %g′, with the mask and the rotated noise of `%s`; %d "
-                          "samples on %s; %s.",
-                          request->index, request->seed, evaluation->nx, evaluation->ny,
-                          evaluation->pixel_arcmin, catalogue, request->n_samples,
-                          evaluation->device, date);
+                          " (%s) on %d × %d pixels of %g′, with the mask and the rotated noise "
+                          "of `%s`; %d samples on %s; %s.",
+                          request->index, request->seed, truths, evaluation->nx,
+                          evaluation->ny, evaluation->pixel_arcmin, catalogue,
+                          request->n_samples, evaluation->device, date);
 }
 
 /* The card of the model evaluated gains the table, unless it is shipped. */
@@ -669,8 +751,11 @@ darkmap_model_library_evaluate (DarkmapModelLibrary *self)
   self->evaluated_path = g_strdup (darkmap_model_get_path (model));
   g_free (self->evaluated_catalogue);
   self->evaluated_catalogue = g_strdup (request.catalog_path);
+  g_free (self->evaluated_truths);
+  self->evaluated_truths = g_strdup (request.truths_path);
   self->evaluated_request = request;
   self->evaluated_request.model_path = self->evaluated_request.catalog_path = NULL;
+  self->evaluated_request.truths_path = NULL;
   self->evaluated_request.device = NULL;
   self->evaluated_request.catalog_columns = (DmCatalogColumns) { NULL };
   self->has_evaluation = FALSE;
@@ -1012,6 +1097,8 @@ darkmap_model_library_finalize (GObject *object)
   g_free (self->request_model);
   g_free (self->evaluated_path);
   g_free (self->evaluated_catalogue);
+  g_free (self->truths_path);
+  g_free (self->evaluated_truths);
   G_OBJECT_CLASS (darkmap_model_library_parent_class)->finalize (object);
 }
 
@@ -1090,6 +1177,7 @@ darkmap_model_library_class_init (DarkmapModelLibraryClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, read_only_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, calibration_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, survey_label);
+  gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, truths_label);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, DarkmapModelLibrary, calibrate_button);
@@ -1105,6 +1193,10 @@ darkmap_model_library_class_init (DarkmapModelLibraryClass *klass)
   gtk_widget_class_install_action (widget_class, "library.evaluate", NULL, evaluate_action);
   gtk_widget_class_install_action (widget_class, "library.calibrate", NULL, calibrate_action);
   gtk_widget_class_install_action (widget_class, "library.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "library.choose-truths", NULL,
+                                   choose_truths_action);
+  gtk_widget_class_install_action (widget_class, "library.simulated-truths", NULL,
+                                   simulated_truths_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -1118,6 +1210,7 @@ darkmap_model_library_init (DarkmapModelLibrary *self)
   self->theory_path = g_file_test (theory, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&theory)
                                                                     : NULL;
   darkmap_model_library_set_field (self, NULL, NULL);
+  darkmap_model_library_set_truths (self, NULL);
   self->models = g_object_ref (darkmap_model_list_get_default ());
   gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->models), create_row, NULL, NULL);
   /* After the list box has made its rows. */

@@ -61,6 +61,15 @@ DarkmapModelLibrary *darkmap_model_library_new (GtkWindow *parent);
 void darkmap_model_library_set_field (DarkmapModelLibrary *self, const char *catalogue_path,
                                       const DarkmapJobSettings *settings);
 
+/* The truths of the mocks: maps of a FITS cube (or a folder of FITS maps),
+ * such as N-body maps from darkmap-cli simulate --field nbody, each mock's
+ * truth a tile of them (darkmap/model-evaluation.h); NULL (the default):
+ * lognormal fields with NFW haloes, as simulated.  Copied; used by the
+ * evaluation and the calibration alike, and shown under Simulated Surveys.
+ * "Truths…" in the library chooses the file, "Simulated" goes back. */
+void darkmap_model_library_set_truths (DarkmapModelLibrary *self, const char *truths_path);
+const char *darkmap_model_library_get_truths (DarkmapModelLibrary *self);
+
 /* The model selected (the list keeps its reference), or NULL; selecting one
  * of the list shows its card. */
 DarkmapModel *darkmap_model_library_get_selected (DarkmapModelLibrary *self);
@@ -80,8 +89,9 @@ gboolean darkmap_model_library_export (DarkmapModelLibrary *self, DarkmapModel *
                                        GFile *destination, GError **error);
 
 /* The request Evaluate on a Mock makes for model: the field's or the
- * demo's survey, the model's grid for MMGAN, the samples chosen, seed 1,
- * mock 0, KS and Wiener beside the model, device auto.  Its strings belong
+ * demo's survey, the model's grid for MMGAN, the samples chosen, the truths
+ * chosen, seed 1, mock 0, KS and Wiener beside the model, device auto.  Its
+ * strings belong
  * to the library and live until the next call of this or
  * darkmap_model_library_get_calibration_request. */
 void darkmap_model_library_get_evaluation_request (DarkmapModelLibrary *self,

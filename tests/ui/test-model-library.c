@@ -14,7 +14,10 @@
  *    samples) fills the table: its KS and MMGAN rows equal dm_evaluate_model
  *    run directly on the library's request, and the card gains the
  *    "Evaluation on a mock" section with this model's row; a cancelled
- *    evaluation ends with G_IO_ERROR_CANCELLED;
+ *    evaluation ends with G_IO_ERROR_CANCELLED; with truths from a cube of
+ *    maps (Truths…), the evaluation is dm_evaluate_model's with those
+ *    truths, the survey label and the card name the maps, and Simulated
+ *    goes back;
  *  - Calibrate on Mocks (2 mocks of the demo catalogue on the model's 32²
  *    grid, 4 samples): greyed for a shipped model; a cancelled run and a
  *    failed one (a catalogue that is not there: its sentence in a dialog)
@@ -24,10 +27,13 @@
  *    "## Calibration", and the library, the list and the Reconstruct
  *    dialog show the line;
  *  - delete sends the three files away and both lists drop the model. */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 
+#include <darkmap/fits.h>
+#include <darkmap/lognormal.h>
 #include <darkmap/mmgan.h>
 #include <darkmap/model-card.h>
 #include <darkmap/sha256.h>
@@ -228,7 +234,8 @@ table_row (DarkmapModelLibrary *library, const char *title)
   return -1;
 }
 
-static void
+/* Returns the simulated mock's KS r. */
+static double
 check_evaluation (DarkmapModelLibrary *library, DarkmapModel *model)
 {
   g_autofree char *demo = darkmap_find_data_file (DARKMAP_DEMO_CATALOGUE);
@@ -262,7 +269,7 @@ check_evaluation (DarkmapModelLibrary *library, DarkmapModel *model)
   model = find_model ("renamed-gan");
   CHECK (model != NULL);
   if (model == NULL)
-    return;
+    return NAN;
   darkmap_model_library_get_evaluation_request (library, model, &request);
   CHECK (request.n_samples == 2 && request.grid.nx == SIZE);
   theory = dm_theory_read_csv (theory_path, NULL, &dm_error);
@@ -300,6 +307,99 @@ check_evaluation (DarkmapModelLibrary *library, DarkmapModel *model)
   g_clear_error (&error);
   error = evaluate (library, TRUE);
   CHECK (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  return direct.table.method[DM_EVAL_KS].r;
+}
+
+/* A FITS cube of 3 lognormal maps of SIZE² pixels of PIXEL_ARCMIN at path
+ * (the mocks' truths a user would take from N-body maps). */
+static gboolean
+write_truth_cube (const char *path, const DmTheorySpectrum *theory)
+{
+  DmError *dm_error = NULL;
+  DmGridSpec spec;
+  DmWcs *wcs;
+  DmMap *cube;
+  DmLognormalOptions options;
+  gboolean ok;
+
+  dm_grid_spec_init (&spec);
+  spec.nx = spec.ny = SIZE;
+  spec.pixel_arcmin = PIXEL_ARCMIN;
+  spec.has_center = TRUE;
+  spec.center_ra = 150.1;
+  spec.center_dec = 2.2;
+  wcs = dm_grid_spec_wcs (&spec, &dm_error);
+  cube = wcs != NULL ? dm_map_new (SIZE, SIZE, 3, wcs, &dm_error) : NULL;
+  dm_lognormal_options_init (&options);
+  ok = cube != NULL;
+  for (int k = 0; ok && k < 3; k++)
+    ok = dm_lognormal_field (theory, SIZE, SIZE, PIXEL_ARCMIN, &options, 40 + k,
+                             dm_map_plane (cube, k), NULL, &dm_error);
+  ok = ok && dm_fits_write_map (path, cube, &dm_error);
+  CHECK_OK (ok, dm_error);
+  dm_map_free (cube);
+  dm_wcs_free (wcs);
+  return ok;
+}
+
+/* Truths from a cube: the window's evaluation is dm_evaluate_model's on
+ * the same request with truths_path set (not the simulated mock's), the
+ * survey label and the card's description name the maps, and "Simulated"
+ * goes back. */
+static void
+check_evaluation_on_truths (DarkmapModelLibrary *library, const char *folder,
+                            double simulated_ks_r)
+{
+  g_autofree char *cube = in_folder (folder, "truths.fits");
+  g_autofree char *theory_path = darkmap_find_data_file (DARKMAP_THEORY);
+  g_autofree char *card = NULL, *card_path = NULL, *mention = NULL;
+  g_autoptr (GError) error = NULL;
+  DmModelEvaluationRequest request;
+  DmModelEvaluation shown, direct;
+  DmTheorySpectrum *theory;
+  DmError *dm_error = NULL;
+  DarkmapModel *model;
+
+  theory = dm_theory_read_csv (theory_path, NULL, &dm_error);
+  CHECK_OK (theory != NULL, dm_error);
+  if (theory == NULL || !write_truth_cube (cube, theory))
+    return;
+  CHECK (darkmap_model_library_get_truths (library) == NULL);
+  darkmap_model_library_set_truths (library, cube);
+  CHECK (strstr (library_label (library, "survey_label"), "a tile of the maps of truths.fits"));
+  CHECK (strstr (library_label (library, "truths_label"), "truths.fits"));
+  error = evaluate (library, FALSE);
+  if (error != NULL)
+    fprintf (stderr, "evaluation on truths: %s\n", error->message);
+  CHECK (error == NULL);
+  CHECK (darkmap_model_library_get_evaluation (library, &shown));
+  model = find_model ("renamed-gan");
+  CHECK (model != NULL);
+  if (model == NULL)
+    {
+      dm_theory_free (theory);
+      return;
+    }
+  darkmap_model_library_get_evaluation_request (library, model, &request);
+  CHECK (g_strcmp0 (request.truths_path, cube) == 0);
+  request.theory = theory;
+  CHECK_OK (dm_evaluate_model (&request, &direct, NULL, &dm_error), dm_error);
+  printf ("window evaluation on truths.fits: KS r %.4f (direct %.4f, simulated mock %.4f), "
+          "MMGAN r %.4f (direct %.4f)\n",
+          shown.table.method[DM_EVAL_KS].r, direct.table.method[DM_EVAL_KS].r,
+          simulated_ks_r, shown.table.method[DM_EVAL_MMGAN].r,
+          direct.table.method[DM_EVAL_MMGAN].r);
+  CHECK (shown.table.method[DM_EVAL_KS].r == direct.table.method[DM_EVAL_KS].r);
+  CHECK (shown.table.method[DM_EVAL_MMGAN].r == direct.table.method[DM_EVAL_MMGAN].r);
+  CHECK (shown.table.method[DM_EVAL_KS].r != simulated_ks_r);
+  card_path = darkmap_model_get_card_path (find_model ("renamed-gan"));
+  mention = g_strdup_printf ("(a tile of the maps of `%s`)", cube);
+  CHECK (g_file_get_contents (card_path, &card, NULL, NULL));
+  CHECK (card != NULL && strstr (card, mention) != NULL);
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (library), "library.simulated-truths", NULL));
+  CHECK (darkmap_model_library_get_truths (library) == NULL);
+  CHECK (strstr (library_label (library, "survey_label"), "a lognormal field with NFW haloes"));
+  dm_theory_free (theory);
 }
 
 /* The error dialog over library, or NULL. */
@@ -504,6 +604,7 @@ check_calibration (DarkmapModelLibrary *library, DarkmapReconstructDialog *dialo
 static void
 check_library (DarkmapWindow *window, const char *scratch)
 {
+  double simulated_ks_r;
   g_autofree char *folder = darkmap_train_models_folder ();
   g_autofree char *source = in_folder (scratch, "tiny-gan.safetensors");
   g_autofree char *source_card = in_folder (scratch, "tiny-gan.md");
@@ -609,7 +710,8 @@ check_library (DarkmapWindow *window, const char *scratch)
   CHECK (error == NULL);
   CHECK (same_digest (new_weights, exported) && same_digest (new_card, exported_card));
 
-  check_evaluation (library, model);
+  simulated_ks_r = check_evaluation (library, model);
+  check_evaluation_on_truths (library, scratch, simulated_ks_r);
   check_calibration (library, dialog);
 
   /* Delete: the files go, and the model from both lists. */
