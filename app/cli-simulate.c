@@ -26,7 +26,8 @@ static const CliOptionSpec simulate_options[] = {
     {"nz", true, "FILE     nbody: source n(z) (CSV: z, n_of_z)"},
     {"box", true, "L        nbody: simulation box side in Mpc/h (default 256)"},
     {"mesh", true, "N        nbody: particle-mesh cells per side (default 128)"},
-    {"particles", true, "N        nbody: particles per side (default 128; as many as --mesh)"},
+    {"particles", true, "N        nbody: particles per side (default 128; as many as --mesh, "
+                        "or half: a finer force)"},
     {"steps", true, "N        nbody: kick-drift-kick steps (default 10)"},
     {"maps", true, "K        nbody: K maps of one simulation, written as a cube (default 1)"},
     {"cosmology", true, "H0,OM,OB,S8,NS  nbody: flat LambdaCDM (default 70,0.3,0.046,0.8,0.96)"},
