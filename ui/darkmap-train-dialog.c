@@ -8,8 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "darkmap-train-files.h"
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/gpu.h"
+#include "darkmap/map-tiles.h"
 
 struct _DarkmapTrainDialog
 {
@@ -840,7 +840,7 @@ darkmap_train_dialog_set_maps_path (DarkmapTrainDialog *self, const char *path)
   if (path != NULL)
     {
       self->maps_path = g_strdup (path);
-      if (!dm_cosmogan_maps_probe (path, &self->maps_pixel_arcmin, &dm_error))
+      if (!dm_map_tiles_probe (path, &self->maps_pixel_arcmin, &dm_error))
         {
           g_autofree char *name = g_path_get_basename (path);
 

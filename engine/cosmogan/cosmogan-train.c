@@ -27,7 +27,7 @@ static uint64_t key_of(uint64_t seed, uint64_t use) {
 
 struct DmCosmoganTrainer {
   DmCosmogan *m;              /* borrowed */
-  const DmCosmoganMaps *maps; /* borrowed */
+  const DmMapTiles *maps; /* borrowed */
   DmCosmoganTrainOptions o;
   DmAdam *adam_g, *adam_d;
   DmTensor **gen_trainable, **disc_trainable;
@@ -80,7 +80,7 @@ static bool options_valid(const DmCosmoganTrainOptions *o, DmError **error) {
   return true;
 }
 
-DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *maps,
+DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmMapTiles *maps,
                                            const DmCosmoganTrainOptions *options,
                                            const DmProgress *progress, DmError **error) {
   DmCosmoganTrainOptions o;
@@ -89,11 +89,11 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
   else
     dm_cosmogan_train_options_init(&o);
   if (!options_valid(&o, error)) return NULL;
-  int size = dm_cosmogan_maps_size(maps);
-  if (dm_cosmogan_maps_count(maps) < 2) {
+  int size = dm_map_tiles_size(maps);
+  if (dm_map_tiles_count(maps) < 2) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "A CosmoGAN learns from 2 training maps or more, not from %s.",
-                 dm_cosmogan_maps_describe(maps));
+                 dm_map_tiles_describe(maps));
     return NULL;
   }
   if (!m->discriminator || size != m->config.size) {
@@ -128,11 +128,11 @@ DmCosmoganTrainer *dm_cosmogan_trainer_new(DmCosmogan *m, const DmCosmoganMaps *
   ok = ok && (t->adam_g = dm_adam_new(m->generator_params, &adam, error)) &&
        (t->adam_d = dm_adam_new(m->discriminator_params, &adam, error)) &&
        (t->kept = dm_cosmogan_new(m->nn, &m->config, false, 0, error));
-  int n_reference = dm_cosmogan_maps_count(maps);
+  int n_reference = dm_map_tiles_count(maps);
   if (n_reference > REFERENCE_MAPS) n_reference = REFERENCE_MAPS;
   ok = ok && (t->reference =
-                  dm_cosmogan_reference_new(dm_cosmogan_maps_data(maps), n_reference, size,
-                                            dm_cosmogan_maps_pixel_arcmin(maps), progress, error));
+                  dm_cosmogan_reference_new(dm_map_tiles_data(maps), n_reference, size,
+                                            dm_map_tiles_pixel_arcmin(maps), progress, error));
   if (!ok) {
     dm_cosmogan_trainer_free(t);
     return NULL;
@@ -144,8 +144,8 @@ int64_t dm_cosmogan_trainer_steps(const DmCosmoganTrainer *t) { return dm_adam_s
 
 /* The real maps of step `step`, transformed, into t->batch. */
 static void prepare(DmCosmoganTrainer *t, int64_t step) {
-  const float *data = dm_cosmogan_maps_data(t->maps);
-  uint32_t count = (uint32_t)dm_cosmogan_maps_count(t->maps);
+  const float *data = dm_map_tiles_data(t->maps);
+  uint32_t count = (uint32_t)dm_map_tiles_count(t->maps);
   int s = t->size;
   const DmCosmoganConfig *c = &t->m->config;
   for (int b = 0; b < t->o.batch; b++) {

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "darkmap/calibration.h"
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
 #include "darkmap/ks.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/memory-budget.h"
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/smooth.h"
@@ -54,7 +54,7 @@ static void schedule_segment(const Schedule *schedule, DmProgressSegment *segmen
  * of truths as its truth when given), with the mean of the truth over the
  * grid (its k = 0 mode, which the shear does not hold) removed and kept in
  * *mean. */
-static DmDatasetTuple *make_mock(const DmEvalConfig *config, const DmCosmoganMaps *truths,
+static DmDatasetTuple *make_mock(const DmEvalConfig *config, const DmMapTiles *truths,
                                  uint64_t index, double *mean, DmError **error) {
   DmDatasetConfig dc;
   dm_dataset_config_init(&dc);
@@ -67,9 +67,9 @@ static DmDatasetTuple *make_mock(const DmEvalConfig *config, const DmCosmoganMap
   DmDataset *dataset = dm_dataset_new(&dc, error);
   DmDatasetTuple *tuple = NULL;
   if (dataset && truths) {
-    size_t side = (size_t)dm_cosmogan_maps_size(truths);
+    size_t side = (size_t)dm_map_tiles_size(truths);
     tuple = dm_dataset_tuple_with_kappa(
-        dataset, dm_cosmogan_maps_data(truths) + (size_t)index * side * side, index, error);
+        dataset, dm_map_tiles_data(truths) + (size_t)index * side * side, index, error);
   } else if (dataset) {
     tuple = dm_dataset_tuple(dataset, index, error);
   }
@@ -370,7 +370,7 @@ static void describe_truth(const DmDatasetTuple *t, DmEvalResult *result) {
 }
 
 /* The mock of index scored into one (zeroed by the caller). */
-static bool score_mock(const DmEvalConfig *config, const DmCosmoganMaps *truths, uint64_t index,
+static bool score_mock(const DmEvalConfig *config, const DmMapTiles *truths, uint64_t index,
                        double pixel_arcmin, float *samples, float *mean, Schedule *schedule,
                        DmEvalResult *one, DmError **error) {
   DmDatasetTuple *t = make_mock(config, truths, index, &one->truth_mean, error);
@@ -507,9 +507,9 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
                        "A mock evaluation with %d samples of %d × %d pixels", config->n_samples,
                        grid->nx, grid->ny))
     return false;
-  DmCosmoganMaps *truths = NULL;
+  DmMapTiles *truths = NULL;
   if (config->truths_path &&
-      !(truths = dm_cosmogan_maps_read_grid(config->truths_path, grid->nx,
+      !(truths = dm_map_tiles_read_grid(config->truths_path, grid->nx,
                                             (int)config->index + config->n_mocks, pixel_arcmin,
                                             "the mocks' truths", NULL, error)))
     return false;
@@ -529,7 +529,7 @@ bool dm_eval_mock(const DmEvalConfig *config, DmEvalResult *result, const DmProg
     ok = score_mock(config, truths, config->index + (uint64_t)i, pixel_arcmin, samples, mean,
                     &schedule, &mocks[i], error);
   if (ok) summarise(mocks, config->n_mocks, result);
-  dm_cosmogan_maps_free(truths);
+  dm_map_tiles_free(truths);
   free(samples);
   free(mean);
   free(mocks);

@@ -13,7 +13,7 @@
 #define MAPS_SHARE 0.7
 
 typedef struct {
-  DmCosmoganMaps *maps;
+  DmMapTiles *maps;
   DmNn *nn;
   DmCosmogan *model;
   DmCosmoganTrainer *trainer;
@@ -28,7 +28,7 @@ static void cosmogan_free(void *state) {
   dm_cosmogan_trainer_free(s->trainer);
   dm_cosmogan_free(s->model);
   dm_nn_free(s->nn);
-  dm_cosmogan_maps_free(s->maps);
+  dm_map_tiles_free(s->maps);
   free(s);
 }
 
@@ -113,14 +113,14 @@ static void part_report(void *user_data, double fraction, const char *stage) {
 }
 
 /* The training maps of the request: read from maps_path, or simulated. */
-static DmCosmoganMaps *make_maps(const DmTrainRequest *r, const DmProgress *progress,
+static DmMapTiles *make_maps(const DmTrainRequest *r, const DmProgress *progress,
                                  DmError **error) {
   if (r->maps_path)
-    return dm_cosmogan_maps_read(r->maps_path, r->size, r->pool_maps, r->pixel_arcmin, progress,
+    return dm_map_tiles_read(r->maps_path, r->size, r->pool_maps, r->pixel_arcmin, progress,
                                  error);
   DmDatasetConfig fields;
   dm_train_fields(r, r->size, r->size, r->pixel_arcmin, &fields);
-  return dm_cosmogan_maps_simulate(&fields, r->pool_maps, progress, error);
+  return dm_map_tiles_simulate(&fields, r->pool_maps, progress, error);
 }
 
 bool dm_train_cosmogan_new(const DmTrainRequest *r, const DmProgress *pool_progress,
@@ -140,9 +140,9 @@ bool dm_train_cosmogan_new(const DmTrainRequest *r, const DmProgress *pool_progr
     config.z_dim = r->z_channels;
     config.base_width = r->width;
     config.size = r->size;
-    config.pixel_arcmin = dm_cosmogan_maps_pixel_arcmin(s->maps);
-    const float *data = dm_cosmogan_maps_data(s->maps);
-    size_t pixels = (size_t)dm_cosmogan_maps_count(s->maps) * (size_t)r->size * (size_t)r->size;
+    config.pixel_arcmin = dm_map_tiles_pixel_arcmin(s->maps);
+    const float *data = dm_map_tiles_data(s->maps);
+    size_t pixels = (size_t)dm_map_tiles_count(s->maps) * (size_t)r->size * (size_t)r->size;
     if (dm_cosmogan_fit_transform(data, pixels, &config, error))
       s->model = dm_cosmogan_new(s->nn, &config, true, r->seed, error);
   }
@@ -171,6 +171,6 @@ bool dm_train_cosmogan_new(const DmTrainRequest *r, const DmProgress *pool_progr
                             .save_model = cosmogan_save_model,
                             .free = cosmogan_free,
                             .curves = &s->shown,
-                            .data = dm_cosmogan_maps_describe(s->maps)};
+                            .data = dm_map_tiles_describe(s->maps)};
   return true;
 }

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/mmgan-train.h"
 #include "darkmap/mock-survey.h"
 #include "train/train-private.h"
@@ -84,9 +84,9 @@ static DmMmganPool *make_pool(const DmTrainRequest *r, const DmProgress *progres
   DmDatasetConfig dc;
   dm_train_fields(r, r->grid.nx, r->grid.ny, r->grid.pixel_arcmin, &dc);
   DmDataset *dataset = NULL;
-  DmCosmoganMaps *maps = NULL;
+  DmMapTiles *maps = NULL;
   if (survey && r->maps_path)
-    maps = dm_cosmogan_maps_read_grid(r->maps_path, r->grid.nx, r->pool_maps + r->validation,
+    maps = dm_map_tiles_read_grid(r->maps_path, r->grid.nx, r->pool_maps + r->validation,
                                       r->grid.pixel_arcmin,
                                       "the training pool and its validation", progress, error);
   else if (survey)
@@ -97,10 +97,10 @@ static DmMmganPool *make_pool(const DmTrainRequest *r, const DmProgress *progres
   po.n_noise = r->pool_noise;
   po.n_validation = r->validation;
   po.noise_seed = r->seed;
-  po.maps = maps ? dm_cosmogan_maps_data(maps) : NULL;
+  po.maps = maps ? dm_map_tiles_data(maps) : NULL;
   DmMmganPool *pool =
       dataset || maps ? dm_mmgan_pool_new(dataset, survey, &po, progress, error) : NULL;
-  dm_cosmogan_maps_free(maps);
+  dm_map_tiles_free(maps);
   dm_dataset_free(dataset);
   dm_mock_survey_free(survey);
   return pool;

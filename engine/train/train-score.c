@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "darkmap/map-tiles.h"
 #include "darkmap/score-network.h"
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/score-train-pool.h"
 #include "train/train-private.h"
 
@@ -85,14 +85,14 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
   dm_train_fields(r, r->size, r->size, r->pixel_arcmin, &fields);
   int threads = data_threads(r);
   if (r->maps_path) {
-    DmCosmoganMaps *maps =
-        dm_cosmogan_maps_read_grid(r->maps_path, r->size, r->pool_maps + r->validation,
+    DmMapTiles *maps =
+        dm_map_tiles_read_grid(r->maps_path, r->size, r->pool_maps + r->validation,
                                    r->pixel_arcmin, "the training pool and its validation",
                                    pool_progress, error);
-    s->pool = maps ? dm_score_train_pool_from_maps(dm_cosmogan_maps_data(maps), r->size, r->size,
+    s->pool = maps ? dm_score_train_pool_from_maps(dm_map_tiles_data(maps), r->size, r->size,
                                                    r->pool_maps, r->validation, r->seed, error)
                    : NULL;
-    dm_cosmogan_maps_free(maps);
+    dm_map_tiles_free(maps);
   } else {
     s->pool = dm_score_train_pool_new(&fields, r->pool_maps, r->validation, r->seed, threads,
                                       pool_progress, error);

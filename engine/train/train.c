@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "darkmap/cosmogan-train.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/memory-budget.h"
 #include "darkmap/model-card.h"
 #include "darkmap/monotonic-clock.h"
@@ -263,7 +263,7 @@ bool dm_train_check(const DmTrainRequest *r, DmError **error) {
  * resume refuses maps that changed. */
 static bool maps_digest(DmTrainResolved *resolved, DmError **error) {
   DmTrainRequest *r = &resolved->request;
-  if (!dm_cosmogan_maps_digest(r->maps_path, resolved->maps_sha256, error)) return false;
+  if (!dm_map_tiles_digest(r->maps_path, resolved->maps_sha256, error)) return false;
   r->maps_sha256 = resolved->maps_sha256;
   return true;
 }
@@ -278,7 +278,7 @@ static bool read_inputs(DmTrainResolved *resolved, const DmProgress *progress,
   if (takes_files(r) && !maps_digest(resolved, error)) return false;
   if (r->kind == DM_TRAIN_COSMOGAN && takes_files(r)) {
     double pixel = 0.0;
-    if (!dm_cosmogan_maps_probe(r->maps_path, &pixel, error)) return false;
+    if (!dm_map_tiles_probe(r->maps_path, &pixel, error)) return false;
     if (pixel > 0.0) r->pixel_arcmin = pixel;
     return true;
   }

@@ -94,11 +94,11 @@ int main(void) {
   fields.shift = r.shift;
   fields.haloes = r.haloes;
   fields.seed = r.seed;
-  DmCosmoganMaps *maps = dm_cosmogan_maps_simulate(&fields, MAPS, NULL, &error);
+  DmMapTiles *maps = dm_map_tiles_simulate(&fields, MAPS, NULL, &error);
   CHECK_OK(maps != NULL, error);
   float *generated = malloc((size_t)MAPS * SIZE * SIZE * sizeof(float));
   DmCosmoganReference *reference =
-      maps ? dm_cosmogan_reference_new(dm_cosmogan_maps_data(maps), MAPS, SIZE, r.pixel_arcmin,
+      maps ? dm_cosmogan_reference_new(dm_map_tiles_data(maps), MAPS, SIZE, r.pixel_arcmin,
                                        NULL, &error)
            : NULL;
   CHECK_OK(!maps || reference != NULL, error);
@@ -126,7 +126,7 @@ int main(void) {
   }
   dm_cosmogan_reference_free(reference);
   free(generated);
-  dm_cosmogan_maps_free(maps);
+  dm_map_tiles_free(maps);
   dm_cosmogan_free(m);
   dm_nn_free(nn);
   train_test_remove(model);

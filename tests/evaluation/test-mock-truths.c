@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/fft.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/map.h"
 #include "darkmap/mock-evaluation.h"
 #include "map-cube-test.h"
@@ -20,14 +20,14 @@ enum { SIDE = 32 };
 /* The std over the grid of map t of the cube less its mean, and that mean. */
 static void tile_moments(const char *cube, int t, double *std, double *mean) {
   DmError *error = NULL;
-  DmCosmoganMaps *maps = dm_cosmogan_maps_read(cube, SIDE, t + 1, PIXEL_ARCMIN, NULL, &error);
+  DmMapTiles *maps = dm_map_tiles_read(cube, SIDE, t + 1, PIXEL_ARCMIN, NULL, &error);
   CHECK_OK(maps != NULL, error);
   *std = *mean = NAN;
   if (!maps) return;
   float truth[SIDE * SIDE];
-  *mean = dm_plane_remove_mean(dm_cosmogan_maps_data(maps) + (size_t)t * SIDE * SIDE, truth,
+  *mean = dm_plane_remove_mean(dm_map_tiles_data(maps) + (size_t)t * SIDE * SIDE, truth,
                                SIDE * SIDE);
-  dm_cosmogan_maps_free(maps);
+  dm_map_tiles_free(maps);
   double s = 0.0, s2 = 0.0, n = SIDE * SIDE;
   for (int i = 0; i < SIDE * SIDE; i++) {
     s += truth[i];

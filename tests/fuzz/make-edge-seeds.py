@@ -233,13 +233,13 @@ def weights_variants(model):
 def main():
     corpus = sys.argv[1]
     images = fits_seeds()
-    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask", "fuzz-cosmogan-maps",
+    for target in ["fuzz-fits-image", "fuzz-fits-describe", "fuzz-mask", "fuzz-map-tiles",
                    "fuzz-fits-region"]:
         for name, data in images.items():
             write(os.path.join(corpus, target), name, data)
     write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-2-tuples-8x8.fits", dataset_file())
     write(os.path.join(corpus, "fuzz-dataset-file"), "dataset-1-tuple-8x8.fits", dataset_file(1))
-    write(os.path.join(corpus, "fuzz-cosmogan-maps"), "cube-16x16x2-non-finite.fits", tile_cube())
+    write(os.path.join(corpus, "fuzz-map-tiles"), "cube-16x16x2-non-finite.fits", tile_cube())
     params = os.path.join(corpus, "fuzz-nn-params")
     for name, data in weights_variants(os.path.join(params, "score-hybrid-8x8.safetensors")).items():
         write(params, name, data)

@@ -32,9 +32,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "darkmap/cosmogan-train.h"
 #include "darkmap/dataset.h"
 #include "darkmap/fits.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/model-info.h"
 #include "darkmap/posterior.h"
 #include "test-util.h"
@@ -190,11 +190,11 @@ static void test_training_maps_with_infinite_pixels(const char *path) {
     CHECK(write_image_with_cards(path, cards, 6));
     double pixel = -1.0;
     if (i == 0) {
-      CHECK(!dm_cosmogan_maps_probe(path, &pixel, &error));
+      CHECK(!dm_map_tiles_probe(path, &pixel, &error));
       CHECK(error && error->code == DM_ERROR_WCS &&
             strstr(error->message, "pixels of inf degrees, not a finite size"));
       dm_error_clear(&error);
-      CHECK(dm_cosmogan_maps_read(path, SIDE, 1, 0.5, NULL, &error) == NULL);
+      CHECK(dm_map_tiles_read(path, SIDE, 1, 0.5, NULL, &error) == NULL);
       CHECK(error && error->code == DM_ERROR_WCS &&
             strstr(error->message, "Cannot read the WCS of") &&
             strstr(error->message, "pixels of inf degrees, not a finite size"));
@@ -202,13 +202,13 @@ static void test_training_maps_with_infinite_pixels(const char *path) {
       dm_error_clear(&error);
     } else {
       /* The same image with pixels of 1′. */
-      CHECK_OK(dm_cosmogan_maps_probe(path, &pixel, &error), error);
+      CHECK_OK(dm_map_tiles_probe(path, &pixel, &error), error);
       CHECK(fabs(pixel - 1.0) < 1e-12);
-      DmCosmoganMaps *maps = dm_cosmogan_maps_read(path, SIDE, 1, 0.5, NULL, &error);
+      DmMapTiles *maps = dm_map_tiles_read(path, SIDE, 1, 0.5, NULL, &error);
       CHECK_OK(maps, error);
-      CHECK(maps && dm_cosmogan_maps_count(maps) == 1 &&
-            dm_cosmogan_maps_pixel_arcmin(maps) == pixel);
-      dm_cosmogan_maps_free(maps);
+      CHECK(maps && dm_map_tiles_count(maps) == 1 &&
+            dm_map_tiles_pixel_arcmin(maps) == pixel);
+      dm_map_tiles_free(maps);
     }
   }
 }

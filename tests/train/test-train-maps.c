@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "darkmap/fft.h"
-#include "darkmap/cosmogan-train.h"
+#include "darkmap/map-tiles.h"
 #include "darkmap/map.h"
 #include "darkmap/score-network.h"
 #include "darkmap/score-train-pool.h"
@@ -33,12 +33,12 @@ static int compare_floats(const void *a, const void *b) {
  * path less its mean, in some order (a draw is a shift, flip or transpose). */
 static bool is_tile(const float *field, const char *path, int t) {
   DmError *error = NULL;
-  DmCosmoganMaps *maps = dm_cosmogan_maps_read(path, SIDE, t + 1, 2.0, NULL, &error);
+  DmMapTiles *maps = dm_map_tiles_read(path, SIDE, t + 1, 2.0, NULL, &error);
   CHECK_OK(maps != NULL, error);
   if (!maps) return false;
   float a[SIDE * SIDE], b[SIDE * SIDE];
-  dm_plane_remove_mean(dm_cosmogan_maps_data(maps) + (size_t)t * SIDE * SIDE, a, SIDE * SIDE);
-  dm_cosmogan_maps_free(maps);
+  dm_plane_remove_mean(dm_map_tiles_data(maps) + (size_t)t * SIDE * SIDE, a, SIDE * SIDE);
+  dm_map_tiles_free(maps);
   memcpy(b, field, sizeof b);
   qsort(a, SIDE * SIDE, sizeof(float), compare_floats);
   qsort(b, SIDE * SIDE, sizeof(float), compare_floats);
@@ -49,12 +49,12 @@ static bool is_tile(const float *field, const char *path, int t) {
  * validation draws from tiles 4-5. */
 static void check_pool(const char *cube) {
   DmError *error = NULL;
-  DmCosmoganMaps *maps = dm_cosmogan_maps_read(cube, SIDE, 6, 2.0, NULL, &error);
+  DmMapTiles *maps = dm_map_tiles_read(cube, SIDE, 6, 2.0, NULL, &error);
   CHECK_OK(maps != NULL, error);
   if (!maps) return;
-  DmScoreTrainPool *pool = dm_score_train_pool_from_maps(dm_cosmogan_maps_data(maps), SIDE, SIDE,
+  DmScoreTrainPool *pool = dm_score_train_pool_from_maps(dm_map_tiles_data(maps), SIDE, SIDE,
                                                          4, 2, 7, &error);
-  dm_cosmogan_maps_free(maps);
+  dm_map_tiles_free(maps);
   CHECK_OK(pool != NULL, error);
   if (!pool) return;
   float field[SIDE * SIDE];
@@ -143,7 +143,7 @@ static void check_folder(const DmTrainRequest *request) {
   DmTrainCheckpointInfo info;
   char digest[65];
   CHECK_OK(dm_train_checkpoint_read(checkpoint, &info, &error), error);
-  CHECK_OK(dm_cosmogan_maps_digest(folder, digest, &error), error);
+  CHECK_OK(dm_map_tiles_digest(folder, digest, &error), error);
   CHECK(info.request.maps_sha256 && strcmp(info.request.maps_sha256, digest) == 0);
   CHECK(map_cube_test_write("maps-folder/b.fits", 32, 1, 2.0, -1, 7) != NULL);
   r.steps = 2;

@@ -136,7 +136,7 @@ typedef struct {
                                       file's WCS pixel must be the grid's within 1 %.
                                       COSMOGAN: at most pool_maps tiles of size² */
   const char *maps_sha256;         /* set by dm_train: the SHA-256 of maps_path
-                                      (dm_cosmogan_maps_digest: a file's, or a folder's
+                                      (dm_map_tiles_digest: a file's, or a folder's
                                       list of files and digests), in the checkpoint and
                                       the card; a resume refuses maps that changed */
   const DmCatalog *catalog;        /* MMGAN: the survey's galaxies (borrowed); NULL: read

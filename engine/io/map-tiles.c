@@ -1,5 +1,5 @@
-/* The training maps of a CosmoGAN (darkmap/cosmogan-train.h): simulated,
- * or tiles of the users' FITS images. */
+/* Sets of square maps (darkmap/map-tiles.h): simulated, or tiles of the
+ * users' FITS images. */
 #include <ctype.h>
 #include <dirent.h>
 #include <math.h>
@@ -9,36 +9,37 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "darkmap/cosmogan-train.h"
+#include "darkmap/map-tiles.h"
+
 #include "darkmap/fits.h"
 #include "darkmap/sha256.h"
 
-struct DmCosmoganMaps {
+struct DmMapTiles {
   int count, size;
   double pixel_arcmin;
   float *data; /* count × size × size */
   char description[96];
 };
 
-void dm_cosmogan_maps_free(DmCosmoganMaps *maps) {
+void dm_map_tiles_free(DmMapTiles *maps) {
   if (!maps) return;
   free(maps->data);
   free(maps);
 }
 
-int dm_cosmogan_maps_count(const DmCosmoganMaps *maps) { return maps->count; }
-int dm_cosmogan_maps_size(const DmCosmoganMaps *maps) { return maps->size; }
-double dm_cosmogan_maps_pixel_arcmin(const DmCosmoganMaps *maps) { return maps->pixel_arcmin; }
-const float *dm_cosmogan_maps_data(const DmCosmoganMaps *maps) { return maps->data; }
-const char *dm_cosmogan_maps_describe(const DmCosmoganMaps *maps) { return maps->description; }
+int dm_map_tiles_count(const DmMapTiles *maps) { return maps->count; }
+int dm_map_tiles_size(const DmMapTiles *maps) { return maps->size; }
+double dm_map_tiles_pixel_arcmin(const DmMapTiles *maps) { return maps->pixel_arcmin; }
+const float *dm_map_tiles_data(const DmMapTiles *maps) { return maps->data; }
+const char *dm_map_tiles_describe(const DmMapTiles *maps) { return maps->description; }
 
 /* count maps of size², uninitialised. */
-static DmCosmoganMaps *maps_new(int count, int size, double pixel_arcmin, DmError **error) {
-  DmCosmoganMaps *maps = calloc(1, sizeof *maps);
+static DmMapTiles *maps_new(int count, int size, double pixel_arcmin, DmError **error) {
+  DmMapTiles *maps = calloc(1, sizeof *maps);
   size_t floats = (size_t)count * (size_t)size * (size_t)size;
   if (maps) maps->data = malloc(floats * sizeof(float));
   if (!maps || !maps->data) {
-    dm_cosmogan_maps_free(maps);
+    dm_map_tiles_free(maps);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for %d training maps of %d × %d.",
                  count, size, size);
     return NULL;
@@ -51,7 +52,7 @@ static DmCosmoganMaps *maps_new(int count, int size, double pixel_arcmin, DmErro
 
 /* ---- Simulated ------------------------------------------------------------------ */
 
-DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
+DmMapTiles *dm_map_tiles_simulate(const DmDatasetConfig *fields, int n,
                                           const DmProgress *progress, DmError **error) {
   if (n < 1 || fields->nx != fields->ny) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
@@ -60,7 +61,7 @@ DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
     return NULL;
   }
   DmDataset *dataset = dm_dataset_new(fields, error);
-  DmCosmoganMaps *maps = dataset ? maps_new(n, fields->nx, fields->pixel_arcmin, error) : NULL;
+  DmMapTiles *maps = dataset ? maps_new(n, fields->nx, fields->pixel_arcmin, error) : NULL;
   if (!maps) {
     dm_dataset_free(dataset);
     return NULL;
@@ -79,7 +80,7 @@ DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
     DmError *item_error = NULL;
     DmDatasetTuple *tuple = dm_dataset_tuple(dataset, (uint64_t)i, &item_error);
     if (!tuple) {
-#pragma omp critical(dm_cosmogan_maps_error)
+#pragma omp critical(dm_map_tiles_error)
       {
         if (!first_error)
           first_error = item_error;
@@ -92,7 +93,7 @@ DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
     memcpy(maps->data + (size_t)i * npix, tuple->kappa->data, npix * sizeof(float));
     dm_dataset_tuple_free(tuple);
     int count = atomic_fetch_add(&done, 1) + 1;
-#pragma omp critical(dm_cosmogan_maps_progress)
+#pragma omp critical(dm_map_tiles_progress)
     dm_progress_report(progress, (double)count / n, "Simulating the training maps");
   }
   dm_dataset_free(dataset);
@@ -101,7 +102,7 @@ DmCosmoganMaps *dm_cosmogan_maps_simulate(const DmDatasetConfig *fields, int n,
       dm_error_propagate(error, first_error);
     else
       dm_progress_check_cancel(progress, error);
-    dm_cosmogan_maps_free(maps);
+    dm_map_tiles_free(maps);
     return NULL;
   }
   return maps;
@@ -201,7 +202,7 @@ static double pixel_of(const DmMap *image) {
   return image->wcs ? dm_wcs_pixel_scale_deg(image->wcs) * 60.0 : 0.0;
 }
 
-bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **error) {
+bool dm_map_tiles_probe(const char *path, double *pixel_arcmin, DmError **error) {
   FileList list;
   if (!list_files(path, &list, error)) return false;
   DmMap *image = read_maps(list.paths[0], error);
@@ -212,7 +213,7 @@ bool dm_cosmogan_maps_probe(const char *path, double *pixel_arcmin, DmError **er
   return true;
 }
 
-bool dm_cosmogan_maps_digest(const char *path, char hex[65], DmError **error) {
+bool dm_map_tiles_digest(const char *path, char hex[65], DmError **error) {
   struct stat info;
   if (stat(path, &info) == 0 && !S_ISDIR(info.st_mode)) return dm_sha256_file(path, hex, error);
   FileList list;
@@ -247,7 +248,7 @@ static bool tile_finite(const DmMap *image, int plane, int x0, int y0, int size)
 
 /* Appends the finite tiles of image to maps (grown as needed), up to
  * max_maps in all. */
-static bool add_tiles(DmCosmoganMaps *maps, const DmMap *image, int max_maps, int *capacity,
+static bool add_tiles(DmMapTiles *maps, const DmMap *image, int max_maps, int *capacity,
                       DmError **error) {
   int size = maps->size;
   size_t npix = (size_t)size * (size_t)size;
@@ -274,7 +275,7 @@ static bool add_tiles(DmCosmoganMaps *maps, const DmMap *image, int max_maps, in
   return true;
 }
 
-DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, double pixel_arcmin,
+DmMapTiles *dm_map_tiles_read(const char *path, int size, int max_maps, double pixel_arcmin,
                                       const DmProgress *progress, DmError **error) {
   if (size < 1 || max_maps < 1) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
@@ -283,7 +284,7 @@ DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, 
   }
   FileList list;
   if (!list_files(path, &list, error)) return NULL;
-  DmCosmoganMaps *maps = calloc(1, sizeof *maps);
+  DmMapTiles *maps = calloc(1, sizeof *maps);
   if (!maps) {
     file_list_clear(&list);
     dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory.");
@@ -326,16 +327,16 @@ DmCosmoganMaps *dm_cosmogan_maps_read(const char *path, int size, int max_maps, 
              used_files, used_files == 1 ? "" : "s");
   file_list_clear(&list);
   if (!ok) {
-    dm_cosmogan_maps_free(maps);
+    dm_map_tiles_free(maps);
     return NULL;
   }
   return maps;
 }
 
-DmCosmoganMaps *dm_cosmogan_maps_read_grid(const char *path, int size, int count,
+DmMapTiles *dm_map_tiles_read_grid(const char *path, int size, int count,
                                            double pixel_arcmin, const char *purpose,
                                            const DmProgress *progress, DmError **error) {
-  DmCosmoganMaps *maps = dm_cosmogan_maps_read(path, size, count, pixel_arcmin, progress, error);
+  DmMapTiles *maps = dm_map_tiles_read(path, size, count, pixel_arcmin, progress, error);
   if (!maps) return NULL;
   bool ok = true;
   if (maps->count < count)
@@ -347,7 +348,7 @@ DmCosmoganMaps *dm_cosmogan_maps_read_grid(const char *path, int size, int count
                       "%s has pixels of %.4g′; %s are of %.4g′ (they must agree within 1 %%).",
                       path, maps->pixel_arcmin, purpose, pixel_arcmin);
   if (!ok) {
-    dm_cosmogan_maps_free(maps);
+    dm_map_tiles_free(maps);
     return NULL;
   }
   return maps;
