@@ -53,7 +53,7 @@ static DmMapTiles *maps_new(int count, int size, double pixel_arcmin, DmError **
 /* ---- Simulated ------------------------------------------------------------------ */
 
 DmMapTiles *dm_map_tiles_simulate(const DmDatasetConfig *fields, int n,
-                                          const DmProgress *progress, DmError **error) {
+                                  const DmProgress *progress, DmError **error) {
   if (n < 1 || fields->nx != fields->ny) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "CosmoGAN trains on square maps (%d of %d × %d asked for).", n, fields->nx,
@@ -276,7 +276,7 @@ static bool add_tiles(DmMapTiles *maps, const DmMap *image, int max_maps, int *c
 }
 
 DmMapTiles *dm_map_tiles_read(const char *path, int size, int max_maps, double pixel_arcmin,
-                                      const DmProgress *progress, DmError **error) {
+                              const DmProgress *progress, DmError **error) {
   if (size < 1 || max_maps < 1) {
     dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                  "Training maps need a side and a count (%d, %d).", size, max_maps);
@@ -334,8 +334,8 @@ DmMapTiles *dm_map_tiles_read(const char *path, int size, int max_maps, double p
 }
 
 DmMapTiles *dm_map_tiles_read_grid(const char *path, int size, int count,
-                                           double pixel_arcmin, const char *purpose,
-                                           const DmProgress *progress, DmError **error) {
+                                   double pixel_arcmin, const char *purpose,
+                                   const DmProgress *progress, DmError **error) {
   DmMapTiles *maps = dm_map_tiles_read(path, size, count, pixel_arcmin, progress, error);
   if (!maps) return NULL;
   bool ok = true;

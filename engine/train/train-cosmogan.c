@@ -114,10 +114,10 @@ static void part_report(void *user_data, double fraction, const char *stage) {
 
 /* The training maps of the request: read from maps_path, or simulated. */
 static DmMapTiles *make_maps(const DmTrainRequest *r, const DmProgress *progress,
-                                 DmError **error) {
+                             DmError **error) {
   if (r->maps_path)
     return dm_map_tiles_read(r->maps_path, r->size, r->pool_maps, r->pixel_arcmin, progress,
-                                 error);
+                             error);
   DmDatasetConfig fields;
   dm_train_fields(r, r->size, r->size, r->pixel_arcmin, &fields);
   return dm_map_tiles_simulate(&fields, r->pool_maps, progress, error);

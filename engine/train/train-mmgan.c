@@ -87,8 +87,8 @@ static DmMmganPool *make_pool(const DmTrainRequest *r, const DmProgress *progres
   DmMapTiles *maps = NULL;
   if (survey && r->maps_path)
     maps = dm_map_tiles_read_grid(r->maps_path, r->grid.nx, r->pool_maps + r->validation,
-                                      r->grid.pixel_arcmin,
-                                      "the training pool and its validation", progress, error);
+                                  r->grid.pixel_arcmin,
+                                  "the training pool and its validation", progress, error);
   else if (survey)
     dataset = dm_dataset_new(&dc, error);
   DmMmganPoolOptions po;

@@ -87,8 +87,8 @@ bool dm_train_score_new(const DmTrainRequest *r, const DmProgress *pool_progress
   if (r->maps_path) {
     DmMapTiles *maps =
         dm_map_tiles_read_grid(r->maps_path, r->size, r->pool_maps + r->validation,
-                                   r->pixel_arcmin, "the training pool and its validation",
-                                   pool_progress, error);
+                               r->pixel_arcmin, "the training pool and its validation",
+                               pool_progress, error);
     s->pool = maps ? dm_score_train_pool_from_maps(dm_map_tiles_data(maps), r->size, r->size,
                                                    r->pool_maps, r->validation, r->seed, error)
                    : NULL;

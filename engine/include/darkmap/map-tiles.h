@@ -33,7 +33,7 @@ typedef struct DmMapTiles DmMapTiles;
 /* n maps of the dataset (whose grid must be square), made on worker
  * threads; progress per map, and its cancel flag. */
 DmMapTiles *dm_map_tiles_simulate(const DmDatasetConfig *fields, int n,
-                                          const DmProgress *progress, DmError **error);
+                                  const DmProgress *progress, DmError **error);
 
 /* The pixel side (arcmin) of the first image a path (cube or folder) holds,
  * from its WCS; 0 when it has none.  Fails as dm_map_tiles_read on a
@@ -45,7 +45,7 @@ bool dm_map_tiles_probe(const char *path, double *pixel_arcmin, DmError **error)
  * folder without FITS files, DM_ERROR_INVALID_ARGUMENT for planes smaller
  * than size, pixel scales that disagree, or no finite tile. */
 DmMapTiles *dm_map_tiles_read(const char *path, int size, int max_maps, double pixel_arcmin,
-                                      const DmProgress *progress, DmError **error);
+                              const DmProgress *progress, DmError **error);
 
 /* The SHA-256 of the maps at path (64 hex digits): a file's bytes; for a
  * folder, the digest of one line per FITS file in name order, its name in
@@ -61,8 +61,8 @@ bool dm_map_tiles_digest(const char *path, char hex[65], DmError **error);
  * from pixel_arcmin by more than 1 %.  purpose names, in plural, what the
  * maps are for in those messages ("the mocks' truths"). */
 DmMapTiles *dm_map_tiles_read_grid(const char *path, int size, int count,
-                                           double pixel_arcmin, const char *purpose,
-                                           const DmProgress *progress, DmError **error);
+                                   double pixel_arcmin, const char *purpose,
+                                   const DmProgress *progress, DmError **error);
 
 void dm_map_tiles_free(DmMapTiles *maps);
 int dm_map_tiles_count(const DmMapTiles *maps);
