@@ -128,6 +128,27 @@ static long long padded_data_bytes(const DataLayout *layout) {
   return (bytes + BLOCK - 1) / BLOCK * BLOCK;
 }
 
+/* Whether card is a column name (TTYPEn) whose value is not a quoted
+ * string and longer than a quoted one can be (68 characters).  cfitsio 4.2
+ * copies a column name into a buffer of 70 bytes unchecked (ffgtbp), so
+ * such a card (say 70 dashes) overflows it and aborts the process. */
+static bool is_overlong_column_name(const char *card) {
+  if (strncmp(card, "TTYPE", 5) != 0 || card[8] != '=') return false;
+  int i = 5;
+  while (i < 8 && card[i] >= '0' && card[i] <= '9') i++;
+  if (i == 5 || (i < 8 && card[i] != ' ')) return false;
+  int start = 9, end = CARD;
+  while (start < CARD && card[start] == ' ') start++;
+  if (start == CARD || card[start] == '\'') return false;
+  for (int k = start; k < CARD; k++)
+    if (card[k] == '/') {
+      end = k;
+      break;
+    }
+  while (end > start && card[end - 1] == ' ') end--;
+  return end - start > 68;
+}
+
 /* Scans one header from the file's current position, block by block, up to
  * its END card.  False with *error set at a control character; *layout
  * receives the structural numbers, *complete whether END was reached. */
@@ -146,6 +167,12 @@ static bool scan_header(FILE *file, const char *path, int hdu, DataLayout *layou
                               "%s is not a valid FITS file: card %d of the header of HDU %d "
                               "holds a control character (byte %d)",
                               path, n_blocks * (BLOCK / CARD) + c + 1, hdu, i + 1);
+      if (is_overlong_column_name(card))
+        return dm_error_set(error, DM_ERROR_FORMAT, 0,
+                            "%s is not a valid FITS file: card %d of the header of HDU %d "
+                            "names a column (%.8s) with a value of more than 68 characters "
+                            "that is not a quoted string",
+                            path, n_blocks * (BLOCK / CARD) + c + 1, hdu, card);
       *complete = strncmp(card, "END     ", 8) == 0;
       if (!*complete) read_layout_card(card, layout);
     }
@@ -153,8 +180,9 @@ static bool scan_header(FILE *file, const char *path, int hdu, DataLayout *layou
   return true;
 }
 
-/* Refuses a file whose headers hold control characters.  The FITS standard
- * allows only printable ASCII there; cfitsio 4.2 does not check and can
+/* Refuses a file whose headers hold control characters or an overlong
+ * unquoted column name.  The FITS standard allows only printable ASCII
+ * there and quoted column names; cfitsio 4.2 does not check and can
  * overflow its own buffers on such cards, so they are caught first.  Bytes
  * above 0x7E (stray UTF-8 in comments) are left to cfitsio.  The scan walks
  * header by header, skipping the data; whatever it cannot follow (not FITS
