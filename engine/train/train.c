@@ -529,7 +529,13 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
   double start = dm_monotonic_seconds();
   DmTrainResolved resolved;
   /* The catalogue's reading can be cancelled; the fraction is the pool's. */
-  DmProgress cancel_only = {NULL, NULL, progress ? progress->cancel : NULL};
+  /* The ranks of a data-parallel run stop only together, after a step (a
+   * rank that stopped alone while reading or making its maps would leave
+   * the others waiting in their first exchange): before the steps their
+   * cancel flag waits. */
+  atomic_int *cancel = progress && !dm_data_parallel_active(request->parallel) ? progress->cancel
+                                                                               : NULL;
+  DmProgress cancel_only = {NULL, NULL, cancel};
   if (!dm_train_check(request, error) ||
       !dm_train_resolve(request, &cancel_only, &resolved, error))
     return false;
@@ -540,7 +546,7 @@ bool dm_train(const DmTrainRequest *request, const DmProgress *progress,
     dm_train_resolved_clear(&resolved);
     return false;
   }
-  DmProgress pool_progress = {pool_report, (void *)progress, progress ? progress->cancel : NULL};
+  DmProgress pool_progress = {pool_report, (void *)progress, cancel};
   dm_progress_report(progress, 0.0, "Making the training maps");
   DmTrainMethod method;
   bool ok = method_new(&resolved.request, &pool_progress, &method, error);

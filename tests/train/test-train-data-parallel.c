@@ -7,7 +7,9 @@
  *  - rank 0 alone writes the model, card and checkpoint (rank 1, given
  *    another model path, writes nothing) and reports;
  *  - a cancel raised on rank 1 alone stops both ranks after the same step,
- *    which rank 0 saves;
+ *    which rank 0 saves; raised before the training maps are made, it
+ *    waits for the first step (a rank stopping alone there would leave the
+ *    other waiting in its first exchange);
  *  - refusals: a batch that does not split evenly, a CosmoGAN, several
  *    ranks without a sum. */
 #include <math.h>
@@ -58,7 +60,8 @@ typedef struct {
   DmDataParallel parallel;
   Member member;
   atomic_int cancel;
-  int64_t cancel_at;      /* the step whose progress report raises cancel; 0: never */
+  int64_t cancel_at;      /* the step whose progress report raises cancel; 0: never;
+                             -1: raised from the start */
   int n_reports;
   DmTrainResult result;
   bool ok;
@@ -87,7 +90,7 @@ static void *train_rank(void *user_data) {
 }
 
 /* Trains request as RANKS ranks, rank r writing to model_paths[r]; rank 1
- * raises its cancel flag at step cancel_at (0: never). */
+ * raises its cancel flag at step cancel_at (0: never; -1: from the start). */
 static void train_ranks(const DmTrainRequest *request, const char *const *model_paths,
                         int64_t cancel_at, Rank *ranks) {
   Exchange exchange;
@@ -100,7 +103,7 @@ static void train_ranks(const DmTrainRequest *request, const char *const *model_
     rank->parallel = (DmDataParallel){r, RANKS, sum_by_threads, &rank->member};
     rank->request.parallel = &rank->parallel;
     rank->request.model_path = model_paths[r];
-    atomic_init(&rank->cancel, 0);
+    atomic_init(&rank->cancel, rank->cancel_at < 0 ? 1 : 0);
   }
   for (int r = 0; r < RANKS; r++) pthread_create(&threads[r], NULL, train_rank, &ranks[r]);
   for (int r = 0; r < RANKS; r++) pthread_join(threads[r], NULL);
@@ -185,8 +188,11 @@ static void check_split_equals_whole(DmTrainRequest *request, const char *what) 
   train_test_remove(split);
 }
 
-/* Rank 1 alone cancelled at step 2: both stop after it, rank 0 saves it. */
-static void check_cancel_on_one_rank(const DmTheorySpectrum *theory) {
+/* Rank 1 alone cancelled at step cancel_at (-1: before the maps are made,
+ * which stops both after step 1): both stop after step `stop`, rank 0
+ * saves it. */
+static void check_cancel_on_one_rank(const DmTheorySpectrum *theory, int64_t cancel_at,
+                                     int64_t stop) {
   char model[4096], idle[4096];
   scratch(model, "cancel", ".safetensors");
   scratch(idle, "cancel", "-rank1.safetensors");
@@ -196,21 +202,21 @@ static void check_cancel_on_one_rank(const DmTheorySpectrum *theory) {
   request.batch = 4;
   Rank ranks[RANKS];
   const char *paths[RANKS] = {model, idle};
-  train_ranks(&request, paths, 2, ranks);
+  train_ranks(&request, paths, cancel_at, ranks);
   for (int r = 0; r < RANKS; r++) {
     CHECK(!ranks[r].ok && ranks[r].error && ranks[r].error->code == DM_ERROR_CANCELLED);
-    CHECK(ranks[r].result.steps == 2);
+    CHECK(ranks[r].result.steps == stop);
     dm_error_free(ranks[r].error);
   }
   DmTrainCheckpointInfo info;
   DmError *error = NULL;
   char *checkpoint = dm_train_checkpoint_path(&request);
   CHECK_OK(dm_train_checkpoint_read(checkpoint, &info, &error), error);
-  printf("cancel raised on rank 1 at step 2: both ranks stopped at steps %lld and %lld, "
+  printf("cancel raised on rank 1 at step %lld: both ranks stopped at steps %lld and %lld, "
          "checkpoint at step %lld\n",
-         (long long)ranks[0].result.steps, (long long)ranks[1].result.steps,
-         (long long)info.step);
-  CHECK(info.step == 2 && !exists(idle));
+         (long long)cancel_at, (long long)ranks[0].result.steps,
+         (long long)ranks[1].result.steps, (long long)info.step);
+  CHECK(info.step == stop && !exists(idle));
   free(checkpoint);
   train_test_remove(model);
 }
@@ -271,7 +277,8 @@ int main(void) {
   request.validate_every = 2;  /* w_SD's updates read validations: the ranks make the same */
   check_split_equals_whole(&request, "mmgan");
 
-  check_cancel_on_one_rank(theory);
+  check_cancel_on_one_rank(theory, 2, 2);
+  check_cancel_on_one_rank(theory, -1, 1);
   check_refusals(theory);
   dm_catalog_free(catalog);
   dm_theory_free(theory);

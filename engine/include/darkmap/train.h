@@ -191,8 +191,9 @@ typedef struct {
                                       ranks given the same request: rank 0 alone writes
                                       the checkpoint, model and card and reports; the
                                       ranks agree at each step on stopping (a cancel on
-                                      any rank, rank 0's max_seconds or checkpoint_now),
-                                      and pause is ignored.  Not recorded: a checkpoint
+                                      any rank, rank 0's max_seconds or checkpoint_now;
+                                      a cancel raised while the maps are read or made
+                                      waits for the first step), and pause is ignored.  Not recorded: a checkpoint
                                       resumes with any number of ranks.  COSMOGAN refuses
                                       more than one rank (its batch norms see the whole
                                       batch).  Borrowed */
