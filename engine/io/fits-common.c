@@ -107,13 +107,15 @@ static void read_layout_card(const char *card, DataLayout *layout) {
 }
 
 /* Bytes of data after the header (padded to whole blocks) by the FITS
- * standard's formula, or -1 when the header's numbers are not sensible. */
+ * standard's formula, or -1 when the header's numbers are not sensible.
+ * A header of NAXIS = 0 has no data whatever its other numbers say (cfitsio
+ * goes on to the next header then, so the scan must too). */
 static long long padded_data_bytes(const DataLayout *layout) {
+  if (layout->naxis == 0) return 0;
   long long bits = layout->bitpix < 0 ? -layout->bitpix : layout->bitpix;
   if ((bits != 8 && bits != 16 && bits != 32 && bits != 64) || layout->naxis < 0 ||
       layout->naxis > 999 || layout->gcount < 0 || layout->pcount < 0)
     return -1;
-  if (layout->naxis == 0) return 0;
   long long count = 1;
   int first = (layout->groups && layout->naxes[1] == 0) ? 2 : 1; /* random groups */
   for (long long i = first; i <= layout->naxis; i++) {
@@ -193,6 +195,7 @@ static bool check_header_bytes(const char *path, DmError **error) {
   bool ok = true, complete = true;
   for (int hdu = 1; ok && complete && file && layout; hdu++) {
     memset(layout, 0, sizeof *layout);
+    layout->naxis = -1;  /* until the header says */
     layout->gcount = 1;
     ok = scan_header(file, path, hdu, layout, &complete, error);
     long long skip = complete ? padded_data_bytes(layout) : -1;
