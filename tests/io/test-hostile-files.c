@@ -257,7 +257,8 @@ static void test_table_with_overlong_column_name(const char *path) {
   memset(quoted + 11, 'x', 68);
   quoted[79] = '\'';
   quoted[80] = '\0';
-  const char *bitpix = "BITPIX  =                    8", *garbled = "BITPIX `=                    8";
+  const char *bitpix = "BITPIX  =                    8";
+  const char *garbled = "BITPIX `=                    8";
   DmError *error = NULL;
   int n_tables = 0;
   DmTableInfo *tables = NULL;
