@@ -37,9 +37,8 @@ struct DmMosaicBinning {
   size_t sorted_capacity;
   DmCatalog share;      /* arrays of chunk capacity */
 };
-typedef DmMosaicBinning TileBinning;
 
-static void tile_binning_clear(TileBinning *b) {
+static void tile_binning_clear(DmMosaicBinning *b) {
   for (int i = 0; b->binners && i < b->last - b->first; i++) dm_binner_free(b->binners[i]);
   free(b->binners);
   dm_binner_free(b->counts);
@@ -58,7 +57,7 @@ static void tile_binning_clear(TileBinning *b) {
 /* How much wider than its own side a tile spans along the mosaic's RA at
  * Dec dec: 1 for TAN mosaics; for CAR, 1/cos of the farthest Dec the tile
  * reaches from there. */
-static double ra_stretch(const TileBinning *b, double dec) {
+static double ra_stretch(const DmMosaicBinning *b, double dec) {
   const DmMosaicPlan *p = b->plan;
   if (p->projection != DM_PROJECTION_FLAT) return 1.0;
   double pixel_deg = p->tiles[0].pixel_arcmin / 60.0;
@@ -69,14 +68,14 @@ static double ra_stretch(const TileBinning *b, double dec) {
 /* How far beyond its core's edge, in mosaic pixels, a tile's grid may hold
  * galaxies along an axis (its overlap and the sorting margin, the tile
  * stretched by stretch). */
-static double axis_reach(const TileBinning *b, double stretch) {
+static double axis_reach(const DmMosaicBinning *b, double stretch) {
   const DmMosaicPlan *p = b->plan;
   return p->overlap + b->margin + (0.5 * p->core + p->overlap + b->margin) * (stretch - 1.0);
 }
 
 /* The most tiles a galaxy may fall in: along each axis, those the reach
  * beyond a core's two edges crosses, at the mosaic's farthest Dec. */
-static int tile_slots_bound(const TileBinning *b, DmError **error) {
+static int tile_slots_bound(const DmMosaicBinning *b, DmError **error) {
   const DmMosaicPlan *p = b->plan;
   double x = 0.5 * (p->nx - 1), y[2] = {0.0, p->ny - 1.0}, ra[2], dec[2];
   double xs[2] = {x, x};
@@ -87,9 +86,9 @@ static int tile_slots_bound(const TileBinning *b, DmError **error) {
   return along_x * along_y;
 }
 
-static bool tile_binning_init(TileBinning *b, const DmMosaicPlan *plan, int first, int last,
+static bool tile_binning_init(DmMosaicBinning *b, const DmMosaicPlan *plan, int first, int last,
                               bool counts, DmError **error) {
-  *b = (TileBinning){.plan = plan, .first = first, .last = last};
+  *b = (DmMosaicBinning){.plan = plan, .first = first, .last = last};
   b->margin = MARGIN_PIXELS + MARGIN_SHARE * (plan->core + 2 * plan->overlap);
   size_t n = (size_t)(last - first), capacity = DM_CATALOG_STREAM_CHUNK;
   b->binners = calloc(n, sizeof *b->binners);
@@ -160,7 +159,7 @@ DmBinner *dm_mosaic_binning_counts(DmMosaicBinning *b) { return b->counts; }
  * v (pixel centres at integers), clipped to [0, n_tiles); false if none.
  * stretch (>= 1) widens the tiles' reach: a TAN tile of a CAR mosaic spans
  * 1/cos(Dec) as many of the mosaic's RA pixels as its own. */
-static bool tile_span(const TileBinning *b, double v, int n_tiles, double stretch, int *lo,
+static bool tile_span(const DmMosaicBinning *b, double v, int n_tiles, double stretch, int *lo,
                       int *hi) {
   const DmMosaicPlan *p = b->plan;
   double reach = axis_reach(b, stretch);
@@ -175,7 +174,7 @@ static bool tile_span(const TileBinning *b, double v, int n_tiles, double stretc
 
 /* The slots (tile − first) of the range's tiles whose grid may hold the
  * galaxy at mosaic coordinates (x, y) and Dec dec; returns their count. */
-static int tile_slots(const TileBinning *b, double x, double y, double dec, int *slots) {
+static int tile_slots(const DmMosaicBinning *b, double x, double y, double dec, int *slots) {
   int tx0, tx1, ty0, ty1, n = 0;
   if (!tile_span(b, x, b->plan->tiles_x, ra_stretch(b, dec), &tx0, &tx1) ||
       !tile_span(b, y, b->plan->tiles_y, 1.0, &ty0, &ty1))
@@ -190,7 +189,7 @@ static int tile_slots(const TileBinning *b, double x, double y, double dec, int 
 
 /* Sorts the chunk's galaxies by tile: b->sorted[offsets[s] .. offsets[s+1])
  * are the galaxies of tile first + s, in catalogue order. */
-static bool sort_by_tile(TileBinning *b, const DmCatalog *chunk, DmError **error) {
+static bool sort_by_tile(DmMosaicBinning *b, const DmCatalog *chunk, DmError **error) {
   size_t n_slots = (size_t)(b->last - b->first);
   if (!dm_wcs_world_to_pixel(b->plan->wcs, chunk->n, chunk->ra, chunk->dec, b->x, b->y, error))
     return false;
@@ -219,7 +218,7 @@ static bool sort_by_tile(TileBinning *b, const DmCatalog *chunk, DmError **error
 }
 
 /* Adds one chunk to the tiles' binners (and the mosaic's counts). */
-static bool bin_chunk(TileBinning *b, const DmCatalog *chunk, DmError **error) {
+static bool bin_chunk(DmMosaicBinning *b, const DmCatalog *chunk, DmError **error) {
   if (b->counts && !dm_binner_add(b->counts, chunk, 0, chunk->n, error)) return false;
   if (!sort_by_tile(b, chunk, error)) return false;
   for (int s = 0; s < b->last - b->first; s++) {
@@ -251,7 +250,7 @@ static DmPosterior *keep_summary(DmReconstruction *r) {
 
 /* Finishes tile slot s's binning and reconstructs it into *tile (NULL for
  * a tile without galaxies). */
-static bool reconstruct_tile(TileBinning *b, int s, const DmMosaicRequest *request,
+static bool reconstruct_tile(DmMosaicBinning *b, int s, const DmMosaicRequest *request,
                              const DmProgress *progress, DmPosterior **tile, DmError **error) {
   DmError *local = NULL;
   DmBinnedShear *binned = dm_binner_finish(b->binners[s], &local);
@@ -337,6 +336,8 @@ bool dm_mosaic_reconstruct_tiles(const DmMosaicPlan *plan, const DmMosaicRequest
                                  DmCatalogStream *stream, int first, int last,
                                  DmPosterior **tiles, DmMap **counts,
                                  const DmProgress *progress, DmError **error) {
+  for (int t = 0; first >= 0 && t < last - first; t++) tiles[t] = NULL;
+  if (counts) *counts = NULL;
   DmMosaicBinning *b = dm_mosaic_binning_new(plan, first, last, counts != NULL, error);
   if (!b) return false;
   /* The pass over the catalogue: a fifth of the run. */
