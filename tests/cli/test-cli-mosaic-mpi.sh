@@ -12,21 +12,10 @@
 # rank 0 has finished its own).  Skipped (77) without MPI or mpirun.
 # Usage: test-cli-mosaic-mpi.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR MPI_BUILT
 set -u
-cli=$1 data=$2 tmp=$3/cli-mosaic-mpi-$$
-[ "$4" = true ] || { echo "darkmap-cli built without MPI"; exit 77; }
-command -v mpirun >/dev/null || { echo "no mpirun"; exit 77; }
+cli=$1 data=$2 tmp=$3/cli-mosaic-mpi-$$ mpi_built=$4 mpi_seconds=60
+. "$(dirname "$0")/mpi-test-lib.sh"
 . "$(dirname "$0")/cli-test-lib.sh"
 theory=$data/theory/ktng_cl_theory.csv
-# Shared memory between the ranks of this machine, no network; as root too.
-export OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Under AddressSanitizer the ranks do not look for leaks: Open MPI keeps
-# allocations past MPI_Finalize, reported as leaks with stacks inside its own
-# libraries (the same command in one process, test-cli-mosaic.sh, is checked
-# for leaks).
-mpi() {
-  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 60 mpirun -np "$@"
-}
 tiles=(--tile-deg 0.5 --overlap-deg 0.1)
 
 # The files with their creation dates blanked.

@@ -8,21 +8,11 @@
 # rank 0 with the command's exit status.  Skipped (77) without MPI or mpirun.
 # Usage: test-cli-train-mpi.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR MPI_BUILT
 set -u
-cli=$1 data=$2 tmp=$3/cli-train-mpi-$$
-[ "$4" = true ] || { echo "darkmap-cli built without MPI"; exit 77; }
-command -v mpirun >/dev/null || { echo "no mpirun"; exit 77; }
+cli=$1 data=$2 tmp=$3/cli-train-mpi-$$ mpi_built=$4 mpi_seconds=120
+. "$(dirname "$0")/mpi-test-lib.sh"
 . "$(dirname "$0")/cli-test-lib.sh"
 theory=$data/theory/ktng_cl_theory.csv
 catalog=$data/cosmos/cosmos_shear_schrabback2010.fits
-# Shared memory between the ranks of this machine, no network; as root too;
-# ranks that wait for an exchange yield their core (the machine may be busy).
-export OMPI_MCA_btl=self,vader OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Open MPI keeps allocations past MPI_Finalize (see test-cli-mosaic-mpi.sh).
-mpi() {
-  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 120 mpirun -np "$@" \
-    </dev/null
-}
 common=(--theory "$theory" --depth 2 --width 4 --log-every 1 --validate-every 3 --threads 1)
 score=("${common[@]}" --batch 4 --size 32 --pixel-arcmin 1 --pool 8 --validation-pool 2)
 mmgan=("${common[@]}" --batch 4 --catalog "$catalog" --size 16 --pixel-arcmin 4 --pool-maps 4
