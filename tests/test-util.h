@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "darkmap/cosmology.h"
+#include "darkmap/binning.h"
 #include "darkmap/error.h"
+#include "darkmap/lognormal.h"
+#include "darkmap/map.h"
 #include "darkmap/theory.h"
 
 #define DM_TEST_SKIP 77
@@ -116,6 +119,39 @@ static inline DmTheorySpectrum *dm_test_load_ktng_theory(void) {
       dm_theory_read_csv(dm_test_app_data_path("theory/ktng_cl_theory.csv"), NULL, &error);
   CHECK_OK(theory != NULL, error);
   return theory;
+}
+
+/* A map of nplanes lognormal fields of theory's C_ell (the default
+ * options; plane k of seed + k) on a TAN grid of nx × ny pixels of
+ * pixel_arcmin centred on (ra, dec): a truth to draw galaxies or mocks
+ * from.  NULL (the check failed) on an error. */
+static inline DmMap *dm_test_lognormal_map(const DmTheorySpectrum *theory, int nx, int ny,
+                                           int nplanes, double pixel_arcmin, double ra,
+                                           double dec, uint64_t seed) {
+  DmError *error = NULL;
+  DmGridSpec spec;
+  dm_grid_spec_init(&spec);
+  spec.nx = nx;
+  spec.ny = ny;
+  spec.pixel_arcmin = pixel_arcmin;
+  spec.has_center = true;
+  spec.center_ra = ra;
+  spec.center_dec = dec;
+  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
+  DmMap *map = wcs ? dm_map_new(nx, ny, nplanes, wcs, &error) : NULL;
+  DmLognormalOptions options;
+  dm_lognormal_options_init(&options);
+  bool ok = map != NULL;
+  for (int k = 0; ok && k < nplanes; k++)
+    ok = dm_lognormal_field(theory, nx, ny, pixel_arcmin, &options, seed + (uint64_t)k,
+                            dm_map_plane(map, k), NULL, &error);
+  CHECK_OK(ok, error);
+  dm_wcs_free(wcs);
+  if (!ok) {
+    dm_map_free(map);
+    return NULL;
+  }
+  return map;
 }
 
 /* kappaTNG's cosmology (Osato et al. 2021), that of the shipped theory table. */

@@ -17,7 +17,6 @@
  *     Dec 80° is refused. */
 #include <math.h>
 
-#include "darkmap/lognormal.h"
 #include "darkmap/mock-catalog.h"
 #include "darkmap/mosaic.h"
 #include "darkmap/smooth.h"
@@ -25,27 +24,6 @@
 
 enum { NX = 360, NY = 60, EDGE = 10 };
 static const double PIXEL_ARCMIN = 2.0;
-
-static DmMap *make_truth(const DmTheorySpectrum *theory) {
-  DmError *error = NULL;
-  DmGridSpec spec;
-  dm_grid_spec_init(&spec);
-  spec.nx = NX;
-  spec.ny = NY;
-  spec.pixel_arcmin = PIXEL_ARCMIN;
-  spec.has_center = true;
-  spec.center_ra = 0.0;
-  spec.center_dec = 45.0;
-  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
-  DmMap *truth = wcs ? dm_map_new(NX, NY, 1, wcs, &error) : NULL;
-  DmLognormalOptions options;
-  dm_lognormal_options_init(&options);
-  CHECK_OK(truth && dm_lognormal_field(theory, NX, NY, PIXEL_ARCMIN, &options, 23, truth->data,
-                                       NULL, &error),
-           error);
-  dm_wcs_free(wcs);
-  return truth;
-}
 
 static DmMosaic *run(const char *path, DmProjection projection, DmError **error) {
   DmMosaicRequest request;
@@ -128,7 +106,8 @@ static const char *write_stripe(const char *name, double length, double dec_low)
 int main(void) {
   DmError *error = NULL;
   DmTheorySpectrum *theory = dm_test_load_ktng_theory();
-  DmMap *truth = theory ? make_truth(theory) : NULL;
+  DmMap *truth =
+      theory ? dm_test_lognormal_map(theory, NX, NY, 1, PIXEL_ARCMIN, 0.0, 45.0, 23) : NULL;
   if (!truth) return dm_test_result();
   const char *path = dm_test_tmp_path("car-stripe.fits");
   DmMockCatalogOptions options;

@@ -22,7 +22,6 @@
  * one map's r in the same pixels. */
 #include <stdint.h>
 
-#include "darkmap/lognormal.h"
 #include "darkmap/mock-catalog.h"
 #include "darkmap/mosaic.h"
 #include "darkmap/pspec.h"
@@ -31,28 +30,6 @@
 
 enum { EDGE = 10 };
 static const double PIXEL_ARCMIN = 1.0, SMOOTH = 2.0;
-
-/* The truth: a lognormal field of side × side pixels on a TAN grid. */
-static DmMap *make_truth(const DmTheorySpectrum *theory, int side) {
-  DmError *error = NULL;
-  DmGridSpec spec;
-  dm_grid_spec_init(&spec);
-  spec.nx = spec.ny = side;
-  spec.pixel_arcmin = PIXEL_ARCMIN;
-  spec.has_center = true;
-  spec.center_ra = 40.0;
-  spec.center_dec = -8.0;
-  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
-  DmMap *truth = wcs ? dm_map_new(side, side, 1, wcs, &error) : NULL;
-  DmLognormalOptions options;
-  dm_lognormal_options_init(&options);
-  CHECK_OK(truth && theory &&
-               dm_lognormal_field(theory, side, side, PIXEL_ARCMIN, &options, 17, truth->data,
-                                  NULL, &error),
-           error);
-  dm_wcs_free(wcs);
-  return truth;
-}
 
 /* Correlation coefficient of a and b over the pixels where pick is set. */
 static double correlation(const float *a, const float *b, const unsigned char *pick, size_t n,
@@ -90,7 +67,8 @@ int main(int argc, char **argv) {
   bool wiener = argc > 3 && strcmp(argv[3], "wiener") == 0;
   bool by_default = argc == 1;
   DmTheorySpectrum *theory = dm_test_load_ktng_theory();
-  DmMap *truth = theory ? make_truth(theory, side) : NULL;
+  DmMap *truth =
+      theory ? dm_test_lognormal_map(theory, side, side, 1, PIXEL_ARCMIN, 40.0, -8.0, 17) : NULL;
   const char *path = dm_test_tmp_path("wide-field.fits");
   DmMockCatalogOptions options;
   dm_mock_catalog_options_init(&options);

@@ -33,7 +33,6 @@
 #include <glib/gstdio.h>
 
 #include <darkmap/fits.h>
-#include <darkmap/lognormal.h>
 #include <darkmap/mmgan.h>
 #include <darkmap/model-card.h>
 #include <darkmap/sha256.h>
@@ -316,29 +315,12 @@ static gboolean
 write_truth_cube (const char *path, const DmTheorySpectrum *theory)
 {
   DmError *dm_error = NULL;
-  DmGridSpec spec;
-  DmWcs *wcs;
-  DmMap *cube;
-  DmLognormalOptions options;
-  gboolean ok;
+  DmMap *cube = dm_test_lognormal_map (theory, SIZE, SIZE, 3, PIXEL_ARCMIN, 150.1, 2.2, 40);
+  gboolean ok = cube != NULL;
 
-  dm_grid_spec_init (&spec);
-  spec.nx = spec.ny = SIZE;
-  spec.pixel_arcmin = PIXEL_ARCMIN;
-  spec.has_center = TRUE;
-  spec.center_ra = 150.1;
-  spec.center_dec = 2.2;
-  wcs = dm_grid_spec_wcs (&spec, &dm_error);
-  cube = wcs != NULL ? dm_map_new (SIZE, SIZE, 3, wcs, &dm_error) : NULL;
-  dm_lognormal_options_init (&options);
-  ok = cube != NULL;
-  for (int k = 0; ok && k < 3; k++)
-    ok = dm_lognormal_field (theory, SIZE, SIZE, PIXEL_ARCMIN, &options, 40 + k,
-                             dm_map_plane (cube, k), NULL, &dm_error);
-  ok = ok && dm_fits_write_map (path, cube, &dm_error);
-  CHECK_OK (ok, dm_error);
+  if (ok)
+    CHECK_OK (ok = dm_fits_write_map (path, cube, &dm_error), dm_error);
   dm_map_free (cube);
-  dm_wcs_free (wcs);
   return ok;
 }
 
