@@ -290,7 +290,7 @@ int main(int argc, char **argv) {
     snprintf(size, sizeof size, "%dx%d", npix, npix);
     /* The layouts of darkmap-cli ks and of the forward model: the shear in
      * and out as the two planes of one map, kappa_E and kappa_B as two maps. */
-    size_t stride = dm_fft_pair_stride(n, sizeof(float));
+    size_t stride = dm_fft_aligned_count(n, sizeof(float));
     float *shear = alloc_plane(2 * stride), *back = alloc_plane(2 * stride);
     float *g1 = shear, *g2 = shear + stride, *back_1 = back, *back_2 = back + stride;
     float *kappa_e = alloc_plane(n), *kappa_b = alloc_plane(n);

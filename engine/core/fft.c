@@ -56,18 +56,14 @@ void dm_fft_set_threads(int threads) {
   pthread_mutex_unlock(&planner_lock);
 }
 
-/* Makes a 2-D FFTW plan on scratch buffers of the right sizes (MEASURE
- * overwrites them).  Called with planner_lock held. */
+/* Makes a 2-D FFTW plan, or a 1-D one of the ROW and LINES kinds, on scratch
+ * buffers of the right sizes (MEASURE overwrites them).  Called with
+ * planner_lock held. */
 static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
-  bool half = kind != DM_FFT_C2C_FORWARD && kind != DM_FFT_C2C_BACKWARD;
-  bool pair = kind == DM_FFT_R2C_PAIR || kind == DM_FFT_C2R_PAIR;
-  /* plane strides as ints: map sides are at most 32768 */
-  int dims[2] = {ny, nx};
-  size_t complex_count = (size_t)ny * (size_t)(half ? nx / 2 + 1 : nx);
-  int real_plane = (int)dm_fft_pair_stride((size_t)nx * (size_t)ny, sizeof(float));
-  int complex_plane = (int)dm_fft_pair_stride(complex_count, sizeof(fftwf_complex));
-  size_t n_complex = pair ? 2 * (size_t)complex_plane : complex_count;
-  size_t n_real = pair ? 2 * (size_t)real_plane : (size_t)nx * (size_t)ny;
+  bool half = kind != DM_FFT_C2C_FORWARD && kind != DM_FFT_C2C_BACKWARD &&
+              kind != DM_FFT_LINES_FORWARD && kind != DM_FFT_LINES_BACKWARD;
+  size_t n_complex = (size_t)ny * (size_t)(half ? nx / 2 + 1 : nx);
+  size_t n_real = (size_t)nx * (size_t)ny;
   fftwf_complex *complex_a = fftwf_alloc_complex(n_complex);
   fftwf_complex *complex_b = fftwf_alloc_complex(n_complex);
   float *real = fftwf_alloc_real(n_real);
@@ -86,13 +82,17 @@ static fftwf_plan make_plan(int nx, int ny, DmFftKind kind, unsigned flags) {
       case DM_FFT_C2R:
         plan = fftwf_plan_dft_c2r_2d(ny, nx, complex_a, real, flags | FFTW_DESTROY_INPUT);
         break;
-      case DM_FFT_R2C_PAIR:
-        plan = fftwf_plan_many_dft_r2c(2, dims, 2, real, NULL, 1, real_plane, complex_a, NULL, 1,
-                                       complex_plane, flags);
+      case DM_FFT_ROW_R2C:
+        plan = fftwf_plan_dft_r2c_1d(nx, real, complex_a, flags);
         break;
-      case DM_FFT_C2R_PAIR:
-        plan = fftwf_plan_many_dft_c2r(2, dims, 2, complex_a, NULL, 1, complex_plane, real, NULL,
-                                       1, real_plane, flags | FFTW_DESTROY_INPUT);
+      case DM_FFT_ROW_C2R:
+        plan = fftwf_plan_dft_c2r_1d(nx, complex_a, real, flags | FFTW_DESTROY_INPUT);
+        break;
+      case DM_FFT_LINES_FORWARD:
+      case DM_FFT_LINES_BACKWARD:
+        plan = fftwf_plan_many_dft(1, &ny, nx, complex_a, NULL, 1, ny, complex_a, NULL, 1, ny,
+                                   kind == DM_FFT_LINES_FORWARD ? FFTW_FORWARD : FFTW_BACKWARD,
+                                   flags);
         break;
     }
   }
@@ -157,7 +157,8 @@ static const DmFftPlan *cached_plan(int nx, int ny, int nz, DmFftKind kind, int 
   return found;
 }
 
-/* The 2-D plan with the given FFTW threads (0: the current setting). */
+/* The 2-D (or ROW, LINES) plan with the given FFTW threads (0: the current
+ * setting). */
 static const DmFftPlan *plan_2d(int nx, int ny, DmFftKind kind, int wanted_threads,
                                 DmError **error) {
   if (nx <= 0 || ny <= 0) {
@@ -172,11 +173,11 @@ static const DmFftPlan *plan_2d(int nx, int ny, DmFftKind kind, int wanted_threa
 }
 
 const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error) {
-  return plan_2d(nx, ny, kind, 0, error);
-}
-
-const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error) {
-  return plan_2d(nx, ny, kind, 1, error);
+  /* the 1-D steps run on their caller's thread: FFTW's threads cost more
+   * than such a transform */
+  bool one_thread = kind == DM_FFT_ROW_R2C || kind == DM_FFT_ROW_C2R ||
+                    kind == DM_FFT_LINES_FORWARD || kind == DM_FFT_LINES_BACKWARD;
+  return plan_2d(nx, ny, kind, one_thread ? 1 : 0, error);
 }
 
 int dm_fft_threads(void) {
@@ -208,14 +209,16 @@ void dm_fft_execute(const DmFftPlan *plan, void *in, void *out) {
   switch (plan->kind) {
     case DM_FFT_C2C_FORWARD:
     case DM_FFT_C2C_BACKWARD:
+    case DM_FFT_LINES_FORWARD:
+    case DM_FFT_LINES_BACKWARD:
       fftwf_execute_dft(plan->plan, in, out);
       break;
     case DM_FFT_R2C:
-    case DM_FFT_R2C_PAIR:
+    case DM_FFT_ROW_R2C:
       fftwf_execute_dft_r2c(plan->plan, in, out);
       break;
     case DM_FFT_C2R:
-    case DM_FFT_C2R_PAIR:
+    case DM_FFT_ROW_C2R:
       fftwf_execute_dft_c2r(plan->plan, in, out);
       break;
   }

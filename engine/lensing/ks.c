@@ -15,27 +15,33 @@
  * With a and b even, the two components separate: writing X1, X2 for the
  * transforms of the two real inputs, the outputs' transforms are
  *   a X1 − s b X2   and   a X2 + s b X1     (s = −1 for conj(D), +1 for D),
- * each the transform of a real map.  The plan therefore runs real-to-complex
- * transforms of each input and complex-to-real transforms of each output, on
- * half planes (ny × (nx/2 + 1)): the same arithmetic as one complex transform
- * each way, without interleaving the inputs into a complex buffer and
- * splitting the result, and with one transform fewer for each component that
- * is zero (an input) or not wanted (an output).  The two components'
- * transforms are independent and run at once, one per thread:
- *  - two planes laid out as a pair (a two-plane map's planes) run as one
- *    pair transform, which FFTW shares between its threads;
- *  - two separate planes of a large grid run as two one-thread transforms,
- *    directly on the planes: the second on a thread started for it, the
- *    first on the calling thread;
- *  - two separate planes of a small grid (under a share of work:
- *    core/omp-shares.h) are copied into the plan's buffer, laid out as a
- *    pair: copying them costs less than starting a thread.
- * (Copying large planes instead costs up to a quarter of the whole: 2048²,
- * bench/README.md.)  The thread is a plain one, not an OpenMP team's: a
- * team's threads spin for milliseconds after their work, on the core that
- * FFTW's own threads need for the next pair transform. */
+ * each the transform of a real map: the half planes (ny × (nx/2 + 1)) of
+ * real-to-complex transforms of each input and complex-to-real transforms of
+ * each output, the same arithmetic as one complex transform each way, with
+ * one transform fewer for each component that is zero (an input) or not
+ * wanted (an output).
+ *
+ * A plan runs the 2-D transforms as their 1-D steps, in three passes shared
+ * between its threads (one team per call, meeting at a barrier after each
+ * pass; every row and column is computed the same way whatever thread runs
+ * it, so the maps are the same bits for any number of threads):
+ *  1. rows: the real-to-complex transform of each input row, read where it
+ *     lies (a map's plane of any layout), into the spectrum planes;
+ *  2. columns, in blocks of COLUMN_BLOCK: each block of both spectra copied
+ *     into the thread's buffer as contiguous lines, transformed down the
+ *     columns, multiplied by the kernel (stored column by column), transformed
+ *     back and copied home, while it is in the core's cache;
+ *  3. rows: the complex-to-real transform of each spectrum row, written
+ *     straight into the output planes.
+ * The 2-D transforms' own passes, the kernel's pass over the whole spectra
+ * and any copy of the maps into or out of an FFT buffer are thus avoided
+ * (bench/README.md: 1.2 to 2 times FFTW's 2-D complex transforms at equal
+ * precision).  A row that is not aligned for the FFT goes through the
+ * thread's row buffer, so that the same plan, with the same rounding, serves
+ * every row. */
 #include "darkmap/ks.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,24 +50,38 @@
 #include "darkmap/fft.h"
 #include "darkmap/smooth.h"
 
-/* Pixels of a plane from which its transform (some 2.5 ms on one core) is a
- * share of work worth a thread of its own (core/omp-shares.h's measure). */
-enum { SHARE_PIXELS = 1 << 19 };
+/* Columns of the spectra transformed together: 8 complex values are one
+ * 64-byte cache line of each row, and a block of both spectra (16 × ny
+ * complex values, 128 KiB at 1024 rows) stays in a core's cache. */
+enum { COLUMN_BLOCK = 8 };
+
+/* Pixels from which a grid's transforms are worth one more thread (some
+ * 0.2 ms of work: starting a thread and meeting it twice cost tens of
+ * microseconds). */
+enum { PIXELS_PER_THREAD = 1 << 15 };
+
+/* One thread's buffers: two blocks of lines (the spectra's columns) and a
+ * row for inputs and outputs that are not aligned for the FFT (dm_fft_alloc). */
+typedef struct {
+  dm_complex *lines[2];  /* COLUMN_BLOCK × ny each, line c at c · ny */
+  float *row;            /* nx */
+} ThreadBuffers;
 
 struct DmKsPlan {
-  int nx, ny, hx;                 /* hx = nx / 2 + 1 columns of the half planes */
-  size_t real_stride;             /* floats from plane to plane of real */
-  size_t complex_stride;          /* complex values from plane to plane of spectrum */
-  /* Owned by the FFT cache: r2c and c2r of one component, of both at once,
-   * and of one component on the calling thread alone (NULL where the two
-   * components' transforms do not run on threads of their own). */
-  const DmFftPlan *forward, *backward, *forward_pair, *backward_pair;
-  const DmFftPlan *forward_one_thread, *backward_one_thread;
-  dm_complex *spectrum;           /* 2 planes of ny × hx, the components (dm_fft_alloc) */
-  float *real;                    /* 2 planes of ny × nx, for inputs and outputs that are
-                                     not laid out as a pair (dm_fft_alloc) */
-  float *a;                       /* ny × hx, real part of D times 1 / (nx ny) */
-  float *b;                       /* ny × hx, imaginary part of D times 1 / (nx ny) */
+  int nx, ny, hx;       /* hx = nx / 2 + 1 columns of the half planes */
+  size_t row_stride;    /* complex values from one spectrum row to the next:
+                           hx rounded up to keep dm_fft_alloc's alignment */
+  int threads;          /* the team of a call, the caller included */
+  int blocks;           /* column blocks: hx / COLUMN_BLOCK rounded up */
+  /* Owned by the FFT cache: the rows' transforms, and the columns' of a
+   * whole block and of the last, narrower one (NULL where hx is a multiple
+   * of COLUMN_BLOCK). */
+  const DmFftPlan *row_forward, *row_backward;
+  const DmFftPlan *lines_forward, *lines_backward, *last_forward, *last_backward;
+  dm_complex *spectrum[2];  /* ny × row_stride each: the components (dm_fft_alloc) */
+  float *a, *b;             /* hx × ny, column x at x · ny: the kernel D = a + i b
+                               times 1 / (nx ny) (dm_fft_alloc) */
+  ThreadBuffers *buffers;   /* one per thread */
 };
 
 void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b) {
@@ -75,169 +95,203 @@ void dm_ks_kernel(int kx, int ky, int nx, int ny, double *a, double *b) {
   *b = x_nyquist != y_nyquist ? 0.0 : 2.0 * k1 * k2 / k_sq;
 }
 
-/* Fills plan->a and plan->b on the half plane, with 1 / (nx ny) folded in. */
+/* Fills plan->a and plan->b, column by column, with 1 / (nx ny) folded in. */
 static void make_kernel(DmKsPlan *plan) {
-  int nx = plan->nx, ny = plan->ny, hx = plan->hx;
+  int nx = plan->nx, ny = plan->ny;
   double norm = 1.0 / ((double)nx * (double)ny);
-  for (int y = 0; y < ny; y++)
-    for (int x = 0; x < hx; x++) {
+  for (int x = 0; x < plan->hx; x++)
+    for (int y = 0; y < ny; y++) {
       double a, b;
       dm_ks_kernel(x, y, nx, ny, &a, &b);
-      size_t i = (size_t)y * (size_t)hx + (size_t)x;
+      size_t i = (size_t)x * (size_t)ny + (size_t)y;
       plan->a[i] = (float)(a * norm);
       plan->b[i] = (float)(b * norm);
     }
 }
 
+/* The team of a call: one thread per PIXELS_PER_THREAD pixels, at most the
+ * FFT threads and the column blocks. */
+static int team_size(int nx, int ny, int blocks) {
+  size_t shares = (size_t)nx * (size_t)ny / PIXELS_PER_THREAD;
+  int threads = dm_fft_threads();
+  if (shares < (size_t)threads) threads = shares < 1 ? 1 : (int)shares;
+  if (threads > blocks) threads = blocks;
+  if (threads > ny) threads = ny;
+  return threads;
+}
+
+/* The plan's FFT plans; false with error set when one cannot be made. */
+static bool make_fft_plans(DmKsPlan *plan, DmError **error) {
+  int last = plan->hx % COLUMN_BLOCK;
+  return (plan->row_forward = dm_fft_plan(plan->nx, 1, DM_FFT_ROW_R2C, error)) &&
+         (plan->row_backward = dm_fft_plan(plan->nx, 1, DM_FFT_ROW_C2R, error)) &&
+         (plan->lines_forward =
+              dm_fft_plan(COLUMN_BLOCK, plan->ny, DM_FFT_LINES_FORWARD, error)) &&
+         (plan->lines_backward =
+              dm_fft_plan(COLUMN_BLOCK, plan->ny, DM_FFT_LINES_BACKWARD, error)) &&
+         (!last || ((plan->last_forward = dm_fft_plan(last, plan->ny, DM_FFT_LINES_FORWARD,
+                                                      error)) &&
+                    (plan->last_backward = dm_fft_plan(last, plan->ny, DM_FFT_LINES_BACKWARD,
+                                                       error))));
+}
+
 DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
   if (!dm_map_check_size(nx, ny, 1, error)) return NULL;
   DmKsPlan *plan = calloc(1, sizeof *plan);
-  if (!plan) {
-    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
-                 nx, ny);
-    return NULL;
-  }
+  if (!plan) goto out_of_memory;
   plan->nx = nx;
   plan->ny = ny;
   plan->hx = nx / 2 + 1;
-  size_t n = (size_t)nx * (size_t)ny, half = (size_t)ny * (size_t)plan->hx;
-  plan->real_stride = dm_fft_pair_stride(n, sizeof(float));
-  plan->complex_stride = dm_fft_pair_stride(half, sizeof(dm_complex));
-  plan->spectrum = dm_fft_alloc(2 * plan->complex_stride * sizeof *plan->spectrum);
-  plan->real = dm_fft_alloc(2 * plan->real_stride * sizeof *plan->real);
-  plan->a = malloc(half * sizeof *plan->a);
-  plan->b = malloc(half * sizeof *plan->b);
-  if (!plan->spectrum || !plan->real || !plan->a || !plan->b) {
-    dm_ks_plan_free(plan);
-    dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
-                 nx, ny);
-    return NULL;
+  plan->row_stride = dm_fft_aligned_count((size_t)plan->hx, sizeof(dm_complex));
+  plan->blocks = (plan->hx + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+  plan->threads = team_size(nx, ny, plan->blocks);
+  size_t spectrum = (size_t)ny * plan->row_stride, half = (size_t)ny * (size_t)plan->hx;
+  size_t lines = (size_t)COLUMN_BLOCK * (size_t)ny;
+  for (int c = 0; c < 2; c++)
+    if (!(plan->spectrum[c] = dm_fft_alloc(spectrum * sizeof(dm_complex)))) goto out_of_memory;
+  if (!(plan->a = dm_fft_alloc(half * sizeof *plan->a)) ||
+      !(plan->b = dm_fft_alloc(half * sizeof *plan->b)) ||
+      !(plan->buffers = calloc((size_t)plan->threads, sizeof *plan->buffers)))
+    goto out_of_memory;
+  for (int t = 0; t < plan->threads; t++) {
+    ThreadBuffers *buffers = &plan->buffers[t];
+    if (!(buffers->lines[0] = dm_fft_alloc(lines * sizeof(dm_complex))) ||
+        !(buffers->lines[1] = dm_fft_alloc(lines * sizeof(dm_complex))) ||
+        !(buffers->row = dm_fft_alloc((size_t)nx * sizeof(float))))
+      goto out_of_memory;
   }
-  if (!(plan->forward = dm_fft_plan(nx, ny, DM_FFT_R2C, error)) ||
-      !(plan->backward = dm_fft_plan(nx, ny, DM_FFT_C2R, error)) ||
-      !(plan->forward_pair = dm_fft_plan(nx, ny, DM_FFT_R2C_PAIR, error)) ||
-      !(plan->backward_pair = dm_fft_plan(nx, ny, DM_FFT_C2R_PAIR, error))) {
-    dm_ks_plan_free(plan);
-    return NULL;
-  }
-  if (dm_fft_threads() >= 2 && n >= SHARE_PIXELS &&
-      (!(plan->forward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_R2C, error)) ||
-       !(plan->backward_one_thread = dm_fft_plan_one_thread(nx, ny, DM_FFT_C2R, error)))) {
+  if (!make_fft_plans(plan, error)) {
     dm_ks_plan_free(plan);
     return NULL;
   }
   make_kernel(plan);
   return plan;
+
+out_of_memory:
+  dm_ks_plan_free(plan);
+  dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory for a %d × %d Kaiser-Squires plan.",
+               nx, ny);
+  return NULL;
 }
 
 void dm_ks_plan_free(DmKsPlan *plan) {
   if (!plan) return;
-  dm_fft_free(plan->spectrum);
-  dm_fft_free(plan->real);
-  free(plan->a);
-  free(plan->b);
+  for (int c = 0; c < 2; c++) dm_fft_free(plan->spectrum[c]);
+  dm_fft_free(plan->a);
+  dm_fft_free(plan->b);
+  if (plan->buffers)
+    for (int t = 0; t < plan->threads; t++) {
+      dm_fft_free(plan->buffers[t].lines[0]);
+      dm_fft_free(plan->buffers[t].lines[1]);
+      dm_fft_free(plan->buffers[t].row);
+    }
+  free(plan->buffers);
   free(plan);
 }
 
-/* The half-plane transform of one real ny × nx map into the first spectrum
- * plane, read in place when it has the FFT buffers' alignment (the
- * real-to-complex transform leaves its input as it was), through plan->real
- * otherwise. */
-static void transform_one_in(DmKsPlan *plan, const float *map) {
-  if (!dm_fft_is_aligned(map)) {
-    memcpy(plan->real, map, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
-    map = plan->real;
-  }
-  dm_fft_execute(plan->forward, (float *)map, plan->spectrum);
-}
+/* One call: out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), in2 NULL
+ * for zero, out2 NULL for a component not wanted.  Its team claims the rows
+ * and column blocks of each pass in turn (ROWS_PER_CLAIM rows, one block), so
+ * that a thread slowed by other work takes fewer, and meets after passes 1
+ * and 2. */
+enum { ROWS_PER_CLAIM = 16 };
 
-/* The real ny × nx map of the first spectrum plane (which the transform
- * destroys), written to map directly or through plan->real. */
-static void transform_one_out(DmKsPlan *plan, float *map) {
-  if (dm_fft_is_aligned(map)) {
-    dm_fft_execute(plan->backward, plan->spectrum, map);
-    return;
-  }
-  dm_fft_execute(plan->backward, plan->spectrum, plan->real);
-  memcpy(map, plan->real, (size_t)plan->nx * (size_t)plan->ny * sizeof *map);
-}
-
-/* Whether two maps are laid out as a pair transform's planes: aligned, the
- * second one plane stride after the first (a two-plane map's planes, when
- * the stride is the plane's size). */
-static bool is_pair(const DmKsPlan *plan, const float *first, const float *second) {
-  return second == first + plan->real_stride && dm_fft_is_aligned(first);
-}
-
-/* Whether two separate maps are transformed directly, each by a one-thread
- * plan on a thread of its own: the grid is large enough and both maps have
- * the FFT buffers' alignment. */
-static bool runs_apart(const DmKsPlan *plan, const float *map1, const float *map2) {
-  return plan->forward_one_thread && dm_fft_is_aligned(map1) && dm_fft_is_aligned(map2);
-}
-
-/* One transform of a pair run apart. */
 typedef struct {
-  const DmFftPlan *plan;
-  void *in, *out;
-} Transform;
+  DmKsPlan *plan;
+  const float *in[2];
+  float *out[2];
+  float sign;
+  atomic_int next[3];       /* each pass's next row or block to claim */
+  pthread_mutex_t lock;     /* guards members and arrived */
+  pthread_cond_t changed;
+  int members;              /* the team, 0 until every thread is started */
+  int arrived[2];           /* threads done with pass 1, pass 2 */
+} Call;
 
-static void *run_transform(void *data) {
-  const Transform *t = data;
-  dm_fft_execute(t->plan, t->in, t->out);
-  return NULL;
+/* Waits until the whole team is done with pass (0 or 1). */
+static void meet(Call *call, int pass) {
+  pthread_mutex_lock(&call->lock);
+  call->arrived[pass]++;
+  pthread_cond_broadcast(&call->changed);
+  while (call->members == 0 || call->arrived[pass] < call->members)
+    pthread_cond_wait(&call->changed, &call->lock);
+  pthread_mutex_unlock(&call->lock);
 }
 
-/* Runs the two transforms at once: the second on a new thread, the first
- * here; both here, one after the other, where no thread can be started. */
-static void run_apart(const Transform transforms[2]) {
-  pthread_t thread;
-  bool started = pthread_create(&thread, NULL, run_transform, (void *)&transforms[1]) == 0;
-  run_transform((void *)&transforms[0]);
-  if (started) pthread_join(thread, NULL);
-  else run_transform((void *)&transforms[1]);
+/* Claims the next share of a pass of count units, [*first, *end); false when
+ * none is left. */
+static bool claim(atomic_int *next, int per_claim, int count, int *first, int *end) {
+  *first = atomic_fetch_add(next, per_claim);
+  *end = *first + per_claim < count ? *first + per_claim : count;
+  return *first < count;
 }
 
-/* The two half-plane transforms of two real maps into the spectrum planes. */
-static void transform_pair_in(DmKsPlan *plan, const float *map1, const float *map2) {
-  if (is_pair(plan, map1, map2)) {
-    dm_fft_execute(plan->forward_pair, (float *)map1, plan->spectrum);
-  } else if (runs_apart(plan, map1, map2)) {
-    Transform transforms[2] = {
-        {plan->forward_one_thread, (float *)map1, plan->spectrum},
-        {plan->forward_one_thread, (float *)map2, plan->spectrum + plan->complex_stride}};
-    run_apart(transforms);
-  } else {
-    size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
-    memcpy(plan->real, map1, bytes);
-    memcpy(plan->real + plan->real_stride, map2, bytes);
-    dm_fft_execute(plan->forward_pair, plan->real, plan->spectrum);
+/* Pass 1: the half-plane transform of each input row. */
+static void transform_rows_in(Call *call, float *row_buffer) {
+  const DmKsPlan *plan = call->plan;
+  size_t nx = (size_t)plan->nx;
+  int y0, y1;
+  while (claim(&call->next[0], ROWS_PER_CLAIM, plan->ny, &y0, &y1))
+    for (int c = 0; c < 2 && call->in[c]; c++)
+      for (int y = y0; y < y1; y++) {
+        float *row = (float *)call->in[c] + (size_t)y * nx;
+        if (!dm_fft_is_aligned(row)) row = memcpy(row_buffer, row, nx * sizeof *row);
+        dm_fft_execute(plan->row_forward, row,
+                       plan->spectrum[c] + (size_t)y * plan->row_stride);
+      }
+}
+
+/* Pass 3: each wanted output row from its spectrum row (destroyed). */
+static void transform_rows_out(Call *call, float *row_buffer) {
+  const DmKsPlan *plan = call->plan;
+  size_t nx = (size_t)plan->nx;
+  int y0, y1;
+  while (claim(&call->next[2], ROWS_PER_CLAIM, plan->ny, &y0, &y1))
+    for (int c = 0; c < 2 && call->out[c]; c++)
+      for (int y = y0; y < y1; y++) {
+        float *row = call->out[c] + (size_t)y * nx;
+        dm_complex *spectrum_row = plan->spectrum[c] + (size_t)y * plan->row_stride;
+        if (dm_fft_is_aligned(row)) {
+          dm_fft_execute(plan->row_backward, spectrum_row, row);
+        } else {
+          dm_fft_execute(plan->row_backward, spectrum_row, row_buffer);
+          memcpy(row, row_buffer, nx * sizeof *row);
+        }
+      }
+}
+
+/* Copies columns [x0, x0 + width) of a spectrum into lines (line c at c · ny)
+ * or, home, back.  Inlined with the width a constant where it is a whole
+ * block, so that the copy of each row's block is unrolled. */
+static inline __attribute__((always_inline)) void copy_columns(const DmKsPlan *plan,
+                                                               dm_complex *spectrum, int x0,
+                                                               int width, dm_complex *lines,
+                                                               bool home) {
+  size_t ny = (size_t)plan->ny;
+  for (size_t y = 0; y < ny; y++) {
+    dm_complex *row = spectrum + y * plan->row_stride + x0;
+    for (int c = 0; c < width; c++)
+      if (home) row[c] = lines[(size_t)c * ny + y];
+      else lines[(size_t)c * ny + y] = row[c];
   }
 }
 
-/* The two real maps of the spectrum planes (destroyed). */
-static void transform_pair_out(DmKsPlan *plan, float *map1, float *map2) {
-  if (is_pair(plan, map1, map2)) {
-    dm_fft_execute(plan->backward_pair, plan->spectrum, map1);
-  } else if (runs_apart(plan, map1, map2)) {
-    Transform transforms[2] = {
-        {plan->backward_one_thread, plan->spectrum, map1},
-        {plan->backward_one_thread, plan->spectrum + plan->complex_stride, map2}};
-    run_apart(transforms);
-  } else {
-    dm_fft_execute(plan->backward_pair, plan->spectrum, plan->real);
-    size_t bytes = (size_t)plan->nx * (size_t)plan->ny * sizeof *map1;
-    memcpy(map1, plan->real, bytes);
-    memcpy(map2, plan->real + plan->real_stride, bytes);
-  }
+static void gather_columns(const DmKsPlan *plan, dm_complex *spectrum, int x0, int width,
+                           dm_complex *lines) {
+  if (width == COLUMN_BLOCK) copy_columns(plan, spectrum, x0, COLUMN_BLOCK, lines, false);
+  else copy_columns(plan, spectrum, x0, width, lines, false);
 }
 
-/* Multiplies the spectra by the kernel: x1, x2 become a x1 − s b x2 and
- * a x2 + s b x1 (x2 zero without in2, not made without out2). */
-static void multiply(DmKsPlan *plan, float sign, bool in2, bool out2) {
-  size_t n = (size_t)plan->ny * (size_t)plan->hx;
-  dm_complex *x1 = plan->spectrum, *x2 = plan->spectrum + plan->complex_stride;
-  const float *a = plan->a, *b = plan->b;
+static void scatter_columns(const DmKsPlan *plan, dm_complex *lines, int x0, int width,
+                            dm_complex *spectrum) {
+  if (width == COLUMN_BLOCK) copy_columns(plan, spectrum, x0, COLUMN_BLOCK, lines, true);
+  else copy_columns(plan, spectrum, x0, width, lines, true);
+}
+
+/* Multiplies n spectral values by the kernel: x1, x2 become a x1 − s b x2
+ * and a x2 + s b x1 (x2 zero without in2, not made without out2). */
+static void multiply(dm_complex *x1, dm_complex *x2, const float *a, const float *b, size_t n,
+                     float sign, bool in2, bool out2) {
   if (in2 && out2) {
     for (size_t i = 0; i < n; i++) {
       dm_complex u = x1[i], v = x2[i];
@@ -254,16 +308,73 @@ static void multiply(DmKsPlan *plan, float sign, bool in2, bool out2) {
   }
 }
 
+/* Pass 2: each column block down the columns, through the kernel and back. */
+static void filter_columns(Call *call, dm_complex *const lines[2]) {
+  const DmKsPlan *plan = call->plan;
+  bool in2 = call->in[1] != NULL, out2 = call->out[1] != NULL;
+  int k, k_end;
+  while (claim(&call->next[1], 1, plan->blocks, &k, &k_end)) {
+    int x0 = k * COLUMN_BLOCK;
+    int width = plan->hx - x0 < COLUMN_BLOCK ? plan->hx - x0 : COLUMN_BLOCK;
+    bool whole = width == COLUMN_BLOCK;
+    const DmFftPlan *forward = whole ? plan->lines_forward : plan->last_forward;
+    const DmFftPlan *backward = whole ? plan->lines_backward : plan->last_backward;
+    for (int c = 0; c < 1 + in2; c++) {
+      gather_columns(plan, plan->spectrum[c], x0, width, lines[c]);
+      dm_fft_execute(forward, lines[c], lines[c]);
+    }
+    size_t offset = (size_t)x0 * (size_t)plan->ny;
+    multiply(lines[0], lines[1], plan->a + offset, plan->b + offset,
+             (size_t)width * (size_t)plan->ny, call->sign, in2, out2);
+    for (int c = 0; c < 1 + out2; c++) {
+      dm_fft_execute(backward, lines[c], lines[c]);
+      scatter_columns(plan, lines[c], x0, width, plan->spectrum[c]);
+    }
+  }
+}
+
+/* One thread's part of a call, with its buffers. */
+typedef struct {
+  Call *call;
+  ThreadBuffers *buffers;
+} Member;
+
+static void *run_member(void *data) {
+  const Member *member = data;
+  transform_rows_in(member->call, member->buffers->row);
+  meet(member->call, 0);
+  filter_columns(member->call, member->buffers->lines);
+  meet(member->call, 1);
+  transform_rows_out(member->call, member->buffers->row);
+  return NULL;
+}
+
 /* out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), component by
  * component (see the top of this file); in2 NULL stands for zero, out2 NULL
- * for a component not wanted. */
+ * for a component not wanted.  The team's other threads are started for the
+ * call; a thread that cannot be started leaves its share to the others. */
 static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, float sign,
                          float *out1, float *out2) {
-  if (in2) transform_pair_in(plan, in1, in2);
-  else transform_one_in(plan, in1);
-  multiply(plan, sign, in2 != NULL, out2 != NULL);
-  if (out2) transform_pair_out(plan, out1, out2);
-  else transform_one_out(plan, out1);
+  Call call = {.plan = plan, .in = {in1, in2}, .out = {out1, out2}, .sign = sign};
+  for (int pass = 0; pass < 3; pass++) atomic_init(&call.next[pass], 0);
+  pthread_mutex_init(&call.lock, NULL);
+  pthread_cond_init(&call.changed, NULL);
+  Member members[plan->threads];
+  pthread_t ids[plan->threads];
+  int started = 1;
+  for (int t = 1; t < plan->threads; t++) {
+    members[started] = (Member){&call, &plan->buffers[started]};
+    if (pthread_create(&ids[started], NULL, run_member, &members[started]) == 0) started++;
+  }
+  pthread_mutex_lock(&call.lock);
+  call.members = started;
+  pthread_cond_broadcast(&call.changed);
+  pthread_mutex_unlock(&call.lock);
+  members[0] = (Member){&call, &plan->buffers[0]};
+  run_member(&members[0]);
+  for (int t = 1; t < started; t++) pthread_join(ids[t], NULL);
+  pthread_cond_destroy(&call.changed);
+  pthread_mutex_destroy(&call.lock);
 }
 
 void dm_ks_plan_shear_to_kappa(DmKsPlan *plan, const float *g1, const float *g2,

@@ -338,6 +338,9 @@ int main(void) {
   test_e_b_separation(64, 48);
   test_e_b_separation(63, 47);
   test_e_b_separation(50, 33);
+  dm_fft_set_threads(2); /* a team of 2 threads, 182 columns in 23 blocks */
+  test_round_trip(362, 201);
+  test_e_b_separation(362, 201);
   test_single_mode();
   test_map_level();
   test_wcs_carried();

@@ -1,4 +1,6 @@
-/* Single-precision 2-D and 3-D FFTs on the CPU (FFTW 3), with plans cached.
+/* Single-precision 2-D and 3-D FFTs on the CPU (FFTW 3), and the 1-D steps
+ * of a 2-D transform for callers that share one between threads of their
+ * own, with plans cached.
  *
  * Plans are made once per (shape, kind) and kept for the life of the
  * process; making them is serialised by a lock (FFTW's planner is not thread
@@ -41,15 +43,18 @@ typedef enum {
   DM_FFT_C2C_BACKWARD,  /* complex ny×nx → complex ny×nx, sign +1 */
   DM_FFT_R2C,           /* real ny×nx → complex ny×(nx/2+1) */
   DM_FFT_C2R,           /* complex ny×(nx/2+1) → real ny×nx (destroys input) */
-  DM_FFT_R2C_PAIR,      /* two R2C at once, shared between the FFT threads; the
-                           planes dm_fft_pair_stride apart */
-  DM_FFT_C2R_PAIR,      /* two C2R at once, the same layout (destroys input) */
+  /* One-thread 1-D transforms, for callers that split a 2-D transform
+   * between threads of their own (always run by the calling thread alone): */
+  DM_FFT_ROW_R2C,       /* one row: real nx → complex nx/2+1 (ny is 1) */
+  DM_FFT_ROW_C2R,       /* one row back (destroys input; ny is 1) */
+  DM_FFT_LINES_FORWARD, /* in place: nx complex lines of ny points each, one
+                           after the other (line x starts at x·ny), sign −1 */
+  DM_FFT_LINES_BACKWARD /* the same, sign +1 */
 } DmFftKind;
 
-/* Elements from one plane of a PAIR transform's buffer to the next: the
- * plane's count (ny × nx floats, ny × (nx/2+1) complex) rounded up to 32
- * bytes, so that the second plane keeps dm_fft_alloc's alignment. */
-static inline size_t dm_fft_pair_stride(size_t count, size_t element_bytes) {
+/* A count of elements rounded up to 32 bytes, so that what follows them in a
+ * buffer from dm_fft_alloc (the next row or plane) keeps its alignment. */
+static inline size_t dm_fft_aligned_count(size_t count, size_t element_bytes) {
   size_t per = 32 / element_bytes;
   return (count + per - 1) / per * per;
 }
@@ -61,12 +66,9 @@ typedef struct DmFftPlan DmFftPlan;  /* owned by the cache: never freed by calle
 void dm_fft_set_effort(DmFftEffort effort);
 void dm_fft_set_threads(int threads);
 
-/* Out-of-place plan for an ny × nx transform, from the cache or made now. */
+/* Plan for an ny × nx transform of that kind, from the cache or made now:
+ * out of place, except the LINES kinds (in place). */
 const DmFftPlan *dm_fft_plan(int nx, int ny, DmFftKind kind, DmError **error);
-
-/* The same plan executed by the calling thread alone, for callers that run
- * several transforms at once, one per thread of their own. */
-const DmFftPlan *dm_fft_plan_one_thread(int nx, int ny, DmFftKind kind, DmError **error);
 
 /* The FFTW threads plans made now get (1 where FFTW has no threads). */
 int dm_fft_threads(void);
@@ -77,7 +79,7 @@ int dm_fft_threads(void);
 const DmFftPlan *dm_fft_plan_3d(int nx, int ny, int nz, DmFftKind kind, DmError **error);
 
 /* Runs a plan on new buffers (from dm_fft_alloc, or aligned as dm_fft_is_aligned
- * says; not aliasing each other). */
+ * says; not aliasing each other, except in == out for the LINES kinds). */
 void dm_fft_execute(const DmFftPlan *plan, void *in, void *out);
 
 /* SIMD-aligned buffers; free with dm_fft_free.  NULL when out of memory. */
