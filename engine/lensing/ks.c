@@ -22,8 +22,8 @@
  * wanted (an output).
  *
  * A plan runs the 2-D transforms as their 1-D steps, in three passes shared
- * between its threads (one team per call, meeting at a barrier after each
- * pass; every row and column is computed the same way whatever thread runs
+ * between its threads (one team per call, which meets after the first two
+ * passes; every row and column is computed the same way whatever thread runs
  * it, so the maps are the same bits for any number of threads):
  *  1. rows: the real-to-complex transform of each input row, read where it
  *     lies (a map's plane of any layout), into the spectrum planes;
@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
 #include <pthread.h>
 
 #include "darkmap/fft.h"
@@ -52,8 +53,10 @@
 
 /* Columns of the spectra transformed together: 8 complex values are one
  * 64-byte cache line of each row, and a block of both spectra (16 × ny
- * complex values, 128 KiB at 1024 rows) stays in a core's cache. */
-enum { COLUMN_BLOCK = 8 };
+ * complex values, 128 KiB at 1024 rows) stays in a core's cache.  The
+ * spectra's rows start on cache lines, so that blocks handled by different
+ * threads share no line. */
+enum { COLUMN_BLOCK = 8, CACHE_LINE = 64 };
 
 /* Pixels from which a grid's transforms are worth one more thread (some
  * 0.2 ms of work: starting a thread and meeting it twice cost tens of
@@ -70,7 +73,7 @@ typedef struct {
 struct DmKsPlan {
   int nx, ny, hx;       /* hx = nx / 2 + 1 columns of the half planes */
   size_t row_stride;    /* complex values from one spectrum row to the next:
-                           hx rounded up to keep dm_fft_alloc's alignment */
+                           hx rounded up to whole blocks (cache lines) */
   int threads;          /* the team of a call, the caller included */
   int blocks;           /* column blocks: hx / COLUMN_BLOCK rounded up */
   /* Owned by the FFT cache: the rows' transforms, and the columns' of a
@@ -78,7 +81,8 @@ struct DmKsPlan {
    * of COLUMN_BLOCK). */
   const DmFftPlan *row_forward, *row_backward;
   const DmFftPlan *lines_forward, *lines_backward, *last_forward, *last_backward;
-  dm_complex *spectrum[2];  /* ny × row_stride each: the components (dm_fft_alloc) */
+  dm_complex *spectrum[2];  /* ny × row_stride each: the components (aligned_alloc
+                               on cache lines, which keeps the FFT's alignment) */
   float *a, *b;             /* hx × ny, column x at x · ny: the kernel D = a + i b
                                times 1 / (nx ny) (dm_fft_alloc) */
   ThreadBuffers *buffers;   /* one per thread */
@@ -142,15 +146,16 @@ DmKsPlan *dm_ks_plan_new(int nx, int ny, DmError **error) {
   plan->nx = nx;
   plan->ny = ny;
   plan->hx = nx / 2 + 1;
-  plan->row_stride = dm_fft_aligned_count((size_t)plan->hx, sizeof(dm_complex));
   plan->blocks = (plan->hx + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+  plan->row_stride = (size_t)plan->blocks * COLUMN_BLOCK;
   plan->threads = team_size(nx, ny, plan->blocks);
-  size_t spectrum = (size_t)ny * plan->row_stride, half = (size_t)ny * (size_t)plan->hx;
+  size_t spectrum = (size_t)ny * plan->row_stride, kernel = (size_t)ny * (size_t)plan->hx;
   size_t lines = (size_t)COLUMN_BLOCK * (size_t)ny;
   for (int c = 0; c < 2; c++)
-    if (!(plan->spectrum[c] = dm_fft_alloc(spectrum * sizeof(dm_complex)))) goto out_of_memory;
-  if (!(plan->a = dm_fft_alloc(half * sizeof *plan->a)) ||
-      !(plan->b = dm_fft_alloc(half * sizeof *plan->b)) ||
+    if (!(plan->spectrum[c] = aligned_alloc(CACHE_LINE, spectrum * sizeof(dm_complex))))
+      goto out_of_memory;
+  if (!(plan->a = dm_fft_alloc(kernel * sizeof *plan->a)) ||
+      !(plan->b = dm_fft_alloc(kernel * sizeof *plan->b)) ||
       !(plan->buffers = calloc((size_t)plan->threads, sizeof *plan->buffers)))
     goto out_of_memory;
   for (int t = 0; t < plan->threads; t++) {
@@ -176,7 +181,7 @@ out_of_memory:
 
 void dm_ks_plan_free(DmKsPlan *plan) {
   if (!plan) return;
-  for (int c = 0; c < 2; c++) dm_fft_free(plan->spectrum[c]);
+  for (int c = 0; c < 2; c++) free(plan->spectrum[c]);
   dm_fft_free(plan->a);
   dm_fft_free(plan->b);
   if (plan->buffers)
@@ -191,10 +196,11 @@ void dm_ks_plan_free(DmKsPlan *plan) {
 
 /* One call: out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), in2 NULL
  * for zero, out2 NULL for a component not wanted.  Its team claims the rows
- * and column blocks of each pass in turn (ROWS_PER_CLAIM rows, one block), so
+ * and column blocks of each pass in turn (ROWS_PER_CLAIM rows, BLOCKS_PER_CLAIM
+ * blocks: the pair of cache lines a core's prefetcher fetches together), so
  * that a thread slowed by other work takes fewer, and meets after passes 1
  * and 2. */
-enum { ROWS_PER_CLAIM = 16 };
+enum { ROWS_PER_CLAIM = 16, BLOCKS_PER_CLAIM = 2 };
 
 typedef struct {
   DmKsPlan *plan;
@@ -308,29 +314,33 @@ static void multiply(dm_complex *x1, dm_complex *x2, const float *a, const float
   }
 }
 
-/* Pass 2: each column block down the columns, through the kernel and back. */
-static void filter_columns(Call *call, dm_complex *const lines[2]) {
+/* Column block k down the columns, through the kernel and back. */
+static void filter_block(const Call *call, dm_complex *const lines[2], int k) {
   const DmKsPlan *plan = call->plan;
   bool in2 = call->in[1] != NULL, out2 = call->out[1] != NULL;
-  int k, k_end;
-  while (claim(&call->next[1], 1, plan->blocks, &k, &k_end)) {
-    int x0 = k * COLUMN_BLOCK;
-    int width = plan->hx - x0 < COLUMN_BLOCK ? plan->hx - x0 : COLUMN_BLOCK;
-    bool whole = width == COLUMN_BLOCK;
-    const DmFftPlan *forward = whole ? plan->lines_forward : plan->last_forward;
-    const DmFftPlan *backward = whole ? plan->lines_backward : plan->last_backward;
-    for (int c = 0; c < 1 + in2; c++) {
-      gather_columns(plan, plan->spectrum[c], x0, width, lines[c]);
-      dm_fft_execute(forward, lines[c], lines[c]);
-    }
-    size_t offset = (size_t)x0 * (size_t)plan->ny;
-    multiply(lines[0], lines[1], plan->a + offset, plan->b + offset,
-             (size_t)width * (size_t)plan->ny, call->sign, in2, out2);
-    for (int c = 0; c < 1 + out2; c++) {
-      dm_fft_execute(backward, lines[c], lines[c]);
-      scatter_columns(plan, lines[c], x0, width, plan->spectrum[c]);
-    }
+  int x0 = k * COLUMN_BLOCK;
+  int width = plan->hx - x0 < COLUMN_BLOCK ? plan->hx - x0 : COLUMN_BLOCK;
+  bool whole = width == COLUMN_BLOCK;
+  const DmFftPlan *forward = whole ? plan->lines_forward : plan->last_forward;
+  const DmFftPlan *backward = whole ? plan->lines_backward : plan->last_backward;
+  for (int c = 0; c < 1 + in2; c++) {
+    gather_columns(plan, plan->spectrum[c], x0, width, lines[c]);
+    dm_fft_execute(forward, lines[c], lines[c]);
   }
+  size_t offset = (size_t)x0 * (size_t)plan->ny;
+  multiply(lines[0], lines[1], plan->a + offset, plan->b + offset,
+           (size_t)width * (size_t)plan->ny, call->sign, in2, out2);
+  for (int c = 0; c < 1 + out2; c++) {
+    dm_fft_execute(backward, lines[c], lines[c]);
+    scatter_columns(plan, lines[c], x0, width, plan->spectrum[c]);
+  }
+}
+
+/* Pass 2: every column block. */
+static void filter_columns(Call *call, dm_complex *const lines[2]) {
+  int first, end;
+  while (claim(&call->next[1], BLOCKS_PER_CLAIM, call->plan->blocks, &first, &end))
+    for (int k = first; k < end; k++) filter_block(call, lines, k);
 }
 
 /* One thread's part of a call, with its buffers. */
@@ -352,17 +362,20 @@ static void *run_member(void *data) {
 /* out1 + i out2 = IFFT((a + i sign b) FFT(in1 + i in2)), component by
  * component (see the top of this file); in2 NULL stands for zero, out2 NULL
  * for a component not wanted.  The team's other threads are started for the
- * call; a thread that cannot be started leaves its share to the others. */
+ * call; a thread that cannot be started leaves its share to the others.  A
+ * call from inside an OpenMP team (plans used one per thread, as MMGAN's
+ * training pairs are made) runs on its thread alone: the cores are taken. */
 static void apply_kernel(DmKsPlan *plan, const float *in1, const float *in2, float sign,
                          float *out1, float *out2) {
   Call call = {.plan = plan, .in = {in1, in2}, .out = {out1, out2}, .sign = sign};
   for (int pass = 0; pass < 3; pass++) atomic_init(&call.next[pass], 0);
   pthread_mutex_init(&call.lock, NULL);
   pthread_cond_init(&call.changed, NULL);
-  Member members[plan->threads];
-  pthread_t ids[plan->threads];
+  int threads = omp_in_parallel() ? 1 : plan->threads;
+  Member members[threads];
+  pthread_t ids[threads];
   int started = 1;
-  for (int t = 1; t < plan->threads; t++) {
+  for (int t = 1; t < threads; t++) {
     members[started] = (Member){&call, &plan->buffers[started]};
     if (pthread_create(&ids[started], NULL, run_member, &members[started]) == 0) started++;
   }
