@@ -197,26 +197,30 @@ typedef struct {
   const char *wisdom_path;
   bool with_4096;
   bool with_gpu;
+  int ks_size;  /* Kaiser-Squires at this size alone (run-ks-pairs.py); 0: everything */
 } Options;
 
 static void usage(int status) {
   fprintf(status ? stderr : stdout,
           "usage: bench-lensing [--catalog FITS] [--wisdom FILE] [--no-4096] [--no-gpu]\n"
+          "                     [--ks-size N]\n"
           "  --catalog  the COSMOS shear catalogue (default: %s)\n"
           "  --wisdom   FFTW wisdom file, read before planning and written after\n"
           "  --no-4096  skip the 4096x4096 KS sizes\n"
-          "  --no-gpu   skip the cuFFT rows even when a GPU is usable\n",
+          "  --no-gpu   skip the cuFFT rows even when a GPU is usable\n"
+          "  --ks-size  time Kaiser-Squires at N x N alone (360, 1024, 2048 or 4096)\n",
           BENCH_CATALOG);
   exit(status);
 }
 
 static Options parse_options(int argc, char **argv) {
-  Options options = {BENCH_CATALOG, NULL, true, true};
+  Options options = {BENCH_CATALOG, NULL, true, true, 0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--catalog") && i + 1 < argc) options.catalog_path = argv[++i];
     else if (!strcmp(argv[i], "--wisdom") && i + 1 < argc) options.wisdom_path = argv[++i];
     else if (!strcmp(argv[i], "--no-4096")) options.with_4096 = false;
     else if (!strcmp(argv[i], "--no-gpu")) options.with_gpu = false;
+    else if (!strcmp(argv[i], "--ks-size") && i + 1 < argc) options.ks_size = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--help")) usage(0);
     else usage(2);
   }
@@ -243,9 +247,10 @@ int main(int argc, char **argv) {
   char ngal[32];
   snprintf(ngal, sizeof ngal, "%zu", catalog->n);
   Job job = {.run = run_read, .path = options.catalog_path};
-  bench("a", "darkmap.read_fits", ngal, 1, 5, &job);
+  bool timed = options.ks_size == 0; /* section a, else only the 360 shear made */
+  if (timed) bench("a", "darkmap.read_fits", ngal, 1, 5, &job);
   job = (Job){.run = run_median, .catalog = catalog};
-  bench("a", "darkmap.median_center", ngal, 1, 10, &job);
+  if (timed) bench("a", "darkmap.median_center", ngal, 1, 10, &job);
   double ra0, dec0;
   if (!dm_catalog_median_center(catalog, &ra0, &dec0, &error)) fail("median centre", error);
 
@@ -258,7 +263,7 @@ int main(int argc, char **argv) {
     char size[32];
     snprintf(size, sizeof size, "%dx%d", npix, npix);
     job = (Job){.run = run_binning, .catalog = catalog, .spec = &spec};
-    bench("a", "darkmap.bin", size, 2, 10, &job);
+    if (timed) bench("a", "darkmap.bin", size, 2, 10, &job);
     DmBinnedShear *binned = dm_bin_catalog(catalog, &spec, NULL, &error);
     if (!binned) fail("binning", error);
     printf("   info: %s: %zu of %zu galaxies in the field, pixel %.4f arcmin\n", size,
@@ -284,7 +289,8 @@ int main(int argc, char **argv) {
   float *kappa[N_SIZES] = {NULL}; /* each size's kappa_E, for the spectrum and smoothing */
   for (size_t s = 0; s < N_SIZES; s++) {
     int npix = sizes[s];
-    if (npix == 4096 && !options.with_4096) continue;
+    if ((npix == 4096 && !options.with_4096) || (options.ks_size && npix != options.ks_size))
+      continue;
     size_t n = (size_t)npix * (size_t)npix;
     char size[32];
     snprintf(size, sizeof size, "%dx%d", npix, npix);
@@ -345,7 +351,7 @@ int main(int argc, char **argv) {
   dm_pspec_options_init(&pspec);
   pspec.n_bins = 40;
   pspec.scale = DM_BINS_LINEAR;
-  for (size_t s = 0; s < N_SIZES; s++) {
+  for (size_t s = 0; s < N_SIZES && timed; s++) {
     if (!kappa[s]) continue;
     int npix = sizes[s];
     char size[32];
@@ -369,7 +375,7 @@ int main(int argc, char **argv) {
     /* Each call smooths the previous call's result: the work does not depend
      * on the values. */
     job = (Job){.run = run_smooth, .image = kappa[s], .nx = npix, .ny = npix};
-    bench("d", "darkmap.smooth", size, 2, repeats(npix), &job);
+    if (timed) bench("d", "darkmap.smooth", size, 2, repeats(npix), &job);
     dm_fft_free(kappa[s]);
   }
   if (options.wisdom_path && !dm_fft_export_wisdom(options.wisdom_path, &error))
