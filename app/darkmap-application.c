@@ -7,6 +7,7 @@
 #include "darkmap/gpu.h"
 #include "darkmap-file-chooser.h"
 #include "darkmap-mosaic-window.h"
+#include "darkmap-renderer.h"
 #include "darkmap-stats-page.h"
 #include "darkmap-universes-page.h"
 #include "darkmap-window.h"
@@ -428,6 +429,7 @@ darkmap_application_init (DarkmapApplication *self)
 DarkmapApplication *
 darkmap_application_new (void)
 {
+  darkmap_choose_renderer ();
   return g_object_new (DARKMAP_TYPE_APPLICATION,
                        "application-id", "org.darkmap.Darkmap",
                        "flags", G_APPLICATION_HANDLES_OPEN,
