@@ -121,14 +121,10 @@ static inline DmTheorySpectrum *dm_test_load_ktng_theory(void) {
   return theory;
 }
 
-/* A map of nplanes lognormal fields of theory's C_ell (the default
- * options; plane k of seed + k) on a TAN grid of nx × ny pixels of
- * pixel_arcmin centred on (ra, dec): a truth to draw galaxies or mocks
- * from.  NULL (the check failed) on an error. */
-static inline DmMap *dm_test_lognormal_map(const DmTheorySpectrum *theory, int nx, int ny,
-                                           int nplanes, double pixel_arcmin, double ra,
-                                           double dec, uint64_t seed) {
-  DmError *error = NULL;
+/* The TAN WCS of an nx × ny grid of pixel_arcmin centred on (ra, dec), as
+ * dm_grid_spec_wcs makes it; NULL with error set on a failure. */
+static inline DmWcs *dm_test_tan_wcs(int nx, int ny, double pixel_arcmin, double ra, double dec,
+                                     DmError **error) {
   DmGridSpec spec;
   dm_grid_spec_init(&spec);
   spec.nx = nx;
@@ -137,7 +133,18 @@ static inline DmMap *dm_test_lognormal_map(const DmTheorySpectrum *theory, int n
   spec.has_center = true;
   spec.center_ra = ra;
   spec.center_dec = dec;
-  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
+  return dm_grid_spec_wcs(&spec, error);
+}
+
+/* A map of nplanes lognormal fields of theory's C_ell (the default
+ * options; plane k of seed + k) on a TAN grid of nx × ny pixels of
+ * pixel_arcmin centred on (ra, dec): a truth to draw galaxies or mocks
+ * from.  NULL (the check failed) on an error. */
+static inline DmMap *dm_test_lognormal_map(const DmTheorySpectrum *theory, int nx, int ny,
+                                           int nplanes, double pixel_arcmin, double ra,
+                                           double dec, uint64_t seed) {
+  DmError *error = NULL;
+  DmWcs *wcs = dm_test_tan_wcs(nx, ny, pixel_arcmin, ra, dec, &error);
   DmMap *map = wcs ? dm_map_new(nx, ny, nplanes, wcs, &error) : NULL;
   DmLognormalOptions options;
   dm_lognormal_options_init(&options);

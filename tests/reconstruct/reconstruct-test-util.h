@@ -16,15 +16,7 @@ static inline DmBinnedShear *dm_test_binned_new(int nx, int ny, double pixel_arc
                                                 const float *n1, const float *n2,
                                                 const float *m) {
   DmError *error = NULL;
-  DmGridSpec spec;
-  dm_grid_spec_init(&spec);
-  spec.nx = nx;
-  spec.ny = ny;
-  spec.pixel_arcmin = pixel_arcmin;
-  spec.has_center = true;
-  spec.center_ra = 150.1;
-  spec.center_dec = 2.2;
-  DmWcs *wcs = dm_grid_spec_wcs(&spec, &error);
+  DmWcs *wcs = dm_test_tan_wcs(nx, ny, pixel_arcmin, 150.1, 2.2, &error);
   CHECK_OK(wcs != NULL, error);
   DmBinnedShear *b = calloc(1, sizeof *b);
   b->shear = dm_map_new(nx, ny, 2, wcs, &error);
