@@ -1,10 +1,11 @@
 /* cfitsio plumbing shared by the FITS readers and writers: error
- * conversion, opening (behind a pre-scan of the raw headers), truncation
+ * conversion, opening (behind fits-header-scan.h's pre-scan), truncation
  * checks, the header handed to wcslib and keyword classes. */
 #include "io/fits-common.h"
 
+#include "io/fits-header-scan.h"
+
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,154 +63,10 @@ bool dm_fits_set_error(DmError **error, int status, const char *what, const char
                       status_text, status, used > 0 ? ". cfitsio: " : "", details);
 }
 
-/* ---- header pre-scan ------------------------------------------------- */
-
-enum { BLOCK = 2880, CARD = 80 };
-
-/* What the structural cards of one header say about its data size. */
-typedef struct {
-  long long bitpix, naxis, naxes[1000], pcount, gcount;
-  bool groups;
-} DataLayout;
-
-/* Notes BITPIX, NAXIS, NAXISn, PCOUNT, GCOUNT and GROUPS from one raw card
- * (80 bytes, not NUL-terminated). */
-static void read_layout_card(const char *card, DataLayout *layout) {
-  char key[9], value[CARD - 9];
-  if (card[8] != '=') return;
-  memcpy(key, card, 8);
-  key[8] = '\0';
-  for (int i = 7; i >= 0 && key[i] == ' '; i--) key[i] = '\0';
-  memcpy(value, card + 10, CARD - 10);
-  value[CARD - 10] = '\0';
-
-  const char *text = value + strspn(value, " ");
-  if (strcmp(key, "GROUPS") == 0) {
-    layout->groups = text[0] == 'T';
-    return;
-  }
-  char *end = NULL;
-  errno = 0;
-  long long number = strtoll(text, &end, 10);
-  if (end == text || errno != 0) return;
-  if (strcmp(key, "BITPIX") == 0) {
-    layout->bitpix = number;
-  } else if (strcmp(key, "NAXIS") == 0) {
-    layout->naxis = number;
-  } else if (strcmp(key, "PCOUNT") == 0) {
-    layout->pcount = number;
-  } else if (strcmp(key, "GCOUNT") == 0) {
-    layout->gcount = number;
-  } else if (strncmp(key, "NAXIS", 5) == 0 && key[5] >= '1' && key[5] <= '9') {
-    long axis = strtol(key + 5, &end, 10);
-    if (*end == '\0' && axis <= 999) layout->naxes[axis] = number;
-  }
-}
-
-/* Bytes of data after the header (padded to whole blocks) by the FITS
- * standard's formula, or -1 when the header's numbers are not sensible.
- * A header of NAXIS = 0 has no data whatever its other numbers say (cfitsio
- * goes on to the next header then, so the scan must too). */
-static long long padded_data_bytes(const DataLayout *layout) {
-  if (layout->naxis == 0) return 0;
-  long long bits = layout->bitpix < 0 ? -layout->bitpix : layout->bitpix;
-  if ((bits != 8 && bits != 16 && bits != 32 && bits != 64) || layout->naxis < 0 ||
-      layout->naxis > 999 || layout->gcount < 0 || layout->pcount < 0)
-    return -1;
-  long long count = 1;
-  int first = (layout->groups && layout->naxes[1] == 0) ? 2 : 1; /* random groups */
-  for (long long i = first; i <= layout->naxis; i++) {
-    long long n = layout->naxes[i];
-    if (n < 0 || (n > 0 && count > LLONG_MAX / 64 / n)) return -1;
-    count *= n;
-  }
-  if (count > LLONG_MAX / 64 - layout->pcount) return -1;
-  count += layout->pcount;
-  if (layout->gcount > 1 && count > LLONG_MAX / 64 / layout->gcount) return -1;
-  long long bytes = bits / 8 * (layout->gcount > 0 ? layout->gcount : 1) * count;
-  return (bytes + BLOCK - 1) / BLOCK * BLOCK;
-}
-
-/* Whether card is a column name (TTYPEn) whose value is not a quoted
- * string and longer than a quoted one can be (68 characters).  cfitsio 4.2
- * copies a column name into a buffer of 70 bytes unchecked (ffgtbp), so
- * such a card (say 70 dashes) overflows it and aborts the process. */
-static bool is_overlong_column_name(const char *card) {
-  if (strncmp(card, "TTYPE", 5) != 0 || card[8] != '=') return false;
-  int i = 5;
-  while (i < 8 && card[i] >= '0' && card[i] <= '9') i++;
-  if (i == 5 || (i < 8 && card[i] != ' ')) return false;
-  int start = 9, end = CARD;
-  while (start < CARD && card[start] == ' ') start++;
-  if (start == CARD || card[start] == '\'') return false;
-  for (int k = start; k < CARD; k++)
-    if (card[k] == '/') {
-      end = k;
-      break;
-    }
-  while (end > start && card[end - 1] == ' ') end--;
-  return end - start > 68;
-}
-
-/* Scans one header from the file's current position, block by block, up to
- * its END card.  False with *error set at a control character; *layout
- * receives the structural numbers, *complete whether END was reached. */
-static bool scan_header(FILE *file, const char *path, int hdu, DataLayout *layout,
-                        bool *complete, DmError **error) {
-  char block[BLOCK];
-  const char *first_key = hdu == 1 ? "SIMPLE  =" : "XTENSION=";
-  *complete = false;
-  for (int n_blocks = 0; !*complete && fread(block, 1, BLOCK, file) == BLOCK; n_blocks++) {
-    if (n_blocks == 0 && strncmp(block, first_key, 9) != 0) return true; /* cfitsio's call */
-    for (int c = 0; c < BLOCK / CARD && !*complete; c++) {
-      const char *card = block + c * CARD;
-      for (int i = 0; i < CARD; i++)
-        if ((unsigned char)card[i] < 0x20 || card[i] == 0x7F)
-          return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                              "%s is not a valid FITS file: card %d of the header of HDU %d "
-                              "holds a control character (byte %d)",
-                              path, n_blocks * (BLOCK / CARD) + c + 1, hdu, i + 1);
-      if (is_overlong_column_name(card))
-        return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                            "%s is not a valid FITS file: card %d of the header of HDU %d "
-                            "names a column (%.8s) with a value of more than 68 characters "
-                            "that is not a quoted string",
-                            path, n_blocks * (BLOCK / CARD) + c + 1, hdu, card);
-      *complete = strncmp(card, "END     ", 8) == 0;
-      if (!*complete) read_layout_card(card, layout);
-    }
-  }
-  return true;
-}
-
-/* Refuses a file whose headers hold control characters or an overlong
- * unquoted column name.  The FITS standard allows only printable ASCII
- * there and quoted column names; cfitsio 4.2 does not check and can
- * overflow its own buffers on such cards, so they are caught first.  Bytes
- * above 0x7E (stray UTF-8 in comments) are left to cfitsio.  The scan walks
- * header by header, skipping the data; whatever it cannot follow (not FITS
- * at all, a truncated file, odd sizes) is left to cfitsio to report. */
-static bool check_header_bytes(const char *path, DmError **error) {
-  FILE *file = fopen(path, "rb");
-  DataLayout *layout = calloc(1, sizeof *layout);
-  bool ok = true, complete = true;
-  for (int hdu = 1; ok && complete && file && layout; hdu++) {
-    memset(layout, 0, sizeof *layout);
-    layout->naxis = -1;  /* until the header says */
-    layout->gcount = 1;
-    ok = scan_header(file, path, hdu, layout, &complete, error);
-    long long skip = complete ? padded_data_bytes(layout) : -1;
-    if (skip < 0 || fseeko(file, (off_t)skip, SEEK_CUR) != 0) complete = false;
-  }
-  free(layout);
-  if (file) fclose(file);
-  return ok;
-}
-
 fitsfile *dm_fits_open_read(const char *path, DmError **error) {
   fitsfile *fits = NULL;
   int status = 0;
-  if (!check_header_bytes(path, error)) return NULL;
+  if (!dm_fits_check_raw_headers(path, error)) return NULL;
   fits_clear_errmsg();
   if (fits_open_diskfile(&fits, path, READONLY, &status)) {
     bool unreadable = code_for_status(status, path) == DM_ERROR_FORMAT;
