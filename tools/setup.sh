@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-}
 case "$mode" in demo|test) ;; *) echo "usage: tools/setup.sh demo|test" >&2; exit 2 ;; esac
 
-packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev
+packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev libfftw3-dev libchealpix-dev
           libdnnl-dev libopenblas-dev gettext
           libgtk-4-dev libwebp-dev xvfb xauth desktop-file-utils appstream)
 # The tests also check that PyTorch reads the network weights Darkmap writes,

@@ -48,19 +48,34 @@ DmMap *dm_map_new(int nx, int ny, int nplanes, const DmWcs *wcs, DmError **error
   return map;
 }
 
-static void free_cards(DmMetaCard *cards, int n) {
-  for (int i = 0; i < n; i++) {
+void dm_meta_cards_free(DmMetaCard *cards, int n) {
+  for (int i = 0; cards && i < n; i++) {
     free(cards[i].text);
     free(cards[i].comment);
   }
   free(cards);
 }
 
+DmMetaCard *dm_meta_cards_copy(const DmMetaCard *cards, int n, DmError **error) {
+  DmMetaCard *copy = calloc(n > 0 ? (size_t)n : 1, sizeof *copy);
+  bool ok = copy != NULL;
+  for (int i = 0; ok && i < n; i++) {
+    copy[i] = cards[i];
+    copy[i].text = cards[i].text ? strdup(cards[i].text) : NULL;
+    copy[i].comment = cards[i].comment ? strdup(cards[i].comment) : NULL;
+    ok = (!cards[i].text || copy[i].text) && (!cards[i].comment || copy[i].comment);
+  }
+  if (ok) return copy;
+  dm_meta_cards_free(copy, n); /* the cards not reached are zero */
+  dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory copying metadata cards.");
+  return NULL;
+}
+
 void dm_map_free(DmMap *map) {
   if (!map) return;
   free(map->data);
   dm_wcs_free(map->wcs);
-  free_cards(map->cards, map->n_cards);
+  dm_meta_cards_free(map->cards, map->n_cards);
   free(map);
 }
 

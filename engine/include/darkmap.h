@@ -18,6 +18,7 @@
 #include "darkmap/gaussian-field.h"
 #include "darkmap/gpu.h"
 #include "darkmap/halo-population.h"
+#include "darkmap/healpix.h"
 #include "darkmap/ks.h"
 #include "darkmap/lognormal.h"
 #include "darkmap/map.h"

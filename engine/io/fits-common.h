@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "darkmap/error.h"
+#include "darkmap/map.h"
 #include "darkmap/wcs.h"
 
 /* Sets *error from a cfitsio status: DM_ERROR_NOT_FOUND for a missing file,
@@ -34,6 +35,13 @@ void dm_fits_close_read(fitsfile *fits);
  * holds fails with DM_ERROR_FORMAT before anything is allocated for it. */
 bool dm_fits_check_data_present(fitsfile *fits, const char *path, long long data_bytes,
                                 DmError **error);
+
+/* Writes one metadata card into the current HDU (updating a key already
+ * there; a HISTORY card is appended), bytes a header cannot hold replaced
+ * by '?', a NaN double as an undefined value, doubles with the digits that
+ * read back the same.  False when memory runs out (*status untouched);
+ * cfitsio's failures set *status. */
+bool dm_fits_write_meta_card(fitsfile *fits, const DmMetaCard *card, int *status);
 
 /* A malloc'ed copy of an optional string keyword's value ("" when the
  * keyword is absent or not a string), or NULL when out of memory.  The

@@ -3,7 +3,6 @@
  * built on it. */
 #include "darkmap/fits-cube-writer.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,69 +82,6 @@ static bool check_hdus(const DmFitsCubeHdu *hdus, int n, DmError **error) {
   return true;
 }
 
-/* A copy of text with every byte a FITS header cannot hold (anything but
- * printable ASCII) replaced by '?'; NULL stays NULL.  *failed is set when
- * memory runs out. */
-static char *printable_copy(const char *text, bool *failed) {
-  if (!text) return NULL;
-  char *copy = strdup(text);
-  if (!copy) {
-    *failed = true;
-    return NULL;
-  }
-  for (char *c = copy; *c; c++)
-    if (*c < ' ' || *c > '~') *c = '?';
-  return copy;
-}
-
-/* The shortest of 15, 16 or 17 significant digits that reads back as value
- * (cfitsio's negative 'decimals' means %G with that many digits). */
-static int round_trip_digits(double value) {
-  for (int digits = 15; digits < 17; digits++) {
-    char text[40];
-    snprintf(text, sizeof text, "%.*G", digits, value);
-    if (strtod(text, NULL) == value) return -digits;
-  }
-  return -17;
-}
-
-static bool write_card(fitsfile *fits, const DmMetaCard *card, int *status) {
-  bool failed = false;
-  char *comment = printable_copy(card->comment, &failed);
-  char *text = printable_copy(card->text ? card->text : "", &failed);
-  if (failed) {
-    free(comment);
-    free(text);
-    return false;
-  }
-  switch (card->type) {
-  case DM_META_STRING:
-    fits_update_key_longstr(fits, card->key, text, comment, status);
-    break;
-  case DM_META_DOUBLE:
-    if (isfinite(card->number))
-      fits_update_key_dbl(fits, card->key, card->number, round_trip_digits(card->number),
-                          comment, status);
-    else /* FITS has no NaN value: an undefined one */
-      fits_update_key_null(fits, card->key, comment, status);
-    break;
-  case DM_META_INT: {
-    long long value = (long long)card->number;
-    fits_update_key(fits, TLONGLONG, card->key, &value, comment, status);
-    break;
-  }
-  case DM_META_BOOL:
-    fits_update_key_log(fits, card->key, card->number != 0.0, comment, status);
-    break;
-  case DM_META_HISTORY:
-    fits_write_history(fits, text, status);
-    break;
-  }
-  free(comment);
-  free(text);
-  return true;
-}
-
 /* dm_wcs_to_header's cards, one 80-character record each. */
 static bool write_wcs(fitsfile *fits, const DmWcs *wcs, int *status, DmError **error) {
   int nkeys = 0;
@@ -179,7 +115,7 @@ static bool write_header(fitsfile *fits, const DmFitsCubeHdu *hdu, const char *p
     return false;
   }
   for (int c = 0; c < hdu->n_cards && status == 0; c++)
-    if (!write_card(fits, &hdu->cards[c], &status))
+    if (!dm_fits_write_meta_card(fits, &hdu->cards[c], &status))
       return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing %s", path);
   fits_update_key(fits, TSTRING, "ORIGIN", "Darkmap", "FITS file originator", &status);
   fits_update_key(fits, TSTRING, "CREATOR", creator, "software that wrote this file", &status);

@@ -7,12 +7,11 @@
 
 #include "darkmap/mosaic.h"
 
+#include "core/lanczos.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
-
-/* Lanczos kernel half-width in pixels. */
-enum { LANCZOS_A = 3 };
 
 /* A tile's weight along one axis at distance u (mosaic pixels) from its
  * core's centre: 1 to C/2 − O/2, cos² down to 0 at C/2 + O/2. */
@@ -45,38 +44,6 @@ static double tile_weight(const DmMosaicPlan *plan, int t, int x, int y) {
   return profile(plan, x - 0.5 * (x0 + x1 - 1)) * profile(plan, y - 0.5 * (y0 + y1 - 1));
 }
 
-/* Lanczos-3 kernel: sinc(u) sinc(u / 3) for |u| < 3. */
-static double lanczos_kernel(double u) {
-  if (fabs(u) < 1e-12) return 1.0;
-  if (fabs(u) >= LANCZOS_A) return 0.0;
-  double pu = M_PI * u;
-  return LANCZOS_A * sin(pu) * sin(pu / LANCZOS_A) / (pu * pu);
-}
-
-/* A plane at (x, y) (pixel centres at integers) by Lanczos-3
- * interpolation, the taps beyond the plane's edge on its edge pixels, the
- * weights normalised to 1. */
-static double lanczos(const float *plane, int nx, int ny, double x, double y) {
-  int x0 = (int)floor(x), y0 = (int)floor(y);
-  double wx[2 * LANCZOS_A], wy[2 * LANCZOS_A], sum = 0.0, total = 0.0;
-  for (int i = 0; i < 2 * LANCZOS_A; i++) {
-    wx[i] = lanczos_kernel(x - (x0 - LANCZOS_A + 1 + i));
-    wy[i] = lanczos_kernel(y - (y0 - LANCZOS_A + 1 + i));
-  }
-  for (int j = 0; j < 2 * LANCZOS_A; j++) {
-    int py = y0 - LANCZOS_A + 1 + j;
-    py = py < 0 ? 0 : py >= ny ? ny - 1 : py;
-    for (int i = 0; i < 2 * LANCZOS_A; i++) {
-      int px = x0 - LANCZOS_A + 1 + i;
-      px = px < 0 ? 0 : px >= nx ? nx - 1 : px;
-      double w = wx[i] * wy[j];
-      sum += w * plane[(size_t)py * nx + px];
-      total += w;
-    }
-  }
-  return sum / total;
-}
-
 /* Samples tile t over its box: mosaic pixel → sky → the tile's pixels,
  * interpolated. */
 static bool sample_tile(const DmMosaicPlan *plan, int t, const DmPosterior *tile, bool with_std,
@@ -107,8 +74,9 @@ static bool sample_tile(const DmMosaicPlan *plan, int t, const DmPosterior *tile
   for (size_t k = 0; ok && k < n; k++) {
     bool inside = tx[k] >= -0.5 && ty[k] >= -0.5 && tx[k] < nx - 0.5 && ty[k] < ny - 0.5 &&
                   tile_weight(plan, t, (int)x[k], (int)y[k]) > 0.0;
-    s->mean[k] = inside ? (float)lanczos(tile->mean->data, nx, ny, tx[k], ty[k]) : NAN;
-    if (s->std) s->std[k] = inside ? (float)lanczos(tile->std->data, nx, ny, tx[k], ty[k]) : NAN;
+    s->mean[k] = inside ? (float)dm_lanczos3(tile->mean->data, nx, ny, tx[k], ty[k]) : NAN;
+    if (s->std)
+      s->std[k] = inside ? (float)dm_lanczos3(tile->std->data, nx, ny, tx[k], ty[k]) : NAN;
   }
   free(x);
   free(y);

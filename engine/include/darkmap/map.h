@@ -92,6 +92,11 @@ bool dm_map_add_history(DmMap *map, const char *text, DmError **error);
 /* Copies every card of src (history included) into dest. */
 bool dm_map_copy_meta(DmMap *dest, const DmMap *src, DmError **error);
 
+/* A deep copy of n cards (an array of at least one element, even for
+ * n = 0), and its release (NULL is fine). */
+DmMetaCard *dm_meta_cards_copy(const DmMetaCard *cards, int n, DmError **error);
+void dm_meta_cards_free(DmMetaCard *cards, int n);
+
 /* The card with this key, or NULL. */
 const DmMetaCard *dm_map_find_card(const DmMap *map, const char *key);
 
