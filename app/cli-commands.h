@@ -14,6 +14,7 @@ int cli_simulate_main(int argc, char **argv);
 int cli_mock_catalog_main(int argc, char **argv);
 int cli_wiener_main(int argc, char **argv);
 int cli_mosaic_main(int argc, char **argv);
+int cli_healpix_main(int argc, char **argv);
 int cli_train_score_main(int argc, char **argv);
 int cli_sample_score_main(int argc, char **argv);
 int cli_eval_mock_main(int argc, char **argv);

@@ -8,6 +8,7 @@
 
 #include "cli-commands.h"
 #include "cli-device.h"
+#include "cli-healpix.h"
 #include "cli-mosaic.h"
 #include "cli-mpi.h"
 #include "cli-progress.h"
@@ -25,6 +26,8 @@ static const CliOptionSpec mosaic_options[] = {
     {"smooth-pixels", true, "S        KS: Gaussian smoothing sigma in pixels (default 0)"},
     {"pad", false, "         KS: zero-pad each tile to twice its size"},
     {"out", true, "FILE     output mosaic (FITS: mean, STD, SIGNIF, COUNTS)"},
+    {"healpix", true, "FILE     also the mosaic on HEALPix pixels, those with galaxies "
+                      "(partial sky)"},
     {NULL, false, NULL},
 };
 
@@ -82,8 +85,9 @@ static bool request_from_options(const CliArgs *args, DmMosaicRequest *request,
 
 bool cli_mosaic_command_open(CliMosaicCommand *command, int argc, char **argv, DmError **error) {
   *command = (CliMosaicCommand){0};
-  const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options};
-  return cli_args_parse(&command->args, argc, argv, tables, 3, error) &&
+  const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options,
+                                   cli_healpix_options};
+  return cli_args_parse(&command->args, argc, argv, tables, 4, error) &&
          (command->out = cli_args_require(&command->args, "out", error)) != NULL &&
          cli_args_require(&command->args, "catalog", error) &&
          request_from_options(&command->args, &command->request, &command->theory, error) &&
@@ -92,7 +96,10 @@ bool cli_mosaic_command_open(CliMosaicCommand *command, int argc, char **argv, D
 
 bool cli_mosaic_command_write(const CliMosaicCommand *command, const DmMosaic *mosaic,
                               DmError **error) {
-  bool ok = dm_mosaic_write(command->out, mosaic, error);
+  const char *healpix = cli_args_value(&command->args, "healpix");
+  bool ok = dm_mosaic_write(command->out, mosaic, error) &&
+            (!healpix || cli_healpix_write(&command->args, healpix, mosaic->posterior,
+                                           mosaic->counts, error));
   cli_print_stream_summary(&command->args, command->stream);
   fprintf(stderr,
           "Mosaic of %d tiles (%d without galaxies) of %d × %d pixels: %d × %d pixels of "
@@ -112,10 +119,11 @@ void cli_mosaic_command_close(CliMosaicCommand *command) {
 
 int cli_mosaic_main(int argc, char **argv) {
   if (cli_wants_help(argc, argv)) {
-    const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options};
+    const CliOptionSpec *tables[] = {mosaic_options, cli_catalog_options, cli_device_options,
+                                     cli_healpix_options};
     printf("Usage: darkmap-cli mosaic --catalog FILE [--tile-deg D] [--overlap-deg O]\n"
            "                          [--method ks|wiener|...] [--pixel-arcmin P]\n"
-           "                          --out mosaic.fits\n"
+           "                          --out mosaic.fits [--healpix F [--nside N] [--nest]]\n"
            "       mpirun -np N darkmap-cli mosaic ...   (when built with MPI)\n"
            "Maps a wide survey as a mosaic: overlapping TAN tiles, each binned from the\n"
            "streamed catalogue and reconstructed, their offsets matched, stitched with\n"
@@ -125,7 +133,7 @@ int cli_mosaic_main(int argc, char **argv) {
            "--projection car (or flat) makes a plate carree mosaic, linear in RA and Dec,\n"
            "for surveys too long for one tangent plane (up to Dec ±80°).\n"
            "--size and --center do not apply.\n\n");
-    cli_args_print_help(tables, 3);
+    cli_args_print_help(tables, 4);
     return 0;
   }
 #if DARKMAP_MPI

@@ -18,6 +18,7 @@ static const CliCommand commands[] = {
     {"stats", cli_stats_main, "PDF, peaks and Minkowski functionals of maps, two sets compared"},
     {"wiener", cli_wiener_main, "Wiener filter and exact Gaussian posterior samples"},
     {"mosaic", cli_mosaic_main, "a wide survey mapped as a mosaic of overlapping tiles"},
+    {"healpix", cli_healpix_main, "a map put on HEALPix pixels (partial sky)"},
     {"train-score", cli_train_score_main, "train the network residual of the score prior"},
     {"sample-score", cli_sample_score_main, "posterior samples by annealed HMC on the score"},
     {"train-mmgan", cli_train_mmgan_main, "train an MMGAN posterior sampler for a survey"},

@@ -13,10 +13,11 @@ packages=(gcc pkg-config meson ninja-build python3 libcfitsio-dev wcslib-dev lib
           libdnnl-dev libopenblas-dev gettext
           libgtk-4-dev libwebp-dev xvfb xauth desktop-file-utils appstream)
 # The tests also check that PyTorch reads the network weights Darkmap writes,
-# fuzz every file reader briefly with libFuzzer (clang), and run the mosaic over
-# MPI ranks (Open MPI).
+# and healpy (with astropy and scipy) its HEALPix maps, fuzz every file reader
+# briefly with libFuzzer (clang), and run the mosaic over MPI ranks (Open MPI).
 if [ "$mode" = test ]; then
-  packages+=(python3-torch clang libclang-rt-14-dev llvm libopenmpi-dev openmpi-bin)
+  packages+=(python3-torch python3-healpy python3-astropy python3-scipy clang
+             libclang-rt-14-dev llvm libopenmpi-dev openmpi-bin)
 fi
 
 install_missing() {

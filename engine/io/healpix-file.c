@@ -10,6 +10,7 @@
 
 #include "darkmap/atomic-file.h"
 #include "darkmap/memory-budget.h"
+#include "darkmap/wcs.h"
 #include "io/fits-atomic.h"
 #include "io/fits-common.h"
 
@@ -124,6 +125,25 @@ bool dm_healpix_write(const char *path, const DmHealpixMap *map, DmError **error
     return false;
   }
   return dm_atomic_file_commit(file, error);
+}
+
+bool dm_healpix_write_posterior(const char *path, const DmPosterior *posterior,
+                                const DmMap *coverage, int64_t nside,
+                                DmHealpixOrdering ordering, int64_t *nside_used,
+                                int64_t *n_pixels, DmError **error) {
+  const DmMap *planes[3] = {posterior->mean};
+  const char *names[3] = {"KAPPA"};
+  int n = 1;
+  if (posterior->std) planes[n] = posterior->std, names[n++] = "STD";
+  if (posterior->signif) planes[n] = posterior->signif, names[n++] = "SIGNIF";
+  if (nside == 0 && posterior->mean && posterior->mean->wcs)
+    nside = dm_healpix_nside_for_pixel(dm_wcs_pixel_scale_deg(posterior->mean->wcs) * 60.0);
+  DmHealpixMap *map = dm_healpix_from_maps(planes, names, n, coverage, nside, ordering, error);
+  bool ok = map && dm_healpix_write(path, map, error);
+  if (ok && nside_used) *nside_used = map->nside;
+  if (ok && n_pixels) *n_pixels = map->n_pixels;
+  dm_healpix_free(map);
+  return ok;
 }
 
 /* ---- reading ------------------------------------------------------------ */

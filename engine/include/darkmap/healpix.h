@@ -29,6 +29,7 @@
 
 #include "darkmap/error.h"
 #include "darkmap/map.h"
+#include "darkmap/posterior.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,18 @@ void dm_healpix_free(DmHealpixMap *map);
 /* Writes the map (replacing path atomically: a failure leaves an existing
  * file as it was). */
 bool dm_healpix_write(const char *path, const DmHealpixMap *map, DmError **error);
+
+/* The one call for a map file or a mosaic: the posterior's maps (its mean
+ * as column KAPPA, then STD and SIGNIF when it has them) put on HEALPix
+ * with coverage (NULL: the whole grid) and written to path.  nside 0 takes
+ * the finest NSIDE whose pixels are no larger than the maps'
+ * (dm_healpix_nside_for_pixel); *nside_used and *n_pixels (each NULL: not
+ * wanted) receive what was written.  The errors of dm_healpix_from_maps
+ * and dm_healpix_write. */
+bool dm_healpix_write_posterior(const char *path, const DmPosterior *posterior,
+                                const DmMap *coverage, int64_t nside,
+                                DmHealpixOrdering ordering, int64_t *nside_used,
+                                int64_t *n_pixels, DmError **error);
 
 /* Reads a partial HEALPix map (the layout above; its columns of numbers
  * as floats, its provenance cards not kept).  DM_ERROR_FORMAT naming what

@@ -11,7 +11,8 @@
  * RA and Dec, holding the RA/Dec box, its RA pixels cos(Dec) as wide on the
  * sky as its Dec pixels; the tiles stay TAN grids of the true pixel scale,
  * their binning reaching 1/cos(Dec) as far along the mosaic's RA (at most
- * ±80° Dec).  No HEALPix mosaic is made.  The RA range is the
+ * ±80° Dec); either can be written on HEALPix pixels as well
+ * (dm_healpix_write_posterior, darkmap/healpix.h).  The RA range is the
  * circle less its largest empty stretch (0.1° bins), so a survey across RA
  * 0/360 is centred between its edges, whatever range its RAs are written in
  * (359 to 1, or −1 to 1).  The grid is a whole number of square cores of
