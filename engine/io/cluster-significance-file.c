@@ -100,19 +100,7 @@ bool dm_cluster_significance_write_fits(const DmClusterSignificance *significanc
   fits_clear_errmsg();
   bool ok = !dm_fits_create_atomic(&fits, file, &status) &&
             write_table(fits, significance, &status);
-  if (fits) {
-    int close_status = 0;
-    if (fits_close_file(fits, &close_status) && ok) {
-      status = close_status;
-      ok = false;
-    }
-  }
-  if (!ok) {
-    dm_fits_set_error(error, status, "Cannot write", path);
-    dm_atomic_file_abort(file);
-    return false;
-  }
-  return dm_atomic_file_commit(file, error);
+  return dm_fits_finish_atomic(fits, file, ok, status, path, error);
 }
 
 bool dm_cluster_significance_write(const DmClusterSignificance *significance, const char *path,

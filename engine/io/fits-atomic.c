@@ -8,6 +8,8 @@
  * which is its handle. */
 #include "fits-atomic.h"
 
+#include "io/fits-common.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <fitsio2.h>
@@ -130,4 +132,21 @@ int dm_fits_create_atomic(fitsfile **fits, DmAtomicFile *file, int *status) {
   char name[48];
   snprintf(name, sizeof name, DRIVER_PREFIX "%d", dm_atomic_file_fd(file));
   return fits_create_file(fits, name, status);
+}
+
+bool dm_fits_finish_atomic(fitsfile *fits, DmAtomicFile *file, bool ok, int status,
+                           const char *path, DmError **error) {
+  if (fits) {
+    int close_status = 0;
+    if (fits_close_file(fits, &close_status) && ok) {
+      status = close_status;
+      ok = false;
+    }
+  }
+  if (!ok) {
+    if (!error || !*error) dm_fits_set_error(error, status, "Cannot write", path);
+    dm_atomic_file_abort(file);
+    return false;
+  }
+  return dm_atomic_file_commit(file, error);
 }

@@ -108,23 +108,10 @@ bool dm_healpix_write(const char *path, const DmHealpixMap *map, DmError **error
   fitsfile *fits = NULL;
   int status = 0;
   fits_clear_errmsg();
-  bool memory = true;
-  bool ok = !dm_fits_create_atomic(&fits, file, &status) &&
-            (memory = write_table(fits, map, &status)) && status == 0;
-  if (fits) {
-    int close_status = 0;
-    if (fits_close_file(fits, &close_status) && ok) {
-      status = close_status;
-      ok = false;
-    }
-  }
-  if (!ok) {
-    if (!memory) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing %s", path);
-    else dm_fits_set_error(error, status, "Cannot write", path);
-    dm_atomic_file_abort(file);
-    return false;
-  }
-  return dm_atomic_file_commit(file, error);
+  bool ok = !dm_fits_create_atomic(&fits, file, &status);
+  if (ok && !write_table(fits, map, &status))
+    ok = dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory writing %s", path);
+  return dm_fits_finish_atomic(fits, file, ok && status == 0, status, path, error);
 }
 
 bool dm_healpix_write_posterior(const char *path, const DmPosterior *posterior,
