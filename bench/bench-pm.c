@@ -28,7 +28,6 @@
 
 #include "bench-args.h"
 #include "bench-timing.h"
-#include "darkmap/halofit.h"
 #include "darkmap/monotonic-clock.h"
 #include "darkmap/particle-mesh.h"
 
@@ -67,35 +66,29 @@ static bool print_power(const DmPmRequest *request, DmError **error) {
   float *momenta = malloc(3 * count * sizeof *momenta);
   DmPmPowerBin *before = malloc((size_t)bins * sizeof *before);
   DmPmPowerBin *after = malloc((size_t)bins * sizeof *after);
-  DmHalofit *halofit = NULL;
-  DmHalofitScale scale;
+  double *predicted = malloc((size_t)bins * sizeof *predicted);
   double a_end = 1.0;
-  bool ok = initial && final && momenta && before && after;
+  bool ok = initial && final && momenta && before && after && predicted;
   ok = ok && dm_pm_initial_conditions(request, initial, momenta, error) &&
        dm_pm_run(request, &a_end, 1, keep_snapshot, final, NULL, error) &&
        dm_pm_power_spectrum(initial, count, request->box, request->mesh, before, bins, error) &&
        dm_pm_power_spectrum(final, count, request->box, request->mesh, after, bins, error) &&
-       (halofit = dm_halofit_new(&request->cosmology, error)) &&
-       dm_halofit_scale(halofit, 0.0, &scale, error);
+       dm_pm_halofit_prediction(&request->cosmology, request->a_start, before, bins, predicted,
+                                error);
   if (ok) {
-    double h = request->cosmology.h0 / 100.0;  /* halofit takes k in 1/Mpc */
-    double d = dm_growth_factor(&request->cosmology, 1.0 / request->a_start - 1.0);
     printf("%d³ particles on a %d³ mesh, z = 0:", request->particles, request->mesh);
     for (int g = 0; g + GROUP <= bins; g += GROUP) {
       double measured = 0.0, expected = 0.0;
       for (int b = g; b < g + GROUP; b++) {
-        double k = after[b].k * h;
-        double fit =
-            dm_halofit_power(halofit, &scale, k) / dm_halofit_linear_power(halofit, k, 0.0);
         measured += after[b].power * after[b].modes;
-        expected += before[b].power * before[b].modes / (d * d) * fit;
+        expected += predicted[b] * before[b].modes;
       }
       printf("%s k %.3f-%.3f %.3f", g % (4 * GROUP) ? "," : "\n ", before[g].k,
              before[g + GROUP - 1].k, measured / expected);
     }
     printf("\n");
   }
-  dm_halofit_free(halofit);
+  free(predicted);
   free(initial);
   free(final);
   free(momenta);

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "darkmap/halofit.h"
 #include "darkmap/mass-function.h"
 #include "darkmap/memory-budget.h"
 #include "sim/pm-private.h"
@@ -75,5 +76,25 @@ bool dm_pm_power_spectrum(const float *positions, size_t count, double box, int 
       bins[b].power /= bins[b].modes;
     }
   dm_pm_mesh_clear(&grid);
+  return true;
+}
+
+bool dm_pm_halofit_prediction(const DmCosmology *cosmology, double a_start,
+                              const DmPmPowerBin *initial, int n_bins, double *predicted,
+                              DmError **error) {
+  DmHalofit *halofit = dm_halofit_new(cosmology, error);
+  DmHalofitScale scale;
+  if (!halofit || !dm_halofit_scale(halofit, 0.0, &scale, error)) {
+    dm_halofit_free(halofit);
+    return false;
+  }
+  double h = cosmology->h0 / 100.0; /* halofit takes k in 1/Mpc */
+  double d = dm_growth_factor(cosmology, 1.0 / a_start - 1.0);
+  for (int b = 0; b < n_bins; b++) {
+    double k = initial[b].k * h;
+    double boost = dm_halofit_power(halofit, &scale, k) / dm_halofit_linear_power(halofit, k, 0.0);
+    predicted[b] = initial[b].power / (d * d) * boost;
+  }
+  dm_halofit_free(halofit);
   return true;
 }

@@ -166,6 +166,16 @@ typedef struct {
 bool dm_pm_power_spectrum(const float *positions, size_t count, double box, int mesh,
                           DmPmPowerBin *bins, int n_bins, DmError **error);
 
+/* What halofit (Takahashi et al. 2012, darkmap/halofit.h) predicts at
+ * z = 0 for the bins measured at a_start: each bin's power over the growth
+ * D(a_start)², times P_NL / P_L at its k (z = 0), into predicted[n_bins]
+ * [(Mpc/h)³].  Against the same modes' power at a = 1, it checks a run's
+ * non-linear growth with the initial conditions' scatter cancelled.  The
+ * errors of dm_halofit_new. */
+bool dm_pm_halofit_prediction(const DmCosmology *cosmology, double a_start,
+                              const DmPmPowerBin *initial, int n_bins, double *predicted,
+                              DmError **error);
+
 #ifdef __cplusplus
 }
 #endif
