@@ -31,6 +31,7 @@ static const CliOptionSpec simulate_options[] = {
     {"steps", true, "N        nbody: kick-drift-kick steps (default 10)"},
     {"maps", true, "K        nbody: K maps of one simulation, written as a cube (default 1)"},
     {"cosmology", true, "H0,OM,OB,S8,NS  nbody: flat LambdaCDM (default 70,0.3,0.046,0.8,0.96)"},
+    {"ray-trace", false, "         nbody: multi-plane ray tracing instead of the Born sum"},
     {"shift", true, "L        lognormal shift lambda (default 0.02)"},
     {"box-factor", true, "F        generate on an F times larger box and crop (default 1)"},
     {"haloes", true, "N|auto   add N NFW haloes from the mass function, or a Poisson number"},
@@ -130,12 +131,12 @@ typedef struct {
 /* The N-body options: refused with the other fields, and the other fields'
  * options refused with it. */
 static bool parse_nbody_options(const CliArgs *args, SimOptions *o, DmError **error) {
-  static const char *const nbody_only[] = {"nz", "box", "mesh", "particles", "steps", "maps",
-                                           "cosmology"};
+  static const char *const nbody_only[] = {"nz",    "box",       "mesh",     "particles",
+                                           "steps", "maps",      "cosmology", "ray-trace"};
   static const char *const field_only[] = {"theory", "theory-column", "shift", "box-factor",
                                            "haloes", "halo"};
-  for (int i = 0; !o->nbody && i < 7; i++)
-    if (cli_args_value(args, nbody_only[i]))
+  for (int i = 0; !o->nbody && i < 8; i++)
+    if (cli_args_value(args, nbody_only[i]) || cli_args_flag(args, nbody_only[i]))
       return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                           "Option --%s is for --field nbody.", nbody_only[i]);
   for (int i = 0; o->nbody && i < 6; i++)
@@ -146,6 +147,7 @@ static bool parse_nbody_options(const CliArgs *args, SimOptions *o, DmError **er
   DmNbodySkyRequest *sky = &o->sky;
   dm_nbody_sky_request_init(sky);
   sky->pm.seed = sky->seed = o->seed;
+  sky->ray_trace = cli_args_flag(args, "ray-trace");
   const char *cosmology = cli_args_value(args, "cosmology");
   if (cosmology) {
     DmCosmology *c = &sky->pm.cosmology;
@@ -314,12 +316,14 @@ int cli_simulate_main(int argc, char **argv) {
            "         [--shear shear.fits] [--catalog FILE] --out sim.fits\n"
            "       darkmap-cli simulate --field nbody --nz nz.csv [--box L] [--mesh N]\n"
            "         [--particles N] [--steps N] [--maps K] [--cosmology H0,OM,OB,S8,NS]\n"
+           "         [--ray-trace]\n"
            "         [grid, survey and noise options as above] --out sim.fits\n"
            "Simulated convergence and mock shear.  With --shear, the shear file's grid, mask\n"
            "and noise (Gaussian); with --catalog, rotated real galaxies as noise (on the\n"
            "shear file's grid when both are given).  Without either: a noiseless, unmasked\n"
            "TAN grid centred on --center (default RA 0, Dec 0).  The nbody field is a\n"
-           "particle-mesh simulation ray-traced (Born) through a light cone for sources\n"
+           "particle-mesh simulation seen through a light cone (the Born sum, or with\n"
+           "--ray-trace multi-plane ray tracing) for sources\n"
            "with the n(z) given; --maps K > 1 writes K maps of the one simulation, each\n"
            "through its own rotations and shifts of the box, as a convergence cube alone.\n\n");
     cli_args_print_help(tables, 2);

@@ -34,6 +34,7 @@
 #include "darkmap/posterior.h"
 #include "darkmap/progress.h"
 #include "darkmap/pspec.h"
+#include "darkmap/ray-trace.h"
 #include "darkmap/rng.h"
 #include "darkmap/score-flow.h"
 #include "darkmap/score.h"

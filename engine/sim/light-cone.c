@@ -51,8 +51,9 @@ DmLensPlane *dm_lens_planes_new(const DmCosmology *cosmology,
     p->chi = (i + 0.5) * thickness;
     p->z = redshift_at(cosmology, p->chi / h);
     p->a = 1.0 / (1.0 + p->z);
-    p->weight = 1.5 * cosmology->omega_m * hubble_over_c * hubble_over_c *
-                dm_lensing_efficiency_at(efficiency, p->chi / h) * p->chi / p->a * thickness;
+    p->kernel = 1.5 * cosmology->omega_m * hubble_over_c * hubble_over_c * p->chi / p->a *
+                thickness;
+    p->weight = p->kernel * dm_lensing_efficiency_at(efficiency, p->chi / h);
   }
   *n_planes = n;
   return planes;
@@ -86,11 +87,11 @@ void dm_box_transform_apply(const DmBoxTransform *transform, double box, const f
   }
 }
 
-void dm_lens_plane_add_born(const DmLensPlane *plane, const DmBoxTransform *transform,
-                            const float *positions, size_t count, double box, int nx, int ny,
-                            double pixel_arcmin, double *counts, double *kappa) {
+void dm_lens_plane_density(const DmLensPlane *plane, const DmBoxTransform *transform,
+                           const float *positions, size_t count, double box, int nx, int ny,
+                           double pixel_arcmin, double *delta) {
   size_t npix = (size_t)nx * (size_t)ny;
-  memset(counts, 0, npix * sizeof *counts);
+  memset(delta, 0, npix * sizeof *delta);
   double thickness = plane->chi_far - plane->chi_near;
   /* pixel side at the plane [Mpc/h]; the field's half widths */
   double side = plane->chi * pixel_arcmin * M_PI / (180.0 * 60.0);
@@ -104,9 +105,17 @@ void dm_lens_plane_add_born(const DmLensPlane *plane, const DmBoxTransform *tran
     for (double ix = x - box * floor((x + half_x) / box); ix < half_x; ix += box)
       for (double iy = y - box * floor((y + half_y) / box); iy < half_y; iy += box) {
         int px = (int)floor((ix + half_x) / side), py = (int)floor((iy + half_y) / side);
-        if (px >= 0 && px < nx && py >= 0 && py < ny) counts[(size_t)py * nx + px] += 1.0;
+        if (px >= 0 && px < nx && py >= 0 && py < ny) delta[(size_t)py * nx + px] += 1.0;
       }
   }
   double mean = (double)count / (box * box * box) * side * side * thickness;
-  for (size_t k = 0; k < npix; k++) kappa[k] += plane->weight * (counts[k] / mean - 1.0);
+  for (size_t k = 0; k < npix; k++) delta[k] = delta[k] / mean - 1.0;
+}
+
+void dm_lens_plane_add_born(const DmLensPlane *plane, const DmBoxTransform *transform,
+                            const float *positions, size_t count, double box, int nx, int ny,
+                            double pixel_arcmin, double *delta, double *kappa) {
+  dm_lens_plane_density(plane, transform, positions, count, box, nx, ny, pixel_arcmin, delta);
+  size_t npix = (size_t)nx * (size_t)ny;
+  for (size_t k = 0; k < npix; k++) kappa[k] += plane->weight * delta[k];
 }

@@ -168,3 +168,23 @@ double dm_lensing_efficiency_at(const DmLensingEfficiency *e, double chi) {
   }
   return sum;
 }
+
+void dm_lensing_efficiency_tail(const DmLensingEfficiency *e, double chi, double *p, double *q) {
+  if (chi <= 0.0) chi = 0.0;
+  *p = 0.0;
+  *q = 0.0;
+  for (int r = 1; r < e->n; r++) {
+    if (e->chi[r] <= chi) continue;
+    double dz = e->z[r] - e->z[r - 1];
+    double n1 = e->density[r], q1 = n1 / e->chi[r];
+    double n0 = e->density[r - 1], q0 = e->chi[r - 1] > 0.0 ? n0 / e->chi[r - 1] : 0.0;
+    double from = 0.0; /* where in the segment chi(z) passes chi (linear in z) */
+    if (e->chi[r - 1] < chi) {
+      from = (chi - e->chi[r - 1]) / (e->chi[r] - e->chi[r - 1]);
+      n0 += from * (n1 - n0);
+      q0 = n0 / chi;
+    }
+    *p += 0.5 * (n0 + n1) * (1.0 - from) * dz;
+    *q += 0.5 * (q0 + q1) * (1.0 - from) * dz;
+  }
+}

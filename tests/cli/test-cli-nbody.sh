@@ -2,7 +2,8 @@
 # darkmap-cli simulate --field nbody on small grids: one map with its mock
 # shear (noiseless and with a shear file's mask and noise), a cube of maps
 # with its provenance cards, the same bytes for the same seed, a new seed
-# new maps, and refused options with their messages.
+# new maps, the same simulation ray-traced, and refused options with their
+# messages.
 # Usage: test-cli-nbody.sh DARKMAP_CLI DATA_DIR SCRATCH_DIR
 set -u
 cli=$1 data=$2 tmp=$3/cli-nbody-$$
@@ -52,6 +53,16 @@ expect 0 "" "Wrote" -- "$cli" simulate --field nbody --nz "$nz" $small --size 16
 cmp -s <(tail -c +5761 "$tmp/cube.fits") <(tail -c +5761 "$tmp/other.fits") &&
   fail "another seed gave the same maps"
 
+# ray-traced: other maps of the same simulation, the card says so
+expect 0 "" "Wrote" -- "$cli" simulate --field nbody --nz "$nz" $small --size 16 \
+  --pixel-arcmin 4 --maps 3 --seed 7 --cosmology 67.74,0.3089,0.0486,0.8159,0.9667 \
+  --ray-trace --out "$tmp/traced.fits"
+head -c 5760 "$tmp/traced.fits" | grep -aq "RAYTRACE=                    T" ||
+  fail "traced.fits: no RAYTRACE = T"
+grep -aq "RAYTRACE=                    F" <<<"$header" || fail "cube.fits: no RAYTRACE = F"
+cmp -s <(tail -c +5761 "$tmp/cube.fits") <(tail -c +5761 "$tmp/traced.fits") &&
+  fail "ray tracing gave the Born maps"
+
 # refused, with exit status 2 (bad options)
 expect 2 "$tmp/bad.fits" "Option --nz is required." -- "$cli" simulate \
   --field nbody $small --size 16 --pixel-arcmin 4 --out "$tmp/bad.fits"
@@ -60,6 +71,9 @@ expect 2 "$tmp/bad.fits" "Option --theory is for the gaussian and lognormal fiel
   --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "Option --mesh is for --field nbody." -- "$cli" simulate \
   --theory "$data/theory/ktng_cl_theory.csv" --mesh 16 --size 16 --pixel-arcmin 4 \
+  --out "$tmp/bad.fits"
+expect 2 "$tmp/bad.fits" "Option --ray-trace is for --field nbody." -- "$cli" simulate \
+  --theory "$data/theory/ktng_cl_theory.csv" --ray-trace --size 16 --pixel-arcmin 4 \
   --out "$tmp/bad.fits"
 expect 2 "$tmp/bad.fits" "Several maps are written as a convergence cube alone" -- "$cli" \
   simulate --field nbody --nz "$nz" $small --size 16 --pixel-arcmin 4 --maps 2 \

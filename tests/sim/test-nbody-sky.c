@@ -1,7 +1,7 @@
 /* N-body maps end to end: a small particle-mesh run through the light cone,
  * its maps' mean C_ell against the Limber halofit C_ell over the multipoles
  * its resolution supports, its provenance, each map independent of how many
- * are made, and refused requests. */
+ * are made, the same maps ray-traced against Born, and refused requests. */
 #include <math.h>
 #include <stdio.h>
 
@@ -37,13 +37,10 @@ static void small_request(DmNbodySkyRequest *r, const DmRedshiftDistribution *so
  * 660 between 0.99 and 0.92); above ell ~ 1000 the lattice's 2 Mpc/h
  * spacing and the mesh's 1 Mpc/h cells take power away (0.75 at 1500, 0.53
  * at 2700). */
-static void test_spectrum(const DmRedshiftDistribution *sources) {
+static void test_spectrum(const DmRedshiftDistribution *sources, const DmMap *maps) {
   DmError *error = NULL;
   DmNbodySkyRequest r;
   small_request(&r, sources);
-  DmMap *maps = dm_nbody_sky_run(&r, NULL, &error);
-  CHECK_OK(maps != NULL, error);
-  if (!maps) return;
   CHECK(maps->nx == 64 && maps->ny == 64 && maps->nplanes == MAPS);
   const DmMetaCard *field = dm_map_find_card(maps, "FIELD");
   CHECK(field && field->text && strcmp(field->text, "nbody") == 0);
@@ -51,10 +48,7 @@ static void test_spectrum(const DmRedshiftDistribution *sources) {
   const DmMetaCard *shot = dm_map_find_card(maps, "SHOTNOIS");
   const DmMetaCard *mesh = dm_map_find_card(maps, "MESH");
   CHECK(planes && planes->number == 44 && mesh && mesh->number == 128 && shot);
-  if (!planes || !shot) {
-    dm_map_free(maps);
-    return;
-  }
+  if (!planes || !shot) return;
 
   DmPspecOptions options;
   dm_pspec_options_init(&options);
@@ -86,7 +80,6 @@ static void test_spectrum(const DmRedshiftDistribution *sources) {
   printf("band power ell 200-900: ratio %.3f\n", band / band_limber);
   CHECK_CLOSE(band / band_limber, 1.0, 0.20);
   CHECK(checked == 4);
-  dm_map_free(maps);
 }
 
 /* Map k depends on the seeds and k alone: the first of three maps is the map of a
@@ -113,6 +106,62 @@ static void test_maps_independent(const DmRedshiftDistribution *sources) {
   }
   dm_map_free(three);
   dm_map_free(one);
+}
+
+/* The same simulation ray-traced (darkmap/ray-trace.h): each map stays
+ * correlated with its Born map above 0.99 and the mean C_ell moves by less
+ * than 2 % in each bin of ell 300-3000 (post-Born corrections to the power
+ * are below a per cent there: measured at most 0.25 %; 1.4 % low at ell
+ * 4700, near the pixels' Nyquist), and the provenance says how the maps
+ * were made. */
+static void test_ray_traced(const DmRedshiftDistribution *sources, const DmMap *born) {
+  DmError *error = NULL;
+  DmNbodySkyRequest r;
+  small_request(&r, sources);
+  r.ray_trace = true;
+  DmMap *traced = dm_nbody_sky_run(&r, NULL, &error);
+  CHECK_OK(traced != NULL, error);
+  if (!traced) return;
+  const DmMetaCard *card = dm_map_find_card(traced, "RAYTRACE");
+  CHECK(card && card->type == DM_META_BOOL && card->number == 1.0);
+  card = dm_map_find_card(born, "RAYTRACE");
+  CHECK(card && card->number == 0.0);
+
+  DmPspecOptions options;
+  dm_pspec_options_init(&options);
+  options.pixel_arcmin = r.pixel_arcmin;
+  options.n_bins = 12;
+  double cl_born[12] = {0}, cl_traced[12] = {0}, ell[12] = {0}, lowest = 1.0;
+  size_t n = dm_map_plane_size(born);
+  for (int k = 0; k < MAPS; k++) {
+    const float *a = dm_map_plane(born, k), *b = dm_map_plane(traced, k);
+    double ma = 0, mb = 0, ab = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < n; i++) ma += a[i] / (double)n, mb += b[i] / (double)n;
+    for (size_t i = 0; i < n; i++) {
+      ab += (a[i] - ma) * (b[i] - mb);
+      aa += (a[i] - ma) * (a[i] - ma);
+      bb += (b[i] - mb) * (b[i] - mb);
+    }
+    lowest = fmin(lowest, ab / sqrt(aa * bb));
+    for (int which = 0; which < 2; which++) {
+      DmPowerSpectrum *spectrum =
+          dm_power_spectrum(which ? traced : born, k, &options, &error);
+      CHECK_OK(spectrum != NULL, error);
+      for (int bin = 0; spectrum && bin < 12; bin++) {
+        (which ? cl_traced : cl_born)[bin] += spectrum->cl[bin] / MAPS;
+        ell[bin] = spectrum->ell[bin];
+      }
+      dm_power_spectrum_free(spectrum);
+    }
+  }
+  printf("ray-traced against Born: lowest correlation of a map %.4f\n", lowest);
+  CHECK(lowest > 0.99);
+  for (int bin = 0; bin < 12; bin++) {
+    printf("ell %7.1f  C_ell ray-traced / Born %.4f\n", ell[bin], cl_traced[bin] / cl_born[bin]);
+    if (ell[bin] >= 300.0 && ell[bin] <= 3000.0)
+      CHECK_CLOSE(cl_traced[bin] / cl_born[bin], 1.0, 0.02);
+  }
+  dm_map_free(traced);
 }
 
 static void test_refused(const DmRedshiftDistribution *sources) {
@@ -148,7 +197,15 @@ int main(void) {
   if (sources) {
     test_refused(sources);
     test_maps_independent(sources);
-    test_spectrum(sources);
+    DmNbodySkyRequest r;
+    small_request(&r, sources);
+    DmMap *born = dm_nbody_sky_run(&r, NULL, &error);
+    CHECK_OK(born != NULL, error);
+    if (born) {
+      test_spectrum(sources, born);
+      test_ray_traced(sources, born);
+    }
+    dm_map_free(born);
   }
   dm_redshift_distribution_free(sources);
   return dm_test_result();

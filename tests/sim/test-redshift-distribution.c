@@ -1,5 +1,6 @@
 /* Source n(z): the COSMOS table, refused tables with their messages, and
  * the lensing efficiency g(chi) against its closed form for one source
+ * plane; the sources' tail (share and 1/chi moment) against g and that
  * plane. */
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +36,17 @@ static void test_cosmos(void) {
     CHECK(dm_lensing_efficiency_at(g, chi_max) == 0.0);
     /* decreasing with distance */
     CHECK(dm_lensing_efficiency_at(g, 1000.0) > dm_lensing_efficiency_at(g, 2000.0));
+    /* the tail's share and 1/chi moment: g = P − chi Q, every source beyond 0, none
+     * beyond the last */
+    double p, q;
+    dm_lensing_efficiency_tail(g, 0.0, &p, &q);
+    CHECK_CLOSE(p, 1.0, 1e-12);
+    for (double chi = 100.0; chi < chi_max; chi *= 1.7) {
+      dm_lensing_efficiency_tail(g, chi, &p, &q);
+      CHECK_CLOSE(p - chi * q, dm_lensing_efficiency_at(g, chi), 1e-12);
+    }
+    dm_lensing_efficiency_tail(g, chi_max, &p, &q);
+    CHECK(p == 0.0 && q == 0.0);
   }
   dm_lensing_efficiency_free(g);
   dm_redshift_distribution_free(nz);
@@ -54,8 +66,13 @@ static void test_single_plane(void) {
   DmLensingEfficiency *g = dm_lensing_efficiency_new(nz, &c, &error);
   CHECK_OK(g != NULL, error);
   double chi_s = dm_comoving_distance(&c, 1.0);
-  for (double f = 0.0; g && f < 0.99; f += 0.1)
+  for (double f = 0.0; g && f < 0.99; f += 0.1) {
     CHECK_CLOSE(dm_lensing_efficiency_at(g, f * chi_s), 1.0 - f, 1e-7);
+    double p, q; /* all the sources, at chi_s */
+    dm_lensing_efficiency_tail(g, f * chi_s, &p, &q);
+    CHECK_CLOSE(p, 1.0, 1e-9);
+    CHECK_CLOSE(q * chi_s, 1.0, 1e-7);
+  }
   dm_lensing_efficiency_free(g);
   dm_redshift_distribution_free(nz);
 }

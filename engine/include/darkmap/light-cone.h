@@ -39,7 +39,10 @@ typedef struct {
   double chi_near, chi_far;  /* the slab's comoving distances [Mpc/h] */
   double chi;                /* its middle [Mpc/h] */
   double z, a;               /* redshift and scale factor at chi */
-  double weight;             /* w: kappa per unit density contrast */
+  double kernel;             /* (3/2) Omega_m (H0/c)² chi / a dchi: the plane's kappa per
+                                unit density contrast for a source at infinity */
+  double weight;             /* w = kernel g(chi): kappa per unit density contrast for
+                                the sources' n(z) */
 } DmLensPlane;
 
 /* The planes, nearest first, covering [0, chi_max] in *n_planes slabs of
@@ -68,12 +71,21 @@ void dm_box_transform_draw(double box, uint64_t seed, uint32_t map, uint32_t pla
 void dm_box_transform_apply(const DmBoxTransform *transform, double box, const float in[3],
                             double out[3]);
 
-/* Adds plane's Born term w delta to kappa (nx × ny doubles, x fastest) for
- * count particles (positions count × 3 in [0, box)) seen through transform;
- * counts is scratch of nx × ny doubles.  pixel_arcmin > 0. */
+/* The slab's density contrast delta per pixel of an nx × ny grid (x
+ * fastest, centred on the cone's axis: the map's, or one widened around it
+ * for ray tracing, darkmap/ray-trace.h) into delta, for count particles
+ * (positions count × 3 in [0, box)) seen through transform.
+ * pixel_arcmin > 0. */
+void dm_lens_plane_density(const DmLensPlane *plane, const DmBoxTransform *transform,
+                           const float *positions, size_t count, double box, int nx, int ny,
+                           double pixel_arcmin, double *delta);
+
+/* Adds plane's Born term w delta to kappa (nx × ny doubles, x fastest), the
+ * density as dm_lens_plane_density makes it into delta (scratch of nx × ny
+ * doubles). */
 void dm_lens_plane_add_born(const DmLensPlane *plane, const DmBoxTransform *transform,
                             const float *positions, size_t count, double box, int nx, int ny,
-                            double pixel_arcmin, double *counts, double *kappa);
+                            double pixel_arcmin, double *delta, double *kappa);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* N-body convergence maps: one particle-mesh simulation (particle-mesh.h)
- * seen through a light cone of lens planes in the Born approximation
- * (light-cone.h), for sources with a redshift distribution
- * (redshift-distribution.h).
+ * seen through a light cone of lens planes (light-cone.h), in the Born
+ * approximation or by multi-plane ray tracing (ray-trace.h), for sources
+ * with a redshift distribution (redshift-distribution.h).
  *
  * The planes are dchi <= the box side thick and reach the last source; the
  * simulation is asked for one snapshot per plane, at the scale factor of the
@@ -49,6 +49,11 @@ typedef struct {
   int n_maps;                /* K >= 1 */
   uint64_t seed;             /* the box transforms' seed */
   double plane_thickness;    /* largest dchi [Mpc/h]; 0: the box side */
+  bool ray_trace;            /* multi-plane ray tracing (darkmap/ray-trace.h) instead of
+                                the Born sum: every plane's density is held (floats) on
+                                the map's grid widened on each side by an eighth of its
+                                larger side, at least 16 pixels, until the simulation
+                                ends */
 } DmNbodySkyRequest;
 
 /* dm_pm_request_init's simulation, no grid, no sources, one map, seed 0,
@@ -59,7 +64,8 @@ void dm_nbody_sky_request_init(DmNbodySkyRequest *request);
  * request's WCS and provenance cards: FIELD = 'nbody', BOX, MESH, NPART,
  * STEPS, ASTART, SEED (initial conditions), SKYSEED (box transforms),
  * NPLANES, PLANEDCH (plane thickness [Mpc/h]), ZMAX (last source), H0,
- * OMEGAM, OMEGAB, SIGMA8, NS and SHOTNOIS (C_shot per sr).  Fails with
+ * OMEGAM, OMEGAB, SIGMA8, NS, SHOTNOIS (C_shot per sr) and RAYTRACE (T:
+ * ray-traced, F: Born).  Fails with
  * DM_ERROR_INVALID_ARGUMENT for a bad request (a_start after the farthest
  * plane's scale factor included), as dm_pm_run for the simulation, and with
  * DM_ERROR_CANCELLED when progress asks. */

@@ -57,6 +57,14 @@ void dm_lensing_efficiency_free(DmLensingEfficiency *efficiency);
  * rows; the error is of order the rows' spacing squared). */
 double dm_lensing_efficiency_at(const DmLensingEfficiency *efficiency, double chi);
 
+/* The sources beyond chi (Mpc): their share P = ∫ n(z) dz and Q = ∫ n(z) /
+ * chi(z) dz [1/Mpc], both over chi(z) > chi, by the same trapezoids as g,
+ * so that g(chi) = P − chi Q (a row at z = 0 adds nothing to Q).  The
+ * lensing of sources between two distances (multi-plane ray tracing,
+ * darkmap/ray-trace.h) needs both. */
+void dm_lensing_efficiency_tail(const DmLensingEfficiency *efficiency, double chi, double *p,
+                                double *q);
+
 /* The comoving distance of the last source, chi(z_max) [Mpc]: g is 0 beyond. */
 double dm_lensing_efficiency_chi_max(const DmLensingEfficiency *efficiency);
 
