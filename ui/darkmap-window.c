@@ -23,6 +23,7 @@
 
 #include <darkmap/cluster-table.h>
 #include <darkmap/fits.h>
+#include <darkmap/healpix.h>
 #include <darkmap/mask.h>
 #include <darkmap/theory.h>
 #include <glib/gi18n.h>
@@ -519,6 +520,8 @@ darkmap_window_update_actions (DarkmapWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-view",
                                  !busy && self->result != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-fits",
+                                 !busy && self->result != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-healpix",
                                  !busy && self->result != NULL);
   darkmap_window_update_posterior_actions (self);
 }
@@ -1044,6 +1047,30 @@ darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **erro
   return TRUE;
 }
 
+gboolean
+darkmap_window_export_healpix (DarkmapWindow *self, const char *path, GError **error)
+{
+  DmError *dm_error = NULL;
+  DmPosterior kappa = { 0 };
+
+  g_return_val_if_fail (DARKMAP_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->result == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no map to export."));
+      return FALSE;
+    }
+  kappa.mean = self->result->kappa_e;
+  if (!dm_healpix_write_posterior (path, &kappa, self->result->binned->counts, 0,
+                                   DM_HEALPIX_RING, NULL, NULL, &dm_error))
+    {
+      darkmap_propagate_engine_error (error, dm_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The size of an export width points wide (0: as shown) with the view's
  * shape. */
 static void
@@ -1148,8 +1175,8 @@ on_view_exported (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Writes the chosen file with the export for the dialog's "export-kind":
- * the FITS map now, a view (at the width and PNG resolution chosen) on a
- * worker, whose failure is shown when it ends. */
+ * the FITS or HEALPix map now, a view (at the width and PNG resolution
+ * chosen) on a worker, whose failure is shown when it ends. */
 static void
 export_to (DarkmapWindow *self, GtkFileChooser *chooser, const char *path)
 {
@@ -1158,12 +1185,20 @@ export_to (DarkmapWindow *self, GtkFileChooser *chooser, const char *path)
   const char *dpi = gtk_file_chooser_get_choice (chooser, "dpi");
   g_autoptr (GError) error = NULL;
 
-  if (g_strcmp0 (kind, "fits") != 0)
+  if (g_strcmp0 (kind, "fits") == 0)
+    {
+      if (!darkmap_window_export_fits (self, path, &error))
+        show_error (self, _("Could not export the map"), error->message);
+    }
+  else if (g_strcmp0 (kind, "healpix") == 0)
+    {
+      if (!darkmap_window_export_healpix (self, path, &error))
+        show_error (self, _("Could not export the map"), error->message);
+    }
+  else
     darkmap_window_export_view_async (self, path, width != NULL ? atoi (width) : 0,
                                       dpi != NULL ? g_ascii_strtod (dpi, NULL) : 150.0,
                                       on_view_exported, NULL);
-  else if (!darkmap_window_export_fits (self, path, &error))
-    show_error (self, _("Could not export the map"), error->message);
 }
 
 static void
@@ -1195,7 +1230,7 @@ file_filter (const char *name, const char *pattern)
 }
 
 /* A save dialog with one filter per format, answered by on_export_response;
- * kind ("view" or "fits") says what to write. */
+ * kind ("view", "fits" or "healpix") says what to write. */
 static void
 show_export_dialog (DarkmapWindow *self, const char *title, const char *kind,
                     const char *current_name, GtkFileFilter **filters, int n_filters)
@@ -1253,6 +1288,15 @@ export_fits_action (GtkWidget *widget, const char *action_name, GVariant *parame
 
   show_export_dialog (DARKMAP_WINDOW (widget), _("Export the Kappa Map as FITS"), "fits",
                       "cosmos_kappa.fits", filters, G_N_ELEMENTS (filters));
+}
+
+static void
+export_healpix_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  GtkFileFilter *filters[] = { file_filter (_("HEALPix maps (FITS)"), "fits") };
+
+  show_export_dialog (DARKMAP_WINDOW (widget), _("Export the Kappa Map on HEALPix Pixels"),
+                      "healpix", "cosmos_kappa_healpix.fits", filters, G_N_ELEMENTS (filters));
 }
 
 static void
@@ -1550,6 +1594,8 @@ darkmap_window_class_init (DarkmapWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.layer", "layer");
   gtk_widget_class_install_action (widget_class, "win.export-view", NULL, export_view_action);
   gtk_widget_class_install_action (widget_class, "win.export-fits", NULL, export_fits_action);
+  gtk_widget_class_install_action (widget_class, "win.export-healpix", NULL,
+                                   export_healpix_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);

@@ -116,6 +116,12 @@ gboolean darkmap_window_export_view_finish (DarkmapWindow *self, GAsyncResult *r
  * successful job or when the engine cannot write it. */
 gboolean darkmap_window_export_fits (DarkmapWindow *self, const char *path, GError **error);
 
+/* Writes the kappa E map shown on HEALPix pixels (darkmap/healpix.h: the
+ * finest NSIDE no coarser than its pixels, RING), those over pixels with
+ * galaxies, as a partial-sky FITS table (what win.export-healpix does once
+ * a file is chosen); FALSE as darkmap_window_export_fits. */
+gboolean darkmap_window_export_healpix (DarkmapWindow *self, const char *path, GError **error);
+
 /* The widget drawing the map (a DarkmapMapView), the spectrum (a
  * DarkmapSpectrumView) and the cluster list (a DarkmapClusterPanel). */
 GtkWidget *darkmap_window_get_map_widget (DarkmapWindow *self);

@@ -1,5 +1,6 @@
 /* Exporting the map view as PNG, SVG and PDF, the atomic write's failures,
- * and the window's FITS export of the kappa map read back by the engine. */
+ * and the window's FITS and HEALPix exports of the kappa map read back by
+ * the engine. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include <darkmap/fits.h>
+#include <darkmap/healpix.h>
 #include <darkmap/wcs.h>
 
 #include "darkmap-export.h"
@@ -213,6 +215,31 @@ check_fits (DarkmapApplication *app)
       dm_map_free (read);
     }
   g_unlink (path);
+
+  /* The HEALPix export: the engine's conversion of the same map with the
+   * galaxy counts as coverage (NSIDE 16384 for 0.29' pixels), bit for bit. */
+  {
+    g_autofree char *healpix_path = g_strdup (dm_test_tmp_path ("kappa-healpix.fits"));
+    const DmMap *planes[] = { kappa };
+    const char *names[] = { "KAPPA" };
+    DmHealpixMap *expected = dm_healpix_from_maps (planes, names, 1, result->binned->counts, 16384,
+                                                   DM_HEALPIX_RING, &dm_error);
+    DmHealpixMap *written = NULL;
+
+    CHECK_OK (expected != NULL, dm_error);
+    CHECK (darkmap_window_export_healpix (window, healpix_path, &error));
+    CHECK (dm_test_count_temporaries (healpix_path) == 0);
+    written = dm_healpix_read (healpix_path, &dm_error);
+    CHECK_OK (written != NULL, dm_error);
+    CHECK (expected != NULL && written != NULL && written->nside == 16384
+           && written->n_pixels == expected->n_pixels && written->n_pixels > 100000
+           && memcmp (written->pixels, expected->pixels, expected->n_pixels * sizeof (int64_t)) == 0
+           && memcmp (written->columns[0], expected->columns[0],
+                      expected->n_pixels * sizeof (float)) == 0);
+    dm_healpix_free (expected);
+    dm_healpix_free (written);
+    g_unlink (healpix_path);
+  }
 
   /* The window's view export at a chosen width and resolution: 1200 points
    * at 300 dpi is 3750 pixels wide, with the view's shape. */
