@@ -206,6 +206,12 @@ static bool list_on_grid(const DmWcs *wcs, int nx, int ny, int64_t nside, OnGrid
                        "A HEALPix map of NSIDE %lld over this %d × %d grid (about %.3g pixels)",
                        (long long)nside, nx, ny, estimate))
     return false;
+  /* The list sized once from the estimate (the box holds the grid), not
+   * grown by doubling, which held twice the pixels at its peak. */
+  list->capacity = (size_t)(estimate * 1.02) + 4096;
+  list->pixels = malloc(list->capacity * sizeof *list->pixels);
+  if (!list->pixels)
+    return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory mapping onto HEALPix.");
   int64_t r_first = first_ring_below(nside, sin(box.dec_hi * DEG) + 1e-15);
   int64_t r_end = first_ring_below(nside, sin(box.dec_lo * DEG) - 1e-15);
   size_t capacity = 0;
@@ -369,29 +375,35 @@ static bool pack(DmHealpixMap *map, const OnGridList *list, float **columns, DmE
                         "No HEALPix pixel of NSIDE %lld has its centre on the map's covered "
                         "pixels.",
                         (long long)map->nside);
-  /* Order of the output: ring indices already ascend; nested ones are
-   * sorted with their places in the list. */
-  Ranked *order = malloc(kept * sizeof *order);
   map->pixels = malloc(kept * sizeof *map->pixels);
-  bool ok = order && map->pixels;
+  bool ok = map->pixels != NULL;
   for (int c = 0; ok && c < map->n_columns; c++)
     ok = (map->columns[c] = malloc(kept * sizeof(float))) != NULL;
-  if (!ok) {
-    free(order);
+  /* Ring indices already ascend; nested ones are sorted with their places
+   * in the list (16 bytes a pixel more, for NESTED only). */
+  bool nested = map->ordering == DM_HEALPIX_NESTED;
+  Ranked *order = ok && nested ? malloc(kept * sizeof *order) : NULL;
+  if (!ok || (nested && !order))
     return dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory mapping onto HEALPix.");
-  }
   size_t n = 0;
   for (size_t k = 0; k < list->n; k++) {
     int64_t index = list->pixels[k].index;
     if (index < 0) continue;
-    if (map->ordering == DM_HEALPIX_NESTED) ring2nest64(map->nside, index, &index);
-    order[n++] = (Ranked){index, k};
+    if (nested) {
+      ring2nest64(map->nside, index, &index);
+      order[n++] = (Ranked){index, k};
+      continue;
+    }
+    map->pixels[n] = index;
+    for (int c = 0; c < map->n_columns; c++) map->columns[c][n] = columns[c][k];
+    n++;
   }
-  if (map->ordering == DM_HEALPIX_NESTED) qsort(order, kept, sizeof *order, by_rank);
-  for (size_t i = 0; i < kept; i++) {
-    size_t k = order[i].position;
-    map->pixels[i] = order[i].index;
-    for (int c = 0; c < map->n_columns; c++) map->columns[c][i] = columns[c][k];
+  if (nested) {
+    qsort(order, kept, sizeof *order, by_rank);
+    for (size_t i = 0; i < kept; i++) {
+      map->pixels[i] = order[i].index;
+      for (int c = 0; c < map->n_columns; c++) map->columns[c][i] = columns[c][order[i].position];
+    }
   }
   map->n_pixels = (int64_t)kept;
   free(order);
