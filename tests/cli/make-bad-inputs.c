@@ -49,24 +49,38 @@ static int write_catalogue(const char *name, long n, const double *ra, const dou
   return status;
 }
 
-/* Rewrites the NAXIS2 card of the first table of name so that it promises
- * rows the file does not hold. */
-static int promise_rows(const char *name, const char *naxis2) {
+/* Replaces the first card of the first table of name that starts with
+ * key (its first 9 characters) by card (80 characters). */
+static int replace_card(const char *name, const char *key, const char *card) {
   FILE *f = fopen(path_in_dir(name), "r+b");
   if (!f) return 1;
-  char card[81] = {0};
-  for (long offset = 2880; fread(card, 1, 80, f) == 80; offset += 80) {
-    if (strncmp(card, "NAXIS2  =", 9) == 0) {
-      char replaced[81];
-      snprintf(replaced, sizeof replaced, "NAXIS2  = %20s / rows %-42s", naxis2, "");
+  char read[81] = {0};
+  for (long offset = 2880; fread(read, 1, 80, f) == 80; offset += 80) {
+    if (strncmp(read, key, 9) == 0) {
       fseek(f, offset, SEEK_SET);
-      fwrite(replaced, 1, 80, f);
+      fwrite(card, 1, 80, f);
       return fclose(f) != 0;
     }
     fseek(f, offset + 80, SEEK_SET);
   }
   fclose(f);
   return 1;
+}
+
+/* Rewrites the NAXIS2 card of the first table of name so that it promises
+ * rows the file does not hold. */
+static int promise_rows(const char *name, const char *naxis2) {
+  char card[81];
+  snprintf(card, sizeof card, "NAXIS2  = %20s / rows %-42s", naxis2, "");
+  return replace_card(name, "NAXIS2  =", card);
+}
+
+/* Names the first column of name's table by 70 unquoted dashes, which
+ * cfitsio 4.2 would copy into its 70-byte column name past its end. */
+static int name_column_by_dashes(const char *name) {
+  char card[81] = "TTYPE1  = ";
+  memset(card + 10, '-', 70);
+  return replace_card(name, "TTYPE1  =", card);
 }
 
 /* A size × size float image in the primary HDU. */
@@ -122,6 +136,8 @@ int main(int argc, char **argv) {
                write_catalogue("text-column.fits", 3, one3, one3, one3, one3, one3, 1) ||
                write_catalogue("huge-naxis2.fits", 3, one3, one3, one3, one3, one3, 0) ||
                promise_rows("huge-naxis2.fits", "1000000000000") ||
+               write_catalogue("dashes-column.fits", 3, one3, one3, one3, one3, one3, 0) ||
+               name_column_by_dashes("dashes-column.fits") ||
                write_image("mask-8x8.fits", 8) ||
                write_safetensors("header-past-end.safetensors", 1u << 20, header, 16) ||
                write_safetensors("data-past-end.safetensors", strlen(header), header, 3) ||

@@ -52,6 +52,8 @@ row 1 o.fits "all 3 rows were skipped, 3 with NaN/inf in RA, DEC, E1 or E2" -- \
   "$cli" bin --catalog all-bad-rows.fits --out o.fits
 row 1 o.fits "The table in HDU 2 of no-rows.fits has no rows" -- \
   "$cli" bin --catalog no-rows.fits --out o.fits
+row 1 o.fits "names a column (TTYPE1) with a value of more than 68 characters that is not a quoted string" -- \
+  "$cli" bin --catalog dashes-column.fits --out o.fits
 
 # Grids and outputs.
 row 2 o.fits "Option --size needs an integer from 1 to 16384, not '1000000'" -- \
@@ -73,6 +75,8 @@ row 1 p.csv "Cannot open no-theory.csv: No such file or directory" -- \
   "$cli" pspec --map kappa.fits --theory no-theory.csv --out p.csv
 row 1 p.csv "row 2: ell = 'x' is not a positive number" -- \
   "$cli" pspec --map kappa.fits --theory bad-theory.csv --out p.csv
+row 2 h.fits "HEALPix NSIDE must be a power of two from 1 to 536870912, not 1000." -- \
+  "$cli" healpix --map kappa.fits --nside 1000 --out h.fits
 row 1 m.fits "No RA column in the cluster table no-ra.csv" -- \
   "$cli" sample-mmgan --model "$mmgan" --catalog "$catalog" --samples 2 --clusters no-ra.csv \
   --significance-out s.csv --out m.fits
