@@ -13,6 +13,7 @@
 #include "darkmap/wcs.h"
 #include "io/fits-atomic.h"
 #include "io/fits-common.h"
+#include "io/healpix-table.h"
 
 /* The keywords of the table's header that say it is a HEALPix map (the
  * map's own cards with these keys are not written over them). */
@@ -26,7 +27,7 @@ static bool is_healpix_key(const char *key) {
   return false;
 }
 
-static bool is_valid_nside(long long nside) {
+bool dm_healpix_nside_is_valid(long long nside) {
   return nside >= 1 && nside <= DM_HEALPIX_MAX_NSIDE && (nside & (nside - 1)) == 0;
 }
 
@@ -35,7 +36,7 @@ static bool is_valid_nside(long long nside) {
 static bool check_map(const DmHealpixMap *map, DmError **error) {
   if (!map || map->n_pixels < 1 || !map->pixels || map->n_columns < 1)
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0, "No HEALPix pixel to write.");
-  if (!is_valid_nside(map->nside))
+  if (!dm_healpix_nside_is_valid(map->nside))
     return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
                         "HEALPix NSIDE %lld is not a power of two from 1 to 2^29.",
                         (long long)map->nside);
@@ -154,39 +155,36 @@ static bool move_to_healpix_table(fitsfile *fits, const char *path, DmError **er
                       "%s holds no HEALPix map: no binary table says PIXTYPE = 'HEALPIX'", path);
 }
 
-/* NSIDE, ORDERING and INDXSCHM of the current table. */
-static bool read_scheme(fitsfile *fits, const char *path, DmHealpixMap *map, DmError **error) {
+bool dm_healpix_open_table(fitsfile *fits, const char *path, DmHealpixScheme *scheme,
+                           DmError **error) {
+  if (!move_to_healpix_table(fits, path, error)) return false;
   long long nside = 0;
   int status = 0;
   fits_write_errmark();
   fits_read_key(fits, TLONGLONG, "NSIDE", &nside, NULL, &status);
   fits_clear_errmark();
-  if (status || !is_valid_nside(nside))
+  if (status || !dm_healpix_nside_is_valid(nside))
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
                         "%s: the HEALPix table's NSIDE is missing or not a power of two from 1 "
                         "to 2^29",
                         path);
-  map->nside = nside;
+  scheme->nside = nside;
   char *ordering = dm_fits_read_string_key(fits, "ORDERING");
-  char *scheme = dm_fits_read_string_key(fits, "INDXSCHM");
-  bool ok = ordering && scheme;
+  char *indexing = dm_fits_read_string_key(fits, "INDXSCHM");
+  bool ok = ordering && indexing;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory");
   if (ok && strcasecmp(ordering, "RING") == 0) {
-    map->ordering = DM_HEALPIX_RING;
+    scheme->ordering = DM_HEALPIX_RING;
   } else if (ok && (strcasecmp(ordering, "NESTED") == 0 || strcasecmp(ordering, "NEST") == 0)) {
-    map->ordering = DM_HEALPIX_NESTED;
+    scheme->ordering = DM_HEALPIX_NESTED;
   } else if (ok) {
     ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
                       "%s: the HEALPix table's ORDERING is '%s', not RING or NESTED", path,
                       ordering);
   }
-  if (ok && strcasecmp(scheme, "EXPLICIT") != 0)
-    ok = dm_error_set(error, DM_ERROR_UNSUPPORTED, 0,
-                      "%s is a full-sky HEALPix map (INDXSCHM '%s'): Darkmap reads partial "
-                      "maps with a PIXEL column (INDXSCHM = 'EXPLICIT')",
-                      path, scheme);
+  if (ok) scheme->explicit_index = strcasecmp(indexing, "EXPLICIT") == 0;
   free(ordering);
-  free(scheme);
+  free(indexing);
   return ok;
 }
 
@@ -277,8 +275,16 @@ DmHealpixMap *dm_healpix_read(const char *path, DmError **error) {
   DmHealpixMap *map = calloc(1, sizeof *map);
   bool ok = map != NULL;
   if (!ok) dm_error_set(error, DM_ERROR_NO_MEMORY, 0, "Out of memory reading %s", path);
-  ok = ok && move_to_healpix_table(fits, path, error) && read_scheme(fits, path, map, error) &&
-       read_columns_layout(fits, path, map, error) && read_rows(fits, path, map, error);
+  DmHealpixScheme scheme;
+  ok = ok && dm_healpix_open_table(fits, path, &scheme, error);
+  if (ok && !scheme.explicit_index)
+    ok = dm_error_set(error, DM_ERROR_UNSUPPORTED, 0,
+                      "%s is a full-sky HEALPix map: Darkmap reads partial maps with a PIXEL "
+                      "column (INDXSCHM = 'EXPLICIT'), and projects full-sky ones "
+                      "(darkmap-cli healpix --from)",
+                      path);
+  if (ok) map->nside = scheme.nside, map->ordering = scheme.ordering;
+  ok = ok && read_columns_layout(fits, path, map, error) && read_rows(fits, path, map, error);
   dm_fits_close_read(fits);
   if (ok) return map;
   dm_healpix_free(map);

@@ -8,8 +8,11 @@
  *     ones, against the grid pixels' mean summed directly; a constant
  *     stays that constant exactly;
  *   - a coverage plane with a hole: no pixel over the hole;
- *   - the file: written and read back bit for bit, bad input refused. */
+ *   - the file: written and read back bit for bit, bad input refused;
+ *   - the reverse: full-sky files (RING, NESTED, UNSEEN pixels) and a
+ *     partial one seen on a flat grid, pixel by pixel. */
 #include <chealpix.h>
+#include <fitsio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +278,118 @@ static void check_file(void) {
   dm_wcs_free(wcs);
 }
 
+/* Writes a full-sky map of NSIDE 64 as healpy does (rows of 1024 values,
+ * INDXSCHM = 'IMPLICIT'), each pixel's value its own number, except the
+ * numbers divisible by 7, which are UNSEEN. */
+static bool write_full_sky(const char *path, DmHealpixOrdering ordering) {
+  enum { NSIDE = 64, PER_ROW = 1024 };
+  long n = 12L * NSIDE * NSIDE;
+  float *values = malloc((size_t)n * sizeof *values);
+  for (long p = 0; p < n; p++) values[p] = p % 7 == 0 ? -1.6375e30f : (float)p;
+  fitsfile *fits = NULL;
+  int status = 0;
+  char *ttype[] = {"SIGNAL"}, *tform[] = {"1024E"};
+  long nside = NSIDE;
+  remove(path);
+  fits_create_file(&fits, path, &status);
+  fits_create_img(fits, BYTE_IMG, 0, NULL, &status);
+  fits_create_tbl(fits, BINARY_TBL, n / PER_ROW, 1, ttype, tform, NULL, "xtension", &status);
+  fits_write_key(fits, TSTRING, "PIXTYPE", "HEALPIX", NULL, &status);
+  fits_write_key(fits, TSTRING, "ORDERING", ordering == DM_HEALPIX_RING ? "RING" : "NESTED",
+                 NULL, &status);
+  fits_write_key(fits, TLONG, "NSIDE", &nside, NULL, &status);
+  fits_write_key(fits, TSTRING, "INDXSCHM", "IMPLICIT", NULL, &status);
+  fits_write_col(fits, TFLOAT, 1, 1, 1, n, values, &status);
+  fits_close_file(fits, &status);
+  free(values);
+  return status == 0;
+}
+
+/* HEALPix maps seen on a flat grid: a full-sky one (RING and NESTED),
+ * each grid pixel the number of the pixel under its centre as ang2pix
+ * gives it, or uncovered where that pixel is UNSEEN; and a partial map
+ * made from a grid, back on it: each grid pixel the map's value at the
+ * pixel under its centre, uncovered where the map has none. */
+static void check_projection(void) {
+  const int nx = 90, ny = 70;
+  DmError *error = NULL;
+  DmWcs *wcs = dm_wcs_new_grid(DM_PROJECTION_TAN, 200.0, 60.0, 0.2, nx, ny, true, &error);
+  CHECK_OK(wcs, error);
+  size_t n = (size_t)nx * ny;
+  double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+  double *ra = malloc(n * sizeof *ra), *dec = malloc(n * sizeof *dec);
+  for (size_t k = 0; k < n; k++) x[k] = (double)(k % nx), y[k] = (double)(k / nx);
+  CHECK_OK(dm_wcs_pixel_to_world(wcs, n, x, y, ra, dec, &error), error);
+  const char *path = dm_test_tmp_path("full-sky.fits");
+  for (int o = 0; o < 2; o++) {
+    DmHealpixOrdering ordering = o ? DM_HEALPIX_NESTED : DM_HEALPIX_RING;
+    CHECK(write_full_sky(path, ordering));
+    DmMap *coverage = NULL;
+    DmMap *map = dm_healpix_project(path, NULL, wcs, nx, ny, &coverage, &error);
+    CHECK_OK(map, error);
+    size_t wrong = 0, unseen = 0;
+    for (size_t k = 0; map && k < n; k++) {
+      int64_t p;
+      if (o) ang2pix_nest64(64, (90 - dec[k]) * DEG, ra[k] * DEG, &p);
+      else ang2pix_ring64(64, (90 - dec[k]) * DEG, ra[k] * DEG, &p);
+      bool seen = p % 7 != 0;
+      unseen += !seen;
+      wrong += coverage->data[k] != (seen ? 1.0f : 0.0f) ||
+               map->data[k] != (seen ? (float)p : 0.0f);
+    }
+    printf("full sky, %s: %zu grid pixels, %zu under UNSEEN pixels, %zu wrong\n",
+           o ? "NESTED" : "RING", n, unseen, wrong);
+    CHECK(map && wrong == 0 && unseen > 0 && unseen < n);
+    dm_map_free(map);
+    dm_map_free(coverage);
+  }
+  remove(path);
+
+  /* A partial map of the field at NSIDE 512 (6.9' pixels over 12' ones),
+   * with a coverage hole, back on the grid. */
+  DmMap *field = field_map(wcs, nx, ny, NAN), *cover = field_map(wcs, nx, ny, 1.0);
+  for (int j = 20; j < 40; j++)
+    for (int i = 30; i < 60; i++) cover->data[(size_t)j * nx + i] = 0.0f;
+  const char *names[] = {"KAPPA"};
+  DmHealpixMap *healpix = dm_healpix_from_maps((const DmMap *const *)&field, names, 1, cover,
+                                               512, DM_HEALPIX_RING, &error);
+  CHECK_OK(healpix, error);
+  CHECK_OK(healpix && dm_healpix_write(path, healpix, &error), error);
+  DmMap *coverage = NULL;
+  DmMap *back = dm_healpix_project(path, "KAPPA", wcs, nx, ny, &coverage, &error);
+  CHECK_OK(back, error);
+  size_t wrong = 0, covered = 0;
+  for (size_t k = 0; back && healpix && k < n; k++) {
+    int64_t p;
+    ang2pix_ring64(512, (90 - dec[k]) * DEG, ra[k] * DEG, &p);
+    int64_t lo = 0, hi = healpix->n_pixels; /* p among the map's pixels */
+    while (lo < hi) {
+      int64_t mid = (lo + hi) / 2;
+      if (healpix->pixels[mid] < p) lo = mid + 1;
+      else hi = mid;
+    }
+    bool present = lo < healpix->n_pixels && healpix->pixels[lo] == p;
+    covered += present;
+    wrong += coverage->data[k] != (present ? 1.0f : 0.0f) ||
+             back->data[k] != (present ? healpix->columns[0][lo] : 0.0f);
+  }
+  printf("partial map back on its grid: %zu of %zu grid pixels covered, %zu wrong\n", covered, n,
+         wrong);
+  CHECK(back && wrong == 0 && covered > n / 2 && covered < n);
+  const DmMetaCard *card = back ? dm_map_find_card(back, "HPXNSIDE") : NULL;
+  CHECK(card && card->number == 512);
+  CHECK_FAILS(dm_healpix_project(path, "NOPE", wcs, nx, ny, &coverage, &error), error,
+              DM_ERROR_NOT_FOUND);
+  dm_map_free(back);
+  dm_map_free(coverage);
+  dm_healpix_free(healpix);
+  dm_map_free(field);
+  dm_map_free(cover);
+  remove(path);
+  free(x), free(y), free(ra), free(dec);
+  dm_wcs_free(wcs);
+}
+
 int main(void) {
   CHECK(dm_healpix_nside_for_pixel(1.0) == 4096);
   CHECK(dm_healpix_nside_for_pixel(0.29) == 16384);
@@ -285,5 +400,6 @@ int main(void) {
   check_averaging();
   check_coverage();
   check_file();
+  check_projection();
   return dm_test_result();
 }

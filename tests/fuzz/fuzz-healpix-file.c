@@ -1,6 +1,8 @@
 /* libFuzzer target: dm_healpix_read on arbitrary bytes; what it accepts
  * must hold its promises (an NSIDE in range, pixel indices ascending on the
- * sphere) and be written back and read back the same, bit for bit.
+ * sphere) and be written back and read back the same, bit for bit.  And
+ * dm_healpix_project of the same bytes onto a small grid: coverage 0 or 1,
+ * the map 0 where it is 0.
  *
  *   CC=clang meson setup build-fuzz -Dfuzz=true -Dgui=disabled -Dcuda=disabled
  *   ninja -C build-fuzz tests/fuzz/fuzz-healpix-file
@@ -10,21 +12,49 @@
  *       -max_len=20000 -max_total_time=120 build-fuzz/corpus-healpix
  *
  * The seeds are HEALPix files darkmap-cli healpix wrote (RING and NESTED,
- * one and three columns).  A crash, leak, sanitizer report or failed check
+ * one and three columns) and a full-sky map of NSIDE 4 in rows of 64.  A crash, leak, sanitizer report or failed check
  * stops the run and leaves the input as crash-<hash>; replay it by passing
  * that file as the only argument. */
 #include <stdint.h>
 #include <string.h>
 
 #include "darkmap/healpix.h"
+#include "darkmap/wcs.h"
 #include "fuzz-check.h"
 #include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The grid the files are projected onto: 8 × 8 pixels of 1° at (150°, 2°),
+ * made once, freed at exit by the system. */
+static const DmWcs *grid_wcs(void) {
+  static DmWcs *wcs;
+  if (!wcs) wcs = dm_wcs_new_grid(DM_PROJECTION_TAN, 150.0, 2.0, 1.0, 8, 8, true, NULL);
+  FUZZ_REQUIRE(wcs != NULL);
+  return wcs;
+}
+
+static void check_projection(const char *path) {
+  DmError *error = NULL;
+  DmMap *coverage = NULL;
+  DmMap *map = dm_healpix_project(path, NULL, grid_wcs(), 8, 8, &coverage, &error);
+  if (!map) {
+    FUZZ_REQUIRE(error && error->message[0] && coverage == NULL);
+  } else {
+    FUZZ_REQUIRE(coverage && map->nx == 8 && coverage->nx == 8);
+    for (int i = 0; i < 64; i++)
+      FUZZ_REQUIRE((coverage->data[i] == 1.0f) ||
+                   (coverage->data[i] == 0.0f && map->data[i] == 0.0f));
+  }
+  dm_map_free(map);
+  dm_map_free(coverage);
+  dm_error_free(error);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_scratch_file(data, size);
   if (!path) return 0;
+  check_projection(path);
   DmError *error = NULL;
   DmHealpixMap *map = dm_healpix_read(path, &error);
   if (!map) {

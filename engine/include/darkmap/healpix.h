@@ -99,6 +99,22 @@ bool dm_healpix_write_posterior(const char *path, const DmPosterior *posterior,
  * DM_ERROR_UNSUPPORTED for a full-sky map (implicit indexing). */
 DmHealpixMap *dm_healpix_read(const char *path, DmError **error);
 
+/* The reverse, for other surveys' maps: a HEALPix file's values on the
+ * flat nx × ny grid of wcs.  Each grid pixel takes the value of the HEALPix
+ * pixel holding its centre (nearest-pixel sampling, as healpy's gnomview
+ * does), from a partial map (explicit indexing) or a full-sky one (one
+ * value per pixel of the sphere in the ordering's numbering, in rows of any
+ * length, as healpy's write_map writes them); only the values the grid
+ * needs are read.  column names the value column (NULL: the first after
+ * PIXEL, or the first).  Returns the map, 0 where the file has no value,
+ * and *coverage: 1 where it has one, 0 where the pixel is absent, UNSEEN
+ * (−1.6375e30) or NaN.  The map keeps the file's NSIDE, ORDERING and
+ * column as HPXNSIDE, HPXORDER and HPXCOL cards.  DM_ERROR_FORMAT for a
+ * full-sky table without 12 NSIDE² values, DM_ERROR_NOT_FOUND for a column
+ * that is not there, DM_ERROR_NO_DATA when no grid pixel is covered. */
+DmMap *dm_healpix_project(const char *path, const char *column, const DmWcs *wcs, int nx,
+                          int ny, DmMap **coverage, DmError **error);
+
 #ifdef __cplusplus
 }
 #endif
