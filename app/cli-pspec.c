@@ -5,6 +5,7 @@
 #include "cli-commands.h"
 #include "cli-args.h"
 #include "darkmap/fits.h"
+#include "darkmap/mask.h"
 #include "darkmap/pspec.h"
 #include "darkmap/theory.h"
 
@@ -12,7 +13,8 @@ static const CliOptionSpec pspec_options[] = {
     {"map", true, "FILE     map (FITS image; primary HDU or --ext)"},
     {"ext", true, "NAME     image extension to read (default: primary)"},
     {"plane", true, "K        plane of a cube (default 0)"},
-    {"mask", true, "FILE     mask (FITS image, 1 = data), same grid as the map"},
+    {"mask", true, "FILE     mask (FITS image, 1 = data, or weights; a file's MASK "
+                   "extension when it has one), same grid as the map"},
     {"apodise-pixels", true, "S        apodise the mask edges with a Gaussian of S pixels"},
     {"bins", true, "N        number of ell bins (default 20)"},
     {"log", false, "         logarithmic bins (default linear)"},
@@ -58,7 +60,7 @@ int cli_pspec_main(int argc, char **argv) {
   DmPowerSpectrum *spectrum = NULL;
   bool ok = map != NULL;
   const char *mask_path = cli_args_value(&args, "mask");
-  if (ok && mask_path) ok = (mask = dm_fits_read_image(mask_path, NULL, &error)) != NULL;
+  if (ok && mask_path) ok = (mask = dm_mask_read_image(mask_path, &error)) != NULL;
   const char *theory_path = cli_args_value(&args, "theory");
   if (ok && theory_path)
     ok = (theory = dm_theory_read_csv(theory_path, cli_args_value(&args, "theory-column"),

@@ -6,9 +6,7 @@
 
 #include "darkmap/fits.h"
 
-/* The mask image of path: its MASK extension when it has one (a shear or
- * dataset file), else its first image, which must be one plane. */
-static DmMap *read_mask_image(const char *path, DmError **error) {
+DmMap *dm_mask_read_image(const char *path, DmError **error) {
   DmError *missing = NULL;
   DmMap *file = dm_fits_read_image(path, "MASK", &missing);
   if (file || (missing && missing->code != DM_ERROR_NOT_FOUND)) {
@@ -29,7 +27,7 @@ static DmMap *read_mask_image(const char *path, DmError **error) {
 
 DmMap *dm_mask_read_for_map(const char *path, const DmMap *map, bool *had_wcs,
                             DmError **error) {
-  DmMap *file = read_mask_image(path, error);
+  DmMap *file = dm_mask_read_image(path, error);
   if (!file) return NULL;
   if (had_wcs) *had_wcs = file->wcs != NULL;
 

@@ -29,6 +29,8 @@ expect 2 "$tmp/bad.fits" "NSIDE must be a power of two from 1 to 536870912, not 
 expect 0 "" "360 × 360 pixels, .* of them covered by" -- \
   "$cli" healpix --from "$tmp/ks-2048.fits" --like "$tmp/ks.fits" --out "$tmp/back.fits"
 expect 0 "" "HDU 2 'MASK': image 360 x 360" -- "$cli" info "$tmp/back.fits"
+expect 0 "" "f_sky 0.99" -- "$cli" pspec --map "$tmp/back.fits" --mask "$tmp/back.fits" \
+  --bins 8 --log --out "$tmp/back-spectrum.csv"
 expect 2 "$tmp/bad.fits" "Give --map (to HEALPix) or --from (from HEALPix), not both." -- \
   "$cli" healpix --from "$tmp/ks-2048.fits" --map "$tmp/ks.fits" --out "$tmp/bad.fits"
 expect 1 "$tmp/bad.fits" "holds no HEALPix map" -- \

@@ -22,6 +22,9 @@ expect 0 "" "Wrote" -- "$cli" pspec --map "$tmp/kappa.fits" --bins 12 --log \
   --theory "$data/theory/ktng_cl_theory.csv" --out "$tmp/spectrum.csv"
 [ "$(grep -vc '^#' "$tmp/spectrum.csv")" -eq 13 ] || fail "spectrum.csv should hold a header and 12 rows"
 head -1 "$tmp/spectrum.csv" | grep -q "cl_theory" || fail "spectrum.csv has no theory column"
+# The shear file's MASK extension as the spectrum's mask (COSMOS covers about half the grid).
+expect 0 "" "f_sky 0.5" -- "$cli" pspec --map "$tmp/kappa.fits" --mask "$tmp/shear.fits" \
+  --bins 12 --log --out "$tmp/spectrum-masked.csv"
 
 # A mock survey (lognormal field, haloes, rotated real noise) through the Wiener filter.
 theory=$data/theory/ktng_cl_theory.csv

@@ -22,6 +22,13 @@ extern "C" {
  * and its field. */
 #define DM_MASK_WCS_TOLERANCE 0.01
 
+/* The mask image of path as it is (weights kept, no grid checked): its
+ * MASK image extension when it has one (a shear file from 'bin', a
+ * dataset, a HEALPix map seen on a grid), else its first image, which must
+ * be one plane.  DM_ERROR_FORMAT for several planes without a MASK
+ * extension, and the errors of reading the image. */
+DmMap *dm_mask_read_image(const char *path, DmError **error);
+
 /* Reads path's mask for map: its MASK image extension when it has one (a
  * shear file from 'bin', a dataset), else its first image, which must be
  * one plane; a new one-plane map of 0/1 with map's WCS.  *had_wcs (may be
