@@ -378,8 +378,10 @@ static void check_projection(void) {
   CHECK(back && wrong == 0 && covered > n / 2 && covered < n);
   const DmMetaCard *card = back ? dm_map_find_card(back, "HPXNSIDE") : NULL;
   CHECK(card && card->number == 512);
-  CHECK_FAILS(dm_healpix_project(path, "NOPE", wcs, nx, ny, &coverage, &error), error,
+  DmMap *no_coverage = NULL;
+  CHECK_FAILS(dm_healpix_project(path, "NOPE", wcs, nx, ny, &no_coverage, &error), error,
               DM_ERROR_NOT_FOUND);
+  CHECK(no_coverage == NULL);
   dm_map_free(back);
   dm_map_free(coverage);
   dm_healpix_free(healpix);
