@@ -31,6 +31,17 @@ bool dm_healpix_nside_is_valid(long long nside) {
   return nside >= 1 && nside <= DM_HEALPIX_MAX_NSIDE && (nside & (nside - 1)) == 0;
 }
 
+/* Whether a FITS header keeps name as it is: 1 to 68 printable ASCII
+ * characters, no trailing blank (FITS drops those), not PIXEL. */
+static bool is_writable_name(const char *name) {
+  size_t length = name ? strlen(name) : 0;
+  if (length == 0 || length > 68 || name[length - 1] == ' ' || strcasecmp(name, "PIXEL") == 0)
+    return false;
+  for (size_t i = 0; i < length; i++)
+    if (name[i] < ' ' || name[i] > '~') return false;
+  return true;
+}
+
 /* What a map to write must be: an NSIDE, pixels ascending inside the
  * sphere, columns with names FITS can hold. */
 static bool check_map(const DmHealpixMap *map, DmError **error) {
@@ -50,11 +61,10 @@ static bool check_map(const DmHealpixMap *map, DmError **error) {
                           (long long)map->pixels[k], (long long)k, n_sphere,
                           (long long)map->nside);
   for (int c = 0; c < map->n_columns; c++)
-    if (!map->column_names[c] || !map->column_names[c][0] ||
-        strlen(map->column_names[c]) > 68 || strcasecmp(map->column_names[c], "PIXEL") == 0)
+    if (!is_writable_name(map->column_names[c]))
       return dm_error_set(error, DM_ERROR_INVALID_ARGUMENT, 0,
-                          "HEALPix column %d needs a name of 1 to 68 characters other than "
-                          "PIXEL.",
+                          "HEALPix column %d needs a name of 1 to 68 printable ASCII characters, "
+                          "not ending in a blank, other than PIXEL.",
                           c + 1);
   return true;
 }
@@ -223,6 +233,10 @@ static bool read_columns_layout(fitsfile *fits, const char *path, DmHealpixMap *
       free(name);
       return false;
     }
+    /* Bytes a header cannot hold (stray UTF-8) become '?', as the image
+     * reader keeps metadata, so that the name is written back as read. */
+    for (char *b = name; *b; b++)
+      if (*b < ' ' || *b > '~') *b = '?';
     if (field == 1) free(name);
     else map->column_names[field - 2] = name;
   }
