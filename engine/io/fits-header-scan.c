@@ -24,6 +24,8 @@ enum {
   CFITSIO_VALUE_MAX = 70,   /* cfitsio's value buffer (FLEN_VALUE) less its NUL */
   CFITSIO_COMMENT_MAX = 72, /* cfitsio's comment buffer (FLEN_COMMENT) less its NUL */
   QUOTED_STRING_MAX = 68,   /* the longest string a standard card can quote */
+  CFITSIO_NUMBER_MAX = 28,  /* the longest unquoted value cfitsio can fail to read as an
+                               integer: its message buffer takes 28 more characters */
   MAX_AXES = 999,           /* the FITS standard's largest NAXIS */
 };
 
@@ -211,10 +213,14 @@ static long long padded_data_bytes(const DataLayout *layout) {
 }
 
 /* Whether cfitsio must not read this card, with the reason in reason[]: a
- * control character, a value or comment longer than cfitsio's buffers, or
- * a column name (TTYPEn) that is not a quoted string and longer than a
- * quoted one can be: cfitsio copies a column name into 70 bytes unchecked
- * (ffgtbp), so 70 dashes overflow it and abort the process. */
+ * control character, a value or comment longer than cfitsio's buffers, a
+ * column name (TTYPEn) that is not a quoted string and longer than a
+ * quoted one can be (cfitsio copies a column name into 70 bytes
+ * unchecked, ffgtbp, so 70 dashes overflow it and abort the process), or
+ * any other unquoted value longer than a number can be: read as an
+ * integer and failing, 29 characters or more overflow the 81-byte message
+ * cfitsio 4.2 makes of it (ffc2j; found by fuzz-healpix-file through the
+ * NSIDE card). */
 static bool is_hazardous(const char *card, const ParsedCard *parsed, char reason[160]) {
   for (int i = 0; i < CARD; i++)
     if ((unsigned char)card[i] < 0x20 || card[i] == 0x7F) {
@@ -231,6 +237,10 @@ static bool is_hazardous(const char *card, const ParsedCard *parsed, char reason
            parsed->value_length > QUOTED_STRING_MAX && card[parsed->value_start] != '\'')
     snprintf(reason, 160, "names a column (%s) with a value of more than %d characters that "
              "is not a quoted string", parsed->name, QUOTED_STRING_MAX);
+  else if (parsed->value_length > CFITSIO_NUMBER_MAX && card[parsed->value_start] != '\'' &&
+           card[parsed->value_start] != '(')
+    snprintf(reason, 160, "(%s) has an unquoted value of %d characters, longer than any "
+             "number (at most %d)", parsed->name, parsed->value_length, CFITSIO_NUMBER_MAX);
   else
     return false;
   return true;

@@ -13,7 +13,9 @@
  *     the scan had stopped.
  * And the other places where the scan and cfitsio once parted: a repeated
  * NAXIS1 (cfitsio reads the first, by position), an XTENSION card without
- * blanks, a value or comment cut by an '=' before column 9. */
+ * blanks, a value or comment cut by an '=' before column 9; and an
+ * unquoted value longer than any number, which cfitsio overflows on when
+ * asked for an integer (found by fuzz-healpix-file). */
 #include <stdio.h>
 #include <string.h>
 
@@ -155,6 +157,20 @@ int main(void) {
   CHECK(write_file(path, long_comment, 4, 0, standard_xtension, "TTYPE1  = 'RA'"));
   check_refused(path, "card 4 of the header of HDU 1 (NOTE) has a comment of 73 characters",
                 "a comment past column 80");
+
+  /* An unquoted value of 29 characters that is no number: cfitsio 4.2
+   * overflows its message buffer failing to read it as an integer (found
+   * by fuzz-healpix-file through an NSIDE card); 28 are still passed on. */
+  const char *long_tfields[] = {plain_primary[0], plain_primary[1], plain_primary[2],
+                                "NOTE    = xxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+  CHECK(write_file(path, long_tfields, 4, 0, standard_xtension, "TTYPE1  = 'RA'"));
+  check_refused(path, "card 4 of the header of HDU 1 (NOTE) has an unquoted value of 29 "
+                      "characters, longer than any number (at most 28)",
+                "an unquoted value of 29 characters");
+  const char *short_note[] = {plain_primary[0], plain_primary[1], plain_primary[2],
+                              "NOTE    = xxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+  CHECK(write_file(path, short_note, 4, 0, standard_xtension, "TTYPE1  = 'RA'"));
+  check_read(path, 2, "an unquoted value of 28 characters");
 
   /* What FITS allows is read: a quoted name of 68 characters, the longest,
    * and the tables behind each of the primaries above. */
