@@ -27,6 +27,7 @@ enum {
   CFITSIO_NUMBER_MAX = 28,  /* the longest unquoted value cfitsio can fail to read as an
                                integer: its message buffer takes 28 more characters */
   MAX_AXES = 999,           /* the FITS standard's largest NAXIS */
+  REASON_SIZE = 256,        /* a refusal's reason: a 74-character name and the text */
 };
 
 /* One card (80 bytes, no NUL) parsed as cfitsio parses it. */
@@ -221,25 +222,28 @@ static long long padded_data_bytes(const DataLayout *layout) {
  * integer and failing, 29 characters or more overflow the 81-byte message
  * cfitsio 4.2 makes of it (ffc2j; found by fuzz-healpix-file through the
  * NSIDE card). */
-static bool is_hazardous(const char *card, const ParsedCard *parsed, char reason[160]) {
+static bool is_hazardous(const char *card, const ParsedCard *parsed,
+                         char reason[REASON_SIZE]) {
   for (int i = 0; i < CARD; i++)
     if ((unsigned char)card[i] < 0x20 || card[i] == 0x7F) {
-      snprintf(reason, 160, "holds a control character (byte %d)", i + 1);
+      snprintf(reason, REASON_SIZE, "holds a control character (byte %d)", i + 1);
       return true;
     }
   if (parsed->value_length > CFITSIO_VALUE_MAX)
-    snprintf(reason, 160, "(%s) has a value of %d characters, more than a FITS card holds (%d)",
+    snprintf(reason, REASON_SIZE,
+             "(%s) has a value of %d characters, more than a FITS card holds (%d)",
              parsed->name, parsed->value_length, CFITSIO_VALUE_MAX);
   else if (parsed->comment_length > CFITSIO_COMMENT_MAX)
-    snprintf(reason, 160, "(%s) has a comment of %d characters, more than a FITS card holds (%d)",
+    snprintf(reason, REASON_SIZE,
+             "(%s) has a comment of %d characters, more than a FITS card holds (%d)",
              parsed->name, parsed->comment_length, CFITSIO_COMMENT_MAX);
   else if (strncmp(parsed->name, "TTYPE", 5) == 0 && parsed->name[5] != '\0' &&
            parsed->value_length > QUOTED_STRING_MAX && card[parsed->value_start] != '\'')
-    snprintf(reason, 160, "names a column (%s) with a value of more than %d characters that "
+    snprintf(reason, REASON_SIZE, "names a column (%s) with a value of more than %d characters that "
              "is not a quoted string", parsed->name, QUOTED_STRING_MAX);
   else if (parsed->value_length > CFITSIO_NUMBER_MAX && card[parsed->value_start] != '\'' &&
            card[parsed->value_start] != '(')
-    snprintf(reason, 160, "(%s) has an unquoted value of %d characters, longer than any "
+    snprintf(reason, REASON_SIZE, "(%s) has an unquoted value of %d characters, longer than any "
              "number (at most %d)", parsed->name, parsed->value_length, CFITSIO_NUMBER_MAX);
   else
     return false;
@@ -262,7 +266,7 @@ static bool scan_header(FILE *file, const char *path, int hdu, DataLayout *layou
       parse_value(card, &parsed);
       if (index == 1 && strcmp(parsed.name, hdu == 1 ? "SIMPLE" : "XTENSION") != 0)
         return true; /* not a header cfitsio reads: its call */
-      char reason[160];
+      char reason[REASON_SIZE];
       if (is_hazardous(card, &parsed, reason))
         return dm_error_set(error, DM_ERROR_FORMAT, 0,
                             "%s is not a valid FITS file: card %d of the header of HDU %d %s",
