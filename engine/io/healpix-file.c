@@ -243,20 +243,38 @@ static bool read_columns_layout(fitsfile *fits, const char *path, DmHealpixMap *
   return true;
 }
 
-/* The rows: pixel indices ascending inside the sphere, values as floats. */
-static bool read_rows(fitsfile *fits, const char *path, DmHealpixMap *map, DmError **error) {
-  long long rows = 0, row_bytes = 0;
+bool dm_healpix_table_rows(fitsfile *fits, const char *path, long long *rows, DmError **error) {
+  long long row_bytes = 0;
   int status = 0;
-  if (fits_get_num_rowsll(fits, &rows, &status) ||
+  if (fits_get_num_rowsll(fits, rows, &status) ||
       fits_read_key(fits, TLONGLONG, "NAXIS1", &row_bytes, NULL, &status))
     return dm_fits_set_error(error, status, "Cannot read the size of", path);
-  if (rows < 1)
-    return dm_error_set(error, DM_ERROR_NO_DATA, 0, "%s: the HEALPix table has no pixel", path);
-  if (row_bytes < 1 || rows > (long long)(1ULL << 62) / row_bytes)
+  if (*rows < 0 || row_bytes < 1 || *rows > (long long)(1ULL << 62) / row_bytes)
     return dm_error_set(error, DM_ERROR_FORMAT, 0,
                         "%s: the HEALPix table's %lld rows of %lld bytes are not a size", path,
-                        rows, row_bytes);
-  if (!dm_fits_check_data_present(fits, path, rows * row_bytes, error)) return false;
+                        *rows, row_bytes);
+  return dm_fits_check_data_present(fits, path, *rows * row_bytes, error);
+}
+
+bool dm_healpix_check_pixels(const char *path, const int64_t *pixels, long long n,
+                             int64_t nside, DmError **error) {
+  long long n_sphere = 12LL * nside * nside;
+  for (long long k = 0; k < n; k++)
+    if (pixels[k] < 0 || pixels[k] >= n_sphere || (k > 0 && pixels[k] <= pixels[k - 1]))
+      return dm_error_set(error, DM_ERROR_FORMAT, 0,
+                          "%s: HEALPix pixel %lld (row %lld) is out of order or outside the "
+                          "%lld pixels of NSIDE %lld",
+                          path, (long long)pixels[k], k + 1, n_sphere, (long long)nside);
+  return true;
+}
+
+/* The rows: pixel indices ascending inside the sphere, values as floats. */
+static bool read_rows(fitsfile *fits, const char *path, DmHealpixMap *map, DmError **error) {
+  long long rows = 0;
+  int status = 0;
+  if (!dm_healpix_table_rows(fits, path, &rows, error)) return false;
+  if (rows < 1)
+    return dm_error_set(error, DM_ERROR_NO_DATA, 0, "%s: the HEALPix table has no pixel", path);
   if (!dm_memory_check(error, (double)rows * (8.0 + 4.0 * map->n_columns),
                        "A HEALPix map of %lld pixels", rows))
     return false;
@@ -271,16 +289,7 @@ static bool read_rows(fitsfile *fits, const char *path, DmHealpixMap *map, DmErr
   for (int c = 0; c < map->n_columns; c++)
     if (fits_read_col(fits, TFLOAT, c + 2, 1, 1, rows, NULL, map->columns[c], NULL, &status))
       return dm_fits_set_error(error, status, "Cannot read the values of", path);
-  long long n_sphere = 12LL * map->nside * map->nside;
-  for (long long k = 0; k < rows; k++)
-    if (map->pixels[k] < 0 || map->pixels[k] >= n_sphere ||
-        (k > 0 && map->pixels[k] <= map->pixels[k - 1]))
-      return dm_error_set(error, DM_ERROR_FORMAT, 0,
-                          "%s: HEALPix pixel %lld (row %lld) is out of order or outside the "
-                          "%lld pixels of NSIDE %lld",
-                          path, (long long)map->pixels[k], k + 1, n_sphere,
-                          (long long)map->nside);
-  return true;
+  return dm_healpix_check_pixels(path, map->pixels, rows, map->nside, error);
 }
 
 DmHealpixMap *dm_healpix_read(const char *path, DmError **error) {

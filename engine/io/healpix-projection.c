@@ -107,8 +107,8 @@ static bool read_full_sky(fitsfile *fits, const char *path, int column,
   int status = 0, typecode = 0;
   long repeat = 0, width = 0;
   long long rows = 0;
-  if (fits_get_coltype(fits, column, &typecode, &repeat, &width, &status) ||
-      fits_get_num_rowsll(fits, &rows, &status))
+  if (!dm_healpix_table_rows(fits, path, &rows, error)) return false;
+  if (fits_get_coltype(fits, column, &typecode, &repeat, &width, &status))
     return dm_fits_set_error(error, status, "Cannot read the layout of", path);
   long long sphere = 12LL * scheme->nside * scheme->nside;
   if (repeat < 1 || rows < 1 || rows > sphere || rows * repeat != sphere)
@@ -119,15 +119,6 @@ static bool read_full_sky(fitsfile *fits, const char *path, int column,
   if (typecode == TSTRING || typecode == TLOGICAL || typecode == TBIT)
     return dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: the HEALPix values are not numbers",
                         path);
-  /* Row sizes from the header are now known sane; the file must hold them. */
-  long long row_bytes = 0;
-  status = 0;
-  if (fits_read_key(fits, TLONGLONG, "NAXIS1", &row_bytes, NULL, &status))
-    return dm_fits_set_error(error, status, "Cannot read the size of", path);
-  if (row_bytes < 1 || rows > (1LL << 62) / row_bytes)
-    return dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: %lld rows of %lld bytes", path, rows,
-                        row_bytes);
-  if (!dm_fits_check_data_present(fits, path, rows * row_bytes, error)) return false;
   size_t k = 0;
   while (k < n && wanted[k].pixel < 0) k++;
   float run[4096];
@@ -151,15 +142,9 @@ static bool read_full_sky(fitsfile *fits, const char *path, int column,
  * found among its numbers. */
 static bool read_partial(fitsfile *fits, const char *path, int column, const DmHealpixScheme *scheme,
                          const Wanted *wanted, size_t n, float *values, DmError **error) {
-  long long rows = 0, row_bytes = 0;
+  long long rows = 0;
   int status = 0;
-  if (fits_get_num_rowsll(fits, &rows, &status) ||
-      fits_read_key(fits, TLONGLONG, "NAXIS1", &row_bytes, NULL, &status))
-    return dm_fits_set_error(error, status, "Cannot read the size of", path);
-  if (row_bytes < 1 || rows < 0 || rows > (1LL << 62) / row_bytes)
-    return dm_error_set(error, DM_ERROR_FORMAT, 0, "%s: %lld rows of %lld bytes", path, rows,
-                        row_bytes);
-  if (!dm_fits_check_data_present(fits, path, rows * row_bytes, error) ||
+  if (!dm_healpix_table_rows(fits, path, &rows, error) ||
       !dm_memory_check(error, (double)rows * 12.0, "A HEALPix map of %lld pixels", rows))
     return false;
   int64_t *pixels = malloc((rows ? (size_t)rows : 1) * sizeof *pixels);
@@ -170,13 +155,7 @@ static bool read_partial(fitsfile *fits, const char *path, int column, const DmH
       (fits_read_col(fits, TLONGLONG, 1, 1, 1, rows, NULL, pixels, NULL, &status) ||
        fits_read_col(fits, TFLOAT, column, 1, 1, rows, NULL, column_values, NULL, &status)))
     ok = dm_fits_set_error(error, status, "Cannot read the values of", path);
-  long long sphere = 12LL * scheme->nside * scheme->nside;
-  for (long long r = 0; ok && r < rows; r++)
-    if (pixels[r] < 0 || pixels[r] >= sphere || (r > 0 && pixels[r] <= pixels[r - 1]))
-      ok = dm_error_set(error, DM_ERROR_FORMAT, 0,
-                        "%s: HEALPix pixel %lld (row %lld) is out of order or outside the %lld "
-                        "pixels of NSIDE %lld",
-                        path, (long long)pixels[r], r + 1, sphere, (long long)scheme->nside);
+  ok = ok && dm_healpix_check_pixels(path, pixels, rows, scheme->nside, error);
   /* Both lists ascend: one merge. */
   long long r = 0;
   for (size_t k = 0; ok && k < n; k++) {

@@ -24,6 +24,15 @@ typedef struct {
 bool dm_healpix_open_table(fitsfile *fits, const char *path, DmHealpixScheme *scheme,
                            DmError **error);
 
+/* The current table's rows into *rows, after checking that its rows make
+ * a size and that the file holds them all (DM_ERROR_FORMAT otherwise). */
+bool dm_healpix_table_rows(fitsfile *fits, const char *path, long long *rows, DmError **error);
+
+/* DM_ERROR_FORMAT naming the row unless the n pixel numbers ascend inside
+ * the 12 nside² pixels of the sphere. */
+bool dm_healpix_check_pixels(const char *path, const int64_t *pixels, long long n,
+                             int64_t nside, DmError **error);
+
 /* Whether nside is a power of two from 1 to DM_HEALPIX_MAX_NSIDE. */
 bool dm_healpix_nside_is_valid(long long nside);
 
